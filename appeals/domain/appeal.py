@@ -1,0 +1,557 @@
+"""The Appeal aggregate (企业诉求): one enterprise request, from receipt to
+reconcile-and-close (DOMAIN.md lifecycle).
+
+Commands decide (guards, then one event); events evolve state in ``apply``.
+Every event records the actor and the business time the command carried;
+the domain never reads a clock.
+
+Event topics are explicit and stable (``"Appeal.Accepted"``), so renaming or
+moving a class never orphans stored events. To change an event's fields,
+raise its ``class_version`` and add ``upcast_v1_v2(state)`` (see
+docs/events.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from appeals.domain.errors import CommandNotAllowed, InvalidField
+from appeals.domain.permissions import authorize
+from appeals.domain.uscc import validate_uscc
+from appeals.domain.values import (
+    FINAL_STATUSES,
+    SYSTEM_ACTOR,
+    Actor,
+    Category,
+    Channel,
+    Outcome,
+    Priority,
+    Satisfaction,
+    Status,
+    text,
+)
+
+ActorRecord = dict[str, str | None]
+DEFAULT_MAX_REOPENS = 2
+"""Automatic reopens after unsatisfied evaluations before a supervisor decides."""
+
+
+def aware(value: datetime, field: str) -> datetime:
+    """Instants must carry a time zone: a naive one is ambiguous in an audit."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidField(field, "must include a time zone offset")
+    return value
+
+
+class Appeal(Aggregate, created_event_name="Received"):
+    """An enterprise appeal and the decisions its lifecycle allows."""
+
+    TOPIC = "Appeal"
+
+    class Event(Aggregate.Event):
+        """Every appeal event: who did it (the authenticated actor)."""
+
+        actor: ActorRecord
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "Appeal.Created"
+
+    class Received(Created):
+        """受理: the appeal entered the ledger through a channel."""
+
+        TOPIC = "Appeal.Received"
+        ticket: str
+        uscc: str
+        enterprise_name: str
+        channel: str
+        category: str
+        priority: str
+        title: str
+        description: str
+        contact: str
+        external_id: str | None
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.ticket = self.ticket
+            appeal.uscc = self.uscc
+            appeal.enterprise_name = self.enterprise_name
+            appeal.channel = self.channel
+            appeal.category = self.category
+            appeal.priority = self.priority
+            appeal.title = self.title
+            appeal.description = self.description
+            appeal.contact = self.contact
+            appeal.external_id = self.external_id
+            appeal.status = Status.RECEIVED.value
+            appeal.unit = None
+            appeal.cadre = None
+            appeal.paused = False
+            appeal.pending_extension = None
+            appeal.reopen_count = 0
+            appeal.return_count = 0
+            appeal.supervision_level = 0
+            appeal.needs_supervisor = False
+            appeal.merged_into = None
+            appeal.outcome = None
+            appeal.evaluation = None
+
+    class Assigned(Event):
+        """交办/派单: dispatched to a responsible unit and optionally a cadre."""
+
+        TOPIC = "Appeal.Assigned"
+        unit: str
+        cadre: str | None
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.ASSIGNED.value
+            appeal.unit = self.unit
+            appeal.cadre = self.cadre
+
+    class Accepted(Event):
+        """签收: the unit acknowledged it has the appeal."""
+
+        TOPIC = "Appeal.Accepted"
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.IN_PROGRESS.value
+
+    class Returned(Event):
+        """退回/退单: the unit sent a misrouted appeal back, with a reason."""
+
+        TOPIC = "Appeal.Returned"
+        unit: str
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.RECEIVED.value
+            appeal.unit = None
+            appeal.cadre = None
+            appeal.paused = False
+            appeal.pending_extension = None
+            appeal.return_count += 1
+
+    class ProgressNoted(Event):
+        """办理进展: a progress note."""
+
+        TOPIC = "Appeal.ProgressNoted"
+        note: str
+
+    class Paused(Event):
+        """补充材料: waiting for the enterprise; the resolve clock stops."""
+
+        TOPIC = "Appeal.Paused"
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.paused = True
+
+    class Resumed(Event):
+        """The enterprise supplied what was asked; the clock runs again."""
+
+        TOPIC = "Appeal.Resumed"
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.paused = False
+
+    class ExtensionRequested(Event):
+        """延期申请: the unit asks to move the resolution deadline."""
+
+        TOPIC = "Appeal.ExtensionRequested"
+        requested_deadline: datetime
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.pending_extension = {
+                "requested_deadline": self.requested_deadline,
+                "reason": self.reason,
+            }
+
+    class ExtensionApproved(Event):
+        """延期批准: the resolution deadline moves to ``new_deadline``."""
+
+        TOPIC = "Appeal.ExtensionApproved"
+        new_deadline: datetime
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.pending_extension = None
+
+    class ExtensionRefused(Event):
+        """延期不予批准: the deadline stands."""
+
+        TOPIC = "Appeal.ExtensionRefused"
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.pending_extension = None
+
+    class Supervised(Event):
+        """督办: a leader urges the unit, at escalation level 1 to 3."""
+
+        TOPIC = "Appeal.Supervised"
+        level: int
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.supervision_level = max(appeal.supervision_level, self.level)
+
+    class Resolved(Event):
+        """办结: handling finished with an outcome and a result."""
+
+        TOPIC = "Appeal.Resolved"
+        outcome: str
+        result: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.RESOLVED.value
+            appeal.outcome = self.outcome
+
+    class Replied(Event):
+        """反馈: the result was communicated to the enterprise."""
+
+        TOPIC = "Appeal.Replied"
+        channel: str
+        content: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.REPLIED.value
+
+    class Evaluated(Event):
+        """回访/企业评价: the enterprise judged the result."""
+
+        TOPIC = "Appeal.Evaluated"
+        resolved: bool
+        satisfaction: str
+        comment: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.EVALUATED.value
+            appeal.evaluation = {
+                "resolved": self.resolved,
+                "satisfaction": self.satisfaction,
+            }
+
+    class Reopened(Event):
+        """重办: back to the same unit for another resolve cycle."""
+
+        TOPIC = "Appeal.Reopened"
+        reason: str
+        automatic: bool
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.IN_PROGRESS.value
+            appeal.reopen_count += 1
+            appeal.needs_supervisor = False
+            appeal.paused = False
+            appeal.outcome = None
+            appeal.evaluation = None
+
+    class ReferredToSupervisor(Event):
+        """Unsatisfied again after the allowed reopens: a supervisor decides."""
+
+        TOPIC = "Appeal.ReferredToSupervisor"
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.needs_supervisor = True
+
+    class Closed(Event):
+        """对账销号: reconciled and closed."""
+
+        TOPIC = "Appeal.Closed"
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.CLOSED.value
+            appeal.needs_supervisor = False
+
+    class Withdrawn(Event):
+        """撤回: the enterprise no longer needs this."""
+
+        TOPIC = "Appeal.Withdrawn"
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.WITHDRAWN.value
+
+    class Merged(Event):
+        """Merged into another appeal about the same matter."""
+
+        TOPIC = "Appeal.Merged"
+        into: UUID
+        reason: str
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.status = Status.MERGED.value
+            appeal.merged_into = self.into
+
+    if TYPE_CHECKING:
+        # State set by the events above. Declared for readers and type checkers
+        # only: class annotations would make the library generate __init__.
+        ticket: str
+        uscc: str
+        enterprise_name: str
+        channel: str
+        category: str
+        priority: str
+        title: str
+        description: str
+        contact: str
+        external_id: str | None
+        status: str
+        unit: str | None
+        cadre: str | None
+        paused: bool
+        pending_extension: dict[str, Any] | None
+        reopen_count: int
+        return_count: int
+        supervision_level: int
+        needs_supervisor: bool
+        merged_into: UUID | None
+        outcome: str | None
+        evaluation: dict[str, Any] | None
+
+    # ---- commands -------------------------------------------------------
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        appeal_id: UUID,
+        ticket: str,
+        actor: Actor,
+        at: datetime,
+        uscc: str,
+        enterprise_name: str,
+        channel: Channel,
+        category: Category,
+        priority: Priority,
+        title: str,
+        description: str,
+        contact: str = "",
+        external_id: str | None = None,
+    ) -> Appeal:
+        """受理. The application validates the credit code and allocates the
+        ticket number and id; this records the receipt."""
+        uscc = validate_uscc(uscc)
+        authorize("receive", actor, unit=None, uscc=uscc)
+        return cls._create(
+            cls.Received,
+            id=appeal_id,
+            timestamp=aware(at, "at"),
+            actor=actor.as_record(),
+            ticket=ticket,
+            uscc=uscc,
+            enterprise_name=text(enterprise_name, "enterprise_name"),
+            channel=channel.value,
+            category=category.value,
+            priority=priority.value,
+            title=text(title, "title"),
+            description=text(description, "description", required=False),
+            contact=text(contact, "contact", required=False),
+            external_id=external_id,
+        )
+
+    def assign(self, actor: Actor, at: datetime, unit: str, cadre: str | None) -> None:
+        """交办 to ``unit`` (and ``cadre``); allowed on a received appeal."""
+        unit = text(unit, "unit")
+        cadre = text(cadre, "cadre") if cadre else None
+        self._allow("assign", actor, Status.RECEIVED)
+        self._record(self.Assigned, actor, at, unit=unit, cadre=cadre)
+
+    def accept(self, actor: Actor, at: datetime) -> None:
+        """签收 by the assigned unit."""
+        self._allow("accept", actor, Status.ASSIGNED)
+        self._record(self.Accepted, actor, at)
+
+    def return_(self, actor: Actor, at: datetime, reason: str) -> None:
+        """退回 a misrouted appeal to the dispatcher, with a reason."""
+        reason = text(reason, "reason")
+        self._allow("return", actor, Status.ASSIGNED, Status.IN_PROGRESS)
+        assert self.unit is not None
+        self._record(self.Returned, actor, at, unit=self.unit, reason=reason)
+
+    def note_progress(self, actor: Actor, at: datetime, note: str) -> None:
+        """办理进展 while in progress."""
+        note = text(note, "note")
+        self._allow("note_progress", actor, Status.IN_PROGRESS)
+        self._record(self.ProgressNoted, actor, at, note=note)
+
+    def pause(self, actor: Actor, at: datetime, reason: str) -> None:
+        """补充材料: wait for the enterprise (stops the resolve clock)."""
+        reason = text(reason, "reason")
+        self._allow("pause", actor, Status.IN_PROGRESS)
+        if self.paused:
+            self._refuse("pause", "it is already paused")
+        self._record(self.Paused, actor, at, reason=reason)
+
+    def resume(self, actor: Actor, at: datetime, note: str = "") -> None:
+        """The enterprise supplied what was asked."""
+        note = text(note, "note", required=False)
+        self._allow("resume", actor, Status.IN_PROGRESS)
+        if not self.paused:
+            self._refuse("resume", "it is not paused")
+        self._record(self.Resumed, actor, at, note=note)
+
+    def request_extension(
+        self, actor: Actor, at: datetime, requested_deadline: datetime, reason: str
+    ) -> None:
+        """延期申请 for the resolution deadline."""
+        reason = text(reason, "reason")
+        requested_deadline = self._future(requested_deadline, at, "requested_deadline")
+        self._allow("request_extension", actor, Status.IN_PROGRESS)
+        if self.pending_extension is not None:
+            self._refuse("request_extension", "an extension request is pending")
+        self._record(
+            self.ExtensionRequested,
+            actor,
+            at,
+            requested_deadline=requested_deadline,
+            reason=reason,
+        )
+
+    def decide_extension(
+        self,
+        actor: Actor,
+        at: datetime,
+        approve: bool,
+        new_deadline: datetime | None = None,
+        note: str = "",
+    ) -> None:
+        """Approve (with a new deadline, by default the one requested) or refuse."""
+        note = text(note, "note", required=False)
+        self._allow("decide_extension", actor, Status.IN_PROGRESS)
+        if self.pending_extension is None:
+            self._refuse("decide_extension", "no extension request is pending")
+        if not approve:
+            self._record(self.ExtensionRefused, actor, at, note=note)
+            return
+        deadline = new_deadline or self.pending_extension["requested_deadline"]
+        deadline = self._future(deadline, at, "new_deadline")
+        self._record(
+            self.ExtensionApproved, actor, at, new_deadline=deadline, note=note
+        )
+
+    def supervise(self, actor: Actor, at: datetime, level: int, note: str) -> None:
+        """督办 an open appeal at escalation level 1 (催办) to 3 (通报)."""
+        note = text(note, "note")
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 3:
+            raise InvalidField("level", "must be 1, 2 or 3")
+        self._allow("supervise", actor, *self._open_statuses())
+        self._record(self.Supervised, actor, at, level=level, note=note)
+
+    def resolve(
+        self, actor: Actor, at: datetime, outcome: Outcome, result: str
+    ) -> None:
+        """办结 with an outcome; a paused appeal must be resumed first."""
+        result = text(result, "result")
+        self._allow("resolve", actor, Status.IN_PROGRESS)
+        if self.paused:
+            self._refuse("resolve", "it is paused waiting for the enterprise")
+        self._record(self.Resolved, actor, at, outcome=outcome.value, result=result)
+
+    def reply(self, actor: Actor, at: datetime, channel: Channel, content: str) -> None:
+        """反馈 the result to the enterprise."""
+        content = text(content, "content")
+        self._allow("reply", actor, Status.RESOLVED)
+        self._record(self.Replied, actor, at, channel=channel.value, content=content)
+
+    def evaluate(
+        self,
+        actor: Actor,
+        at: datetime,
+        resolved: bool,
+        satisfaction: Satisfaction,
+        comment: str = "",
+        max_reopens: int = DEFAULT_MAX_REOPENS,
+    ) -> None:
+        """企业评价. Unsatisfied: reopened to the same unit automatically, up
+        to ``max_reopens`` times; after that referred to a supervisor."""
+        comment = text(comment, "comment", required=False)
+        if not isinstance(resolved, bool):
+            raise InvalidField("resolved", "must be true or false")
+        self._allow("evaluate", actor, Status.REPLIED)
+        self._record(
+            self.Evaluated,
+            actor,
+            at,
+            resolved=resolved,
+            satisfaction=satisfaction.value,
+            comment=comment,
+        )
+        if satisfaction is not Satisfaction.UNSATISFIED:
+            return
+        if self.reopen_count < max_reopens:
+            reason = "企业评价不满意，自动重办 (unsatisfied evaluation, reopened)"
+            self._record(self.Reopened, SYSTEM_ACTOR, at, reason=reason, automatic=True)
+        else:
+            reason = (
+                f"已重办{self.reopen_count}次仍不满意，提交督办 "
+                f"(unsatisfied after {self.reopen_count} reopens)"
+            )
+            self._record(self.ReferredToSupervisor, SYSTEM_ACTOR, at, reason=reason)
+
+    def reopen(self, actor: Actor, at: datetime, reason: str) -> None:
+        """重办 by a supervisor after resolution, reply or evaluation."""
+        reason = text(reason, "reason")
+        self._allow("reopen", actor, Status.RESOLVED, Status.REPLIED, Status.EVALUATED)
+        self._record(self.Reopened, actor, at, reason=reason, automatic=False)
+
+    def close(self, actor: Actor, at: datetime, note: str = "") -> None:
+        """对账销号 after evaluation; a referred appeal needs a supervisor."""
+        note = text(note, "note", required=False)
+        self._allow("close", actor, Status.EVALUATED)
+        if self.needs_supervisor and actor.role.value not in ("supervisor", "admin"):
+            self._refuse("close", "it was referred to a supervisor")
+        self._record(self.Closed, actor, at, note=note)
+
+    def withdraw(self, actor: Actor, at: datetime, reason: str) -> None:
+        """撤回 from any open state."""
+        reason = text(reason, "reason")
+        self._allow("withdraw", actor, *self._open_statuses())
+        self._record(self.Withdrawn, actor, at, reason=reason)
+
+    def merge_into(self, actor: Actor, at: datetime, into: UUID, reason: str) -> None:
+        """Merge into another (open) appeal; the application checks the target."""
+        reason = text(reason, "reason")
+        if into == self.id:
+            raise InvalidField("into", "an appeal cannot be merged into itself")
+        self._allow("merge", actor, *self._open_statuses())
+        self._record(self.Merged, actor, at, into=into, reason=reason)
+
+    # ---- guards ---------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+    def _open_statuses(self) -> tuple[Status, ...]:
+        return tuple(s for s in Status if s not in FINAL_STATUSES)
+
+    def _allow(self, command: str, actor: Actor, *statuses: Status) -> None:
+        """Authorises the actor, then checks the current state allows it."""
+        authorize(command, actor, unit=self.unit, uscc=self.uscc)
+        if self.status not in statuses:
+            allowed = ", ".join(s.value for s in statuses)
+            self._refuse(command, f"it must be {allowed}")
+
+    def _refuse(self, command: str, reason: str) -> NoReturn:
+        raise CommandNotAllowed(command, self.status, reason)
+
+    @staticmethod
+    def _future(value: datetime, at: datetime, field: str) -> datetime:
+        if aware(value, field) <= at:
+            raise InvalidField(field, "must be later than now")
+        return value
+
+    def _record(
+        self, event_class: type[Event], actor: Actor, at: datetime, **fields: Any
+    ) -> None:
+        self.trigger_event(
+            event_class, timestamp=aware(at, "at"), actor=actor.as_record(), **fields
+        )

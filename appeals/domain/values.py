@@ -1,0 +1,186 @@
+"""Closed sets (channels, categories, priorities, ...) with Chinese and English
+labels, the actor who issues a command, and free-text limits.
+
+Stored events hold the plain string codes (``"hotline"``), never Python enum
+reprs, so the JSON stays readable and stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Self
+
+from appeals.domain.errors import InvalidField
+
+
+class Labelled(StrEnum):
+    """A closed set whose members carry a Chinese and an English label."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, code: str, zh: str, en: str) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.zh = zh
+        member.en = en
+        return member
+
+    @classmethod
+    def parse(cls, value: object, field: str) -> Self:
+        """The member for ``value``, or :class:`InvalidField` listing the codes."""
+        for member in cls:
+            if member.value == value:
+                return member
+        codes = ", ".join(member.value for member in cls)
+        raise InvalidField(field, f"{value!r} is not one of: {codes}")
+
+    @classmethod
+    def labels(cls) -> list[dict[str, str]]:
+        return [{"code": m.value, "zh": m.zh, "en": m.en} for m in cls]
+
+
+class Channel(Labelled):
+    """How an appeal reached us (DOMAIN.md, channels from the seeds)."""
+
+    HOTLINE = ("hotline", "12345热线", "12345 hotline")
+    PORTAL = ("portal", "一网通办/苏服办", "online portal")
+    SALON = ("salon", "企业家沙龙/面对面", "enterprise salon or meeting")
+    VISIT = ("visit", "干部走访", "cadre visit")
+    WECHAT = ("wechat", "微信群", "WeChat group")
+    WINDOW = ("window", "办不成事专窗", "'can't get it done' window")
+    LETTER = ("letter", "来信", "letter")
+
+
+class Category(Labelled):
+    """What the appeal is about (DOMAIN.md categories)."""
+
+    FINANCING = ("financing", "融资", "financing")
+    LABOUR = ("labour", "用工", "labour")
+    LAND = ("land", "用地/厂房", "land and premises")
+    PERMITS = ("permits", "审批/证照", "permits and licences")
+    POLICY = ("policy", "政策咨询", "policy consultation")
+    TAX = ("tax", "税务", "tax")
+    CUSTOMS = ("customs", "通关", "customs")
+    UTILITIES = ("utilities", "水电气", "utilities")
+    IP = ("ip", "知识产权", "intellectual property")
+    TALENT = ("talent", "人才/子女入学", "talent and schooling")
+    ENVIRONMENT = ("environment", "环保/绿化整改", "environment and greening")
+    LEGAL = ("legal", "法律/合同纠纷", "legal and contracts")
+    OTHER = ("other", "其他", "other")
+
+
+class Priority(Labelled):
+    """Drives the time limits (DOMAIN.md: urgent and complex limits)."""
+
+    NORMAL = ("normal", "一般", "normal")
+    URGENT = ("urgent", "紧急", "urgent")
+    COMPLEX = ("complex", "复杂", "complex")
+
+
+class Outcome(Labelled):
+    """How handling finished (办结)."""
+
+    RESOLVED = ("resolved", "已解决", "resolved")
+    EXPLAINED = ("explained", "已解释说明", "explained")
+    PARTIAL = ("partial", "部分解决", "partially resolved")
+
+
+class Satisfaction(Labelled):
+    """The enterprise's evaluation (企业评价); the satisfaction rate counts the
+    first two."""
+
+    SATISFIED = ("satisfied", "满意", "satisfied")
+    BASIC = ("basically_satisfied", "基本满意", "basically satisfied")
+    UNSATISFIED = ("unsatisfied", "不满意", "unsatisfied")
+
+
+class Status(Labelled):
+    """Where an appeal is in its lifecycle (DOMAIN.md diagram)."""
+
+    RECEIVED = ("received", "已受理", "received")
+    ASSIGNED = ("assigned", "已交办", "assigned")
+    IN_PROGRESS = ("in_progress", "办理中", "in progress")
+    RESOLVED = ("resolved", "已办结", "resolved")
+    REPLIED = ("replied", "已反馈", "replied")
+    EVALUATED = ("evaluated", "已评价", "evaluated")
+    CLOSED = ("closed", "已销号", "closed")
+    WITHDRAWN = ("withdrawn", "已撤回", "withdrawn")
+    MERGED = ("merged", "已合并", "merged")
+
+
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.MERGED})
+
+
+class Role(Labelled):
+    """Who may do what is decided by role (see appeals.domain.permissions)."""
+
+    INTAKE = ("intake", "受理员", "intake operator")
+    DISPATCHER = ("dispatcher", "派单员", "dispatcher")
+    HANDLER = ("handler", "承办人", "handler")
+    SUPERVISOR = ("supervisor", "督办人", "supervisor")
+    AUDITOR = ("auditor", "审计员", "auditor")
+    ENTERPRISE = ("enterprise", "企业", "enterprise")
+    ADMIN = ("admin", "管理员", "administrator")
+    SYSTEM = ("system", "系统", "system")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who issued a command: an authenticated principal, never a body field.
+
+    ``unit`` scopes a handler; ``uscc`` scopes an enterprise.
+    """
+
+    id: str
+    role: Role
+    name: str = ""
+    unit: str | None = None
+    uscc: str | None = None
+
+    def as_record(self) -> dict[str, str | None]:
+        """The form stored in every event."""
+        return {
+            "id": self.id,
+            "role": self.role.value,
+            "name": self.name,
+            "unit": self.unit,
+            "uscc": self.uscc,
+        }
+
+
+SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM, name="Appeal Ledger")
+
+
+# Free-text limits, in Unicode code points (a Chinese character counts once).
+TEXT_LIMITS = {
+    "title": 200,
+    "description": 10_000,
+    "enterprise_name": 200,
+    "contact": 200,
+    "reason": 2_000,
+    "note": 5_000,
+    "result": 10_000,
+    "content": 10_000,
+    "comment": 2_000,
+    "unit": 100,
+    "cadre": 100,
+    "external_id": 128,
+}
+
+
+def text(value: object, field: str, *, required: bool = True) -> str:
+    """Validates free text: stored exactly as given, within its length limit."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be a string")
+    if required and not value.strip():
+        raise InvalidField(field, "must not be empty")
+    limit = TEXT_LIMITS[field]
+    if len(value) > limit:
+        raise InvalidField(field, f"is {len(value)} characters, at most {limit}")
+    if "\x00" in value:
+        raise InvalidField(field, "must not contain NUL characters")
+    return value

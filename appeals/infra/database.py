@@ -1,0 +1,93 @@
+"""Our own tables beside the event store, on the same SQLite file or PostgreSQL
+database and through the same connection pool the event store uses.
+
+SQL is written once with ``?`` placeholders; on PostgreSQL they become ``%s``.
+Statements are plain SQL that both engines accept (``INSERT ... ON CONFLICT``,
+``RETURNING``: SQLite 3.35 and later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+Engine = Literal["sqlite", "postgres"]
+
+
+class Cursor(Protocol):
+    """What our SQL needs of a cursor: execute, then fetch."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> Any: ...
+
+
+class Database:
+    """Runs our SQL in short transactions on the event store's own datastore."""
+
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        self.datastore = datastore
+        self.engine: Engine = (
+            "postgres" if isinstance(datastore, PostgresDatastore) else "sqlite"
+        )
+
+    def table(self, name: str) -> str:
+        """A table name qualified for this engine (PostgreSQL: its schema)."""
+        if isinstance(self.datastore, PostgresDatastore):
+            return f'"{self.datastore.schema}".{name}'
+        return name
+
+    def sql(self, statement: str) -> str:
+        """Adapts a statement written with ``?`` placeholders to this engine."""
+        if self.engine == "postgres":
+            return statement.replace("?", "%s")
+        return statement
+
+    @contextmanager
+    def transaction(self) -> Iterator[DialectCursor]:
+        """A transaction that commits when the block ends without an error."""
+        with self.datastore.transaction(commit=True) as cursor:
+            yield DialectCursor(self, cursor)
+
+    @contextmanager
+    def reading(self) -> Iterator[DialectCursor]:
+        """A read-only transaction (rolled back at the end)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            yield DialectCursor(self, cursor)
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        """Runs DDL statements, each idempotent (``IF NOT EXISTS``)."""
+        with self.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+class DialectCursor:
+    """A cursor that adapts placeholders and returns rows as tuples."""
+
+    def __init__(self, database: Database, cursor: Any) -> None:
+        self._database = database
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> DialectCursor:
+        self._cursor.execute(self._database.sql(statement), tuple(params))
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else _as_tuple(row)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [_as_tuple(row) for row in self._cursor.fetchall()]
+
+
+def _as_tuple(row: Any) -> tuple[Any, ...]:
+    # psycopg rows come back as dicts (the event store's row factory), SQLite
+    # rows as sqlite3.Row; both keep column order.
+    if isinstance(row, dict):
+        return tuple(row.values())
+    return tuple(row)

@@ -1,0 +1,128 @@
+"""Configuration, read once from environment variables (documented in the
+README). Every error names the variable and says what is wrong in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///var/appeals.sqlite3"
+
+
+class ConfigurationError(Exception):
+    """A setting is missing, malformed or points at something unusable."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where events and our own tables live."""
+
+    engine: Literal["sqlite", "postgres"]
+    url: str
+    sqlite_path: str = ""
+    pg_host: str = ""
+    pg_port: int = 5432
+    pg_user: str = ""
+    pg_password: str = ""
+    pg_dbname: str = ""
+    pg_schema: str = "public"
+
+    def redacted(self) -> str:
+        """The URL without its password, for messages and logs."""
+        if self.engine == "sqlite":
+            return self.url
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; see the README's configuration table."""
+
+    database: DatabaseConfig
+    max_reopens: int = 2
+    snapshot_interval: int = 50
+    pg_pool_size: int = 10
+    pg_max_overflow: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        url = env.get("APPEALS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        return cls(
+            database=parse_database_url(url),
+            max_reopens=_int(env, "APPEALS_MAX_REOPENS", 2, minimum=0),
+            snapshot_interval=_int(env, "APPEALS_SNAPSHOT_INTERVAL", 50, minimum=1),
+            pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", 10, minimum=1),
+            pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def parse_database_url(url: str) -> DatabaseConfig:
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
+    ``postgresql://user:password@host:port/dbname?schema=name``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if parts.netloc or not path:
+            raise ConfigurationError(
+                f"APPEALS_DATABASE_URL={url!r}: a SQLite URL is sqlite:///relative/path"
+                " or sqlite:////absolute/path"
+            )
+        return DatabaseConfig(engine="sqlite", url=url, sqlite_path=path)
+    if parts.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parts.query)
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise ConfigurationError(
+                f"APPEALS_DATABASE_URL: the port in {url!r} is not a number"
+            ) from None
+        host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise ConfigurationError(
+                "APPEALS_DATABASE_URL: name the database, as in "
+                "postgresql://user:password@host:5432/appeals"
+            )
+        schema = query.get("schema", ["public"])[0]
+        if not schema.replace("_", "").isalnum():
+            raise ConfigurationError(
+                f"APPEALS_DATABASE_URL: schema {schema!r} must be letters, digits, _"
+            )
+        return DatabaseConfig(
+            engine="postgres",
+            url=url,
+            pg_host=host,
+            pg_port=port,
+            pg_user=unquote(parts.username or "postgres"),
+            pg_password=unquote(parts.password or ""),
+            pg_dbname=dbname,
+            pg_schema=schema,
+        )
+    raise ConfigurationError(
+        f"APPEALS_DATABASE_URL={url!r}: the scheme must be sqlite or postgresql"
+    )
+
+
+def sqlite_file(config: DatabaseConfig) -> Path:
+    return Path(config.sqlite_path)

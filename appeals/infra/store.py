@@ -1,0 +1,85 @@
+"""Turns settings into a working event store: the environment eventsourcing
+reads, a reachable database, and our own tables beside the events.
+
+The library's default insert path is kept on PostgreSQL (a table lock while
+inserting, so commit order equals log order and a follower of the log never
+misses an event); ``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off for that reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from appeals.infra.settings import ConfigurationError, DatabaseConfig, Settings
+
+APPLICATION_NAME = "appeals"
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The environment the eventsourcing library is configured by."""
+    db = settings.database
+    env = {
+        "IS_SNAPSHOTTING_ENABLED": "y",
+        "CREATE_TABLE": "y",
+    }
+    if db.engine == "sqlite":
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=db.sqlite_path,
+            SQLITE_LOCK_TIMEOUT="10",
+        )
+    else:
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=db.pg_dbname,
+            POSTGRES_HOST=db.pg_host,
+            POSTGRES_PORT=str(db.pg_port),
+            POSTGRES_USER=db.pg_user,
+            POSTGRES_PASSWORD=db.pg_password,
+            POSTGRES_SCHEMA=db.pg_schema,
+            POSTGRES_POOL_SIZE=str(settings.pg_pool_size),
+            POSTGRES_MAX_OVERFLOW=str(settings.pg_max_overflow),
+            POSTGRES_CONNECT_TIMEOUT="10",
+            POSTGRES_LOCK_TIMEOUT="10",
+            POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="30",
+        )
+    return env
+
+
+def prepare_database(db: DatabaseConfig) -> None:
+    """Makes sure the database can be used, or raises one clear
+    :class:`ConfigurationError`: creates the SQLite file's folder, or checks the
+    PostgreSQL server answers and creates the schema."""
+    if db.engine == "sqlite":
+        folder = Path(db.sqlite_path).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot create the folder for the SQLite database {db.sqlite_path}: "
+                f"{error.strerror}"
+            ) from None
+        return
+    try:
+        with psycopg.connect(
+            host=db.pg_host,
+            port=db.pg_port,
+            user=db.pg_user,
+            password=db.pg_password,
+            dbname=db.pg_dbname,
+            connect_timeout=10,
+            autocommit=True,
+        ) as connection:
+            connection.execute(
+                psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    psycopg.sql.Identifier(db.pg_schema)
+                )
+            )
+    except psycopg.Error as error:
+        lines = str(error).strip().splitlines()
+        reason = lines[0] if lines else type(error).__name__
+        raise ConfigurationError(
+            f"cannot use PostgreSQL at {db.redacted()}: {reason}"
+        ) from None
