@@ -64,7 +64,9 @@ class AppealLedger(Application[UUID]):
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.max_reopens = max_reopens
-        self.snapshotting_intervals = {Appeal: snapshot_interval}
+        # The library reads this class variable through the instance; setting it
+        # per instance makes the interval configurable without a subclass.
+        self.snapshotting_intervals = {Appeal: snapshot_interval}  # type: ignore[misc]
         datastore = getattr(self.recorder, "datastore")  # noqa: B009
         self.database = Database(datastore)
         self.tickets = TicketCounter(self.database)
@@ -375,6 +377,8 @@ class AppealLedger(Application[UUID]):
             raise AppealNotFound(appeal_id) from None
         if not isinstance(appeal, Appeal):
             raise AppealNotFound(appeal_id)
+        if version is not None and appeal.version != version:
+            raise AppealNotFound(f"{appeal_id} at version {version}")
         return appeal
 
     def get_by_ticket(self, ticket: str) -> Appeal:

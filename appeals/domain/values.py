@@ -37,6 +37,14 @@ class Labelled(StrEnum):
         raise InvalidField(field, f"{value!r} is not one of: {codes}")
 
     @classmethod
+    def of(cls, code: str) -> Self:
+        """The member for a code read back from a stored event."""
+        return cls.parse(code, cls.__name__.lower())
+
+    def label(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+    @classmethod
     def labels(cls) -> list[dict[str, str]]:
         return [{"code": m.value, "zh": m.zh, "en": m.en} for m in cls]
 

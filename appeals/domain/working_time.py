@@ -1,0 +1,351 @@
+"""Working-time arithmetic under the official Chinese calendar.
+
+Time limits (DOMAIN.md, "Time limits") are measured in working time: only office hours
+on working days count. A working day is a Monday to Friday that is not a holiday, or a
+weekend day declared a make-up working day (调休上班) by the State Council's
+yearly notice (国务院办公厅关于部分节假日安排的通知).
+
+Conventions, chosen so that adding and measuring are exact inverses:
+
+* One working day is the total office duration of a day (7 h with the default office
+  hours 09:00–12:00 and 13:30–17:30), so ``add_working_days(t, n)`` is
+  ``add_working_time(t, n * day_length)``.
+* ``add_working_time(t, d)`` is the *earliest* instant ``u`` at which ``d`` of working
+  time has elapsed since ``t``. An instant outside office hours therefore counts from
+  the next opening, and a limit that runs out exactly at a closing time ends at that
+  closing time, not at the next opening.
+* Consequently "1 working day after Friday 17:29" is Monday 17:29, "after 12:15" (lunch)
+  counts from 13:30 and ends at 12:00 on the next working day, and "after Monday 09:00"
+  is the close of Monday (17:30).
+
+Arithmetic is done on the local wall clock of the calendar's time zone. Asia/Shanghai
+has had no daylight saving time since 1991, so wall-clock and elapsed time agree there.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_ONE_DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+_SATURDAY = 5
+_CLOCK = re.compile(r"(\d{2}):(\d{2})")
+
+
+class NaiveDatetimeError(ValueError):
+    """An instant without a UTC offset was given; a deadline needs a real instant."""
+
+
+class NegativeDurationError(ValueError):
+    """A negative working duration or number of working days was given."""
+
+
+class OfficeHoursError(ValueError):
+    """Office hours are empty, out of order, overlapping, or not within one day."""
+
+
+class CalendarDataError(ValueError):
+    """Calendar data contradicts itself: a date both a holiday and a make-up day."""
+
+
+class OutsideCalendarError(ValueError):
+    """A date lies outside the years the calendar holds holiday data for.
+
+    Answering with Monday to Friday alone would silently ignore Spring Festival, so the
+    calendar refuses instead.
+    """
+
+
+@dataclass(frozen=True)
+class OfficeInterval:
+    """One daily office interval ``[start, end)``, as offsets from local midnight."""
+
+    start: timedelta
+    end: timedelta
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+
+def _clock(text: str) -> timedelta:
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        raise OfficeHoursError(f"{text!r} is not a time of day like '09:00'")
+    offset = timedelta(hours=int(match[1]), minutes=int(match[2]))
+    if int(match[2]) >= 60 or offset > _ONE_DAY:
+        raise OfficeHoursError(f"{text!r} is not a time between 00:00 and 24:00")
+    return offset
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """The daily office intervals during which working time runs.
+
+    DOMAIN.md ("Time limits") makes office hours configurable; the default is the common
+    government schedule 09:00–12:00 and 13:30–17:30. ``whole_day()`` counts all of a
+    working day (00:00–24:00), for limits stated in calendar hours of working days.
+    """
+
+    intervals: tuple[OfficeInterval, ...] = (
+        OfficeInterval(timedelta(hours=9), timedelta(hours=12)),
+        OfficeInterval(
+            timedelta(hours=13, minutes=30), timedelta(hours=17, minutes=30)
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        if not self.intervals:
+            raise OfficeHoursError("office hours need at least one interval")
+        previous_end = _ZERO
+        for interval in self.intervals:
+            if not previous_end <= interval.start < interval.end <= _ONE_DAY:
+                raise OfficeHoursError(
+                    "office intervals must be non-empty, ascending, non-overlapping "
+                    f"and within 00:00–24:00; got {self}"
+                )
+            previous_end = interval.end
+
+    @classmethod
+    def parse(cls, *spans: str) -> OfficeHours:
+        """Office hours from spans like ``"09:00-12:00"``; ``"24:00"`` ends the day."""
+        intervals = []
+        for span in spans:
+            start, separator, end = span.partition("-")
+            if not separator:
+                raise OfficeHoursError(f"{span!r} is not a span like '09:00-12:00'")
+            intervals.append(OfficeInterval(_clock(start), _clock(end)))
+        return cls(tuple(intervals))
+
+    @classmethod
+    def whole_day(cls) -> OfficeHours:
+        return cls((OfficeInterval(_ZERO, _ONE_DAY),))
+
+    @property
+    def day_length(self) -> timedelta:
+        """Office time in one working day: the length of one working day."""
+        return sum((interval.length for interval in self.intervals), _ZERO)
+
+    def contains(self, offset: timedelta) -> bool:
+        return any(i.start <= offset < i.end for i in self.intervals)
+
+    def elapsed_before(self, offset: timedelta) -> timedelta:
+        """Office time between midnight and ``offset`` on a working day."""
+        return sum(
+            (min(i.end, offset) - i.start for i in self.intervals if i.start < offset),
+            _ZERO,
+        )
+
+    def offset_after(self, elapsed: timedelta) -> timedelta:
+        """The earliest offset by which ``elapsed`` office time has passed."""
+        for interval in self.intervals:
+            if elapsed <= interval.length:
+                return interval.start + elapsed
+            elapsed -= interval.length
+        raise ValueError("more office time asked for than one day holds")
+
+    def next_start(self, offset: timedelta) -> timedelta | None:
+        """The first opening at or after ``offset`` on the same day, if any."""
+        return next((i.start for i in self.intervals if i.start >= offset), None)
+
+    def __str__(self) -> str:
+        def clock(offset: timedelta) -> str:
+            minutes = offset // timedelta(minutes=1)
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+        return ", ".join(f"{clock(i.start)}-{clock(i.end)}" for i in self.intervals)
+
+
+DEFAULT_OFFICE_HOURS = OfficeHours()
+
+
+class WorkingCalendar:
+    """Working days and office hours under the official Chinese calendar.
+
+    A date is a working day if it is Monday to Friday and not in ``holidays``, or it is
+    in ``makeup_workdays`` (调休). The data comes from the State Council's yearly
+    notices (loaded by ``appeals.infra.calendar_data``); ``provisional_years`` are
+    years whose notice is not yet known, so their working days are an estimate. When
+    ``years`` is given, any date outside it is refused with ``OutsideCalendarError``.
+    """
+
+    def __init__(
+        self,
+        *,
+        tz: ZoneInfo = SHANGHAI,
+        office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+        holidays: frozenset[date] = frozenset(),
+        makeup_workdays: frozenset[date] = frozenset(),
+        provisional_years: frozenset[int] = frozenset(),
+        years: range | None = None,
+    ) -> None:
+        if clash := sorted(holidays & makeup_workdays):
+            listed = ", ".join(map(str, clash))
+            raise CalendarDataError(f"dates both holidays and make-up days: {listed}")
+        if years is not None and (years.step != 1 or not years):
+            raise CalendarDataError(f"years must be consecutive and non-empty: {years}")
+        self.tz = tz
+        self.office_hours = office_hours
+        self.holidays = frozenset(holidays)
+        self.makeup_workdays = frozenset(makeup_workdays)
+        self.provisional_years = frozenset(provisional_years)
+        self.years = years
+        # Sorted exceptions to the Monday-to-Friday rule let us count the working days
+        # of any span with two binary searches instead of walking it day by day.
+        self._closed_weekdays = sorted(d for d in holidays if d.weekday() < _SATURDAY)
+        self._open_weekends = sorted(
+            d for d in makeup_workdays if d.weekday() >= _SATURDAY
+        )
+
+    @property
+    def day_length(self) -> timedelta:
+        return self.office_hours.day_length
+
+    def is_provisional(self, day: date) -> bool:
+        """Whether ``day``'s year is estimated, awaiting the State Council's notice."""
+        return day.year in self.provisional_years
+
+    def is_working_day(self, day: date) -> bool:
+        self._check_covered(day)
+        if day in self.makeup_workdays:
+            return True
+        return day.weekday() < _SATURDAY and day not in self.holidays
+
+    def is_working_time(self, t: datetime) -> bool:
+        day, offset = self._local(t)
+        return self.is_working_day(day) and self.office_hours.contains(offset)
+
+    def next_working_instant(self, t: datetime) -> datetime:
+        """``t`` itself if inside office hours, else the next opening."""
+        day, offset = self._local(t)
+        if self.is_working_day(day):
+            if self.office_hours.contains(offset):
+                return t.astimezone(self.tz)
+            opening = self.office_hours.next_start(offset)
+            if opening is not None:
+                return self._instant(day, opening)
+        first_opening = self.office_hours.intervals[0].start
+        return self._instant(self._nth_working_day_after(day, 1), first_opening)
+
+    def add_working_days(self, t: datetime, days: int) -> datetime:
+        """``days`` working days after ``t``: ``days * day_length`` of working time.
+
+        From an instant inside office hours this is the same time of day on the
+        ``days``-th following working day (at an opening time: the preceding closing
+        time, which is the same amount of working time).
+        """
+        if days < 0:
+            raise NegativeDurationError(f"cannot add {days} working days")
+        return self.add_working_time(t, days * self.day_length)
+
+    def add_working_time(self, t: datetime, duration: timedelta) -> datetime:
+        """The earliest instant by which ``duration`` of working time has elapsed."""
+        if duration < _ZERO:
+            raise NegativeDurationError(f"cannot add {duration} of working time")
+        day, offset = self._local(t)
+        hours = self.office_hours
+        used = (
+            hours.elapsed_before(offset)
+            if self.is_working_day(day)
+            else hours.day_length
+        )
+        left_today = hours.day_length - used
+        if duration <= left_today:
+            if not duration:
+                return t.astimezone(self.tz)
+            return self._instant(day, hours.offset_after(used + duration))
+        whole_days, rest = divmod(duration - left_today, hours.day_length)
+        if not rest:
+            # The limit runs out at a closing time: end there, not at the next opening.
+            whole_days, rest = whole_days - 1, hours.day_length
+        target = self._nth_working_day_after(day, whole_days + 1)
+        return self._instant(target, hours.offset_after(rest))
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time in ``[start, end)``; zero if ``end`` is not after ``start``."""
+        first_day, first_offset = self._local(start)
+        last_day, last_offset = self._local(end)
+        if end <= start:
+            return _ZERO
+        hours = self.office_hours
+        if first_day == last_day:
+            if not self.is_working_day(first_day):
+                return _ZERO
+            return hours.elapsed_before(last_offset) - hours.elapsed_before(
+                first_offset
+            )
+        total = self._working_days_in(first_day + _ONE_DAY, last_day) * hours.day_length
+        if self.is_working_day(first_day):
+            total += hours.day_length - hours.elapsed_before(first_offset)
+        if self.is_working_day(last_day):
+            total += hours.elapsed_before(last_offset)
+        return total
+
+    def working_days_between(self, start: datetime, end: datetime) -> Fraction:
+        """Working time between two instants, in exact working days."""
+        microsecond = timedelta(microseconds=1)
+        return Fraction(
+            self.working_time_between(start, end) // microsecond,
+            self.day_length // microsecond,
+        )
+
+    def _local(self, t: datetime) -> tuple[date, timedelta]:
+        """The local date of ``t`` and its offset from that date's midnight."""
+        if t.tzinfo is None or t.utcoffset() is None:
+            raise NaiveDatetimeError(f"{t.isoformat()} has no time zone")
+        local = t.astimezone(self.tz).replace(tzinfo=None)
+        day = local.date()
+        self._check_covered(day)
+        return day, local - datetime.combine(day, time())
+
+    def _instant(self, day: date, offset: timedelta) -> datetime:
+        self._check_covered(day)
+        return (datetime.combine(day, time()) + offset).replace(tzinfo=self.tz)
+
+    def _check_covered(self, day: date) -> None:
+        if self.years is not None and day.year not in self.years:
+            raise OutsideCalendarError(
+                f"{day} is outside the calendar's years "
+                f"{self.years.start}–{self.years.stop - 1}"
+            )
+
+    def _working_days_in(self, first: date, stop: date) -> int:
+        """Working days in ``[first, stop)``."""
+        if stop <= first:
+            return 0
+        weeks, extra_days = divmod((stop - first).days, 7)
+        first_weekday = first.weekday()
+        weekdays = weeks * 5 + sum(
+            (first_weekday + i) % 7 < _SATURDAY for i in range(extra_days)
+        )
+
+        def count(sorted_days: list[date]) -> int:
+            return bisect_left(sorted_days, stop) - bisect_left(sorted_days, first)
+
+        return weekdays - count(self._closed_weekdays) + count(self._open_weekends)
+
+    def _nth_working_day_after(self, day: date, n: int) -> date:
+        """The ``n``-th working day after ``day`` (``n`` ≥ 1)."""
+
+        def reached(candidate: date) -> bool:
+            return self._working_days_in(day + _ONE_DAY, candidate + _ONE_DAY) >= n
+
+        # Gallop to a bound, then bisect: O(log n) counts, each O(log holidays).
+        low, high = day, day + timedelta(days=n)
+        while not reached(high):
+            low, high = high, high + (high - day)
+        while (high - low).days > 1:
+            middle = low + timedelta(days=(high - low).days // 2)
+            if reached(middle):
+                high = middle
+            else:
+                low = middle
+        self._check_covered(high)
+        return high

@@ -1,0 +1,94 @@
+"""RFC 9457 problem details: one mapping from error classes to HTTP.
+
+Every refusal a client can cause is an ``application/problem+json`` body with
+a stable ``type`` URI, a human ``title`` and ``detail``, and structured fields
+(the offending field and reason, the current state or version).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appeals.domain.errors import (
+    AppealError,
+    AppealNotFound,
+    CommandNotAllowed,
+    InvalidField,
+    NotPermitted,
+    VersionConflict,
+)
+
+TYPE_BASE = "https://appeal-ledger.invalid/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+STATUS_BY_ERROR: list[tuple[type[AppealError], int, str]] = [
+    (InvalidField, 422, "Invalid input"),
+    (AppealNotFound, 404, "Appeal not found"),
+    (CommandNotAllowed, 409, "Command not allowed in the current state"),
+    (NotPermitted, 403, "Not permitted"),
+    (VersionConflict, 412, "Version conflict"),
+]
+
+
+def status_of(error: AppealError) -> tuple[int, str]:
+    """The HTTP status and title for a domain error (most specific class first)."""
+    for error_class, status, title in STATUS_BY_ERROR:
+        if isinstance(error, error_class):
+            return status, title
+    return 400, "Refused"
+
+
+class HttpProblem(Exception):
+    """A refusal made at the HTTP edge itself (bad JSON, wrong media type...)."""
+
+    def __init__(
+        self, status: int, slug: str, title: str, detail: str, **fields: Any
+    ) -> None:
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.fields = fields
+        super().__init__(detail)
+
+
+def problem_response(
+    status: int, slug: str, title: str, detail: str, **fields: Any
+) -> Response:
+    body = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **fields,
+    }
+    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE)
+
+
+async def handle_http_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpProblem)
+    return problem_response(
+        exc.status,
+        exc.slug,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        **exc.fields,
+    )
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppealError)
+    status, title = status_of(exc)
+    return problem_response(
+        status,
+        exc.type_slug,
+        title,
+        str(exc),
+        instance=request.url.path,
+        **exc.details(),
+    )

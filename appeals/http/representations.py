@@ -1,0 +1,43 @@
+"""How an appeal looks in JSON: the write-side state, labelled for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.values import Category, Channel, Priority, Status
+
+
+def appeal_json(appeal: Appeal) -> dict[str, Any]:
+    status = Status.of(appeal.status)
+    return {
+        "id": str(appeal.id),
+        "ticket": appeal.ticket,
+        "version": appeal.version,
+        "status": status.value,
+        "status_label": status.label(),
+        "enterprise": {"uscc": appeal.uscc, "name": appeal.enterprise_name},
+        "channel": appeal.channel,
+        "channel_label": Channel.of(appeal.channel).label(),
+        "category": appeal.category,
+        "category_label": Category.of(appeal.category).label(),
+        "priority": appeal.priority,
+        "priority_label": Priority.of(appeal.priority).label(),
+        "title": appeal.title,
+        "description": appeal.description,
+        "contact": appeal.contact,
+        "external_id": appeal.external_id,
+        "unit": appeal.unit,
+        "cadre": appeal.cadre,
+        "paused": appeal.paused,
+        "pending_extension": appeal.pending_extension,
+        "outcome": appeal.outcome,
+        "evaluation": appeal.evaluation,
+        "reopen_count": appeal.reopen_count,
+        "return_count": appeal.return_count,
+        "supervision_level": appeal.supervision_level,
+        "needs_supervisor": appeal.needs_supervisor,
+        "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
+        "received_at": appeal.created_on.isoformat(),
+        "updated_at": appeal.modified_on.isoformat(),
+    }

@@ -1,0 +1,80 @@
+"""Fixtures shared by the suite.
+
+Store-level tests take the ``settings`` fixture, which runs each of them on
+both SQLite and PostgreSQL. PostgreSQL is real: ``APPEALS_TEST_DATABASE_URL``,
+or a throwaway cluster this session starts (tests/support/pgcluster.py). Each
+test gets a fresh SQLite file or a fresh PostgreSQL schema, so tests never see
+each other's events.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.infra.settings import Settings
+from tests.support.pgcluster import (
+    PostgresServer,
+    PostgresUnavailable,
+    postgres_for_tests,
+)
+
+STORES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        with postgres_for_tests() as server:
+            yield server
+    except PostgresUnavailable as missing:
+        pytest.fail(f"PostgreSQL is needed for the store tests: {missing}")
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL for one test, on each store in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'appeals.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    schema = f"t_{uuid4().hex[:16]}"
+    yield (
+        f"{server.url()}?schema={schema}"
+        if "?" not in server.url()
+        else (f"{server.url()}&schema={schema}")
+    )
+    with server.connect() as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def settings(store: str) -> Settings:
+    return Settings.from_env({"APPEALS_DATABASE_URL": store})
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 10, 8, 9, 12, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def ledger(settings: Settings, clock: FixedClock) -> Iterator[AppealLedger]:
+    app = open_ledger(settings, clock=clock)
+    yield app
+    app.close()
+
+
+def pytest_report_header() -> list[str]:
+    url = os.environ.get("APPEALS_TEST_DATABASE_URL")
+    where = "APPEALS_TEST_DATABASE_URL" if url else "a throwaway cluster"
+    return [f"PostgreSQL for store tests: {where}", f"psycopg {psycopg.__version__}"]

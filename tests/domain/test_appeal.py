@@ -1,0 +1,244 @@
+"""The Appeal aggregate: given events, when a command, then events or an error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import uuid4
+
+import pytest
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.errors import CommandNotAllowed, InvalidCreditCode, InvalidField
+from appeals.domain.values import (
+    TEXT_LIMITS,
+    Category,
+    Channel,
+    Outcome,
+    Priority,
+    Satisfaction,
+)
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    INTAKE,
+    SUPERVISOR,
+    T0,
+    USCC,
+    appeal_in,
+    at,
+    received,
+)
+
+
+def event_names(appeal: Appeal) -> list[str]:
+    return [type(e).__name__ for e in appeal.collect_events()]
+
+
+def test_receipt_records_who_when_and_what_exactly_as_given() -> None:
+    title = "厂房🏭用电增容 — 「急」\u200b"
+    appeal = Appeal.receive(
+        appeal_id=uuid4(),
+        ticket="20261008-000042",
+        actor=INTAKE,
+        at=T0,
+        uscc=USCC.lower(),
+        enterprise_name="昆山某某精密机械有限公司",
+        channel=Channel.VISIT,
+        category=Category.UTILITIES,
+        priority=Priority.URGENT,
+        title=title,
+        description="",
+    )
+    (event,) = appeal.collect_events()
+    assert type(event).__name__ == "Received"
+    assert event.timestamp == T0
+    assert event.actor == {  # type: ignore[attr-defined]
+        "id": "op-1",
+        "role": "intake",
+        "name": "王受理",
+        "unit": None,
+        "uscc": None,
+    }
+    assert event.title == title  # type: ignore[attr-defined]
+    assert event.uscc == USCC  # type: ignore[attr-defined]
+    assert appeal.status == "received"
+    assert appeal.ticket == "20261008-000042"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("91330100716105852", "must be 18 characters"),
+        ("91330100716105852G", "check character is 'G' but should be 'F'"),
+        ("9133010071610585IF", "character 'I' at position 17 is not allowed"),
+    ],
+)
+def test_a_bad_credit_code_is_refused_with_the_reason(code: str, reason: str) -> None:
+    with pytest.raises(InvalidCreditCode) as refused:
+        Appeal.receive(
+            appeal_id=uuid4(),
+            ticket="20261008-000001",
+            actor=INTAKE,
+            at=T0,
+            uscc=code,
+            enterprise_name="x",
+            channel=Channel.HOTLINE,
+            category=Category.OTHER,
+            priority=Priority.NORMAL,
+            title="x",
+            description="",
+        )
+    assert refused.value.field == "uscc"
+    assert reason in refused.value.reason
+
+
+def test_free_text_over_its_limit_is_refused() -> None:
+    appeal = appeal_in("in_progress")
+    with pytest.raises(InvalidField) as refused:
+        appeal.note_progress(HANDLER, at(3), "长" * (TEXT_LIMITS["note"] + 1))
+    assert refused.value.field == "note"
+    assert appeal.collect_events() == []
+
+
+def test_an_instant_without_a_time_zone_is_refused() -> None:
+    appeal = appeal_in("assigned")
+    with pytest.raises(InvalidField) as refused:
+        appeal.accept(HANDLER, datetime(2026, 10, 8, 10, 0))
+    assert refused.value.field == "at"
+
+
+def test_the_normal_path_from_receipt_to_close() -> None:
+    appeal = appeal_in("closed")
+    assert appeal.version == 7
+    assert appeal.outcome == "resolved"
+    assert appeal.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+
+
+def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:
+    appeal = appeal_in("assigned")
+    appeal.return_(HANDLER, at(2), "不属于本单位职责，建议转市场监管局")
+    assert event_names(appeal) == ["Returned"]
+    assert (appeal.status, appeal.unit, appeal.return_count) == ("received", None, 1)
+    appeal.assign(DISPATCHER, at(3), "市市场监管局", None)
+    assert appeal.unit == "市市场监管局"
+
+
+def test_pause_and_resume_while_waiting_for_the_enterprise() -> None:
+    appeal = appeal_in("in_progress")
+    appeal.pause(HANDLER, at(3), "请补充近三年财务报表")
+    with pytest.raises(CommandNotAllowed, match="already paused"):
+        appeal.pause(HANDLER, at(4), "again")
+    with pytest.raises(CommandNotAllowed, match="paused waiting"):
+        appeal.resolve(HANDLER, at(4), Outcome.RESOLVED, "done")
+    appeal.resume(HANDLER, at(5), "材料已补齐")
+    with pytest.raises(CommandNotAllowed, match="not paused"):
+        appeal.resume(HANDLER, at(6))
+    assert event_names(appeal) == ["Paused", "Resumed"]
+    assert appeal.paused is False
+
+
+def test_an_extension_is_requested_then_approved_with_the_requested_date() -> None:
+    appeal = appeal_in("in_progress")
+    appeal.request_extension(HANDLER, at(3), at(300), "涉及跨部门协调")
+    with pytest.raises(CommandNotAllowed, match="pending"):
+        appeal.request_extension(HANDLER, at(4), at(400), "again")
+    appeal.decide_extension(SUPERVISOR, at(5), approve=True, note="同意")
+    events = appeal.collect_events()
+    assert [type(e).__name__ for e in events] == [
+        "ExtensionRequested",
+        "ExtensionApproved",
+    ]
+    assert events[1].new_deadline == at(300)  # type: ignore[attr-defined]
+    assert appeal.pending_extension is None
+
+
+def test_an_extension_can_be_refused_and_then_requested_again() -> None:
+    appeal = appeal_in("in_progress")
+    appeal.request_extension(HANDLER, at(3), at(300), "理由")
+    appeal.decide_extension(DISPATCHER, at(4), approve=False, note="理由不充分")
+    appeal.request_extension(HANDLER, at(5), at(100), "补充理由")
+    assert event_names(appeal) == [
+        "ExtensionRequested",
+        "ExtensionRefused",
+        "ExtensionRequested",
+    ]
+
+
+def test_an_extension_deadline_in_the_past_is_refused() -> None:
+    appeal = appeal_in("in_progress")
+    with pytest.raises(InvalidField) as refused:
+        appeal.request_extension(HANDLER, at(3), at(2), "理由")
+    assert refused.value.field == "requested_deadline"
+
+
+@pytest.mark.parametrize("level", [0, 4, True, "2"])
+def test_supervision_levels_are_one_to_three(level: object) -> None:
+    appeal = appeal_in("in_progress")
+    with pytest.raises(InvalidField, match="level"):
+        appeal.supervise(SUPERVISOR, at(3), level, "催办")  # type: ignore[arg-type]
+
+
+def test_supervision_keeps_the_highest_level_reached() -> None:
+    appeal = appeal_in("in_progress")
+    appeal.supervise(SUPERVISOR, at(3), 2, "督办")
+    appeal.supervise(SUPERVISOR, at(4), 1, "再催")
+    assert appeal.supervision_level == 2
+
+
+def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None:
+    appeal = appeal_in("replied")
+    appeal.evaluate(ENTERPRISE, at(5), False, Satisfaction.UNSATISFIED, "没解决")
+    events = appeal.collect_events()
+    assert [type(e).__name__ for e in events] == ["Evaluated", "Reopened"]
+    assert events[1].actor["role"] == "system"  # type: ignore[attr-defined]
+    assert events[1].automatic is True  # type: ignore[attr-defined]
+    assert (appeal.status, appeal.unit, appeal.reopen_count) == (
+        "in_progress",
+        "市人社局",
+        1,
+    )
+
+
+def test_past_the_reopen_limit_an_unsatisfied_appeal_goes_to_a_supervisor() -> None:
+    appeal = appeal_in("replied")
+    for cycle in range(2):
+        appeal.evaluate(ENTERPRISE, at(5 + cycle), False, Satisfaction.UNSATISFIED)
+        appeal.resolve(HANDLER, at(5.5 + cycle), Outcome.PARTIAL, "部分解决")
+        appeal.reply(HANDLER, at(5.7 + cycle), Channel.HOTLINE, "再次告知")
+    appeal.collect_events()
+    appeal.evaluate(ENTERPRISE, at(9), False, Satisfaction.UNSATISFIED, max_reopens=2)
+    assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
+    assert appeal.needs_supervisor
+    assert appeal.status == "evaluated"
+    with pytest.raises(CommandNotAllowed, match="referred to a supervisor"):
+        appeal.close(DISPATCHER, at(10))
+    appeal.close(SUPERVISOR, at(10), "督办确认")
+    assert appeal.status == "closed"
+
+
+def test_a_configured_limit_of_zero_reopens_refers_at_once() -> None:
+    appeal = appeal_in("replied")
+    appeal.evaluate(ENTERPRISE, at(5), True, Satisfaction.UNSATISFIED, max_reopens=0)
+    assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
+
+
+def test_a_supervisor_reopens_and_the_cycle_starts_again() -> None:
+    appeal = appeal_in("evaluated")
+    appeal.reopen(SUPERVISOR, at(7), "抽查发现未落实")
+    assert appeal.status == "in_progress"
+    assert appeal.evaluation is None
+    assert appeal.outcome is None
+
+
+def test_an_appeal_cannot_be_merged_into_itself() -> None:
+    appeal = received()
+    with pytest.raises(InvalidField, match="itself"):
+        appeal.merge_into(DISPATCHER, at(1), appeal.id, "重复")
+
+
+def test_merged_appeal_points_at_its_target() -> None:
+    appeal = received()
+    target = uuid4()
+    appeal.merge_into(DISPATCHER, at(1), target, "重复")
+    assert (appeal.status, appeal.merged_into) == ("merged", target)

@@ -1,0 +1,88 @@
+"""Who may do what: every cell of the role matrix, and the unit and
+enterprise scopes (DOMAIN.md: a unit's handlers act only on appeals assigned
+to their unit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals.domain.errors import NotPermitted
+from appeals.domain.permissions import COMMAND_ROLES, authorize, may_read
+from appeals.domain.values import Actor, Role
+from tests.domain.lifecycle_fixtures import (
+    AUDITOR,
+    ENTERPRISE,
+    HANDLER,
+    OTHER_ENTERPRISE,
+    OTHER_HANDLER,
+    OTHER_USCC,
+    UNIT,
+    USCC,
+    appeal_in,
+    at,
+)
+
+# The matrix as the README states it (role -> commands), independent of the code.
+MATRIX = {
+    "intake": {"receive", "reply", "evaluate", "close", "withdraw"},
+    "dispatcher": {"assign", "decide_extension", "close", "merge"},
+    "handler": {
+        "accept",
+        "return",
+        "note_progress",
+        "pause",
+        "resume",
+        "request_extension",
+        "resolve",
+        "reply",
+    },
+    "supervisor": {
+        "assign",
+        "note_progress",
+        "decide_extension",
+        "supervise",
+        "reopen",
+        "close",
+        "merge",
+    },
+    "auditor": set(),
+    "enterprise": {"evaluate", "withdraw"},
+    "admin": set(COMMAND_ROLES),
+    "system": {"supervise", "reopen", "close"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("command", sorted(COMMAND_ROLES))
+def test_role_matrix_cell(role: Role, command: str) -> None:
+    actor = Actor("x", role, unit=UNIT, uscc=USCC)
+    if command in MATRIX[role.value]:
+        authorize(command, actor, unit=UNIT, uscc=USCC)
+    else:
+        with pytest.raises(NotPermitted) as refused:
+            authorize(command, actor, unit=UNIT, uscc=USCC)
+        assert refused.value.role == role
+
+
+def test_a_handler_cannot_act_on_another_units_appeal() -> None:
+    appeal = appeal_in("assigned")
+    with pytest.raises(NotPermitted, match="assigned to 市人社局, not to 市税务局"):
+        appeal.accept(OTHER_HANDLER, at(2))
+    assert appeal.collect_events() == []
+    appeal.accept(HANDLER, at(2))
+
+
+def test_an_enterprise_acts_only_on_its_own_appeals() -> None:
+    appeal = appeal_in("replied")
+    with pytest.raises(NotPermitted, match="another enterprise"):
+        appeal.withdraw(OTHER_ENTERPRISE, at(5), "x")
+    appeal.withdraw(ENTERPRISE, at(5), "已解决")
+    assert appeal.status == "withdrawn"
+
+
+def test_read_scopes() -> None:
+    assert may_read(HANDLER, unit=UNIT, uscc=OTHER_USCC)
+    assert not may_read(OTHER_HANDLER, unit=UNIT, uscc=USCC)
+    assert may_read(ENTERPRISE, unit=None, uscc=USCC)
+    assert not may_read(OTHER_ENTERPRISE, unit=None, uscc=USCC)
+    assert may_read(AUDITOR, unit=None, uscc=USCC)

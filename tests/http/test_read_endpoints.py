@@ -1,0 +1,84 @@
+"""Reading appeals over HTTP: by id, by ticket, at a version; health."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from appeals.application import AppealLedger
+from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
+from tests.infra.test_ledger_store import receive
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_an_appeal_by_id_with_its_version_as_etag(
+    client: httpx.AsyncClient, ledger: AppealLedger
+) -> None:
+    appeal_id = receive(ledger, title="用地指标咨询").appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
+    response = await client.get(f"/appeals/{appeal_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert response.headers["etag"] == '"2"'
+    assert body["title"] == "用地指标咨询"
+    assert body["status"] == "assigned"
+    assert body["status_label"] == {"zh": "已交办", "en": "assigned"}
+    assert body["unit"] == UNIT
+
+
+async def test_an_appeal_as_it_was_at_an_earlier_version(
+    client: httpx.AsyncClient, ledger: AppealLedger
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    response = await client.get(f"/appeals/{appeal_id}", params={"version": 1})
+    assert response.json()["status"] == "received"
+    assert response.headers["etag"] == '"1"'
+
+
+async def test_an_appeal_by_ticket(
+    client: httpx.AsyncClient, ledger: AppealLedger
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ticket = ledger.get(appeal_id).ticket
+    response = await client.get(f"/appeals/by-ticket/{ticket}")
+    assert response.status_code == 200
+    assert response.json()["id"] == str(appeal_id)
+
+
+@pytest.mark.parametrize("path", [f"/appeals/{uuid4()}", "/appeals/not-a-uuid"])
+async def test_unknown_appeals_are_problem_404s(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/appeal-not-found")
+
+
+async def test_a_malformed_ticket_is_a_422_naming_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/appeals/by-ticket/12345")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "ticket", "reason": "must look like 20261121-000123"}
+    ]
+
+
+async def test_a_bad_version_parameter_is_a_422(
+    client: httpx.AsyncClient, ledger: AppealLedger
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    response = await client.get(f"/appeals/{appeal_id}", params={"version": "x"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "version"

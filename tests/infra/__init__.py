@@ -1,0 +1,1 @@
+"""Tests of the infrastructure layer and of the test infrastructure."""

@@ -1,0 +1,279 @@
+"""The application on real stores: every test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from appeals.application import AppealLedger, CommandResult
+from appeals.bootstrap import open_ledger
+from appeals.domain.errors import (
+    AppealNotFound,
+    CommandNotAllowed,
+    InvalidCreditCode,
+    VersionConflict,
+)
+from appeals.domain.indexes import ticket_index_id
+from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
+from appeals.infra.clock import FixedClock
+from appeals.infra.settings import Settings
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    INTAKE,
+    SUPERVISOR,
+    UNIT,
+    USCC,
+)
+
+
+def receive(
+    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
+) -> CommandResult:
+    return ledger.receive(
+        INTAKE,
+        uscc=USCC,
+        enterprise_name="张家港某某纺织有限公司",
+        channel=Channel.HOTLINE,
+        category=Category.FINANCING,
+        priority=Priority.NORMAL,
+        title=title,
+        description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
+        external_id=external_id,
+    )
+
+
+def test_full_lifecycle_round_trips_through_the_store(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = receive(ledger, title="「厂房」租赁合同纠纷 🏭").appeal_id
+    steps = [
+        lambda: ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三"),
+        lambda: ledger.accept(appeal_id, HANDLER),
+        lambda: ledger.pause(appeal_id, HANDLER, reason="请补充合同原件"),
+        lambda: ledger.resume(appeal_id, HANDLER, note="已补充"),
+        lambda: ledger.request_extension(
+            appeal_id,
+            HANDLER,
+            requested_deadline=clock.now() + timedelta(days=10),
+            reason="需司法确认",
+        ),
+        lambda: ledger.decide_extension(appeal_id, SUPERVISOR, approve=True),
+        lambda: ledger.supervise(appeal_id, SUPERVISOR, level=1, note="请加快"),
+        lambda: ledger.note_progress(appeal_id, HANDLER, note="已约谈双方"),
+        lambda: ledger.resolve(
+            appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已调解"
+        ),
+        lambda: ledger.reply(
+            appeal_id, HANDLER, channel=Channel.HOTLINE, content="电话告知"
+        ),
+        lambda: ledger.evaluate(
+            appeal_id, ENTERPRISE, resolved=True, satisfaction=Satisfaction.SATISFIED
+        ),
+        lambda: ledger.close_appeal(appeal_id, DISPATCHER, note="对账销号"),
+    ]
+    for version, step in enumerate(steps, start=2):
+        clock.advance(timedelta(hours=1))
+        result = step()
+        assert result.version == version
+        assert result.position is not None
+    appeal = ledger.get(appeal_id)
+    assert appeal.status == "closed"
+    assert appeal.title == "「厂房」租赁合同纠纷 🏭"
+    assert appeal.description.endswith("\n请协调。")
+    assert ledger.get(appeal_id, version=3).status == "in_progress"
+    assert ledger.get(appeal_id, version=4).paused is True
+    assert ledger.get(appeal_id, version=1).unit is None
+    stored = list(ledger.events.get(appeal_id))
+    assert [e.originator_version for e in stored] == list(range(1, 14))
+    assert stored[1].actor["id"] == DISPATCHER.id  # type: ignore[attr-defined]
+
+
+def test_unsatisfied_evaluation_stores_the_automatic_reopen(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.accept(appeal_id, HANDLER)
+    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.PARTIAL, result="部分")
+    ledger.reply(appeal_id, HANDLER, channel=Channel.HOTLINE, content="告知")
+    result = ledger.evaluate(
+        appeal_id, ENTERPRISE, resolved=False, satisfaction=Satisfaction.UNSATISFIED
+    )
+    assert result.version == 7
+    assert ledger.get(appeal_id).status == "in_progress"
+
+
+def test_ticket_numbers_are_sequential_per_day_and_findable(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    first = ledger.get(receive(ledger).appeal_id)
+    second = ledger.get(receive(ledger).appeal_id)
+    clock.advance(timedelta(days=1))
+    next_day = ledger.get(receive(ledger).appeal_id)
+    assert (first.ticket, second.ticket, next_day.ticket) == (
+        "20261008-000001",
+        "20261008-000002",
+        "20261009-000001",
+    )
+    assert ledger.get_by_ticket(second.ticket).id == second.id
+
+
+def test_ticket_numbers_continue_after_a_restart(
+    settings: Settings, clock: FixedClock
+) -> None:
+    with open_ledger(settings, clock=clock) as ledger:
+        receive(ledger)
+    with open_ledger(settings, clock=clock) as ledger:
+        assert ledger.get(receive(ledger).appeal_id).ticket == "20261008-000002"
+
+
+def test_concurrent_receipts_get_distinct_ticket_numbers(
+    ledger: AppealLedger,
+) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: receive(ledger), range(24)))
+    tickets = {ledger.get(r.appeal_id).ticket for r in results}
+    assert len(tickets) == 24
+
+
+def test_receiving_the_same_source_reference_twice_creates_nothing_new(
+    settings: Settings, clock: FixedClock
+) -> None:
+    with open_ledger(settings, clock=clock) as ledger:
+        first = receive(ledger, external_id="HZ-2026-000777")
+        again = receive(ledger, external_id="HZ-2026-000777")
+        assert first.created
+        assert not again.created
+        assert again.appeal_id == first.appeal_id
+        position = ledger.recorder.max_notification_id()
+    with open_ledger(settings, clock=clock) as restarted:
+        after_restart = receive(restarted, external_id="HZ-2026-000777")
+        assert after_restart.appeal_id == first.appeal_id
+        assert restarted.recorder.max_notification_id() == position
+
+
+def test_concurrent_retries_of_one_receipt_create_one_appeal(
+    ledger: AppealLedger,
+) -> None:
+    barrier = threading.Barrier(8)
+
+    def retry(_: int) -> UUID:
+        barrier.wait()
+        return receive(ledger, external_id="retry-me").appeal_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(retry, range(8)))
+    assert len(ids) == 1
+    appeals = [
+        n
+        for n in ledger.recorder.select_notifications(start=1, limit=1000)
+        if n.topic == "Appeal.Received"
+    ]
+    assert len(appeals) == 1
+
+
+def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, expected_version=1)
+    with pytest.raises(VersionConflict) as conflict:
+        ledger.accept(appeal_id, HANDLER, expected_version=1)
+    assert (conflict.value.expected, conflict.value.actual) == (1, 2)
+    assert ledger.get(appeal_id).version == 2
+
+
+def test_many_threads_appending_to_one_appeal_lose_nothing(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.accept(appeal_id, HANDLER)
+    barrier = threading.Barrier(8)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def writer(worker: int) -> list[int]:
+        versions = []
+        barrier.wait()
+        for n in range(10):
+            try:
+                result = ledger.note_progress(
+                    appeal_id, HANDLER, note=f"worker {worker} note {n}"
+                )
+            except VersionConflict:
+                with lock:
+                    outcomes["conflict"] += 1
+            else:
+                versions.append(result.version)
+                with lock:
+                    outcomes["written"] += 1
+        return versions
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written_versions = [v for vs in pool.map(writer, range(8)) for v in vs]
+    assert outcomes["written"] + outcomes["conflict"] == 80
+    assert outcomes["written"] >= 1
+    stored = list(ledger.events.get(appeal_id))
+    assert [e.originator_version for e in stored] == list(range(1, len(stored) + 1))
+    assert len(stored) == 3 + outcomes["written"]
+    assert sorted(written_versions) == list(range(4, 4 + outcomes["written"]))
+    notes = [getattr(e, "note", None) for e in stored[3:]]
+    assert len(set(notes)) == len(notes)
+
+
+def test_snapshots_are_taken_and_used_for_long_histories(
+    settings: Settings, clock: FixedClock
+) -> None:
+    with open_ledger(settings, clock=clock) as ledger:
+        appeal_id = receive(ledger).appeal_id
+        ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+        ledger.accept(appeal_id, HANDLER)
+        for n in range(60):
+            ledger.note_progress(appeal_id, HANDLER, note=f"进展 {n}")
+        assert ledger.snapshots is not None
+        snapshots = list(ledger.snapshots.get(appeal_id))
+        assert [s.originator_version for s in snapshots] == [50]
+        assert ledger.get(appeal_id).version == 63
+
+
+def test_unknown_ids_and_tickets_are_not_found(ledger: AppealLedger) -> None:
+    receive(ledger)
+    with pytest.raises(AppealNotFound):
+        ledger.get(uuid4())
+    with pytest.raises(AppealNotFound):
+        ledger.get_by_ticket("20991231-000001")
+    with pytest.raises(AppealNotFound):
+        ledger.get(ticket_index_id("20261008-000001"))
+
+
+def test_a_bad_credit_code_is_refused_and_nothing_is_written(
+    ledger: AppealLedger,
+) -> None:
+    with pytest.raises(InvalidCreditCode):
+        ledger.receive(
+            INTAKE,
+            uscc="91330100716105852X",
+            enterprise_name="x",
+            channel=Channel.PORTAL,
+            category=Category.TAX,
+            priority=Priority.NORMAL,
+            title="x",
+        )
+    assert ledger.recorder.max_notification_id() in (None, 0)
+
+
+def test_merging_into_a_closed_appeal_is_refused(ledger: AppealLedger) -> None:
+    target = receive(ledger).appeal_id
+    ledger.withdraw(target, ENTERPRISE, reason="不需要了")
+    duplicate = receive(ledger).appeal_id
+    with pytest.raises(CommandNotAllowed, match="is closed"):
+        ledger.merge(duplicate, DISPATCHER, into=target, reason="重复")
+    assert ledger.get(duplicate).status == "received"
