@@ -8,27 +8,34 @@ transaction. Time comes from the injected clock, the actor from the caller
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
+from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
-from appeals.domain.errors import AppealNotFound, CommandNotAllowed, VersionConflict
-from appeals.domain.indexes import AppealIndex, source_index_id, ticket_index_id
+from appeals.domain.errors import (
+    AppealNotFound,
+    CommandNotAllowed,
+    IdempotencyKeyReused,
+    VersionConflict,
+)
+from appeals.domain.indexes import (
+    AppealIndex,
+    RequestRecord,
+    request_record_id,
+    source_index_id,
+    ticket_index_id,
+)
 from appeals.domain.ticket import format_ticket, parse_ticket
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     Actor,
-    Category,
     Channel,
-    Outcome,
-    Priority,
-    Satisfaction,
     text,
 )
 from appeals.infra.clock import SHANGHAI, Clock, SystemClock
@@ -45,6 +52,16 @@ class CommandResult:
     version: int
     position: int | None
     created: bool = True
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A client's ``Idempotency-Key`` with a fingerprint of what it asked."""
+
+    principal: str
+    key: str
+    fingerprint: str
 
 
 class AppealLedger(Application[UUID]):
@@ -63,7 +80,7 @@ class AppealLedger(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
-        self.max_reopens = max_reopens
+        self.rules = cmd.Rules(max_reopens=max_reopens)
         # The library reads this class variable through the instance; setting it
         # per instance makes the interval configurable without a subclass.
         self.snapshotting_intervals = {Appeal: snapshot_interval}  # type: ignore[misc]
@@ -74,65 +91,66 @@ class AppealLedger(Application[UUID]):
 
     # ---- receipt ----------------------------------------------------------
 
-    def receive(
+    def receive_appeal(
         self,
+        command: cmd.Receive,
         actor: Actor,
-        *,
-        uscc: str,
-        enterprise_name: str,
-        channel: Channel,
-        category: Category,
-        priority: Priority,
-        title: str,
-        description: str = "",
-        contact: str = "",
-        external_id: str | None = None,
+        request: IdempotentRequest | None = None,
     ) -> CommandResult:
         """受理. With a source reference (channel + ``external_id``), receiving
         the same reference again returns the existing appeal (``created`` is
         false) and records nothing, also under concurrent retries."""
-        uscc = validate_uscc(uscc)
+        replay = self._replay(request)
+        if replay is not None:
+            return replay
+        uscc = validate_uscc(command.uscc)
+        external_id = command.external_id
         if external_id is not None:
             external_id = text(external_id, "external_id")
-            existing = self._appeal_by_source(channel, external_id)
+            existing = self._appeal_by_source(command.channel, external_id)
             if existing is not None:
                 return existing
         for _attempt in range(3):
             at = self.clock.now()
-            appeal_id = uuid4()
-            ticket = format_ticket(
-                at.astimezone(SHANGHAI).date(),
-                self.tickets.next(at.astimezone(SHANGHAI).date()),
-            )
+            day = at.astimezone(SHANGHAI).date()
+            ticket = format_ticket(day, self.tickets.next(day))
             appeal = Appeal.receive(
-                appeal_id=appeal_id,
+                appeal_id=uuid4(),
                 ticket=ticket,
                 actor=actor,
                 at=at,
                 uscc=uscc,
-                enterprise_name=enterprise_name,
-                channel=channel,
-                category=category,
-                priority=priority,
-                title=title,
-                description=description,
-                contact=contact,
+                enterprise_name=command.enterprise_name,
+                channel=command.channel,
+                category=command.category,
+                priority=command.priority,
+                title=command.title,
+                description=command.description,
+                contact=command.contact,
                 external_id=external_id,
             )
-            claims = [AppealIndex.claim(ticket_index_id(ticket), ticket, appeal_id, at)]
+            claims: list[AppealIndex | RequestRecord] = [
+                AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)
+            ]
             if external_id is not None:
-                key = f"{channel.value}:{external_id}"
-                index_id = source_index_id(channel.value, external_id)
-                claims.append(AppealIndex.claim(index_id, key, appeal_id, at))
+                key = f"{command.channel.value}:{external_id}"
+                index_id = source_index_id(command.channel.value, external_id)
+                claims.append(AppealIndex.claim(index_id, key, appeal.id, at))
+            claims.extend(self._request_record(request, appeal, at, created=True))
             try:
                 recordings = self.save(appeal, *claims)
             except IntegrityError:
+                replay = self._replay(request)
+                if replay is not None:
+                    return replay
                 if external_id is not None:
-                    existing = self._appeal_by_source(channel, external_id)
+                    existing = self._appeal_by_source(command.channel, external_id)
                     if existing is not None:
                         return existing
                 continue  # the ticket number was taken: draw another
-            return CommandResult(appeal_id, appeal.version, _position(recordings))
+            return CommandResult(
+                appeal.id, appeal.version, _position(recordings, appeal.id)
+            )
         raise RuntimeError("could not allocate a unique ticket number")
 
     def _appeal_by_source(
@@ -144,228 +162,90 @@ class AppealLedger(Application[UUID]):
         appeal = self.get(index.appeal_id)
         return CommandResult(appeal.id, appeal.version, None, created=False)
 
-    # ---- lifecycle commands -----------------------------------------------
+    # ---- commands on an existing appeal ------------------------------------
 
-    def assign(
+    def execute(
         self,
         appeal_id: UUID,
+        command: cmd.Command,
         actor: Actor,
         *,
-        unit: str,
-        cadre: str | None = None,
         expected_version: int | None = None,
+        request: IdempotentRequest | None = None,
     ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.assign(actor, at, unit, cadre),
+        """Loads the appeal, checks the expected version, lets the aggregate
+        decide, and saves its new events (with the request record) at once."""
+        replay = self._replay(request)
+        if replay is not None:
+            return replay
+        if isinstance(command, cmd.Merge):
+            self._check_merge_target(command.into)
+        appeal = self.get(appeal_id)
+        loaded_version = appeal.version
+        if expected_version is not None and expected_version != loaded_version:
+            raise VersionConflict(appeal_id, expected_version, loaded_version)
+        at = self.clock.now()
+        command.decide(appeal, actor, at, self.rules)
+        records = self._request_record(request, appeal, at, created=False)
+        try:
+            recordings = self.save(appeal, *records)
+        except IntegrityError:
+            replay = self._replay(request)
+            if replay is not None:
+                return replay
+            current = self.get(appeal_id).version
+            raise VersionConflict(appeal_id, loaded_version, current) from None
+        return CommandResult(
+            appeal_id, appeal.version, _position(recordings, appeal_id), created=False
         )
 
-    def accept(
-        self, appeal_id: UUID, actor: Actor, *, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.accept(actor, at)
-        )
-
-    def return_appeal(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.return_(actor, at, reason)
-        )
-
-    def note_progress(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        note: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.note_progress(actor, at, note)
-        )
-
-    def pause(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.pause(actor, at, reason)
-        )
-
-    def resume(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        note: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.resume(actor, at, note)
-        )
-
-    def request_extension(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        requested_deadline: datetime,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.request_extension(actor, at, requested_deadline, reason),
-        )
-
-    def decide_extension(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        approve: bool,
-        new_deadline: datetime | None = None,
-        note: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.decide_extension(actor, at, approve, new_deadline, note),
-        )
-
-    def supervise(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        level: int,
-        note: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.supervise(actor, at, level, note),
-        )
-
-    def resolve(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        outcome: Outcome,
-        result: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.resolve(actor, at, outcome, result),
-        )
-
-    def reply(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        channel: Channel,
-        content: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.reply(actor, at, channel, content),
-        )
-
-    def evaluate(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        resolved: bool,
-        satisfaction: Satisfaction,
-        comment: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.evaluate(
-                actor, at, resolved, satisfaction, comment, self.max_reopens
-            ),
-        )
-
-    def reopen(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.reopen(actor, at, reason)
-        )
-
-    def close_appeal(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        note: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.close(actor, at, note)
-        )
-
-    def withdraw(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._execute(
-            appeal_id, expected_version, lambda a, at: a.withdraw(actor, at, reason)
-        )
-
-    def merge(
-        self,
-        appeal_id: UUID,
-        actor: Actor,
-        *,
-        into: UUID,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Merge into another appeal, which must exist and be open."""
+    def _check_merge_target(self, into: UUID) -> None:
         target = self.get(into)
         if not target.is_open:
             raise CommandNotAllowed(
                 "merge", target.status, f"the target appeal {target.ticket} is closed"
             )
-        return self._execute(
-            appeal_id,
-            expected_version,
-            lambda a, at: a.merge_into(actor, at, into, reason),
+
+    # ---- idempotency ---------------------------------------------------------
+
+    def _replay(self, request: IdempotentRequest | None) -> CommandResult | None:
+        """The original result of a request already carried out with this key."""
+        if request is None:
+            return None
+        try:
+            record: object = self.repository.get(
+                request_record_id(request.principal, request.key)
+            )
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, RequestRecord)
+        if record.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused(request.key)
+        return CommandResult(
+            record.appeal_id,
+            record.result_version,
+            self.position_of(record.appeal_id, record.result_version),
+            created=record.created,
+            replayed=True,
         )
+
+    @staticmethod
+    def _request_record(
+        request: IdempotentRequest | None, appeal: Appeal, at: datetime, created: bool
+    ) -> list[RequestRecord]:
+        if request is None:
+            return []
+        return [
+            RequestRecord.record(
+                principal=request.principal,
+                key=request.key,
+                fingerprint=request.fingerprint,
+                appeal_id=appeal.id,
+                version=appeal.version,
+                created=created,
+                at=at,
+            )
+        ]
 
     # ---- reads --------------------------------------------------------------
 
@@ -388,6 +268,22 @@ class AppealLedger(Application[UUID]):
             raise AppealNotFound(ticket)
         return self.get(index.appeal_id)
 
+    def position_of(self, appeal_id: UUID, version: int) -> int | None:
+        """The log position of one stored event (None if not stored)."""
+        table = self.database.table(getattr(self.recorder, "events_table_name"))  # noqa: B009
+        # SQLite's notification id is the table's rowid.
+        if self.database.engine == "sqlite":
+            column, originator = "rowid", appeal_id.hex
+        else:
+            column, originator = "notification_id", appeal_id  # type: ignore[assignment]
+        with self.database.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT {column} FROM {table} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (originator, version),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     def _index(self, index_id: UUID) -> AppealIndex | None:
         try:
             index: object = self.repository.get(index_id)
@@ -395,27 +291,88 @@ class AppealLedger(Application[UUID]):
             return None
         return index if isinstance(index, AppealIndex) else None
 
-    # ---- the one way a command runs ----------------------------------------
+    # ---- verb-named conveniences (the same path as ``execute``) --------------
 
-    def _execute(
-        self,
-        appeal_id: UUID,
-        expected_version: int | None,
-        decide: Callable[[Appeal, datetime], Any],
+    def receive(self, actor: Actor, **fields: object) -> CommandResult:
+        """``receive_appeal`` with the command's fields as keywords."""
+        return self.receive_appeal(cmd.Receive(**fields), actor)  # type: ignore[arg-type]
+
+    def assign(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Assign, appeal_id, actor, kw)
+
+    def accept(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Accept, appeal_id, actor, kw)
+
+    def return_appeal(
+        self, appeal_id: UUID, actor: Actor, **kw: object
     ) -> CommandResult:
-        appeal = self.get(appeal_id)
-        loaded_version = appeal.version
-        if expected_version is not None and expected_version != loaded_version:
-            raise VersionConflict(appeal_id, expected_version, loaded_version)
-        decide(appeal, self.clock.now())
-        try:
-            recordings = self.save(appeal)
-        except IntegrityError:
-            current = self.get(appeal_id).version
-            raise VersionConflict(appeal_id, loaded_version, current) from None
-        return CommandResult(appeal_id, appeal.version, _position(recordings))
+        return self._verb(cmd.Return, appeal_id, actor, kw)
+
+    def note_progress(
+        self, appeal_id: UUID, actor: Actor, **kw: object
+    ) -> CommandResult:
+        return self._verb(cmd.NoteProgress, appeal_id, actor, kw)
+
+    def pause(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Pause, appeal_id, actor, kw)
+
+    def resume(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Resume, appeal_id, actor, kw)
+
+    def request_extension(
+        self, appeal_id: UUID, actor: Actor, **kw: object
+    ) -> CommandResult:
+        return self._verb(cmd.RequestExtension, appeal_id, actor, kw)
+
+    def decide_extension(
+        self, appeal_id: UUID, actor: Actor, **kw: object
+    ) -> CommandResult:
+        return self._verb(cmd.DecideExtension, appeal_id, actor, kw)
+
+    def supervise(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Supervise, appeal_id, actor, kw)
+
+    def resolve(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Resolve, appeal_id, actor, kw)
+
+    def reply(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Reply, appeal_id, actor, kw)
+
+    def evaluate(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Evaluate, appeal_id, actor, kw)
+
+    def reopen(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Reopen, appeal_id, actor, kw)
+
+    def close_appeal(
+        self, appeal_id: UUID, actor: Actor, **kw: object
+    ) -> CommandResult:
+        return self._verb(cmd.Close, appeal_id, actor, kw)
+
+    def withdraw(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Withdraw, appeal_id, actor, kw)
+
+    def merge(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
+        return self._verb(cmd.Merge, appeal_id, actor, kw)
+
+    def _verb(
+        self,
+        command_class: type[cmd.Command],
+        appeal_id: UUID,
+        actor: Actor,
+        kw: dict[str, object],
+    ) -> CommandResult:
+        expected = kw.pop("expected_version", None)
+        assert expected is None or isinstance(expected, int)
+        command = command_class(**kw)
+        return self.execute(appeal_id, command, actor, expected_version=expected)
 
 
-def _position(recordings: list[Recording[UUID]]) -> int | None:
-    positions = [r.notification.id for r in recordings if r.notification.id]
+def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:
+    """The log position of the appeal's last new event."""
+    positions = [
+        r.notification.id
+        for r in recordings
+        if r.notification.id and r.notification.originator_id == appeal_id
+    ]
     return max(positions) if positions else None

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from appeals.infra.settings import ConfigurationError, Settings
 
@@ -54,6 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="first receipt day (default 2026-05-18)",
     )
     demo.set_defaults(run=run_demo)
+
+    tokens = commands.add_parser("tokens", help="manage API tokens")
+    token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
+    create = token_commands.add_parser(
+        "create", help="create a token and print it once"
+    )
+    create.add_argument(
+        "--role",
+        required=True,
+        help="intake, dispatcher, handler, supervisor, auditor, enterprise or admin",
+    )
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--unit", help="the unit of a handler token")
+    create.add_argument("--uscc", help="the credit code of an enterprise token")
+    create.set_defaults(run=run_tokens_create)
+    listing = token_commands.add_parser("list", help="list tokens (never secrets)")
+    listing.set_defaults(run=run_tokens_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(run=run_tokens_revoke)
     return parser
 
 
@@ -120,6 +141,72 @@ def run_demo(args: argparse.Namespace) -> int:
             progress=lambda n: progress.update(task, completed=n),
         )
     print(summary.describe())
+    return 0
+
+
+def token_store() -> tuple[Any, Any]:
+    from appeals.bootstrap import open_ledger
+    from appeals.infra.tokens import TokenStore
+
+    ledger = open_ledger(Settings.from_env(os.environ))
+    store = TokenStore(ledger.database)
+    store.create_table()
+    return ledger, store
+
+
+def run_tokens_create(args: argparse.Namespace) -> int:
+    from appeals.infra.tokens import TokenError
+
+    ledger, store = token_store()
+    try:
+        token, info = store.create(
+            role=args.role,
+            name=args.name,
+            unit=args.unit,
+            uscc=args.uscc,
+            now=ledger.clock.now(),
+        )
+    except TokenError as error:
+        print(f"appeals tokens: {error}", file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    print(token)
+    print(
+        f"created {info.id} ({info.role.value}) for {info.name}; "
+        "this is the only time the token is shown",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_tokens_list(args: argparse.Namespace) -> int:
+    ledger, store = token_store()
+    try:
+        for info in store.list():
+            scope = info.unit or info.uscc or ""
+            state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+            print(
+                f"{info.id}\t{info.role.value}\t{scope}\t{info.name}\t"
+                f"{info.created_at}\t{state}"
+            )
+    finally:
+        ledger.close()
+    return 0
+
+
+def run_tokens_revoke(args: argparse.Namespace) -> int:
+    from appeals.infra.tokens import TokenError
+
+    ledger, store = token_store()
+    try:
+        info = store.revoke(args.token_id, ledger.clock.now())
+    except TokenError as error:
+        print(f"appeals tokens: {error}", file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    print(f"revoked {info.id} ({info.name})", file=sys.stderr)
     return 0
 
 

@@ -56,7 +56,7 @@ class CommandNotAllowed(AppealError):
         super().__init__(message)
 
     def details(self) -> dict[str, Any]:
-        return {"command": self.command, "status": self.status}
+        return {"command": self.command, "appeal_status": self.status}
 
 
 class NotPermitted(AppealError):
@@ -103,3 +103,18 @@ class VersionConflict(AppealError):
 
     def details(self) -> dict[str, Any]:
         return {"expected_version": self.expected, "current_version": self.actual}
+
+
+class IdempotencyKeyReused(AppealError):
+    """An ``Idempotency-Key`` already used for a different request."""
+
+    type_slug = "idempotency-key-reused"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used for a different request"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"errors": [{"field": "Idempotency-Key", "reason": str(self)}]}

@@ -56,3 +56,68 @@ class AppealIndex(Aggregate, created_event_name="Claimed"):
         return cls._create(
             cls.Claimed, id=index_id, key=key, appeal_id=appeal_id, timestamp=at
         )
+
+
+def request_record_id(principal: str, key: str) -> UUID:
+    return uuid5(NAMESPACE, f"request:{principal}:{key}")
+
+
+class RequestRecord(Aggregate, created_event_name="Recorded"):
+    """A client's ``Idempotency-Key``, saved with the events its request made.
+
+    A retry carrying the same key finds this record and gets the original
+    answer instead of acting twice; because the record and the events commit
+    together, there is no moment when one exists without the other.
+    """
+
+    TOPIC = "RequestRecord"
+
+    class Created(Aggregate.Created):
+        TOPIC = "RequestRecord.Created"
+
+    class Recorded(Created):
+        """The request ``fingerprint`` produced ``appeal_id`` at ``version``."""
+
+        TOPIC = "RequestRecord.Recorded"
+        principal: str
+        key: str
+        fingerprint: str
+        appeal_id: UUID
+        version: int
+        created: bool
+
+        def apply(self, record: RequestRecord) -> None:
+            record.fingerprint = self.fingerprint
+            record.appeal_id = self.appeal_id
+            record.result_version = self.version
+            record.created = self.created
+
+    if TYPE_CHECKING:
+        fingerprint: str
+        appeal_id: UUID
+        result_version: int
+        created: bool
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        principal: str,
+        key: str,
+        fingerprint: str,
+        appeal_id: UUID,
+        version: int,
+        created: bool,
+        at: datetime,
+    ) -> RequestRecord:
+        return cls._create(
+            cls.Recorded,
+            id=request_record_id(principal, key),
+            principal=principal,
+            key=key,
+            fingerprint=fingerprint,
+            appeal_id=appeal_id,
+            version=version,
+            created=created,
+            timestamp=at,
+        )

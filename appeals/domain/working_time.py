@@ -213,6 +213,9 @@ class WorkingCalendar:
         return day.year in self.provisional_years
 
     def is_working_day(self, day: date) -> bool:
+        if isinstance(day, datetime):
+            # A datetime would never match the date sets; its local date is meant.
+            raise TypeError("is_working_day takes a date; use is_working_time")
         self._check_covered(day)
         if day in self.makeup_workdays:
             return True

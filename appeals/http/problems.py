@@ -17,6 +17,7 @@ from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
     CommandNotAllowed,
+    IdempotencyKeyReused,
     InvalidField,
     NotPermitted,
     VersionConflict,
@@ -27,6 +28,7 @@ MEDIA_TYPE = "application/problem+json"
 
 STATUS_BY_ERROR: list[tuple[type[AppealError], int, str]] = [
     (InvalidField, 422, "Invalid input"),
+    (IdempotencyKeyReused, 422, "Idempotency key reused"),
     (AppealNotFound, 404, "Appeal not found"),
     (CommandNotAllowed, 409, "Command not allowed in the current state"),
     (NotPermitted, 403, "Not permitted"),
@@ -46,8 +48,15 @@ class HttpProblem(Exception):
     """A refusal made at the HTTP edge itself (bad JSON, wrong media type...)."""
 
     def __init__(
-        self, status: int, slug: str, title: str, detail: str, **fields: Any
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **fields: Any,
     ) -> None:
+        self.headers = headers or {}
         self.status = status
         self.slug = slug
         self.title = title
@@ -57,7 +66,12 @@ class HttpProblem(Exception):
 
 
 def problem_response(
-    status: int, slug: str, title: str, detail: str, **fields: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
 ) -> Response:
     body = {
         "type": TYPE_BASE + slug,
@@ -66,7 +80,9 @@ def problem_response(
         "detail": detail,
         **fields,
     }
-    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers
+    )
 
 
 async def handle_http_problem(request: Request, exc: Exception) -> Response:
@@ -76,6 +92,7 @@ async def handle_http_problem(request: Request, exc: Exception) -> Response:
         exc.slug,
         exc.title,
         exc.detail,
+        headers=exc.headers,
         instance=request.url.path,
         **exc.fields,
     )

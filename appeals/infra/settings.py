@@ -51,6 +51,7 @@ class Settings:
     snapshot_interval: int = 50
     pg_pool_size: int = 10
     pg_max_overflow: int = 10
+    body_limit: int = 64 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -61,6 +62,7 @@ class Settings:
             snapshot_interval=_int(env, "APPEALS_SNAPSHOT_INTERVAL", 50, minimum=1),
             pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", 10, minimum=1),
             pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
+            body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
         )
 
 

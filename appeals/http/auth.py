@@ -1,0 +1,38 @@
+"""Bearer-token authentication: every request names its principal.
+
+The principal becomes the actor recorded in events; nothing in a request body
+can claim to be someone else.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from appeals.domain.values import Actor
+from appeals.http.problems import HttpProblem
+from appeals.infra.tokens import TokenStore
+
+
+def authenticate(request: Request) -> Actor:
+    """The actor behind the request's bearer token, or a 401 problem."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise unauthorized("send Authorization: Bearer <token>")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("the Authorization header must be: Bearer <token>")
+    tokens: TokenStore = request.app.state.tokens
+    info = tokens.verify(token.strip())
+    if info is None:
+        raise unauthorized("the token is unknown or revoked")
+    return info.actor()
+
+
+def unauthorized(detail: str) -> HttpProblem:
+    return HttpProblem(
+        401,
+        "unauthorized",
+        "Missing or bad credentials",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="appeals"'},
+    )

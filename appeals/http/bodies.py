@@ -1,0 +1,159 @@
+"""Request bodies: JSON in, typed command out, every bad field reported.
+
+A command's dataclass fields *are* its body schema; this module reads them
+(and the OpenAPI document is generated from the same fields), so the parser
+and the documentation cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import orjson
+
+from appeals.domain.values import TEXT_LIMITS, Labelled
+from appeals.http.problems import HttpProblem
+
+T = TypeVar("T")
+
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+def invalid(errors: list[dict[str, str]]) -> HttpProblem:
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return HttpProblem(422, "invalid-field", "Invalid input", detail, errors=errors)
+
+
+def require_json(content_type: str | None) -> None:
+    """415 unless the body is declared as JSON."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise HttpProblem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"send application/json, not {media_type or 'no content type'}",
+        )
+
+
+def too_large(size: int, limit: int) -> HttpProblem:
+    return HttpProblem(
+        413,
+        "body-too-large",
+        "Request body too large",
+        f"the body is over the limit of {limit} bytes",
+        limit=limit,
+    )
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or a 400 problem."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise HttpProblem(
+            400, "malformed-json", "Malformed JSON", f"the body is not JSON: {error}"
+        ) from None
+    if not isinstance(body, dict):
+        raise HttpProblem(
+            400, "malformed-json", "Malformed JSON", "the body must be a JSON object"
+        )
+    return body
+
+
+def field_types(command_class: type[Any]) -> dict[str, Any]:
+    hints = typing.get_type_hints(command_class)
+    return {f.name: hints[f.name] for f in dataclasses.fields(command_class)}
+
+
+def build(command_class: type[T], body: dict[str, Any]) -> T:
+    """The command from a decoded body, or a 422 listing every bad field."""
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+    types_by_name = field_types(command_class)
+    for name in body:
+        if name not in types_by_name:
+            errors.append({"field": name, "reason": "is not a field of this command"})
+    for field in dataclasses.fields(command_class):  # type: ignore[arg-type]
+        required = (
+            field.default is dataclasses.MISSING
+            and field.default_factory is dataclasses.MISSING
+        )
+        if field.name not in body:
+            if required:
+                errors.append({"field": field.name, "reason": "is required"})
+            continue
+        try:
+            values[field.name] = convert(types_by_name[field.name], body[field.name])
+        except ValueError as error:
+            errors.append({"field": field.name, "reason": str(error)})
+    if errors:
+        raise invalid(errors)
+    return command_class(**values)
+
+
+def convert(annotation: Any, value: Any) -> Any:
+    """One JSON value to the field's type (ValueError says why it cannot)."""
+    optional, inner = _unwrap_optional(annotation)
+    if value is None:
+        if optional:
+            return None
+        raise ValueError("must not be null")
+    if inner is str:
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        return value
+    if inner is bool:
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if inner is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        return value
+    if inner is datetime:
+        return _instant(value)
+    if inner is UUID:
+        try:
+            return UUID(str(value))
+        except ValueError:
+            raise ValueError("must be an appeal id (a UUID)") from None
+    if isinstance(inner, type) and issubclass(inner, Labelled):
+        for member in inner:
+            if member.value == value:
+                return member
+        codes = ", ".join(m.value for m in inner)
+        raise ValueError(f"must be one of: {codes}")
+    raise TypeError(f"no conversion for {annotation}")  # a programming error
+
+
+def _unwrap_optional(annotation: Any) -> tuple[bool, Any]:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is (
+        typing.Union
+    ):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return True, args[0]
+    return False, annotation
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 date-time, like 2026-11-23T17:30:00+08:00"
+        ) from None
+    if instant.tzinfo is None:
+        raise ValueError("must include a time zone offset, like +08:00")
+    return instant
+
+
+def text_limit(name: str) -> int | None:
+    return TEXT_LIMITS.get(name)

@@ -1,0 +1,332 @@
+"""The OpenAPI 3.1 document, generated from the same command classes the
+body parser reads, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from appeals.domain.commands import COMMANDS, Receive
+from appeals.domain.permissions import roles_for
+from appeals.domain.values import TEXT_LIMITS, Labelled, Status
+from appeals.http.bodies import field_types
+from appeals.http.problems import TYPE_BASE
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def field_schema(name: str, annotation: Any) -> dict[str, Any]:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    optional = bool(args) and len(args) < len(typing.get_args(annotation))
+    inner = args[0] if optional else annotation
+    schema: dict[str, Any]
+    if inner is str:
+        schema = {"type": "string"}
+        if name in TEXT_LIMITS:
+            schema["maxLength"] = TEXT_LIMITS[name]
+    elif inner is bool:
+        schema = {"type": "boolean"}
+    elif inner is int:
+        schema = {"type": "integer"}
+        if name == "level":
+            schema.update(minimum=1, maximum=3)
+    elif inner is datetime:
+        schema = {"type": "string", "format": "date-time"}
+    elif inner is UUID:
+        schema = {"type": "string", "format": "uuid"}
+    elif isinstance(inner, type) and issubclass(inner, Labelled):
+        schema = {
+            "type": "string",
+            "enum": [m.value for m in inner],
+            "description": "; ".join(f"{m.value}: {m.zh} ({m.en})" for m in inner),
+        }
+    else:  # pragma: no cover - a programming error caught by the tests
+        raise TypeError(annotation)
+    if optional:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def body_schema(command_class: type[Any]) -> dict[str, Any]:
+    types_by_name = field_types(command_class)
+    required = [
+        f.name
+        for f in dataclasses.fields(command_class)
+        if f.default is dataclasses.MISSING
+    ]
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {n: field_schema(n, t) for n, t in types_by_name.items()},
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def problem_responses(*statuses: int) -> dict[str, Any]:
+    reasons = {
+        400: "Malformed JSON",
+        401: "Missing or bad credentials",
+        403: "The principal's role or scope does not allow this",
+        404: "No such appeal (or version)",
+        409: "The appeal's current state does not allow this command",
+        412: "If-Match names a version that is no longer current",
+        413: "Body over the configured limit",
+        415: "Body is not application/json",
+        422: "Invalid input: every bad field with its reason",
+    }
+    return {
+        str(s): {
+            "description": reasons[s],
+            "content": {"application/problem+json": {"schema": PROBLEM}},
+        }
+        for s in statuses
+    }
+
+
+def appeal_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Appeal"}}
+        },
+    }
+
+
+COMMAND_HEADERS = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 255},
+        "description": "Retry safely: the same key and body return the original "
+        "answer without acting twice; the same key with another body is a 422.",
+    }
+]
+APPEAL_ID = {
+    "name": "appeal_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+def roles_text(command: str) -> str:
+    return "Roles: " + ", ".join(sorted(r.value for r in roles_for(command))) + "."
+
+
+def build_openapi() -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/healthz": {"get": _plain("Process is up", {"200": _json_ok("Up")})},
+        "/readyz": {
+            "get": _plain(
+                "Store is reachable",
+                {"200": _json_ok("Ready"), "503": _json_ok("Store unreachable")},
+            )
+        },
+        "/appeals": {
+            "post": {
+                "summary": Receive.summary,
+                "description": roles_text("receive")
+                + " A repeated channel + external_id returns the existing appeal"
+                " with 200.",
+                "parameters": COMMAND_HEADERS,
+                "requestBody": _body(Receive),
+                "responses": {
+                    "201": appeal_response("Received"),
+                    "200": appeal_response("Already received (same source reference)"),
+                    **problem_responses(400, 401, 403, 413, 415, 422),
+                },
+            }
+        },
+        "/appeals/by-ticket/{ticket}": {
+            "get": {
+                "summary": "An appeal by ticket number (工单号)",
+                "parameters": [
+                    {
+                        "name": "ticket",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": r"^\d{8}-\d{6,}$"},
+                    }
+                ],
+                "responses": {
+                    "200": appeal_response("The appeal"),
+                    **problem_responses(401, 403, 404, 422),
+                },
+            }
+        },
+        "/appeals/{appeal_id}": {
+            "get": {
+                "summary": "An appeal, now or at an earlier version",
+                "parameters": [
+                    APPEAL_ID,
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                ],
+                "responses": {
+                    "200": appeal_response("The appeal"),
+                    **problem_responses(401, 403, 404, 422),
+                },
+            }
+        },
+    }
+    for name, command_class in COMMANDS.items():
+        paths[f"/appeals/{{appeal_id}}/{name}"] = {
+            "post": {
+                "summary": command_class.summary,
+                "description": roles_text(_domain(name)),
+                "parameters": [
+                    APPEAL_ID,
+                    *COMMAND_HEADERS,
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "The ETag of the read this command is "
+                        "based on; a stale one is refused with 412.",
+                    },
+                ],
+                "requestBody": _body(command_class),
+                "responses": {
+                    "200": appeal_response("The appeal after the command"),
+                    **problem_responses(400, 401, 403, 404, 409, 412, 413, 415, 422),
+                },
+            }
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Appeal Ledger",
+            "version": "1",
+            "description": "The system of record for enterprise appeals (企业诉求). "
+            "Authenticate with `Authorization: Bearer <token>` "
+            "(`appeals tokens create`).",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Problem": PROBLEM_SCHEMA, "Appeal": APPEAL_SCHEMA},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _domain(url_name: str) -> str:
+    """The permission name of a command from its URL name."""
+    return url_name.replace("-", "_")
+
+
+def _body(command_class: type[Any]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": body_schema(command_class)}},
+    }
+
+
+def _json_ok(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"status": {"type": "string"}},
+                    "required": ["status"],
+                }
+            }
+        },
+    }
+
+
+def _plain(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
+    return {"summary": summary, "security": [], "responses": responses}
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "examples": [TYPE_BASE + "x"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+        "appeal_status": {"type": "string"},
+        "command": {"type": "string"},
+        "current_version": {"type": "integer"},
+        "expected_version": {"type": "integer"},
+    },
+}
+
+LABEL = {
+    "type": "object",
+    "required": ["zh", "en"],
+    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+}
+
+APPEAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "ticket", "version", "status", "enterprise"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "ticket": {"type": "string"},
+        "version": {"type": "integer", "minimum": 1},
+        "position": {"type": ["integer", "null"]},
+        "status": {"type": "string", "enum": [s.value for s in Status]},
+        "status_label": LABEL,
+        "enterprise": {
+            "type": "object",
+            "required": ["uscc", "name"],
+            "properties": {"uscc": {"type": "string"}, "name": {"type": "string"}},
+        },
+        "channel": {"type": "string"},
+        "channel_label": LABEL,
+        "category": {"type": "string"},
+        "category_label": LABEL,
+        "priority": {"type": "string"},
+        "priority_label": LABEL,
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "contact": {"type": "string"},
+        "external_id": NULLABLE_STRING,
+        "unit": NULLABLE_STRING,
+        "cadre": NULLABLE_STRING,
+        "paused": {"type": "boolean"},
+        "pending_extension": {"type": ["object", "null"]},
+        "outcome": NULLABLE_STRING,
+        "evaluation": {"type": ["object", "null"]},
+        "reopen_count": {"type": "integer"},
+        "return_count": {"type": "integer"},
+        "supervision_level": {"type": "integer"},
+        "needs_supervisor": {"type": "boolean"},
+        "merged_into": NULLABLE_STRING,
+        "received_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}

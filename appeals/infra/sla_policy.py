@@ -1,0 +1,177 @@
+"""Load a time-limit policy (``SlaPolicy``) from a TOML file.
+
+Keys (``default_sla.toml`` beside this module documents each one and equals
+``DEFAULT_POLICY``)::
+
+    version = "suzhou-2024-1"           # required: cited by every recorded deadline
+    [limits.<stage>]                    # stage: accept, first_response, resolve, ...
+    <priority> = "5d"                   # priority: normal, urgent, complex
+    [categories.<category>.<stage>]     # category: financing, labour, land, ...
+    <priority> = "1d"
+
+A limit is a positive whole number of working days, hours or minutes: ``"5d"``,
+``"2h"``, ``"90m"``. Anything the file leaves out keeps its value from
+``DEFAULT_POLICY``; a file can change or add limits, not remove them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from appeals.domain.sla import (
+    DEFAULT_POLICY,
+    Category,
+    InvalidLimitError,
+    Limit,
+    Priority,
+    SlaPolicy,
+    Stage,
+)
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
+
+_Key = TypeVar("_Key", Stage, Priority, Category)
+
+_TOP_KEYS = ("version", "limits", "categories")
+_TOMLLIB_PLACE = re.compile(
+    r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$"
+)
+_TOML_HEADER = re.compile(r"\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$")
+_TOML_KEY = re.compile(r"\s*([\w\-\"'. ]+?)\s*=")
+
+
+class PolicyFileError(Exception):
+    """A policy file that cannot be used, with where (file, line) and why."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        super().__init__(path, line, reason)
+        self.path, self.line, self.reason = path, line, reason
+
+    def __str__(self) -> str:
+        place = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{place}: {self.reason}"
+
+
+def load_policy(path: str | os.PathLike[str] = DEFAULT_POLICY_FILE) -> SlaPolicy:
+    """Read a policy file; without a path, the shipped ``default_sla.toml``."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as file:
+            text = file.read().decode("utf-8")
+    except OSError as error:
+        raise PolicyFileError(name, None, f"cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise PolicyFileError(name, None, "not UTF-8 text") from None
+    return parse_policy(text, name)
+
+
+def parse_policy(text: str, path: str = "<string>") -> SlaPolicy:
+    """Parse and validate a policy from TOML text; errors name ``path`` and a line."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        place = _TOMLLIB_PLACE.search(message)
+        line = None
+        if place is not None:
+            line = int(place[1]) if place[1] else max(1, len(text.splitlines()))
+            message = message[: place.start()]
+        raise PolicyFileError(path, line, f"not valid TOML: {message}") from None
+    return _Reader(text, path).policy(document)
+
+
+class _Reader:
+    """Walks a parsed policy document, refusing it at the first problem."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text, self.path = text, path
+
+    def refuse(self, keys: tuple[str, ...], reason: str) -> PolicyFileError:
+        where = ".".join(keys)
+        return PolicyFileError(
+            self.path, _line_of(self.text, keys), f"{where}: {reason}"
+        )
+
+    def policy(self, document: dict[str, Any]) -> SlaPolicy:
+        if unknown := sorted(set(document) - set(_TOP_KEYS)):
+            raise self.refuse(
+                (unknown[0],), f"unknown key; expected {', '.join(_TOP_KEYS)}"
+            )
+        version = document.get("version")
+        if not isinstance(version, str) or not version.strip():
+            # Deadlines cite the policy version: two different policies must never share
+            # one, so a file cannot inherit the default's.
+            raise self.refuse(("version",), "required: a non-empty string")
+        limits = dict(DEFAULT_POLICY.limits)
+        limits.update(self.limits(self.table(document, ("limits",)), ("limits",)))
+        category_limits = dict(DEFAULT_POLICY.category_limits)
+        for name, stages in self.table(document, ("categories",)).items():
+            place = ("categories", name)
+            category = self.member(Category, place, "category")
+            for (stage, priority), limit in self.limits(stages, place).items():
+                category_limits[(category, stage, priority)] = limit
+        return SlaPolicy(version.strip(), limits, category_limits)
+
+    def limits(
+        self, stages: Any, keys: tuple[str, ...]
+    ) -> dict[tuple[Stage, Priority], Limit]:
+        """The ``<stage>.<priority> = "5d"`` entries of the table ``stages``."""
+        if not isinstance(stages, dict):
+            raise self.refuse(keys, "expected a table of stages")
+        found: dict[tuple[Stage, Priority], Limit] = {}
+        for stage_name in stages:
+            stage = self.member(Stage, (*keys, stage_name), "stage")
+            for priority_name, text in self.table(stages, (*keys, stage_name)).items():
+                place = (*keys, stage_name, priority_name)
+                priority = self.member(Priority, place, "priority")
+                if not isinstance(text, str):
+                    reason = f'write the limit as text with a unit, like "{text}d"'
+                    raise self.refuse(place, reason)
+                try:
+                    found[(stage, priority)] = Limit.parse(text)
+                except InvalidLimitError as error:
+                    raise self.refuse(place, str(error)) from None
+        return found
+
+    def table(self, parent: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        """The sub-table ``keys[-1]`` of ``parent``; empty if the file leaves it out."""
+        value = parent.get(keys[-1], {})
+        if not isinstance(value, dict):
+            raise self.refuse(keys, "expected a table")
+        return value
+
+    def member(self, kind: type[_Key], keys: tuple[str, ...], what: str) -> _Key:
+        try:
+            return kind(keys[-1])
+        except ValueError:
+            known = ", ".join(member.value for member in kind)
+            raise self.refuse(keys, f"unknown {what}; known: {known}") from None
+
+
+def _line_of(text: str, path: tuple[str, ...]) -> int | None:
+    """Best-effort line of the key ``path``, else of its nearest enclosing table.
+
+    A table header or dotted key that starts with the wanted path also counts, so an
+    unknown category is found in ``[categories.food.resolve]``.
+    """
+    for depth in range(len(path), 0, -1):
+        wanted = path[:depth]
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            if header := _TOML_HEADER.match(line):
+                table = _toml_key(header[1])
+                if table[:depth] == wanted:
+                    return number
+                continue
+            key = _TOML_KEY.match(line)
+            if key and (table + _toml_key(key[1]))[:depth] == wanted:
+                return number
+    return None
+
+
+def _toml_key(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in raw.split("."))

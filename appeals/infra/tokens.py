@@ -1,0 +1,198 @@
+"""API tokens: bearer credentials for services and people.
+
+A token is shown once when created; only its SHA-256 digest is stored (tokens
+are 256 random bits, so a slow password hash would add nothing). Each token
+carries one role and, for handlers, a unit, for enterprises, a credit code:
+the principal every event it causes is attributed to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+
+from appeals.domain.errors import InvalidField
+from appeals.domain.uscc import validate_uscc
+from appeals.domain.values import Actor, Role, text
+from appeals.infra.database import Database
+
+TOKEN_PREFIX = "alt_"  # noqa: S105 (a prefix, not a secret)
+
+
+class TokenError(Exception):
+    """A token command was given something it cannot use."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A stored token, without its secret."""
+
+    id: str
+    name: str
+    role: Role
+    unit: str | None
+    uscc: str | None
+    created_at: str
+    revoked_at: str | None
+
+    def actor(self) -> Actor:
+        return Actor(
+            id=self.id, role=self.role, name=self.name, unit=self.unit, uscc=self.uscc
+        )
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    """Creates, lists, revokes and verifies tokens, in the ledger's database.
+
+    Verification results are cached for ``cache_seconds`` (default 5) so a
+    request does not cost a database round trip; a revocation takes effect
+    everywhere within that time.
+    """
+
+    def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
+        self.database = database
+        self.table = database.table("api_tokens")
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, TokenInfo | None]] = {}
+        self._lock = Lock()
+
+    def create_table(self) -> None:
+        self.database.execute_script(
+            [
+                f"CREATE TABLE IF NOT EXISTS {self.table} ("
+                " id TEXT PRIMARY KEY,"
+                " digest TEXT NOT NULL UNIQUE,"
+                " name TEXT NOT NULL,"
+                " role TEXT NOT NULL,"
+                " unit TEXT,"
+                " uscc TEXT,"
+                " created_at TEXT NOT NULL,"
+                " revoked_at TEXT)"
+            ]
+        )
+
+    def create(
+        self,
+        *,
+        role: str,
+        name: str,
+        now: datetime,
+        unit: str | None = None,
+        uscc: str | None = None,
+    ) -> tuple[str, TokenInfo]:
+        """Returns the secret token (shown once) and what is stored of it."""
+        parsed_role = _check_scope(role, name, unit, uscc)
+        if uscc is not None:
+            try:
+                uscc = validate_uscc(uscc)
+            except InvalidField as error:
+                raise TokenError(str(error)) from None
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        info = TokenInfo(
+            id="tok_" + secrets.token_hex(6),
+            name=name,
+            role=parsed_role,
+            unit=unit,
+            uscc=uscc,
+            created_at=now.isoformat(),
+            revoked_at=None,
+        )
+        with self.database.transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.table} "
+                "(id, digest, name, role, unit, uscc, created_at, revoked_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    info.id,
+                    digest(token),
+                    info.name,
+                    info.role.value,
+                    unit,
+                    uscc,
+                    info.created_at,
+                ),
+            )
+        return token, info
+
+    def list(self) -> list[TokenInfo]:
+        with self.database.reading() as cursor:
+            rows = cursor.execute(
+                f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
+                f"FROM {self.table} ORDER BY created_at, id"
+            ).fetchall()
+        return [_info(row) for row in rows]
+
+    def revoke(self, token_id: str, now: datetime) -> TokenInfo:
+        with self.database.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE {self.table} SET revoked_at = ? "
+                "WHERE id = ? AND revoked_at IS NULL",
+                (now.isoformat(), token_id),
+            )
+        for info in self.list():
+            if info.id == token_id:
+                with self._lock:
+                    self._cache.clear()
+                return info
+        raise TokenError(f"no token with id {token_id}")
+
+    def verify(self, token: str) -> TokenInfo | None:
+        """The live token's info, or None if unknown or revoked."""
+        key = digest(token)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        with self.database.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
+                f"FROM {self.table} WHERE digest = ?",
+                (key,),
+            ).fetchone()
+        info = _info(row) if row is not None else None
+        if info is not None and info.revoked_at is not None:
+            info = None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now, info)
+        return info
+
+
+def _check_scope(role: str, name: str, unit: str | None, uscc: str | None) -> Role:
+    try:
+        parsed = Role.parse(role, "role")
+        text(name, "enterprise_name")
+    except InvalidField as error:
+        raise TokenError(str(error)) from None
+    if parsed is Role.SYSTEM:
+        raise TokenError("role: system is reserved for the ledger itself")
+    if (parsed is Role.HANDLER) != (unit is not None):
+        raise TokenError("a handler token needs --unit, and only a handler's does")
+    if (parsed is Role.ENTERPRISE) != (uscc is not None):
+        raise TokenError(
+            "an enterprise token needs --uscc, and only an enterprise's does"
+        )
+    return parsed
+
+
+def _info(row: tuple[object, ...]) -> TokenInfo:
+    token_id, name, role, unit, uscc, created_at, revoked_at = row
+    return TokenInfo(
+        id=str(token_id),
+        name=str(name),
+        role=Role.of(str(role)),
+        unit=None if unit is None else str(unit),
+        uscc=None if uscc is None else str(uscc),
+        created_at=str(created_at),
+        revoked_at=None if revoked_at is None else str(revoked_at),
+    )

@@ -1,0 +1,148 @@
+"""Time-limit policy files: the shipped default, partial files, and refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from appeals.domain.sla import DEFAULT_POLICY, Category, Limit, Priority, Stage
+from appeals.infra.sla_policy import (
+    DEFAULT_POLICY_FILE,
+    PolicyFileError,
+    load_policy,
+    parse_policy,
+)
+
+
+class TestTheShippedDefault:
+    def test_equals_the_domain_default(self) -> None:
+        assert load_policy() == DEFAULT_POLICY
+        assert load_policy(DEFAULT_POLICY_FILE) == DEFAULT_POLICY
+
+    def test_states_every_default_limit_explicitly(self) -> None:
+        stated = parse_policy(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+        text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+        for stage, priority in DEFAULT_POLICY.limits:
+            assert f"[limits.{stage}]" in text
+            assert (
+                stated.limits[(stage, priority)]
+                == DEFAULT_POLICY.limits[(stage, priority)]
+            )
+        for category, stage, _ in DEFAULT_POLICY.category_limits:
+            assert f"[categories.{category}.{stage}]" in text
+
+    def test_documents_every_table_and_the_version_with_a_comment(self) -> None:
+        lines = DEFAULT_POLICY_FILE.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if line.startswith(("[", "version")):
+                assert lines[number - 1].startswith("#"), line
+
+    def test_names_every_stage_priority_and_category_it_accepts(self) -> None:
+        text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+        for name in [*Stage, *Priority, *Category]:
+            assert re.search(rf"\b{name}\b", text), name
+
+
+class TestPartialFiles:
+    def test_keys_left_out_keep_their_default(self) -> None:
+        policy = parse_policy(
+            'version = "kunshan-1"\n[limits.resolve]\nnormal = "4d"\n'
+        )
+        assert policy.version == "kunshan-1"
+        assert policy.limit(Stage.RESOLVE) == Limit.days(4)
+        assert policy.limit(Stage.RESOLVE, Priority.COMPLEX) == Limit.days(15)
+        assert policy.limit(Stage.ACCEPT, Priority.URGENT) == Limit.hours(2)
+        assert policy.limit(Stage.FIRST_RESPONSE, category=Category.FINANCING) == (
+            Limit.days(1)
+        )
+
+    def test_categories_can_be_added(self) -> None:
+        policy = parse_policy(
+            'version = "suzhou-1"\n'
+            "[categories.permits.resolve]\n"
+            'normal = "2d"  # 开办企业 "2个工作日内完成"\n'
+        )
+        assert policy.limit("resolve", "normal", "permits") == Limit.days(2)
+        assert policy.limit("resolve", "urgent", "permits") == Limit.days(1)
+
+    def test_inline_tables_and_minutes_are_accepted(self) -> None:
+        policy = parse_policy(
+            'version = "v"\nlimits = { accept = { urgent = "90m" } }\n'
+        )
+        assert str(policy.limit("accept", "urgent")) == "90m"
+
+    def test_the_version_is_required_so_no_two_policies_share_one(self) -> None:
+        with pytest.raises(PolicyFileError, match="version: required"):
+            parse_policy('[limits.resolve]\nnormal = "4d"\n', "p.toml")
+
+
+class TestBadPolicyFiles:
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            (
+                'version = "v"\n[limits.resolve]\nnormal = "5 days"\n',
+                "p.toml:3: limits.resolve.normal: '5 days' is not a limit like "
+                "'5d', '2h' or '90m' (units 'd', 'h', 'm')",
+            ),
+            (
+                'version = "v"\n[limits.resolve]\nnormal = "0d"\n',
+                "p.toml:3: limits.resolve.normal: a limit must be positive, not 0d",
+            ),
+            (
+                'version = "v"\n[limits]\nresolve = { urgent = "-1d" }\n',
+                "p.toml:3: limits.resolve.urgent: a limit must be positive, not -1d",
+            ),
+            (
+                'version = "v"\n[limits.resolve]\nnormal = 5\n',
+                "p.toml:3: limits.resolve.normal: write the limit as text with a "
+                'unit, like "5d"',
+            ),
+            (
+                'version = "v"\n[limits.approve]\nnormal = "5d"\n',
+                "p.toml:2: limits.approve: unknown stage; known: accept, "
+                "first_response, resolve, reply, evaluation_window",
+            ),
+            (
+                'version = "v"\n\n[limits.resolve]\nlow = "9d"\n',
+                "p.toml:4: limits.resolve.low: unknown priority; known: normal, "
+                "urgent, complex",
+            ),
+            (
+                'version = "v"\n[categories.food.resolve]\nnormal = "5d"\n',
+                "p.toml:2: categories.food: unknown category; known: financing, "
+                "labour, land, permits, policy, tax, customs, utilities, ip, "
+                "talent, environment, legal, other",
+            ),
+            (
+                'version = "v"\n[categories.tax]\nresolve = "5d"\n',
+                "p.toml:3: categories.tax.resolve: expected a table",
+            ),
+            (
+                'version = "v"\nlimits = "5d"\n',
+                "p.toml:2: limits: expected a table",
+            ),
+            (
+                'version = "v"\nowner = "me"\n',
+                "p.toml:2: owner: unknown key; expected version, limits, categories",
+            ),
+            (
+                'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',
+                "p.toml:4: not valid TOML: Cannot overwrite a value",
+            ),
+            ('version = ""\n', "p.toml:1: version: required: a non-empty string"),
+        ],
+    )
+    def test_are_refused_with_file_line_and_reason(
+        self, text: str, message: str
+    ) -> None:
+        with pytest.raises(PolicyFileError) as refused:
+            parse_policy(text, "p.toml")
+        assert str(refused.value) == message
+        assert refused.value.path == "p.toml"
+
+    def test_a_missing_file_is_refused_with_its_path(self, tmp_path: Path) -> None:
+        with pytest.raises(PolicyFileError, match=r"none\.toml: cannot read"):
+            load_policy(tmp_path / "none.toml")
