@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -18,6 +19,8 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
+from appeals.domain.chain import BrokenLink, first_broken_link
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import (
     AppealNotFound,
     CommandNotAllowed,
@@ -31,13 +34,18 @@ from appeals.domain.indexes import (
     source_index_id,
     ticket_index_id,
 )
+from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
+from appeals.domain.timeliness import timeliness
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     Actor,
     Channel,
     text,
 )
+from appeals.domain.working_time import DEFAULT_OFFICE_HOURS, OfficeHours
+from appeals.infra.calendar_data import build_calendar
+from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.clock import SHANGHAI, Clock, SystemClock
 from appeals.infra.database import Database
 from appeals.infra.tickets import TicketCounter
@@ -77,10 +85,14 @@ class AppealLedger(Application[UUID]):
         clock: Clock | None = None,
         max_reopens: int = DEFAULT_MAX_REOPENS,
         snapshot_interval: int = 50,
+        policy: SlaPolicy = DEFAULT_POLICY,
+        office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
-        self.rules = cmd.Rules(max_reopens=max_reopens)
+        self.max_reopens = max_reopens
+        self.policy = policy
+        self.office_hours = office_hours
         # The library reads this class variable through the instance; setting it
         # per instance makes the interval configurable without a subclass.
         self.snapshotting_intervals = {Appeal: snapshot_interval}  # type: ignore[misc]
@@ -88,6 +100,18 @@ class AppealLedger(Application[UUID]):
         self.database = Database(datastore)
         self.tickets = TicketCounter(self.database)
         self.tickets.create_table()
+        self.calendars = CalendarStore(self.database)
+        self.calendars.create_table()
+        self.rules = cmd.Rules(self.build_timekeeping(), max_reopens)
+
+    def build_timekeeping(self) -> Timekeeping:
+        """The package calendar with the operator's loaded schedules on top."""
+        calendar = build_calendar(self.office_hours, self.calendars.load())
+        return Timekeeping(calendar, self.policy)
+
+    def reload_calendar(self) -> None:
+        """Picks up schedules loaded since start-up (``appeals calendar load``)."""
+        self.rules = cmd.Rules(self.build_timekeeping(), self.max_reopens)
 
     # ---- receipt ----------------------------------------------------------
 
@@ -128,6 +152,7 @@ class AppealLedger(Application[UUID]):
                 description=command.description,
                 contact=command.contact,
                 external_id=external_id,
+                tk=self.rules.timekeeping,
             )
             claims: list[AppealIndex | RequestRecord] = [
                 AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)
@@ -260,6 +285,38 @@ class AppealLedger(Application[UUID]):
         if version is not None and appeal.version != version:
             raise AppealNotFound(f"{appeal_id} at version {version}")
         return appeal
+
+    def history(self, appeal_id: UUID, version: int | None = None) -> list[Any]:
+        """The appeal's events in order (up to ``version``)."""
+        events = list(self.events.get(appeal_id, lte=version))
+        if not events or not isinstance(events[0], Appeal.Received):
+            raise AppealNotFound(appeal_id)
+        return events
+
+    def timeliness(
+        self, appeal_id: UUID, version: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Each stage's deadline, completion and lateness, measured now."""
+        events = self.history(appeal_id, version)
+        return timeliness(events, self.clock.now(), self.rules.timekeeping)
+
+    def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
+        """Checks the appeal's stored events against their hash chain, reading
+        them as stored (before any upcasting)."""
+        stored = self.recorder.select_events(appeal_id)
+        if not stored:
+            raise AppealNotFound(appeal_id)
+        return first_broken_link(
+            (
+                event.topic,
+                {
+                    **self.mapper.transcoder.decode(event.state),
+                    "originator_id": event.originator_id,
+                    "originator_version": event.originator_version,
+                },
+            )
+            for event in stored
+        )
 
     def get_by_ticket(self, ticket: str) -> Appeal:
         ticket = parse_ticket(ticket)

@@ -18,9 +18,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
+from appeals.domain.chain import GENESIS, link
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.permissions import authorize
+from appeals.domain.sla import Stage
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     FINAL_STATUSES,
@@ -53,9 +57,17 @@ class Appeal(Aggregate, created_event_name="Received"):
     TOPIC = "Appeal"
 
     class Event(Aggregate.Event):
-        """Every appeal event: who did it (the authenticated actor)."""
+        """Every appeal event: who did it (the authenticated actor), and its
+        link in the appeal's hash chain (appeals.domain.chain)."""
 
         actor: ActorRecord
+        chain: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            appeal = super().mutate(aggregate)
+            assert appeal is not None
+            appeal.chain_head = self.chain
+            return appeal
 
     class Created(Event, Aggregate.Created):
         TOPIC = "Appeal.Created"
@@ -74,6 +86,8 @@ class Appeal(Aggregate, created_event_name="Received"):
         description: str
         contact: str
         external_id: str | None
+        first_response_due: datetime
+        sla_version: str
 
         def apply(self, appeal: Appeal) -> None:
             appeal.ticket = self.ticket
@@ -98,6 +112,12 @@ class Appeal(Aggregate, created_event_name="Received"):
             appeal.merged_into = None
             appeal.outcome = None
             appeal.evaluation = None
+            appeal.first_response_due = self.first_response_due
+            appeal.accept_due = None
+            appeal.resolve_due = None
+            appeal.reply_due = None
+            appeal.evaluation_due = None
+            appeal.paused_at = None
 
     class Assigned(Event):
         """交办/派单: dispatched to a responsible unit and optionally a cadre."""
@@ -105,11 +125,16 @@ class Appeal(Aggregate, created_event_name="Received"):
         TOPIC = "Appeal.Assigned"
         unit: str
         cadre: str | None
+        accept_due: datetime
+        resolve_due: datetime
+        sla_version: str
 
         def apply(self, appeal: Appeal) -> None:
             appeal.status = Status.ASSIGNED.value
             appeal.unit = self.unit
             appeal.cadre = self.cadre
+            appeal.accept_due = self.accept_due
+            appeal.resolve_due = self.resolve_due
 
     class Accepted(Event):
         """签收: the unit acknowledged it has the appeal."""
@@ -131,7 +156,10 @@ class Appeal(Aggregate, created_event_name="Received"):
             appeal.unit = None
             appeal.cadre = None
             appeal.paused = False
+            appeal.paused_at = None
             appeal.pending_extension = None
+            appeal.accept_due = None
+            appeal.resolve_due = None
             appeal.return_count += 1
 
     class ProgressNoted(Event):
@@ -148,15 +176,20 @@ class Appeal(Aggregate, created_event_name="Received"):
 
         def apply(self, appeal: Appeal) -> None:
             appeal.paused = True
+            appeal.paused_at = self.timestamp
 
     class Resumed(Event):
         """The enterprise supplied what was asked; the clock runs again."""
 
         TOPIC = "Appeal.Resumed"
         note: str
+        paused_seconds: int
+        resolve_due: datetime
 
         def apply(self, appeal: Appeal) -> None:
             appeal.paused = False
+            appeal.paused_at = None
+            appeal.resolve_due = self.resolve_due
 
     class ExtensionRequested(Event):
         """延期申请: the unit asks to move the resolution deadline."""
@@ -180,6 +213,7 @@ class Appeal(Aggregate, created_event_name="Received"):
 
         def apply(self, appeal: Appeal) -> None:
             appeal.pending_extension = None
+            appeal.resolve_due = self.new_deadline
 
     class ExtensionRefused(Event):
         """延期不予批准: the deadline stands."""
@@ -206,10 +240,13 @@ class Appeal(Aggregate, created_event_name="Received"):
         TOPIC = "Appeal.Resolved"
         outcome: str
         result: str
+        reply_due: datetime
+        sla_version: str
 
         def apply(self, appeal: Appeal) -> None:
             appeal.status = Status.RESOLVED.value
             appeal.outcome = self.outcome
+            appeal.reply_due = self.reply_due
 
     class Replied(Event):
         """反馈: the result was communicated to the enterprise."""
@@ -217,9 +254,12 @@ class Appeal(Aggregate, created_event_name="Received"):
         TOPIC = "Appeal.Replied"
         channel: str
         content: str
+        evaluation_due: datetime
+        sla_version: str
 
         def apply(self, appeal: Appeal) -> None:
             appeal.status = Status.REPLIED.value
+            appeal.evaluation_due = self.evaluation_due
 
     class Evaluated(Event):
         """回访/企业评价: the enterprise judged the result."""
@@ -242,9 +282,14 @@ class Appeal(Aggregate, created_event_name="Received"):
         TOPIC = "Appeal.Reopened"
         reason: str
         automatic: bool
+        resolve_due: datetime
+        sla_version: str
 
         def apply(self, appeal: Appeal) -> None:
             appeal.status = Status.IN_PROGRESS.value
+            appeal.resolve_due = self.resolve_due
+            appeal.reply_due = None
+            appeal.evaluation_due = None
             appeal.reopen_count += 1
             appeal.needs_supervisor = False
             appeal.paused = False
@@ -315,6 +360,13 @@ class Appeal(Aggregate, created_event_name="Received"):
         merged_into: UUID | None
         outcome: str | None
         evaluation: dict[str, Any] | None
+        first_response_due: datetime
+        accept_due: datetime | None
+        resolve_due: datetime | None
+        reply_due: datetime | None
+        evaluation_due: datetime | None
+        paused_at: datetime | None
+        chain_head: str
 
     # ---- commands -------------------------------------------------------
 
@@ -333,36 +385,59 @@ class Appeal(Aggregate, created_event_name="Received"):
         priority: Priority,
         title: str,
         description: str,
+        tk: Timekeeping,
         contact: str = "",
         external_id: str | None = None,
     ) -> Appeal:
-        """受理. The application validates the credit code and allocates the
-        ticket number and id; this records the receipt."""
+        """受理. The application allocates the ticket number and id; this
+        records the receipt and the first-response deadline."""
         uscc = validate_uscc(uscc)
         authorize("receive", actor, unit=None, uscc=uscc)
-        return cls._create(
-            cls.Received,
-            id=appeal_id,
-            timestamp=aware(at, "at"),
-            actor=actor.as_record(),
-            ticket=ticket,
-            uscc=uscc,
-            enterprise_name=text(enterprise_name, "enterprise_name"),
-            channel=channel.value,
-            category=category.value,
-            priority=priority.value,
-            title=text(title, "title"),
-            description=text(description, "description", required=False),
-            contact=text(contact, "contact", required=False),
-            external_id=external_id,
-        )
+        at = aware(at, "at")
+        fields: dict[str, Any] = {
+            "originator_topic": get_topic(cls),
+            "originator_id": appeal_id,
+            "originator_version": cls.INITIAL_VERSION,
+            "timestamp": at,
+            "actor": actor.as_record(),
+            "ticket": ticket,
+            "uscc": uscc,
+            "enterprise_name": text(enterprise_name, "enterprise_name"),
+            "channel": channel.value,
+            "category": category.value,
+            "priority": priority.value,
+            "title": text(title, "title"),
+            "description": text(description, "description", required=False),
+            "contact": text(contact, "contact", required=False),
+            "external_id": external_id,
+            "first_response_due": tk.due(
+                Stage.FIRST_RESPONSE, at, priority.value, category.value
+            ),
+            "sla_version": tk.version,
+        }
+        fields["chain"] = link(GENESIS, cls.Received.TOPIC, fields)
+        del fields["originator_topic"], fields["originator_id"]
+        del fields["originator_version"]
+        return cls._create(cls.Received, id=appeal_id, **fields)
 
-    def assign(self, actor: Actor, at: datetime, unit: str, cadre: str | None) -> None:
-        """交办 to ``unit`` (and ``cadre``); allowed on a received appeal."""
+    def assign(
+        self, actor: Actor, at: datetime, unit: str, cadre: str | None, tk: Timekeeping
+    ) -> None:
+        """交办 to ``unit`` (and ``cadre``); starts the acceptance and
+        resolution clocks afresh (also after a return)."""
         unit = text(unit, "unit")
         cadre = text(cadre, "cadre") if cadre else None
         self._allow("assign", actor, Status.RECEIVED)
-        self._record(self.Assigned, actor, at, unit=unit, cadre=cadre)
+        self._record(
+            self.Assigned,
+            actor,
+            at,
+            unit=unit,
+            cadre=cadre,
+            accept_due=self._due(tk, Stage.ACCEPT, at),
+            resolve_due=self._due(tk, Stage.RESOLVE, at),
+            sla_version=tk.version,
+        )
 
     def accept(self, actor: Actor, at: datetime) -> None:
         """签收 by the assigned unit."""
@@ -390,13 +465,23 @@ class Appeal(Aggregate, created_event_name="Received"):
             self._refuse("pause", "it is already paused")
         self._record(self.Paused, actor, at, reason=reason)
 
-    def resume(self, actor: Actor, at: datetime, note: str = "") -> None:
-        """The enterprise supplied what was asked."""
+    def resume(self, actor: Actor, at: datetime, note: str, tk: Timekeeping) -> None:
+        """The enterprise supplied what was asked; the resolution deadline
+        moves back by the working time spent waiting."""
         note = text(note, "note", required=False)
         self._allow("resume", actor, Status.IN_PROGRESS)
-        if not self.paused:
+        if not self.paused or self.paused_at is None:
             self._refuse("resume", "it is not paused")
-        self._record(self.Resumed, actor, at, note=note)
+        waited = tk.working_time(self.paused_at, aware(at, "at"))
+        assert self.resolve_due is not None
+        self._record(
+            self.Resumed,
+            actor,
+            at,
+            note=note,
+            paused_seconds=int(waited.total_seconds()),
+            resolve_due=tk.moved(self.resolve_due, waited),
+        )
 
     def request_extension(
         self, actor: Actor, at: datetime, requested_deadline: datetime, reason: str
@@ -446,20 +531,48 @@ class Appeal(Aggregate, created_event_name="Received"):
         self._record(self.Supervised, actor, at, level=level, note=note)
 
     def resolve(
-        self, actor: Actor, at: datetime, outcome: Outcome, result: str
+        self,
+        actor: Actor,
+        at: datetime,
+        outcome: Outcome,
+        result: str,
+        tk: Timekeeping,
     ) -> None:
         """办结 with an outcome; a paused appeal must be resumed first."""
         result = text(result, "result")
         self._allow("resolve", actor, Status.IN_PROGRESS)
         if self.paused:
             self._refuse("resolve", "it is paused waiting for the enterprise")
-        self._record(self.Resolved, actor, at, outcome=outcome.value, result=result)
+        self._record(
+            self.Resolved,
+            actor,
+            at,
+            outcome=outcome.value,
+            result=result,
+            reply_due=self._due(tk, Stage.REPLY, at),
+            sla_version=tk.version,
+        )
 
-    def reply(self, actor: Actor, at: datetime, channel: Channel, content: str) -> None:
-        """反馈 the result to the enterprise."""
+    def reply(
+        self,
+        actor: Actor,
+        at: datetime,
+        channel: Channel,
+        content: str,
+        tk: Timekeeping,
+    ) -> None:
+        """反馈 the result to the enterprise; opens the evaluation window."""
         content = text(content, "content")
         self._allow("reply", actor, Status.RESOLVED)
-        self._record(self.Replied, actor, at, channel=channel.value, content=content)
+        self._record(
+            self.Replied,
+            actor,
+            at,
+            channel=channel.value,
+            content=content,
+            evaluation_due=self._due(tk, Stage.EVALUATION_WINDOW, at),
+            sla_version=tk.version,
+        )
 
     def evaluate(
         self,
@@ -467,7 +580,8 @@ class Appeal(Aggregate, created_event_name="Received"):
         at: datetime,
         resolved: bool,
         satisfaction: Satisfaction,
-        comment: str = "",
+        comment: str,
+        tk: Timekeeping,
         max_reopens: int = DEFAULT_MAX_REOPENS,
     ) -> None:
         """企业评价. Unsatisfied: reopened to the same unit automatically, up
@@ -488,7 +602,7 @@ class Appeal(Aggregate, created_event_name="Received"):
             return
         if self.reopen_count < max_reopens:
             reason = "企业评价不满意，自动重办 (unsatisfied evaluation, reopened)"
-            self._record(self.Reopened, SYSTEM_ACTOR, at, reason=reason, automatic=True)
+            self._reopen(SYSTEM_ACTOR, at, reason, tk, automatic=True)
         else:
             reason = (
                 f"已重办{self.reopen_count}次仍不满意，提交督办 "
@@ -496,11 +610,25 @@ class Appeal(Aggregate, created_event_name="Received"):
             )
             self._record(self.ReferredToSupervisor, SYSTEM_ACTOR, at, reason=reason)
 
-    def reopen(self, actor: Actor, at: datetime, reason: str) -> None:
-        """重办 by a supervisor after resolution, reply or evaluation."""
+    def reopen(self, actor: Actor, at: datetime, reason: str, tk: Timekeeping) -> None:
+        """重办 by a supervisor after resolution, reply or evaluation: a new
+        resolve cycle with a fresh deadline."""
         reason = text(reason, "reason")
         self._allow("reopen", actor, Status.RESOLVED, Status.REPLIED, Status.EVALUATED)
-        self._record(self.Reopened, actor, at, reason=reason, automatic=False)
+        self._reopen(actor, at, reason, tk, automatic=False)
+
+    def _reopen(
+        self, actor: Actor, at: datetime, reason: str, tk: Timekeeping, automatic: bool
+    ) -> None:
+        self._record(
+            self.Reopened,
+            actor,
+            at,
+            reason=reason,
+            automatic=automatic,
+            resolve_due=self._due(tk, Stage.RESOLVE, at),
+            sla_version=tk.version,
+        )
 
     def close(self, actor: Actor, at: datetime, note: str = "") -> None:
         """对账销号 after evaluation; a referred appeal needs a supervisor."""
@@ -549,9 +677,21 @@ class Appeal(Aggregate, created_event_name="Received"):
             raise InvalidField(field, "must be later than now")
         return value
 
+    def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:
+        return tk.due(stage, aware(at, "at"), self.priority, self.category)
+
     def _record(
         self, event_class: type[Event], actor: Actor, at: datetime, **fields: Any
     ) -> None:
-        self.trigger_event(
-            event_class, timestamp=aware(at, "at"), actor=actor.as_record(), **fields
-        )
+        """Triggers the event with its actor, time and chain link; the link
+        hashes exactly the state the event will store."""
+        state: dict[str, Any] = {
+            "originator_id": self.id,
+            "originator_version": self.version + 1,
+            "timestamp": aware(at, "at"),
+            "actor": actor.as_record(),
+            **fields,
+        }
+        chain = link(self.chain_head, getattr(event_class, "TOPIC"), state)  # noqa: B009
+        del state["originator_id"], state["originator_version"]
+        self.trigger_event(event_class, chain=chain, **state)

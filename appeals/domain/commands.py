@@ -13,6 +13,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.values import (
     Actor,
     Category,
@@ -25,8 +26,10 @@ from appeals.domain.values import (
 
 @dataclass(frozen=True)
 class Rules:
-    """Configurable rules the aggregate applies (DOMAIN.md: reopen limit)."""
+    """Configurable rules the aggregate applies: the calendar and time-limit
+    policy, and how many automatic reopens before a supervisor decides."""
 
+    timekeeping: Timekeeping
     max_reopens: int = DEFAULT_MAX_REOPENS
 
 
@@ -67,7 +70,7 @@ class Assign(Command):
     cadre: str | None = None
 
     def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.assign(actor, at, self.unit, self.cadre)
+        appeal.assign(actor, at, self.unit, self.cadre, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Resume(Command):
     note: str = ""
 
     def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.resume(actor, at, self.note)
+        appeal.resume(actor, at, self.note, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Resolve(Command):
     result: str
 
     def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.resolve(actor, at, self.outcome, self.result)
+        appeal.resolve(actor, at, self.outcome, self.result, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class Reply(Command):
     content: str
 
     def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.reply(actor, at, self.channel, self.content)
+        appeal.reply(actor, at, self.channel, self.content, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ class Evaluate(Command):
             self.resolved,
             self.satisfaction,
             self.comment,
+            rules.timekeeping,
             rules.max_reopens,
         )
 
@@ -201,7 +205,7 @@ class Reopen(Command):
     reason: str
 
     def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.reopen(actor, at, self.reason)
+        appeal.reopen(actor, at, self.reason, rules.timekeeping)
 
 
 @dataclass(frozen=True)

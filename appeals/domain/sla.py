@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar
 
+from appeals.domain.values import Category, Priority
 from appeals.domain.working_time import WorkingCalendar
 
 
@@ -26,30 +27,6 @@ class Stage(StrEnum):
     RESOLVE = "resolve"  # 办结, from assignment
     REPLY = "reply"  # 反馈, from resolution
     EVALUATION_WINDOW = "evaluation_window"  # 企业评价, from the reply
-
-
-class Priority(StrEnum):
-    NORMAL = "normal"
-    URGENT = "urgent"
-    COMPLEX = "complex"
-
-
-class Category(StrEnum):
-    """Appeal categories named in DOMAIN.md, "Channels and categories"."""
-
-    FINANCING = "financing"
-    LABOUR = "labour"
-    LAND = "land"
-    PERMITS = "permits"
-    POLICY = "policy"
-    TAX = "tax"
-    CUSTOMS = "customs"
-    UTILITIES = "utilities"
-    IP = "ip"
-    TALENT = "talent"
-    ENVIRONMENT = "environment"
-    LEGAL = "legal"
-    OTHER = "other"
 
 
 class DurationUnit(StrEnum):
@@ -124,11 +101,11 @@ _Key = TypeVar("_Key", bound=StrEnum)
 
 
 def _coerce(kind: type[_Key], value: _Key | str, what: str) -> _Key:
-    try:
-        return kind(value)
-    except ValueError:
-        known = ", ".join(member.value for member in kind)
-        raise UnknownSlaKeyError(f"unknown {what} {value!r}; known: {known}") from None
+    for member in kind:
+        if member.value == value:
+            return member
+    known = ", ".join(member.value for member in kind)
+    raise UnknownSlaKeyError(f"unknown {what} {value!r}; known: {known}")
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,11 @@ def build_openapi() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Problem": PROBLEM_SCHEMA, "Appeal": APPEAL_SCHEMA},
+            "schemas": {
+                "Problem": PROBLEM_SCHEMA,
+                "Appeal": APPEAL_SCHEMA,
+                "StageCycle": STAGE_CYCLE_SCHEMA,
+            },
         },
         "security": [{"bearer": []}],
     }
@@ -326,7 +330,52 @@ APPEAL_SCHEMA: dict[str, Any] = {
         "supervision_level": {"type": "integer"},
         "needs_supervisor": {"type": "boolean"},
         "merged_into": NULLABLE_STRING,
+        "deadlines": {
+            "type": "object",
+            "description": "Deadlines as recorded in the events (working time).",
+            "properties": {
+                stage: {"type": ["string", "null"], "format": "date-time"}
+                for stage in (
+                    "first_response",
+                    "accept",
+                    "resolve",
+                    "reply",
+                    "evaluation",
+                )
+            },
+        },
+        "timeliness": {
+            "type": "array",
+            "description": "Every stage cycle measured now (GET of one appeal).",
+            "items": {"$ref": "#/components/schemas/StageCycle"},
+        },
         "received_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+STAGE_CYCLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["stage", "cycle", "started_at", "due", "on_time", "overdue_now"],
+    "properties": {
+        "stage": {
+            "type": "string",
+            "enum": ["first_response", "accept", "resolve", "reply", "evaluation"],
+        },
+        "cycle": {"type": "integer"},
+        "unit": NULLABLE_STRING,
+        "started_at": {"type": "string", "format": "date-time"},
+        "due": {"type": "string", "format": "date-time"},
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
+        "ended_by": NULLABLE_STRING,
+        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+        "working_seconds": {"type": "integer"},
+        "paused_seconds": {"type": "integer"},
+        "extensions": {"type": "integer"},
+        "on_time": {"type": ["boolean", "null"]},
+        "overdue_now": {"type": "boolean"},
+        "overdue_seconds": {"type": "integer"},
+        "paused_now": {"type": "boolean"},
     },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
@@ -38,6 +39,17 @@ def appeal_json(appeal: Appeal) -> dict[str, Any]:
         "supervision_level": appeal.supervision_level,
         "needs_supervisor": appeal.needs_supervisor,
         "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
+        "deadlines": {
+            "first_response": _iso(appeal.first_response_due),
+            "accept": _iso(appeal.accept_due),
+            "resolve": _iso(appeal.resolve_due),
+            "reply": _iso(appeal.reply_due),
+            "evaluation": _iso(appeal.evaluation_due),
+        },
         "received_at": appeal.created_on.isoformat(),
         "updated_at": appeal.modified_on.isoformat(),
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

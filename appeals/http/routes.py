@@ -70,7 +70,9 @@ async def get_appeal(request: Request) -> Response:
     ledger = ledger_of(request)
     appeal = await run_in_threadpool(ledger.get, appeal_id, version)
     check_read(actor, appeal.unit, appeal.uscc)
-    return appeal_response(appeal_json(appeal))
+    body = appeal_json(appeal)
+    body["timeliness"] = await run_in_threadpool(ledger.timeliness, appeal_id, version)
+    return appeal_response(body)
 
 
 async def get_appeal_by_ticket(request: Request) -> Response:

@@ -52,6 +52,8 @@ class Settings:
     pg_pool_size: int = 10
     pg_max_overflow: int = 10
     body_limit: int = 64 * 1024
+    sla_policy_file: str | None = None
+    office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -63,7 +65,19 @@ class Settings:
             pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", 10, minimum=1),
             pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
             body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
+            sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
+            office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
         )
+
+
+def _office_hours(raw: str) -> tuple[str, ...]:
+    """``09:00-12:00,13:30-17:30`` (the default) or ``whole-day``."""
+    raw = raw.strip()
+    if not raw:
+        return ("09:00-12:00", "13:30-17:30")
+    if raw == "whole-day":
+        return ("00:00-24:00",)
+    return tuple(span.strip() for span in raw.split(",") if span.strip())
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

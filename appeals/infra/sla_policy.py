@@ -24,13 +24,12 @@ from typing import Any, TypeVar
 
 from appeals.domain.sla import (
     DEFAULT_POLICY,
-    Category,
     InvalidLimitError,
     Limit,
-    Priority,
     SlaPolicy,
     Stage,
 )
+from appeals.domain.values import Category, Priority
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
 
@@ -145,11 +144,11 @@ class _Reader:
         return value
 
     def member(self, kind: type[_Key], keys: tuple[str, ...], what: str) -> _Key:
-        try:
-            return kind(keys[-1])
-        except ValueError:
-            known = ", ".join(member.value for member in kind)
-            raise self.refuse(keys, f"unknown {what}; known: {known}") from None
+        for member in kind:
+            if member.value == keys[-1]:
+                return member
+        known = ", ".join(member.value for member in kind)
+        raise self.refuse(keys, f"unknown {what}; known: {known}")
 
 
 def _line_of(text: str, path: tuple[str, ...]) -> int | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.values import (
     Actor,
     Category,
@@ -16,9 +17,37 @@ from appeals.domain.values import (
     Role,
     Satisfaction,
 )
+from appeals.domain.working_time import WorkingCalendar
 from appeals.infra.clock import SHANGHAI
 
-T0 = datetime(2026, 10, 8, 9, 12, tzinfo=SHANGHAI)
+# 2026 as the State Council published it (国办发明电〔2025〕7号): Spring Festival
+# 15-23 February with make-up Saturdays 14 and 28 February; National Day and
+# Mid-Autumn 1-7 October with make-up Sunday 20 September and Saturday 10 October.
+CALENDAR_2026 = WorkingCalendar(
+    holidays=frozenset(
+        [date(2026, 1, 1), date(2026, 1, 2)]
+        + [date(2026, 2, d) for d in range(15, 24)]
+        + [date(2026, 4, 6)]
+        + [date(2026, 5, d) for d in range(1, 6)]
+        + [date(2026, 6, 19)]
+        + [date(2026, 9, 25)]
+        + [date(2026, 10, d) for d in range(1, 8)]
+    ),
+    makeup_workdays=frozenset(
+        [
+            date(2026, 1, 4),
+            date(2026, 2, 14),
+            date(2026, 2, 28),
+            date(2026, 5, 9),
+            date(2026, 9, 20),
+            date(2026, 10, 10),
+        ]
+    ),
+    years=range(2026, 2027),
+)
+TK = Timekeeping(CALENDAR_2026)
+
+T0 = datetime(2026, 10, 9, 9, 12, tzinfo=SHANGHAI)
 USCC = "91330100716105852F"
 OTHER_USCC = "9144030071526726XG"
 UNIT = "市人社局"
@@ -38,7 +67,7 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def received() -> Appeal:
+def received(*, collect: bool = True) -> Appeal:
     appeal = Appeal.receive(
         appeal_id=uuid4(),
         ticket="20261008-000001",
@@ -53,19 +82,23 @@ def received() -> Appeal:
         description="企业申请科技贷款贴息，材料已提交两周未有回复。",
         contact="王经理 138****0000",
         external_id="12345-0001",
+        tk=TK,
     )
-    appeal.collect_events()
+    if collect:
+        appeal.collect_events()
     return appeal
 
 
 Step = Callable[[Appeal], None]
 
 STEPS: dict[str, Step] = {
-    "assigned": lambda a: a.assign(DISPATCHER, at(1), UNIT, "张三"),
+    "assigned": lambda a: a.assign(DISPATCHER, at(1), UNIT, "张三", TK),
     "in_progress": lambda a: a.accept(HANDLER, at(2)),
-    "resolved": lambda a: a.resolve(HANDLER, at(3), Outcome.RESOLVED, "已办理贴息"),
-    "replied": lambda a: a.reply(HANDLER, at(4), Channel.HOTLINE, "已电话告知"),
-    "evaluated": lambda a: a.evaluate(ENTERPRISE, at(5), True, Satisfaction.SATISFIED),
+    "resolved": lambda a: a.resolve(HANDLER, at(3), Outcome.RESOLVED, "已办理贴息", TK),
+    "replied": lambda a: a.reply(HANDLER, at(4), Channel.HOTLINE, "已电话告知", TK),
+    "evaluated": lambda a: a.evaluate(
+        ENTERPRISE, at(5), True, Satisfaction.SATISFIED, "", TK
+    ),
     "closed": lambda a: a.close(DISPATCHER, at(6), "对账完成"),
 }
 PATH = list(STEPS)

@@ -24,6 +24,7 @@ from tests.domain.lifecycle_fixtures import (
     INTAKE,
     SUPERVISOR,
     T0,
+    TK,
     USCC,
     appeal_in,
     at,
@@ -49,6 +50,7 @@ def test_receipt_records_who_when_and_what_exactly_as_given() -> None:
         priority=Priority.URGENT,
         title=title,
         description="",
+        tk=TK,
     )
     (event,) = appeal.collect_events()
     assert type(event).__name__ == "Received"
@@ -88,6 +90,7 @@ def test_a_bad_credit_code_is_refused_with_the_reason(code: str, reason: str) ->
             priority=Priority.NORMAL,
             title="x",
             description="",
+            tk=TK,
         )
     assert refused.value.field == "uscc"
     assert reason in refused.value.reason
@@ -120,7 +123,7 @@ def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:
     appeal.return_(HANDLER, at(2), "不属于本单位职责，建议转市场监管局")
     assert event_names(appeal) == ["Returned"]
     assert (appeal.status, appeal.unit, appeal.return_count) == ("received", None, 1)
-    appeal.assign(DISPATCHER, at(3), "市市场监管局", None)
+    appeal.assign(DISPATCHER, at(3), "市市场监管局", None, TK)
     assert appeal.unit == "市市场监管局"
 
 
@@ -130,10 +133,10 @@ def test_pause_and_resume_while_waiting_for_the_enterprise() -> None:
     with pytest.raises(CommandNotAllowed, match="already paused"):
         appeal.pause(HANDLER, at(4), "again")
     with pytest.raises(CommandNotAllowed, match="paused waiting"):
-        appeal.resolve(HANDLER, at(4), Outcome.RESOLVED, "done")
-    appeal.resume(HANDLER, at(5), "材料已补齐")
+        appeal.resolve(HANDLER, at(4), Outcome.RESOLVED, "done", TK)
+    appeal.resume(HANDLER, at(5), "材料已补齐", TK)
     with pytest.raises(CommandNotAllowed, match="not paused"):
-        appeal.resume(HANDLER, at(6))
+        appeal.resume(HANDLER, at(6), "", TK)
     assert event_names(appeal) == ["Paused", "Resumed"]
     assert appeal.paused is False
 
@@ -188,7 +191,7 @@ def test_supervision_keeps_the_highest_level_reached() -> None:
 
 def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None:
     appeal = appeal_in("replied")
-    appeal.evaluate(ENTERPRISE, at(5), False, Satisfaction.UNSATISFIED, "没解决")
+    appeal.evaluate(ENTERPRISE, at(5), False, Satisfaction.UNSATISFIED, "没解决", TK)
     events = appeal.collect_events()
     assert [type(e).__name__ for e in events] == ["Evaluated", "Reopened"]
     assert events[1].actor["role"] == "system"  # type: ignore[attr-defined]
@@ -203,11 +206,15 @@ def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None
 def test_past_the_reopen_limit_an_unsatisfied_appeal_goes_to_a_supervisor() -> None:
     appeal = appeal_in("replied")
     for cycle in range(2):
-        appeal.evaluate(ENTERPRISE, at(5 + cycle), False, Satisfaction.UNSATISFIED)
-        appeal.resolve(HANDLER, at(5.5 + cycle), Outcome.PARTIAL, "部分解决")
-        appeal.reply(HANDLER, at(5.7 + cycle), Channel.HOTLINE, "再次告知")
+        appeal.evaluate(
+            ENTERPRISE, at(5 + cycle), False, Satisfaction.UNSATISFIED, "", TK
+        )
+        appeal.resolve(HANDLER, at(5.5 + cycle), Outcome.PARTIAL, "部分解决", TK)
+        appeal.reply(HANDLER, at(5.7 + cycle), Channel.HOTLINE, "再次告知", TK)
     appeal.collect_events()
-    appeal.evaluate(ENTERPRISE, at(9), False, Satisfaction.UNSATISFIED, max_reopens=2)
+    appeal.evaluate(
+        ENTERPRISE, at(9), False, Satisfaction.UNSATISFIED, "", TK, max_reopens=2
+    )
     assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
     assert appeal.needs_supervisor
     assert appeal.status == "evaluated"
@@ -219,13 +226,15 @@ def test_past_the_reopen_limit_an_unsatisfied_appeal_goes_to_a_supervisor() -> N
 
 def test_a_configured_limit_of_zero_reopens_refers_at_once() -> None:
     appeal = appeal_in("replied")
-    appeal.evaluate(ENTERPRISE, at(5), True, Satisfaction.UNSATISFIED, max_reopens=0)
+    appeal.evaluate(
+        ENTERPRISE, at(5), True, Satisfaction.UNSATISFIED, "", TK, max_reopens=0
+    )
     assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
 
 
 def test_a_supervisor_reopens_and_the_cycle_starts_again() -> None:
     appeal = appeal_in("evaluated")
-    appeal.reopen(SUPERVISOR, at(7), "抽查发现未落实")
+    appeal.reopen(SUPERVISOR, at(7), "抽查发现未落实", TK)
     assert appeal.status == "in_progress"
     assert appeal.evaluation is None
     assert appeal.outcome is None

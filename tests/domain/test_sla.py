@@ -8,16 +8,15 @@ import pytest
 
 from appeals.domain.sla import (
     DEFAULT_POLICY,
-    Category,
     DurationUnit,
     IncompletePolicyError,
     InvalidLimitError,
     Limit,
-    Priority,
     SlaPolicy,
     Stage,
     UnknownSlaKeyError,
 )
+from appeals.domain.values import Category, Priority
 from appeals.domain.working_time import SHANGHAI, OfficeHours, WorkingCalendar
 
 

@@ -12,13 +12,13 @@ import pytest
 from appeals.domain.appeal import Appeal
 from appeals.domain.errors import CommandNotAllowed
 from appeals.domain.values import Channel, Outcome, Satisfaction
-from tests.domain.lifecycle_fixtures import ADMIN, ALL_STATUSES, UNIT, appeal_in, at
+from tests.domain.lifecycle_fixtures import ADMIN, ALL_STATUSES, TK, UNIT, appeal_in, at
 
 OPEN = {"received", "assigned", "in_progress", "resolved", "replied", "evaluated"}
 
 # The lifecycle of DOMAIN.md, written out: command -> (call, statuses allowing it).
 COMMANDS: dict[str, tuple[Callable[[Appeal], None], set[str]]] = {
-    "assign": (lambda a: a.assign(ADMIN, at(9), UNIT, None), {"received"}),
+    "assign": (lambda a: a.assign(ADMIN, at(9), UNIT, None, TK), {"received"}),
     "accept": (lambda a: a.accept(ADMIN, at(9)), {"assigned"}),
     "return": (
         lambda a: a.return_(ADMIN, at(9), "非本单位职责"),
@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[Callable[[Appeal], None], set[str]]] = {
     ),
     "pause": (lambda a: a.pause(ADMIN, at(9), "请企业补充财务报表"), {"in_progress"}),
     # resume needs a paused appeal: no status of the plain path allows it.
-    "resume": (lambda a: a.resume(ADMIN, at(9)), set()),
+    "resume": (lambda a: a.resume(ADMIN, at(9), "", TK), set()),
     "request_extension": (
         lambda a: a.request_extension(ADMIN, at(9), at(200), "需多部门会商"),
         {"in_progress"},
@@ -39,19 +39,19 @@ COMMANDS: dict[str, tuple[Callable[[Appeal], None], set[str]]] = {
     "decide_extension": (lambda a: a.decide_extension(ADMIN, at(9), True), set()),
     "supervise": (lambda a: a.supervise(ADMIN, at(9), 1, "请加快办理"), OPEN),
     "resolve": (
-        lambda a: a.resolve(ADMIN, at(9), Outcome.EXPLAINED, "已解释政策"),
+        lambda a: a.resolve(ADMIN, at(9), Outcome.EXPLAINED, "已解释政策", TK),
         {"in_progress"},
     ),
     "reply": (
-        lambda a: a.reply(ADMIN, at(9), Channel.PORTAL, "结果已告知"),
+        lambda a: a.reply(ADMIN, at(9), Channel.PORTAL, "结果已告知", TK),
         {"resolved"},
     ),
     "evaluate": (
-        lambda a: a.evaluate(ADMIN, at(9), True, Satisfaction.BASIC),
+        lambda a: a.evaluate(ADMIN, at(9), True, Satisfaction.BASIC, "", TK),
         {"replied"},
     ),
     "reopen": (
-        lambda a: a.reopen(ADMIN, at(9), "复核发现未落实"),
+        lambda a: a.reopen(ADMIN, at(9), "复核发现未落实", TK),
         {"resolved", "replied", "evaluated"},
     ),
     "close": (lambda a: a.close(ADMIN, at(9)), {"evaluated"}),

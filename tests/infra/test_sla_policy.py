@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appeals.domain.sla import DEFAULT_POLICY, Category, Limit, Priority, Stage
+from appeals.domain.sla import DEFAULT_POLICY, Limit, Stage
+from appeals.domain.values import Category, Priority
 from appeals.infra.sla_policy import (
     DEFAULT_POLICY_FILE,
     PolicyFileError,

@@ -1,0 +1,74 @@
+"""Tamper evidence: each appeal event carries a hash chained to the previous one.
+
+``chain = sha256(previous chain + canonical encoding of the event)``, where the
+canonical encoding is sorted-key JSON of everything stored about the event
+(topic, appeal id, version, time, actor, fields) except the chain itself. Any
+edit, deletion or reordering of stored events breaks a link that
+``first_broken_link`` finds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+GENESIS = ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+def canonical(topic: str, state: Mapping[str, Any]) -> bytes:
+    """The bytes the chain hashes: the topic and the event's state."""
+    content = {k: v for k, v in state.items() if k != "chain"}
+    return json.dumps(
+        {"topic": topic, "event": content},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_plain,
+    ).encode()
+
+
+def link(previous: str, topic: str, state: Mapping[str, Any]) -> str:
+    return hashlib.sha256(previous.encode() + canonical(topic, state)).hexdigest()
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """Where a chain stops matching: the version whose hash is wrong or missing."""
+
+    version: int
+    reason: str
+
+
+def first_broken_link(
+    events: Iterable[tuple[str, Mapping[str, Any]]],
+) -> BrokenLink | None:
+    """Checks an appeal's events in order (each as ``(topic, state)`` with its
+    ``originator_version`` and ``chain``); None if every link holds."""
+    previous = GENESIS
+    expected_version = 1
+    for topic, state in events:
+        version = state.get("originator_version")
+        if version != expected_version:
+            return BrokenLink(
+                expected_version,
+                f"version {expected_version} is missing (found {version})",
+            )
+        stored = state.get("chain")
+        if stored != link(previous, topic, state):
+            return BrokenLink(expected_version, "the hash does not match the content")
+        previous = str(stored)
+        expected_version += 1
+    return None

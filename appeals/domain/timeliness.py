@@ -1,0 +1,182 @@
+"""Timeliness of one appeal: a pure function of its events and an instant.
+
+For every stage cycle (DOMAIN.md, "Time limits") it says when the stage started,
+the deadline recorded in the events, when it was met, the working time taken,
+the working time spent paused, whether it was on time, and whether it is
+overdue now and by how much. Deadlines are read from the events, never
+recomputed, so what a unit was told stands; the calendar is used only to
+measure working time.
+
+First response (首次响应) is the unit's first recorded contact or progress
+after receipt: a progress note, a request for materials (pause), the
+resolution or the reply, whichever comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from appeals.domain.deadlines import Timekeeping
+
+FIRST_RESPONSE_TOPICS = frozenset(
+    {"Appeal.ProgressNoted", "Appeal.Paused", "Appeal.Resolved", "Appeal.Replied"}
+)
+CLOSING_TOPICS = frozenset({"Appeal.Closed", "Appeal.Withdrawn", "Appeal.Merged"})
+
+
+@dataclass(frozen=True)
+class StageCycle:
+    """One run of a stage against its deadline."""
+
+    stage: str
+    cycle: int
+    unit: str | None
+    started_at: datetime
+    due: datetime
+    completed_at: datetime | None = None
+    ended_by: str | None = None
+    ended_at: datetime | None = None
+    paused: timedelta = timedelta(0)
+    paused_since: datetime | None = None
+    extensions: int = 0
+
+    def measure(self, now: datetime, tk: Timekeeping) -> dict[str, Any]:
+        """The figures of this cycle as of ``now``."""
+        end = self.completed_at or self.ended_at or now
+        paused = self.paused
+        due = self.due
+        if self.paused_since is not None and self.completed_at is None:
+            waiting = tk.working_time(self.paused_since, now)
+            paused += waiting
+            due = tk.moved(due, waiting)  # the clock is stopped while waiting
+        taken = max(tk.working_time(self.started_at, end) - paused, timedelta(0))
+        open_now = self.completed_at is None and self.ended_by is None
+        late_by = tk.working_time(due, end) if end > due else timedelta(0)
+        return {
+            "stage": self.stage,
+            "cycle": self.cycle,
+            "unit": self.unit,
+            "started_at": self.started_at.isoformat(),
+            "due": due.isoformat(),
+            "completed_at": _iso(self.completed_at),
+            "ended_by": self.ended_by,
+            "ended_at": _iso(self.ended_at),
+            "working_seconds": int(taken.total_seconds()),
+            "paused_seconds": int(paused.total_seconds()),
+            "extensions": self.extensions,
+            "on_time": None if self.completed_at is None else self.completed_at <= due,
+            "overdue_now": open_now and now > due,
+            "overdue_seconds": int(late_by.total_seconds())
+            if (self.completed_at is not None or open_now)
+            else 0,
+            "paused_now": self.paused_since is not None and open_now,
+        }
+
+
+@dataclass
+class TimelinessFold:
+    """Folds an appeal's events, in order, into its stage cycles."""
+
+    cycles: list[StageCycle] = field(default_factory=list)
+    open_index: dict[str, int] = field(default_factory=dict)
+    unit: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def apply(self, topic: str, event: Any) -> None:
+        at: datetime = event.timestamp
+        name = topic.removeprefix("Appeal.")
+        if topic in FIRST_RESPONSE_TOPICS:
+            self._complete("first_response", at)
+        if name == "Received":
+            self._start("first_response", at, event.first_response_due)
+        elif name == "Assigned":
+            self.unit = event.unit
+            self._start("accept", at, event.accept_due)
+            self._start("resolve", at, event.resolve_due)
+        elif name == "Accepted":
+            self._complete("accept", at)
+        elif name == "Returned":
+            self._end("accept", "returned", at)
+            self._end("resolve", "returned", at)
+        elif name == "Paused":
+            self._update("resolve", paused_since=at)
+        elif name == "Resumed":
+            self._resume(event)
+        elif name == "ExtensionApproved":
+            cycle = self._open("resolve")
+            if cycle is not None:
+                self._update(
+                    "resolve", due=event.new_deadline, extensions=cycle.extensions + 1
+                )
+        elif name == "Resolved":
+            self._complete("resolve", at)
+            self._start("reply", at, event.reply_due)
+        elif name == "Replied":
+            self._complete("reply", at)
+            self._start("evaluation", at, event.evaluation_due)
+        elif name == "Evaluated":
+            self._complete("evaluation", at)
+        elif name == "Reopened":
+            for stage in ("reply", "evaluation"):
+                self._end(stage, "reopened", at)
+            self._start("resolve", at, event.resolve_due)
+        elif topic in CLOSING_TOPICS:
+            for stage in list(self.open_index):
+                self._end(stage, name.lower(), at)
+
+    def report(self, now: datetime, tk: Timekeeping) -> list[dict[str, Any]]:
+        return [cycle.measure(now, tk) for cycle in self.cycles]
+
+    # ---- bookkeeping -----------------------------------------------------
+
+    def _start(self, stage: str, at: datetime, due: datetime) -> None:
+        self._end(stage, "superseded", at)
+        self.counts[stage] = self.counts.get(stage, 0) + 1
+        self.cycles.append(StageCycle(stage, self.counts[stage], self.unit, at, due))
+        self.open_index[stage] = len(self.cycles) - 1
+
+    def _open(self, stage: str) -> StageCycle | None:
+        index = self.open_index.get(stage)
+        return None if index is None else self.cycles[index]
+
+    def _update(self, stage: str, **changes: Any) -> None:
+        index = self.open_index.get(stage)
+        if index is not None:
+            self.cycles[index] = replace(self.cycles[index], **changes)
+
+    def _complete(self, stage: str, at: datetime) -> None:
+        self._update(stage, completed_at=at, paused_since=None)
+        self.open_index.pop(stage, None)
+
+    def _end(self, stage: str, reason: str, at: datetime) -> None:
+        self._update(stage, ended_by=reason, ended_at=at, paused_since=None)
+        self.open_index.pop(stage, None)
+
+    def _resume(self, event: Any) -> None:
+        cycle = self._open("resolve")
+        if cycle is None:
+            return
+        waited = timedelta(seconds=event.paused_seconds)
+        self._update(
+            "resolve",
+            paused=cycle.paused + waited,
+            paused_since=None,
+            due=event.resolve_due,
+        )
+
+
+def timeliness(
+    events: Iterable[Any], now: datetime, tk: Timekeeping
+) -> list[dict[str, Any]]:
+    """Every stage cycle of an appeal, measured at ``now``."""
+    fold = TimelinessFold()
+    for event in events:
+        fold.apply(getattr(type(event), "TOPIC", ""), event)
+    return fold.report(now, tk)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,187 @@
+"""Deadlines recorded in the events, with real 2026 dates (the State Council's
+notice for 2026: Spring Festival 15-23 Feb with make-up Saturdays 14 and 28
+Feb; National Day 1-7 Oct with make-up Sunday 20 Sep and Saturday 10 Oct).
+
+Office hours are 09:00-12:00 and 13:30-17:30 (7 working hours a day)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.timeliness import timeliness
+from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
+from appeals.infra.clock import SHANGHAI
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    INTAKE,
+    SUPERVISOR,
+    TK,
+    UNIT,
+    USCC,
+)
+
+
+def t(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def receive(at: datetime, priority: Priority = Priority.NORMAL) -> Appeal:
+    return Appeal.receive(
+        appeal_id=uuid4(),
+        ticket="20260213-000001",
+        actor=INTAKE,
+        at=at,
+        uscc=USCC,
+        enterprise_name="张家港某某化工有限公司",
+        channel=Channel.HOTLINE,
+        category=Category.FINANCING,
+        priority=priority,
+        title="节前资金周转",
+        description="",
+        tk=TK,
+    )
+
+
+def last_event(appeal: Appeal) -> Any:
+    return appeal.collect_events()[-1]
+
+
+def test_receipt_records_the_first_response_deadline_and_policy_version() -> None:
+    appeal = receive(t(2, 13, 10))
+    event = last_event(appeal)
+    # 1 working day after Friday 13 Feb 10:00 is make-up Saturday 14 Feb 10:00.
+    assert event.first_response_due == t(2, 14, 10)
+    assert event.sla_version == "domain-defaults-1"
+
+
+def test_deadlines_across_spring_festival_2026() -> None:
+    appeal = receive(t(2, 13, 10))
+    appeal.assign(DISPATCHER, t(2, 13, 10), UNIT, None, TK)
+    event = last_event(appeal)
+    assert event.accept_due == t(2, 14, 10)
+    # 14 Feb (make-up), then 15-23 Feb off, then 24, 25, 26, 27 Feb.
+    assert event.resolve_due == t(2, 27, 10)
+
+
+def test_deadlines_across_national_day_2026() -> None:
+    appeal = receive(t(9, 30, 10))
+    appeal.assign(DISPATCHER, t(9, 30, 10), UNIT, None, TK)
+    event = last_event(appeal)
+    assert event.accept_due == t(10, 8, 10)
+    # 1-7 Oct off; 8, 9, 10 (make-up Saturday), 12, 13 Oct.
+    assert event.resolve_due == t(10, 13, 10)
+
+
+def test_the_make_up_sunday_before_national_day_counts() -> None:
+    appeal = receive(t(9, 18, 16))
+    appeal.assign(DISPATCHER, t(9, 18, 16), UNIT, None, TK)
+    event = last_event(appeal)
+    assert event.accept_due == t(9, 20, 16)
+    assert event.resolve_due == t(9, 24, 16)
+
+
+def test_office_hour_edges() -> None:
+    late = receive(t(9, 11, 17, 29))  # Friday, a minute before closing
+    assert last_event(late).first_response_due == t(9, 14, 17, 29)
+    lunch = receive(t(9, 14, 12, 15))  # Monday lunch: counts from 13:30
+    assert last_event(lunch).first_response_due == t(9, 15, 12, 0)
+    holiday = receive(t(10, 3, 11))  # a holiday Saturday: counts from 8 Oct
+    assert last_event(holiday).first_response_due == t(10, 8, 17, 30)
+
+
+def test_urgent_appeals_must_be_accepted_within_two_working_hours() -> None:
+    appeal = receive(t(9, 14, 11), Priority.URGENT)
+    appeal.assign(DISPATCHER, t(9, 14, 11), UNIT, None, TK)
+    event = last_event(appeal)
+    assert event.accept_due == t(9, 14, 14, 30)  # 1 h before lunch, 1 h after
+    assert event.resolve_due == t(9, 15, 11)
+
+
+def in_progress_at(at: datetime) -> Appeal:
+    appeal = receive(at)
+    appeal.assign(DISPATCHER, at, UNIT, None, TK)
+    appeal.accept(HANDLER, at + timedelta(minutes=30))
+    return appeal
+
+
+def test_a_pause_spanning_national_day_moves_the_deadline_by_working_time() -> None:
+    appeal = in_progress_at(t(9, 29, 10))
+    assert appeal.resolve_due == t(10, 12, 10)
+    appeal.pause(HANDLER, t(9, 30, 10), "请补充材料")
+    appeal.resume(HANDLER, t(10, 8, 10), "已补充", TK)
+    event = last_event(appeal)
+    # 30 Sep 10:00-17:30 is 6 working hours, 8 Oct 09:00-10:00 one more.
+    assert event.paused_seconds == 7 * 3600
+    assert event.resolve_due == t(10, 13, 10)
+
+
+def test_an_approved_extension_replaces_the_resolve_deadline() -> None:
+    appeal = in_progress_at(t(9, 14, 10))
+    appeal.request_extension(HANDLER, t(9, 15, 10), t(9, 30, 17, 30), "会商")
+    appeal.decide_extension(SUPERVISOR, t(9, 15, 11), True)
+    assert appeal.resolve_due == t(9, 30, 17, 30)
+
+
+def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
+    appeal = in_progress_at(t(9, 14, 10))
+    appeal.resolve(HANDLER, t(9, 16, 10), Outcome.RESOLVED, "已办", TK)
+    assert last_event(appeal).reply_due == t(9, 17, 10)
+    appeal.reply(HANDLER, t(9, 16, 11), Channel.HOTLINE, "告知", TK)
+    # 17 and 18 Sep, then the make-up Sunday 20 Sep.
+    assert last_event(appeal).evaluation_due == t(9, 20, 11)
+    appeal.evaluate(ENTERPRISE, t(9, 17, 9), False, Satisfaction.UNSATISFIED, "", TK)
+    reopened = last_event(appeal)
+    assert type(reopened).__name__ == "Reopened"
+    # From an opening time, 5 working days end at a closing time: 17, 18, 20,
+    # 21 and 22 Sep.
+    assert reopened.resolve_due == t(9, 22, 17, 30)
+
+
+def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() -> None:
+    appeal = receive(t(9, 14, 10))
+    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
+    appeal.return_(HANDLER, t(9, 15, 9, 30), "不属本单位")
+    appeal.assign(DISPATCHER, t(9, 16, 10), "市税务局", None, TK)
+    assert appeal.accept_due == t(9, 17, 10)
+    events = appeal.collect_events()
+    stages = timeliness(events, t(9, 16, 11), TK)
+    accepts = [s for s in stages if s["stage"] == "accept"]
+    assert [(s["unit"], s["ended_by"]) for s in accepts] == [
+        (UNIT, "returned"),
+        ("市税务局", None),
+    ]
+    # The returning unit held it from Monday 10:00 to Tuesday 09:30: 6.5 h.
+    assert accepts[0]["working_seconds"] == int(6.5 * 3600)
+
+
+def test_timeliness_reports_met_late_and_overdue_stages() -> None:
+    appeal = receive(t(9, 14, 10))
+    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
+    appeal.accept(HANDLER, t(9, 16, 10))  # due 15 Sep 10:00: a day late
+    appeal.note_progress(HANDLER, t(9, 16, 11), "已联系企业")
+    events = appeal.collect_events()
+    report = {s["stage"]: s for s in timeliness(events, t(9, 22, 10), TK)}
+    assert report["accept"]["on_time"] is False
+    assert report["accept"]["overdue_seconds"] == 7 * 3600
+    assert report["first_response"]["on_time"] is False
+    resolve = report["resolve"]
+    assert resolve["due"] == t(9, 20, 10).isoformat()  # the make-up Sunday
+    assert resolve["overdue_now"] is True
+    # 20 Sep 10:00-17:30 (6 h), 21 Sep (7 h), 22 Sep 09:00-10:00 (1 h).
+    assert resolve["overdue_seconds"] == 14 * 3600
+
+
+def test_time_paused_does_not_count_and_a_paused_stage_is_not_overdue() -> None:
+    appeal = in_progress_at(t(9, 14, 10))
+    appeal.pause(HANDLER, t(9, 15, 10), "等待企业补充")
+    events = appeal.collect_events()
+    now = t(9, 28, 10)  # long after the original 21 Sep deadline
+    resolve = next(s for s in timeliness(events, now, TK) if s["stage"] == "resolve")
+    assert resolve["paused_now"] is True
+    assert resolve["overdue_now"] is False
+    assert resolve["working_seconds"] == 7 * 3600
