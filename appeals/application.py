@@ -48,6 +48,7 @@ from appeals.infra.calendar_data import build_calendar
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.clock import SHANGHAI, Clock, SystemClock
 from appeals.infra.database import Database
+from appeals.infra.event_log import EventLog
 from appeals.infra.tickets import TicketCounter
 
 
@@ -102,6 +103,9 @@ class AppealLedger(Application[UUID]):
         self.tickets.create_table()
         self.calendars = CalendarStore(self.database)
         self.calendars.create_table()
+        events_table: str = getattr(self.recorder, "events_table_name")  # noqa: B009
+        self.event_log = EventLog(self.database, events_table, self.mapper.transcoder)
+        self.event_log.recorded.install()
         self.rules = cmd.Rules(self.build_timekeeping(), max_reopens)
 
     def build_timekeeping(self) -> Timekeeping:
@@ -303,20 +307,10 @@ class AppealLedger(Application[UUID]):
     def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
         """Checks the appeal's stored events against their hash chain, reading
         them as stored (before any upcasting)."""
-        stored = self.recorder.select_events(appeal_id)
-        if not stored:
+        stored = self.event_log.history(appeal_id)
+        if not stored or stored[0].topic != Appeal.Received.TOPIC:
             raise AppealNotFound(appeal_id)
-        return first_broken_link(
-            (
-                event.topic,
-                {
-                    **self.mapper.transcoder.decode(event.state),
-                    "originator_id": event.originator_id,
-                    "originator_version": event.originator_version,
-                },
-            )
-            for event in stored
-        )
+        return first_broken_link((r.topic, r.chain_state()) for r in stored)
 
     def get_by_ticket(self, ticket: str) -> Appeal:
         ticket = parse_ticket(ticket)
@@ -327,19 +321,7 @@ class AppealLedger(Application[UUID]):
 
     def position_of(self, appeal_id: UUID, version: int) -> int | None:
         """The log position of one stored event (None if not stored)."""
-        table = self.database.table(getattr(self.recorder, "events_table_name"))  # noqa: B009
-        # SQLite's notification id is the table's rowid.
-        if self.database.engine == "sqlite":
-            column, originator = "rowid", appeal_id.hex
-        else:
-            column, originator = "notification_id", appeal_id  # type: ignore[assignment]
-        with self.database.reading() as cursor:
-            row = cursor.execute(
-                f"SELECT {column} FROM {table} "
-                "WHERE originator_id = ? AND originator_version = ?",
-                (originator, version),
-            ).fetchone()
-        return None if row is None else int(row[0])
+        return self.event_log.position_of(appeal_id, version)
 
     def _index(self, index_id: UUID) -> AppealIndex | None:
         try:

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from appeals.infra.settings import ConfigurationError, Settings
@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--start",
         type=date.fromisoformat,
-        default=date(2026, 5, 18),
-        help="first receipt day (default 2026-05-18)",
+        default=None,
+        help="first receipt day (default: --months before today, so the demo ends now)",
     )
     demo.set_defaults(run=run_demo)
 
@@ -133,7 +133,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from appeals.infra.clock import SHANGHAI, FixedClock
 
     settings = Settings.from_env(os.environ)
-    clock = FixedClock(datetime.combine(args.start, datetime.min.time(), SHANGHAI))
+    start: date = args.start or (
+        datetime.now(SHANGHAI).date() - timedelta(days=round(args.months * 30.44))
+    )
+    clock = FixedClock(datetime.combine(start, datetime.min.time(), SHANGHAI))
     with (
         open_ledger(settings, clock=clock) as ledger,
         Progress(
@@ -151,7 +154,7 @@ def run_demo(args: argparse.Namespace) -> int:
             clock,
             appeals=args.appeals,
             seed=args.seed,
-            start=args.start,
+            start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
         )

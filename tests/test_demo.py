@@ -1,0 +1,102 @@
+"""The demo data set, loaded through the application on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from random import Random
+from uuid import UUID
+
+from appeals.application import AppealLedger
+from appeals.demo import PATHS, generate_demo, plan_demo
+from appeals.demo_corpus import CITIES, build_cast
+from appeals.domain.appeal import Appeal
+from appeals.domain.uscc import validate_uscc
+from appeals.domain.values import Status
+from appeals.infra.clock import FixedClock
+
+APPEALS = 150
+
+
+def notifications(ledger: AppealLedger) -> list[tuple[str, UUID, datetime]]:
+    """(topic, appeal id, event time) of every appeal event, in log order."""
+    found: list[tuple[str, UUID, datetime]] = []
+    start = 1
+    while True:
+        page = ledger.recorder.select_notifications(start=start, limit=500)
+        if not page:
+            return found
+        for notification in page:
+            if notification.topic.startswith("Appeal."):
+                event = ledger.mapper.to_domain_event(notification)
+                assert isinstance(event, Appeal.Event)
+                found.append((notification.topic, event.originator_id, event.timestamp))
+        start = page[-1].id + 1
+
+
+def test_the_demo_covers_every_path_and_status_in_order(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    done: list[int] = []
+    summary = generate_demo(ledger, clock, appeals=APPEALS, progress=done.append)
+
+    assert done == list(range(1, APPEALS + 1))
+    assert summary.appeals == APPEALS
+    assert set(summary.by_path) == set(PATHS)  # every path, none truncated
+    assert set(summary.by_status) == {status.value for status in Status}
+    assert summary.paused >= 1
+    assert sum(summary.by_status.values()) == APPEALS
+    assert clock.now() == summary.as_of
+    events = notifications(ledger)
+    received = [
+        appeal_id for topic, appeal_id, _ in events if topic == "Appeal.Received"
+    ]
+    assert len(received) == len(set(received)) == APPEALS
+    for appeal_id in received:
+        uscc = ledger.get(appeal_id).uscc
+        assert validate_uscc(uscc) == uscc
+    times: dict[UUID, list[datetime]] = defaultdict(list)
+    for _, appeal_id, at in events:
+        times[appeal_id].append(at)
+    for appeal_id, history in times.items():
+        assert history == sorted(history), appeal_id
+        assert summary.first_receipt <= history[0]
+        assert history[-1] < summary.as_of
+    topics = Counter(topic for topic, _, _ in events)
+    for topic in (
+        "Returned",
+        "Paused",
+        "ExtensionApproved",
+        "ExtensionRefused",
+        "Supervised",
+        "ReferredToSupervisor",
+        "Merged",
+        "Withdrawn",
+    ):
+        assert topics[f"Appeal.{topic}"] >= 1, topic
+    assert ledger.get(summary.sample_appeal_ids["reopened"]).reopen_count == 1
+    referred = ledger.get(summary.sample_appeal_ids["referred"])
+    assert referred.status == "closed"
+    assert referred.reopen_count == ledger.rules.max_reopens
+
+
+def test_credit_codes_are_valid_distinct_and_from_the_three_cities() -> None:
+    cast = build_cast(Random(7))
+    codes = [enterprise.uscc for enterprise in cast.enterprises]
+    areas = {area for _, city_areas, _, _ in CITIES for area in city_areas}
+    assert len(codes) == len(set(codes)) == 300
+    for code in codes:
+        assert validate_uscc(code) == code
+        assert code.startswith("91")
+        assert code[2:8] in areas
+    assert len({e.name for e in cast.enterprises}) == 300
+    assert all(3 <= len(unit.cadres) <= 8 for unit in cast.units.values())
+
+
+def test_the_same_seed_plans_the_same_data() -> None:
+    def plans(seed: int) -> list[object]:
+        builder = plan_demo(appeals=60, seed=seed, start=date(2026, 3, 1))
+        return [(p.path, p.steps) for p in builder.plans]
+
+    assert plans(5) == plans(5)
+    assert plans(5) != plans(6)
