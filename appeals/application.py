@@ -298,11 +298,26 @@ class AppealLedger(Application[UUID]):
         return events
 
     def timeliness(
-        self, appeal_id: UUID, version: int | None = None
+        self,
+        appeal_id: UUID,
+        version: int | None = None,
+        now: datetime | None = None,
     ) -> list[dict[str, Any]]:
-        """Each stage's deadline, completion and lateness, measured now."""
+        """Each stage's deadline, completion and lateness, measured at ``now``
+        (default: the clock) over the events up to ``version``."""
         events = self.history(appeal_id, version)
-        return timeliness(events, self.clock.now(), self.rules.timekeeping)
+        instant = now or self.clock.now()
+        return timeliness(events, instant, self.rules.timekeeping)
+
+    def version_as_of(self, appeal_id: UUID, instant: datetime) -> int:
+        """The appeal's version at a past instant (by business time)."""
+        version = 0
+        for event in self.history(appeal_id):
+            if event.timestamp <= instant:
+                version = event.originator_version
+        if version == 0:
+            raise AppealNotFound(f"{appeal_id} as of {instant.isoformat()}")
+        return version
 
     def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
         """Checks the appeal's stored events against their hash chain, reading

@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (say, `| head`) stopped; that is not an error here.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return result
 
 
@@ -70,6 +74,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file")
     load.set_defaults(run=run_calendar_load)
+
+    export = commands.add_parser(
+        "export", help="stream stored events as NDJSON (business time from/to)"
+    )
+    export.add_argument("--from", dest="start", type=_instant, default=None)
+    export.add_argument("--to", dest="end", type=_instant, default=None)
+    export.set_defaults(run=run_export)
+
+    audit = commands.add_parser("audit", help="tamper evidence: chains, checkpoints")
+    audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="extend the global digest chain and record checkpoints"
+    )
+    checkpoint.set_defaults(run=run_audit_checkpoint)
+    verify = audit_commands.add_parser(
+        "verify", help="verify every appeal's chain and the global checkpoints"
+    )
+    verify.add_argument(
+        "--from-checkpoint",
+        action="store_true",
+        help="start at the latest checkpoint instead of the beginning",
+    )
+    verify.add_argument(
+        "--checkpoints",
+        help="an exported checkpoints file (NDJSON) to compare against instead "
+        "of the database's own",
+    )
+    verify.set_defaults(run=run_audit_verify)
+    listing = audit_commands.add_parser(
+        "checkpoints", help="print the checkpoints as NDJSON, to keep elsewhere"
+    )
+    listing.set_defaults(run=run_audit_list)
 
     tokens = commands.add_parser("tokens", help="manage API tokens")
     token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
@@ -203,6 +239,122 @@ def run_calendar_load(args: argparse.Namespace) -> int:
             f"({schedule.source}); new deadlines use it, recorded ones stand",
             file=sys.stderr,
         )
+    return 0
+
+
+def _instant(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} needs a time zone, like +08:00")
+    return value
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.audit import export_records
+    from appeals.bootstrap import open_ledger
+
+    out = sys.stdout.buffer
+    with open_ledger(Settings.from_env(os.environ)) as ledger:
+        count = 0
+        for entry in export_records(ledger.event_log, args.start, args.end):
+            out.write(orjson.dumps(entry) + b"\n")
+            count += 1
+    out.flush()
+    print(f"appeals export: {count} events", file=sys.stderr)
+    return 0
+
+
+def _log_progress(description: str, total: int) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+    progress.add_task(description, total=total)
+    return progress
+
+
+def run_audit_checkpoint(args: argparse.Namespace) -> int:
+    from appeals.audit import CheckpointStore, extend_checkpoints
+    from appeals.bootstrap import open_ledger
+
+    with open_ledger(Settings.from_env(os.environ)) as ledger:
+        store = CheckpointStore(ledger.database)
+        store.create_table()
+        with _log_progress("chaining the log", ledger.event_log.head()) as bar:
+            new = extend_checkpoints(
+                ledger.event_log,
+                store,
+                ledger.clock.now(),
+                progress=lambda p: bar.update(bar.task_ids[0], completed=p),
+            )
+    for checkpoint in new:
+        print(f"checkpoint {checkpoint.position} {checkpoint.digest}")
+    if not new:
+        print("no new events since the last checkpoint", file=sys.stderr)
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.audit import Checkpoint, CheckpointStore, verify_log
+    from appeals.bootstrap import open_ledger
+
+    with open_ledger(Settings.from_env(os.environ)) as ledger:
+        store = CheckpointStore(ledger.database)
+        store.create_table()
+        if args.checkpoints:
+            with open(args.checkpoints, "rb") as file:
+                checkpoints = [
+                    Checkpoint(int(row["position"]), str(row["digest"]))
+                    for row in map(orjson.loads, file)
+                ]
+        else:
+            checkpoints = store.all()
+        start = checkpoints[-1] if args.from_checkpoint and checkpoints else None
+        with _log_progress("verifying", ledger.event_log.head()) as bar:
+            result = verify_log(
+                ledger.event_log,
+                checkpoints,
+                start=start,
+                progress=lambda p: bar.update(bar.task_ids[0], completed=p),
+            )
+    scope = f"from checkpoint {start.position}" if start else "from the beginning"
+    summary = (
+        f"{result.events} events, {result.appeals} appeals, {scope}; "
+        f"{result.checkpoints_matched} checkpoints matched"
+    )
+    if result.finding is None:
+        print(f"clean: {summary}")
+        return 0
+    print(f"BROKEN: {result.finding.describe()}; {summary}")
+    return 1
+
+
+def run_audit_list(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.audit import CheckpointStore
+    from appeals.bootstrap import open_ledger
+
+    with open_ledger(Settings.from_env(os.environ)) as ledger:
+        store = CheckpointStore(ledger.database)
+        store.create_table()
+        for checkpoint in store.all():
+            line = {"position": checkpoint.position, "digest": checkpoint.digest}
+            print(orjson.dumps(line).decode())
     return 0
 
 

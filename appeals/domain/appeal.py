@@ -488,7 +488,7 @@ class Appeal(Aggregate, created_event_name="Received"):
     ) -> None:
         """延期申请 for the resolution deadline."""
         reason = text(reason, "reason")
-        requested_deadline = self._future(requested_deadline, at, "requested_deadline")
+        requested_deadline = self._later(requested_deadline, at, "requested_deadline")
         self._allow("request_extension", actor, Status.IN_PROGRESS)
         if self.pending_extension is not None:
             self._refuse("request_extension", "an extension request is pending")
@@ -517,7 +517,7 @@ class Appeal(Aggregate, created_event_name="Received"):
             self._record(self.ExtensionRefused, actor, at, note=note)
             return
         deadline = new_deadline or self.pending_extension["requested_deadline"]
-        deadline = self._future(deadline, at, "new_deadline")
+        deadline = self._later(deadline, at, "new_deadline")
         self._record(
             self.ExtensionApproved, actor, at, new_deadline=deadline, note=note
         )
@@ -671,10 +671,13 @@ class Appeal(Aggregate, created_event_name="Received"):
     def _refuse(self, command: str, reason: str) -> NoReturn:
         raise CommandNotAllowed(command, self.status, reason)
 
-    @staticmethod
-    def _future(value: datetime, at: datetime, field: str) -> datetime:
+    def _later(self, value: datetime, at: datetime, field: str) -> datetime:
+        """An extension must move the deadline later, and into the future."""
         if aware(value, field) <= at:
             raise InvalidField(field, "must be later than now")
+        if self.resolve_due is not None and value <= self.resolve_due:
+            current = self.resolve_due.isoformat()
+            raise InvalidField(field, f"must be later than the deadline {current}")
         return value
 
     def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:

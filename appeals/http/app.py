@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
+from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
+from eventsourcing.persistence import MapperDeserialisationError
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -19,9 +21,15 @@ from appeals.application import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import AppealError
 from appeals.http import routes
+from appeals.http.audit import audit_routes
 from appeals.http.bodies import DEFAULT_BODY_LIMIT
 from appeals.http.docs import docs_page, openapi_json
-from appeals.http.problems import HttpProblem, handle_domain_error, handle_http_problem
+from appeals.http.problems import (
+    HttpProblem,
+    handle_damaged_history,
+    handle_domain_error,
+    handle_http_problem,
+)
 from appeals.infra.settings import Settings
 from appeals.infra.tokens import TokenStore
 
@@ -62,10 +70,14 @@ def create_app(
             Route(
                 "/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]
             ),
+            *audit_routes(),
         ],
         exception_handlers={
             AppealError: handle_domain_error,
             HttpProblem: handle_http_problem,
+            OriginatorVersionError: handle_damaged_history,
+            OriginatorIDError: handle_damaged_history,
+            MapperDeserialisationError: handle_damaged_history,
         },
         lifespan=lifespan,
     )

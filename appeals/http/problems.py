@@ -109,3 +109,17 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         **exc.details(),
     )
+
+
+async def handle_damaged_history(request: Request, exc: Exception) -> Response:
+    """Stored events that do not replay (edited, deleted or reordered rows):
+    a server-side fault, said plainly, pointing at the verification."""
+    return problem_response(
+        500,
+        "history-damaged",
+        "Stored history does not replay",
+        "the stored events of this appeal are inconsistent "
+        f"({type(exc).__name__}); GET /appeals/{{id}}/verify shows the first "
+        "broken link",
+        instance=request.url.path,
+    )

@@ -7,6 +7,7 @@ threadpool (``run_in_threadpool``), because the event store is synchronous.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -67,11 +68,18 @@ async def get_appeal(request: Request) -> Response:
     actor = authenticate(request)
     appeal_id = path_uuid(request)
     version = optional_positive_int(request, "version")
+    as_of = optional_instant(request, "as_of")
     ledger = ledger_of(request)
+    if as_of is not None:
+        if version is not None:
+            raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
+        version = await run_in_threadpool(ledger.version_as_of, appeal_id, as_of)
     appeal = await run_in_threadpool(ledger.get, appeal_id, version)
     check_read(actor, appeal.unit, appeal.uscc)
     body = appeal_json(appeal)
-    body["timeliness"] = await run_in_threadpool(ledger.timeliness, appeal_id, version)
+    body["timeliness"] = await run_in_threadpool(
+        ledger.timeliness, appeal_id, version, as_of
+    )
     return appeal_response(body)
 
 
@@ -186,13 +194,30 @@ def path_uuid(request: Request) -> UUID:
         raise AppealNotFound(value) from None
 
 
-def optional_positive_int(request: Request, name: str) -> int | None:
+def optional_positive_int(request: Request, name: str, minimum: int = 1) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise invalid([{"field": name, "reason": "must be a positive whole number"}])
+    if not raw.isdigit() or int(raw) < minimum:
+        reason = f"must be a whole number of at least {minimum}"
+        raise invalid([{"field": name, "reason": reason}])
     return int(raw)
+
+
+def optional_instant(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 instant with an offset from the query, or None."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise invalid(
+            [{"field": name, "reason": "must be an ISO 8601 instant with an offset"}]
+        )
+    return value
 
 
 def if_match(request: Request) -> int | None:

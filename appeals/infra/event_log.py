@@ -74,6 +74,17 @@ class EventLog:
             ).fetchall()
         return self._records(rows)
 
+    def record_at(self, originator_id: UUID, version: int) -> StoredRecord | None:
+        with self.database.reading() as cursor:
+            rows = cursor.execute(
+                f"SELECT {self.position_column}, originator_id, originator_version, "
+                f"topic, state FROM {self.table} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (self._key(originator_id), version),
+            ).fetchall()
+        records = self._records(rows)
+        return records[0] if records else None
+
     def after(
         self, position: int, limit: int, topics: Sequence[str] = ()
     ) -> list[StoredRecord]:
@@ -111,6 +122,16 @@ class EventLog:
             ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    def _decode(self, state: object) -> dict[str, Any]:
+        """The stored payload; a row that no longer decodes (someone wrote to
+        it directly) yields a marker instead, so verification can report it."""
+        raw = state.encode() if isinstance(state, str) else bytes(state)  # type: ignore[call-overload]
+        try:
+            decoded = self.transcoder.decode(raw)
+        except Exception as error:  # a damaged row is data to report, not a crash
+            return {"undecodable": f"{type(error).__name__}: {error}"}
+        return decoded if isinstance(decoded, dict) else {"undecodable": "not a map"}
+
     def _records(self, rows: list[tuple[Any, ...]]) -> list[StoredRecord]:
         times = self.recorded.at_positions([int(row[0]) for row in rows])
         return [
@@ -121,7 +142,7 @@ class EventLog:
                 else UUID(str(originator)),
                 version=int(version),
                 topic=str(topic),
-                state=self.transcoder.decode(bytes(state)),
+                state=self._decode(state),
                 recorded_at=times.get(int(position)),
             )
             for position, originator, version, topic, state in rows

@@ -160,7 +160,7 @@ def test_an_extension_can_be_refused_and_then_requested_again() -> None:
     appeal = appeal_in("in_progress")
     appeal.request_extension(HANDLER, at(3), at(300), "理由")
     appeal.decide_extension(DISPATCHER, at(4), approve=False, note="理由不充分")
-    appeal.request_extension(HANDLER, at(5), at(100), "补充理由")
+    appeal.request_extension(HANDLER, at(5), at(400), "补充理由")
     assert event_names(appeal) == [
         "ExtensionRequested",
         "ExtensionRefused",
@@ -173,6 +173,13 @@ def test_an_extension_deadline_in_the_past_is_refused() -> None:
     with pytest.raises(InvalidField) as refused:
         appeal.request_extension(HANDLER, at(3), at(2), "理由")
     assert refused.value.field == "requested_deadline"
+
+
+def test_an_extension_must_move_the_deadline_later() -> None:
+    appeal = appeal_in("in_progress")
+    assert appeal.resolve_due is not None
+    with pytest.raises(InvalidField, match="later than the deadline"):
+        appeal.request_extension(HANDLER, at(3), appeal.resolve_due, "理由")
 
 
 @pytest.mark.parametrize("level", [0, 4, True, "2"])

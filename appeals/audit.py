@@ -1,0 +1,244 @@
+"""The auditor's view of the whole log: entries as stored, the global digest
+chain with its checkpoints, and a full verification.
+
+Two chains make tampering visible. Each appeal's events link to each other
+(appeals.domain.chain), which catches an edited, deleted or reordered event
+of an appeal. The global digest chains every stored event in log order
+(index and request records included); checkpoints of it, kept in the
+database and exported elsewhere, catch what a per-appeal chain cannot: the
+removal of an appeal's latest events, or of a whole appeal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from appeals.domain.chain import GENESIS, canonical, link
+from appeals.domain.summaries import summarise
+from appeals.infra.database import Database
+from appeals.infra.event_log import EventLog, StoredRecord
+
+STANDARD_FIELDS = ("originator_topic", "timestamp", "actor", "chain")
+CHECKPOINT_EVERY = 10_000
+
+
+def record_entry(record: StoredRecord) -> dict[str, Any]:
+    """One stored event as auditors read it (history, feed and export)."""
+    state = record.state
+    timestamp = state.get("timestamp")
+    return {
+        "originator_id": str(record.originator_id),
+        "version": record.version,
+        "position": record.position,
+        "type": record.topic,
+        "business_time": timestamp.isoformat()
+        if isinstance(timestamp, datetime)
+        else None,
+        "recorded_time": record.recorded_at.isoformat() if record.recorded_at else None,
+        "actor": state.get("actor"),
+        "payload": {k: v for k, v in state.items() if k not in STANDARD_FIELDS},
+        "chain": state.get("chain"),
+        "summary": summarise(record.topic, state)
+        if record.topic.startswith("Appeal.")
+        else None,
+    }
+
+
+def digest_step(previous: str, record: StoredRecord) -> str:
+    """The global chain: position, identity and canonical content of each event."""
+    head = f"{record.position}|{record.originator_id}|{record.version}|".encode()
+    body = canonical(record.topic, record.chain_state())
+    return hashlib.sha256(previous.encode() + head + body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    position: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first thing that does not hold, with where it is."""
+
+    reason: str
+    position: int | None = None
+    appeal: UUID | None = None
+    version: int | None = None
+
+    def describe(self) -> str:
+        where = ", ".join(
+            f"{name} {value}"
+            for name, value in (
+                ("appeal", self.appeal),
+                ("version", self.version),
+                ("position", self.position),
+            )
+            if value is not None
+        )
+        return f"{self.reason} ({where})" if where else self.reason
+
+
+@dataclass(frozen=True)
+class Verification:
+    events: int
+    appeals: int
+    checkpoints_matched: int
+    finding: Finding | None
+
+    @property
+    def clean(self) -> bool:
+        return self.finding is None
+
+
+class CheckpointStore:
+    """Periodic (position, digest) pairs of the global chain."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.table = database.table("audit_checkpoints")
+
+    def create_table(self) -> None:
+        self.database.execute_script(
+            [
+                f"CREATE TABLE IF NOT EXISTS {self.table} ("
+                " position BIGINT PRIMARY KEY,"
+                " digest TEXT NOT NULL,"
+                " created_at TEXT NOT NULL)"
+            ]
+        )
+
+    def all(self) -> list[Checkpoint]:
+        with self.database.reading() as cursor:
+            rows = cursor.execute(
+                f"SELECT position, digest FROM {self.table} ORDER BY position"
+            ).fetchall()
+        return [Checkpoint(int(p), str(d)) for p, d in rows]
+
+    def add(self, checkpoints: Iterable[Checkpoint], now: datetime) -> None:
+        with self.database.transaction() as cursor:
+            for checkpoint in checkpoints:
+                cursor.execute(
+                    f"INSERT INTO {self.table} (position, digest, created_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT (position) DO NOTHING",
+                    (checkpoint.position, checkpoint.digest, now.isoformat()),
+                )
+
+
+def extend_checkpoints(
+    log: EventLog,
+    store: CheckpointStore,
+    now: datetime,
+    every: int = CHECKPOINT_EVERY,
+    progress: Callable[[int], None] | None = None,
+) -> list[Checkpoint]:
+    """Chains the log from the last checkpoint to the head, recording a
+    checkpoint every ``every`` events and one at the head."""
+    existing = store.all()
+    previous = existing[-1] if existing else Checkpoint(0, GENESIS)
+    digest, position = previous.digest, previous.position
+    new: list[Checkpoint] = []
+    records = log.stream(start_after=previous.position)
+    for count, record in enumerate(records, start=1):
+        digest = digest_step(digest, record)
+        position = record.position
+        if count % every == 0:
+            new.append(Checkpoint(position, digest))
+        if progress is not None:
+            progress(position)
+    if position != previous.position and (not new or new[-1].position != position):
+        new.append(Checkpoint(position, digest))
+    store.add(new, now)
+    return new
+
+
+def verify_log(
+    log: EventLog,
+    checkpoints: list[Checkpoint],
+    start: Checkpoint | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Verification:
+    """Replays the log (all of it, or from the ``start`` checkpoint on): every
+    appeal's chain, and the global digest against each checkpoint. Memory grows
+    with the number of appeals (a hash and a version each), not of events."""
+    expected = {c.position: c.digest for c in checkpoints}
+    heads: dict[UUID, tuple[int, str]] = {}
+    digest = start.digest if start else GENESIS
+    first = start.position if start else 0
+    events, matched, last = 0, 0, first
+    for record in log.stream(start_after=first):
+        if start is not None and record.originator_id not in heads:
+            heads[record.originator_id] = _head_before(log, record)
+        if progress is not None:
+            progress(record.position)
+        events += 1
+        last = record.position
+        digest = digest_step(digest, record)
+        if record.position in expected:
+            if expected[record.position] != digest:
+                return Verification(
+                    events,
+                    len(heads),
+                    matched,
+                    Finding("the log differs from the checkpoint", record.position),
+                )
+            matched += 1
+        if record.topic.startswith("Appeal."):
+            finding = _check_link(heads, record)
+            if finding is not None:
+                return Verification(events, len(heads), matched, finding)
+    missing = [p for p in expected if p > last]  # the log ends too early
+    if missing:
+        return Verification(
+            events,
+            len(heads),
+            matched,
+            Finding(f"events up to checkpoint {max(missing)} are missing", last),
+        )
+    return Verification(events, len(heads), matched, None)
+
+
+def _check_link(
+    heads: dict[UUID, tuple[int, str]], record: StoredRecord
+) -> Finding | None:
+    version, previous = heads.get(record.originator_id, (0, GENESIS))
+    reason = None
+    if record.version != version + 1:
+        reason = f"version {version + 1} is missing"
+    elif record.state.get("chain") != link(
+        previous, record.topic, record.chain_state()
+    ):
+        reason = "the hash does not match the content"
+    if reason is not None:
+        return Finding(reason, record.position, record.originator_id, record.version)
+    heads[record.originator_id] = (record.version, str(record.state["chain"]))
+    return None
+
+
+def _head_before(log: EventLog, record: StoredRecord) -> tuple[int, str]:
+    """An appeal's chain head just before ``record`` (resuming mid-log)."""
+    if record.version <= 1 or not record.topic.startswith("Appeal."):
+        return (0, GENESIS)
+    previous = log.record_at(record.originator_id, record.version - 1)
+    if previous is None:
+        return (0, GENESIS)  # reported as a missing version
+    return (previous.version, str(previous.state.get("chain")))
+
+
+def export_records(
+    log: EventLog, start: datetime | None, end: datetime | None
+) -> Iterator[dict[str, Any]]:
+    """Every stored event with business time in [start, end), streamed."""
+    for record in log.stream():
+        timestamp = record.state.get("timestamp")
+        if isinstance(timestamp, datetime):
+            if start is not None and timestamp < start:
+                continue
+            if end is not None and timestamp >= end:
+                continue
+        yield record_entry(record)

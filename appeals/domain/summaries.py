@@ -1,0 +1,93 @@
+"""One-line human summaries of appeal events, in Chinese and English, for
+histories read by auditors ("2026-10-08 09:12 市人社局 张三 签收")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from appeals.domain.values import Channel, Labelled, Outcome, Role, Satisfaction
+from appeals.domain.working_time import SHANGHAI
+
+VERBS: dict[str, tuple[str, str]] = {
+    "Received": ("受理", "received"),
+    "Assigned": ("交办", "assigned"),
+    "Accepted": ("签收", "accepted"),
+    "Returned": ("退回", "returned"),
+    "ProgressNoted": ("记录办理进展", "noted progress"),
+    "Paused": ("暂停计时，等待企业补充材料", "paused, waiting for the enterprise"),
+    "Resumed": ("恢复计时", "resumed"),
+    "ExtensionRequested": ("申请延期", "requested an extension"),
+    "ExtensionApproved": ("批准延期", "approved an extension"),
+    "ExtensionRefused": ("不予延期", "refused an extension"),
+    "Supervised": ("督办", "supervised"),
+    "Resolved": ("办结", "resolved"),
+    "Replied": ("反馈企业", "replied to the enterprise"),
+    "Evaluated": ("企业评价", "evaluation recorded"),
+    "Reopened": ("重办", "reopened"),
+    "ReferredToSupervisor": ("提交督办人", "referred to a supervisor"),
+    "Closed": ("对账销号", "closed"),
+    "Withdrawn": ("撤回", "withdrawn"),
+    "Merged": ("合并", "merged"),
+}
+
+
+def _label(kind: type[Labelled], code: object) -> tuple[str, str]:
+    for member in kind:
+        if member.value == code:
+            return member.zh, member.en
+    return str(code), str(code)
+
+
+def _details(name: str, state: Mapping[str, Any]) -> tuple[str, str]:
+    if name == "Received":
+        zh, en = _label(Channel, state.get("channel"))
+        return f"（{zh}）{state.get('title', '')}", f"({en}) {state.get('title', '')}"
+    if name == "Assigned":
+        cadre = f" {state['cadre']}" if state.get("cadre") else ""
+        return f"至 {state.get('unit')}{cadre}", f"to {state.get('unit')}{cadre}"
+    if name == "Supervised":
+        level = state.get("level")
+        return f"（{level}级）", f"(level {level})"
+    if name == "Resolved":
+        zh, en = _label(Outcome, state.get("outcome"))
+        return f"：{zh}", f": {en}"
+    if name == "Evaluated":
+        zh, en = _label(Satisfaction, state.get("satisfaction"))
+        solved = "已解决" if state.get("resolved") else "未解决"
+        return f"：{solved}，{zh}", (
+            f": {'resolved' if state.get('resolved') else 'not resolved'}, {en}"
+        )
+    if name == "ExtensionApproved":
+        until = _minute(state.get("new_deadline"))
+        return f"至 {until}", f"until {until}"
+    if name == "Reopened" and state.get("automatic"):
+        return (
+            "（评价不满意自动重办）",
+            "(automatically, after an unsatisfied evaluation)",
+        )
+    return "", ""
+
+
+def _minute(value: object) -> str:
+    """Local (Asia/Shanghai) time to the minute, as people read it."""
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def summarise(topic: str, state: Mapping[str, Any]) -> dict[str, str]:
+    """``{"zh": ..., "en": ...}`` for one stored appeal event."""
+    name = topic.removeprefix("Appeal.")
+    verb_zh, verb_en = VERBS.get(name, (name, name))
+    actor: Mapping[str, Any] = state.get("actor") or {}
+    role_zh, role_en = _label(Role, actor.get("role"))
+    who_zh = " ".join(x for x in (actor.get("unit"), actor.get("name") or role_zh) if x)
+    who_en = " ".join(x for x in (actor.get("unit"), actor.get("name") or role_en) if x)
+    when = _minute(state.get("timestamp"))
+    detail_zh, detail_en = _details(name, state)
+    return {
+        "zh": f"{when} {who_zh} {verb_zh}{detail_zh}".strip(),
+        "en": f"{when} {who_en} {verb_en}{detail_en}".strip(),
+    }

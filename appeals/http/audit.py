@@ -1,0 +1,122 @@
+"""For auditors: an appeal's complete history, its chain check, and the
+global event feed. Read-only; scoped like every read (auditors see all,
+handlers their unit's appeals, enterprises their own)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from appeals.audit import record_entry
+from appeals.domain.errors import AppealNotFound, NotPermitted
+from appeals.domain.values import Actor, Role
+from appeals.http.auth import authenticate
+from appeals.http.routes import (
+    OrjsonResponse,
+    check_read,
+    ledger_of,
+    optional_instant,
+    optional_positive_int,
+    path_uuid,
+)
+from appeals.infra.event_log import StoredRecord
+
+FEED_LIMIT = 1000
+FEED_ROLES = frozenset({Role.AUDITOR, Role.ADMIN, Role.SUPERVISOR})
+
+
+async def get_history(request: Request) -> Response:
+    """Every event of one appeal, in order, as stored."""
+    actor = authenticate(request)
+    appeal_id = path_uuid(request)
+    records = await readable_records(request, actor, appeal_id)
+    return OrjsonResponse(
+        {
+            "appeal": str(appeal_id),
+            "ticket": records[0].state.get("ticket"),
+            "events": [record_entry(r) for r in records],
+        }
+    )
+
+
+async def readable_records(
+    request: Request, actor: Actor, appeal_id: UUID
+) -> list[StoredRecord]:
+    """The appeal's stored events, if the actor may read them. The scope is
+    read from the stored events themselves, so a damaged history can still be
+    inspected and verified."""
+    ledger = ledger_of(request)
+    records = await run_in_threadpool(ledger.event_log.history, appeal_id)
+    if not records or records[0].topic != "Appeal.Received":
+        raise AppealNotFound(appeal_id)
+    unit: str | None = None
+    for record in records:
+        if record.topic == "Appeal.Assigned":
+            unit = record.state.get("unit")
+        elif record.topic == "Appeal.Returned":
+            unit = None
+    check_read(actor, unit, records[0].state.get("uscc"))
+    return records
+
+
+async def verify_appeal(request: Request) -> Response:
+    """Checks the appeal's stored events against their hash chain."""
+    actor = authenticate(request)
+    appeal_id = path_uuid(request)
+    records = await readable_records(request, actor, appeal_id)
+    ledger = ledger_of(request)
+    broken = await run_in_threadpool(ledger.verify_appeal, appeal_id)
+    if broken is None:
+        return OrjsonResponse(
+            {"appeal": str(appeal_id), "intact": True, "events": len(records)}
+        )
+    position = await run_in_threadpool(ledger.position_of, appeal_id, broken.version)
+    return OrjsonResponse(
+        {
+            "appeal": str(appeal_id),
+            "intact": False,
+            "first_broken": {
+                "version": broken.version,
+                "position": position,
+                "reason": broken.reason,
+            },
+        }
+    )
+
+
+async def event_feed(request: Request) -> Response:
+    """``GET /events?after=N&limit=M&type=Appeal.Assigned&from=..&to=..``: the
+    log in commit order; ``next`` is the cursor for the following page."""
+    actor = authenticate(request)
+    if actor.role not in FEED_ROLES:
+        raise NotPermitted("read the event feed", actor.role, "auditors only")
+    after = optional_positive_int(request, "after", minimum=0) or 0
+    limit = min(optional_positive_int(request, "limit") or 100, FEED_LIMIT)
+    topics = request.query_params.getlist("type")
+    start = optional_instant(request, "from")
+    end = optional_instant(request, "to")
+    ledger = ledger_of(request)
+    records = await run_in_threadpool(ledger.event_log.after, after, limit, topics)
+    items = []
+    for record in records:
+        timestamp = record.state.get("timestamp")
+        if start and isinstance(timestamp, datetime) and timestamp < start:
+            continue
+        if end and isinstance(timestamp, datetime) and timestamp >= end:
+            continue
+        items.append(record_entry(record))
+    next_cursor = records[-1].position if len(records) == limit else None
+    return OrjsonResponse({"events": items, "next": next_cursor})
+
+
+def audit_routes() -> list[Route]:
+    return [
+        Route("/events", event_feed),
+        Route("/appeals/{appeal_id}/history", get_history),
+        Route("/appeals/{appeal_id}/verify", verify_appeal),
+    ]

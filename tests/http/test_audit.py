@@ -1,0 +1,166 @@
+"""What auditors read over HTTP: histories, past states, the feed, verification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import httpx
+import pytest
+
+from appeals.application import AppealLedger
+from appeals.infra.clock import FixedClock
+from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
+from tests.http.conftest import Auth
+from tests.infra.test_ledger_store import receive
+
+pytestmark = pytest.mark.asyncio
+
+
+def three_steps(ledger: AppealLedger, clock: FixedClock) -> UUID:
+    appeal_id = receive(ledger, title="厂房租赁补贴").appeal_id
+    clock.advance(timedelta(hours=1))
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
+    clock.advance(timedelta(hours=1))
+    ledger.accept(appeal_id, HANDLER)
+    return appeal_id
+
+
+async def test_a_history_lists_every_event_with_who_when_and_a_summary(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    response = await client.get(
+        f"/appeals/{appeal_id}/history", headers=auth("auditor")
+    )
+    assert response.status_code == 200
+    events = response.json()["events"]
+    assert [e["version"] for e in events] == [1, 2, 3]
+    assert [e["type"] for e in events] == [
+        "Appeal.Received",
+        "Appeal.Assigned",
+        "Appeal.Accepted",
+    ]
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions)
+    accepted = events[2]
+    assert accepted["business_time"] == "2026-10-08T11:12:00+08:00"
+    assert accepted["recorded_time"] is not None
+    assert accepted["actor"]["unit"] == UNIT
+    assert accepted["summary"]["zh"] == "2026-10-08 11:12 市人社局 张三 签收"
+    assert accepted["summary"]["en"] == "2026-10-08 11:12 市人社局 张三 accepted"
+    assigned = events[1]
+    assert assigned["payload"]["unit"] == UNIT
+    assert assigned["payload"]["accept_due"].startswith("2026-10-09T10:12")
+
+
+async def test_an_appeal_as_of_a_past_instant_with_its_timeliness_then(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    response = await client.get(
+        f"/appeals/{appeal_id}",
+        params={"as_of": "2026-10-08T10:30:00+08:00"},
+        headers=auth("auditor"),
+    )
+    body = response.json()
+    assert (body["version"], body["status"]) == (2, "assigned")
+    accept = next(s for s in body["timeliness"] if s["stage"] == "accept")
+    assert accept["completed_at"] is None
+    assert accept["working_seconds"] == 18 * 60  # 10:12 to 10:30
+
+
+async def test_before_the_receipt_there_is_no_appeal(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    response = await client.get(
+        f"/appeals/{appeal_id}",
+        params={"as_of": "2026-10-01T00:00:00+08:00"},
+        headers=auth("auditor"),
+    )
+    assert response.status_code == 404
+
+
+async def test_verification_is_clean_for_an_untouched_appeal(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    response = await client.get(f"/appeals/{appeal_id}/verify", headers=auth("auditor"))
+    assert response.json() == {"appeal": str(appeal_id), "intact": True, "events": 3}
+
+
+async def test_verification_reports_the_first_broken_link(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    table = ledger.database.table(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+    key = appeal_id.hex if ledger.database.engine == "sqlite" else appeal_id
+    with ledger.database.transaction() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE originator_id = ? AND originator_version = 2",
+            (key,),
+        )
+    body = (
+        await client.get(f"/appeals/{appeal_id}/verify", headers=auth("auditor"))
+    ).json()
+    assert body["intact"] is False
+    assert body["first_broken"]["version"] == 2
+
+
+async def test_the_feed_pages_the_whole_log_in_commit_order(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        three_steps(ledger, clock)
+    seen = []
+    after = 0
+    while True:
+        page = (
+            await client.get(
+                "/events", params={"after": after, "limit": 4}, headers=auth("auditor")
+            )
+        ).json()
+        seen.extend(e["position"] for e in page["events"])
+        if page["next"] is None:
+            break
+        after = page["next"]
+    head = ledger.recorder.max_notification_id()
+    assert seen == list(range(1, head + 1))
+
+
+async def test_the_feed_filters_by_type_and_time(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    three_steps(ledger, clock)
+    clock.advance(timedelta(days=2))
+    three_steps(ledger, clock)
+    page = (
+        await client.get(
+            "/events",
+            params={"type": "Appeal.Accepted", "from": "2026-10-09T00:00:00+08:00"},
+            headers=auth("auditor"),
+        )
+    ).json()
+    assert [e["type"] for e in page["events"]] == ["Appeal.Accepted"]
+    assert page["events"][0]["business_time"].startswith("2026-10-10")
+
+
+async def test_who_may_read_histories_and_the_feed(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = three_steps(ledger, clock)
+    path = f"/appeals/{appeal_id}/history"
+    assert (await client.get(path, headers=auth("enterprise"))).status_code == 200
+    assert (await client.get(path, headers=auth("handler"))).status_code == 200
+    other = await client.get(path, headers=auth("other_enterprise"))
+    assert other.status_code == 403
+    assert (await client.get(path, headers=auth("other_handler"))).status_code == 403
+    feed = await client.get("/events", headers=auth("enterprise"))
+    assert feed.status_code == 403
+    refused = await client.post(
+        f"/appeals/{appeal_id}/note-progress",
+        json={"note": "x"},
+        headers=auth("auditor"),
+    )
+    assert refused.status_code == 403

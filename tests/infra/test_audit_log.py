@@ -1,0 +1,114 @@
+"""Verifying the whole log, with checkpoints, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from appeals.application import AppealLedger
+from appeals.audit import (
+    CheckpointStore,
+    export_records,
+    extend_checkpoints,
+    verify_log,
+)
+from appeals.infra.clock import SHANGHAI, FixedClock
+from tests.domain.lifecycle_fixtures import HANDLER
+from tests.infra.test_tamper_evidence import five_events, originator, run_sql
+
+
+def checkpoints(ledger: AppealLedger, every: int = 7) -> CheckpointStore:
+    store = CheckpointStore(ledger.database)
+    store.create_table()
+    extend_checkpoints(ledger.event_log, store, ledger.clock.now(), every=every)
+    return store
+
+
+def test_a_clean_log_verifies_against_its_checkpoints(ledger: AppealLedger) -> None:
+    for _ in range(3):
+        five_events(ledger)
+    store = checkpoints(ledger)
+    head = ledger.event_log.head()
+    positions = [c.position for c in store.all()]
+    assert positions[-1] == head
+    assert len(positions) == head // 7 + (1 if head % 7 else 0)
+    result = verify_log(ledger.event_log, store.all())
+    assert result.clean
+    assert (result.events, result.appeals) == (head, 3)
+    assert result.checkpoints_matched == len(positions)
+
+
+def test_checkpoints_extend_from_where_they_stopped(ledger: AppealLedger) -> None:
+    five_events(ledger)
+    store = checkpoints(ledger, every=1000)
+    first = store.all()
+    five_events(ledger)
+    extend_checkpoints(ledger.event_log, store, ledger.clock.now(), every=1000)
+    assert store.all()[: len(first)] == first
+    assert store.all()[-1].position == ledger.event_log.head()
+    assert verify_log(ledger.event_log, store.all()).clean
+
+
+def test_an_edited_payload_is_found_with_its_location(ledger: AppealLedger) -> None:
+    appeal_id = five_events(ledger)
+    store = checkpoints(ledger)
+    (stored,) = [
+        e for e in ledger.recorder.select_events(appeal_id) if e.originator_version == 4
+    ]
+    run_sql(
+        ledger,
+        "UPDATE {table} SET state = ? "
+        "WHERE originator_id = ? AND originator_version = 4",
+        stored.state.replace("已约谈企业".encode(), "已办结".encode()),
+        originator(ledger, appeal_id),
+    )
+    finding = verify_log(ledger.event_log, store.all()).finding
+    assert finding is not None
+    assert (finding.appeal, finding.version) == (appeal_id, 4)
+    assert finding.position == ledger.position_of(appeal_id, 4)
+
+
+def test_removing_an_appeals_latest_events_is_caught_by_the_checkpoint(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = five_events(ledger)
+    store = checkpoints(ledger)
+    run_sql(
+        ledger,
+        "DELETE FROM {table} WHERE originator_id = ? AND originator_version = 5",
+        originator(ledger, appeal_id),
+    )
+    assert ledger.verify_appeal(appeal_id) is None  # the appeal's chain alone holds
+    finding = verify_log(ledger.event_log, store.all()).finding
+    assert finding is not None
+    assert "missing" in finding.reason
+
+
+def test_verifying_from_the_latest_checkpoint_checks_only_what_follows(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = five_events(ledger)
+    store = checkpoints(ledger, every=1000)
+    ledger.note_progress(
+        appeal_id,
+        HANDLER,
+        note="补充说明",
+    )
+    latest = store.all()[-1]
+    result = verify_log(ledger.event_log, store.all(), start=latest)
+    assert result.clean
+    assert result.events == 1
+
+
+def test_export_streams_events_in_a_business_time_window(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    five_events(ledger)
+    clock.set(datetime(2026, 10, 20, 10, tzinfo=SHANGHAI))
+    five_events(ledger)
+    window = list(
+        export_records(ledger.event_log, datetime(2026, 10, 15, tzinfo=SHANGHAI), None)
+    )
+    appeal_events = [e for e in window if e["type"].startswith("Appeal.")]
+    assert len(appeal_events) == 5
+    assert all(e["business_time"].startswith("2026-10-20") for e in window)
+    assert [e["position"] for e in window] == sorted(e["position"] for e in window)
