@@ -8,7 +8,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from appeals.domain.ticket import format_ticket, parse_ticket
 from appeals.domain.timeliness import timeliness
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
+    SYSTEM_ACTOR,
     Actor,
     Channel,
     text,
@@ -234,6 +235,42 @@ class AppealLedger(Application[UUID]):
             raise CommandNotAllowed(
                 "merge", target.status, f"the target appeal {target.ticket} is closed"
             )
+
+    # ---- time-driven commands (the system actor) ------------------------------
+
+    def escalate(self, appeal_id: UUID, stage: str, level: int) -> CommandResult | None:
+        """Records a due rung of the escalation ladder; None if it is not due
+        or was already recorded (by another scheduler, say)."""
+        return self._system(
+            appeal_id,
+            lambda appeal, at: appeal.escalate(
+                SYSTEM_ACTOR, at, stage, level, self.rules.timekeeping
+            ),
+        )
+
+    def lapse_evaluation(self, appeal_id: UUID) -> CommandResult | None:
+        """Records that the evaluation window passed; None if not applicable."""
+        return self._system(
+            appeal_id, lambda appeal, at: appeal.lapse_evaluation(SYSTEM_ACTOR, at)
+        )
+
+    def _system(
+        self, appeal_id: UUID, decide: Callable[[Appeal, datetime], None]
+    ) -> CommandResult | None:
+        for _attempt in range(3):
+            appeal = self.get(appeal_id)
+            try:
+                decide(appeal, self.clock.now())
+            except CommandNotAllowed:
+                return None
+            try:
+                recordings = self.save(appeal)
+            except IntegrityError:
+                continue  # someone else wrote first: decide again on fresh state
+            return CommandResult(
+                appeal_id, appeal.version, _position(recordings, appeal_id), False
+            )
+        return None
 
     # ---- idempotency ---------------------------------------------------------
 

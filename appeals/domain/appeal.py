@@ -24,7 +24,7 @@ from appeals.domain.chain import GENESIS, link
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.permissions import authorize
-from appeals.domain.sla import Stage
+from appeals.domain.sla import RUNG_LABELS, Stage
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     FINAL_STATUSES,
@@ -42,6 +42,12 @@ from appeals.domain.values import (
 ActorRecord = dict[str, str | None]
 DEFAULT_MAX_REOPENS = 2
 """Automatic reopens after unsatisfied evaluations before a supervisor decides."""
+
+
+def escalation_key(stage: str, due: datetime, level: int) -> str:
+    """One rung of one deadline: a moved deadline (pause, extension) is a new
+    one, so its ladder starts again."""
+    return f"{stage}@{due.isoformat()}#{level}"
 
 
 def aware(value: datetime, field: str) -> datetime:
@@ -113,6 +119,9 @@ class Appeal(Aggregate, created_event_name="Received"):
             appeal.outcome = None
             appeal.evaluation = None
             appeal.first_response_due = self.first_response_due
+            appeal.responded = False
+            appeal.escalations = []
+            appeal.evaluation_lapsed = False
             appeal.accept_due = None
             appeal.resolve_due = None
             appeal.reply_due = None
@@ -168,6 +177,9 @@ class Appeal(Aggregate, created_event_name="Received"):
         TOPIC = "Appeal.ProgressNoted"
         note: str
 
+        def apply(self, appeal: Appeal) -> None:
+            appeal.responded = True
+
     class Paused(Event):
         """补充材料: waiting for the enterprise; the resolve clock stops."""
 
@@ -177,6 +189,7 @@ class Appeal(Aggregate, created_event_name="Received"):
         def apply(self, appeal: Appeal) -> None:
             appeal.paused = True
             appeal.paused_at = self.timestamp
+            appeal.responded = True
 
     class Resumed(Event):
         """The enterprise supplied what was asked; the clock runs again."""
@@ -247,6 +260,7 @@ class Appeal(Aggregate, created_event_name="Received"):
             appeal.status = Status.RESOLVED.value
             appeal.outcome = self.outcome
             appeal.reply_due = self.reply_due
+            appeal.responded = True
 
     class Replied(Event):
         """反馈: the result was communicated to the enterprise."""
@@ -260,6 +274,8 @@ class Appeal(Aggregate, created_event_name="Received"):
         def apply(self, appeal: Appeal) -> None:
             appeal.status = Status.REPLIED.value
             appeal.evaluation_due = self.evaluation_due
+            appeal.responded = True
+            appeal.evaluation_lapsed = False
 
     class Evaluated(Event):
         """回访/企业评价: the enterprise judged the result."""
@@ -295,6 +311,32 @@ class Appeal(Aggregate, created_event_name="Received"):
             appeal.paused = False
             appeal.outcome = None
             appeal.evaluation = None
+
+    class Escalated(Event):
+        """督办 by the system: a stage ran past its deadline by a rung of the
+        escalation ladder (0: reminder 催办; 3: public notice 通报)."""
+
+        TOPIC = "Appeal.Escalated"
+        stage: str
+        level: int
+        due: datetime
+        late_seconds: int
+        note: str
+
+        def apply(self, appeal: Appeal) -> None:
+            key = escalation_key(self.stage, self.due, self.level)
+            appeal.escalations = [*appeal.escalations, key]
+            appeal.supervision_level = max(appeal.supervision_level, self.level)
+
+    class EvaluationLapsed(Event):
+        """The evaluation window closed with no evaluation from the enterprise;
+        the appeal may now be closed, and rates count it separately."""
+
+        TOPIC = "Appeal.EvaluationLapsed"
+        due: datetime
+
+        def apply(self, appeal: Appeal) -> None:
+            appeal.evaluation_lapsed = True
 
     class ReferredToSupervisor(Event):
         """Unsatisfied again after the allowed reopens: a supervisor decides."""
@@ -367,6 +409,9 @@ class Appeal(Aggregate, created_event_name="Received"):
         evaluation_due: datetime | None
         paused_at: datetime | None
         chain_head: str
+        responded: bool
+        escalations: list[str]
+        evaluation_lapsed: bool
 
     # ---- commands -------------------------------------------------------
 
@@ -630,10 +675,70 @@ class Appeal(Aggregate, created_event_name="Received"):
             sla_version=tk.version,
         )
 
+    def open_deadline(self, stage: str) -> datetime | None:
+        """The deadline of ``stage`` if it is running now (a paused resolve
+        stage is not: its clock is stopped)."""
+        if not self.is_open:
+            return None
+        if stage == "first_response":
+            return None if self.responded else self.first_response_due
+        running = {
+            "accept": (Status.ASSIGNED, self.accept_due),
+            "resolve": (Status.IN_PROGRESS, self.resolve_due),
+            "reply": (Status.RESOLVED, self.reply_due),
+        }.get(stage)
+        if running is None or self.status != running[0]:
+            return None
+        if stage == "resolve" and self.paused:
+            return None
+        return running[1]
+
+    def escalate(
+        self, actor: Actor, at: datetime, stage: str, level: int, tk: Timekeeping
+    ) -> None:
+        """Records a rung of the escalation ladder for a late stage, once."""
+        authorize("escalate", actor, unit=self.unit, uscc=self.uscc)
+        rung = next((r for r in tk.policy.escalation if r.level == level), None)
+        if rung is None:
+            raise InvalidField("level", f"the ladder has no rung {level}")
+        due = self.open_deadline(stage)
+        if due is None:
+            self._refuse("escalate", f"its {stage} stage is not running")
+        late = tk.working_time(due, aware(at, "at"))
+        if at <= due or late < rung.offset(tk.calendar.day_length):
+            self._refuse("escalate", f"its {stage} stage is not late enough yet")
+        if escalation_key(stage, due, level) in self.escalations:
+            self._refuse("escalate", f"rung {level} of {stage} is already recorded")
+        label_zh, label_en = RUNG_LABELS[level]
+        self._record(
+            self.Escalated,
+            actor,
+            at,
+            stage=stage,
+            level=level,
+            due=due,
+            late_seconds=int(late.total_seconds()),
+            note=f"{label_zh} ({label_en})",
+        )
+
+    def lapse_evaluation(self, actor: Actor, at: datetime) -> None:
+        """Records that the evaluation window passed with no evaluation."""
+        authorize("lapse_evaluation", actor, unit=self.unit, uscc=self.uscc)
+        if self.status != Status.REPLIED or self.evaluation_lapsed:
+            self._refuse("lapse_evaluation", "no evaluation window is open")
+        assert self.evaluation_due is not None
+        if aware(at, "at") <= self.evaluation_due:
+            self._refuse("lapse_evaluation", "the evaluation window is still open")
+        self._record(self.EvaluationLapsed, actor, at, due=self.evaluation_due)
+
     def close(self, actor: Actor, at: datetime, note: str = "") -> None:
-        """对账销号 after evaluation; a referred appeal needs a supervisor."""
+        """对账销号 after evaluation (or after the evaluation window lapsed);
+        a referred appeal needs a supervisor."""
         note = text(note, "note", required=False)
-        self._allow("close", actor, Status.EVALUATED)
+        if self.status == Status.REPLIED and self.evaluation_lapsed:
+            self._allow("close", actor, Status.REPLIED)
+        else:
+            self._allow("close", actor, Status.EVALUATED)
         if self.needs_supervisor and actor.role.value not in ("supervisor", "admin"):
             self._refuse("close", "it was referred to a supervisor")
         self._record(self.Closed, actor, at, note=note)

@@ -37,6 +37,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "close": frozenset({INTAKE, DISPATCH, SUPERVISOR, SYSTEM}),
     "withdraw": frozenset({ENTERPRISE, INTAKE}),
     "merge": frozenset({DISPATCH, SUPERVISOR}),
+    "escalate": frozenset({SYSTEM}),
+    "lapse_evaluation": frozenset({SYSTEM}),
 }
 """Command name -> roles allowed besides the administrator."""
 

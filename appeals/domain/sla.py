@@ -109,6 +109,38 @@ def _coerce(kind: type[_Key], value: _Key | str, what: str) -> _Key:
 
 
 @dataclass(frozen=True)
+class Rung:
+    """One rung of the escalation ladder: how late a stage may run before the
+    system records it, and at which supervision level (0 is a reminder, 催办;
+    3 is a written public notice, 通报)."""
+
+    level: int
+    after: Limit | None = None  # working time past the deadline; None: at it
+
+    def offset(self, day_length: timedelta) -> timedelta:
+        return (
+            timedelta(0) if self.after is None else self.after.working_time(day_length)
+        )
+
+
+RUNG_LABELS = {
+    0: ("催办", "reminder"),
+    1: ("一级督办", "supervision level 1"),
+    2: ("二级督办", "supervision level 2"),
+    3: ("通报", "public notice (level 3)"),
+}
+
+# One municipal rule set (issue 8): a reminder at the deadline, then supervision
+# at 1, 3 and 5 working days late, the last a written public notice (通报).
+DEFAULT_LADDER = (
+    Rung(0),
+    Rung(1, Limit(1, DurationUnit.DAYS)),
+    Rung(2, Limit(3, DurationUnit.DAYS)),
+    Rung(3, Limit(5, DurationUnit.DAYS)),
+)
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     """Limits per stage and priority, with optional per-category overrides.
 
@@ -130,6 +162,7 @@ class SlaPolicy:
     category_limits: Mapping[tuple[Category, Stage, Priority], Limit] = field(
         default_factory=dict
     )
+    escalation: tuple[Rung, ...] = DEFAULT_LADDER
 
     def __post_init__(self) -> None:
         if not self.version.strip():

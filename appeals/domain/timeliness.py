@@ -42,6 +42,7 @@ class StageCycle:
     paused: timedelta = timedelta(0)
     paused_since: datetime | None = None
     extensions: int = 0
+    escalation_level: int = -1  # -1: none; 0: reminder; 1-3: supervision
 
     def measure(self, now: datetime, tk: Timekeeping) -> dict[str, Any]:
         """The figures of this cycle as of ``now``."""
@@ -67,6 +68,9 @@ class StageCycle:
             "working_seconds": int(taken.total_seconds()),
             "paused_seconds": int(paused.total_seconds()),
             "extensions": self.extensions,
+            "escalation_level": None
+            if self.escalation_level < 0
+            else self.escalation_level,
             "on_time": None if self.completed_at is None else self.completed_at <= due,
             "overdue_now": open_now and now > due,
             "overdue_seconds": int(late_by.total_seconds())
@@ -119,6 +123,13 @@ class TimelinessFold:
             self._start("evaluation", at, event.evaluation_due)
         elif name == "Evaluated":
             self._complete("evaluation", at)
+        elif name == "EvaluationLapsed":
+            self._end("evaluation", "lapsed", at)
+        elif name == "Escalated":
+            cycle = self._open(event.stage)
+            if cycle is not None:
+                level = max(cycle.escalation_level, event.level)
+                self._update(event.stage, escalation_level=level)
         elif name == "Reopened":
             for stage in ("reply", "evaluation"):
                 self._end(stage, "reopened", at)

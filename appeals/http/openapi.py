@@ -373,6 +373,7 @@ STAGE_CYCLE_SCHEMA: dict[str, Any] = {
         "working_seconds": {"type": "integer"},
         "paused_seconds": {"type": "integer"},
         "extensions": {"type": "integer"},
+        "escalation_level": {"type": ["integer", "null"]},
         "on_time": {"type": ["boolean", "null"]},
         "overdue_now": {"type": "boolean"},
         "overdue_seconds": {"type": "integer"},

@@ -26,6 +26,7 @@ from appeals.domain.sla import (
     DEFAULT_POLICY,
     InvalidLimitError,
     Limit,
+    Rung,
     SlaPolicy,
     Stage,
 )
@@ -35,7 +36,7 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
 
 _Key = TypeVar("_Key", Stage, Priority, Category)
 
-_TOP_KEYS = ("version", "limits", "categories")
+_TOP_KEYS = ("version", "limits", "categories", "escalation")
 _TOMLLIB_PLACE = re.compile(
     r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$"
 )
@@ -113,7 +114,28 @@ class _Reader:
             category = self.member(Category, place, "category")
             for (stage, priority), limit in self.limits(stages, place).items():
                 category_limits[(category, stage, priority)] = limit
-        return SlaPolicy(version.strip(), limits, category_limits)
+        ladder = self.ladder(self.table(document, ("escalation",)))
+        return SlaPolicy(version.strip(), limits, category_limits, ladder)
+
+    def ladder(self, table: dict[str, Any]) -> tuple[Rung, ...]:
+        """``[escalation]``: ``reminder``, ``level_1`` .. ``level_3`` each
+        ``"at-deadline"``, a lateness like ``"1d"``, or ``"off"``."""
+        rungs = {rung.level: rung for rung in DEFAULT_POLICY.escalation}
+        names = {"reminder": 0, "level_1": 1, "level_2": 2, "level_3": 3}
+        for name, value in table.items():
+            place = ("escalation", name)
+            if name not in names:
+                raise self.refuse(place, f"unknown rung; known: {', '.join(names)}")
+            if value == "off":
+                rungs.pop(names[name], None)
+            elif value == "at-deadline":
+                rungs[names[name]] = Rung(names[name])
+            else:
+                try:
+                    rungs[names[name]] = Rung(names[name], Limit.parse(str(value)))
+                except InvalidLimitError as error:
+                    raise self.refuse(place, str(error)) from None
+        return tuple(rungs[level] for level in sorted(rungs))
 
     def limits(
         self, stages: Any, keys: tuple[str, ...]

@@ -48,7 +48,7 @@ MATRIX = {
     "auditor": set(),
     "enterprise": {"evaluate", "withdraw"},
     "admin": set(COMMAND_ROLES),
-    "system": {"supervise", "reopen", "close"},
+    "system": {"supervise", "reopen", "close", "escalate", "lapse_evaluation"},
 }
 
 
