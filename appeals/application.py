@@ -208,14 +208,15 @@ class AppealLedger(Application[UUID]):
         replay = self._replay(request)
         if replay is not None:
             return replay
-        if isinstance(command, cmd.Merge):
-            self._check_merge_target(command.into)
         appeal = self.get(appeal_id)
         loaded_version = appeal.version
         if expected_version is not None and expected_version != loaded_version:
             raise VersionConflict(appeal_id, expected_version, loaded_version)
         at = self.clock.now()
         command.decide(appeal, actor, at, self.rules)
+        if isinstance(command, cmd.Merge):
+            # Only after the actor was authorised: no peeking at other appeals.
+            self._check_merge_target(command.into)
         records = self._request_record(request, appeal, at, created=False)
         try:
             recordings = self.save(appeal, *records)

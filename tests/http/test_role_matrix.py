@@ -1,0 +1,82 @@
+"""Every cell of the permission matrix over HTTP: a role outside a command's
+row gets 403 whatever the appeal's state; a role inside it never does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from appeals.domain.commands import COMMANDS
+from appeals.domain.permissions import roles_for
+from appeals.domain.values import Role
+from tests.domain.lifecycle_fixtures import UNIT
+from tests.http.conftest import Auth
+from tests.http.test_commands import RECEIPT, post, received
+
+pytestmark = pytest.mark.asyncio
+
+VALID_BODIES: dict[str, dict[str, Any]] = {
+    "assign": {"unit": UNIT},
+    "accept": {},
+    "return": {"reason": "非本单位职责"},
+    "note-progress": {"note": "进展"},
+    "pause": {"reason": "补充材料"},
+    "resume": {},
+    "request-extension": {
+        "requested_deadline": "2027-06-30T17:30:00+08:00",
+        "reason": "会商",
+    },
+    "decide-extension": {"approve": False},
+    "supervise": {"level": 1, "note": "催办"},
+    "resolve": {"outcome": "resolved", "result": "已办"},
+    "reply": {"channel": "hotline", "content": "已告知"},
+    "evaluate": {"resolved": True, "satisfaction": "satisfied"},
+    "reopen": {"reason": "复核"},
+    "close": {},
+    "withdraw": {"reason": "不需要了"},
+    "merge": {"into": "00000000-0000-4000-8000-000000000000", "reason": "重复"},
+}
+PRINCIPALS = [
+    "intake",
+    "dispatcher",
+    "handler",
+    "supervisor",
+    "auditor",
+    "enterprise",
+    "admin",
+]
+
+
+async def test_every_http_command_has_a_valid_body_here() -> None:
+    assert set(VALID_BODIES) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+async def test_the_matrix_row_by_row(
+    client: httpx.AsyncClient, auth: Auth, principal: str
+) -> None:
+    role = Role.parse(principal, "role")
+    for number, (name, body) in enumerate(VALID_BODIES.items()):
+        # A fresh appeal, assigned to the handler's unit, for each command.
+        appeal_id = await received(client, auth, external_id=f"{principal}-{number}")
+        await post(
+            client, f"/appeals/{appeal_id}/assign", {"unit": UNIT}, auth("admin")
+        )
+        response = await post(
+            client, f"/appeals/{appeal_id}/{name}", body, auth(principal)
+        )
+        permission = name.replace("-", "_")
+        if role in roles_for(permission):
+            assert response.status_code != 403, (principal, name, response.text)
+        else:
+            assert response.status_code == 403, (principal, name, response.text)
+            assert response.json()["type"].endswith("/not-permitted")
+    receipt = await post(
+        client,
+        "/appeals",
+        {**RECEIPT, "external_id": f"{principal}-receipt"},
+        auth(principal),
+    )
+    assert (receipt.status_code == 403) == (role not in roles_for("receive"))
