@@ -83,8 +83,12 @@ def summarise(topic: str, state: Mapping[str, Any]) -> dict[str, str]:
     verb_zh, verb_en = VERBS.get(name, (name, name))
     actor: Mapping[str, Any] = state.get("actor") or {}
     role_zh, role_en = _label(Role, actor.get("role"))
-    who_zh = " ".join(x for x in (actor.get("unit"), actor.get("name") or role_zh) if x)
-    who_en = " ".join(x for x in (actor.get("unit"), actor.get("name") or role_en) if x)
+    unit = actor.get("unit") or ""
+    name = actor.get("name") or ""
+    if unit and unit in name:
+        unit = ""  # the name already says it ("市人社局 张三")
+    who_zh = " ".join(x for x in (unit, name or role_zh) if x)
+    who_en = " ".join(x for x in (unit, name or role_en) if x)
     when = _minute(state.get("timestamp"))
     detail_zh, detail_en = _details(name, state)
     return {
