@@ -127,7 +127,8 @@ class TestBadPolicyFiles:
             ),
             (
                 'version = "v"\nowner = "me"\n',
-                "p.toml:2: owner: unknown key; expected version, limits, categories, escalation",
+                "p.toml:2: owner: unknown key; "
+                "expected version, limits, categories, escalation",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',
