@@ -43,6 +43,47 @@ class StageCycle:
     paused_since: datetime | None = None
     extensions: int = 0
     escalation_level: int = -1  # -1: none; 0: reminder; 1-3: supervision
+    cadre: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and self.ended_by is None
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-friendly form (read models keep folds between events)."""
+        return {
+            "stage": self.stage,
+            "cycle": self.cycle,
+            "unit": self.unit,
+            "cadre": self.cadre,
+            "started_at": self.started_at.isoformat(),
+            "due": self.due.isoformat(),
+            "completed_at": _iso(self.completed_at),
+            "ended_by": self.ended_by,
+            "ended_at": _iso(self.ended_at),
+            "paused": int(self.paused.total_seconds()),
+            "paused_since": _iso(self.paused_since),
+            "extensions": self.extensions,
+            "escalation_level": self.escalation_level,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> StageCycle:
+        return cls(
+            stage=state["stage"],
+            cycle=state["cycle"],
+            unit=state["unit"],
+            cadre=state["cadre"],
+            started_at=datetime.fromisoformat(state["started_at"]),
+            due=datetime.fromisoformat(state["due"]),
+            completed_at=_instant(state["completed_at"]),
+            ended_by=state["ended_by"],
+            ended_at=_instant(state["ended_at"]),
+            paused=timedelta(seconds=state["paused"]),
+            paused_since=_instant(state["paused_since"]),
+            extensions=state["extensions"],
+            escalation_level=state["escalation_level"],
+        )
 
     def measure(self, now: datetime, tk: Timekeeping) -> dict[str, Any]:
         """The figures of this cycle as of ``now``."""
@@ -87,7 +128,27 @@ class TimelinessFold:
     cycles: list[StageCycle] = field(default_factory=list)
     open_index: dict[str, int] = field(default_factory=dict)
     unit: str | None = None
+    cadre: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "cycles": [cycle.to_state() for cycle in self.cycles],
+            "open": self.open_index,
+            "unit": self.unit,
+            "cadre": self.cadre,
+            "counts": self.counts,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TimelinessFold:
+        return cls(
+            cycles=[StageCycle.from_state(c) for c in state["cycles"]],
+            open_index=dict(state["open"]),
+            unit=state["unit"],
+            cadre=state["cadre"],
+            counts=dict(state["counts"]),
+        )
 
     def apply(self, topic: str, event: Any) -> None:
         at: datetime = event.timestamp
@@ -98,6 +159,7 @@ class TimelinessFold:
             self._start("first_response", at, event.first_response_due)
         elif name == "Assigned":
             self.unit = event.unit
+            self.cadre = event.cadre
             self._start("accept", at, event.accept_due)
             self._start("resolve", at, event.resolve_due)
         elif name == "Accepted":
@@ -146,7 +208,9 @@ class TimelinessFold:
     def _start(self, stage: str, at: datetime, due: datetime) -> None:
         self._end(stage, "superseded", at)
         self.counts[stage] = self.counts.get(stage, 0) + 1
-        self.cycles.append(StageCycle(stage, self.counts[stage], self.unit, at, due))
+        self.cycles.append(
+            StageCycle(stage, self.counts[stage], self.unit, at, due, cadre=self.cadre)
+        )
         self.open_index[stage] = len(self.cycles) - 1
 
     def _open(self, stage: str) -> StageCycle | None:
@@ -191,3 +255,7 @@ def timeliness(
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
