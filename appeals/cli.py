@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from appeals.infra.settings import ConfigurationError, Settings
+from appeals.projections.cli import add_commands as add_projection_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     revoke.set_defaults(run=run_tokens_revoke)
+    add_projection_commands(commands)
     return parser
 
 

@@ -30,8 +30,13 @@ from appeals.http.problems import (
     handle_domain_error,
     handle_http_problem,
 )
+from appeals.http.reports import report_routes
 from appeals.infra.settings import Settings
 from appeals.infra.tokens import TokenStore
+from appeals.projections.registry import PROJECTIONS
+from appeals.projections.runtime import prepare as prepare_projections
+from appeals.projections.settings import ProjectionSettings
+from appeals.projections.worker import Worker
 
 
 def create_app(
@@ -39,8 +44,10 @@ def create_app(
     *,
     body_limit: int = DEFAULT_BODY_LIMIT,
     threads: int | None = None,
+    projections: ProjectionSettings | None = None,
 ) -> Starlette:
-    """The app, opening its ledger on startup and closing it on shutdown."""
+    """The app, opening its ledger on startup and closing it on shutdown;
+    with ``projections.run_in_server`` it also runs the projection worker."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -53,9 +60,17 @@ def create_app(
         app.state.ledger = ledger
         app.state.tokens = tokens
         app.state.body_limit = body_limit
+        app.state.projection_settings = projections or ProjectionSettings()
+        prepare_projections(ledger, PROJECTIONS)
+        worker = None
+        if projections is not None and projections.run_in_server:
+            worker = Worker(ledger, PROJECTIONS, projections)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             ledger.close()
 
     return Starlette(
@@ -65,6 +80,7 @@ def create_app(
             Route("/openapi.json", openapi_json),
             Route("/docs", docs_page),
             Route("/appeals", routes.receive, methods=["POST"]),
+            *report_routes(),
             Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
             Route("/appeals/{appeal_id}", routes.get_appeal),
             Route(
@@ -90,4 +106,5 @@ def create_app_from_env() -> Starlette:
         lambda: open_ledger(settings),
         body_limit=settings.body_limit,
         threads=settings.pg_pool_size + settings.pg_max_overflow,
+        projections=ProjectionSettings.from_env(os.environ, settings.database.engine),
     )

@@ -1,0 +1,148 @@
+"""How a report answers: JSON or CSV, chosen by the client, paged by keyset.
+
+CSV is UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code
+page and garbles Chinese) and CRLF line ends; a CSV export holds every
+matching row, streamed one page at a time so memory stays bounded. JSON pages
+carry an opaque ``next_cursor``: the last row's sort key, so page N costs
+what page 1 costs and rows arriving meanwhile never shift a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from appeals.http.bodies import invalid
+from appeals.http.freshness import POSITION_HEADER
+from appeals.http.problems import HttpProblem
+from appeals.http.routes import OrjsonResponse
+from appeals.infra.database import Database
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.storage import Sql, transaction
+
+PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
+SortKey = tuple[str, str]
+"""(received_at, appeal_id) of a row: the order every list is kept in."""
+
+
+def wants_csv(request: Request) -> bool:
+    """``?format=csv|json`` wins (a link Excel can open); otherwise the Accept
+    header's preference, JSON on a tie, 406 if it accepts neither."""
+    chosen = request.query_params.get("format")
+    if chosen is not None:
+        if chosen not in ("csv", "json"):
+            raise invalid([{"field": "format", "reason": "must be csv or json"}])
+        return chosen == "csv"
+    quality = {"text/csv": 0.0, "application/json": 0.0}
+    for media_range in request.headers.get("accept", "*/*").split(","):
+        media, *options = (part.strip().lower() for part in media_range.split(";"))
+        q = next((option[2:] for option in options if option.startswith("q=")), "1")
+        for target in quality:
+            if media in (target, target.split("/")[0] + "/*", "*/*"):
+                quality[target] = max(quality[target], _quality(q))
+    if not any(quality.values()):
+        raise HttpProblem(
+            406,
+            "not-acceptable",
+            "Not acceptable",
+            "reports are available as application/json or text/csv",
+        )
+    return quality["text/csv"] > quality["application/json"]
+
+
+def _quality(raw: str) -> float:
+    try:
+        return min(max(float(raw), 0.0), 1.0)
+    except ValueError:
+        return 0.0
+
+
+def json_response(body: dict[str, Any], position: int) -> Response:
+    body["position"] = position
+    return OrjsonResponse(body, headers={POSITION_HEADER: str(position)})
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterator[Sequence[Any]], position: int
+) -> Response:
+    """Streams ``rows`` as CSV (Starlette iterates it in the threadpool)."""
+
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(row)
+            if count % CSV_PAGE_SIZE == 0:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    return StreamingResponse(
+        chunks(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            POSITION_HEADER: str(position),
+        },
+    )
+
+
+def keyset_pages(
+    database: Database,
+    load: Callable[[Sql, SortKey | None, int], list[dict[str, Any]]],
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of a keyset-ordered query, each in its own short read."""
+    after: SortKey | None = None
+    while True:
+        with transaction(database, write=False) as sql:
+            page = load(sql, after, CSV_PAGE_SIZE)
+        yield page
+        if len(page) < CSV_PAGE_SIZE:
+            return
+        after = (page[-1]["received_at"], page[-1]["appeal_id"])
+
+
+def page_size(request: Request) -> int:
+    raw = request.query_params.get("limit", str(PAGE_SIZE))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        reason = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
+        raise invalid([{"field": "limit", "reason": reason}])
+    return int(raw)
+
+
+def next_cursor(rows: list[dict[str, Any]], limit: int, kind: str) -> str | None:
+    """The cursor after the page (``rows`` holds one row more than ``limit``
+    when there is a next page); ``kind`` names the list it belongs to."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    raw = orjson.dumps([last["received_at"], last["appeal_id"], kind])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def read_cursor(raw: str | None, kind: str) -> SortKey | None:
+    """The sort key in a cursor made for ``kind``, or a 422 problem."""
+    if not raw:
+        return None
+    try:
+        received_at, appeal_id, made_for = orjson.loads(
+            base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        )
+        read_instant(received_at)
+        if made_for != kind or not isinstance(appeal_id, str):
+            raise ValueError(made_for)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        reason = "is not a cursor from this list (pass next_cursor as given)"
+        raise invalid([{"field": "cursor", "reason": reason}]) from None
+    return received_at, appeal_id

@@ -1,0 +1,186 @@
+"""``appeals projections``: status, run (the live worker), rebuild NAME.
+
+Configured like every command by the environment (README and
+docs/projections.md); ``appeals.cli`` reports configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from appeals.infra.settings import Settings
+from appeals.projections.settings import ProjectionSettings
+
+if TYPE_CHECKING:
+    from appeals.application import AppealLedger
+
+
+def add_commands(commands: Any) -> None:
+    """Adds ``projections`` and its actions to the ``appeals`` sub-commands."""
+    parser = commands.add_parser(
+        "projections", help="read models: status, run the worker, rebuild one"
+    )
+    actions = parser.add_subparsers(required=True, metavar="ACTION")
+
+    status = actions.add_parser(
+        "status", help="position, lag and last error of every projection"
+    )
+    status.set_defaults(run=run_status)
+
+    run = actions.add_parser("run", help="keep every projection current (worker)")
+    run.add_argument(
+        "--once", action="store_true", help="catch up to the log's head, then exit"
+    )
+    run.set_defaults(run=run_worker)
+
+    rebuild = actions.add_parser(
+        "rebuild", help="replay all history into a fresh copy, then swap it in"
+    )
+    rebuild.add_argument("name", help="a projection's name, or 'all'")
+    rebuild.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard an interrupted rebuild instead of resuming it",
+    )
+    rebuild.add_argument("--batch-size", type=int, default=None)
+    rebuild.set_defaults(run=run_rebuild)
+
+
+def open_from_env() -> tuple[AppealLedger, ProjectionSettings]:
+    from appeals.bootstrap import open_ledger
+
+    settings = Settings.from_env(os.environ)
+    projections = ProjectionSettings.from_env(os.environ, settings.database.engine)
+    return open_ledger(settings), projections
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from appeals.projections.registry import PROJECTIONS
+    from appeals.projections.runtime import prepare, status
+
+    ledger, _ = open_from_env()
+    with ledger:
+        prepare(ledger, PROJECTIONS)  # a new database shows every view at 0
+        found = status(ledger)
+    table = Table("projection", "copy", "position", "head", "lag", "lag (s)", "error")
+    failed = False
+    for row in found:
+        failure = row.tracked.failure
+        failed = failed or failure is not None
+        table.add_row(
+            row.name,
+            row.tracked.target,
+            str(row.tracked.position),
+            str(row.head),
+            str(row.lag_events),
+            "?" if row.lag_seconds is None else f"{row.lag_seconds:.0f}",
+            ""
+            if failure is None
+            else f"at {failure.position} ({failure.topic} {failure.event}): "
+            f"{failure.error}",
+        )
+    Console().print(table)
+    return 1 if failed else 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from appeals.projections.registry import PROJECTIONS
+    from appeals.projections.worker import Worker
+
+    ledger, settings = open_from_env()
+    with ledger:
+        worker = Worker(ledger, PROJECTIONS, settings)
+        if args.once:
+            for runner in worker.runners:
+                runner.prepare()
+                position = runner.catch_up()
+                print(f"{runner.name}: at {position}", file=sys.stderr)
+            return 0
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            worker.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        print("appeals: projecting; Ctrl-C to stop", file=sys.stderr)
+        try:
+            worker.run()
+        except KeyboardInterrupt:
+            worker.stopping.set()
+    return 0
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from appeals.projections.rebuild import rebuild
+    from appeals.projections.registry import PROJECTIONS, UnknownProjection, find
+    from appeals.projections.runtime import ProjectionFailed
+
+    try:
+        chosen = PROJECTIONS if args.name == "all" else (find(args.name),)
+    except UnknownProjection as unknown:
+        print(f"appeals projections: {unknown}", file=sys.stderr)
+        return 2
+    ledger, settings = open_from_env()
+    batch_size = args.batch_size or settings.batch_size
+    with (
+        ledger,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            "{task.fields[rate]}",
+            TimeElapsedColumn(),
+            "ETA",
+            TimeRemainingColumn(),
+        ) as progress,
+    ):
+        for projection in chosen:
+            task = progress.add_task(projection.name, total=None, rate="")
+            started: list[bool] = []
+
+            def show(
+                position: int, head: int, task: Any = task, started: Any = started
+            ) -> None:
+                if not started:
+                    # A resumed rebuild starts part-way: no speed from that jump.
+                    started.append(True)
+                    progress.reset(task, completed=position, total=head, rate="")
+                    return
+                speed = next(t.speed for t in progress.tasks if t.id == task)
+                rate = "" if speed is None else f"{speed:,.0f} events/s"
+                progress.update(task, completed=position, total=head, rate=rate)
+
+            try:
+                done = rebuild(
+                    ledger,
+                    projection,
+                    batch_size=batch_size,
+                    restart=args.restart,
+                    progress=show,
+                )
+            except ProjectionFailed as failed:
+                progress.stop()
+                print(f"appeals projections: {failed}", file=sys.stderr)
+                return 1
+            progress.update(task, completed=done.position, total=done.position)
+            progress.console.print(
+                f"{projection.name}: swapped in at position {done.position}; "
+                f"{done.events} events in {done.seconds:.1f}s "
+                f"({done.rate:,.0f} events/s)"
+            )
+    return 0

@@ -1,0 +1,194 @@
+"""The enterprise ledger (问题台账, "一企业一台账"): per credit code, its appeals
+and a summary — how many, how many still open, the last activity, and how the
+enterprise judged the results.
+
+Satisfaction counts every evaluation (每次回访): an appeal reopened after an
+unsatisfied evaluation and then judged satisfied counts once in each column,
+so a reopen never hides the first verdict. The overdue count waits for
+deadlines to be recorded in events (issue 5, second half).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.values import Satisfaction
+from appeals.projections.lifecycle import (
+    APPEAL_EVENTS,
+    is_open,
+    status_after,
+    stored_instant,
+    topics_of,
+)
+from appeals.projections.model import Change, Projection, Put, State, Table, require
+from appeals.projections.storage import Sql
+
+CREATE_APPEALS = """
+CREATE TABLE IF NOT EXISTS {table} (
+    appeal_id TEXT NOT NULL PRIMARY KEY,
+    uscc TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    unit TEXT,
+    received_at TEXT NOT NULL,
+    last_activity TEXT NOT NULL,
+    satisfaction TEXT
+)
+"""
+INDEX_APPEALS_BY_USCC = (
+    "CREATE INDEX IF NOT EXISTS {name}_by_uscc "
+    "ON {table} (uscc, received_at, appeal_id)"
+)
+CREATE_ENTERPRISES = """
+CREATE TABLE IF NOT EXISTS {table} (
+    uscc TEXT NOT NULL PRIMARY KEY,
+    enterprise_name TEXT NOT NULL,
+    appeals INTEGER NOT NULL,
+    open_appeals INTEGER NOT NULL,
+    last_activity TEXT NOT NULL,
+    satisfied INTEGER NOT NULL,
+    basically_satisfied INTEGER NOT NULL,
+    unsatisfied INTEGER NOT NULL
+)
+"""
+
+APPEALS = Table(
+    name="ledger_appeals",
+    columns=(
+        "appeal_id",
+        "uscc",
+        "ticket",
+        "title",
+        "status",
+        "unit",
+        "received_at",
+        "last_activity",
+        "satisfaction",
+    ),
+    key=("appeal_id",),
+    per_appeal=True,
+    create=CREATE_APPEALS,
+    indexes=(INDEX_APPEALS_BY_USCC,),
+)
+ENTERPRISES = Table(
+    name="ledger_enterprises",
+    columns=(
+        "uscc",
+        "enterprise_name",
+        "appeals",
+        "open_appeals",
+        "last_activity",
+        "satisfied",
+        "basically_satisfied",
+        "unsatisfied",
+    ),
+    key=("uscc",),
+    create=CREATE_ENTERPRISES,
+)
+
+SATISFACTION_COLUMNS = {
+    Satisfaction.SATISFIED.value: "satisfied",
+    Satisfaction.BASIC.value: "basically_satisfied",
+    Satisfaction.UNSATISFIED.value: "unsatisfied",
+}
+
+
+def apply(event: Appeal.Event, state: State) -> list[Change]:
+    """The appeal's ledger line and its enterprise's summary after ``event``."""
+    at = stored_instant(event.timestamp)
+    if isinstance(event, Appeal.Received):
+        return received(event, state, at)
+    appeal = dict(require(state, APPEALS, (str(event.originator_id),)))
+    enterprise = dict(require(state, ENTERPRISES, (appeal["uscc"],)))
+    before = appeal["status"]
+    appeal["status"] = status_after(event) or before
+    appeal["last_activity"] = max(appeal["last_activity"], at)
+    if isinstance(event, Appeal.Assigned):
+        appeal["unit"] = event.unit
+    elif isinstance(event, Appeal.Returned):
+        appeal["unit"] = None
+    elif isinstance(event, Appeal.Evaluated):
+        appeal["satisfaction"] = event.satisfaction
+        column = SATISFACTION_COLUMNS[event.satisfaction]
+        enterprise[column] += 1
+    elif isinstance(event, Appeal.Reopened):
+        appeal["satisfaction"] = None
+    enterprise["open_appeals"] += int(is_open(appeal["status"])) - int(is_open(before))
+    enterprise["last_activity"] = max(enterprise["last_activity"], at)
+    return [Put(APPEALS, appeal), Put(ENTERPRISES, enterprise)]
+
+
+def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
+    appeal = {
+        "appeal_id": str(event.originator_id),
+        "uscc": event.uscc,
+        "ticket": event.ticket,
+        "title": event.title,
+        "status": status_after(event),
+        "unit": None,
+        "received_at": at,
+        "last_activity": at,
+        "satisfaction": None,
+    }
+    known = state.get(ENTERPRISES, (event.uscc,))
+    enterprise: dict[str, Any] = (
+        dict(known)
+        if known is not None
+        else {
+            "uscc": event.uscc,
+            "appeals": 0,
+            "open_appeals": 0,
+            "last_activity": at,
+            "satisfied": 0,
+            "basically_satisfied": 0,
+            "unsatisfied": 0,
+        }
+    )
+    # The name as given on the latest appeal: enterprises get renamed.
+    enterprise["enterprise_name"] = event.enterprise_name
+    enterprise["appeals"] += 1
+    enterprise["open_appeals"] += 1
+    enterprise["last_activity"] = max(enterprise["last_activity"], at)
+    return [Put(APPEALS, appeal), Put(ENTERPRISES, enterprise)]
+
+
+PROJECTION = Projection(
+    name="enterprise_ledger",
+    tables=(APPEALS, ENTERPRISES),
+    topics=topics_of(*APPEAL_EVENTS),
+    apply=apply,
+    description="问题台账: per credit code, its appeals and their outcome",
+)
+
+# ---- reading ------------------------------------------------------------------
+
+SELECT_ENTERPRISE = "SELECT {columns} FROM {table} WHERE uscc = ?"
+SELECT_APPEALS = (
+    "SELECT {columns} FROM {table} WHERE uscc = ?{after} "
+    "ORDER BY received_at DESC, appeal_id DESC LIMIT ?"
+)
+AFTER = " AND (received_at, appeal_id) < (?, ?)"
+
+
+def select_enterprise(sql: Sql, table: str, uscc: str) -> dict[str, Any] | None:
+    row = sql.execute(
+        SELECT_ENTERPRISE.format(columns=", ".join(ENTERPRISES.columns), table=table),
+        (uscc,),
+    ).one()
+    return None if row is None else dict(zip(ENTERPRISES.columns, row, strict=True))
+
+
+def select_appeals(
+    sql: Sql, table: str, uscc: str, after: tuple[str, str] | None, limit: int
+) -> list[dict[str, Any]]:
+    """The enterprise's appeals, newest first, after a keyset position."""
+    statement = SELECT_APPEALS.format(
+        columns=", ".join(APPEALS.columns),
+        table=table,
+        after=AFTER if after is not None else "",
+    )
+    params: list[Any] = [uscc, *(after or ()), limit]
+    rows = sql.execute(statement, params).all()
+    return [dict(zip(APPEALS.columns, row, strict=True)) for row in rows]

@@ -1,0 +1,173 @@
+"""What a projection is, without a database: tables, a pure function, a name.
+
+A projection declares its tables (named DDL templates whose table names the
+runtime fills in, so a rebuild can write a fresh copy beside the live one) and
+a pure function ``apply(event, state) -> changes``. ``state`` reads the
+projection's own rows by key (whatever per-appeal state it keeps); the changes
+are whole rows to put or keys to remove. Nothing here performs I/O: the same
+function is folded over events in memory by :class:`InMemoryView` (unit tests)
+and run against SQL by the runtime (appeals.projections.runtime).
+
+Events whose topic is not in ``topics`` are never decoded or passed to
+``apply``; the runtime still advances the projection's position past them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import get_topic
+
+Key = tuple[Any, ...]
+Row = Mapping[str, Any]
+Event = DomainEventProtocol[UUID]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a projection.
+
+    ``create`` is ``CREATE TABLE IF NOT EXISTS {table} (...)`` with a primary
+    key on ``key``; each of ``indexes`` is ``CREATE INDEX IF NOT EXISTS
+    {name}_... ON {table} (...)``. ``{table}`` becomes the (schema-qualified)
+    table name, ``{name}`` the bare one, both carrying the copy's prefix.
+    Values are text, integers or NULL: booleans are stored as 0 or 1 so both
+    engines read back the same Python values.
+
+    ``per_appeal``: the key is the appeal's id as text, so the runtime can
+    read all the rows a batch will need in one query instead of one each.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    create: str
+    indexes: tuple[str, ...] = ()
+    per_appeal: bool = False
+
+    def key_of(self, row: Row) -> Key:
+        return tuple(row[column] for column in self.key)
+
+    @cached_property
+    def column_set(self) -> frozenset[str]:
+        return frozenset(self.columns)
+
+
+@dataclass(frozen=True)
+class Put:
+    """Insert or replace the whole row with this key."""
+
+    table: Table
+    row: Row
+
+
+@dataclass(frozen=True)
+class Remove:
+    """Delete the row with this key (nothing if there is none)."""
+
+    table: Table
+    key: Key
+
+
+Change = Put | Remove
+
+
+class State(Protocol):
+    """Read access to a projection's own rows, including the changes made
+    earlier in the same batch."""
+
+    def get(self, table: Table, key: Key) -> Row | None: ...
+
+
+Apply = Callable[[Any, State], Sequence[Change]]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A read model: its ``name`` (also the base of its table names), its
+    tables, the event topics it reads, and the pure function that folds one
+    event into row changes."""
+
+    name: str
+    tables: tuple[Table, ...]
+    topics: frozenset[str]
+    apply: Apply
+    description: str = ""
+
+
+def check_row(table: Table, row: Row) -> None:
+    """A put must give exactly the table's columns: a typo fails loudly at the
+    event that caused it instead of writing NULLs."""
+    if row.keys() != table.column_set:
+        missing = sorted(table.column_set - set(row))
+        extra = sorted(set(row) - table.column_set)
+        raise ValueError(
+            f"row for {table.name}: missing columns {missing}, unknown {extra}"
+        )
+
+
+@dataclass
+class InMemoryView:
+    """A projection's rows in dictionaries: the pure fold, for tests and for
+    checking a SQL view against the same function."""
+
+    projection: Projection
+    tables: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        return self.tables.get(table.name, {}).get(key)
+
+    def write(self, change: Change) -> None:
+        rows = self.tables.setdefault(change.table.name, {})
+        if isinstance(change, Put):
+            check_row(change.table, change.row)
+            rows[change.table.key_of(change.row)] = dict(change.row)
+        else:
+            rows.pop(change.key, None)
+
+    def handle(self, event: Event) -> None:
+        if get_topic(type(event)) not in self.projection.topics:
+            return
+        for change in self.projection.apply(event, self):
+            self.write(change)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of ``table``, in key order."""
+        found = self.tables.get(table, {})
+        return [found[key] for key in sorted(found, key=sort_key)]
+
+
+def fold(projection: Projection, events: Iterable[Event]) -> InMemoryView:
+    """The view after ``events``, computed in memory."""
+    view = InMemoryView(projection)
+    for event in events:
+        view.handle(event)
+    return view
+
+
+def sort_key(key: Key) -> tuple[tuple[bool, Any], ...]:
+    """Orders keys that may hold NULLs (None first), as rows are compared."""
+    return tuple((part is not None, part) for part in key)
+
+
+class MissingRow(LookupError):
+    """An event refers to a row the view does not have: the view is missing
+    history, so the projection stops at this event rather than guess."""
+
+    def __init__(self, table: Table, key: Key) -> None:
+        self.table = table
+        self.key = key
+        super().__init__(f"{table.name} has no row {key!r}")
+
+
+def require(state: State, table: Table, key: Key) -> Row:
+    """The row with ``key``, or :class:`MissingRow`."""
+    row = state.get(table, key)
+    if row is None:
+        raise MissingRow(table, key)
+    return row

@@ -1,0 +1,279 @@
+"""The projection runtime: applies the event log to a projection's tables.
+
+A :class:`Runner` reads the log in batches (``select_notifications``, at most
+``batch_size`` at a time, so memory stays bounded however long the history)
+and applies each batch in ONE transaction together with the copy's tracking
+position. A crash anywhere rolls the whole batch back, and the next run
+starts from the last committed position: nothing is skipped, nothing applied
+twice. Notifications the projection does not read (other topics, index and
+request-record events) are not even decoded, but the position moves past
+them in the same transaction.
+
+If a batch fails, its events are retried one transaction each, so that every
+event before the faulty one is applied; the faulty one is recorded in the
+tracking row (position, event, topic, error) and :class:`ProjectionFailed` is
+raised. The copy never moves past an event it could not apply.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import anyio
+import anyio.to_thread
+from eventsourcing.persistence import IntegrityError, Notification
+
+from appeals.application import AppealLedger
+from appeals.infra.clock import Clock, SystemClock
+from appeals.projections.lifecycle import stored_instant
+from appeals.projections.model import Projection
+from appeals.projections.storage import (
+    LIVE,
+    Copy,
+    Sql,
+    SqlState,
+    existing_tables,
+    transaction,
+)
+from appeals.projections.tracking import TABLE as TRACKING_TABLE
+from appeals.projections.tracking import Failure, Tracked, Tracking
+
+DEFAULT_BATCH_SIZE = 1000
+ERROR_TEXT_LIMIT = 2000
+
+COUNT_AFTER = "SELECT COUNT(*) FROM {events} WHERE {id} > ?"
+
+
+class ProjectionFailed(Exception):
+    """A projection could not apply an event; it stays just before it."""
+
+    def __init__(self, projection: str, failure: Failure) -> None:
+        self.projection = projection
+        self.failure = failure
+        super().__init__(
+            f"projection {projection} stopped at position {failure.position} "
+            f"({failure.topic} {failure.event}): {failure.error}"
+        )
+
+
+class Runner:
+    """Keeps one copy (live or rebuild) of one projection up to date."""
+
+    def __init__(
+        self,
+        ledger: AppealLedger,
+        projection: Projection,
+        *,
+        target: str = LIVE,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        clock: Clock | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.ledger = ledger
+        self.projection = projection
+        self.target = target
+        self.batch_size = batch_size
+        self.clock: Clock = clock or SystemClock()
+        self.database = ledger.database
+        self.copy = Copy(self.database, projection, target)
+        self.tracking = Tracking(self.database)
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    def prepare(self) -> None:
+        """Creates the copy's tables and tracking row if they are missing.
+
+        Looks before it leaps: on PostgreSQL even ``CREATE INDEX IF NOT
+        EXISTS`` locks the table, and a worker starting while another writes
+        must not queue behind it (or deadlock with it)."""
+        wanted = {TRACKING_TABLE, *(self.copy.bare(t) for t in self.projection.tables)}
+        with transaction(self.database, write=False) as sql:
+            missing = bool(wanted - existing_tables(sql))
+        for attempt in (1, 2):
+            if not missing:
+                break
+            try:
+                with transaction(self.database, write=True) as sql:
+                    self.tracking.create(sql)
+                    self.copy.create(sql, indexes=self.target == LIVE)
+                missing = False
+            except IntegrityError:
+                # CREATE ... IF NOT EXISTS can still collide on PostgreSQL when
+                # processes start together; the second try finds it done.
+                if attempt == 2:
+                    raise
+        if self.tracking.read(self.name, self.target) is None:
+            with transaction(self.database, write=True) as sql:
+                self.tracking.ensure(sql, self.name, self.target)
+
+    def position(self) -> int:
+        return self.tracking.position(self.name, self.target)
+
+    def step(self) -> int:
+        """Applies at most one batch; returns how many notifications it took
+        (0 when caught up, or when another worker moved the copy first)."""
+        start = self.position()
+        notifications = self.ledger.recorder.select_notifications(
+            start=start + 1, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        return self._consume(start, notifications)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Applies batches until the copy reaches the log's head as it was when
+        called; ``progress(position)`` after each batch. Returns the position."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        position = self.position()
+        while position < head:
+            self.step()
+            position = self.position()
+            if progress is not None:
+                progress(position)
+        return position
+
+    def apply(
+        self, sql: Sql, start: int, notifications: Sequence[Notification]
+    ) -> bool:
+        """Applies ``notifications`` (read after ``start``) to the copy and
+        moves its position, inside the caller's transaction. False, with
+        nothing written, if the copy is no longer at ``start``."""
+        now = stored_instant(self.clock.now())
+        end = notifications[-1].id
+        if not self.tracking.advance(sql, self.name, self.target, start, end, now):
+            return False
+        state = SqlState(sql, self.copy)
+        topics = self.projection.topics
+        wanted = [n for n in notifications if n.topic in topics]
+        for table in self.projection.tables:
+            if table.per_appeal:
+                state.preload(table, [(str(n.originator_id),) for n in wanted])
+        decode = self.ledger.mapper.to_domain_event
+        for notification in wanted:
+            event = decode(notification)
+            for change in self.projection.apply(event, state):
+                state.write(change)
+        state.flush()
+        return True
+
+    def _consume(self, start: int, notifications: Sequence[Notification]) -> int:
+        try:
+            with transaction(self.database, write=True) as sql:
+                if not self.apply(sql, start, notifications):
+                    return 0
+        except Exception as error:
+            if len(notifications) > 1:
+                return self._one_by_one(start, notifications)
+            self._fail(start, notifications[0], error)
+        return len(notifications)
+
+    def _one_by_one(self, start: int, notifications: Sequence[Notification]) -> int:
+        # Finds the faulty event and keeps everything before it.
+        done = 0
+        for notification in notifications:
+            if self._consume(start, [notification]) == 0:
+                break
+            start = notification.id
+            done += 1
+        return done
+
+    def _fail(
+        self, start: int, notification: Notification, error: Exception
+    ) -> NoReturn:
+        failure = Failure(
+            position=notification.id,
+            event=f"{notification.originator_id}@{notification.originator_version}",
+            topic=notification.topic,
+            error=f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT],
+            at=stored_instant(self.clock.now()),
+        )
+        self.tracking.record_failure(self.name, self.target, start, failure)
+        raise ProjectionFailed(self.name, failure) from error
+
+
+def prepare(ledger: AppealLedger, projections: Sequence[Projection]) -> None:
+    """Creates every projection's live tables and tracking rows if missing."""
+    for projection in projections:
+        Runner(ledger, projection).prepare()
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """How far one copy of a projection is behind the log."""
+
+    tracked: Tracked
+    head: int
+    lag_events: int
+    lag_seconds: float | None
+
+    @property
+    def name(self) -> str:
+        return self.tracked.projection
+
+
+def status(ledger: AppealLedger) -> list[ProjectionStatus]:
+    """Every tracked copy (live ones and rebuilds under way) with its lag: in
+    events, and in seconds between when the head event and the copy's last
+    event were recorded (business time for events stored before the database
+    stamped recorded times)."""
+    database = ledger.database
+    recorder: Any = ledger.recorder
+    head = recorder.max_notification_id() or 0
+    events = database.table(recorder.events_table_name)
+    column = "rowid" if database.engine == "sqlite" else "notification_id"
+    found = []
+    for tracked in Tracking(database).all():
+        with transaction(database, write=False) as sql:
+            row = sql.execute(
+                COUNT_AFTER.format(events=events, id=column), (tracked.position,)
+            ).one()
+        behind = int(row[0]) if row else 0
+        seconds: float | None = 0.0
+        if behind:
+            times = _event_times(ledger, [max(tracked.position, 1), head])
+            seconds = None if len(times) < 2 else max(0.0, times[1] - times[0])
+        found.append(ProjectionStatus(tracked, head, behind, seconds))
+    return found
+
+
+def _event_times(ledger: AppealLedger, positions: list[int]) -> list[float]:
+    """When the events at ``positions`` were recorded (POSIX seconds); those
+    with no stamp or no event are left out."""
+    stamped = ledger.event_log.recorded.at_positions(positions)
+    times = []
+    for position in positions:
+        if position in stamped:
+            times.append(stamped[position].timestamp())
+            continue
+        found = ledger.recorder.select_notifications(start=position, limit=1)
+        try:
+            event = ledger.mapper.to_domain_event(found[0]) if found else None
+        except Exception:  # an undecodable event has no time to report
+            event = None
+        timestamp = getattr(event, "timestamp", None)
+        if timestamp is not None:
+            times.append(float(timestamp.timestamp()))
+    return times
+
+
+async def wait_for(
+    tracking: Tracking, projection: str, position: int, timeout: float
+) -> int:
+    """Waits (up to ``timeout`` seconds) until the live copy of ``projection``
+    has taken the log up to ``position`` into account; returns the copy's
+    position then, which is below ``position`` if time ran out."""
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        current = await anyio.to_thread.run_sync(tracking.position, projection, LIVE)
+        if current >= position or time.monotonic() >= deadline:
+            return current
+        # Back off gently: most waits end within one worker batch.
+        await anyio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.1)

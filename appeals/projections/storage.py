@@ -1,0 +1,249 @@
+"""A projection's tables in SQL, on SQLite and PostgreSQL alike.
+
+Each projection has a live copy (tables prefixed ``view_``) and, while it is
+being rebuilt, a fresh copy (``rebuild_``) filled from all history beside it.
+:class:`SqlState` is the :class:`~appeals.projections.model.State` a batch
+reads and writes: rows are read by key once, kept for the rest of the batch,
+and written back with one ``executemany`` per table when the batch ends, so a
+batch of a thousand events costs a few round trips, not thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+
+from appeals.infra.database import Database
+from appeals.projections.model import (
+    Change,
+    Key,
+    Projection,
+    Put,
+    Row,
+    Table,
+    check_row,
+)
+
+LIVE = "live"
+REBUILD = "rebuild"
+PRELOAD_CHUNK = 500
+PREFIX = {LIVE: "view_", REBUILD: "rebuild_"}
+"""Table name prefix of each copy: ``view_appeal_list``, ``rebuild_appeal_list``."""
+
+SELECT_SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+SELECT_POSTGRES_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = ?"
+SELECT_PRIMARY_KEY_NAME = """
+SELECT con.conname FROM pg_constraint con
+JOIN pg_class rel ON rel.oid = con.conrelid
+JOIN pg_namespace nsp ON nsp.oid = rel.relnamespace
+WHERE nsp.nspname = ? AND rel.relname = ? AND con.contype = 'p'
+"""
+
+
+class Sql:
+    """A cursor inside one transaction: ``?`` placeholders on both engines,
+    rows as tuples, and ``executemany`` for batched writes."""
+
+    def __init__(self, database: Database, cursor: Any) -> None:
+        self.database = database
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        self._cursor.execute(self.database.sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(self.database.sql(statement), rows)
+
+    def one(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else _as_tuple(row)
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return [_as_tuple(row) for row in self._cursor.fetchall()]
+
+
+@contextmanager
+def transaction(database: Database, *, write: bool) -> Iterator[Sql]:
+    """A transaction that commits if ``write`` and the block ends normally;
+    any exception rolls everything in it back."""
+    with database.datastore.transaction(commit=write) as cursor:
+        yield Sql(database, cursor)
+
+
+def existing_tables(sql: Sql) -> set[str]:
+    """The (bare) names of the tables in our database or schema."""
+    datastore = sql.database.datastore
+    if isinstance(datastore, PostgresDatastore):
+        rows = sql.execute(SELECT_POSTGRES_TABLES, (datastore.schema,)).all()
+    else:
+        rows = sql.execute(SELECT_SQLITE_TABLES).all()
+    return {str(row[0]) for row in rows}
+
+
+def _as_tuple(row: Any) -> tuple[Any, ...]:
+    # psycopg rows come back as dicts (the event store's row factory), SQLite
+    # rows as sqlite3.Row; both keep column order.
+    if isinstance(row, dict):
+        return tuple(row.values())
+    return tuple(row)
+
+
+class Copy:
+    """One copy of a projection's tables (the live one or a rebuild)."""
+
+    def __init__(self, database: Database, projection: Projection, target: str):
+        self.database = database
+        self.projection = projection
+        self.target = target
+        self.prefix = PREFIX[target]
+        self._statements = {
+            table.name: _Statements(self, table) for table in projection.tables
+        }
+
+    def bare(self, table: Table) -> str:
+        return self.prefix + table.name
+
+    def qualified(self, table: Table) -> str:
+        return self.database.table(self.bare(table))
+
+    def format(self, template: str, table: Table) -> str:
+        return template.format(table=self.qualified(table), name=self.bare(table))
+
+    def create(self, sql: Sql, *, indexes: bool) -> None:
+        """Creates the tables if missing; secondary indexes only if asked (a
+        rebuild loads faster without them and gets them when swapped in)."""
+        for table in self.projection.tables:
+            sql.execute(self.format(table.create, table))
+            if indexes:
+                self.create_indexes(sql, table)
+
+    def create_indexes(self, sql: Sql, table: Table) -> None:
+        for index in table.indexes:
+            sql.execute(self.format(index, table))
+
+    def drop(self, sql: Sql) -> None:
+        for table in self.projection.tables:
+            sql.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+
+    def rename_to(self, sql: Sql, target: Copy) -> None:
+        """Renames these tables to ``target``'s names (which must be free)."""
+        for table in self.projection.tables:
+            sql.execute(
+                f"ALTER TABLE {self.qualified(table)} RENAME TO {target.bare(table)}"
+            )
+            datastore = self.database.datastore
+            if isinstance(datastore, PostgresDatastore):
+                # A PostgreSQL constraint keeps its name through a table rename,
+                # and the next rebuild's table would collide with it.
+                found = sql.execute(
+                    SELECT_PRIMARY_KEY_NAME, (datastore.schema, target.bare(table))
+                ).one()
+                if found is not None:
+                    sql.execute(
+                        f"ALTER TABLE {target.qualified(table)} RENAME CONSTRAINT "
+                        f'"{found[0]}" TO "{target.bare(table)}_pkey"'
+                    )
+
+    def rows(self, sql: Sql, table: Table) -> list[dict[str, Any]]:
+        """Every row of ``table`` in key order (for checks and tests)."""
+        columns = ", ".join(table.columns)
+        order = ", ".join(table.key)
+        found = sql.execute(
+            f"SELECT {columns} FROM {self.qualified(table)} ORDER BY {order}"
+        ).all()
+        return [dict(zip(table.columns, row, strict=True)) for row in found]
+
+    def statements(self, table: Table) -> _Statements:
+        return self._statements[table.name]
+
+
+class _Statements:
+    """The key-based SQL the runtime generates from a table's declaration."""
+
+    def __init__(self, copy: Copy, table: Table) -> None:
+        name = copy.qualified(table)
+        where = " AND ".join(f"{column} = ?" for column in table.key)
+        columns = ", ".join(table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        updates = ", ".join(
+            f"{column} = excluded.{column}"
+            for column in table.columns
+            if column not in table.key
+        )
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        self.select = f"SELECT {columns} FROM {name} WHERE {where}"
+        self.select_many = f"SELECT {columns} FROM {name} WHERE {table.key[0]} IN "
+        self.upsert = (
+            f"INSERT INTO {name} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        )
+        self.delete = f"DELETE FROM {name} WHERE {where}"
+
+
+class SqlState:
+    """The rows a batch reads and writes: read through on first use, written
+    back at :meth:`flush`, inside the batch's transaction."""
+
+    def __init__(self, sql: Sql, copy: Copy) -> None:
+        self.sql = sql
+        self.copy = copy
+        self._rows: dict[tuple[str, Key], Row | None] = {}
+        self._dirty: dict[str, dict[Key, Row | None]] = {}
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        slot = (table.name, key)
+        if slot not in self._rows:
+            found = self.sql.execute(self.copy.statements(table).select, key).one()
+            self._rows[slot] = (
+                None if found is None else dict(zip(table.columns, found, strict=True))
+            )
+        return self._rows[slot]
+
+    def preload(self, table: Table, keys: Iterable[Key]) -> None:
+        """Reads the rows with these single-column keys at once (those it does
+        not find are remembered as missing)."""
+        wanted = [
+            key for key in dict.fromkeys(keys) if (table.name, key) not in self._rows
+        ]
+        statement = self.copy.statements(table).select_many
+        for start in range(0, len(wanted), PRELOAD_CHUNK):
+            chunk = wanted[start : start + PRELOAD_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for key in chunk:
+                self._rows[(table.name, key)] = None
+            found = self.sql.execute(
+                f"{statement}({marks})", [key[0] for key in chunk]
+            ).all()
+            for row in found:
+                values = dict(zip(table.columns, row, strict=True))
+                self._rows[(table.name, table.key_of(values))] = values
+
+    def write(self, change: Change) -> None:
+        if isinstance(change, Put):
+            check_row(change.table, change.row)
+            key = change.table.key_of(change.row)
+            row: Row | None = dict(change.row)
+        else:
+            key, row = change.key, None
+        self._rows[(change.table.name, key)] = row
+        self._dirty.setdefault(change.table.name, {})[key] = row
+
+    def flush(self) -> None:
+        for table in self.copy.projection.tables:
+            dirty = self._dirty.get(table.name, {})
+            statements = self.copy.statements(table)
+            removed = [key for key, row in dirty.items() if row is None]
+            put = [
+                tuple(row[column] for column in table.columns)
+                for row in dirty.values()
+                if row is not None
+            ]
+            if removed:
+                self.sql.executemany(statements.delete, removed)
+            if put:
+                self.sql.executemany(statements.upsert, put)
+        self._dirty.clear()

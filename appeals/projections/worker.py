@@ -1,0 +1,168 @@
+"""The live worker: keeps every projection's live copy current.
+
+While there is work it applies one batch per projection in turn, so a long
+catch-up of one view never starves the others. When all are caught up it
+sleeps until woken: on PostgreSQL by the NOTIFY the event store sends on its
+channel with every insert (eventsourcing 9.5 does so on its default insert
+path, inside the inserting transaction, so it arrives on commit); with the
+poll interval as a fallback, and as the only wake-up on SQLite. A projection
+that fails is left alone for ``retry_interval`` and then tried again (a fix
+deployed meanwhile, or a passing database error); the others carry on.
+
+Runs in the foreground (``appeals projections run``) or as a thread inside
+``appeals serve`` (APPEALS_RUN_PROJECTIONS). Several workers on one database
+are safe: the tracking compare-and-set lets one batch win and the other roll
+back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
+
+from appeals.application import AppealLedger
+from appeals.projections.model import Projection
+from appeals.projections.runtime import ProjectionFailed, Runner
+from appeals.projections.settings import ProjectionSettings
+
+log = logging.getLogger(__name__)
+
+INFRASTRUCTURE_BACKOFF = 1.0
+"""Seconds to wait after a database error that is no projection's fault."""
+
+
+class Wakeup:
+    """Sleeps until there may be new events: a NOTIFY on PostgreSQL, or
+    ``timeout`` (the poll interval) passing, or the worker stopping."""
+
+    def __init__(self, ledger: AppealLedger, stopping: threading.Event) -> None:
+        self.stopping = stopping
+        datastore = ledger.database.datastore
+        self._pool: Any = (
+            datastore.pool if isinstance(datastore, PostgresDatastore) else None
+        )
+        self._channel: str | None = getattr(ledger.recorder, "channel_name", None)
+        self._connection: psycopg.Connection[Any] | None = None
+
+    def listen(self) -> None:
+        """Starts listening (before the first read, so no commit is missed)."""
+        if self._pool is None or self._channel is None or self._connection:
+            return
+        try:
+            # Its own connection, outside the pool the requests share.
+            connection = psycopg.connect(
+                self._pool.conninfo, autocommit=True, **self._pool.kwargs
+            )
+            connection.execute(
+                psycopg.sql.SQL("LISTEN {}").format(
+                    psycopg.sql.Identifier(self._channel)
+                )
+            )
+        except psycopg.Error as error:
+            log.warning("projections: cannot LISTEN, polling instead: %s", error)
+            return
+        self._connection = connection
+
+    def wait(self, timeout: float) -> bool:
+        """True if woken by a notification (rather than by time or stopping)."""
+        if self._connection is None:
+            self.stopping.wait(timeout)
+            self.listen()
+            return False
+        try:
+            notified = list(self._connection.notifies(timeout=timeout, stop_after=1))
+        except psycopg.Error as error:
+            log.warning("projections: lost the LISTEN connection: %s", error)
+            self.close()
+            return False
+        return bool(notified)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class Worker:
+    """Applies new events to every projection's live copy until stopped."""
+
+    def __init__(
+        self,
+        ledger: AppealLedger,
+        projections: Sequence[Projection],
+        settings: ProjectionSettings,
+    ) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.runners = [
+            Runner(ledger, projection, batch_size=settings.batch_size)
+            for projection in projections
+        ]
+        self.stopping = threading.Event()
+        self._resume_at: dict[str, float] = {}
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> int:
+        """One batch for each projection that is due; how many events moved."""
+        moved = 0
+        for runner in self.runners:
+            if self.stopping.is_set():
+                break
+            if self._resume_at.get(runner.name, 0.0) > time.monotonic():
+                continue
+            try:
+                moved += runner.step()
+            except ProjectionFailed as failed:
+                log.error(
+                    "projections: %s; retrying in %.0fs",
+                    failed,
+                    self.settings.retry_interval,
+                )
+                self._pause(runner, self.settings.retry_interval)
+            except Exception:
+                log.exception("projections: %s could not read or write", runner.name)
+                self._pause(runner, INFRASTRUCTURE_BACKOFF)
+            else:
+                self._resume_at.pop(runner.name, None)
+        return moved
+
+    def _pause(self, runner: Runner, seconds: float) -> None:
+        self._resume_at[runner.name] = time.monotonic() + seconds
+
+    def run(self) -> None:
+        """Runs until :meth:`stop` (or Ctrl-C in the foreground)."""
+        wakeup = Wakeup(self.ledger, self.stopping)
+        wakeup.listen()
+        try:
+            for runner in self.runners:
+                runner.prepare()
+            while not self.stopping.is_set():
+                if self.tick() == 0:
+                    wakeup.wait(self.settings.poll_interval)
+        finally:
+            wakeup.close()
+
+    def start(self) -> None:
+        """Runs in a background thread (inside ``appeals serve``)."""
+        self._thread = threading.Thread(
+            target=self._run_logged, name="appeals-projections", daemon=True
+        )
+        self._thread.start()
+
+    def _run_logged(self) -> None:
+        try:
+            self.run()
+        except Exception:
+            log.exception("projections: the worker stopped")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

@@ -1,0 +1,61 @@
+"""The enterprise ledger (问题台账), folded purely: events in, rows out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from appeals.domain import commands as cmd
+from appeals.domain.values import Satisfaction
+from appeals.projections import enterprise_ledger
+from appeals.projections.model import fold
+from tests.domain.lifecycle_fixtures import ENTERPRISE, OTHER_USCC, T0, USCC
+from tests.projections.test_appeal_list import FULL_PATH, Story
+
+
+def ledger_of(*stories: Story) -> dict[str, Any]:
+    events = [event for story in stories for event in story.events()]
+    events.sort(key=lambda event: event.timestamp)
+    view = fold(enterprise_ledger.PROJECTION, events)
+    return {
+        "enterprises": {r["uscc"]: r for r in view.rows("ledger_enterprises")},
+        "appeals": {r["appeal_id"]: r for r in view.rows("ledger_appeals")},
+    }
+
+
+def test_an_enterprise_counts_its_appeals_and_those_still_open() -> None:
+    done = Story().through(*FULL_PATH)
+    open_one = Story(at=T0 + timedelta(days=1)).through("assigned")
+    withdrawn = Story(at=T0 + timedelta(days=2))
+    withdrawn.then(ENTERPRISE, cmd.Withdraw("已自行解决"))
+    other = Story(uscc=OTHER_USCC, name="别家公司")
+    ledger = ledger_of(done, open_one, withdrawn, other)
+    mine = ledger["enterprises"][USCC]
+    assert (mine["appeals"], mine["open_appeals"]) == (3, 1)
+    assert mine["last_activity"] == "2026-10-11T02:12:00.000000Z"
+    assert ledger["enterprises"][OTHER_USCC]["appeals"] == 1
+    line = ledger["appeals"][str(open_one.id)]
+    assert (line["status"], line["unit"]) == ("assigned", "市人社局")
+
+
+def test_every_evaluation_counts_even_after_a_reopen() -> None:
+    story = Story().through("assigned", "in_progress", "resolved", "replied")
+    story.then(ENTERPRISE, cmd.Evaluate(False, Satisfaction.UNSATISFIED, "未解决"))
+    story.through("resolved", "replied")
+    story.then(ENTERPRISE, cmd.Evaluate(True, Satisfaction.BASIC))
+    ledger = ledger_of(story)
+    mine = ledger["enterprises"][USCC]
+    assert (mine["satisfied"], mine["basically_satisfied"], mine["unsatisfied"]) == (
+        0,
+        1,
+        1,
+    )
+    assert ledger["appeals"][str(story.id)]["satisfaction"] == "basically_satisfied"
+
+
+def test_the_name_is_the_one_given_on_the_latest_appeal() -> None:
+    first = Story(name="昆山旧名有限公司")
+    renamed = Story(name="昆山新名有限公司", at=T0 + timedelta(days=3))
+    assert ledger_of(first, renamed)["enterprises"][USCC]["enterprise_name"] == (
+        "昆山新名有限公司"
+    )

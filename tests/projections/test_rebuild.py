@@ -1,0 +1,151 @@
+"""Rebuilding from all history while the live view keeps serving, on SQLite
+and PostgreSQL: the same rows as the view kept live, resumable, swapped in
+atomically (again and again) while the worker and writers carry on."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from appeals.application import AppealLedger
+from appeals.demo import generate_demo
+from appeals.infra.clock import FixedClock
+from appeals.projections import appeal_list, enterprise_ledger
+from appeals.projections.rebuild import rebuild
+from appeals.projections.registry import PROJECTIONS
+from appeals.projections.runtime import status
+from appeals.projections.settings import ProjectionSettings
+from appeals.projections.storage import LIVE, REBUILD, transaction
+from appeals.projections.tracking import Tracking
+from appeals.projections.worker import Worker
+from tests.infra.test_ledger_store import receive
+from tests.projections.test_runtime import caught_up, demo, events, folded, stored
+
+LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C during a rebuild."""
+
+
+@pytest.mark.slow
+def test_a_view_kept_live_while_history_was_written_equals_a_rebuilt_one(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    worker = Worker(ledger, PROJECTIONS, LIVE_SETTINGS)
+    worker.start()
+    try:
+        generate_demo(ledger, clock, appeals=1000)
+    finally:
+        worker.stop()
+    kept_live = {}
+    for projection in PROJECTIONS:
+        caught_up(ledger, projection)  # the few events after the worker stopped
+        kept_live[projection.name] = stored(ledger, projection)
+    assert len(kept_live["appeal_list"]["appeal_list"]) == 1000
+
+    for projection in PROJECTIONS:
+        rebuilt = rebuild(ledger, projection, batch_size=500, restart=True)
+        assert rebuilt.position == ledger.recorder.max_notification_id()
+        assert stored(ledger, projection) == kept_live[projection.name]
+
+
+def test_an_interrupted_rebuild_resumes_while_the_live_view_serves(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock)
+    projection = enterprise_ledger.PROJECTION
+    live = caught_up(ledger, projection)
+    serving = stored(ledger, projection)
+
+    def interrupt(position: int, head: int) -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        rebuild(ledger, projection, batch_size=100, progress=interrupt)
+
+    assert stored(ledger, projection) == serving
+    partial = Tracking(ledger.database).position(projection.name, REBUILD)
+    head = ledger.recorder.max_notification_id()
+    assert 0 < partial < head
+    (under_way,) = [s for s in status(ledger) if s.tracked.target == REBUILD]
+    assert under_way.lag_events == head - partial
+
+    receive(ledger)  # history goes on meanwhile
+    live.catch_up()
+    done = rebuild(ledger, projection, batch_size=100)
+    assert done.resumed_from == partial
+    assert done.position == ledger.recorder.max_notification_id()
+    assert stored(ledger, projection) == folded(projection, events(ledger))
+    assert Tracking(ledger.database).read(projection.name, REBUILD) is None
+
+
+def test_a_view_can_be_rebuilt_again_and_keeps_its_indexes(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=20)
+    projection = appeal_list.PROJECTION
+    caught_up(ledger, projection)
+    for _ in range(2):
+        rebuild(ledger, projection)
+    receive(ledger)  # the live copy takes new events after the swaps
+    caught_up(ledger, projection)
+    assert stored(ledger, projection) == folded(projection, events(ledger))
+    assert {
+        "view_appeal_list_by_receipt",
+        "view_appeal_list_by_status",
+        "view_appeal_list_by_unit",
+        "view_appeal_list_by_uscc",
+    } <= index_names(ledger, "view_appeal_list")
+
+
+def test_a_rebuild_swaps_in_while_the_worker_and_writers_carry_on(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=30)
+    worker = Worker(ledger, PROJECTIONS, LIVE_SETTINGS)
+    worker.start()
+    writer = threading.Thread(target=lambda: [receive(ledger) for _ in range(60)])
+    try:
+        writer.start()
+        for projection in PROJECTIONS:
+            rebuild(ledger, projection, batch_size=50)
+        writer.join()
+    finally:
+        worker.stop()
+    for projection in PROJECTIONS:
+        caught_up(ledger, projection)
+        assert stored(ledger, projection) == folded(projection, events(ledger))
+
+
+def index_names(ledger: AppealLedger, table: str) -> set[str]:
+    if ledger.database.engine == "sqlite":
+        statement = (
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        )
+        params: tuple[str, ...] = (table,)
+    else:
+        schema = getattr(ledger.database.datastore, "schema")  # noqa: B009
+        statement = (
+            "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = ?"
+        )
+        params = (schema, table)
+    with transaction(ledger.database, write=False) as sql:
+        return {str(row[0]) for row in sql.execute(statement, params).all()}
+
+
+def test_status_shows_how_far_each_live_copy_is_behind(
+    ledger: AppealLedger,
+) -> None:
+    for _ in range(3):
+        receive(ledger)
+    head = ledger.recorder.max_notification_id()
+    caught_up(ledger, appeal_list.PROJECTION)
+    receive(ledger)
+    (shown,) = [
+        s for s in status(ledger) if (s.name, s.tracked.target) == ("appeal_list", LIVE)
+    ]
+    assert shown.tracked.position == head
+    assert shown.lag_events == ledger.recorder.max_notification_id() - head
+    assert shown.lag_seconds is not None

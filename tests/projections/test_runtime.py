@@ -1,0 +1,266 @@
+"""The projection runtime on real stores (SQLite and PostgreSQL): the SQL view
+equals the pure fold, batches are atomic with their position, ignored events
+advance it, a failing projection stops at the failing event."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import orjson
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from appeals.application import AppealLedger
+from appeals.demo import generate_demo
+from appeals.domain.appeal import Appeal
+from appeals.infra.clock import FixedClock
+from appeals.projections import appeal_list
+from appeals.projections.lifecycle import topics_of
+from appeals.projections.model import (
+    Change,
+    Projection,
+    Put,
+    Remove,
+    State,
+    Table,
+    fold,
+    sort_key,
+)
+from appeals.projections.registry import PROJECTIONS
+from appeals.projections.runtime import ProjectionFailed, Runner, status
+from appeals.projections.storage import LIVE, transaction
+from tests.domain.lifecycle_fixtures import DISPATCHER
+from tests.infra.test_ledger_store import receive
+
+
+def notifications(ledger: AppealLedger, page: int = 500) -> Iterator[Any]:
+    start = 1
+    while found := ledger.recorder.select_notifications(start=start, limit=page):
+        yield from found
+        start = found[-1].id + 1
+
+
+def events(ledger: AppealLedger, before: int | None = None) -> list[Any]:
+    """Every event in the log (below position ``before``), decoded."""
+    return [
+        ledger.mapper.to_domain_event(n)
+        for n in notifications(ledger)
+        if before is None or n.id < before
+    ]
+
+
+def folded(projection: Projection, history: list[Any]) -> dict[str, list[Any]]:
+    view = fold(projection, history)
+    return {table.name: view.rows(table.name) for table in projection.tables}
+
+
+def stored(
+    ledger: AppealLedger, projection: Projection, target: str = LIVE
+) -> dict[str, list[Any]]:
+    """The copy's rows, in key order (sorted here: collations differ)."""
+    copy = Runner(ledger, projection, target=target).copy
+    with transaction(ledger.database, write=False) as sql:
+        tables = {table.name: copy.rows(sql, table) for table in projection.tables}
+    return {
+        table.name: sorted(
+            tables[table.name], key=lambda row: sort_key(table.key_of(row))
+        )
+        for table in projection.tables
+    }
+
+
+def caught_up(ledger: AppealLedger, projection: Projection, **kw: Any) -> Runner:
+    runner = Runner(ledger, projection, **kw)
+    runner.prepare()
+    runner.catch_up()
+    return runner
+
+
+def demo(ledger: AppealLedger, clock: FixedClock, appeals: int = 40) -> None:
+    """A history through every lifecycle path (the demo generator's)."""
+    generate_demo(ledger, clock, appeals=appeals, months=2)
+
+
+class Crash(BaseException):
+    """Stands for the process dying in the middle of a batch."""
+
+
+def crashing_after(applied: int) -> Projection:
+    count = 0
+
+    def apply(event: Any, state: State) -> Any:
+        nonlocal count
+        count += 1
+        if count > applied:
+            raise Crash
+        return appeal_list.apply(event, state)
+
+    return dataclasses.replace(appeal_list.PROJECTION, apply=apply)
+
+
+def failing_on_unit(unit: str) -> Projection:
+    def apply(event: Any, state: State) -> Any:
+        if isinstance(event, Appeal.Assigned) and event.unit == unit:
+            raise ValueError(f"cannot handle {unit}")
+        return appeal_list.apply(event, state)
+
+    return dataclasses.replace(appeal_list.PROJECTION, apply=apply)
+
+
+OPEN_APPEALS = Table(
+    name="open_appeals",
+    columns=("appeal_id", "ticket"),
+    key=("appeal_id",),
+    create="CREATE TABLE IF NOT EXISTS {table} "
+    "(appeal_id TEXT NOT NULL PRIMARY KEY, ticket TEXT NOT NULL)",
+    per_appeal=True,
+)
+
+
+def open_appeal_rows(event: Any, state: State) -> list[Change]:
+    if isinstance(event, Appeal.Received):
+        return [
+            Put(
+                OPEN_APPEALS,
+                {"appeal_id": str(event.originator_id), "ticket": event.ticket},
+            )
+        ]
+    return [Remove(OPEN_APPEALS, (str(event.originator_id),))]
+
+
+OPEN_ONLY = Projection(
+    name="open_appeals",
+    tables=(OPEN_APPEALS,),
+    topics=topics_of(Appeal.Received, Appeal.Closed, Appeal.Withdrawn, Appeal.Merged),
+    apply=open_appeal_rows,
+)
+
+
+@pytest.mark.parametrize("projection", [*PROJECTIONS, OPEN_ONLY], ids=lambda p: p.name)
+def test_the_stored_view_equals_the_pure_fold_of_the_log(
+    ledger: AppealLedger, clock: FixedClock, projection: Projection
+) -> None:
+    demo(ledger, clock)
+    caught_up(ledger, projection, batch_size=97)
+    assert stored(ledger, projection) == folded(projection, events(ledger))
+
+
+def test_ignored_events_still_advance_the_position(ledger: AppealLedger) -> None:
+    receive(ledger, external_id="ext-1")  # the receipt, then two index claims
+    head = ledger.recorder.max_notification_id()
+    last = ledger.recorder.select_notifications(start=head, limit=1)[0]
+    assert last.topic == "AppealIndex.Claimed"
+    runner = caught_up(ledger, appeal_list.PROJECTION)
+    assert runner.position() == head
+    ignoring = dataclasses.replace(
+        appeal_list.PROJECTION, name="ignores_everything", topics=frozenset()
+    )
+    assert caught_up(ledger, ignoring).position() == head
+
+
+def test_a_batch_takes_at_most_batch_size_events(ledger: AppealLedger) -> None:
+    for _ in range(4):
+        receive(ledger)  # two events each
+    runner = Runner(ledger, appeal_list.PROJECTION, batch_size=3)
+    runner.prepare()
+    assert [runner.step() for _ in range(4)] == [3, 3, 2, 0]
+    assert runner.position() == ledger.recorder.max_notification_id()
+
+
+def test_a_crash_mid_batch_leaves_neither_rows_nor_position(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=20)
+    runner = Runner(ledger, appeal_list.PROJECTION, batch_size=50)
+    runner.prepare()
+    runner.step()
+    before = (runner.position(), stored(ledger, appeal_list.PROJECTION))
+    crashing = Runner(ledger, crashing_after(30), batch_size=50)
+    with pytest.raises(Crash):
+        crashing.step()
+    assert (runner.position(), stored(ledger, appeal_list.PROJECTION)) == before
+    runner.catch_up()
+    assert stored(ledger, appeal_list.PROJECTION) == folded(
+        appeal_list.PROJECTION, events(ledger)
+    )
+
+
+def test_a_batch_read_before_another_worker_moved_is_not_applied_twice(
+    ledger: AppealLedger,
+) -> None:
+    for _ in range(3):
+        receive(ledger)
+    first, second = (Runner(ledger, appeal_list.PROJECTION) for _ in range(2))
+    first.prepare()
+    batch = ledger.recorder.select_notifications(start=1, limit=100)
+    assert second.step() == len(batch)
+    with transaction(ledger.database, write=True) as sql:
+        assert not first.apply(sql, 0, batch)
+    assert stored(ledger, appeal_list.PROJECTION) == folded(
+        appeal_list.PROJECTION, events(ledger)
+    )
+
+
+def test_a_failing_projection_stops_at_the_failing_event(
+    ledger: AppealLedger,
+) -> None:
+    ids = [receive(ledger).appeal_id for _ in range(3)]
+    ledger.assign(ids[0], DISPATCHER, unit="市人社局")
+    bad = ledger.assign(ids[1], DISPATCHER, unit="坏单位")
+    ledger.assign(ids[2], DISPATCHER, unit="市税务局")
+    broken = Runner(ledger, failing_on_unit("坏单位"), batch_size=1000)
+    broken.prepare()
+
+    with pytest.raises(ProjectionFailed) as raised:
+        broken.catch_up()
+
+    failure = raised.value.failure
+    assert failure.position == bad.position
+    assert failure.topic == "Appeal.Assigned"
+    assert failure.event == f"{ids[1]}@2"
+    assert "ValueError: cannot handle 坏单位" in failure.error
+    assert broken.position() < failure.position
+    assert stored(ledger, appeal_list.PROJECTION) == folded(
+        appeal_list.PROJECTION, events(ledger, before=failure.position)
+    )
+    (shown,) = [s for s in status(ledger) if s.name == "appeal_list"]
+    assert shown.tracked.failure == failure
+    assert (
+        shown.lag_events
+        == ledger.recorder.max_notification_id() - shown.tracked.position
+    )
+    with pytest.raises(ProjectionFailed):
+        broken.step()  # it does not move past the event on a second try
+    assert broken.position() < failure.position
+
+    fixed = caught_up(ledger, appeal_list.PROJECTION)  # a corrected release
+    tracked = fixed.tracking.read("appeal_list", LIVE)
+    assert tracked is not None
+    assert tracked.failure is None
+    assert stored(ledger, appeal_list.PROJECTION) == folded(
+        appeal_list.PROJECTION, events(ledger)
+    )
+
+
+def test_fields_a_view_does_not_know_are_ignored(ledger: AppealLedger) -> None:
+    receive(ledger)
+    original = ledger.recorder.select_notifications(start=1, limit=1)[0]
+    state = orjson.loads(original.state)
+    state["resolve_due_under_a_future_policy"] = "2027-01-01T09:00:00+08:00"
+    newer = StoredEvent(
+        originator_id=uuid4(),
+        originator_version=1,
+        topic=original.topic,
+        state=orjson.dumps(state),
+    )
+    ledger.recorder.insert_events([newer])
+    for projection in PROJECTIONS:
+        caught_up(ledger, projection)
+    rows = stored(ledger, appeal_list.PROJECTION)["appeal_list"]
+    assert {row["appeal_id"] for row in rows} == {
+        str(original.originator_id),
+        str(newer.originator_id),
+    }

@@ -1,0 +1,54 @@
+"""The live worker: woken by the store on PostgreSQL, and a failed projection
+does not hold up the others."""
+
+from __future__ import annotations
+
+import threading
+
+from appeals.application import AppealLedger
+from appeals.projections import category_month
+from appeals.projections.settings import ProjectionSettings
+from appeals.projections.storage import LIVE
+from appeals.projections.tracking import Tracking
+from appeals.projections.worker import Wakeup, Worker
+from tests.domain.lifecycle_fixtures import DISPATCHER
+from tests.infra.test_ledger_store import receive
+from tests.projections.test_runtime import failing_on_unit
+
+
+def test_on_postgresql_a_commit_wakes_the_waiting_worker(
+    ledger: AppealLedger,
+) -> None:
+    wakeup = Wakeup(ledger, threading.Event())
+    wakeup.listen()  # before anything is read, so no commit can slip by
+    try:
+        receive(ledger)
+        on_postgres = ledger.database.engine == "postgres"
+        # SQLite has no notifications: the worker polls.
+        assert wakeup.wait(timeout=60.0 if on_postgres else 0.01) is on_postgres
+    finally:
+        wakeup.close()
+
+
+def test_a_failed_projection_does_not_hold_up_the_others(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit="坏单位")
+    receive(ledger)
+    broken = failing_on_unit("坏单位")
+    worker = Worker(
+        ledger, [broken, category_month.PROJECTION], ProjectionSettings(batch_size=2)
+    )
+    for runner in worker.runners:
+        runner.prepare()
+    while worker.tick():
+        pass
+    tracking = Tracking(ledger.database)
+    head = ledger.recorder.max_notification_id()
+    assert tracking.position("category_month", LIVE) == head
+    stopped = tracking.read("appeal_list", LIVE)
+    assert stopped is not None
+    assert stopped.failure is not None
+    assert stopped.position < stopped.failure.position <= head
+    assert worker.tick() == 0  # left alone until its retry interval has passed
