@@ -33,7 +33,7 @@ from appeals.http.problems import (
 from appeals.http.reports import report_routes
 from appeals.infra.settings import Settings
 from appeals.infra.tokens import TokenStore
-from appeals.projections.registry import PROJECTIONS
+from appeals.projections.registry import projections as all_projections
 from appeals.projections.runtime import prepare as prepare_projections
 from appeals.projections.settings import ProjectionSettings
 from appeals.projections.worker import Worker
@@ -61,10 +61,11 @@ def create_app(
         app.state.tokens = tokens
         app.state.body_limit = body_limit
         app.state.projection_settings = projections or ProjectionSettings()
-        prepare_projections(ledger, PROJECTIONS)
+        views = all_projections(ledger.rules.timekeeping)
+        prepare_projections(ledger, views)
         worker = None
         if projections is not None and projections.run_in_server:
-            worker = Worker(ledger, PROJECTIONS, projections)
+            worker = Worker(ledger, views, projections)
             worker.start()
         try:
             yield

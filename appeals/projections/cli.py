@@ -63,12 +63,12 @@ def run_status(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from appeals.projections.registry import PROJECTIONS
+    from appeals.projections.registry import projections
     from appeals.projections.runtime import prepare, status
 
     ledger, _ = open_from_env()
     with ledger:
-        prepare(ledger, PROJECTIONS)  # a new database shows every view at 0
+        prepare(ledger, projections(ledger.rules.timekeeping))  # every view at 0
         found = status(ledger)
     table = Table("projection", "copy", "position", "head", "lag", "lag (s)", "error")
     failed = False
@@ -92,12 +92,12 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from appeals.projections.registry import PROJECTIONS
+    from appeals.projections.registry import projections
     from appeals.projections.worker import Worker
 
     ledger, settings = open_from_env()
     with ledger:
-        worker = Worker(ledger, PROJECTIONS, settings)
+        worker = Worker(ledger, projections(ledger.rules.timekeeping), settings)
         if args.once:
             for runner in worker.runners:
                 runner.prepare()
@@ -127,15 +127,17 @@ def run_rebuild(args: argparse.Namespace) -> int:
     )
 
     from appeals.projections.rebuild import rebuild
-    from appeals.projections.registry import PROJECTIONS, UnknownProjection, find
+    from appeals.projections.registry import UnknownProjection, find, projections
     from appeals.projections.runtime import ProjectionFailed
 
+    ledger, settings = open_from_env()
     try:
-        chosen = PROJECTIONS if args.name == "all" else (find(args.name),)
+        tk = ledger.rules.timekeeping
+        chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
     except UnknownProjection as unknown:
+        ledger.close()
         print(f"appeals projections: {unknown}", file=sys.stderr)
         return 2
-    ledger, settings = open_from_env()
     batch_size = args.batch_size or settings.batch_size
     with (
         ledger,

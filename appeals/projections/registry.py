@@ -1,29 +1,46 @@
 """The projections this application keeps: add a new one here (and nowhere
-else) for the worker, ``appeals projections`` and the HTTP app to know it."""
+else) for the worker, ``appeals projections`` and the HTTP app to know it.
+
+Views that measure working time (timeliness, accountability) are built with
+the ledger's official calendar and policy, so they are made per ledger.
+"""
 
 from __future__ import annotations
 
-from appeals.projections import appeal_list, category_month, enterprise_ledger
+from appeals.domain.deadlines import Timekeeping
+from appeals.projections import (
+    accountability,
+    appeal_list,
+    category_month,
+    enterprise_ledger,
+    timeliness,
+)
 from appeals.projections.model import Projection
 
-PROJECTIONS: tuple[Projection, ...] = (
-    appeal_list.PROJECTION,
-    enterprise_ledger.PROJECTION,
-    category_month.PROJECTION,
-)
+
+def projections(tk: Timekeeping) -> tuple[Projection, ...]:
+    """Every projection, those that measure working time using ``tk``."""
+    return (
+        appeal_list.PROJECTION,
+        enterprise_ledger.PROJECTION,
+        category_month.PROJECTION,
+        timeliness.projection(tk),
+        accountability.projection(tk),
+    )
 
 
 class UnknownProjection(LookupError):
     """No projection has that name."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: tuple[Projection, ...]) -> None:
         self.name = name
-        known = ", ".join(p.name for p in PROJECTIONS)
-        super().__init__(f"no projection is called {name!r}; known: {known}")
+        names = ", ".join(p.name for p in known)
+        super().__init__(f"no projection is called {name!r}; known: {names}")
 
 
-def find(name: str) -> Projection:
-    for projection in PROJECTIONS:
+def find(name: str, tk: Timekeeping) -> Projection:
+    known = projections(tk)
+    for projection in known:
         if projection.name == name:
             return projection
-    raise UnknownProjection(name)
+    raise UnknownProjection(name, known)

@@ -19,7 +19,6 @@ from appeals.application import AppealLedger
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
-from appeals.projections.registry import PROJECTIONS
 from appeals.projections.runtime import Runner
 from appeals.projections.settings import ProjectionSettings
 from tests.domain.lifecycle_fixtures import (
@@ -33,6 +32,7 @@ from tests.domain.lifecycle_fixtures import (
 )
 from tests.http.conftest import Auth
 from tests.http.test_commands import RECEIPT, post
+from tests.support.views import PROJECTIONS
 
 pytestmark = pytest.mark.asyncio
 

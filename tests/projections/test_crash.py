@@ -14,11 +14,11 @@ from pathlib import Path
 from appeals.application import AppealLedger
 from appeals.infra.clock import FixedClock
 from appeals.projections.rebuild import rebuild
-from appeals.projections.registry import PROJECTIONS
 from appeals.projections.runtime import prepare
 from appeals.projections.storage import LIVE
 from appeals.projections.tracking import Tracking
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
+from tests.support.views import PROJECTIONS
 
 PATIENCE = 120.0
 """Seconds to wait for the worker to make progress before giving up (a hang

@@ -13,7 +13,6 @@ from appeals.demo import generate_demo
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list, enterprise_ledger
 from appeals.projections.rebuild import rebuild
-from appeals.projections.registry import PROJECTIONS
 from appeals.projections.runtime import status
 from appeals.projections.settings import ProjectionSettings
 from appeals.projections.storage import LIVE, REBUILD, transaction
@@ -21,6 +20,7 @@ from appeals.projections.tracking import Tracking
 from appeals.projections.worker import Worker
 from tests.infra.test_ledger_store import receive
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
+from tests.support.views import PROJECTIONS
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)
 

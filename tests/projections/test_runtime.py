@@ -29,11 +29,11 @@ from appeals.projections.model import (
     fold,
     sort_key,
 )
-from appeals.projections.registry import PROJECTIONS
 from appeals.projections.runtime import ProjectionFailed, Runner, status
 from appeals.projections.storage import LIVE, transaction
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.infra.test_ledger_store import receive
+from tests.support.views import PROJECTIONS
 
 
 def notifications(ledger: AppealLedger, page: int = 500) -> Iterator[Any]:

@@ -1,0 +1,182 @@
+"""Accountability (问责): what each unit and cadre did, per day and category.
+
+Counters per (day, unit, cadre, category) are moved by each event, with the
+day in Asia/Shanghai and the unit and cadre the appeal was assigned to when it
+happened; weeks, months and any other period are sums of days. Stage outcomes
+(on time or late) come from the domain's :class:`TimelinessFold`, the same
+fold the timeliness view and ``GET /appeals/{id}`` use, so the three agree.
+
+Rates (docs/reports.md):
+- response rate = first responses on time / first responses due, where a
+  first response is due once it is made or its stage ends without one;
+- resolution rate = evaluations judging the appeal resolved / evaluations;
+- satisfaction rate = (satisfied + basically satisfied) / evaluations;
+- composite = 0.1 response + 0.5 resolution + 0.4 satisfaction (weights are
+  configurable); evaluation windows that lapsed are counted apart and left
+  out of the resolution and satisfaction rates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.deadlines import Timekeeping
+from appeals.domain.timeliness import StageCycle
+from appeals.infra.clock import SHANGHAI
+from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
+from appeals.projections.model import Change, Projection, Put, State, Table
+from appeals.projections.timeliness import advance
+
+COUNTERS = (
+    "assigned",
+    "accepted",
+    "accepted_on_time",
+    "returned",
+    "responses_due",
+    "responded_on_time",
+    "resolved",
+    "resolved_on_time",
+    "resolve_working_seconds",
+    "replied",
+    "replied_on_time",
+    "evaluated",
+    "judged_resolved",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "evaluation_lapsed",
+    "reopened",
+    "supervised",
+    "escalated",
+    "public_notices",
+    "extended",
+)
+KEY = ("day", "unit", "cadre", "category")
+
+CREATE_FOLDS = """
+CREATE TABLE IF NOT EXISTS {table} (
+    appeal_id TEXT NOT NULL PRIMARY KEY,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    fold TEXT NOT NULL
+)
+"""
+CREATE_DAILY = (
+    "CREATE TABLE IF NOT EXISTS {table} (day TEXT NOT NULL, unit TEXT NOT NULL, "
+    "cadre TEXT NOT NULL, category TEXT NOT NULL, "
+    + ", ".join(f"{name} INTEGER NOT NULL" for name in COUNTERS)
+    + ", PRIMARY KEY (day, unit, cadre, category))"
+)
+INDEX_BY_UNIT = "CREATE INDEX IF NOT EXISTS {name}_by_unit ON {table} (unit, day)"
+
+FOLDS = Table(
+    name="accountability_folds",
+    columns=("appeal_id", "category", "priority", "uscc", "ticket", "fold"),
+    key=("appeal_id",),
+    create=CREATE_FOLDS,
+    per_appeal=True,
+)
+DAILY = Table(
+    name="accountability_daily",
+    columns=(*KEY, *COUNTERS),
+    key=KEY,
+    create=CREATE_DAILY,
+    indexes=(INDEX_BY_UNIT,),
+)
+
+
+def _ended_counts(cycle: StageCycle) -> Counter[str]:
+    """Counters moved when a stage cycle ends (completed or otherwise)."""
+    moved: Counter[str] = Counter()
+    done = cycle.completed_at
+    on_time = done is not None and done <= cycle.due
+    if cycle.stage == "first_response":
+        moved["responses_due"] += 1
+        moved["responded_on_time"] += on_time
+    elif cycle.stage == "accept" and done is not None:
+        moved["accepted"] += 1
+        moved["accepted_on_time"] += on_time
+    elif cycle.stage == "accept" and cycle.ended_by == "returned":
+        moved["returned"] += 1
+    elif cycle.stage == "resolve" and done is not None:
+        moved["resolved"] += 1
+        moved["resolved_on_time"] += on_time
+    elif cycle.stage == "reply" and done is not None:
+        moved["replied"] += 1
+        moved["replied_on_time"] += on_time
+    return moved
+
+
+def _event_counts(event: Any) -> Counter[str]:
+    """Counters an event moves by itself."""
+    moved: Counter[str] = Counter()
+    if isinstance(event, Appeal.Evaluated):
+        moved["evaluated"] += 1
+        moved["judged_resolved"] += bool(event.resolved)
+        moved[event.satisfaction] += 1
+    elif isinstance(event, Appeal.EvaluationLapsed):
+        moved["evaluation_lapsed"] += 1
+    elif isinstance(event, Appeal.Reopened):
+        moved["reopened"] += 1
+    elif isinstance(event, Appeal.Supervised):
+        moved["supervised"] += 1
+    elif isinstance(event, Appeal.Escalated):
+        moved["escalated"] += 1
+        moved["public_notices"] += event.level == 3
+    elif isinstance(event, Appeal.ExtensionApproved):
+        moved["extended"] += 1
+    return moved
+
+
+def make_apply(tk: Timekeeping) -> Any:
+    def apply(event: Any, state: State) -> list[Change]:
+        row, before, after = advance(event, state, FOLDS)
+        moved = _event_counts(event)
+        old = {(c.stage, c.cycle): c for c in before.cycles}
+        for cycle in after.cycles:
+            previous = old.get((cycle.stage, cycle.cycle))
+            if previous is None and cycle.stage == "accept":
+                moved["assigned"] += 1
+            if (previous is None or previous.is_open) and not cycle.is_open:
+                moved += _ended_counts(cycle)
+                if cycle.stage == "resolve" and cycle.completed_at is not None:
+                    figures = cycle.measure(cycle.completed_at, tk)
+                    moved["resolve_working_seconds"] += figures["working_seconds"]
+        changes: list[Change] = [Put(FOLDS, row)]
+        if moved:
+            key = (
+                event.timestamp.astimezone(SHANGHAI).date().isoformat(),
+                after.unit or "",
+                after.cadre or "",
+                row["category"],
+            )
+            counts = dict(state.get(DAILY, key) or dict.fromkeys(COUNTERS, 0))
+            for name, amount in moved.items():
+                counts[name] = counts.get(name, 0) + amount
+            changes.append(
+                Put(
+                    DAILY,
+                    {
+                        **dict(zip(KEY, key, strict=True)),
+                        **{name: counts[name] for name in COUNTERS},
+                    },
+                )
+            )
+        return changes
+
+    return apply
+
+
+def projection(tk: Timekeeping) -> Projection:
+    """The accountability read model, measuring with ``tk``'s calendar."""
+    return Projection(
+        name="accountability",
+        tables=(FOLDS, DAILY),
+        topics=topics_of(*APPEAL_EVENTS),
+        apply=make_apply(tk),
+        description="per unit, cadre, category and day: what was done, on time",
+    )

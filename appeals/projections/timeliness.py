@@ -1,0 +1,200 @@
+"""Timeliness (限时办结): every stage cycle of every appeal, with its recorded
+deadline, completion, working and paused time and on-time flag.
+
+The per-appeal logic is the domain's own :class:`TimelinessFold` (the same
+one ``GET /appeals/{id}`` uses), kept between events as JSON in
+``timeliness_folds``; each event's effect on the cycles is written to
+``timeliness_cycles``. Working time is measured, when a cycle ends, with the
+official calendar the projection is built with, so the report's medians and
+the appeal's own timeliness agree. Open cycles are measured when read (the
+overdue report), because their lateness grows with the clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from eventsourcing.utils import get_topic
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.deadlines import Timekeeping
+from appeals.domain.timeliness import StageCycle, TimelinessFold
+from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
+from appeals.projections.model import Change, Projection, Put, State, Table
+
+CREATE_FOLDS = """
+CREATE TABLE IF NOT EXISTS {table} (
+    appeal_id TEXT NOT NULL PRIMARY KEY,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    fold TEXT NOT NULL
+)
+"""
+CREATE_CYCLES = """
+CREATE TABLE IF NOT EXISTS {table} (
+    appeal_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    cycle INTEGER NOT NULL,
+    ticket TEXT NOT NULL,
+    unit TEXT,
+    cadre TEXT,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    due TEXT NOT NULL,
+    completed_at TEXT,
+    ended_by TEXT,
+    ended_at TEXT,
+    is_open INTEGER NOT NULL,
+    paused_since TEXT,
+    paused_seconds INTEGER NOT NULL,
+    extensions INTEGER NOT NULL,
+    escalation_level INTEGER,
+    on_time INTEGER,
+    working_seconds INTEGER,
+    late_seconds INTEGER,
+    PRIMARY KEY (appeal_id, stage, cycle)
+)
+"""
+INDEX_OPEN_BY_DUE = (
+    "CREATE INDEX IF NOT EXISTS {name}_open_due ON {table} (is_open, due)"
+)
+INDEX_BY_STAGE = (
+    "CREATE INDEX IF NOT EXISTS {name}_stage_completed ON {table} (stage, completed_at)"
+)
+
+FOLDS = Table(
+    name="timeliness_folds",
+    columns=("appeal_id", "category", "priority", "uscc", "ticket", "fold"),
+    key=("appeal_id",),
+    create=CREATE_FOLDS,
+    per_appeal=True,
+)
+CYCLE_COLUMNS = (
+    "appeal_id",
+    "stage",
+    "cycle",
+    "ticket",
+    "unit",
+    "cadre",
+    "category",
+    "priority",
+    "started_at",
+    "due",
+    "completed_at",
+    "ended_by",
+    "ended_at",
+    "is_open",
+    "paused_since",
+    "paused_seconds",
+    "extensions",
+    "escalation_level",
+    "on_time",
+    "working_seconds",
+    "late_seconds",
+)
+CYCLES = Table(
+    name="timeliness_cycles",
+    columns=CYCLE_COLUMNS,
+    key=("appeal_id", "stage", "cycle"),
+    create=CREATE_CYCLES,
+    indexes=(INDEX_OPEN_BY_DUE, INDEX_BY_STAGE),
+)
+
+
+def _instant(value: Any) -> str | None:
+    return None if value is None else stored_instant(value)
+
+
+def cycle_row(
+    appeal: dict[str, Any], cycle: StageCycle, tk: Timekeeping
+) -> dict[str, Any]:
+    """A cycle as stored: measured once it has ended (completed or not)."""
+    row: dict[str, Any] = {
+        "appeal_id": appeal["appeal_id"],
+        "stage": cycle.stage,
+        "cycle": cycle.cycle,
+        "ticket": appeal["ticket"],
+        "unit": cycle.unit,
+        "cadre": cycle.cadre,
+        "category": appeal["category"],
+        "priority": appeal["priority"],
+        "started_at": stored_instant(cycle.started_at),
+        "due": stored_instant(cycle.due),
+        "completed_at": _instant(cycle.completed_at),
+        "ended_by": cycle.ended_by,
+        "ended_at": _instant(cycle.ended_at),
+        "is_open": int(cycle.is_open),
+        "paused_since": _instant(cycle.paused_since),
+        "paused_seconds": int(cycle.paused.total_seconds()),
+        "extensions": cycle.extensions,
+        "escalation_level": None
+        if cycle.escalation_level < 0
+        else cycle.escalation_level,
+        "on_time": None,
+        "working_seconds": None,
+        "late_seconds": None,
+    }
+    if not cycle.is_open:
+        figures = cycle.measure(cycle.completed_at or cycle.ended_at, tk)  # type: ignore[arg-type]
+        row["working_seconds"] = figures["working_seconds"]
+        row["late_seconds"] = figures["overdue_seconds"]
+        if figures["on_time"] is not None:
+            row["on_time"] = int(figures["on_time"])
+    return row
+
+
+def advance(
+    event: Any, state: State, folds: Table
+) -> tuple[dict[str, Any], TimelinessFold, TimelinessFold]:
+    """The appeal's fold row, and its fold before and after ``event``."""
+    appeal_id = str(event.originator_id)
+    if isinstance(event, Appeal.Received):
+        row: dict[str, Any] = {
+            "appeal_id": appeal_id,
+            "category": event.category,
+            "priority": event.priority,
+            "uscc": event.uscc,
+            "ticket": event.ticket,
+            "fold": "",
+        }
+        before = TimelinessFold()
+    else:
+        found = state.get(folds, (appeal_id,))
+        if found is None:
+            from appeals.projections.model import MissingRow
+
+            raise MissingRow(folds, (appeal_id,))
+        row = dict(found)
+        before = TimelinessFold.from_state(orjson.loads(row["fold"]))
+    after = TimelinessFold.from_state(before.to_state())
+    after.apply(get_topic(type(event)), event)
+    row["fold"] = orjson.dumps(after.to_state()).decode()
+    return row, before, after
+
+
+def make_apply(tk: Timekeeping) -> Any:
+    def apply(event: Any, state: State) -> list[Change]:
+        row, before, after = advance(event, state, FOLDS)
+        changes: list[Change] = [Put(FOLDS, row)]
+        old = {(c.stage, c.cycle): c for c in before.cycles}
+        for cycle in after.cycles:
+            if old.get((cycle.stage, cycle.cycle)) != cycle:
+                changes.append(Put(CYCLES, cycle_row(row, cycle, tk)))
+        return changes
+
+    return apply
+
+
+def projection(tk: Timekeeping) -> Projection:
+    """The timeliness read model, measuring with ``tk``'s calendar."""
+    return Projection(
+        name="timeliness",
+        tables=(FOLDS, CYCLES),
+        topics=topics_of(*APPEAL_EVENTS),
+        apply=make_apply(tk),
+        description="stage cycles with deadlines, working time and lateness",
+    )

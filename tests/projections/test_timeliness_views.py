@@ -1,0 +1,83 @@
+"""The timeliness and accountability views as pure folds over real events
+(2026 calendar: see tests/domain/lifecycle_fixtures.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appeals.domain.appeal import Appeal
+from appeals.domain.timeliness import timeliness
+from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
+from appeals.projections import accountability
+from appeals.projections import timeliness as timeliness_view
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.model import fold
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    SUPERVISOR,
+    TK,
+    UNIT,
+)
+from tests.domain.test_deadlines import receive, t
+
+
+def late_appeal() -> list[Any]:
+    """Received Mon 14 Sep 10:00; accepted a day late; resolved late after
+    an escalation; replied on time; judged unsatisfied (reopened)."""
+    appeal = receive(t(9, 14, 10))
+    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, "张三", TK)
+    appeal.accept(HANDLER, t(9, 16, 10))
+    appeal.note_progress(HANDLER, t(9, 16, 11), "已联系企业")
+    appeal.escalate(SYSTEM_ACTOR, t(9, 21, 10), "resolve", 1, TK)
+    appeal.supervise(SUPERVISOR, t(9, 21, 11), 2, "请加快")
+    appeal.resolve(HANDLER, t(9, 22, 10), Outcome.PARTIAL, "部分解决", TK)
+    appeal.reply(HANDLER, t(9, 22, 11), Channel.HOTLINE, "已告知", TK)
+    appeal.evaluate(ENTERPRISE, t(9, 23, 9), False, Satisfaction.UNSATISFIED, "", TK)
+    return list(appeal.collect_events())
+
+
+def test_cycles_match_the_appeals_own_timeliness() -> None:
+    events = late_appeal()
+    view = fold(timeliness_view.projection(TK), events)
+    rows = {(r["stage"], r["cycle"]): r for r in view.rows("timeliness_cycles")}
+    own = {(c["stage"], c["cycle"]): c for c in timeliness(events, t(9, 23, 10), TK)}
+    assert set(rows) == set(own)
+    for key, row in rows.items():
+        assert read_instant(row["due"]).isoformat() == own[key]["due"]
+        if not row["is_open"]:
+            assert row["working_seconds"] == own[key]["working_seconds"]
+            assert row["late_seconds"] == own[key]["overdue_seconds"]
+    assert rows[("accept", 1)]["on_time"] == 0
+    assert rows[("resolve", 1)]["escalation_level"] == 1
+    assert rows[("resolve", 2)]["is_open"] == 1  # reopened after the evaluation
+    assert rows[("resolve", 1)]["cadre"] == "张三"
+
+
+def test_accountability_counts_per_unit_cadre_and_day() -> None:
+    view = fold(accountability.projection(TK), late_appeal())
+    days = {r["day"]: r for r in view.rows("accountability_daily") if r["unit"]}
+    assert days["2026-09-14"]["assigned"] == 1
+    assert (days["2026-09-16"]["accepted"], days["2026-09-16"]["accepted_on_time"]) == (
+        1,
+        0,
+    )
+    assert days["2026-09-16"]["responses_due"] == 1
+    assert days["2026-09-21"]["escalated"] == 1
+    assert days["2026-09-21"]["supervised"] == 1
+    sep22 = days["2026-09-22"]
+    assert (sep22["resolved"], sep22["resolved_on_time"]) == (1, 0)
+    assert (sep22["replied"], sep22["replied_on_time"]) == (1, 1)
+    sep23 = days["2026-09-23"]
+    assert (sep23["evaluated"], sep23["unsatisfied"], sep23["reopened"]) == (1, 1, 1)
+    assert {r["cadre"] for r in days.values()} == {"张三"}
+
+
+def test_a_return_is_counted_for_the_returning_unit() -> None:
+    appeal: Appeal = receive(t(9, 14, 10))
+    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
+    appeal.return_(HANDLER, t(9, 15, 9), "非本单位职责")
+    view = fold(accountability.projection(TK), appeal.collect_events())
+    returned = [r for r in view.rows("accountability_daily") if r["returned"]]
+    assert [(r["unit"], r["day"]) for r in returned] == [(UNIT, "2026-09-15")]
