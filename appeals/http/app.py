@@ -20,10 +20,12 @@ from starlette.routing import Route
 from appeals.application import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import AppealError
+from appeals.domain.rates import RateWeights
 from appeals.http import routes
 from appeals.http.audit import audit_routes
 from appeals.http.bodies import DEFAULT_BODY_LIMIT
 from appeals.http.docs import docs_page, openapi_json
+from appeals.http.performance import performance_routes
 from appeals.http.problems import (
     HttpProblem,
     handle_damaged_history,
@@ -45,6 +47,7 @@ def create_app(
     body_limit: int = DEFAULT_BODY_LIMIT,
     threads: int | None = None,
     projections: ProjectionSettings | None = None,
+    rate_weights: RateWeights | None = None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker."""
@@ -61,6 +64,7 @@ def create_app(
         app.state.tokens = tokens
         app.state.body_limit = body_limit
         app.state.projection_settings = projections or ProjectionSettings()
+        app.state.rate_weights = rate_weights or RateWeights()
         views = all_projections(ledger.rules.timekeeping)
         prepare_projections(ledger, views)
         worker = None
@@ -88,6 +92,7 @@ def create_app(
                 "/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]
             ),
             *audit_routes(),
+            *performance_routes(),
         ],
         exception_handlers={
             AppealError: handle_domain_error,
@@ -108,4 +113,5 @@ def create_app_from_env() -> Starlette:
         body_limit=settings.body_limit,
         threads=settings.pg_pool_size + settings.pg_max_overflow,
         projections=ProjectionSettings.from_env(os.environ, settings.database.engine),
+        rate_weights=settings.rate_weights,
     )

@@ -22,7 +22,6 @@ from appeals.domain.values import Actor, Category, Channel, Priority, Role, Stat
 from appeals.http.auth import authenticate
 from appeals.http.bodies import invalid
 from appeals.http.freshness import await_position, read
-from appeals.http.problems import HttpProblem
 from appeals.http.routes import ledger_of
 from appeals.http.tabular import (
     SortKey,
@@ -35,7 +34,12 @@ from appeals.http.tabular import (
     wants_csv,
 )
 from appeals.infra.clock import SHANGHAI
-from appeals.projections import appeal_list, category_month, enterprise_ledger
+from appeals.projections import (
+    appeal_list,
+    category_month,
+    enterprise_ledger,
+    timeliness,
+)
 from appeals.projections.lifecycle import read_instant, stored_instant
 from appeals.projections.storage import LIVE, Copy, Sql
 
@@ -64,15 +68,6 @@ async def list_appeals(request: Request) -> Response:
     actor = authenticate(request)
     as_csv = wants_csv(request)
     params = request.query_params
-    if "overdue" in params:
-        raise HttpProblem(
-            422,
-            "not-available",
-            "Not available yet",
-            "overdue needs the deadlines recorded in events, which the appeal "
-            "list does not read yet (docs/projections.md)",
-            parameter="overdue",
-        )
     order = params.get("order", "newest")
     if order not in ("newest", "oldest"):
         raise invalid([{"field": "order", "reason": "must be newest or oldest"}])
@@ -85,6 +80,7 @@ async def list_appeals(request: Request) -> Response:
         newest_first=order == "newest",
         after=read_cursor(params.get("cursor"), order),
         limit=page_size(request),
+        overdue=overdue_filter(request, params.get("overdue")),
     )
     projection, database = appeal_list.PROJECTION, ledger_of(request).database
     await await_position(request, projection)
@@ -107,6 +103,19 @@ async def list_appeals(request: Request) -> Response:
         "next_cursor": next_cursor(rows, query.limit, order),
     }
     return json_response(body, seen)
+
+
+def overdue_filter(request: Request, raw: str | None) -> tuple[str, str] | None:
+    """``overdue=true``: appeals with a running stage past its deadline now
+    (from the timeliness view, read in the same transaction)."""
+    if raw is None or raw == "false":
+        return None
+    if raw != "true":
+        raise invalid([{"field": "overdue", "reason": "must be true or false"}])
+    ledger = ledger_of(request)
+    view = timeliness.projection(ledger.rules.timekeeping)
+    table = Copy(ledger.database, view, LIVE).qualified(timeliness.CYCLES)
+    return timeliness.overdue_condition(table), stored_instant(ledger.clock.now())
 
 
 def list_filters(request: Request) -> list[tuple[str, str]]:
@@ -218,6 +227,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
         return summary or {}, found
 
     seen, (summary, rows) = await read(database, projection, load)
+    overdue = await count_overdue(request, uscc)
     counts = {
         column: summary.get(column, 0)
         for column in enterprise_ledger.SATISFACTION_COLUMNS.values()
@@ -229,7 +239,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
             "name": summary.get("enterprise_name"),
             "appeals": summary.get("appeals", 0),
             "open_appeals": summary.get("open_appeals", 0),
-            "overdue_appeals": None,  # needs recorded deadlines: docs/projections.md
+            "overdue_appeals": overdue,
             "last_activity": read_instant(last).isoformat() if last else None,
             "satisfaction": {**counts, "evaluations": sum(counts.values())},
         },
@@ -237,6 +247,21 @@ async def enterprise_ledger_report(request: Request) -> Response:
         "next_cursor": next_cursor(rows, limit, "ledger"),
     }
     return json_response(body, seen)
+
+
+async def count_overdue(request: Request, uscc: str) -> int:
+    """The enterprise's appeals with a running stage past its deadline now."""
+    ledger = ledger_of(request)
+    view = timeliness.projection(ledger.rules.timekeeping)
+    table = Copy(ledger.database, view, LIVE).qualified(timeliness.CYCLES)
+    now = ledger.clock.now()
+
+    def load(sql: Sql) -> int:
+        late = timeliness.select_late(sql, table, now, [("uscc", uscc)])
+        return len({row["appeal_id"] for row in late})
+
+    _, count = await read(ledger.database, view, load)
+    return count
 
 
 def ledger_item(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
+import psycopg
+import psycopg.rows
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -51,13 +53,13 @@ class Database:
     def transaction(self) -> Iterator[DialectCursor]:
         """A transaction that commits when the block ends without an error."""
         with self.datastore.transaction(commit=True) as cursor:
-            yield DialectCursor(self, cursor)
+            yield DialectCursor(self, tuple_rows(cursor))
 
     @contextmanager
     def reading(self) -> Iterator[DialectCursor]:
         """A read-only transaction (rolled back at the end)."""
         with self.datastore.transaction(commit=False) as cursor:
-            yield DialectCursor(self, cursor)
+            yield DialectCursor(self, tuple_rows(cursor))
 
     def execute_script(self, statements: Sequence[str]) -> None:
         """Runs DDL statements, each idempotent (``IF NOT EXISTS``)."""
@@ -85,9 +87,15 @@ class DialectCursor:
         return [_as_tuple(row) for row in self._cursor.fetchall()]
 
 
+def tuple_rows(cursor: Any) -> Any:
+    """Our queries read rows by position. The event store's PostgreSQL
+    connections make dict rows, which would merge columns of the same name
+    (two ``SUM(...)``); this cursor makes tuples instead."""
+    if isinstance(cursor, psycopg.Cursor):
+        cursor.row_factory = psycopg.rows.tuple_row
+    return cursor
+
+
 def _as_tuple(row: Any) -> tuple[Any, ...]:
-    # psycopg rows come back as dicts (the event store's row factory), SQLite
-    # rows as sqlite3.Row; both keep column order.
-    if isinstance(row, dict):
-        return tuple(row.values())
+    # SQLite rows are sqlite3.Row; PostgreSQL rows are tuples (tuple_rows).
     return tuple(row)

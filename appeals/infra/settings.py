@@ -5,10 +5,12 @@ README). Every error names the variable and says what is wrong in one line.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from appeals.domain.rates import RateWeights
 
 DEFAULT_DATABASE_URL = "sqlite:///var/appeals.sqlite3"
 
@@ -54,6 +56,7 @@ class Settings:
     body_limit: int = 64 * 1024
     sla_policy_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
+    rate_weights: RateWeights = field(default_factory=RateWeights)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -67,7 +70,33 @@ class Settings:
             body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
             office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
+            rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),
         )
+
+
+def _weights(raw: str) -> RateWeights:
+    """``response=0.1,resolution=0.5,satisfaction=0.4`` (the default)."""
+    if not raw.strip():
+        return RateWeights()
+    values: dict[str, float] = {}
+    for part in raw.split(","):
+        name, _, number = part.partition("=")
+        try:
+            values[name.strip()] = float(number)
+        except ValueError:
+            raise ConfigurationError(
+                f"APPEALS_RATE_WEIGHTS: {part.strip()!r} is not name=number"
+            ) from None
+    unknown = set(values) - {"response", "resolution", "satisfaction"}
+    if unknown:
+        raise ConfigurationError(
+            f"APPEALS_RATE_WEIGHTS: unknown {', '.join(sorted(unknown))}; "
+            "use response, resolution and satisfaction"
+        )
+    try:
+        return RateWeights(**values)
+    except ValueError as error:
+        raise ConfigurationError(f"APPEALS_RATE_WEIGHTS: {error}") from None
 
 
 def _office_hours(raw: str) -> tuple[str, ...]:

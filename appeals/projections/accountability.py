@@ -27,6 +27,7 @@ from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
 from appeals.projections.model import Change, Projection, Put, State, Table
+from appeals.projections.storage import Sql
 from appeals.projections.timeliness import advance
 
 COUNTERS = (
@@ -180,3 +181,37 @@ def projection(tk: Timekeeping) -> Projection:
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
     )
+
+
+# ---- reading ------------------------------------------------------------------
+
+GROUPS = {"unit": "unit", "cadre": "cadre", "category": "category"}
+SELECT_DAYS = (
+    "SELECT {group}, day, {sums} FROM {table} WHERE day >= ? AND day <= ? "
+    "{where}GROUP BY {group}, day"
+)
+
+
+def select_days(
+    sql: Sql,
+    table: str,
+    group_by: str,
+    first: str,
+    last: str,
+    unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """Counter sums per group and day, for days ``first``..``last`` (ISO)."""
+    group = GROUPS[group_by]
+    where, params = ("AND unit = ? ", [unit]) if unit is not None else ("", [])
+    statement = SELECT_DAYS.format(
+        group=group,
+        # Aliases matter: PostgreSQL rows are read as dicts by column name.
+        sums=", ".join(f"SUM({name}) AS {name}" for name in COUNTERS),
+        table=table,
+        where=where,
+    )
+    rows = sql.execute(statement, [first, last, *params]).all()
+    return [
+        {"group": row[0], "day": row[1], **dict(zip(COUNTERS, row[2:], strict=True))}
+        for row in rows
+    ]

@@ -225,6 +225,9 @@ class ListQuery:
     newest_first: bool = True
     after: tuple[str, str] | None = None
     limit: int = 50
+    # ``overdue``: a condition on appeal_id from the timeliness view, and its
+    # parameter (now, stored); the two views are read in one transaction.
+    overdue: tuple[str, str] | None = None
 
 
 def select_page(sql: Sql, table: str, query: ListQuery) -> list[dict[str, Any]]:
@@ -245,6 +248,9 @@ def select_page(sql: Sql, table: str, query: ListQuery) -> list[dict[str, Any]]:
     if query.received_before is not None:
         conditions.append("received_at < ?")
         params.append(query.received_before)
+    if query.overdue is not None:
+        conditions.append(query.overdue[0])
+        params.append(query.overdue[1])
     direction = "DESC" if query.newest_first else "ASC"
     if query.after is not None:
         conditions.append(

@@ -16,7 +16,7 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 
-from appeals.infra.database import Database
+from appeals.infra.database import Database, tuple_rows
 from appeals.projections.model import (
     Change,
     Key,
@@ -60,10 +60,10 @@ class Sql:
 
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
-        return None if row is None else _as_tuple(row)
+        return None if row is None else tuple(row)
 
     def all(self) -> list[tuple[Any, ...]]:
-        return [_as_tuple(row) for row in self._cursor.fetchall()]
+        return [tuple(row) for row in self._cursor.fetchall()]
 
 
 @contextmanager
@@ -71,7 +71,7 @@ def transaction(database: Database, *, write: bool) -> Iterator[Sql]:
     """A transaction that commits if ``write`` and the block ends normally;
     any exception rolls everything in it back."""
     with database.datastore.transaction(commit=write) as cursor:
-        yield Sql(database, cursor)
+        yield Sql(database, tuple_rows(cursor))
 
 
 def existing_tables(sql: Sql) -> set[str]:
@@ -82,14 +82,6 @@ def existing_tables(sql: Sql) -> set[str]:
     else:
         rows = sql.execute(SELECT_SQLITE_TABLES).all()
     return {str(row[0]) for row in rows}
-
-
-def _as_tuple(row: Any) -> tuple[Any, ...]:
-    # psycopg rows come back as dicts (the event store's row factory), SQLite
-    # rows as sqlite3.Row; both keep column order.
-    if isinstance(row, dict):
-        return tuple(row.values())
-    return tuple(row)
 
 
 class Copy:

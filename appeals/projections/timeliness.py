@@ -12,6 +12,8 @@ overdue report), because their lateness grows with the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -22,6 +24,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
 from appeals.projections.model import Change, Projection, Put, State, Table
+from appeals.projections.storage import Sql
 
 CREATE_FOLDS = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -39,6 +42,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     stage TEXT NOT NULL,
     cycle INTEGER NOT NULL,
     ticket TEXT NOT NULL,
+    uscc TEXT NOT NULL,
     unit TEXT,
     cadre TEXT,
     category TEXT NOT NULL,
@@ -78,6 +82,7 @@ CYCLE_COLUMNS = (
     "stage",
     "cycle",
     "ticket",
+    "uscc",
     "unit",
     "cadre",
     "category",
@@ -118,6 +123,7 @@ def cycle_row(
         "stage": cycle.stage,
         "cycle": cycle.cycle,
         "ticket": appeal["ticket"],
+        "uscc": appeal["uscc"],
         "unit": cycle.unit,
         "cadre": cycle.cadre,
         "category": appeal["category"],
@@ -198,3 +204,67 @@ def projection(tk: Timekeeping) -> Projection:
         apply=make_apply(tk),
         description="stage cycles with deadlines, working time and lateness",
     )
+
+
+# ---- reading ------------------------------------------------------------------
+
+LATE_STAGES = ("first_response", "accept", "resolve", "reply")
+SELECT_LATE = (
+    "SELECT {columns} FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
+    "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
+    "{where} ORDER BY due, appeal_id, stage"
+)
+SELECT_ENDED = (
+    "SELECT stage, unit, on_time, working_seconds FROM {table} "
+    "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
+    "{where}"
+)
+OVERDUE_APPEALS = (
+    "SELECT appeal_id FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
+    "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
+)
+
+
+def _filters(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+    allowed = {"unit", "cadre", "category", "stage", "uscc", "priority"}
+    conditions, params = [], []
+    for column, value in equals:
+        if column not in allowed:
+            raise ValueError(f"cannot filter on {column!r}")
+        conditions.append(f" AND {column} = ?")
+        params.append(value)
+    return "".join(conditions), params
+
+
+def select_late(
+    sql: Sql, table: str, now: datetime, equals: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, Any]]:
+    """Open, running stage cycles past their deadline at ``now``."""
+    where, params = _filters(equals)
+    statement = SELECT_LATE.format(
+        columns=", ".join(CYCLE_COLUMNS), table=table, where=where
+    )
+    rows = sql.execute(statement, [stored_instant(now), *params]).all()
+    return [dict(zip(CYCLE_COLUMNS, row, strict=True)) for row in rows]
+
+
+def select_completed(
+    sql: Sql,
+    table: str,
+    start: datetime,
+    end: datetime,
+    equals: Sequence[tuple[str, str]] = (),
+) -> list[tuple[str, str | None, int | None, int | None]]:
+    """(stage, unit, on_time, working_seconds) of cycles completed in [start, end)."""
+    where, params = _filters(equals)
+    statement = SELECT_ENDED.format(table=table, where=where)
+    rows = sql.execute(
+        statement, [stored_instant(start), stored_instant(end), *params]
+    ).all()
+    return [(str(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def overdue_condition(table: str) -> str:
+    """A condition on ``appeal_id`` for other views' queries: overdue now
+    (the one parameter is the stored instant of now)."""
+    return f"appeal_id IN ({OVERDUE_APPEALS.format(table=table)})"
