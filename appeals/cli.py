@@ -108,6 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.set_defaults(run=run_audit_list)
 
+    escalate = commands.add_parser(
+        "escalate", help="time-driven supervision: escalate late stages"
+    )
+    escalate_commands = escalate.add_subparsers(required=True, metavar="ACTION")
+    run = escalate_commands.add_parser(
+        "run", help="record due escalation rungs and lapsed evaluation windows"
+    )
+    run.add_argument("--once", action="store_true", help="one pass, then exit")
+    run.add_argument(
+        "--dry-run", action="store_true", help="list what would be done, change nothing"
+    )
+    run.add_argument(
+        "--interval", type=float, default=60.0, help="seconds between passes"
+    )
+    run.set_defaults(run=run_escalate)
+
     tokens = commands.add_parser("tokens", help="manage API tokens")
     token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
     create = token_commands.add_parser(
@@ -168,6 +184,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from appeals.bootstrap import open_ledger
     from appeals.demo import generate_demo
+    from appeals.escalation import run_once
     from appeals.infra.clock import SHANGHAI, FixedClock
 
     settings = Settings.from_env(os.environ)
@@ -195,6 +212,7 @@ def run_demo(args: argparse.Namespace) -> int:
             start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
+            on_morning=lambda: run_once(ledger),
         )
     print(summary.describe())
     return 0
@@ -358,6 +376,29 @@ def run_audit_list(args: argparse.Namespace) -> int:
             line = {"position": checkpoint.position, "digest": checkpoint.digest}
             print(orjson.dumps(line).decode())
     return 0
+
+
+def run_escalate(args: argparse.Namespace) -> int:
+    import time
+
+    from appeals.bootstrap import open_ledger
+    from appeals.escalation import Action, run_once
+
+    def show(action: Action, done: bool) -> None:
+        mark = "would record" if args.dry_run else ("recorded" if done else "skipped")
+        print(f"{mark}: {action.describe()}")
+
+    with open_ledger(Settings.from_env(os.environ)) as ledger:
+        while True:
+            result = run_once(ledger, dry_run=args.dry_run, on_action=show)
+            print(
+                f"appeals escalate: {result.planned} due, {result.recorded} "
+                f"recorded, {result.skipped} skipped",
+                file=sys.stderr,
+            )
+            if args.once or args.dry_run:
+                return 0
+            time.sleep(args.interval)
 
 
 def token_store() -> tuple[Any, Any]:

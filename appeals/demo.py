@@ -38,7 +38,7 @@ from appeals.demo_corpus import Cast, Draft, Window, build_cast, pick
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS
 from appeals.domain.values import Actor, Channel, Outcome, Priority, Satisfaction
-from appeals.infra.clock import FixedClock
+from appeals.infra.clock import SHANGHAI, FixedClock
 
 FIT_ATTEMPTS = 8
 RESULTS = {
@@ -126,6 +126,11 @@ class Planner:
     def accept(self) -> None:
         self._advance((0.4 if self.urgent else 2.0) * self.pace, 0.8)
         self._push(self.cadre, cmd.Accept())
+        # Most units call the enterprise soon after signing for it (the first
+        # response the time limits measure); slow ones sometimes do not.
+        if self.rng.random() < 0.9 / max(1.0, self.pace):
+            note = self.rng.choice(corpus.FIRST_CONTACT_NOTES)
+            self._do(1.0 * self.pace, self.cadre, cmd.NoteProgress(note))
 
     def misroute(self) -> None:
         """Dispatched to the wrong unit, which returns it (退单)."""
@@ -424,9 +429,11 @@ def execute(
     clock: FixedClock,
     plans: list[Plan],
     progress: Callable[[int], None] | None,
+    on_morning: Callable[[], object] | None = None,
 ) -> tuple[dict[int, UUID], int]:
     """Runs every step of every plan in time order; returns the appeal ids
-    (by plan index) and the number of commands."""
+    (by plan index) and the number of commands. ``on_morning`` runs with the
+    clock at 09:00 of each day the history passes through (the scheduler)."""
     queue = sorted(
         (step.at, index, number)
         for index, plan in enumerate(plans)
@@ -434,7 +441,10 @@ def execute(
     )
     ids: dict[int, UUID] = {}
     finished = 0
+    morning: datetime | None = None
     for at, index, number in queue:
+        if on_morning is not None:
+            morning = _mornings_until(clock, at, morning, on_morning)
         clock.set(at)
         plan = plans[index]
         try:
@@ -447,6 +457,27 @@ def execute(
             if progress is not None:
                 progress(finished)
     return ids, len(queue)
+
+
+def _mornings_until(
+    clock: FixedClock,
+    at: datetime,
+    last: datetime | None,
+    on_morning: Callable[[], object],
+) -> datetime:
+    """Calls ``on_morning`` at 09:00 of every day after ``last`` up to ``at``."""
+    local = at.astimezone(SHANGHAI)
+    today = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    if local < today:
+        today -= timedelta(days=1)
+    if last is None:
+        return today
+    morning = last + timedelta(days=1)
+    while morning <= today:
+        clock.set(morning)
+        on_morning()
+        morning += timedelta(days=1)
+    return today
 
 
 def summarise(
@@ -510,6 +541,7 @@ def generate_demo(
     start: date = date(2026, 6, 1),
     months: int = 6,
     progress: Callable[[int], None] | None = None,
+    on_morning: Callable[[], object] | None = None,
 ) -> DemoSummary:
     """Loads ``appeals`` synthetic appeals received over ``months`` months from
     ``start`` through ``ledger``, setting ``clock`` before each command and
@@ -519,6 +551,8 @@ def generate_demo(
     builder = plan_demo(
         appeals=appeals, seed=seed, start=start, months=months, max_reopens=max_reopens
     )
-    ids, commands = execute(ledger, clock, builder.plans, progress)
+    ids, commands = execute(ledger, clock, builder.plans, progress, on_morning)
     clock.set(builder.window.end)
+    if on_morning is not None:
+        on_morning()
     return summarise(ledger, builder, ids, commands)

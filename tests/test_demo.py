@@ -100,3 +100,48 @@ def test_the_same_seed_plans_the_same_data() -> None:
 
     assert plans(5) == plans(5)
     assert plans(5) != plans(6)
+
+
+def test_the_demo_with_the_scheduler_escalates_at_the_right_offsets(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    from appeals.domain.appeal import Appeal
+    from appeals.escalation import run_once
+    from appeals.projections import accountability
+    from appeals.projections.runtime import Runner
+    from appeals.projections.storage import LIVE, Copy, transaction
+
+    generate_demo(
+        ledger,
+        clock,
+        appeals=120,
+        start=date(2026, 8, 3),
+        months=2,
+        on_morning=lambda: run_once(ledger),
+    )
+    tk = ledger.rules.timekeeping
+    offsets = {r.level: r.offset(tk.calendar.day_length) for r in tk.policy.escalation}
+    escalations = [
+        ledger.mapper.to_domain_event(n)
+        for n in ledger.recorder.select_notifications(start=1, limit=1_000_000)
+        if n.topic == "Appeal.Escalated"
+    ]
+    assert escalations
+    for event in escalations:
+        assert isinstance(event, Appeal.Escalated)
+        late = tk.working_time(event.due, event.timestamp)
+        assert int(late.total_seconds()) == event.late_seconds
+        assert late >= offsets[event.level]
+        assert tk.calendar.is_working_time(event.timestamp)
+
+    again = run_once(ledger)
+    assert again.recorded == 0
+
+    view = accountability.projection(tk)
+    runner = Runner(ledger, view)
+    runner.prepare()
+    runner.catch_up()
+    table = Copy(ledger.database, view, LIVE).qualified(accountability.DAILY)
+    with transaction(ledger.database, write=False) as sql:
+        (counted,) = sql.execute(f"SELECT SUM(escalated) FROM {table}").one() or (0,)
+    assert counted == len(escalations)

@@ -219,6 +219,11 @@ SELECT_ENDED = (
     "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
     "{where}"
 )
+SELECT_DUE = (
+    "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
+    "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
+    "ORDER BY due, appeal_id, stage"
+)
 OVERDUE_APPEALS = (
     "SELECT appeal_id FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
     "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
@@ -262,6 +267,15 @@ def select_completed(
         statement, [stored_instant(start), stored_instant(end), *params]
     ).all()
     return [(str(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def select_due(
+    sql: Sql, table: str, now: datetime
+) -> list[tuple[str, str, str, str, int | None]]:
+    """(appeal_id, ticket, stage, due, escalation_level) of running cycles,
+    evaluation windows included, whose deadline has passed at ``now``."""
+    rows = sql.execute(SELECT_DUE.format(table=table), [stored_instant(now)]).all()
+    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 
 
 def overdue_condition(table: str) -> str:

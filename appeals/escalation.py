@@ -1,0 +1,169 @@
+"""Time-driven supervision (定期督办): overdue stages escalate on their own and
+evaluation windows expire, without anyone remembering to do it.
+
+The scheduler finds candidates in the timeliness read model (open stage
+cycles past their deadline) instead of loading every aggregate, then asks each
+appeal to record what is due. The aggregate decides again from its own state,
+so a read model that lags, two schedulers racing, or a restart half-way never
+records a rung twice or skips one: a rung already recorded is refused and
+skipped, a write that loses a race is retried on fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from appeals.application import AppealLedger
+from appeals.domain.deadlines import Timekeeping
+from appeals.infra.clock import SHANGHAI
+from appeals.projections import timeliness
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.runtime import Runner
+from appeals.projections.storage import LIVE, Copy, transaction
+
+ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
+
+
+@dataclass(frozen=True)
+class OpenCycle:
+    """An open stage cycle as the read model holds it."""
+
+    appeal_id: UUID
+    ticket: str
+    stage: str
+    due: datetime
+    escalation_level: int | None
+    paused: bool
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the scheduler will ask an appeal to record."""
+
+    appeal_id: UUID
+    ticket: str
+    kind: str  # "escalate" or "lapse_evaluation"
+    stage: str
+    level: int | None
+    due: datetime
+
+    def describe(self) -> str:
+        due = self.due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        if self.kind == "lapse_evaluation":
+            return f"{self.ticket} evaluation window lapsed (due {due})"
+        return f"{self.ticket} {self.stage} late since {due}: rung {self.level}"
+
+
+def plan(cycles: Iterable[OpenCycle], now: datetime, tk: Timekeeping) -> list[Action]:
+    """Every rung due now for each open late cycle (in ladder order), and every
+    evaluation window that has passed. Pure: the same inputs, the same plan.
+
+    Nothing is recorded outside office hours on working days: a notice is not
+    issued on a Sunday; what fell due is recorded at the next opening."""
+    if not tk.calendar.is_working_time(now):
+        return []
+    actions: list[Action] = []
+    for cycle in cycles:
+        if cycle.paused or now <= cycle.due:
+            continue
+        if cycle.stage == "evaluation":
+            actions.append(
+                Action(
+                    cycle.appeal_id,
+                    cycle.ticket,
+                    "lapse_evaluation",
+                    "evaluation",
+                    None,
+                    cycle.due,
+                )
+            )
+            continue
+        if cycle.stage not in ESCALATING_STAGES:
+            continue
+        late = tk.working_time(cycle.due, now)
+        reached = -1 if cycle.escalation_level is None else cycle.escalation_level
+        for rung in tk.policy.escalation:
+            if rung.level > reached and late >= rung.offset(tk.calendar.day_length):
+                actions.append(
+                    Action(
+                        cycle.appeal_id,
+                        cycle.ticket,
+                        "escalate",
+                        cycle.stage,
+                        rung.level,
+                        cycle.due,
+                    )
+                )
+    return actions
+
+
+@dataclass(frozen=True)
+class RunResult:
+    planned: int
+    recorded: int
+    skipped: int
+
+
+def carry_out(
+    ledger: AppealLedger,
+    actions: Iterable[Action],
+    on_action: Callable[[Action, bool], None] | None = None,
+) -> RunResult:
+    """Asks each appeal to record its action; the aggregate may refuse (not
+    due after all, already recorded by a racing scheduler): that is a skip."""
+    planned = recorded = 0
+    for action in actions:
+        planned += 1
+        if action.kind == "lapse_evaluation":
+            result = ledger.lapse_evaluation(action.appeal_id)
+        else:
+            assert action.level is not None
+            result = ledger.escalate(action.appeal_id, action.stage, action.level)
+        done = result is not None
+        recorded += done
+        if on_action is not None:
+            on_action(action, done)
+    return RunResult(planned, recorded, planned - recorded)
+
+
+def open_cycles(ledger: AppealLedger, now: datetime) -> list[OpenCycle]:
+    """Brings the timeliness view up to the log's head, then reads from it the
+    running cycles whose deadline has passed."""
+    view = timeliness.projection(ledger.rules.timekeeping)
+    runner = Runner(ledger, view)
+    runner.prepare()
+    runner.catch_up()
+    table = Copy(ledger.database, view, LIVE).qualified(timeliness.CYCLES)
+    with transaction(ledger.database, write=False) as sql:
+        rows = timeliness.select_due(sql, table, now)
+    return [
+        OpenCycle(
+            appeal_id=UUID(appeal_id),
+            ticket=ticket,
+            stage=stage,
+            due=read_instant(due),
+            escalation_level=level,
+            paused=False,
+        )
+        for appeal_id, ticket, stage, due, level in rows
+    ]
+
+
+def run_once(
+    ledger: AppealLedger,
+    *,
+    dry_run: bool = False,
+    on_action: Callable[[Action, bool], None] | None = None,
+) -> RunResult:
+    """One pass: plan from the read model, then (unless ``dry_run``) record."""
+    now = ledger.clock.now()
+    actions = plan(open_cycles(ledger, now), now, ledger.rules.timekeeping)
+    if dry_run:
+        for action in actions:
+            if on_action is not None:
+                on_action(action, False)
+        return RunResult(len(actions), 0, 0)
+    return carry_out(ledger, actions, on_action)

@@ -1,0 +1,185 @@
+"""The escalation scheduler on real stores, with a controlled clock across
+National Day 2026 (1-7 Oct off; make-up Saturday 10 Oct)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from uuid import UUID
+
+from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger
+from appeals.domain.appeal import Appeal
+from appeals.domain.values import Channel, Outcome
+from appeals.escalation import run_once
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.infra.settings import Settings
+from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
+from tests.infra.test_ledger_store import receive
+
+
+def at(clock: FixedClock, month: int, day: int, hour: int, minute: int = 0) -> None:
+    clock.set(datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI))
+
+
+def due_before_national_day(ledger: AppealLedger, clock: FixedClock) -> UUID:
+    """Assigned Tue 22 Sep 10:00: resolve due Wed 30 Sep 10:00."""
+    at(clock, 9, 22, 10)
+    appeal_id = receive(ledger).appeal_id
+    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    at(clock, 9, 22, 11)
+    ledger.accept(appeal_id, HANDLER)
+    ledger.note_progress(appeal_id, HANDLER, note="已联系企业")
+    return appeal_id
+
+
+def rungs(ledger: AppealLedger, appeal_id: UUID) -> list[tuple[str, int, str]]:
+    return [
+        (e.stage, e.level, e.timestamp.strftime("%m-%d %H:%M"))
+        for e in ledger.history(appeal_id)
+        if isinstance(e, Appeal.Escalated)
+    ]
+
+
+def test_escalations_land_on_working_days_only_and_a_rerun_changes_nothing(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    for month, day, hour in [(9, 30, 14), (10, 5, 10), (10, 8, 10), (10, 10, 10),
+                             (10, 13, 10)]:  # fmt: skip
+        at(clock, month, day, hour)
+        run_once(ledger)
+    assert rungs(ledger, appeal_id) == [
+        ("resolve", 0, "09-30 14:00"),
+        ("resolve", 1, "10-08 10:00"),
+        ("resolve", 2, "10-10 10:00"),
+        ("resolve", 3, "10-13 10:00"),
+    ]
+    version = ledger.get(appeal_id).version
+    result = run_once(ledger)
+    assert (result.planned, result.recorded) == (0, 0)
+    assert ledger.get(appeal_id).version == version
+
+
+def test_a_late_pass_records_every_rung_due_in_ladder_order(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    at(clock, 10, 14, 10)  # the scheduler was down for two weeks
+    result = run_once(ledger)
+    assert result.recorded == 4
+    assert [level for _, level, _ in rungs(ledger, appeal_id)] == [0, 1, 2, 3]
+
+
+def test_nothing_is_recorded_outside_office_hours(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    due_before_national_day(ledger, clock)
+    at(clock, 10, 3, 10)  # a holiday Saturday
+    assert run_once(ledger).planned == 0
+    at(clock, 10, 8, 8, 30)  # before opening
+    assert run_once(ledger).planned == 0
+    at(clock, 10, 8, 9, 0)
+    assert run_once(ledger).planned == 1  # the reminder; 1 h late is not a day
+
+
+def test_two_schedulers_racing_record_each_rung_once(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeals = [due_before_national_day(ledger, clock) for _ in range(5)]
+    at(clock, 10, 13, 10)
+    barrier = threading.Barrier(2)
+
+    def scheduler() -> None:
+        barrier.wait()
+        run_once(ledger)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for appeal_id in appeals:
+        assert [level for _, level, _ in rungs(ledger, appeal_id)] == [0, 1, 2, 3]
+
+
+def test_a_restart_in_the_middle_skips_nothing_and_repeats_nothing(
+    settings: Settings, clock: FixedClock
+) -> None:
+    with open_ledger(settings, clock=clock) as first:
+        appeal_id = due_before_national_day(first, clock)
+        at(clock, 10, 8, 10)
+        run_once(first)
+    with open_ledger(settings, clock=clock) as second:
+        at(clock, 10, 13, 10)
+        run_once(second)
+        run_once(second)
+        assert [lv for _, lv, _ in rungs(second, appeal_id)] == [0, 1, 2, 3]
+
+
+def test_a_paused_appeal_waits_and_its_ladder_moves_after_resuming(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    at(clock, 9, 29, 10)
+    ledger.pause(appeal_id, HANDLER, reason="请企业补充材料")
+    at(clock, 10, 12, 10)
+    assert run_once(ledger).planned == 0
+    ledger.resume(appeal_id, HANDLER, note="已补充")
+    # Paused 29 Sep 10:00 - 12 Oct 10:00: 6 + 7 (30 Sep) + 7 + 7 + 7 (8, 9
+    # and the make-up Saturday 10 Oct) + 1 = 35 h; the deadline moves from
+    # 30 Sep 10:00 to 13 Oct 10:00.
+    assert ledger.get(appeal_id).resolve_due == datetime(
+        2026, 10, 13, 10, tzinfo=SHANGHAI
+    )
+    at(clock, 10, 13, 10)
+    assert run_once(ledger).planned == 0
+    at(clock, 10, 15, 10)
+    run_once(ledger)
+    assert [lv for _, lv, _ in rungs(ledger, appeal_id)] == [0, 1]
+
+
+def test_an_extension_moves_the_ladder_and_a_resolved_stage_stops(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    at(clock, 9, 29, 10)
+    ledger.request_extension(
+        appeal_id,
+        HANDLER,
+        requested_deadline=datetime(2026, 10, 16, 17, 30, tzinfo=SHANGHAI),
+        reason="需会商",
+    )
+    ledger.decide_extension(appeal_id, SUPERVISOR, approve=True)
+    at(clock, 10, 13, 10)
+    assert run_once(ledger).planned == 0
+    at(clock, 10, 19, 11, 30)  # 2.5 working hours past the new deadline
+    run_once(ledger)
+    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
+    at(clock, 10, 30, 10)
+    run_once(ledger)
+    resolve_rungs = [
+        lv for stage, lv, _ in rungs(ledger, appeal_id) if stage == "resolve"
+    ]
+    assert resolve_rungs == [0]
+
+
+def test_evaluation_windows_lapse_and_a_dry_run_changes_nothing(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    at(clock, 9, 28, 10)
+    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
+    ledger.reply(appeal_id, HANDLER, channel=Channel.HOTLINE, content="已告知")
+    at(clock, 10, 9, 10)  # the window closed 8 Oct 10:00
+    version = ledger.get(appeal_id).version
+    seen: list[str] = []
+    dry = run_once(ledger, dry_run=True, on_action=lambda a, _: seen.append(a.kind))
+    assert dry.planned == 1
+    assert seen == ["lapse_evaluation"]
+    assert ledger.get(appeal_id).version == version
+    run_once(ledger)
+    appeal = ledger.get(appeal_id)
+    assert appeal.evaluation_lapsed
+    ledger.close_appeal(appeal_id, DISPATCHER, note="评价期满，销号")
+    assert ledger.get(appeal_id).status == "closed"
