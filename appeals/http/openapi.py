@@ -13,6 +13,7 @@ from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
 from appeals.http.bodies import field_types
+from appeals.http.openapi_reads import read_paths
 from appeals.http.problems import TYPE_BASE
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -207,6 +208,9 @@ def build_openapi() -> dict[str, Any]:
                 },
             }
         }
+    for path, item in read_paths().items():
+        # GET /appeals shares its path with POST /appeals (receive).
+        paths.setdefault(path.removesuffix("#list"), {}).update(item)
     return {
         "openapi": "3.1.0",
         "info": {

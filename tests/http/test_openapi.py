@@ -9,6 +9,7 @@ import httpx
 import jsonschema
 import pytest
 
+from appeals.application import AppealLedger
 from appeals.domain.commands import COMMANDS
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
@@ -108,3 +109,50 @@ async def test_the_docs_page_works_offline_and_lists_every_path(
     assert "<script" not in page.text
     for name in COMMANDS:
         assert f"/appeals/{{appeal_id}}/{name}" in page.text
+
+
+async def test_every_route_of_the_app_is_documented(client: httpx.AsyncClient) -> None:
+    from appeals.http.app import create_app
+
+    spec = (await client.get("/openapi.json")).json()
+    app = create_app(lambda: None)  # type: ignore[arg-type,return-value]
+    documented = {
+        (path, method.upper())
+        for path, operations in spec["paths"].items()
+        for method in operations
+    }
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if path in ("/openapi.json", "/docs"):
+            continue
+        for method in getattr(route, "methods", set()) - {"HEAD"}:
+            if path == "/appeals/{appeal_id}/{command}":
+                continue  # one documented path per command
+            assert (path, method) in documented, (path, method)
+
+
+async def test_read_and_report_responses_match_the_document(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger
+) -> None:
+    from tests.http.test_reports import project
+
+    spec = (await client.get("/openapi.json")).json()
+    appeal_id = await received(client, auth, external_id="openapi-reads")
+    project(ledger)
+    reader = auth("auditor")
+    responses = [
+        await client.get("/appeals", headers=reader),
+        await client.get("/appeals", params={"overdue": "maybe"}, headers=reader),
+        await client.get("/enterprises/91330100716105852F/ledger", headers=reader),
+        await client.get("/reports/category-month", headers=reader),
+        await client.get("/reports/overdue", headers=reader),
+        await client.get("/reports/timeliness", headers=reader),
+        await client.get("/reports/accountability", headers=reader),
+        await client.get(f"/appeals/{appeal_id}/history", headers=reader),
+        await client.get(f"/appeals/{appeal_id}/verify", headers=reader),
+        await client.get("/events", headers=reader),
+        await client.get("/events", headers=auth("enterprise")),
+    ]
+    assert {r.status_code for r in responses} == {200, 403, 422}
+    for response in responses:
+        check(spec, response)
