@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,6 +32,7 @@ from appeals.domain.working_time import (
     OfficeHours,
     WorkingCalendar,
 )
+from appeals.infra.toml_source import TomlFileError, line_of, parse_toml, read_text
 
 DEFAULT_YEARS = range(2020, 2031)
 
@@ -41,24 +41,11 @@ DEFAULT_YEARS = range(2020, 2031)
 _LAST_OFFICIAL_YEAR_FALLBACK = 2026
 _SCHEDULE_KEYS = ("source", "holidays", "makeup_workdays")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TOMLLIB_PLACE = re.compile(
-    r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$"
-)
-_TOML_HEADER = re.compile(r"\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$")
-_TOML_KEY = re.compile(r"\s*([\w\-\"'. ]+?)\s*=")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class CalendarFileError(Exception):
+class CalendarFileError(TomlFileError):
     """A schedule file that cannot be used, with where (file, line) and why."""
-
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        super().__init__(path, line, reason)
-        self.path, self.line, self.reason = path, line, reason
-
-    def __str__(self) -> str:
-        place = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{place}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -139,29 +126,12 @@ def build_calendar(
 
 def load_schedules(path: str | os.PathLike[str]) -> tuple[OfficialSchedule, ...]:
     """Read official schedules from a TOML file (one table per year)."""
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as file:
-            text = file.read().decode("utf-8")
-    except OSError as error:
-        raise CalendarFileError(name, None, f"cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise CalendarFileError(name, None, "not UTF-8 text") from None
-    return parse_schedules(text, name)
+    return parse_schedules(read_text(path, CalendarFileError), os.fspath(path))
 
 
 def parse_schedules(text: str, path: str = "<string>") -> tuple[OfficialSchedule, ...]:
     """Parse and validate schedules from TOML text; errors name ``path`` and a line."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        place = _TOMLLIB_PLACE.search(message)
-        line = None
-        if place is not None:
-            line = int(place[1]) if place[1] else max(1, len(text.splitlines()))
-            message = message[: place.start()]
-        raise CalendarFileError(path, line, f"not valid TOML: {message}") from None
+    document = parse_toml(text, path, CalendarFileError)
     if not document:
         raise CalendarFileError(path, None, "no schedule: expected a table like [2027]")
     return tuple(
@@ -172,7 +142,7 @@ def parse_schedules(text: str, path: str = "<string>") -> tuple[OfficialSchedule
 def _schedule(text: str, path: str, key: str, table: Any) -> OfficialSchedule:
     def refuse(reason: str, *keys: str, value: str | None = None) -> CalendarFileError:
         where = ".".join((key, *keys))
-        line = _line_of(text, (key, *keys), value)
+        line = line_of(text, (key, *keys), value)
         return CalendarFileError(path, line, f"{where}: {reason}")
 
     if not re.fullmatch(r"\d{4}", key) or not isinstance(table, dict):
@@ -216,42 +186,6 @@ def _schedule(text: str, path: str, key: str, table: Any) -> OfficialSchedule:
         reason = f"{clash[0]} is also listed as a holiday"
         raise refuse(reason, "makeup_workdays", value=str(clash[0]))
     return OfficialSchedule(year, source.strip(), days_off, makeup)
-
-
-def _line_of(text: str, path: tuple[str, ...], value: str | None) -> int | None:
-    """Best-effort line of the key ``path`` (and of ``value`` in its array).
-
-    A missing key is reported at the line of the nearest enclosing table.
-    """
-    for depth in range(len(path), 0, -1):
-        line = _line_of_key(text, path[:depth], value if depth == len(path) else None)
-        if line is not None:
-            return line
-    return None
-
-
-def _line_of_key(text: str, path: tuple[str, ...], value: str | None) -> int | None:
-    table: tuple[str, ...] = ()
-    key_line: int | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        header, key = _TOML_HEADER.match(line), _TOML_KEY.match(line)
-        if key_line is not None and (header or key):
-            break  # left the key's value without finding ``value`` on a later line
-        if header:
-            table = _toml_key(header[1])
-            if table[: len(path)] == path:
-                return number
-        elif key and (table + _toml_key(key[1]))[: len(path)] == path:
-            key_line = number
-            if value is None:
-                return number
-        if key_line is not None and value is not None and value in line:
-            return number
-    return key_line
-
-
-def _toml_key(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in raw.split("."))
 
 
 def describe_year(

@@ -17,8 +17,6 @@ A limit is a positive whole number of working days, hours or minutes: ``"5d"``,
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,56 +29,27 @@ from appeals.domain.sla import (
     Stage,
 )
 from appeals.domain.values import Category, Priority
+from appeals.infra.toml_source import TomlFileError, line_of, parse_toml, read_text
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
 
 _Key = TypeVar("_Key", Stage, Priority, Category)
 
 _TOP_KEYS = ("version", "limits", "categories", "escalation")
-_TOMLLIB_PLACE = re.compile(
-    r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$"
-)
-_TOML_HEADER = re.compile(r"\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$")
-_TOML_KEY = re.compile(r"\s*([\w\-\"'. ]+?)\s*=")
 
 
-class PolicyFileError(Exception):
+class PolicyFileError(TomlFileError):
     """A policy file that cannot be used, with where (file, line) and why."""
-
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        super().__init__(path, line, reason)
-        self.path, self.line, self.reason = path, line, reason
-
-    def __str__(self) -> str:
-        place = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{place}: {self.reason}"
 
 
 def load_policy(path: str | os.PathLike[str] = DEFAULT_POLICY_FILE) -> SlaPolicy:
     """Read a policy file; without a path, the shipped ``default_sla.toml``."""
-    name = os.fspath(path)
-    try:
-        with open(name, "rb") as file:
-            text = file.read().decode("utf-8")
-    except OSError as error:
-        raise PolicyFileError(name, None, f"cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise PolicyFileError(name, None, "not UTF-8 text") from None
-    return parse_policy(text, name)
+    return parse_policy(read_text(path, PolicyFileError), os.fspath(path))
 
 
 def parse_policy(text: str, path: str = "<string>") -> SlaPolicy:
     """Parse and validate a policy from TOML text; errors name ``path`` and a line."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        place = _TOMLLIB_PLACE.search(message)
-        line = None
-        if place is not None:
-            line = int(place[1]) if place[1] else max(1, len(text.splitlines()))
-            message = message[: place.start()]
-        raise PolicyFileError(path, line, f"not valid TOML: {message}") from None
+    document = parse_toml(text, path, PolicyFileError)
     return _Reader(text, path).policy(document)
 
 
@@ -93,7 +62,7 @@ class _Reader:
     def refuse(self, keys: tuple[str, ...], reason: str) -> PolicyFileError:
         where = ".".join(keys)
         return PolicyFileError(
-            self.path, _line_of(self.text, keys), f"{where}: {reason}"
+            self.path, line_of(self.text, keys), f"{where}: {reason}"
         )
 
     def policy(self, document: dict[str, Any]) -> SlaPolicy:
@@ -171,28 +140,3 @@ class _Reader:
                 return member
         known = ", ".join(member.value for member in kind)
         raise self.refuse(keys, f"unknown {what}; known: {known}")
-
-
-def _line_of(text: str, path: tuple[str, ...]) -> int | None:
-    """Best-effort line of the key ``path``, else of its nearest enclosing table.
-
-    A table header or dotted key that starts with the wanted path also counts, so an
-    unknown category is found in ``[categories.food.resolve]``.
-    """
-    for depth in range(len(path), 0, -1):
-        wanted = path[:depth]
-        table: tuple[str, ...] = ()
-        for number, line in enumerate(text.splitlines(), start=1):
-            if header := _TOML_HEADER.match(line):
-                table = _toml_key(header[1])
-                if table[:depth] == wanted:
-                    return number
-                continue
-            key = _TOML_KEY.match(line)
-            if key and (table + _toml_key(key[1]))[:depth] == wanted:
-                return number
-    return None
-
-
-def _toml_key(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in raw.split("."))

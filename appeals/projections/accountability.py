@@ -28,7 +28,7 @@ from appeals.infra.clock import SHANGHAI
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
 from appeals.projections.model import Change, Projection, Put, State, Table
 from appeals.projections.storage import Sql
-from appeals.projections.timeliness import advance
+from appeals.projections.timeliness import advance, fold_table
 
 COUNTERS = (
     "assigned",
@@ -56,16 +56,6 @@ COUNTERS = (
 )
 KEY = ("day", "unit", "cadre", "category")
 
-CREATE_FOLDS = """
-CREATE TABLE IF NOT EXISTS {table} (
-    appeal_id TEXT NOT NULL PRIMARY KEY,
-    category TEXT NOT NULL,
-    priority TEXT NOT NULL,
-    uscc TEXT NOT NULL,
-    ticket TEXT NOT NULL,
-    fold TEXT NOT NULL
-)
-"""
 CREATE_DAILY = (
     "CREATE TABLE IF NOT EXISTS {table} (day TEXT NOT NULL, unit TEXT NOT NULL, "
     "cadre TEXT NOT NULL, category TEXT NOT NULL, "
@@ -74,13 +64,7 @@ CREATE_DAILY = (
 )
 INDEX_BY_UNIT = "CREATE INDEX IF NOT EXISTS {name}_by_unit ON {table} (unit, day)"
 
-FOLDS = Table(
-    name="accountability_folds",
-    columns=("appeal_id", "category", "priority", "uscc", "ticket", "fold"),
-    key=("appeal_id",),
-    create=CREATE_FOLDS,
-    per_appeal=True,
-)
+FOLDS = fold_table("accountability_folds")
 DAILY = Table(
     name="accountability_daily",
     columns=(*KEY, *COUNTERS),

@@ -70,13 +70,19 @@ INDEX_BY_STAGE = (
     "CREATE INDEX IF NOT EXISTS {name}_stage_completed ON {table} (stage, completed_at)"
 )
 
-FOLDS = Table(
-    name="timeliness_folds",
-    columns=("appeal_id", "category", "priority", "uscc", "ticket", "fold"),
-    key=("appeal_id",),
-    create=CREATE_FOLDS,
-    per_appeal=True,
-)
+def fold_table(name: str) -> Table:
+    """A per-appeal table holding the appeal's timeliness fold as JSON (each
+    view that derives from the fold keeps its own, to rebuild on its own)."""
+    return Table(
+        name=name,
+        columns=("appeal_id", "category", "priority", "uscc", "ticket", "fold"),
+        key=("appeal_id",),
+        create=CREATE_FOLDS,
+        per_appeal=True,
+    )
+
+
+FOLDS = fold_table("timeliness_folds")
 CYCLE_COLUMNS = (
     "appeal_id",
     "stage",
