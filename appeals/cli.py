@@ -148,28 +148,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    settings = Settings.from_env(os.environ)
-    # Fail fast with one clear line rather than inside a worker process.
+    from appeals.infra.serving import serve
     from appeals.infra.store import prepare_database
+    from appeals.projections.settings import ProjectionSettings
 
+    # Fail fast, with one clear line, rather than inside a worker process.
+    settings = Settings.from_env(os.environ)
+    ProjectionSettings.from_env(os.environ, settings.database.engine)
     prepare_database(settings.database)
     print(
         f"appeals: serving on http://{args.host}:{args.port} "
         f"with {settings.database.redacted()}",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "appeals.http.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        log_level="info",
-    )
+    serve(args.host, args.port, args.workers)
     return 0
 
 
