@@ -8,9 +8,13 @@ import httpx
 import pytest
 
 from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger
+from appeals.http.app import create_app
+from appeals.infra.settings import Settings
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
 from tests.infra.test_ledger_store import receive
+from tests.support.pgcluster import PostgresServer
 
 pytestmark = pytest.mark.asyncio
 
@@ -131,3 +135,23 @@ async def test_readiness_reports_the_store(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+
+
+async def test_readiness_is_503_when_the_store_cannot_answer(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = f"t_{uuid4().hex[:16]}"
+    url = f"{postgres_server.url()}?schema={schema}"
+    app = create_app(
+        lambda: open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            assert (await http.get("/readyz")).status_code == 200
+            with postgres_server.connect() as connection:
+                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            response = await http.get("/readyz")
+            assert response.status_code == 503
+            assert response.json()["status"] == "unavailable"
+            assert (await http.get("/healthz")).status_code == 200
