@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from appeals.application import AppealLedger
 from appeals.domain.chain import GENESIS, canonical, link
 from appeals.domain.summaries import summarise
 from appeals.infra.database import Database
@@ -242,3 +243,11 @@ def export_records(
             if end is not None and timestamp >= end:
                 continue
         yield record_entry(record)
+
+
+def checkpoint_chore(ledger: AppealLedger) -> Callable[[], object]:
+    """The verification projection as a periodic task of the projection
+    worker: chains the log from the last checkpoint and records new ones."""
+    store = CheckpointStore(ledger.database)
+    store.create_table()
+    return lambda: extend_checkpoints(ledger.event_log, store, ledger.clock.now())

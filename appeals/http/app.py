@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from appeals.application import AppealLedger
+from appeals.audit import checkpoint_chore
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
@@ -69,7 +70,9 @@ def create_app(
         prepare_projections(ledger, views)
         worker = None
         if projections is not None and projections.run_in_server:
-            worker = Worker(ledger, views, projections)
+            worker = Worker(
+                ledger, views, projections, chores=[(60.0, checkpoint_chore(ledger))]
+            )
             worker.start()
         try:
             yield

@@ -92,12 +92,18 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from appeals.audit import checkpoint_chore
     from appeals.projections.registry import projections
     from appeals.projections.worker import Worker
 
     ledger, settings = open_from_env()
     with ledger:
-        worker = Worker(ledger, projections(ledger.rules.timekeeping), settings)
+        worker = Worker(
+            ledger,
+            projections(ledger.rules.timekeeping),
+            settings,
+            chores=[(60.0, checkpoint_chore(ledger))],
+        )
         if args.once:
             for runner in worker.runners:
                 runner.prepare()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -97,9 +97,14 @@ class Worker:
         ledger: AppealLedger,
         projections: Sequence[Projection],
         settings: ProjectionSettings,
+        chores: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.ledger = ledger
         self.settings = settings
+        # (every seconds, task): periodic work done between batches when the
+        # views are caught up, such as extending the audit checkpoints.
+        self.chores = list(chores)
+        self._chore_due = [0.0] * len(self.chores)
         self.runners = [
             Runner(ledger, projection, batch_size=settings.batch_size)
             for projection in projections
@@ -132,6 +137,18 @@ class Worker:
                 self._resume_at.pop(runner.name, None)
         return moved
 
+    def do_chores(self) -> None:
+        """Runs each periodic chore that is due; a failing one is logged."""
+        now = time.monotonic()
+        for index, (every, chore) in enumerate(self.chores):
+            if self._chore_due[index] > now:
+                continue
+            self._chore_due[index] = now + every
+            try:
+                chore()
+            except Exception:
+                log.exception("projections: a periodic chore failed")
+
     def _pause(self, runner: Runner, seconds: float) -> None:
         self._resume_at[runner.name] = time.monotonic() + seconds
 
@@ -144,6 +161,7 @@ class Worker:
                 runner.prepare()
             while not self.stopping.is_set():
                 if self.tick() == 0:
+                    self.do_chores()
                     wakeup.wait(self.settings.poll_interval)
         finally:
             wakeup.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from appeals.application import AppealLedger
+from appeals.audit import CheckpointStore, checkpoint_chore, verify_log
 from appeals.projections import category_month
 from appeals.projections.settings import ProjectionSettings
 from appeals.projections.storage import LIVE
@@ -13,6 +14,7 @@ from appeals.projections.tracking import Tracking
 from appeals.projections.worker import Wakeup, Worker
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.infra.test_ledger_store import receive
+from tests.infra.test_tamper_evidence import five_events
 from tests.projections.test_runtime import failing_on_unit
 
 
@@ -52,3 +54,19 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     assert stopped.failure is not None
     assert stopped.position < stopped.failure.position <= head
     assert worker.tick() == 0  # left alone until its retry interval has passed
+
+
+def test_the_worker_extends_the_audit_checkpoints_when_idle(
+    ledger: AppealLedger,
+) -> None:
+    five_events(ledger)
+    worker = Worker(
+        ledger, [], ProjectionSettings(), chores=[(60.0, checkpoint_chore(ledger))]
+    )
+    worker.do_chores()
+    checkpoints = CheckpointStore(ledger.database).all()
+    assert checkpoints[-1].position == ledger.event_log.head()
+    assert verify_log(ledger.event_log, checkpoints).clean
+    five_events(ledger)
+    worker.do_chores()  # not due again for a minute
+    assert CheckpointStore(ledger.database).all() == checkpoints
