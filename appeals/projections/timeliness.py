@@ -70,6 +70,7 @@ INDEX_BY_STAGE = (
     "CREATE INDEX IF NOT EXISTS {name}_stage_completed ON {table} (stage, completed_at)"
 )
 
+
 def fold_table(name: str) -> Table:
     """A per-appeal table holding the appeal's timeliness fold as JSON (each
     view that derives from the fold keeps its own, to rebuild on its own)."""
