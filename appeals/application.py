@@ -9,7 +9,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -63,6 +63,8 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
+    appeal: Appeal | None = field(default=None, compare=False, repr=False)
+    """The appeal as the command left it, when at hand (saves a reload)."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,10 @@ class AppealLedger(Application[UUID]):
                         return existing
                 continue  # the ticket number was taken: draw another
             return CommandResult(
-                appeal.id, appeal.version, _position(recordings, appeal.id)
+                appeal.id,
+                appeal.version,
+                _position(recordings, appeal.id),
+                appeal=appeal,
             )
         raise RuntimeError("could not allocate a unique ticket number")
 
@@ -227,7 +232,11 @@ class AppealLedger(Application[UUID]):
             current = self.get(appeal_id).version
             raise VersionConflict(appeal_id, loaded_version, current) from None
         return CommandResult(
-            appeal_id, appeal.version, _position(recordings, appeal_id), created=False
+            appeal_id,
+            appeal.version,
+            _position(recordings, appeal_id),
+            created=False,
+            appeal=appeal,
         )
 
     def _check_merge_target(self, into: UUID) -> None:

@@ -54,6 +54,7 @@ class Settings:
     pg_pool_size: int = 10
     pg_max_overflow: int = 10
     body_limit: int = 64 * 1024
+    aggregate_cache: int = 10_000
     sla_policy_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
@@ -68,6 +69,7 @@ class Settings:
             pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", 10, minimum=1),
             pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
             body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
+            aggregate_cache=_int(env, "APPEALS_AGGREGATE_CACHE", 10_000, minimum=0),
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
             office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
             rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),

@@ -24,6 +24,12 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         "IS_SNAPSHOTTING_ENABLED": "y",
         "CREATE_TABLE": "y",
     }
+    if settings.aggregate_cache:
+        # Recently used appeals stay in memory; each read still fetches any
+        # newer events from the store ("fast-forward"), so other processes'
+        # writes are always seen and concurrency checks are unchanged.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache)
+        env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
     if db.engine == "sqlite":
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
