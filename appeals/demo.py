@@ -170,9 +170,10 @@ class Planner:
     def _extension(self, approve: bool) -> None:
         at = self._advance(self.resolve_hours * 0.6)
         days = corpus.RESOLVE_LIMIT_DAYS[self.draft.receive.priority]
-        days += self.rng.choice((3, 5, 10))  # beyond the original limit
-        deadline = self.window.add(self.assigned_at, days * corpus.OFFICE_DAY_HOURS)
-        deadline = max(deadline, self.window.add(at, corpus.OFFICE_DAY_HOURS))
+        # Counted from the request, well past the current deadline (which a
+        # pause may have moved) and the decision a few hours later.
+        days += self.rng.choice((5, 8, 13))
+        deadline = self.window.add(at, days * corpus.OFFICE_DAY_HOURS)
         reason = self.rng.choice(corpus.EXTENSION_REASONS)
         self._push(self.cadre, cmd.RequestExtension(deadline, reason))
         notes = corpus.EXTENSION_APPROVED if approve else corpus.EXTENSION_REFUSED
