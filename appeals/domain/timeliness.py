@@ -140,6 +140,16 @@ class TimelinessFold:
             "counts": self.counts,
         }
 
+    def copy(self) -> TimelinessFold:
+        """An independent copy (cycles are immutable, so sharing them is safe)."""
+        return TimelinessFold(
+            cycles=list(self.cycles),
+            open_index=dict(self.open_index),
+            unit=self.unit,
+            cadre=self.cadre,
+            counts=dict(self.counts),
+        )
+
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TimelinessFold:
         return cls(

@@ -183,7 +183,7 @@ def advance(
             raise MissingRow(folds, (appeal_id,))
         row = dict(found)
         before = TimelinessFold.from_state(orjson.loads(row["fold"]))
-    after = TimelinessFold.from_state(before.to_state())
+    after = before.copy()
     after.apply(get_topic(type(event)), event)
     row["fold"] = orjson.dumps(after.to_state()).decode()
     return row, before, after
