@@ -134,7 +134,7 @@ class AppealLedger(Application[UUID]):
         replay = self._replay(request)
         if replay is not None:
             return replay
-        uscc = validate_uscc(command.uscc)
+        validate_uscc(command.uscc)  # refused before anything is looked up
         external_id = command.external_id
         if external_id is not None:
             external_id = text(external_id, "external_id")
@@ -145,20 +145,11 @@ class AppealLedger(Application[UUID]):
             at = self.clock.now()
             day = at.astimezone(SHANGHAI).date()
             ticket = format_ticket(day, self.tickets.next(day))
-            appeal = Appeal.receive(
+            appeal = command.new_appeal(
                 appeal_id=uuid4(),
                 ticket=ticket,
                 actor=actor,
                 at=at,
-                uscc=uscc,
-                enterprise_name=command.enterprise_name,
-                channel=command.channel,
-                category=command.category,
-                priority=command.priority,
-                title=command.title,
-                description=command.description,
-                contact=command.contact,
-                external_id=external_id,
                 tk=self.rules.timekeeping,
             )
             claims: list[AppealIndex | RequestRecord] = [

@@ -454,7 +454,9 @@ class Appeal(Aggregate, created_event_name="Received"):
             "title": text(title, "title"),
             "description": text(description, "description", required=False),
             "contact": text(contact, "contact", required=False),
-            "external_id": external_id,
+            "external_id": None
+            if external_id is None
+            else text(external_id, "external_id"),
             "first_response_due": tk.due(
                 Stage.FIRST_RESPONSE, at, priority.value, category.value
             ),

@@ -50,6 +50,34 @@ class Receive:
     contact: str = ""
     external_id: str | None = None
 
+    def new_appeal(
+        self,
+        *,
+        appeal_id: UUID,
+        ticket: str,
+        actor: Actor,
+        at: datetime,
+        tk: Timekeeping,
+    ) -> Appeal:
+        """The appeal this receipt creates (its id and ticket are allocated
+        by the application)."""
+        return Appeal.receive(
+            appeal_id=appeal_id,
+            ticket=ticket,
+            actor=actor,
+            at=at,
+            uscc=self.uscc,
+            enterprise_name=self.enterprise_name,
+            channel=self.channel,
+            category=self.category,
+            priority=self.priority,
+            title=self.title,
+            description=self.description,
+            contact=self.contact,
+            external_id=self.external_id,
+            tk=tk,
+        )
+
 
 @dataclass(frozen=True)
 class Command:
