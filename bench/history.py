@@ -1,0 +1,277 @@
+"""A fast generator of a long history made by the real domain.
+
+``python -m bench.history DATABASE_URL EVENTS RESULT.json [--processes N]``.
+
+The demo planner (``appeals.demo.plan_demo``) lays out realistic appeals in
+chunks of two months each (one chunk after the other from January 2021, so
+ticket numbers never collide). Each chunk's commands are then decided by the
+real ``Appeal`` aggregate in memory, in business-time order, exactly as the
+application would decide them (the same rules, ticket and source-reference
+index claims), and its events are written with ``AppealLedger.save`` in
+batches of a few thousand: the library's own mapper, its locked insert path
+and the ledger's tables, just without a round trip per command. Everything
+written is an ordinary domain event that ``ledger.get`` and the projections
+load back.
+
+Chunks run in ``N`` processes (default: one per core). Not written: appeal
+snapshots (no generated appeal reaches the 50-event snapshot interval) and
+request records (the generated commands carry no idempotency keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import orjson
+from eventsourcing.persistence import InternalError
+
+from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger
+from appeals.demo import MergeInto, Plan, plan_demo
+from appeals.domain import commands as cmd
+from appeals.domain.appeal import Appeal
+from appeals.domain.errors import AppealError
+from appeals.domain.indexes import AppealIndex, source_index_id, ticket_index_id
+from appeals.domain.ticket import format_ticket
+from appeals.domain.values import Actor
+from appeals.infra.clock import SHANGHAI
+from appeals.infra.settings import Settings
+
+MAX_APPEALS_PER_CHUNK = 4000
+MIN_APPEALS_PER_CHUNK = 500
+MONTHS_PER_CHUNK = 2
+FIRST_MONTH = date(2021, 1, 1)
+EVENTS_PER_SAVE = 4000
+OPEN_ATTEMPTS = 5
+EVENTS_PER_APPEAL = 9.8  # measured on the demo mix; only sizes the first pass
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    events: int
+    appeals: int
+    abandoned: int  # appeals whose plan the domain refused part-way
+    last_sequences: dict[str, int]  # receipt day -> last ticket number used
+
+
+def chunk_start(index: int) -> date:
+    month = FIRST_MONTH.month - 1 + index * MONTHS_PER_CHUNK
+    return date(FIRST_MONTH.year + month // 12, month % 12 + 1, 1)
+
+
+class Decider:
+    """Decides planned commands in memory with the real aggregate, and hands
+    out ticket numbers per receipt day as the application's counter does."""
+
+    def __init__(self, rules: cmd.Rules, chunk: int) -> None:
+        self.rules = rules
+        self.chunk = chunk
+        self.sequences: Counter[date] = Counter()
+        self.abandoned: set[int] = set()
+
+    def events(self, plans: list[Plan]) -> Iterator[Any]:
+        """Every event the plans' commands lead to, in business-time order."""
+        queue = sorted(
+            (step.at, index, number)
+            for index, plan in enumerate(plans)
+            for number, step in enumerate(plan.steps)
+        )
+        appeals: dict[int, Appeal] = {}
+        for at, index, number in queue:
+            if index in self.abandoned:
+                continue
+            step = plans[index].steps[number]
+            command = step.command
+            if isinstance(command, cmd.Receive):
+                command = self.unique_reference(command)
+                appeal = self.receive(command, step.actor, at)
+                appeals[index] = appeal
+                yield from appeal.collect_events()
+                yield from self.claims(command, appeal, at)
+                continue
+            if isinstance(command, MergeInto):
+                command = cmd.Merge(appeals[command.target].id, "重复反映，合并办理")
+            appeal = appeals[index]
+            try:
+                command.decide(appeal, step.actor, at, self.rules)
+            except AppealError:
+                # The planner's office-hour arithmetic and the official
+                # calendar can disagree around holidays; the application
+                # would refuse the command too, so the appeal stops here.
+                self.abandoned.add(index)
+                continue
+            yield from appeal.collect_events()
+
+    def unique_reference(self, command: cmd.Receive) -> cmd.Receive:
+        """The planner numbers source references per chunk; the chunk number
+        keeps them unique across chunks (as they are across real channels)."""
+        if command.external_id is None:
+            return command
+        return replace(command, external_id=f"{command.external_id}-{self.chunk:03d}")
+
+    def receive(self, command: cmd.Receive, actor: Actor, at: datetime) -> Appeal:
+        day = at.astimezone(SHANGHAI).date()
+        self.sequences[day] += 1
+        return Appeal.receive(
+            appeal_id=uuid4(),
+            ticket=format_ticket(day, self.sequences[day]),
+            actor=actor,
+            at=at,
+            uscc=command.uscc,
+            enterprise_name=command.enterprise_name,
+            channel=command.channel,
+            category=command.category,
+            priority=command.priority,
+            title=command.title,
+            description=command.description,
+            contact=command.contact,
+            external_id=command.external_id,
+            tk=self.rules.timekeeping,
+        )
+
+    @staticmethod
+    def claims(command: cmd.Receive, appeal: Appeal, at: datetime) -> Iterator[Any]:
+        """The ticket claim, and the source-reference claim if there is one."""
+        ticket = appeal.ticket
+        claims = [AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)]
+        if command.external_id is not None:
+            key = f"{command.channel.value}:{command.external_id}"
+            index_id = source_index_id(command.channel.value, command.external_id)
+            claims.append(AppealIndex.claim(index_id, key, appeal.id, at))
+        for claim in claims:
+            yield from claim.collect_events()
+
+
+def open_worker_ledger(url: str) -> AppealLedger:
+    """The ledger, opened in a worker process. Every open runs the store's
+    DDL, and PostgreSQL can refuse one of two concurrent ``CREATE OR REPLACE
+    FUNCTION`` ("tuple concurrently updated"): try again a moment later."""
+    settings = Settings.from_env({"APPEALS_DATABASE_URL": url})
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return open_ledger(settings)
+        except InternalError:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def appeals_per_chunk(events: int, processes: int) -> int:
+    """Chunks small enough that every process gets a few, and that the
+    history overshoots its size by little."""
+    wanted = round(events / EVENTS_PER_APPEAL / (2 * processes))
+    return max(MIN_APPEALS_PER_CHUNK, min(MAX_APPEALS_PER_CHUNK, wanted))
+
+
+def write_chunk(url: str, index: int, appeals: int) -> ChunkResult:
+    """Plans, decides and saves one chunk (in a worker process)."""
+    ledger = open_worker_ledger(url)
+    try:
+        builder = plan_demo(
+            appeals=appeals,
+            seed=20261121 + index,
+            start=chunk_start(index),
+            months=MONTHS_PER_CHUNK,
+            max_reopens=ledger.rules.max_reopens,
+        )
+        decider = Decider(ledger.rules, index)
+        batch: list[Any] = []
+        written = 0
+        for event in decider.events(builder.plans):
+            batch.append(event)
+            if len(batch) >= EVENTS_PER_SAVE:
+                ledger.save(*batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            ledger.save(*batch)
+            written += len(batch)
+        sequences = {day.isoformat(): n for day, n in decider.sequences.items()}
+        return ChunkResult(
+            written, len(builder.plans), len(decider.abandoned), sequences
+        )
+    except Exception as error:
+        # Domain errors do not survive pickling back to the pool.
+        raise RuntimeError(f"chunk {index}: {traceback.format_exc()}") from error
+    finally:
+        ledger.close()
+
+
+def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> None:
+    """Leaves the ticket counters where the application would have left them."""
+    statement = (
+        f"INSERT INTO {ledger.tickets.table} AS c (day, last_sequence) "
+        "VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last_sequence = "
+        "GREATEST(c.last_sequence, excluded.last_sequence)"
+    )
+    with ledger.database.transaction() as cursor:
+        for day, last in sorted(sequences.items()):
+            cursor.execute(statement, (day, last))
+
+
+def generate(url: str, events: int, processes: int) -> dict[str, Any]:
+    """Writes at least ``events`` events; returns what it wrote and how fast."""
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    started = time.monotonic()
+    written = appeals = abandoned = 0
+    sequences: dict[str, int] = {}
+    next_chunk = 0
+    size = appeals_per_chunk(events, processes)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        while written < events:
+            missing = events - written
+            chunks = max(1, round(missing / (size * EVENTS_PER_APPEAL)))
+            indexes = range(next_chunk, next_chunk + chunks)
+            next_chunk += chunks
+            work = [(url, i, size) for i in indexes]
+            for result in pool.starmap(write_chunk, work):
+                written += result.events
+                appeals += result.appeals
+                abandoned += result.abandoned
+                sequences.update(result.last_sequences)
+    record_ticket_counters(ledger, sequences)
+    head = ledger.recorder.max_notification_id() or 0
+    ledger.close()
+    seconds = time.monotonic() - started
+    return {
+        "events": written,
+        "appeals": appeals,
+        "abandoned": abandoned,
+        "head": head,
+        "chunks": next_chunk,
+        "first_month": FIRST_MONTH.isoformat(),
+        "last_month": chunk_start(next_chunk).isoformat(),
+        "seconds": seconds,
+        "events_per_second": written / seconds,
+        "processes": processes,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.history")
+    parser.add_argument("url")
+    parser.add_argument("events", type=int)
+    parser.add_argument("result")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    result = generate(args.url, args.events, args.processes)
+    Path(args.result).write_bytes(orjson.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,262 @@
+"""The ingest section: the command mix over HTTP against its baselines, and
+projection lag under that load.
+
+Every scenario runs in each round, in a fresh schema of the ``ingest``
+database, with a fresh server: so runs are independent, every ratio is
+taken against a baseline measured minutes apart at most, and drift shows up
+as spread rather than as a bias.
+
+Scenarios:
+
+- ``generator``: ``GET /healthz`` of the real service (the generator's
+  ceiling: a request that does no work);
+- ``appeals``: the command mix against ``appeals serve``;
+- ``appeals+projections``: the same with ``appeals projections run`` beside
+  it and the lag probe watching the views;
+- ``baseline``: the command mix against the plain Starlette + eventsourcing
+  app (bench.baseline_app);
+- ``raw unlocked|locked|locked+notify``: the same writes straight through
+  psycopg (bench.raw_ingest).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import processes
+from bench.cluster import Cluster
+from bench.cpu import CpuMeter, postmaster_pid
+from bench.lag import lags
+from bench.loadgen import LoadConfig
+from bench.locks import LockSampler
+from bench.plan import Plan
+from bench.stats import percentile
+from bench.tokens import make_tokens
+
+DATABASE = "ingest"
+HTTP_SCENARIOS = ("generator", "appeals", "appeals+projections", "baseline")
+RAW_SCENARIOS = {
+    "raw unlocked": "unlocked",
+    "raw locked": "locked",
+    "raw locked+notify": "locked_notify",
+}
+SCENARIOS = (*HTTP_SCENARIOS, *RAW_SCENARIOS)
+
+
+@dataclass
+class IngestRun:
+    """One scenario in one round."""
+
+    scenario: str
+    round: int
+    throughput: float
+    p50: float
+    p99: float
+    completed: int
+    errors: dict[str, int]
+    cores: dict[str, float]
+    by_command: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    lag: dict[str, dict[str, float]] = field(default_factory=dict)
+    service_processes: list[float] = field(default_factory=list)
+    lock: dict[str, float] = field(default_factory=dict)  # bench.locks.LockUse
+
+
+def _summarise(scenario: str, number: int, result: dict[str, Any]) -> IngestRun:
+    latencies: dict[str, list[float]] = result["latencies_ms"]
+    every = [value for values in latencies.values() for value in values]
+    return IngestRun(
+        scenario=scenario,
+        round=number,
+        throughput=result["completed"] / result["seconds"],
+        p50=percentile(every, 0.50),
+        p99=percentile(every, 0.99),
+        completed=result["completed"],
+        errors=result["errors"],
+        cores={},
+        by_command={
+            name: (len(values), percentile(values, 0.5), percentile(values, 0.99))
+            for name, values in sorted(latencies.items())
+        },
+    )
+
+
+class IngestSection:
+    """Runs the scenarios of one round; files go under ``work``."""
+
+    def __init__(self, cluster: Cluster, plan: Plan, work: Path) -> None:
+        self.cluster = cluster
+        self.plan = plan
+        self.work = work
+        self.starts = processes.StartLog()
+        cluster.create_database(DATABASE)
+
+    def _meter(self) -> CpuMeter:
+        meter = CpuMeter()
+        root = postmaster_pid(self.cluster.data_dir)
+        if root is not None:
+            meter.trees["postgres"] = root
+        return meter
+
+    def _load(
+        self, name: str, port: int, kind: str, tokens: dict[str, str], meter: CpuMeter
+    ) -> dict[str, Any]:
+        plan = self.plan
+        config = LoadConfig(
+            host="127.0.0.1",
+            port=port,
+            kind=kind,
+            clients=plan.clients,
+            warmup=plan.warmup,
+            duration=plan.duration,
+            max_requests=plan.max_requests,
+            tokens=tokens,
+            seed=hash(name) & 0xFFFF,
+            paths=(("healthz", "/healthz", ""),),
+            record_positions=True,
+        )
+        config_file = self.work / f"{name}.load.json"
+        result_file = self.work / f"{name}.result.json"
+        config.dump(config_file)
+        timeout = plan.warmup + plan.duration + 120
+        processes.measured_child(
+            "bench.loadgen",
+            [str(config_file), str(result_file)],
+            self.work / f"{name}.loadgen.log",
+            meter,
+            timeout=timeout,
+        )
+        result: dict[str, Any] = orjson.loads(result_file.read_bytes())
+        return result
+
+    def run_round(
+        self, number: int, progress: Callable[[str], None]
+    ) -> list[IngestRun]:
+        runs = []
+        for scenario in SCENARIOS:
+            progress(f"ingest round {number}: {scenario}")
+            if scenario in RAW_SCENARIOS:
+                runs.append(self._raw(scenario, number))
+            else:
+                runs.append(self._http(scenario, number))
+        return runs
+
+    def _http(self, scenario: str, number: int) -> IngestRun:
+        slug = f"r{number}_{scenario.replace('+', '_')}"
+        url = self.cluster.url(DATABASE, slug)
+        kind = "baseline" if scenario == "baseline" else "appeals"
+        tokens = {} if kind == "baseline" else make_tokens(url)
+        workload = "get" if scenario == "generator" else "commands"
+        meter = self._meter()
+        log = self.work / f"{slug}.server.log"
+        with (
+            processes.service(kind, url, self.plan.workers, log, self.starts) as (
+                port,
+                server,
+            ),
+            self._projections(scenario, url, slug, meter) as probe_file,
+            LockSampler(self.cluster.server.url(DATABASE)) as locks,
+        ):
+            meter.sessions["service"] = server
+            result = self._load(slug, port, workload, tokens, meter)
+        run = _summarise(scenario, number, result)
+        run.lock = dataclasses.asdict(locks.use(*result["window"]))
+        run.cores = meter.cores(result["seconds"])
+        run.service_processes = meter.processes("service", result["seconds"])
+        if probe_file is not None:
+            run.lag = _lag_summary(result["positions"], probe_file)
+        return run
+
+    @contextmanager
+    def _projections(
+        self, scenario: str, url: str, slug: str, meter: CpuMeter
+    ) -> Iterator[Path | None]:
+        """The projection worker and the lag probe, for the scenario that
+        measures lag; nothing for the others."""
+        if scenario != "appeals+projections":
+            yield None
+            return
+        probe_file = self.work / f"{slug}.probe.json"
+        stop_file = self.work / f"{slug}.probe.stop"
+        with contextlib.ExitStack() as stack:
+            worker = stack.enter_context(
+                processes.projection_worker(url, self.work / f"{slug}.worker.log")
+            )
+            meter.sessions["projection worker"] = worker
+            probe = processes.start(
+                [
+                    processes.PYTHON,
+                    "-m",
+                    "bench.lag",
+                    url,
+                    str(probe_file),
+                    "--seconds",
+                    str(self.plan.warmup + self.plan.duration + 120),
+                    "--stop-file",
+                    str(stop_file),
+                ],
+                {},
+                self.work / f"{slug}.probe.log",
+            )
+            meter.sessions["lag probe"] = probe.pid
+            try:
+                yield probe_file
+                processes.wait_quietly(self.plan.lag_tail)
+                stop_file.touch()
+                probe.wait(30)
+            finally:
+                processes.stop(probe)
+
+    def _raw(self, scenario: str, number: int) -> IngestRun:
+        slug = f"r{number}_{RAW_SCENARIOS[scenario]}"
+        self.cluster.create_database(f"raw_{number}")
+        config = {
+            "conninfo": self.cluster.server.url(f"raw_{number}"),
+            "mode": RAW_SCENARIOS[scenario],
+            "connections": self.plan.clients,
+            "warmup": self.plan.warmup,
+            "duration": self.plan.duration,
+            "max_commands": self.plan.max_requests,
+        }
+        config_file = self.work / f"{slug}.raw.json"
+        result_file = self.work / f"{slug}.result.json"
+        config_file.write_bytes(orjson.dumps(config))
+        meter = self._meter()
+        with LockSampler(self.cluster.server.url(DATABASE)) as locks:
+            processes.measured_child(
+                "bench.raw_ingest",
+                [str(config_file), str(result_file)],
+                self.work / f"{slug}.raw.log",
+                meter,
+                timeout=self.plan.warmup + self.plan.duration + 120,
+            )
+        result = orjson.loads(result_file.read_bytes())
+        run = _summarise(scenario, number, result)
+        run.lock = dataclasses.asdict(locks.use(*result["window"]))
+        run.cores = meter.cores(result["seconds"])
+        return run
+
+
+def _lag_summary(
+    answers: list[list[float]], probe_file: Path
+) -> dict[str, dict[str, float]]:
+    probed = orjson.loads(probe_file.read_bytes())
+    pairs = [(float(t), int(p)) for t, p in answers]
+    summary = {}
+    for name, readings in sorted(probed["positions"].items()):
+        found, missing = lags(pairs, [(float(t), int(p)) for t, p in readings])
+        summary[name] = {
+            "p50": percentile(found, 0.5),
+            "p99": percentile(found, 0.99),
+            "max": max(found) if found else float("nan"),
+            "commands": float(len(pairs)),
+            "missing": float(missing),
+        }
+    return summary

@@ -1,0 +1,89 @@
+"""What the figures were measured on: hardware, kernel, versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+LIBRARIES = (
+    "eventsourcing",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "anyio",
+    "psycopg",
+    "psycopg-binary",
+    "psycopg-pool",
+    "orjson",
+)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                kib = int(line.split()[1])
+                return f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError):
+        pass
+    return "unknown"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def code_version(root: Path) -> str:
+    """The commit measured, and how many files differ from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h %s"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "appeals"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    dirty = f", {len(changed)} files under appeals/ changed" if changed else ""
+    return f"{commit[:72]}{dirty}"
+
+
+def describe(postgres_version: str, root: Path) -> dict[str, str]:
+    """Name -> value, in the order the report prints them."""
+    return {
+        "code": code_version(root),
+        "CPU": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "memory": _memory(),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "PostgreSQL": postgres_version,
+        **{name: _version(name) for name in LIBRARIES},
+    }

@@ -1,0 +1,281 @@
+"""Starting and stopping the processes a measurement needs: the service
+under uvicorn (``appeals serve``), the plain baseline app under uvicorn, the
+projection worker (``appeals projections run``) and the bench's own children.
+
+Every child gets its own session (process group) and a log file; stopping
+sends SIGTERM to that child, waits, then SIGKILLs its group: only processes
+this harness started are ever signalled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.cpu import CpuMeter
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+STOP_TIMEOUT = 20.0
+READY_TIMEOUT = 60.0
+START_ATTEMPTS = 3
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """Our environment minus PG* variables, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(extra)
+    return env
+
+
+def start(
+    argv: Sequence[str], env: Mapping[str, str], log_file: Path
+) -> subprocess.Popen[bytes]:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            list(argv),
+            env=child_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM, then SIGKILL of the child's own process group."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    """Until ``GET /healthz`` answers 200 (or the process dies, or a minute)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited; see {log_file}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not become healthy; see {log_file}")
+
+
+@dataclass
+class StartLog:
+    """How many server starts were tried, and why the failed ones failed."""
+
+    attempts: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def service(
+    kind: str,
+    database_url: str,
+    workers: int,
+    log_file: Path,
+    starts: StartLog | None = None,
+) -> Iterator[tuple[int, int]]:
+    """Serves ``appeals`` (the real service) or ``baseline`` on a free port;
+    yields the port and the server's pid (its session id).
+
+    A multi-worker start can fail: every worker runs the store's DDL at start,
+    and PostgreSQL may refuse one of two concurrent ``CREATE OR REPLACE
+    FUNCTION`` ("tuple concurrently updated"), which makes uvicorn stop them
+    all. Such a start is retried (up to START_ATTEMPTS) and noted in
+    ``starts``, so the report can say how often it happened."""
+    log = starts or StartLog()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        log.attempts += 1
+        offset = log_file.stat().st_size if log_file.exists() else 0
+        port, process = _start_service(kind, database_url, workers, log_file)
+        problem = _settled(port, process, log_file, offset, workers)
+        if problem is None:
+            break
+        stop(process)
+        log.failures.append(f"{kind}: {problem}")
+        if attempt == START_ATTEMPTS:
+            raise RuntimeError(f"{kind} did not start: {problem}; see {log_file}")
+    try:
+        yield port, process.pid
+    finally:
+        stop(process)
+
+
+def _settled(
+    port: int,
+    process: subprocess.Popen[bytes],
+    log_file: Path,
+    offset: int,
+    workers: int,
+) -> str | None:
+    """None once the server answers and every worker has logged the end of
+    its start-up, else what went wrong."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    try:
+        wait_healthy(port, process, log_file)
+        while time.monotonic() < deadline:
+            text = _log_since(log_file, offset)
+            if "startup failed" in text or process.poll() is not None:
+                raise RuntimeError("a worker failed to start")
+            if text.count("Application startup complete") >= workers:
+                return None
+            time.sleep(0.1)
+        raise RuntimeError("the workers did not all start")
+    except RuntimeError as error:
+        lines = _log_since(log_file, offset).strip().splitlines()
+        reasons = [line for line in lines if "Error" in line or "error" in line]
+        return (reasons[-1] if reasons else str(error))[:300]
+
+
+def _log_since(log_file: Path, offset: int) -> str:
+    with log_file.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode(errors="replace")
+
+
+def _start_service(
+    kind: str, database_url: str, workers: int, log_file: Path
+) -> tuple[int, subprocess.Popen[bytes]]:
+    port = free_port()
+    if kind == "appeals":
+        argv = [str(BIN / "appeals"), "serve", "--host", "127.0.0.1"]
+        argv += ["--port", str(port), "--workers", str(workers)]
+        env = {"APPEALS_DATABASE_URL": database_url}
+    elif kind == "baseline":
+        argv = [PYTHON, "-m", "uvicorn", "bench.baseline_app:create_app_from_env"]
+        argv += ["--factory", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--workers", str(workers), "--loop", "uvloop", "--http", "httptools"]
+        env = {"BENCH_BASELINE_DATABASE_URL": database_url}
+    else:
+        raise ValueError(kind)
+    return port, start(argv, env, log_file)
+
+
+@contextmanager
+def projection_worker(database_url: str, log_file: Path) -> Iterator[int]:
+    """``appeals projections run`` against ``database_url``; yields its pid."""
+    argv = [str(BIN / "appeals"), "projections", "run"]
+    process = start(argv, {"APPEALS_DATABASE_URL": database_url}, log_file)
+    try:
+        yield process.pid
+    finally:
+        stop(process)
+
+
+def wait_quietly(seconds: float) -> None:
+    """Lets the system settle (the projections catch up) before stopping."""
+    time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class ChildUsage:
+    """What a finished child used (from wait4: its own, not the harness's)."""
+
+    peak_rss_kib: int
+    cpu_seconds: float
+    wall_seconds: float
+
+
+def run_child(
+    module: str,
+    args: Sequence[str],
+    log_file: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float,
+) -> ChildUsage:
+    """Runs ``python -m module args`` to completion."""
+    began = time.monotonic()
+    process = start([PYTHON, "-m", module, *args], env or {}, log_file)
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid == process.pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            break
+        if time.monotonic() > deadline:
+            stop(process)
+            raise TimeoutError(f"{module} ran over {timeout:.0f}s; see {log_file}")
+        time.sleep(0.05)
+    if process.returncode != 0:
+        tail = log_file.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{module} failed ({process.returncode}):\n{tail}")
+    return ChildUsage(
+        peak_rss_kib=int(usage.ru_maxrss),
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        wall_seconds=time.monotonic() - began,
+    )
+
+
+def measured_child(
+    module: str,
+    args: Sequence[str],
+    log_file: Path,
+    meter: CpuMeter,
+    *,
+    timeout: float,
+) -> None:
+    """Runs a load child (bench.loadgen, bench.raw_ingest) that announces its
+    measured window on stdout; reads the CPU meter at the window's edges."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", module, *args],
+            env=child_env({}),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,
+        )
+    meter.sessions["generator"] = process.pid
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode().split()
+        if len(line) == 3 and line[0] == "window":
+            start_at, end_at = float(line[1]), float(line[2])
+            time.sleep(max(0.0, start_at - time.monotonic()))
+            meter.start()
+            time.sleep(max(0.0, end_at - time.monotonic()))
+            meter.stop()
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(
+            f"{module} ran over {timeout:.0f}s; see {log_file}"
+        ) from None
+    finally:
+        stop(process)
+    if process.returncode != 0:
+        tail = log_file.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{module} failed ({process.returncode}):\n{tail}")

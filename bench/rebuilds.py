@@ -1,0 +1,149 @@
+"""The history section: a long history made by the real domain, then every
+way of reading it back, each in its own process (bench.replay).
+
+Per round: the raw scan, the library's decode, eventsourcing's
+ProjectionRunner over the start of the history and, while its time budget
+lasts (always in the first round), the rebuild of every projection one after
+another, as ``appeals projections rebuild all`` does. The report says how
+many rounds each figure had.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import processes
+from bench.cluster import Cluster
+from bench.cpu import CpuMeter, postmaster_pid
+from bench.plan import Plan
+
+DATABASE = "history"
+
+
+@dataclass
+class ReplayRun:
+    """One way of reading the history, in one round."""
+
+    what: str  # "scan", "decode", "rebuild", "es-runner"
+    round: int
+    events: int
+    seconds: float
+    peak_rss_mib: float
+    parts: dict[str, dict[str, float]]  # rebuild: per projection
+    cores: dict[str, float]  # the child process and PostgreSQL, busy cores
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else float("nan")
+
+
+class HistorySection:
+    def __init__(self, cluster: Cluster, plan: Plan, work: Path) -> None:
+        self.cluster = cluster
+        self.plan = plan
+        self.work = work
+        self.url = cluster.url(DATABASE)
+
+    def generate(self) -> dict[str, Any]:
+        """Writes the history (bench.history); returns what it wrote."""
+        self.cluster.create_database(DATABASE)
+        result_file = self.work / "history.json"
+        processes.run_child(
+            "bench.history",
+            [
+                self.url,
+                str(self.plan.history_events),
+                str(result_file),
+                "--processes",
+                str(self.plan.history_processes),
+            ],
+            self.work / "history.log",
+            timeout=3600,
+        )
+        result: dict[str, Any] = orjson.loads(result_file.read_bytes())
+        with self.cluster.server.connect(DATABASE) as connection:
+            connection.execute("VACUUM ANALYZE")
+            size = connection.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()
+        result["database_size"] = str(size[0]) if size else "?"
+        return result
+
+    def _child(self, what: str, number: int, *extra: str) -> ReplayRun:
+        result_file = self.work / f"replay_{what}_{number}.json"
+        meter = CpuMeter()
+        root = postmaster_pid(self.cluster.data_dir)
+        if root is not None:
+            meter.trees["postgres"] = root
+        meter.start()
+        usage = processes.run_child(
+            "bench.replay",
+            [what, self.url, str(result_file), *extra],
+            self.work / f"replay_{what}_{number}.log",
+            timeout=3600,
+        )
+        meter.stop()
+        wall = max(usage.wall_seconds, 1e-9)
+        cores = meter.cores(wall)
+        cores["reader process"] = usage.cpu_seconds / wall
+        # The reader's PostgreSQL backend exits with it, before the meter's
+        # last reading, so its CPU shows up among the unnamed rest.
+        rest = cores.pop("other") + cores.pop("postgres", 0.0)
+        cores["postgres, kernel, other"] = max(0.0, rest - cores["reader process"])
+        result = orjson.loads(result_file.read_bytes())
+        return ReplayRun(
+            what=what,
+            round=number,
+            events=int(result["events"]),
+            seconds=float(result["seconds"]),
+            peak_rss_mib=usage.peak_rss_kib / 1024,
+            parts=result.get("projections", {}),
+            cores=cores,
+        )
+
+    def run(self, progress: Callable[[str], None]) -> list[ReplayRun]:
+        """Every round reads the log (scan, decode, ProjectionRunner); the
+        rebuild of every view joins a round while its budget lasts (always in
+        the first): at today's speed one rebuild of a 1,000,000-event history
+        takes minutes, and the run has to end within half an hour."""
+        plan = self.plan
+        runs: list[ReplayRun] = []
+        rebuilding = 0.0
+        for number in range(1, plan.rounds + 1):
+            for what, extra in (
+                ("scan", ()),
+                ("decode", ("--limit", str(plan.decode_limit))),
+                (
+                    "es-runner",
+                    (
+                        "--limit",
+                        str(plan.es_runner_limit),
+                        "--seconds",
+                        str(plan.es_runner_seconds),
+                    ),
+                ),
+            ):
+                progress(f"history round {number}: {what}")
+                runs.append(self._child(what, number, *extra))
+                if what == "es-runner":
+                    self._reset_es_runner()
+            last = rebuilding / (number - 1) if number > 1 else 0.0
+            if number > 1 and rebuilding + last > plan.rebuild_budget:
+                continue
+            progress(f"history round {number}: rebuild every view")
+            began = time.monotonic()
+            runs.append(self._child("rebuild", number))
+            rebuilding += time.monotonic() - began
+        return runs
+
+    def _reset_es_runner(self) -> None:
+        """The next round's ProjectionRunner starts from the beginning again."""
+        with self.cluster.server.connect(DATABASE) as connection:
+            for table in ("bench_count_tracking", "bench_count_tracking_count"):
+                connection.execute(f"DROP TABLE IF EXISTS public.{table}")

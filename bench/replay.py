@@ -1,0 +1,207 @@
+"""Reading the whole history: the projections' rebuild and its ceilings.
+
+``python -m bench.replay WHAT DATABASE_URL RESULT.json [options]``, one
+measurement per process so that its peak memory is its own:
+
+- ``scan``: raw psycopg, a server-side cursor over the events table in log
+  order, rows fetched 10,000 at a time and touched (the ceiling for any
+  reader of the log);
+- ``decode``: the library's ``select_notifications`` in batches of 1,000 and
+  its mapper turning each into a domain event (the ceiling for any reader
+  that needs events, as every projection does);
+- ``rebuild``: ``appeals.projections.rebuild.rebuild`` of each projection in
+  the registry in turn (``--only NAME`` for one), as ``appeals projections
+  rebuild all`` does: a fresh copy filled from all history, then swapped in;
+- ``es-runner``: eventsourcing's own ``ProjectionRunner`` with a trivial
+  projection (a counter and the tracking row, one transaction per event)
+  over the first ``--limit`` events, or ``--seconds``, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from psycopg.sql import SQL, Identifier
+
+from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger
+from appeals.infra.settings import Settings, parse_database_url
+from appeals.infra.store import eventsourcing_env
+from appeals.projections.rebuild import rebuild
+from appeals.projections.registry import projections
+
+SCAN_FETCH = 10_000
+DECODE_BATCH = 1_000
+
+
+def _ledger(url: str) -> AppealLedger:
+    return open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+
+
+def _events_table(ledger: AppealLedger) -> str:
+    name: str = getattr(ledger.recorder, "events_table_name")  # noqa: B009
+    return name
+
+
+def scan(url: str) -> dict[str, Any]:
+    """Every row of the log through a server-side cursor; rows/s."""
+    db = parse_database_url(url)
+    with _ledger(url) as ledger:
+        table = _events_table(ledger)
+    query = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state"
+        " FROM {}.{} ORDER BY notification_id"
+    ).format(Identifier(db.pg_schema), Identifier(table))
+    rows = size = 0
+    started = time.monotonic()
+    with (
+        psycopg.connect(
+            host=db.pg_host,
+            port=db.pg_port,
+            user=db.pg_user,
+            password=db.pg_password,
+            dbname=db.pg_dbname,
+        ) as connection,
+        connection.cursor(name="bench_scan") as cursor,
+    ):
+        cursor.itersize = SCAN_FETCH
+        cursor.execute(query)
+        for row in cursor:
+            rows += 1
+            size += len(row[4])
+    seconds = time.monotonic() - started
+    return {"events": rows, "bytes": size, "seconds": seconds}
+
+
+def decode(url: str, limit: int) -> dict[str, Any]:
+    """The first ``limit`` notifications decoded into domain events by the
+    library (its rate does not change along the log)."""
+    with _ledger(url) as ledger:
+        recorder, mapper = ledger.recorder, ledger.mapper
+        events = 0
+        position = 0
+        started = time.monotonic()
+        while events < limit:
+            batch = recorder.select_notifications(
+                start=position + 1, limit=min(DECODE_BATCH, limit - events)
+            )
+            if not batch:
+                break
+            for notification in batch:
+                mapper.to_domain_event(notification)
+            events += len(batch)
+            position = batch[-1].id
+        seconds = time.monotonic() - started
+    return {"events": events, "seconds": seconds}
+
+
+def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
+    """Each projection rebuilt from all history, one after the other."""
+    results = {}
+    with _ledger(url) as ledger:
+        known = projections(ledger.rules.timekeeping)
+        chosen = [p for p in known if only is None or p.name == only]
+        if not chosen:
+            raise SystemExit(f"no projection called {only!r}")
+        head = ledger.recorder.max_notification_id() or 0
+        for projection in chosen:
+            done = rebuild(ledger, projection, restart=True)
+            results[projection.name] = {"events": done.events, "seconds": done.seconds}
+    total = sum(r["seconds"] for r in results.values())
+    return {"head": head, "projections": results, "seconds": total, "events": head}
+
+
+class EventCounter(PostgresTrackingRecorder):
+    """A trivial view: one counter row, moved with the tracking row."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counter_table = f"{self.tracking_table_name}_count"
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (id int PRIMARY KEY, n bigint)"
+            ).format(Identifier(self.datastore.schema), Identifier(self.counter_table))
+        )
+        self.increment = SQL(
+            "INSERT INTO {}.{} VALUES (1, 1) ON CONFLICT (id) DO UPDATE "
+            "SET n = {}.{}.n + 1"
+        ).format(
+            Identifier(self.datastore.schema),
+            Identifier(self.counter_table),
+            Identifier(self.datastore.schema),
+            Identifier(self.counter_table),
+        )
+
+    def count(self, tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.increment)
+            self._insert_tracking(cursor, tracking)
+
+
+class CountEvents(Projection[EventCounter]):
+    """Counts every event (all topics): the least a projection can do."""
+
+    name = "bench_count"
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.count(tracking)
+
+
+def es_runner(url: str, limit: int, seconds: float) -> dict[str, Any]:
+    """eventsourcing's ProjectionRunner over the start of the history."""
+    env = eventsourcing_env(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    env["CREATE_TABLE"] = "y"
+    runner: ProjectionRunner[AppealLedger, EventCounter] = ProjectionRunner(
+        application_class=AppealLedger,
+        projection_class=CountEvents,
+        view_class=EventCounter,
+        env=env,
+    )
+    deadline = time.monotonic() + seconds
+    first: tuple[float, int] | None = None  # the rate starts at the first event
+    last = (time.monotonic(), 0)
+    with runner:
+        while time.monotonic() < deadline and last[1] < limit:
+            time.sleep(0.05)
+            last = (time.monotonic(), runner.view.max_tracking_id(runner.app_name) or 0)
+            if first is None and last[1] > 0:
+                first = last
+    if first is None or last[1] <= first[1]:
+        return {"events": 0, "seconds": 0.0, "limit": limit}
+    return {"events": last[1] - first[1], "seconds": last[0] - first[0], "limit": limit}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.replay")
+    parser.add_argument("what", choices=["scan", "decode", "rebuild", "es-runner"])
+    parser.add_argument("url")
+    parser.add_argument("result")
+    parser.add_argument("--only", default=None, help="rebuild: one projection")
+    parser.add_argument(
+        "--limit", type=int, default=10_000, help="decode, es-runner: events"
+    )
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    if args.what == "scan":
+        result = scan(args.url)
+    elif args.what == "decode":
+        result = decode(args.url, args.limit)
+    elif args.what == "rebuild":
+        result = rebuild_all(args.url, args.only)
+    else:
+        result = es_runner(args.url, args.limit, args.seconds)
+    Path(args.result).write_bytes(orjson.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

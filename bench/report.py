@@ -1,0 +1,266 @@
+"""BENCHMARKS.md from a run's results: the summary against the issue's
+targets first, then each section's details and where the CPU went."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from bench.report_sections import (
+    history_section,
+    ingest_section,
+    lag_section,
+    machine_section,
+    reads_section,
+)
+from bench.report_tables import Row, table
+from bench.stats import Spread, ratios
+
+COMMAND = ".venv/bin/python -m bench run"
+READ_TARGETS_MS = {"GET /appeals/{id}": 10.0, "GET /appeals/{id}/history": 10.0}
+REPORT_TARGET_MS = 100.0
+BUSY = 0.25
+"""Cores used by others above which the report warns that it was shared."""
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def by_round(runs: Iterable[dict[str, Any]], key: str, name: str) -> dict[int, Any]:
+    return {int(r["round"]): r for r in runs if r[key] == name}
+
+
+def paired(
+    values: dict[int, float], baselines: dict[int, float]
+) -> tuple[list[float], list[float]]:
+    rounds = sorted(set(values) & set(baselines))
+    return [values[n] for n in rounds], [baselines[n] for n in rounds]
+
+
+def _status(ok: bool | None, detail: str) -> str:
+    if ok is None:
+        return "n/a"
+    return f"met ({detail})" if ok else f"**not met** ({detail})"
+
+
+def summary(results: dict[str, Any]) -> list[Row]:
+    ingest = results.get("ingest", [])
+    rate: dict[str, dict[int, float]] = defaultdict(dict)  # scenario -> round
+    for run in ingest:
+        rate[run["scenario"]][int(run["round"])] = _num(run["throughput"])
+    rows: list[Row] = []
+    appeals = Spread.of(list(rate["appeals"].values()))
+    base = Spread.of(list(rate["baseline"].values()))
+    raw = Spread.of(list(rate["raw unlocked"].values()))
+    vs_base = ratios(*paired(rate["appeals"], rate["baseline"]))
+    vs_raw = ratios(*paired(rate["appeals"], rate["raw unlocked"]))
+    rows.append(
+        (
+            "ingest over HTTP, commands/s",
+            appeals.format(),
+            f"plain eventsourcing app {base.format()}",
+            f"{vs_base.format(2)}×",
+            "≥ 3× baseline",
+            _status(
+                vs_base.median >= 3 if vs_base.runs else None,
+                f"{vs_base.median / 3:.0%} of target",
+            ),
+        )
+    )
+    rows.append(
+        (
+            "ingest over HTTP, commands/s",
+            appeals.format(),
+            f"raw psycopg unlocked {raw.format()}",
+            f"{vs_raw.format(2)}×",
+            "≥ ⅓ of raw unlocked",
+            _status(
+                vs_raw.median >= 1 / 3 if vs_raw.runs else None,
+                f"{vs_raw.median * 3:.0%} of target",
+            ),
+        )
+    )
+    rows.extend(_lag_rows(ingest))
+    rows.extend(_history_rows(results))
+    rows.extend(_read_rows(results.get("reads", [])))
+    return rows
+
+
+def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
+    p99s: dict[str, list[float]] = defaultdict(list)
+    for run in ingest:
+        if run["scenario"] != "appeals+projections":
+            continue
+        for view, lag in run.get("lag", {}).items():
+            p99s[view].append(_num(lag["p99"]))
+    rows: list[Row] = []
+    for view, values in sorted(p99s.items()):
+        spread = Spread.of(values)
+        ok = spread.median < 1000 if spread.runs else None
+        rows.append(
+            (
+                f"projection lag p99, {view} (ms)",
+                spread.format(),
+                "under the ingest load above",
+                "",
+                "< 1,000 ms",
+                _status(ok, f"{spread.median / 1000:.1f} s"),
+            )
+        )
+    return rows
+
+
+def _history_rows(results: dict[str, Any]) -> list[Row]:
+    replay = results.get("replay", [])
+    rates: dict[str, dict[int, float]] = defaultdict(dict)
+    rss: list[float] = []
+    for run in replay:
+        seconds = _num(run["seconds"])
+        rates[run["what"]][int(run["round"])] = (
+            _num(run["events"]) / seconds if seconds > 0 else math.nan
+        )
+        if run["what"] == "rebuild":
+            rss.append(_num(run["peak_rss_mib"]))
+    events = results.get("history", {}).get("events", 0)
+    rebuild = Spread.of(list(rates["rebuild"].values()))
+    rounds = int(results["plan"]["rounds"])
+    budget = (
+        f" ({rebuild.runs} of {rounds} rounds: time budget)"
+        if rebuild.runs < rounds
+        else ""
+    )
+    vs_scan = ratios(*paired(rates["rebuild"], rates["scan"]))
+    vs_runner = ratios(*paired(rates["rebuild"], rates["es-runner"]))
+    memory = Spread.of(rss)
+    return [
+        (
+            f"rebuild, all views, events/s ({events:,} events)",
+            rebuild.format() + budget,
+            f"raw scan {Spread.of(list(rates['scan'].values())).format()}; "
+            f"ProjectionRunner {Spread.of(list(rates['es-runner'].values())).format()}",
+            f"{vs_scan.format(3)}× scan; {vs_runner.format(1)}× runner",
+            "≥ 50,000/s",
+            _status(
+                rebuild.median >= 50_000 if rebuild.runs else None,
+                f"{rebuild.median / 50_000:.0%} of target",
+            ),
+        ),
+        (
+            "rebuild peak RSS (MiB)",
+            memory.format(),
+            "",
+            "",
+            "< 300 MB",
+            _status(
+                memory.median * 1.048576 < 300 if memory.runs else None,
+                f"{memory.median * 1.048576:.0f} MB",
+            ),
+        ),
+    ]
+
+
+def _read_rows(reads: list[dict[str, Any]]) -> list[Row]:
+    p99: dict[str, list[float]] = defaultdict(list)
+    p50: dict[str, list[float]] = defaultdict(list)
+    for run in reads:
+        p99[run["endpoint"]].append(_num(run["p99"]))
+        p50[run["endpoint"]].append(_num(run["p50"]))
+    rows: list[Row] = []
+    for endpoint in p99:
+        target = READ_TARGETS_MS.get(endpoint, REPORT_TARGET_MS)
+        spread = Spread.of(p99[endpoint])
+        rows.append(
+            (
+                f"{endpoint} p99 (ms)",
+                spread.format(1),
+                f"p50 {Spread.of(p50[endpoint]).format(1)}",
+                "",
+                f"< {target:.0f} ms",
+                _status(
+                    spread.median < target if spread.runs else None,
+                    f"{spread.median / target:.0%} of the limit",
+                ),
+            )
+        )
+    return rows
+
+
+def _busy_warning(results: dict[str, Any]) -> list[str]:
+    """A warning when something else shared the machine with the run."""
+    others = [
+        _num(run["cores"].get("other", 0.0))
+        for run in results.get("ingest", [])
+        if run.get("cores")
+    ]
+    other = Spread.of(others)
+    before = _num(results.get("background_cores"))
+    if not (before > BUSY or (other.runs and other.median > BUSY)):
+        return []
+    generator = {
+        int(run["round"]): _num(run["cores"].get("other", 0.0))
+        for run in results.get("ingest", [])
+        if run["scenario"] == "generator"
+    }
+    shared = [str(n) for n, cores in sorted(generator.items()) if cores > BUSY]
+    rounds = (
+        f" Rounds {', '.join(shared)} shared the machine (more than {BUSY} cores "
+        "busy outside the run even in the `generator` scenario, which writes "
+        "nothing to disk)."
+        if shared
+        else ""
+    )
+    return [
+        f"> **The machine was not quiet**: {before:.2f} cores were busy before the "
+        f"run started, and processes outside the run (and the kernel) kept "
+        f"{other.format(2)} cores busy during the ingest windows.{rounds} Figures "
+        "that compete for CPU are lower and noisier than on a quiet machine; "
+        "ratios within a round are less affected than absolute figures.",
+        "",
+    ]
+
+
+def render(results: dict[str, Any]) -> str:
+    plan = results["plan"]
+    events = results.get("history", {}).get("events", 0)
+    minutes = _num(results.get("seconds")) / 60
+    quick = plan["mode"] == "quick"
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{COMMAND}{' --quick' if quick else ''}` "
+        f"(started {results['started']}, {minutes:.1f} min). "
+        "Do not edit: run the command again. How to run it and what each figure "
+        "means: [docs/benchmarks.md](docs/benchmarks.md).",
+        "",
+    ]
+    if quick:
+        lines += [
+            f"> **Quick mode**: a history of {events:,} events (the full run uses "
+            "at least 1,000,000), shorter windows and 3 rounds. Rebuild rates and "
+            "read latencies depend on the history's size: compare only full runs "
+            "with the targets.",
+            "",
+        ]
+    lines += _busy_warning(results)
+    lines += [
+        "Each figure is the median over rounds with [min–max] beside it; each "
+        "ratio is taken per round against the baseline measured in the same "
+        "round, then summarised the same way. Targets are issue 7's.",
+        "",
+        "## Summary",
+        "",
+        *table(
+            ("figure", "measured", "baseline", "ratio", "target", "status"),
+            summary(results),
+        ),
+        "",
+        *machine_section(results),
+        *ingest_section(results),
+        *lag_section(results),
+        *history_section(results),
+        *reads_section(results),
+    ]
+    return "\n".join(lines) + "\n"

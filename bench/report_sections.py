@@ -1,0 +1,313 @@
+"""The report's detail sections: machine, ingest, lag, history, reads."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from bench.report_tables import bound, cores_text, table
+from bench.stats import Spread
+
+INGEST_NOTES = {
+    "generator": "GET /healthz: the load generator's ceiling (no work done)",
+    "appeals": "`appeals serve`, the command mix",
+    "appeals+projections": "the same, with `appeals projections run` beside it",
+    "baseline": "plain Starlette + eventsourcing app, library defaults",
+    "raw unlocked": "psycopg, one INSERT transaction per command",
+    "raw locked": "psycopg, + LOCK TABLE … IN EXCLUSIVE MODE",
+    "raw locked+notify": "psycopg, the library's exact statements (lock, NOTIFY)",
+}
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _median_cores(runs: list[dict[str, Any]]) -> dict[str, float]:
+    names = {name for run in runs for name in run.get("cores", {})}
+    return {
+        name: statistics.median(_num(r["cores"].get(name, 0.0)) for r in runs)
+        for name in names
+    }
+
+
+def machine_section(results: dict[str, Any]) -> list[str]:
+    plan = results["plan"]
+    rows = [(k, str(v)) for k, v in results.get("machine", {}).items()]
+    rows += [
+        (f"PostgreSQL {k}", str(v)) for k, v in results["postgres_settings"].items()
+    ]
+    rows += [
+        ("busy cores before the run", f"{_num(results.get('background_cores')):.2f}"),
+        ("rounds", str(plan["rounds"])),
+        ("HTTP clients (and raw connections)", str(plan["clients"])),
+        ("uvicorn workers", str(plan["workers"])),
+        ("ingest window", f"{plan['warmup']} s warm-up + {plan['duration']} s"),
+        ("read clients", str(plan["read_clients"])),
+    ]
+    lines = ["## Machine and settings", "", *table(("", ""), rows), ""]
+    starts = results.get("service_starts", {})
+    failures = starts.get("failures", [])
+    if failures:
+        lines += [
+            f"{len(failures)} of {starts['attempts']} server starts failed and "
+            "were retried: every uvicorn worker runs the event store's DDL "
+            "(`CREATE TYPE`, `CREATE OR REPLACE FUNCTION`, ...) at start-up, and "
+            "two workers doing so at once can collide in PostgreSQL's catalog. "
+            "First failure: "
+            f"`{failures[0]}`.",
+            "",
+        ]
+    return lines
+
+
+def ingest_section(results: dict[str, Any]) -> list[str]:
+    ingest = results.get("ingest", [])
+    cores_available = int(results.get("machine", {}).get("cores", "2") or 2)
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in ingest:
+        grouped[run["scenario"]].append(run)
+    rows = []
+    workers = int(results["plan"]["workers"])
+    for scenario, runs in grouped.items():
+        cores = _median_cores(runs)
+        errors = sum(sum(r["errors"].values()) for r in runs)
+        busiest = Spread.of(
+            [max(r["service_processes"]) for r in runs if r.get("service_processes")]
+        )
+        held = Spread.of([_num(r.get("lock", {}).get("held")) for r in runs])
+        waiting = Spread.of([_num(r.get("lock", {}).get("waiting")) for r in runs])
+        rate = Spread.of([_num(r["throughput"]) for r in runs])
+        verdict = bound(cores, cores_available)
+        if busiest.runs and busiest.median >= 0.85 and workers > 1:
+            verdict = (
+                f"one of the {workers} server processes at {busiest.median:.2f} "
+                "cores (its GIL): the workers did not share the connections"
+            )
+        if held.runs and held.median >= 0.9 and waiting.median >= 1:
+            verdict = (
+                f"the events-table lock: held {held.median:.0%} of the window, "
+                f"{waiting.median:.1f} waiting, ≈{1000 * held.median / rate.median:.1f}"
+                f" ms per command; also {verdict}"
+            )
+        rows.append(
+            (
+                scenario,
+                INGEST_NOTES.get(scenario, ""),
+                Spread.of([_num(r["throughput"]) for r in runs]).format(),
+                Spread.of([_num(r["p50"]) for r in runs]).format(1),
+                Spread.of([_num(r["p99"]) for r in runs]).format(1),
+                str(errors),
+                cores_text(cores),
+                busiest.format(2) if busiest.runs else "",
+                f"{held.median:.0%} / {waiting.median:.1f}" if held.runs else "",
+                verdict,
+            )
+        )
+    lines = [
+        "## Ingest",
+        "",
+        "Commands (or requests) per second over the measured window, latency "
+        "per command in ms; CPU as cores kept busy (medians over rounds); "
+        "*other* is busy time no named process accounts for: mostly the kernel "
+        "(its journal and block-device threads for every fsync, loopback "
+        "networking), and anything else running on the machine.",
+        "",
+        *table(
+            (
+                "scenario",
+                "what",
+                "per s",
+                "p50 ms",
+                "p99 ms",
+                "errors",
+                "CPU (cores)",
+                "busiest server process",
+                "lock held / waiting",
+                "bounded by",
+            ),
+            rows,
+        ),
+        "",
+        "*busiest server process*: the cores used by the busiest process of the "
+        f"server (of its {workers} uvicorn workers): near 1.0 means one Python "
+        "process, bound by its GIL, served (nearly) every connection. *lock held "
+        "/ waiting*: share of 10 ms samples of `pg_locks` in which a transaction "
+        "held an EXCLUSIVE table lock (the events table's, in practice), and how "
+        "many waited for one on average.",
+        "",
+    ]
+    generator = grouped.get("generator", [])
+    if generator:
+        costs = [
+            _num(r["cores"].get("generator", 0.0)) / _num(r["throughput"]) * 1e6
+            for r in generator
+            if _num(r["throughput"]) > 0
+        ]
+        cost = Spread.of(costs)
+        lines += [
+            f"The load generator costs {cost.format()} µs of CPU per request "
+            f"(so one core would drive about {1e6 / cost.median:,.0f} requests/s); "
+            "at the command rates above it uses a small share of one core, so it "
+            "does not bound them.",
+            "",
+        ]
+    lines += _per_command(grouped.get("appeals", []))
+    return lines
+
+
+def _per_command(runs: list[dict[str, Any]]) -> list[str]:
+    if not runs:
+        return []
+    names = sorted({name for run in runs for name in run["by_command"]})
+    rows = []
+    for name in names:
+        entries = [r["by_command"][name] for r in runs if name in r["by_command"]]
+        rows.append(
+            (
+                name,
+                Spread.of([_num(e[0]) for e in entries]).format(),
+                Spread.of([_num(e[1]) for e in entries]).format(1),
+                Spread.of([_num(e[2]) for e in entries]).format(1),
+            )
+        )
+    return [
+        "Per command (`appeals` scenario):",
+        "",
+        *table(("command", "count per window", "p50 ms", "p99 ms"), rows),
+        "",
+    ]
+
+
+def lag_section(results: dict[str, Any]) -> list[str]:
+    runs = [
+        r for r in results.get("ingest", []) if r["scenario"] == "appeals+projections"
+    ]
+    views = sorted({view for run in runs for view in run.get("lag", {})})
+    if not views:
+        return []
+    rows = []
+    for view in views:
+        entries = [r["lag"][view] for r in runs if view in r["lag"]]
+        missing = sum(_num(e["missing"]) for e in entries)
+        commands = sum(_num(e["commands"]) for e in entries)
+        rows.append(
+            (
+                view,
+                Spread.of([_num(e["p50"]) for e in entries]).format(),
+                Spread.of([_num(e["p99"]) for e in entries]).format(),
+                Spread.of([_num(e["max"]) for e in entries]).format(),
+                f"{missing:,.0f} of {commands:,.0f}",
+            )
+        )
+    rate = Spread.of([_num(r["throughput"]) for r in runs])
+    return [
+        "## Projection lag",
+        "",
+        f"From a command's answer to its log position being in each live view, "
+        f"while the worker runs beside the service at {rate.format()} commands/s "
+        "(the `appeals+projections` scenario). Probe interval 5 ms.",
+        "",
+        *table(("view", "p50 ms", "p99 ms", "max ms", "not visible by the end"), rows),
+        "",
+    ]
+
+
+def history_section(results: dict[str, Any]) -> list[str]:
+    history = results.get("history", {})
+    replay = results.get("replay", [])
+    if not history:
+        return []
+    lines = [
+        "## History: rebuilds and reading the log",
+        "",
+        f"Generated {history['events']:,} events ({history['appeals']:,} appeals, "
+        f"{history.get('abandoned', 0)} stopped early where the demo planner and "
+        f"the official calendar disagree) in {history['seconds']:.0f} s "
+        f"({history['events_per_second']:,.0f} events/s, "
+        f"{history['processes']} processes); database "
+        f"{history.get('database_size', '?')}.",
+        "",
+    ]
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in replay:
+        grouped[run["what"]].append(run)
+    labels = {
+        "scan": "raw psycopg scan (server-side cursor)",
+        "decode": "library decode (select_notifications + mapper)",
+        "rebuild": "rebuild, every view in turn",
+        "es-runner": "eventsourcing ProjectionRunner, trivial view",
+    }
+    rows = []
+    for what, label in labels.items():
+        runs = grouped.get(what, [])
+        if not runs:
+            continue
+        rates = [_num(r["events"]) / _num(r["seconds"]) for r in runs if r["seconds"]]
+        cores = _median_cores(runs)
+        rows.append(
+            (
+                label,
+                Spread.of(rates).format(),
+                Spread.of([_num(r["events"]) for r in runs]).format(),
+                Spread.of([_num(r["peak_rss_mib"]) for r in runs]).format(),
+                cores_text(cores),
+            )
+        )
+    lines += [
+        *table(("reader", "events/s", "events", "peak RSS MiB", "CPU (cores)"), rows),
+        "",
+    ]
+    parts: dict[str, list[float]] = defaultdict(list)
+    for run in grouped.get("rebuild", []):
+        for name, part in run["parts"].items():
+            if part["seconds"]:
+                parts[name].append(_num(part["events"]) / _num(part["seconds"]))
+    if parts:
+        lines += [
+            "Each view rebuilt alone (the `rebuild` runs above, timed per view):",
+            "",
+            *table(
+                ("view", "events/s"),
+                [(name, Spread.of(values).format()) for name, values in parts.items()],
+            ),
+            "",
+        ]
+    return lines
+
+
+def reads_section(results: dict[str, Any]) -> list[str]:
+    reads = results.get("reads", [])
+    if not reads:
+        return []
+    events = results.get("history", {}).get("events", 0)
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in reads:
+        grouped[run["endpoint"]].append(run)
+    rows = [
+        (
+            endpoint,
+            Spread.of([_num(r["p50"]) for r in runs]).format(1),
+            Spread.of([_num(r["p99"]) for r in runs]).format(1),
+            Spread.of([_num(r["throughput"]) for r in runs]).format(),
+            str(sum(sum(r["errors"].values()) for r in runs)),
+        )
+        for endpoint, runs in grouped.items()
+    ]
+    clients = results["plan"]["read_clients"]
+    return [
+        f"## Reads at {events:,} events",
+        "",
+        f"{clients} client(s), admin token, cycling through a random sample of "
+        "appeals and enterprises from the history; views rebuilt just before.",
+        "",
+        *table(("endpoint", "p50 ms", "p99 ms", "requests/s", "errors"), rows),
+        "",
+        *[
+            f"Not measured: {name} ({why}; not in this version of the service)."
+            for name, why in results.get("reads_skipped", {}).items()
+        ],
+        "",
+    ]

@@ -1,0 +1,124 @@
+"""``python -m bench run [--quick]``: every measurement, then BENCHMARKS.md.
+
+Starts a durable throwaway PostgreSQL cluster (bench.cluster), runs the
+ingest section (bench.ingest), makes the long history (bench.history) and
+reads it back every way (bench.rebuilds), measures the read endpoints on it
+(bench.reads), and writes the report (bench.report) and the raw results
+(``var/bench/<stamp>/results.json``, with every child's log beside it).
+Everything it starts it stops again, on errors and Ctrl-C (or SIGTERM) too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from bench import machine
+from bench.cluster import durable_cluster
+from bench.cpu import background_cores
+from bench.ingest import IngestSection
+from bench.plan import FULL, QUICK, Plan
+from bench.reads import ReadSection
+from bench.rebuilds import HistorySection
+from bench.report import render
+
+ROOT = Path(__file__).resolve().parent.parent
+BUSY_MACHINE = 0.2
+"""Cores busy before we start above which the report carries a warning."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so every child is stopped
+
+
+def progress(message: str) -> None:
+    print(f"bench {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
+def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
+    """Runs everything; returns the results the report is made of."""
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "plan": dataclasses.asdict(plan),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    results["background_cores"] = background_cores()
+    if results["background_cores"] > BUSY_MACHINE:
+        progress(
+            f"warning: {results['background_cores']:.2f} cores busy before the "
+            "run started; figures will be lower and noisier than on a quiet machine"
+        )
+    with durable_cluster(log=progress) as cluster:
+        results["machine"] = machine.describe(cluster.version, ROOT)
+        results["postgres_settings"] = cluster.settings
+        ingest = IngestSection(cluster, plan, work)
+        results["ingest"] = [
+            dataclasses.asdict(r)
+            for number in range(1, plan.rounds + 1)
+            for r in ingest.run_round(number, progress)
+        ]
+        history = HistorySection(cluster, plan, work)
+        progress(f"history: generating {plan.history_events:,} events")
+        results["history"] = history.generate()
+        results["replay"] = [dataclasses.asdict(r) for r in history.run(progress)]
+        reads = ReadSection(cluster, plan, work)
+        results["reads"] = [dataclasses.asdict(r) for r in reads.run(progress)]
+        results["reads_skipped"] = reads.skipped
+        results["service_starts"] = {
+            "attempts": ingest.starts.attempts + reads.starts.attempts,
+            "failures": ingest.starts.failures + reads.starts.failures,
+        }
+    results["seconds"] = time.monotonic() - started
+    (work / "results.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    )
+    output.write_text(render(results))
+    progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measures Appeal Ledger against its ceilings; writes BENCHMARKS.md",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    go = commands.add_parser("run", help="run every measurement")
+    go.add_argument("--quick", action="store_true", help="a few minutes, 100k events")
+    go.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    go.add_argument("--rounds", type=int, default=None)
+    go.add_argument("--clients", type=int, default=None)
+    go.add_argument("--workers", type=int, default=None)
+    go.add_argument("--duration", type=float, default=None)
+    go.add_argument("--events", type=int, default=None, dest="history_events")
+    render_only = commands.add_parser(
+        "report", help="re-render a report from a results.json"
+    )
+    render_only.add_argument("results", type=Path)
+    render_only.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if args.command == "report":
+        args.output.write_text(render(orjson.loads(args.results.read_bytes())))
+        return 0
+    plan = (QUICK if args.quick else FULL).with_overrides(
+        rounds=args.rounds,
+        clients=args.clients,
+        workers=args.workers,
+        duration=args.duration,
+        history_events=args.history_events,
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    work = ROOT / "var" / "bench" / f"{stamp}-{plan.mode}"
+    work.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _terminate)
+    run(plan, args.output, work)
+    return 0

@@ -1,0 +1,143 @@
+"""The benchmark harness's pieces on toy sizes: its workload is one the API
+accepts, its generated history is one the domain and the projections load
+back, and its report renders. Nothing here is timed (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from appeals.bootstrap import open_ledger
+from appeals.demo import plan_demo
+from appeals.domain.appeal import Appeal
+from appeals.http.app import create_app
+from appeals.infra.settings import Settings
+from appeals.projections.model import fold
+from appeals.projections.registry import projections
+from bench.history import Decider
+from bench.lag import lags
+from bench.report import render
+from bench.stats import Spread, percentile
+from bench.tokens import make_tokens
+from bench.workload import lifecycles
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+
+
+@pytest.mark.asyncio
+async def test_the_command_mix_is_accepted_by_the_api(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    tokens = make_tokens(url)
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    app = create_app(lambda: ledger)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench.test"
+        ) as http:
+            for use, plan in enumerate(lifecycles(seed=3, count=2)):
+                headers = {
+                    "Authorization": f"Bearer {tokens['intake']}",
+                    "Content-Type": "application/json",
+                }
+                created = await http.post(
+                    "/appeals", content=plan.receipt_body(use), headers=headers
+                )
+                assert created.status_code == 201, created.text
+                appeal_id = created.json()["id"]
+                for step in plan.steps:
+                    headers["Authorization"] = f"Bearer {tokens[step.role]}"
+                    answer = await http.post(
+                        f"/appeals/{appeal_id}/{step.command}",
+                        content=step.body,
+                        headers=headers,
+                    )
+                    assert answer.status_code == 200, (step.command, answer.text)
+                assert answer.json()["status"] == "evaluated"
+
+
+def test_a_reused_lifecycle_gets_a_fresh_source_reference() -> None:
+    plan = next(p for p in lifecycles(seed=5, count=20) if p.receipt["external_id"])
+    assert plan.receipt_body(1) != plan.receipt_body(2)
+
+
+def test_the_generated_history_loads_back_through_domain_and_views(
+    tmp_path: Path,
+) -> None:
+    ledger = open_ledger(
+        Settings.from_env({"APPEALS_DATABASE_URL": sqlite_url(tmp_path)})
+    )
+    builder = plan_demo(appeals=40, seed=11, start=date(2021, 3, 1), months=2)
+    decider = Decider(ledger.rules, chunk=0)
+    events = list(decider.events(builder.plans))
+    ledger.save(*events)
+    appeal_ids = [e.originator_id for e in events if isinstance(e, Appeal.Received)]
+    assert len(appeal_ids) == 40
+    for appeal_id in appeal_ids:
+        appeal = ledger.get(appeal_id)
+        assert appeal.version == len(ledger.history(appeal_id))
+    stored = [
+        ledger.mapper.to_domain_event(n)
+        for n in ledger.recorder.select_notifications(start=1, limit=10_000)
+    ]
+    for projection in projections(ledger.rules.timekeeping):
+        fold(projection, stored)  # raises if a view cannot take the history
+    ledger.close()
+
+
+def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
+    answers = [(10.0, 5), (10.5, 9), (11.0, 30)]
+    readings = [(9.0, 6), (10.6, 8), (10.7, 12)]
+    found, missing = lags(answers, readings)
+    assert found == [0.0, pytest.approx(200.0)]
+    assert missing == 1
+
+
+def test_spreads_and_percentiles() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
+    assert percentile([5.0] * 99 + [100.0], 0.99) == 5.0
+    assert math.isnan(percentile([], 0.5))
+    spread = Spread.of([3.0, 1.0, 2.0])
+    assert (spread.median, spread.low, spread.high, spread.runs) == (2.0, 1.0, 3.0, 3)
+
+
+def test_the_report_renders_from_sparse_results() -> None:
+    results = {
+        "plan": {
+            "mode": "quick",
+            "rounds": 1,
+            "clients": 2,
+            "workers": 1,
+            "warmup": 0.1,
+            "duration": 0.1,
+            "read_clients": 1,
+        },
+        "started": "2026-11-22T00:00:00+00:00",
+        "seconds": 1.0,
+        "machine": {"cores": "2"},
+        "postgres_settings": {"fsync": "on"},
+        "ingest": [
+            {
+                "scenario": name,
+                "round": 1,
+                "throughput": rate,
+                "p50": 1.0,
+                "p99": 2.0,
+                "completed": 10,
+                "errors": {},
+                "cores": {"service": 0.5, "machine": 0.6, "other": 0.1},
+                "by_command": {"receive": [10, 1.0, 2.0]},
+                "lag": {},
+            }
+            for name, rate in (("appeals", 100.0), ("baseline", 200.0))
+        ],
+    }
+    text = render(results)
+    assert "0.50" in text
+    assert "## Ingest" in text
