@@ -131,7 +131,10 @@ def read_paths() -> dict[str, Any]:
         ),
         "/reports/overdue": _report(
             "Open appeals past a deadline, with ageing buckets (working days)",
-            [_query(n, STRING) for n in ("unit", "cadre", "category", "stage")],
+            [
+                *(_query(n, STRING) for n in ("unit", "cadre", "category", "stage")),
+                _query("limit", {"type": "integer", "minimum": 1}),
+            ],
             _object(["buckets", "items"], buckets={"type": "object"}, items=items),
         ),
         "/reports/timeliness": _report(

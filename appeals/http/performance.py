@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import NotPermitted
 from appeals.domain.rates import RateWeights, rates
 from appeals.domain.values import Category, Role
@@ -29,7 +30,7 @@ from appeals.http.bodies import invalid
 from appeals.http.freshness import await_position, read
 from appeals.http.reports import list_scope
 from appeals.http.routes import ledger_of
-from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
 from appeals.projections import accountability, timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.model import Projection
@@ -42,13 +43,6 @@ HOUR = 3600
 def report_views(request: Request) -> tuple[Projection, Projection]:
     tk = ledger_of(request).rules.timekeeping
     return timeliness.projection(tk), accountability.projection(tk)
-
-
-def bucket_of(late_days: float) -> str:
-    for name, low, high in BUCKETS:
-        if late_days >= low and (high is None or late_days < high):
-            return name
-    return BUCKETS[-1][0]
 
 
 def _filters(request: Request, names: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -87,33 +81,63 @@ async def overdue_report(request: Request) -> Response:
         lambda sql: timeliness.select_late(sql, table, now, equals),
     )
     tk = ledger.rules.timekeeping
-    day = tk.calendar.day_length.total_seconds()
-    items = []
+    as_csv = wants_csv(request)
+    limit = page_size(request)
+    # Bucket by comparing deadlines with three instants found once, rather
+    # than measuring the working time of every late stage.
+    edges = [(name, late_since(tk, now, low)) for name, low, _ in BUCKETS]
+    counts = {name: 0 for name, _, _ in BUCKETS}
+    items: list[dict[str, Any]] = []
     for row in rows:
         due = read_instant(row["due"])
-        late = tk.working_time(due, now).total_seconds() / day
-        items.append(
-            {
-                "appeal_id": row["appeal_id"],
-                "ticket": row["ticket"],
-                "stage": row["stage"],
-                "unit": row["unit"],
-                "cadre": row["cadre"],
-                "category": row["category"],
-                "due": due.isoformat(),
-                "late_working_days": round(late, 2),
-                "bucket": bucket_of(late),
-                "escalation_level": row["escalation_level"],
-            }
-        )
-    if wants_csv(request):
+        bucket = next(name for name, edge in reversed(edges) if due <= edge)
+        counts[bucket] += 1
+        if as_csv or len(items) < limit:
+            items.append(overdue_item(row, due, bucket, tk, now))
+    if as_csv:
         lines = iter([[item[c] for c in OVERDUE_CSV] for item in items])
         return csv_response("overdue.csv", OVERDUE_CSV, lines, seen)
-    counts = {name: 0 for name, _, _ in BUCKETS}
-    for item in items:
-        counts[item["bucket"]] += 1
-    body = {"as_of": now.isoformat(), "buckets": counts, "items": items}
+    body = {
+        "as_of": now.isoformat(),
+        "total": len(rows),
+        "buckets": counts,
+        "items": items,
+    }
     return json_response(body, seen)
+
+
+def late_since(tk: Timekeeping, now: datetime, days: int) -> datetime:
+    """The latest deadline that is at least ``days`` working days behind
+    ``now`` (found by bisection: working time grows as the deadline recedes)."""
+    if days == 0:
+        return now
+    wanted = tk.calendar.day_length * days
+    low, high = now - timedelta(days=400 + 3 * days), now
+    while high - low > timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if tk.working_time(middle, now) >= wanted:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def overdue_item(
+    row: dict[str, Any], due: datetime, bucket: str, tk: Timekeeping, now: datetime
+) -> dict[str, Any]:
+    late = tk.working_time(due, now) / tk.calendar.day_length
+    return {
+        "appeal_id": row["appeal_id"],
+        "ticket": row["ticket"],
+        "stage": row["stage"],
+        "unit": row["unit"],
+        "cadre": row["cadre"],
+        "category": row["category"],
+        "due": due.isoformat(),
+        "late_working_days": round(late, 2),
+        "bucket": bucket,
+        "escalation_level": row["escalation_level"],
+    }
 
 
 # ---- GET /reports/timeliness ---------------------------------------------------

@@ -70,6 +70,27 @@ async def test_overdue_lists_running_late_stages_with_ageing_buckets(
     assert body["buckets"]["3_to_5"] >= 1
     mine = await client.get("/reports/overdue", headers=auth("other_handler"))
     assert mine.json()["items"] == []
+    page = await client.get(
+        "/reports/overdue", params={"limit": 1}, headers=auth("supervisor")
+    )
+    assert len(page.json()["items"]) == 1
+    assert page.json()["total"] == len(body["items"])
+    assert page.json()["buckets"] == body["buckets"]
+
+
+async def test_ageing_bucket_edges_are_exact(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = assigned(ledger, clock, 14)  # accept due Tue 15 Sep 10:00
+    project(ledger)
+    at(clock, 9, 16, 10)  # exactly one working day late
+    body = (await client.get("/reports/overdue", headers=auth("supervisor"))).json()
+    (accept,) = [
+        i
+        for i in body["items"]
+        if i["appeal_id"] == str(appeal_id) and i["stage"] == "accept"
+    ]
+    assert (accept["late_working_days"], accept["bucket"]) == (1.0, "1_to_3")
 
 
 async def test_the_list_filters_overdue_appeals(
