@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -73,6 +74,20 @@ def code_version(root: Path) -> str:
         return "unknown (not a git checkout)"
     dirty = f", {len(changed)} files under appeals/ changed" if changed else ""
     return f"{commit[:72]}{dirty}"
+
+
+def cpu_check_ms(rounds: int = 3) -> float:
+    """Milliseconds a fixed pure-Python loop takes (best of ``rounds``): on a
+    shared virtual machine the same core is not always equally fast, and this
+    shows it between rounds and between runs."""
+    best = float("inf")
+    for _ in range(rounds):
+        began = time.perf_counter()
+        total = 0
+        for value in range(2_000_000):
+            total += value & 7
+        best = min(best, time.perf_counter() - began)
+    return best * 1000
 
 
 def describe(postgres_version: str, root: Path) -> dict[str, str]:

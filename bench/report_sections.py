@@ -36,6 +36,24 @@ def _median_cores(runs: list[dict[str, Any]]) -> dict[str, float]:
 def machine_section(results: dict[str, Any]) -> list[str]:
     plan = results["plan"]
     rows = [(k, str(v)) for k, v in results.get("machine", {}).items()]
+    at_end = results.get("code_at_end")
+    if at_end and at_end != results.get("machine", {}).get("code"):
+        rows.insert(
+            1,
+            (
+                "code at the end",
+                f"{at_end} (the working tree changed during the run: later "
+                "sections measured newer code)",
+            ),
+        )
+    checks = results.get("cpu_check_ms", [])
+    if checks:
+        rows.append(
+            (
+                "CPU check per round (ms, lower is faster)",
+                ", ".join(f"{value:.0f}" for value in checks),
+            )
+        )
     rows += [
         (f"PostgreSQL {k}", str(v)) for k, v in results["postgres_settings"].items()
     ]

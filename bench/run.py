@@ -61,11 +61,12 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
         results["machine"] = machine.describe(cluster.version, ROOT)
         results["postgres_settings"] = cluster.settings
         ingest = IngestSection(cluster, plan, work)
-        results["ingest"] = [
-            dataclasses.asdict(r)
-            for number in range(1, plan.rounds + 1)
-            for r in ingest.run_round(number, progress)
-        ]
+        results["ingest"] = []
+        results["cpu_check_ms"] = []
+        for number in range(1, plan.rounds + 1):
+            results["cpu_check_ms"].append(machine.cpu_check_ms())
+            runs = ingest.run_round(number, progress)
+            results["ingest"] += [dataclasses.asdict(r) for r in runs]
         history = HistorySection(cluster, plan, work)
         progress(f"history: generating {plan.history_events:,} events")
         results["history"] = history.generate()
@@ -78,6 +79,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             "failures": ingest.starts.failures + reads.starts.failures,
         }
     results["seconds"] = time.monotonic() - started
+    results["code_at_end"] = machine.code_version(ROOT)
     (work / "results.json").write_bytes(
         orjson.dumps(results, option=orjson.OPT_INDENT_2)
     )
