@@ -76,6 +76,31 @@ def code_version(root: Path) -> str:
     return f"{commit[:72]}{dirty}"
 
 
+def code_tree(root: Path) -> str:
+    """The git tree of ``appeals/`` measured (changes only if the service's
+    code does), with ``+dirty`` if the working tree differs from it."""
+    try:
+        tree = subprocess.run(
+            ["git", "rev-parse", "HEAD:appeals"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "appeals"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{tree[:12]}{'+dirty' if dirty else ''}"
+
+
 def cpu_check_ms(rounds: int = 3) -> float:
     """Milliseconds a fixed pure-Python loop takes (best of ``rounds``): on a
     shared virtual machine the same core is not always equally fast, and this

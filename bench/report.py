@@ -22,6 +22,8 @@ COMMAND = ".venv/bin/python -m bench run"
 READ_TARGETS_MS = {"GET /appeals/{id}": 10.0, "GET /appeals/{id}/history": 10.0}
 REPORT_TARGET_MS = 100.0
 BUSY = 0.25
+SPEED_SPREAD = 1.2
+"""Slowest over fastest CPU check above which the report notes the change."""
 """Cores used by others above which the report warns that it was shared."""
 
 
@@ -222,6 +224,20 @@ def _busy_warning(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _speed_warning(results: dict[str, Any]) -> list[str]:
+    """A note when the machine's own speed changed between rounds."""
+    checks = [_num(v) for v in results.get("cpu_check_ms", [])]
+    if len(checks) < 2 or max(checks) < SPEED_SPREAD * min(checks):
+        return []
+    return [
+        f"> **The machine's speed varied**: the same Python loop took "
+        f"{min(checks):.0f} to {max(checks):.0f} ms before different rounds "
+        "(a virtual machine's cores are shared with its host's other guests). "
+        "Absolute figures move with it; ratios within a round much less.",
+        "",
+    ]
+
+
 def render(results: dict[str, Any]) -> str:
     plan = results["plan"]
     events = results.get("history", {}).get("events", 0)
@@ -245,6 +261,7 @@ def render(results: dict[str, Any]) -> str:
             "",
         ]
     lines += _busy_warning(results)
+    lines += _speed_warning(results)
     lines += [
         "Each figure is the median over rounds with [min–max] beside it; each "
         "ratio is taken per round against the baseline measured in the same "

@@ -37,15 +37,24 @@ def machine_section(results: dict[str, Any]) -> list[str]:
     plan = results["plan"]
     rows = [(k, str(v)) for k, v in results.get("machine", {}).items()]
     at_end = results.get("code_at_end")
-    if at_end and at_end != results.get("machine", {}).get("code"):
+    trees = (results.get("code_tree"), results.get("code_tree_at_end"))
+    changed = (
+        trees[0] != trees[1]
+        if all(trees)
+        else at_end != results.get("machine", {}).get("code")
+    )
+    if at_end and changed:
         rows.insert(
             1,
             (
                 "code at the end",
-                f"{at_end} (the working tree changed during the run: later "
+                f"{at_end} (the service's code changed during the run: later "
                 "sections measured newer code)",
             ),
         )
+    if all(trees):
+        shown = list(dict.fromkeys(str(tree) for tree in trees))
+        rows.insert(1, ("appeals/ tree", " → ".join(shown)))
     checks = results.get("cpu_check_ms", [])
     if checks:
         rows.append(

@@ -59,6 +59,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
         )
     with durable_cluster(log=progress) as cluster:
         results["machine"] = machine.describe(cluster.version, ROOT)
+        results["code_tree"] = machine.code_tree(ROOT)
         results["postgres_settings"] = cluster.settings
         ingest = IngestSection(cluster, plan, work)
         results["ingest"] = []
@@ -80,6 +81,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
         }
     results["seconds"] = time.monotonic() - started
     results["code_at_end"] = machine.code_version(ROOT)
+    results["code_tree_at_end"] = machine.code_tree(ROOT)
     (work / "results.json").write_bytes(
         orjson.dumps(results, option=orjson.OPT_INDENT_2)
     )
