@@ -9,7 +9,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -94,7 +94,6 @@ class AppealLedger(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
-        self.max_reopens = max_reopens
         self.policy = policy
         self.office_hours = office_hours
         # The library reads this class variable through the instance; setting it
@@ -118,7 +117,7 @@ class AppealLedger(Application[UUID]):
 
     def reload_calendar(self) -> None:
         """Picks up schedules loaded since start-up (``appeals calendar load``)."""
-        self.rules = cmd.Rules(self.build_timekeeping(), self.max_reopens)
+        self.rules = replace(self.rules, timekeeping=self.build_timekeeping())
 
     # ---- receipt ----------------------------------------------------------
 
@@ -336,26 +335,35 @@ class AppealLedger(Application[UUID]):
         return events
 
     def timeliness(
+        self, appeal_id: UUID, version: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Each stage's deadline, completion and lateness, measured now."""
+        return self.appeal_view(appeal_id, version=version)[1]
+
+    def appeal_view(
         self,
         appeal_id: UUID,
+        *,
         version: int | None = None,
-        now: datetime | None = None,
-    ) -> list[dict[str, Any]]:
-        """Each stage's deadline, completion and lateness, measured at ``now``
-        (default: the clock) over the events up to ``version``."""
-        events = self.history(appeal_id, version)
-        instant = now or self.clock.now()
-        return timeliness(events, instant, self.rules.timekeeping)
-
-    def version_as_of(self, appeal_id: UUID, instant: datetime) -> int:
-        """The appeal's version at a past instant (by business time)."""
-        version = 0
-        for event in self.history(appeal_id):
-            if event.timestamp <= instant:
-                version = event.originator_version
-        if version == 0:
-            raise AppealNotFound(f"{appeal_id} as of {instant.isoformat()}")
-        return version
+        as_of: datetime | None = None,
+    ) -> tuple[Appeal, list[dict[str, Any]]]:
+        """The appeal now, at ``version`` or as of a past instant (business
+        time), with its timeliness as it stood then: one read of its events."""
+        events = self.history(appeal_id)
+        if as_of is not None:
+            events = [e for e in events if e.timestamp <= as_of]
+            if not events:
+                raise AppealNotFound(f"{appeal_id} as of {as_of.isoformat()}")
+        elif version is not None:
+            if version > len(events):
+                raise AppealNotFound(f"{appeal_id} at version {version}")
+            events = events[:version]
+        appeal: Appeal | None = None
+        for event in events:
+            appeal = event.mutate(appeal)
+        assert appeal is not None
+        now = as_of or self.clock.now()
+        return appeal, timeliness(events, now, self.rules.timekeeping)
 
     def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
         """Checks the appeal's stored events against their hash chain, reading

@@ -118,7 +118,7 @@ class CheckpointStore:
         with self.database.reading() as cursor:
             rows = cursor.execute(
                 f"SELECT position, digest FROM {self.table} ORDER BY position"
-            ).fetchall()
+            ).all()
         return [Checkpoint(int(p), str(d)) for p, d in rows]
 
     def add(self, checkpoints: Iterable[Checkpoint], now: datetime) -> None:

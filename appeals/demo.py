@@ -90,7 +90,6 @@ class Planner:
         self.pace = draft.unit.pace * cadre_pace
         self.resolve_hours = corpus.RESOLVE_HOURS[draft.receive.priority] * self.pace
         self.urgent = draft.receive.priority is Priority.URGENT
-        self.assigned_at = at
         hotline = draft.receive.channel is Channel.HOTLINE
         intake = self.rng.choice(
             self.cast.hotline_ops if hotline else self.cast.desk_ops
@@ -121,7 +120,6 @@ class Planner:
     def dispatch(self) -> None:
         assign = cmd.Assign(self.draft.unit.name, self.cadre.name)
         self._do(0.3 if self.urgent else 1.2, self.cast.dispatchers, assign)
-        self.assigned_at = self.t
 
     def accept(self) -> None:
         self._advance((0.4 if self.urgent else 2.0) * self.pace, 0.8)

@@ -29,14 +29,13 @@ ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
 
 @dataclass(frozen=True)
 class OpenCycle:
-    """An open stage cycle as the read model holds it."""
+    """A running (open, not paused) stage cycle as the read model holds it."""
 
     appeal_id: UUID
     ticket: str
     stage: str
     due: datetime
     escalation_level: int | None
-    paused: bool
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def plan(cycles: Iterable[OpenCycle], now: datetime, tk: Timekeeping) -> list[Ac
         return []
     actions: list[Action] = []
     for cycle in cycles:
-        if cycle.paused or now <= cycle.due:
+        if now <= cycle.due:
             continue
         if cycle.stage == "evaluation":
             actions.append(
@@ -146,7 +145,6 @@ def open_cycles(ledger: AppealLedger, now: datetime) -> list[OpenCycle]:
             stage=stage,
             due=read_instant(due),
             escalation_level=level,
-            paused=False,
         )
         for appeal_id, ticket, stage, due, level in rows
     ]

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import orjson
 
-from appeals.domain.values import TEXT_LIMITS, Labelled
+from appeals.domain.values import Labelled
 from appeals.http.problems import HttpProblem
 
 T = TypeVar("T")
@@ -66,9 +66,17 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return body
 
 
+_FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+
+
 def field_types(command_class: type[Any]) -> dict[str, Any]:
-    hints = typing.get_type_hints(command_class)
-    return {f.name: hints[f.name] for f in dataclasses.fields(command_class)}
+    """A command's field types, resolved once per class, not per request."""
+    found = _FIELD_TYPES.get(command_class)
+    if found is None:
+        hints = typing.get_type_hints(command_class)
+        found = {f.name: hints[f.name] for f in dataclasses.fields(command_class)}
+        _FIELD_TYPES[command_class] = found
+    return found
 
 
 def build(command_class: type[T], body: dict[str, Any]) -> T:
@@ -153,7 +161,3 @@ def _instant(value: Any) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("must include a time zone offset, like +08:00")
     return instant
-
-
-def text_limit(name: str) -> int | None:
-    return TEXT_LIMITS.get(name)

@@ -19,11 +19,11 @@ from starlette.requests import Request
 from appeals.http.bodies import invalid
 from appeals.http.problems import HttpProblem
 from appeals.http.routes import ledger_of
-from appeals.infra.database import Database
+from appeals.infra.database import Database, Sql
 from appeals.projections.model import Projection
 from appeals.projections.runtime import wait_for
 from appeals.projections.settings import ProjectionSettings
-from appeals.projections.storage import LIVE, Sql, transaction
+from appeals.projections.storage import LIVE, transaction
 from appeals.projections.tracking import Tracking
 
 T = TypeVar("T")

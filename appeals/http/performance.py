@@ -31,10 +31,11 @@ from appeals.http.freshness import await_position, read
 from appeals.http.reports import list_scope
 from appeals.http.routes import ledger_of
 from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
+from appeals.infra.database import Sql
 from appeals.projections import accountability, timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.model import Projection
-from appeals.projections.storage import LIVE, Copy, Sql
+from appeals.projections.storage import LIVE, Copy
 
 BUCKETS = (("under_1", 0, 1), ("1_to_3", 1, 3), ("3_to_5", 3, 5), ("over_5", 5, None))
 HOUR = 3600
@@ -47,11 +48,11 @@ def report_views(request: Request) -> tuple[Projection, Projection]:
 
 def _filters(request: Request, names: tuple[str, ...]) -> list[tuple[str, str]]:
     params = request.query_params
-    found = [(name, params[name]) for name in names if params.get(name)]
-    if params.get("category"):
-        found = [(n, v) for n, v in found if n != "category"]
-        found.append(("category", Category.parse(params["category"], "category")))
-    return found
+    return [
+        (name, Category.parse(value, name) if name == "category" else value)
+        for name in names
+        if (value := params.get(name))
+    ]
 
 
 # ---- GET /reports/overdue ------------------------------------------------------

@@ -34,6 +34,7 @@ from appeals.http.tabular import (
     wants_csv,
 )
 from appeals.infra.clock import SHANGHAI
+from appeals.infra.database import Sql
 from appeals.projections import (
     appeal_list,
     category_month,
@@ -41,7 +42,7 @@ from appeals.projections import (
     timeliness,
 )
 from appeals.projections.lifecycle import read_instant, stored_instant
-from appeals.projections.storage import LIVE, Copy, Sql
+from appeals.projections.storage import LIVE, Copy
 
 
 def report_routes() -> list[Route]:

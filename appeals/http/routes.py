@@ -69,17 +69,15 @@ async def get_appeal(request: Request) -> Response:
     appeal_id = path_uuid(request)
     version = optional_positive_int(request, "version")
     as_of = optional_instant(request, "as_of")
+    if as_of is not None and version is not None:
+        raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
     ledger = ledger_of(request)
-    if as_of is not None:
-        if version is not None:
-            raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
-        version = await run_in_threadpool(ledger.version_as_of, appeal_id, as_of)
-    appeal = await run_in_threadpool(ledger.get, appeal_id, version)
+    appeal, stages = await run_in_threadpool(
+        lambda: ledger.appeal_view(appeal_id, version=version, as_of=as_of)
+    )
     check_read(actor, appeal.unit, appeal.uscc)
     body = appeal_json(appeal)
-    body["timeliness"] = await run_in_threadpool(
-        ledger.timeliness, appeal_id, version, as_of
-    )
+    body["timeliness"] = stages
     return appeal_response(body)
 
 

@@ -24,9 +24,9 @@ from appeals.http.bodies import invalid
 from appeals.http.freshness import POSITION_HEADER
 from appeals.http.problems import HttpProblem
 from appeals.http.routes import OrjsonResponse
-from appeals.infra.database import Database
+from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.storage import Sql, transaction
+from appeals.projections.storage import transaction
 
 PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
 SortKey = tuple[str, str]

@@ -55,7 +55,7 @@ class CalendarStore:
             rows = cursor.execute(
                 f"SELECT year, source, holidays, makeup_workdays FROM {self.table} "
                 "ORDER BY year"
-            ).fetchall()
+            ).all()
         return tuple(
             OfficialSchedule(
                 year=int(year),

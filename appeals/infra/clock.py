@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from threading import Lock
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from appeals.domain.working_time import SHANGHAI
+
+# One definition of the business time zone: the official calendar's.
+__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock"]
 
 
 class Clock(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import psycopg
 import psycopg.rows
@@ -18,14 +18,6 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 Engine = Literal["sqlite", "postgres"]
-
-
-class Cursor(Protocol):
-    """What our SQL needs of a cursor: execute, then fetch."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> Any: ...
 
 
 class Database:
@@ -50,41 +42,45 @@ class Database:
         return statement
 
     @contextmanager
-    def transaction(self) -> Iterator[DialectCursor]:
+    def transaction(self) -> Iterator[Sql]:
         """A transaction that commits when the block ends without an error."""
         with self.datastore.transaction(commit=True) as cursor:
-            yield DialectCursor(self, tuple_rows(cursor))
+            yield Sql(self, tuple_rows(cursor))
 
     @contextmanager
-    def reading(self) -> Iterator[DialectCursor]:
+    def reading(self) -> Iterator[Sql]:
         """A read-only transaction (rolled back at the end)."""
         with self.datastore.transaction(commit=False) as cursor:
-            yield DialectCursor(self, tuple_rows(cursor))
+            yield Sql(self, tuple_rows(cursor))
 
     def execute_script(self, statements: Sequence[str]) -> None:
         """Runs DDL statements, each idempotent (``IF NOT EXISTS``)."""
-        with self.transaction() as cursor:
+        with self.transaction() as sql:
             for statement in statements:
-                cursor.execute(statement)
+                sql.execute(statement)
 
 
-class DialectCursor:
-    """A cursor that adapts placeholders and returns rows as tuples."""
+class Sql:
+    """A cursor inside one transaction: ``?`` placeholders on both engines,
+    rows as tuples, and ``executemany`` for batched writes."""
 
     def __init__(self, database: Database, cursor: Any) -> None:
-        self._database = database
+        self.database = database
         self._cursor = cursor
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> DialectCursor:
-        self._cursor.execute(self._database.sql(statement), tuple(params))
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        self._cursor.execute(self.database.sql(statement), tuple(params))
         return self
 
-    def fetchone(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone()
-        return None if row is None else _as_tuple(row)
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(self.database.sql(statement), rows)
 
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return [_as_tuple(row) for row in self._cursor.fetchall()]
+    def one(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._cursor.fetchall()]
 
 
 def tuple_rows(cursor: Any) -> Any:
@@ -94,8 +90,3 @@ def tuple_rows(cursor: Any) -> Any:
     if isinstance(cursor, psycopg.Cursor):
         cursor.row_factory = psycopg.rows.tuple_row
     return cursor
-
-
-def _as_tuple(row: Any) -> tuple[Any, ...]:
-    # SQLite rows are sqlite3.Row; PostgreSQL rows are tuples (tuple_rows).
-    return tuple(row)

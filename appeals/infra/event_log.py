@@ -60,7 +60,7 @@ class EventLog:
                 f"SELECT {self.position_column} FROM {self.table} "
                 "WHERE originator_id = ? AND originator_version = ?",
                 (self._key(originator_id), version),
-            ).fetchone()
+            ).one()
         return None if row is None else int(row[0])
 
     def history(self, originator_id: UUID) -> list[StoredRecord]:
@@ -71,7 +71,7 @@ class EventLog:
                 f"topic, state FROM {self.table} WHERE originator_id = ? "
                 "ORDER BY originator_version",
                 (self._key(originator_id),),
-            ).fetchall()
+            ).all()
         return self._records(rows)
 
     def record_at(self, originator_id: UUID, version: int) -> StoredRecord | None:
@@ -81,7 +81,7 @@ class EventLog:
                 f"topic, state FROM {self.table} "
                 "WHERE originator_id = ? AND originator_version = ?",
                 (self._key(originator_id), version),
-            ).fetchall()
+            ).all()
         records = self._records(rows)
         return records[0] if records else None
 
@@ -100,7 +100,7 @@ class EventLog:
         statement += f" ORDER BY {self.position_column} LIMIT ?"
         params.append(limit)
         with self.database.reading() as cursor:
-            rows = cursor.execute(statement, params).fetchall()
+            rows = cursor.execute(statement, params).all()
         return self._records(rows)
 
     def stream(
@@ -119,7 +119,7 @@ class EventLog:
         with self.database.reading() as cursor:
             row = cursor.execute(
                 f"SELECT MAX({self.position_column}) FROM {self.table}"
-            ).fetchone()
+            ).one()
         return int(row[0]) if row and row[0] is not None else 0
 
     def _decode(self, state: object) -> dict[str, Any]:

@@ -63,7 +63,7 @@ class RecordedTime:
                 f"WHERE notification_id IN ({marks})"
             )
         with self.database.reading() as cursor:
-            rows = cursor.execute(statement, list(positions)).fetchall()
+            rows = cursor.execute(statement, list(positions)).all()
         return {int(position): _instant(value) for position, value in rows}
 
 

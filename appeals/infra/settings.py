@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -169,7 +168,3 @@ def parse_database_url(url: str) -> DatabaseConfig:
     raise ConfigurationError(
         f"APPEALS_DATABASE_URL={url!r}: the scheme must be sqlite or postgresql"
     )
-
-
-def sqlite_file(config: DatabaseConfig) -> Path:
-    return Path(config.sqlite_path)

@@ -14,8 +14,6 @@ import psycopg
 
 from appeals.infra.settings import ConfigurationError, DatabaseConfig, Settings
 
-APPLICATION_NAME = "appeals"
-
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The environment the eventsourcing library is configured by."""

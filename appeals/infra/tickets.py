@@ -37,6 +37,6 @@ class TicketCounter:
             "RETURNING last_sequence"
         )
         with self.database.transaction() as cursor:
-            row = cursor.execute(statement, (day.isoformat(),)).fetchone()
+            row = cursor.execute(statement, (day.isoformat(),)).one()
         assert row is not None
         return int(row[0])

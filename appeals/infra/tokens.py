@@ -127,7 +127,7 @@ class TokenStore:
             rows = cursor.execute(
                 f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
                 f"FROM {self.table} ORDER BY created_at, id"
-            ).fetchall()
+            ).all()
         return [_info(row) for row in rows]
 
     def revoke(self, token_id: str, now: datetime) -> TokenInfo:
@@ -157,7 +157,7 @@ class TokenStore:
                 f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
                 f"FROM {self.table} WHERE digest = ?",
                 (key,),
-            ).fetchone()
+            ).one()
         info = _info(row) if row is not None else None
         if info is not None and info.revoked_at is not None:
             info = None

@@ -25,9 +25,9 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
-from appeals.projections.model import Change, Projection, Put, State, Table
-from appeals.projections.storage import Sql
+from appeals.projections.model import Apply, Change, Projection, Put, State, Table
 from appeals.projections.timeliness import advance, fold_table
 
 COUNTERS = (
@@ -117,7 +117,7 @@ def _event_counts(event: Any) -> Counter[str]:
     return moved
 
 
-def make_apply(tk: Timekeeping) -> Any:
+def make_apply(tk: Timekeeping) -> Apply:
     def apply(event: Any, state: State) -> list[Change]:
         row, before, after = advance(event, state, FOLDS)
         moved = _event_counts(event)

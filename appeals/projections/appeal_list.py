@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     status_after,
@@ -31,7 +32,6 @@ from appeals.projections.model import (
     Table,
     require,
 )
-from appeals.projections.storage import Sql
 
 CREATE_APPEALS = """
 CREATE TABLE IF NOT EXISTS {table} (

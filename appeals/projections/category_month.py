@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import shanghai_month, topics_of
 from appeals.projections.model import Change, Projection, Put, State, Table
-from appeals.projections.storage import Sql
 
 CREATE_COUNTS = """
 CREATE TABLE IF NOT EXISTS {table} (

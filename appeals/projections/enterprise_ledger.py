@@ -14,6 +14,7 @@ from typing import Any
 
 from appeals.domain.appeal import Appeal
 from appeals.domain.values import Satisfaction
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     is_open,
@@ -22,7 +23,6 @@ from appeals.projections.lifecycle import (
     topics_of,
 )
 from appeals.projections.model import Change, Projection, Put, State, Table, require
-from appeals.projections.storage import Sql
 
 CREATE_APPEALS = """
 CREATE TABLE IF NOT EXISTS {table} (

@@ -28,12 +28,12 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from appeals.application import AppealLedger
 from appeals.infra.clock import Clock, SystemClock
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.model import Projection
 from appeals.projections.storage import (
     LIVE,
     Copy,
-    Sql,
     SqlState,
     existing_tables,
     transaction,

@@ -10,13 +10,13 @@ batch of a thousand events costs a few round trips, not thousands.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 
-from appeals.infra.database import Database, tuple_rows
+from appeals.infra.database import Database, Sql
 from appeals.projections.model import (
     Change,
     Key,
@@ -43,35 +43,12 @@ WHERE nsp.nspname = ? AND rel.relname = ? AND con.contype = 'p'
 """
 
 
-class Sql:
-    """A cursor inside one transaction: ``?`` placeholders on both engines,
-    rows as tuples, and ``executemany`` for batched writes."""
-
-    def __init__(self, database: Database, cursor: Any) -> None:
-        self.database = database
-        self._cursor = cursor
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
-        self._cursor.execute(self.database.sql(statement), tuple(params))
-        return self
-
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(self.database.sql(statement), rows)
-
-    def one(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone()
-        return None if row is None else tuple(row)
-
-    def all(self) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._cursor.fetchall()]
-
-
 @contextmanager
 def transaction(database: Database, *, write: bool) -> Iterator[Sql]:
     """A transaction that commits if ``write`` and the block ends normally;
     any exception rolls everything in it back."""
-    with database.datastore.transaction(commit=write) as cursor:
-        yield Sql(database, tuple_rows(cursor))
+    with database.transaction() if write else database.reading() as sql:
+        yield sql
 
 
 def existing_tables(sql: Sql) -> set[str]:

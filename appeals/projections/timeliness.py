@@ -22,9 +22,17 @@ from eventsourcing.utils import get_topic
 from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
+from appeals.infra.database import Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
-from appeals.projections.model import Change, Projection, Put, State, Table
-from appeals.projections.storage import Sql
+from appeals.projections.model import (
+    Apply,
+    Change,
+    Projection,
+    Put,
+    State,
+    Table,
+    require,
+)
 
 CREATE_FOLDS = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -176,12 +184,7 @@ def advance(
         }
         before = TimelinessFold()
     else:
-        found = state.get(folds, (appeal_id,))
-        if found is None:
-            from appeals.projections.model import MissingRow
-
-            raise MissingRow(folds, (appeal_id,))
-        row = dict(found)
+        row = dict(require(state, folds, (appeal_id,)))
         before = TimelinessFold.from_state(orjson.loads(row["fold"]))
     after = before.copy()
     after.apply(get_topic(type(event)), event)
@@ -189,7 +192,7 @@ def advance(
     return row, before, after
 
 
-def make_apply(tk: Timekeeping) -> Any:
+def make_apply(tk: Timekeeping) -> Apply:
     def apply(event: Any, state: State) -> list[Change]:
         row, before, after = advance(event, state, FOLDS)
         changes: list[Change] = [Put(FOLDS, row)]

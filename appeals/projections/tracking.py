@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from appeals.infra.database import Database
-from appeals.projections.storage import Sql, transaction
+from appeals.infra.database import Database, Sql
+from appeals.projections.storage import transaction
 
 TABLE = "projection_tracking"
 
