@@ -148,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from appeals.bootstrap import open_ledger
+    from appeals.http.app import prepare_storage
     from appeals.infra.serving import serve
     from appeals.infra.store import prepare_database
     from appeals.projections.settings import ProjectionSettings
@@ -156,6 +158,12 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(os.environ)
     ProjectionSettings.from_env(os.environ, settings.database.engine)
     prepare_database(settings.database)
+    # Create every table once, here, before the workers start: several
+    # processes running the event store's DDL at once collide in PostgreSQL's
+    # catalog ("tuple concurrently updated") and the server fails to start.
+    with open_ledger(settings) as ledger:
+        prepare_storage(ledger)
+    os.environ["APPEALS_CREATE_TABLES"] = "0"
     print(
         f"appeals: serving on http://{args.host}:{args.port} "
         f"with {settings.database.redacted()}",

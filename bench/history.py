@@ -124,20 +124,11 @@ class Decider:
     def receive(self, command: cmd.Receive, actor: Actor, at: datetime) -> Appeal:
         day = at.astimezone(SHANGHAI).date()
         self.sequences[day] += 1
-        return Appeal.receive(
+        return command.new_appeal(
             appeal_id=uuid4(),
             ticket=format_ticket(day, self.sequences[day]),
             actor=actor,
             at=at,
-            uscc=command.uscc,
-            enterprise_name=command.enterprise_name,
-            channel=command.channel,
-            category=command.category,
-            priority=command.priority,
-            title=command.title,
-            description=command.description,
-            contact=command.contact,
-            external_id=command.external_id,
             tk=self.rules.timekeeping,
         )
 

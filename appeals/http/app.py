@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from appeals.application import AppealLedger
-from appeals.audit import checkpoint_chore
+from appeals.audit import CheckpointStore, checkpoint_chore
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
@@ -42,6 +42,14 @@ from appeals.projections.settings import ProjectionSettings
 from appeals.projections.worker import Worker
 
 
+def prepare_storage(ledger: AppealLedger) -> None:
+    """Creates what the app reads beside the event store: tokens, the report
+    views and the audit checkpoints (each only if missing)."""
+    TokenStore(ledger.database).create_table()
+    prepare_projections(ledger, all_projections(ledger.rules.timekeeping))
+    CheckpointStore(ledger.database).create_table()
+
+
 def create_app(
     ledger_factory: Callable[[], AppealLedger],
     *,
@@ -59,15 +67,13 @@ def create_app(
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = threads
         ledger = ledger_factory()
-        tokens = TokenStore(ledger.database)
-        tokens.create_table()
+        prepare_storage(ledger)
         app.state.ledger = ledger
-        app.state.tokens = tokens
+        app.state.tokens = TokenStore(ledger.database)
         app.state.body_limit = body_limit
         app.state.projection_settings = projections or ProjectionSettings()
         app.state.rate_weights = rate_weights or RateWeights()
         views = all_projections(ledger.rules.timekeeping)
-        prepare_projections(ledger, views)
         worker = None
         if projections is not None and projections.run_in_server:
             worker = Worker(

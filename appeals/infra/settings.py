@@ -54,6 +54,7 @@ class Settings:
     pg_max_overflow: int = 10
     body_limit: int = 64 * 1024
     aggregate_cache: int = 10_000
+    create_tables: bool = True
     sla_policy_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
@@ -69,6 +70,9 @@ class Settings:
             pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
             body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
             aggregate_cache=_int(env, "APPEALS_AGGREGATE_CACHE", 10_000, minimum=0),
+            # Set to 0 by `appeals serve` for its workers once it has created
+            # the tables itself: N workers creating them at once collide.
+            create_tables=env.get("APPEALS_CREATE_TABLES", "1").strip() != "0",
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
             office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
             rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),

@@ -20,7 +20,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     db = settings.database
     env = {
         "IS_SNAPSHOTTING_ENABLED": "y",
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "y" if settings.create_tables else "n",
     }
     if settings.aggregate_cache:
         # Recently used appeals stay in memory; each read still fetches any
