@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,6 +65,8 @@ class PostgresServer:
     user: str
     password: str
     dbname: str  # an existing database to connect to
+    # set for a throwaway cluster; not part of which server this is
+    data_dir: Path | None = field(default=None, compare=False)
 
     @property
     def is_unix_socket(self) -> bool:
@@ -404,11 +406,10 @@ def _wait_until_ready(server: PostgresServer, log_file: Path, deadline: float) -
         time.sleep(0.1)
 
 
-def _server_options(port: int, socket_dir: Path) -> str:
+def _server_options(port: int, socket_dir: Path, durable: bool = False) -> str:
+    fast = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
     settings = {
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
+        **({} if durable else fast),
         "listen_addresses": "127.0.0.1",
         "port": str(port),
         "unix_socket_directories": str(socket_dir),
@@ -453,7 +454,7 @@ def _stop(
 
 @contextmanager
 def throwaway_cluster(
-    *, log: Callable[[str], None] = print
+    *, log: Callable[[str], None] = print, durable: bool = False
 ) -> Iterator[PostgresServer]:
     """Run a fresh, fast, disposable PostgreSQL cluster for the ``with`` body.
 
@@ -463,7 +464,8 @@ def throwaway_cluster(
     (trust authentication, empty password) to database ``postgres``. On the
     way out -- also on errors and KeyboardInterrupt -- it is stopped (pg_ctl
     stop -m fast, else the postmaster is killed) and the directory deleted.
-    Durability is switched off: this is for tests only.
+    Durability is switched off for tests; ``durable=True`` keeps PostgreSQL's
+    defaults (fsync, synchronous commit, full page writes), for benchmarks.
     """
     binaries = _find_binaries()
     run_as = _run_as()
@@ -485,7 +487,7 @@ def throwaway_cluster(
                 "-E",
                 "UTF8",
                 "--locale=C",
-                "--no-sync",
+                *(() if durable else ("--no-sync",)),
             ],
             cwd=base,
             timeout=180,
@@ -496,7 +498,7 @@ def throwaway_cluster(
                 f"initdb ({binaries.initdb}) failed with exit code {init.returncode}"
                 + (f" as user postgres: {output}" if run_as.prefix else f": {output}")
             )
-        server = _start(binaries, run_as, base, data_dir, log_file, log)
+        server = _start(binaries, run_as, base, data_dir, log_file, log, durable)
         yield server
     finally:
         try:
@@ -514,6 +516,7 @@ def _start(
     data_dir: Path,
     log_file: Path,
     log: Callable[[str], None],
+    durable: bool,
 ) -> PostgresServer:
     for attempt in range(1, _START_ATTEMPTS + 1):
         port = _free_port()
@@ -537,7 +540,7 @@ def _start(
                     "-t",
                     str(int(_READY_TIMEOUT)),
                     "-o",
-                    _server_options(port, base),
+                    _server_options(port, base, durable),
                 ],
                 cwd=base,
                 timeout=_READY_TIMEOUT + 15,
@@ -547,7 +550,9 @@ def _start(
         except subprocess.TimeoutExpired:
             ok, detail = False, "pg_ctl start timed out"
         if ok:
-            server = PostgresServer("127.0.0.1", port, "postgres", "", "postgres")
+            server = PostgresServer(
+                "127.0.0.1", port, "postgres", "", "postgres", data_dir
+            )
             _wait_until_ready(server, log_file, deadline)
             return server
         tail = _log_tail(log_file, log_offset)
