@@ -55,6 +55,7 @@ class Settings:
     body_limit: int = 64 * 1024
     aggregate_cache: int = 10_000
     create_tables: bool = True
+    group_commit: bool = True
     sla_policy_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
@@ -73,6 +74,7 @@ class Settings:
             # Set to 0 by `appeals serve` for its workers once it has created
             # the tables itself: N workers creating them at once collide.
             create_tables=env.get("APPEALS_CREATE_TABLES", "1").strip() != "0",
+            group_commit=env.get("APPEALS_GROUP_COMMIT", "1").strip() != "0",
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
             office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
             rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),

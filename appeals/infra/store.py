@@ -1,9 +1,12 @@
 """Turns settings into a working event store: the environment eventsourcing
 reads, a reachable database, and our own tables beside the events.
 
-The library's default insert path is kept on PostgreSQL (a table lock while
-inserting, so commit order equals log order and a follower of the log never
-misses an event); ``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off for that reason.
+On PostgreSQL the events table is locked while inserting, as the library
+does, so commit order equals log order and a follower of the log never misses
+an event (``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off: it drops that lock).
+By default the lock is taken by one SQL function per batch of concurrent
+saves (``appeals.infra.group_commit``); ``APPEALS_GROUP_COMMIT=0`` goes back
+to the library's own insert path.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             POSTGRES_LOCK_TIMEOUT="10",
             POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="30",
         )
+        if settings.group_commit:
+            env["APPLICATION_RECORDER_TOPIC"] = (
+                "appeals.infra.group_commit:GroupCommitRecorder"
+            )
     return env
 
 
