@@ -7,6 +7,12 @@ on a delayed ACK (uvicorn issue 3149). uvloop sets it regardless, but the
 server must not depend on which loop is installed: we bind the socket
 ourselves with the protocol stated and hand it to uvicorn's own
 multiprocess supervisor (tests/infra/test_serving.py shows both).
+
+Each worker gets a listener of its own on the same port (``SO_REUSEPORT``),
+so the kernel spreads new connections over the workers. With one shared
+listener, whichever worker happens to be awake accepts: under load one
+worker took nearly every keep-alive connection and ran at a full core (its
+GIL) while the other idled (BENCHMARKS.md, "busiest server process").
 """
 
 from __future__ import annotations
@@ -19,14 +25,59 @@ from uvicorn.supervisors import Multiprocess
 APP = "appeals.http.app:create_app_from_env"
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP listener whose accepted connections get ``TCP_NODELAY``."""
+def listening_socket(
+    host: str, port: int, *, reuse_port: bool = False
+) -> socket.socket:
+    """A TCP listener whose accepted connections get ``TCP_NODELAY``; with
+    ``reuse_port``, one of several on the same port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
+
+
+class Listeners:
+    """A listener per worker, all on one port. The first is bound at once,
+    so a port already in use is reported before any worker starts."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._first: socket.socket | None = listening_socket(
+            host, port, reuse_port=True
+        )
+        self.port = self._first.getsockname()[1]
+
+    def next(self) -> socket.socket:
+        sock, self._first = self._first, None
+        return sock or listening_socket(self.host, self.port, reuse_port=True)
+
+
+class PerWorkerListeners(Multiprocess):
+    """uvicorn's supervisor (restarts, signals, health checks unchanged), but
+    every worker it starts, or restarts, gets a listener of its own. A
+    worker's listener closes with it: the supervisor drops the worker's
+    process object, which holds the parent's copy."""
+
+    def __init__(self, config: uvicorn.Config, listeners: Listeners) -> None:
+        self.listeners = listeners
+        super().__init__(config, sockets=[])
+
+    @property
+    def sockets(self) -> list[socket.socket]:
+        return [self.listeners.next()]
+
+    @sockets.setter
+    def sockets(self, _shared: list[socket.socket]) -> None:
+        """uvicorn's constructor sets the one shared list; we hand out ours."""
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -43,4 +94,4 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.Server(config).run()
         return
-    Multiprocess(config, sockets=[listening_socket(host, port)]).run()
+    PerWorkerListeners(config, Listeners(host, port)).run()
