@@ -11,6 +11,9 @@ Scenarios:
 - ``generator``: ``GET /healthz`` of the real service (the generator's
   ceiling: a request that does no work);
 - ``appeals``: the command mix against ``appeals serve``;
+- ``appeals, library insert``: the same with ``APPEALS_GROUP_COMMIT=0`` (the
+  eventsourcing library's own insert instead of group commit), to show what
+  group commit adds;
 - ``appeals+projections``: the same with ``appeals projections run`` beside
   it and the lag probe watching the views;
 - ``baseline``: the command mix against the plain Starlette + eventsourcing
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,7 +46,14 @@ from bench.stats import percentile
 from bench.tokens import make_tokens
 
 DATABASE = "ingest"
-HTTP_SCENARIOS = ("generator", "appeals", "appeals+projections", "baseline")
+HTTP_SCENARIOS = (
+    "generator",
+    "appeals",
+    "appeals, library insert",
+    "appeals+projections",
+    "baseline",
+)
+SERVICE_ENV = {"appeals, library insert": {"APPEALS_GROUP_COMMIT": "0"}}
 RAW_SCENARIOS = {
     "raw unlocked": "unlocked",
     "raw locked": "locked",
@@ -149,7 +160,7 @@ class IngestSection:
         return runs
 
     def _http(self, scenario: str, number: int) -> IngestRun:
-        slug = f"r{number}_{scenario.replace('+', '_')}"
+        slug = f"r{number}_{re.sub(r'[^a-z]+', '_', scenario)}"
         url = self.cluster.url(DATABASE, slug)
         kind = "baseline" if scenario == "baseline" else "appeals"
         tokens = {} if kind == "baseline" else make_tokens(url)
@@ -157,10 +168,14 @@ class IngestSection:
         meter = self._meter()
         log = self.work / f"{slug}.server.log"
         with (
-            processes.service(kind, url, self.plan.workers, log, self.starts) as (
-                port,
-                server,
-            ),
+            processes.service(
+                kind,
+                url,
+                self.plan.workers,
+                log,
+                self.starts,
+                SERVICE_ENV.get(scenario),
+            ) as (port, server),
             self._projections(scenario, url, slug, meter) as probe_file,
             LockSampler(self.cluster.server.url(DATABASE)) as locks,
         ):

@@ -106,9 +106,11 @@ def service(
     workers: int,
     log_file: Path,
     starts: StartLog | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """Serves ``appeals`` (the real service) or ``baseline`` on a free port;
-    yields the port and the server's pid (its session id).
+    """Serves ``appeals`` (the real service, with ``env`` added to its
+    environment) or ``baseline`` on a free port; yields the port and the
+    server's pid (its session id).
 
     A multi-worker start can fail: every worker runs the store's DDL at start,
     and PostgreSQL may refuse one of two concurrent ``CREATE OR REPLACE
@@ -119,7 +121,7 @@ def service(
     for attempt in range(1, START_ATTEMPTS + 1):
         log.attempts += 1
         offset = log_file.stat().st_size if log_file.exists() else 0
-        port, process = _start_service(kind, database_url, workers, log_file)
+        port, process = _start_service(kind, database_url, workers, log_file, env)
         problem = _settled(port, process, log_file, offset, workers)
         if problem is None:
             break
@@ -166,13 +168,17 @@ def _log_since(log_file: Path, offset: int) -> str:
 
 
 def _start_service(
-    kind: str, database_url: str, workers: int, log_file: Path
+    kind: str,
+    database_url: str,
+    workers: int,
+    log_file: Path,
+    extra: Mapping[str, str] | None = None,
 ) -> tuple[int, subprocess.Popen[bytes]]:
     port = free_port()
     if kind == "appeals":
         argv = [str(BIN / "appeals"), "serve", "--host", "127.0.0.1"]
         argv += ["--port", str(port), "--workers", str(workers)]
-        env = {"APPEALS_DATABASE_URL": database_url}
+        env = {"APPEALS_DATABASE_URL": database_url, **(extra or {})}
     elif kind == "baseline":
         argv = [PYTHON, "-m", "uvicorn", "bench.baseline_app:create_app_from_env"]
         argv += ["--factory", "--host", "127.0.0.1", "--port", str(port)]

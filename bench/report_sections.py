@@ -13,6 +13,7 @@ from bench.stats import Spread
 INGEST_NOTES = {
     "generator": "GET /healthz: the load generator's ceiling (no work done)",
     "appeals": "`appeals serve`, the command mix",
+    "appeals, library insert": "the same, APPEALS_GROUP_COMMIT=0 (no group commit)",
     "appeals+projections": "the same, with `appeals projections run` beside it",
     "baseline": "plain Starlette + eventsourcing app, library defaults",
     "raw unlocked": "psycopg, one INSERT transaction per command",
