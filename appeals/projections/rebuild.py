@@ -22,7 +22,13 @@ from appeals.infra.clock import Clock, SystemClock
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.model import Projection
 from appeals.projections.runtime import DEFAULT_BATCH_SIZE, Runner
-from appeals.projections.storage import LIVE, REBUILD, Copy, transaction
+from appeals.projections.storage import (
+    CARRIED_ROWS,
+    LIVE,
+    REBUILD,
+    Copy,
+    transaction,
+)
 from appeals.projections.tracking import Tracking
 
 Progress = Callable[[int, int], None]
@@ -56,13 +62,20 @@ def rebuild(
     restart: bool = False,
     progress: Progress | None = None,
     clock: Clock | None = None,
+    carried_rows: int = CARRIED_ROWS,
 ) -> Rebuilt:
     """Replays all history into a fresh copy and swaps it in atomically.
-    Resumes an interrupted rebuild unless ``restart``."""
+    Resumes an interrupted rebuild unless ``restart``. At most
+    ``carried_rows`` shared rows are kept in memory between batches."""
     clock = clock or SystemClock()
     live = Runner(ledger, projection, target=LIVE, clock=clock)
     fresh = Runner(
-        ledger, projection, target=REBUILD, batch_size=batch_size, clock=clock
+        ledger,
+        projection,
+        target=REBUILD,
+        batch_size=batch_size,
+        clock=clock,
+        carried_rows=carried_rows,
     )
     live.prepare()
     if restart:

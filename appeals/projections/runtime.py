@@ -32,7 +32,10 @@ from appeals.infra.database import Sql
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.model import Projection
 from appeals.projections.storage import (
+    CARRIED_ROWS,
     LIVE,
+    REBUILD,
+    CarriedRows,
     Copy,
     SqlState,
     existing_tables,
@@ -70,6 +73,7 @@ class Runner:
         target: str = LIVE,
         batch_size: int = DEFAULT_BATCH_SIZE,
         clock: Clock | None = None,
+        carried_rows: int = CARRIED_ROWS,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -81,6 +85,13 @@ class Runner:
         self.database = ledger.database
         self.copy = Copy(self.database, projection, target)
         self.tracking = Tracking(self.database)
+        # A rebuild's copy has one writer, this runner: its shared rows can be
+        # carried from batch to batch. A live copy may have several workers.
+        self.carried = (
+            CarriedRows(projection.tables, carried_rows) if target == REBUILD else None
+        )
+        self._carried_at: int | None = None  # the position the carried rows match
+        self._batch: tuple[int, SqlState] | None = None
 
     @property
     def name(self) -> str:
@@ -148,7 +159,13 @@ class Runner:
         end = notifications[-1].id
         if not self.tracking.advance(sql, self.name, self.target, start, end, now):
             return False
-        state = SqlState(sql, self.copy)
+        if self.carried is not None and self._carried_at != start:
+            self._forget()  # the copy moved without us: carried rows may be stale
+            # A rebuild's copy at position 0 is empty (rows and position move
+            # together): from here on, a row not carried is a row not there.
+            self.carried.complete = start == 0
+        state = SqlState(sql, self.copy, self.carried)
+        self._batch = (end, state)
         topics = self.projection.topics
         wanted = [n for n in notifications if n.topic in topics]
         for table in self.projection.tables:
@@ -163,15 +180,32 @@ class Runner:
         return True
 
     def _consume(self, start: int, notifications: Sequence[Notification]) -> int:
+        self._batch = None
         try:
             with transaction(self.database, write=True) as sql:
                 if not self.apply(sql, start, notifications):
+                    self._forget()
                     return 0
         except Exception as error:
+            self._forget()
             if len(notifications) > 1:
                 return self._one_by_one(start, notifications)
             self._fail(start, notifications[0], error)
+        self._carry()
         return len(notifications)
+
+    def _carry(self) -> None:
+        """After a commit: the batch's rows are what the copy now holds."""
+        if self.carried is None or self._batch is None:
+            return
+        end, state = self._batch
+        self.carried.keep(state.rows)
+        self._carried_at = end
+
+    def _forget(self) -> None:
+        if self.carried is not None:
+            self.carried.clear()
+        self._carried_at = None
 
     def _one_by_one(self, start: int, notifications: Sequence[Notification]) -> int:
         # Finds the faulty event and keeps everything before it.

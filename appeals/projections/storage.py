@@ -6,10 +6,16 @@ being rebuilt, a fresh copy (``rebuild_``) filled from all history beside it.
 reads and writes: rows are read by key once, kept for the rest of the batch,
 and written back with one ``executemany`` per table when the batch ends, so a
 batch of a thousand events costs a few round trips, not thousands.
+
+A runner that alone writes its copy (a rebuild's) also keeps the rows of its
+shared tables (not per appeal: daily counters, enterprises) between batches
+in a bounded :class:`CarriedRows`, so the next batches read them from memory;
+per-appeal rows are preloaded per batch instead.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -153,23 +159,90 @@ class _Statements:
         self.delete = f"DELETE FROM {name} WHERE {where}"
 
 
-class SqlState:
-    """The rows a batch reads and writes: read through on first use, written
-    back at :meth:`flush`, inside the batch's transaction."""
+Slot = tuple[str, Key]
+"""A row's place: its table's name and its key."""
 
-    def __init__(self, sql: Sql, copy: Copy) -> None:
+CARRIED_ROWS = 50_000
+
+
+class CarriedRows:
+    """Rows of a copy's shared tables as they stand after the last batch this
+    runner committed, the least recently used dropped beyond ``limit``.
+    Valid only while nobody else writes the copy: the runner hands it to the
+    next batch only if that batch starts where the last one ended."""
+
+    def __init__(self, tables: Iterable[Table], limit: int = CARRIED_ROWS) -> None:
+        self.tables = frozenset(t.name for t in tables if not t.per_appeal)
+        self.limit = limit
+        self._rows: OrderedDict[Slot, Row | None] = OrderedDict()
+        # Set when the copy was empty as these rows began: then every row it
+        # has is here, except under the key prefixes (table, first key
+        # column) of rows since dropped, and a row not found is absent.
+        self.complete = False
+        self._dropped: set[tuple[str, Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def lookup(self, slot: Slot) -> tuple[bool, Row | None]:
+        """(known, row): a known slot's row, None if known to be absent."""
+        if slot not in self._rows:
+            if self.complete and (slot[0], slot[1][0]) not in self._dropped:
+                return True, None
+            return False, None
+        self._rows.move_to_end(slot)
+        return True, self._rows[slot]
+
+    def keep(self, rows: dict[Slot, Row | None]) -> None:
+        """Takes in a committed batch's rows (read or written)."""
+        for slot, row in rows.items():
+            if slot[0] in self.tables:
+                self._rows[slot] = row
+                self._rows.move_to_end(slot)
+        while len(self._rows) > self.limit:
+            (table, key), _ = self._rows.popitem(last=False)
+            if self.complete:
+                self._dropped.add((table, key[0]))
+
+    def clear(self) -> None:
+        self._rows.clear()
+        self._dropped.clear()
+        self.complete = False
+
+
+class SqlState:
+    """The rows a batch reads and writes: read through on first use (from
+    ``carried`` rows when given), written back at :meth:`flush`, inside the
+    batch's transaction."""
+
+    def __init__(
+        self, sql: Sql, copy: Copy, carried: CarriedRows | None = None
+    ) -> None:
         self.sql = sql
         self.copy = copy
-        self._rows: dict[tuple[str, Key], Row | None] = {}
+        self.carried = carried
+        self._rows: dict[Slot, Row | None] = {}
         self._dirty: dict[str, dict[Key, Row | None]] = {}
+
+    @property
+    def rows(self) -> dict[Slot, Row | None]:
+        """Every row the batch read or wrote, as it stands now."""
+        return self._rows
 
     def get(self, table: Table, key: Key) -> Row | None:
         slot = (table.name, key)
         if slot not in self._rows:
-            found = self.sql.execute(self.copy.statements(table).select, key).one()
-            self._rows[slot] = (
-                None if found is None else dict(zip(table.columns, found, strict=True))
+            known, row = (
+                (False, None) if self.carried is None else self.carried.lookup(slot)
             )
+            if not known:
+                found = self.sql.execute(self.copy.statements(table).select, key).one()
+                row = (
+                    None
+                    if found is None
+                    else dict(zip(table.columns, found, strict=True))
+                )
+            self._rows[slot] = row
         return self._rows[slot]
 
     def preload(self, table: Table, keys: Iterable[Key]) -> None:
