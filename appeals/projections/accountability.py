@@ -164,6 +164,7 @@ def projection(tk: Timekeeping) -> Projection:
         topics=topics_of(*APPEAL_EVENTS),
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
+        cost=4,
     )
 
 

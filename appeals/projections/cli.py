@@ -10,6 +10,7 @@ import argparse
 import os
 import signal
 import sys
+from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,13 @@ def add_commands(commands: Any) -> None:
         help="discard an interrupted rebuild instead of resuming it",
     )
     rebuild.add_argument("--batch-size", type=int, default=None)
+    rebuild.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="views rebuilt at once, one process each (PostgreSQL; default: "
+        "one per core). SQLite, with its single writer, rebuilds one at a time",
+    )
     rebuild.set_defaults(run=run_rebuild)
 
 
@@ -132,9 +140,11 @@ def run_rebuild(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from appeals.projections.rebuild import rebuild
+    from appeals.projections.parallel import rebuild_in_processes
+    from appeals.projections.rebuild import Rebuilt, rebuild
     from appeals.projections.registry import UnknownProjection, find, projections
     from appeals.projections.runtime import ProjectionFailed
+    from appeals.projections.runtime import prepare as runtime_prepare
 
     ledger, settings = open_from_env()
     try:
@@ -145,6 +155,19 @@ def run_rebuild(args: argparse.Namespace) -> int:
         print(f"appeals projections: {unknown}", file=sys.stderr)
         return 2
     batch_size = args.batch_size or settings.batch_size
+    if args.jobs is not None and args.jobs < 1:
+        ledger.close()
+        print("appeals projections: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    jobs = args.jobs or os.cpu_count() or 1
+    if ledger.database.engine == "sqlite" and jobs > 1:
+        if args.jobs:
+            print(
+                "appeals projections: SQLite has a single writer; "
+                "rebuilding one view at a time",
+                file=sys.stderr,
+            )
+        jobs = 1
     with (
         ledger,
         Progress(
@@ -157,38 +180,61 @@ def run_rebuild(args: argparse.Namespace) -> int:
             TimeRemainingColumn(),
         ) as progress,
     ):
+        bars = {p.name: progress.add_task(p.name, total=None, rate="") for p in chosen}
+        started: set[str] = set()
+
+        def show(name: str, position: int, head: int) -> None:
+            task = bars[name]
+            if name not in started:
+                # A resumed rebuild starts part-way: no speed from that jump.
+                started.add(name)
+                progress.reset(task, completed=position, total=head, rate="")
+                return
+            speed = next(t.speed for t in progress.tasks if t.id == task)
+            rate = "" if speed is None else f"{speed:,.0f} events/s"
+            progress.update(task, completed=position, total=head, rate=rate)
+
+        def done_line(name: str, done: Rebuilt) -> None:
+            progress.update(bars[name], completed=done.position, total=done.position)
+            progress.console.print(
+                f"{name}: swapped in at position {done.position}; "
+                f"{done.events} events in {done.seconds:.1f}s "
+                f"({done.rate:,.0f} events/s)"
+            )
+
+        if jobs > 1 and len(chosen) > 1:
+            runtime_prepare(ledger, chosen)  # every table, before the children
+            heaviest_first = sorted(chosen, key=lambda p: -p.cost)
+            outcomes = rebuild_in_processes(
+                [p.name for p in heaviest_first],
+                os.environ,
+                jobs=min(jobs, len(chosen)),
+                batch_size=batch_size,
+                restart=args.restart,
+                update=show,
+            )
+            failed = False
+            for outcome in outcomes:
+                if outcome.rebuilt is not None:
+                    done_line(outcome.name, outcome.rebuilt)
+                else:
+                    failed = True
+                    progress.console.print(
+                        f"appeals projections: {outcome.failure}", style="red"
+                    )
+            return 1 if failed else 0
         for projection in chosen:
-            task = progress.add_task(projection.name, total=None, rate="")
-            started: list[bool] = []
-
-            def show(
-                position: int, head: int, task: Any = task, started: Any = started
-            ) -> None:
-                if not started:
-                    # A resumed rebuild starts part-way: no speed from that jump.
-                    started.append(True)
-                    progress.reset(task, completed=position, total=head, rate="")
-                    return
-                speed = next(t.speed for t in progress.tasks if t.id == task)
-                rate = "" if speed is None else f"{speed:,.0f} events/s"
-                progress.update(task, completed=position, total=head, rate=rate)
-
             try:
                 done = rebuild(
                     ledger,
                     projection,
                     batch_size=batch_size,
                     restart=args.restart,
-                    progress=show,
+                    progress=partial(show, projection.name),
                 )
-            except ProjectionFailed as failed:
+            except ProjectionFailed as stopped:
                 progress.stop()
-                print(f"appeals projections: {failed}", file=sys.stderr)
+                print(f"appeals projections: {stopped}", file=sys.stderr)
                 return 1
-            progress.update(task, completed=done.position, total=done.position)
-            progress.console.print(
-                f"{projection.name}: swapped in at position {done.position}; "
-                f"{done.events} events in {done.seconds:.1f}s "
-                f"({done.rate:,.0f} events/s)"
-            )
+            done_line(projection.name, done)
     return 0

@@ -160,6 +160,7 @@ PROJECTION = Projection(
     topics=topics_of(*APPEAL_EVENTS),
     apply=apply,
     description="问题台账: per credit code, its appeals and their outcome",
+    cost=2,
 )
 
 # ---- reading ------------------------------------------------------------------

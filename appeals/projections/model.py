@@ -98,6 +98,10 @@ class Projection:
     topics: frozenset[str]
     apply: Apply
     description: str = ""
+    cost: int = 1
+    """Rough work per event relative to the others (measured: BENCHMARKS.md);
+    parallel rebuilds start the heaviest first, so none is left running
+    alone at the end."""
 
 
 def check_row(table: Table, row: Row) -> None:

@@ -213,6 +213,7 @@ def projection(tk: Timekeeping) -> Projection:
         topics=topics_of(*APPEAL_EVENTS),
         apply=make_apply(tk),
         description="stage cycles with deadlines, working time and lateness",
+        cost=4,
     )
 
 

@@ -4,22 +4,30 @@ atomically (again and again) while the worker and writers carry on."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from uuid import uuid4
 
 import pytest
 
 from appeals.application import AppealLedger
+from appeals.bootstrap import open_ledger_from_env
 from appeals.demo import generate_demo
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list, enterprise_ledger
+from appeals.projections.parallel import rebuild_in_processes
 from appeals.projections.rebuild import rebuild
-from appeals.projections.runtime import Runner, status
+from appeals.projections.registry import projections
+from appeals.projections.runtime import Runner, prepare, status
 from appeals.projections.settings import ProjectionSettings
 from appeals.projections.storage import LIVE, REBUILD, transaction
 from appeals.projections.tracking import Tracking
 from appeals.projections.worker import Worker
 from tests.infra.test_ledger_store import receive
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
+from tests.support.pgcluster import PostgresServer
 from tests.support.views import PROJECTIONS
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)
@@ -193,3 +201,79 @@ def test_carried_rows_are_dropped_when_another_runner_moves_the_copy(
         pass  # taking turns to the end
     assert first.position() == ledger.recorder.max_notification_id()
     assert stored(ledger, projection, REBUILD) == folded(projection, events(ledger))
+
+
+def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
+    postgres_server: PostgresServer, clock: FixedClock
+) -> None:
+    schema = f"p_{uuid4().hex[:12]}"
+    url = postgres_server.url()
+    url = f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    env = {**os.environ, "APPEALS_DATABASE_URL": url}
+    ledger = open_ledger_from_env(env, clock=clock)
+    try:
+        demo(ledger, clock, appeals=30)
+        history = events(ledger)
+        chosen = projections(ledger.rules.timekeeping)
+        prepare(ledger, chosen)
+        seen: dict[str, int] = {}
+
+        def update(name: str, position: int, head: int) -> None:
+            seen[name] = max(seen.get(name, 0), position)
+
+        outcomes = rebuild_in_processes(
+            [p.name for p in chosen], env, jobs=2, batch_size=100, update=update
+        )
+        head = ledger.recorder.max_notification_id()
+        assert [o.name for o in outcomes] == [p.name for p in chosen]
+        for outcome in outcomes:
+            assert outcome.failure is None
+            assert outcome.rebuilt is not None
+            assert outcome.rebuilt.position == head
+        assert seen == {p.name: head for p in chosen}  # progress came back
+        for projection in chosen:
+            assert stored(ledger, projection) == folded(projection, history)
+    finally:
+        ledger.close()
+        with postgres_server.connect() as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+REBUILD_ALL = [sys.executable, "-m", "appeals.cli", "projections", "rebuild", "all"]
+
+
+@pytest.mark.parametrize("jobs", [None, "2"], ids=["default-jobs", "two-jobs"])
+def test_the_rebuild_command_swaps_in_every_view(
+    ledger: AppealLedger, clock: FixedClock, store: str, jobs: str | None
+) -> None:
+    demo(ledger, clock, appeals=20)
+    history = events(ledger)
+    argv = REBUILD_ALL + ([] if jobs is None else ["--jobs", jobs])
+    finished = subprocess.run(
+        argv,
+        env={**os.environ, "APPEALS_DATABASE_URL": store, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    serial_note = "SQLite has a single writer" in finished.stderr
+    assert serial_note == (jobs is not None and store.startswith("sqlite"))
+    head = ledger.recorder.max_notification_id()
+    for projection in PROJECTIONS:
+        assert f"{projection.name}: swapped in at position {head}" in finished.stdout
+        assert stored(ledger, projection) == folded(projection, history)
+
+
+def test_the_rebuild_command_refuses_zero_jobs(store: str) -> None:
+    finished = subprocess.run(
+        [*REBUILD_ALL, "--jobs", "0"],
+        env={**os.environ, "APPEALS_DATABASE_URL": store},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert "--jobs must be at least 1" in finished.stderr

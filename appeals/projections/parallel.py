@@ -1,0 +1,115 @@
+"""Rebuilding several projections at once, one process each.
+
+A rebuild is one Python thread's work (decoding events, folding them, writing
+rows) and views are independent (own tables, own tracking rows), so the way
+to use more cores is more processes: ``appeals projections rebuild all
+--jobs N`` runs up to N rebuilds side by side, each with its own connection
+and its own progress reported back to the parent. Each child is a fresh
+interpreter (``spawn``): nothing inherited from the parent's connections or
+threads. The parent has created every table before they start, and they are
+told not to (``APPEALS_CREATE_TABLES=0``), as ``appeals serve`` does for its
+workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from appeals.projections.rebuild import Rebuilt
+
+Update = Callable[[str, int, int], None]
+"""Called in the parent with (projection, position, head) as children go."""
+
+POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Job:
+    """One projection to rebuild in a child process."""
+
+    name: str
+    env: Mapping[str, str]
+    batch_size: int
+    restart: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one child's rebuild ended: done, or stopped at an event."""
+
+    name: str
+    rebuilt: Rebuilt | None
+    failure: str | None = None
+
+
+def rebuild_in_processes(
+    names: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    jobs: int,
+    batch_size: int,
+    restart: bool = False,
+    update: Update | None = None,
+) -> list[Outcome]:
+    """Rebuilds ``names`` with up to ``jobs`` processes at once; outcomes in
+    the order of ``names``."""
+    child_env = {**env, "APPEALS_CREATE_TABLES": "0"}
+    context = multiprocessing.get_context("spawn")
+    with (
+        context.Manager() as manager,
+        ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool,
+    ):
+        updates: Any = manager.Queue()
+        futures = [
+            pool.submit(_child, Job(name, child_env, batch_size, restart), updates)
+            for name in names
+        ]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(
+                pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED
+            )
+            _drain(updates, update)
+        _drain(updates, update)
+        return [future.result() for future in futures]
+
+
+def _drain(updates: Any, update: Update | None) -> None:
+    while True:
+        try:
+            name, position, head = updates.get_nowait()
+        except queue.Empty:
+            return
+        if update is not None:
+            update(name, position, head)
+
+
+def _child(job: Job, updates: Any) -> Outcome:
+    """In the child: open the ledger from the same settings, rebuild one view."""
+    from appeals.bootstrap import open_ledger_from_env
+    from appeals.projections.rebuild import rebuild
+    from appeals.projections.registry import find
+    from appeals.projections.runtime import ProjectionFailed
+
+    with open_ledger_from_env(job.env) as ledger:
+        projection = find(job.name, ledger.rules.timekeeping)
+
+        def progress(position: int, head: int) -> None:
+            updates.put((job.name, position, head))
+
+        try:
+            done = rebuild(
+                ledger,
+                projection,
+                batch_size=job.batch_size,
+                restart=job.restart,
+                progress=progress,
+            )
+        except ProjectionFailed as failed:  # its own args do not pickle
+            return Outcome(job.name, None, str(failed))
+    return Outcome(job.name, done)
