@@ -4,8 +4,9 @@ way of reading it back, each in its own process (bench.replay).
 Per round: the raw scan, the library's decode, eventsourcing's
 ProjectionRunner over the start of the history and, while its time budget
 lasts (always in the first round), the rebuild of every projection one after
-another, as ``appeals projections rebuild all`` does. The report says how
-many rounds each figure had.
+another (``appeals projections rebuild all --jobs 1``) and side by side,
+one process per view (``rebuild all`` on PostgreSQL's default, one job per
+core). The report says how many rounds each figure had.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ DATABASE = "history"
 class ReplayRun:
     """One way of reading the history, in one round."""
 
-    what: str  # "scan", "decode", "rebuild", "es-runner"
+    what: str  # "scan", "decode", "rebuild", "rebuild-parallel", "es-runner"
     round: int
     events: int
     seconds: float
@@ -102,7 +103,10 @@ class HistorySection:
             round=number,
             events=int(result["events"]),
             seconds=float(result["seconds"]),
-            peak_rss_mib=usage.peak_rss_kib / 1024,
+            peak_rss_mib=max(
+                usage.peak_rss_kib / 1024,
+                float(result.get("children_peak_rss_mib", 0.0)),
+            ),
             parts=result.get("projections", {}),
             cores=cores,
         )
@@ -139,6 +143,8 @@ class HistorySection:
             progress(f"history round {number}: rebuild every view")
             began = time.monotonic()
             runs.append(self._child("rebuild", number))
+            progress(f"history round {number}: rebuild every view, side by side")
+            runs.append(self._child("rebuild-parallel", number))
             rebuilding += time.monotonic() - began
         return runs
 

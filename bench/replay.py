@@ -12,6 +12,9 @@ measurement per process so that its peak memory is its own:
 - ``rebuild``: ``appeals.projections.rebuild.rebuild`` of each projection in
   the registry in turn (``--only NAME`` for one), as ``appeals projections
   rebuild all`` does: a fresh copy filled from all history, then swapped in;
+- ``rebuild-parallel``: the same views rebuilt side by side, one process
+  each, ``--jobs`` at once (``appeals projections rebuild all`` on
+  PostgreSQL), timed from start to the last swap;
 - ``es-runner``: eventsourcing's own ``ProjectionRunner`` with a trivial
   projection (a counter and the tracking row, one transaction per event)
   over the first ``--limit`` events, or ``--seconds``, whichever comes first.
@@ -20,6 +23,8 @@ measurement per process so that its peak memory is its own:
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -36,8 +41,10 @@ from appeals.application import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.settings import Settings, parse_database_url
 from appeals.infra.store import eventsourcing_env
+from appeals.projections.parallel import rebuild_in_processes
 from appeals.projections.rebuild import rebuild
 from appeals.projections.registry import projections
+from appeals.projections.runtime import prepare
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
@@ -120,6 +127,38 @@ def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
     return {"head": head, "projections": results, "seconds": total, "events": head}
 
 
+def rebuild_parallel(url: str, jobs: int) -> dict[str, Any]:
+    """Every projection rebuilt at once, ``jobs`` processes, heaviest first."""
+    with _ledger(url) as ledger:
+        chosen = sorted(projections(ledger.rules.timekeeping), key=lambda p: -p.cost)
+        prepare(ledger, chosen)
+        head = ledger.recorder.max_notification_id() or 0
+    env = {**os.environ, "APPEALS_DATABASE_URL": url}
+    started = time.monotonic()
+    outcomes = rebuild_in_processes(
+        [p.name for p in chosen], env, jobs=jobs, batch_size=1000, restart=True
+    )
+    seconds = time.monotonic() - started
+    parts = {}
+    for outcome in outcomes:
+        if outcome.rebuilt is None:
+            raise SystemExit(f"{outcome.name}: {outcome.failure}")
+        parts[outcome.name] = {
+            "events": outcome.rebuilt.events,
+            "seconds": outcome.rebuilt.seconds,
+        }
+    # The largest of the children's peaks (each rebuild ran in one of them).
+    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "head": head,
+        "events": head,
+        "seconds": seconds,
+        "jobs": jobs,
+        "projections": parts,
+        "children_peak_rss_mib": children_kib / 1024,
+    }
+
+
 class EventCounter(PostgresTrackingRecorder):
     """A trivial view: one counter row, moved with the tracking row."""
 
@@ -182,7 +221,9 @@ def es_runner(url: str, limit: int, seconds: float) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replay")
-    parser.add_argument("what", choices=["scan", "decode", "rebuild", "es-runner"])
+    parser.add_argument(
+        "what", choices=["scan", "decode", "rebuild", "rebuild-parallel", "es-runner"]
+    )
     parser.add_argument("url")
     parser.add_argument("result")
     parser.add_argument("--only", default=None, help="rebuild: one projection")
@@ -190,6 +231,7 @@ def main(argv: list[str]) -> int:
         "--limit", type=int, default=10_000, help="decode, es-runner: events"
     )
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     if args.what == "scan":
         result = scan(args.url)
@@ -197,6 +239,8 @@ def main(argv: list[str]) -> int:
         result = decode(args.url, args.limit)
     elif args.what == "rebuild":
         result = rebuild_all(args.url, args.only)
+    elif args.what == "rebuild-parallel":
+        result = rebuild_parallel(args.url, args.jobs)
     else:
         result = es_runner(args.url, args.limit, args.seconds)
     Path(args.result).write_bytes(orjson.dumps(result))

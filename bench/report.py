@@ -124,32 +124,21 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
         rates[run["what"]][int(run["round"])] = (
             _num(run["events"]) / seconds if seconds > 0 else math.nan
         )
-        if run["what"] == "rebuild":
+        if run["what"].startswith("rebuild"):
             rss.append(_num(run["peak_rss_mib"]))
     events = results.get("history", {}).get("events", 0)
-    rebuild = Spread.of(list(rates["rebuild"].values()))
     rounds = int(results["plan"]["rounds"])
-    budget = (
-        f" ({rebuild.runs} of {rounds} rounds: time budget)"
-        if rebuild.runs < rounds
-        else ""
-    )
-    vs_scan = ratios(*paired(rates["rebuild"], rates["scan"]))
-    vs_runner = ratios(*paired(rates["rebuild"], rates["es-runner"]))
     memory = Spread.of(rss)
+    rows = [
+        _rebuild_row(rates, what, label, events, rounds)
+        for what, label in (
+            ("rebuild", "all views in turn"),
+            ("rebuild-parallel", "all views side by side"),
+        )
+        if rates[what]
+    ]
     return [
-        (
-            f"rebuild, all views, events/s ({events:,} events)",
-            rebuild.format() + budget,
-            f"raw scan {Spread.of(list(rates['scan'].values())).format()}; "
-            f"ProjectionRunner {Spread.of(list(rates['es-runner'].values())).format()}",
-            f"{vs_scan.format(3)}× scan; {vs_runner.format(1)}× runner",
-            "≥ 50,000/s",
-            _status(
-                rebuild.median >= 50_000 if rebuild.runs else None,
-                f"{rebuild.median / 50_000:.0%} of target",
-            ),
-        ),
+        *rows,
         (
             "rebuild peak RSS (MiB)",
             memory.format(),
@@ -162,6 +151,31 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
             ),
         ),
     ]
+
+
+def _rebuild_row(
+    rates: dict[str, dict[int, float]], what: str, label: str, events: int, rounds: int
+) -> Row:
+    rebuild = Spread.of(list(rates[what].values()))
+    budget = (
+        f" ({rebuild.runs} of {rounds} rounds: time budget)"
+        if rebuild.runs < rounds
+        else ""
+    )
+    vs_scan = ratios(*paired(rates[what], rates["scan"]))
+    vs_runner = ratios(*paired(rates[what], rates["es-runner"]))
+    return (
+        f"rebuild, {label}, events/s ({events:,} events)",
+        rebuild.format() + budget,
+        f"raw scan {Spread.of(list(rates['scan'].values())).format()}; "
+        f"ProjectionRunner {Spread.of(list(rates['es-runner'].values())).format()}",
+        f"{vs_scan.format(3)}× scan; {vs_runner.format(1)}× runner",
+        "≥ 50,000/s",
+        _status(
+            rebuild.median >= 50_000 if rebuild.runs else None,
+            f"{rebuild.median / 50_000:.0%} of target",
+        ),
+    )
 
 
 def _read_rows(reads: list[dict[str, Any]]) -> list[Row]:

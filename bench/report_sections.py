@@ -266,6 +266,8 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "scan": "raw psycopg scan (server-side cursor)",
         "decode": "library decode (select_notifications + mapper)",
         "rebuild": "rebuild, every view in turn",
+        "rebuild-parallel": "rebuild, every view side by side (a process each, "
+        "one per core at once)",
         "es-runner": "eventsourcing ProjectionRunner, trivial view",
     }
     rows = []
@@ -289,7 +291,7 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "",
     ]
     parts: dict[str, list[float]] = defaultdict(list)
-    for run in grouped.get("rebuild", []):
+    for run in grouped.get("rebuild", []):  # alone: the side-by-side ones share
         for name, part in run["parts"].items():
             if part["seconds"]:
                 parts[name].append(_num(part["events"]) / _num(part["seconds"]))
