@@ -44,13 +44,26 @@ class StageCycle:
     extensions: int = 0
     escalation_level: int = -1  # -1: none; 0: reminder; 1-3: supervision
     cadre: str | None = None
+    # The cycle's to_state(), made once: a cycle never changes (changes make
+    # a new one, which starts without it), and folds are stored after every
+    # event, most of their cycles long closed.
+    _state: dict[str, Any] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     @property
     def is_open(self) -> bool:
         return self.completed_at is None and self.ended_by is None
 
     def to_state(self) -> dict[str, Any]:
-        """A JSON-friendly form (read models keep folds between events)."""
+        """A JSON-friendly form (read models keep folds between events).
+        Shared: do not change it."""
+        if self._state is None:
+            object.__setattr__(self, "_state", self._make_state())
+        assert self._state is not None
+        return self._state
+
+    def _make_state(self) -> dict[str, Any]:
         return {
             "stage": self.stage,
             "cycle": self.cycle,
@@ -69,7 +82,7 @@ class StageCycle:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StageCycle:
-        return cls(
+        cycle = cls(
             stage=state["stage"],
             cycle=state["cycle"],
             unit=state["unit"],
@@ -84,6 +97,8 @@ class StageCycle:
             extensions=state["extensions"],
             escalation_level=state["escalation_level"],
         )
+        object.__setattr__(cycle, "_state", state)
+        return cycle
 
     def measure(self, now: datetime, tk: Timekeeping) -> dict[str, Any]:
         """The figures of this cycle as of ``now``."""

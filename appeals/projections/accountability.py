@@ -28,7 +28,7 @@ from appeals.infra.clock import SHANGHAI
 from appeals.infra.database import Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
 from appeals.projections.model import Apply, Change, Projection, Put, State, Table
-from appeals.projections.timeliness import advance, fold_table
+from appeals.projections.timeliness import FoldMemo, advance, fold_table
 
 COUNTERS = (
     "assigned",
@@ -118,8 +118,10 @@ def _event_counts(event: Any) -> Counter[str]:
 
 
 def make_apply(tk: Timekeeping) -> Apply:
+    memo = FoldMemo()
+
     def apply(event: Any, state: State) -> list[Change]:
-        row, before, after = advance(event, state, FOLDS)
+        row, before, after = advance(event, state, FOLDS, memo)
         moved = _event_counts(event)
         old = {(c.stage, c.cycle): c for c in before.cycles}
         for cycle in after.cycles:

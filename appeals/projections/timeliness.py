@@ -12,6 +12,7 @@ overdue report), because their lateness grows with the clock.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -168,8 +169,42 @@ def cycle_row(
     return row
 
 
+FOLD_MEMO = 5_000
+
+
+class FoldMemo:
+    """Folds by their stored text: decoding is a pure function of the text,
+    so the fold an event just produced is reused when the appeal's next event
+    comes, instead of being parsed again. At most ``limit`` folds are kept,
+    the least recently used dropped first. The folds handed out are shared:
+    callers copy before they change one (``advance`` does)."""
+
+    def __init__(self, limit: int = FOLD_MEMO) -> None:
+        self.limit = limit
+        self._folds: OrderedDict[str, TimelinessFold] = OrderedDict()
+
+    def decode(self, text: str) -> TimelinessFold:
+        fold = self._folds.get(text)
+        if fold is None:
+            fold = TimelinessFold.from_state(orjson.loads(text))
+            self._keep(text, fold)
+        else:
+            self._folds.move_to_end(text)
+        return fold
+
+    def encode(self, fold: TimelinessFold) -> str:
+        text = orjson.dumps(fold.to_state()).decode()
+        self._keep(text, fold)
+        return text
+
+    def _keep(self, text: str, fold: TimelinessFold) -> None:
+        self._folds[text] = fold
+        if len(self._folds) > self.limit:
+            self._folds.popitem(last=False)
+
+
 def advance(
-    event: Any, state: State, folds: Table
+    event: Any, state: State, folds: Table, memo: FoldMemo
 ) -> tuple[dict[str, Any], TimelinessFold, TimelinessFold]:
     """The appeal's fold row, and its fold before and after ``event``."""
     appeal_id = str(event.originator_id)
@@ -185,16 +220,18 @@ def advance(
         before = TimelinessFold()
     else:
         row = dict(require(state, folds, (appeal_id,)))
-        before = TimelinessFold.from_state(orjson.loads(row["fold"]))
+        before = memo.decode(row["fold"])
     after = before.copy()
     after.apply(get_topic(type(event)), event)
-    row["fold"] = orjson.dumps(after.to_state()).decode()
+    row["fold"] = memo.encode(after)
     return row, before, after
 
 
 def make_apply(tk: Timekeeping) -> Apply:
+    memo = FoldMemo()
+
     def apply(event: Any, state: State) -> list[Change]:
-        row, before, after = advance(event, state, FOLDS)
+        row, before, after = advance(event, state, FOLDS, memo)
         changes: list[Change] = [Put(FOLDS, row)]
         old = {(c.stage, c.cycle): c for c in before.cycles}
         for cycle in after.cycles:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
-from appeals.domain.timeliness import timeliness
+from appeals.domain.timeliness import StageCycle, TimelinessFold, timeliness
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
 from appeals.projections import accountability
 from appeals.projections import timeliness as timeliness_view
@@ -81,3 +83,29 @@ def test_a_return_is_counted_for_the_returning_unit() -> None:
     view = fold(accountability.projection(TK), appeal.collect_events())
     returned = [r for r in view.rows("accountability_daily") if r["returned"]]
     assert [(r["unit"], r["day"]) for r in returned] == [(UNIT, "2026-09-15")]
+
+
+def test_a_changed_stage_cycle_states_its_change_not_its_predecessors() -> None:
+    """A cycle remembers its stored form; a changed copy must not inherit it."""
+    start = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
+    cycle = StageCycle("resolve", 1, "unit-a", start, start.replace(day=15))
+    assert cycle.to_state()["completed_at"] is None
+    done = replace(cycle, completed_at=start.replace(day=9))
+    assert done.to_state()["completed_at"] == "2026-10-09T01:00:00+00:00"
+    assert StageCycle.from_state(done.to_state()) == done
+    assert StageCycle.from_state(done.to_state()).to_state() == done.to_state()
+
+
+def test_the_fold_memo_reuses_what_it_encoded_and_parses_what_it_did_not() -> None:
+    memo = timeliness_view.FoldMemo(limit=2)
+    folds = []
+    for unit in ("unit-a", "unit-b", "unit-c"):
+        fold = TimelinessFold()
+        fold.unit = unit
+        folds.append((memo.encode(fold), fold))
+    text_c, fold_c = folds[2]
+    assert memo.decode(text_c) is fold_c  # just encoded: the same fold
+    text_a, fold_a = folds[0]
+    parsed = memo.decode(text_a)  # dropped (limit 2): parsed again
+    assert parsed is not fold_a
+    assert parsed == fold_a
