@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from bench import processes
+from bench import profile as profiling
 from bench.cluster import Cluster
 from bench.cpu import CpuMeter, postmaster_pid
 from bench.lag import lags
@@ -188,6 +189,30 @@ class IngestSection:
         if probe_file is not None:
             run.lag = _lag_summary(result["positions"], probe_file)
         return run
+
+    def profile(self) -> dict[str, Any]:
+        """One more ``appeals`` window with py-spy sampling every server
+        worker (bench.profile); the summary, or why there is none."""
+        url = self.cluster.url(DATABASE, "profile_appeals")
+        raw = self.work / "profile_ingest.txt"
+        meter = self._meter()
+        with processes.service(
+            "appeals", url, self.plan.workers, self.work / "profile.server.log"
+        ) as (port, server):
+            seconds = self.plan.warmup + self.plan.duration
+            try:
+                spy = profiling.record_pid(
+                    server, seconds, raw, self.work / "profile_ingest.log"
+                )
+            except OSError as error:
+                return {"error": str(error)}
+            result = self._load("profile", port, "commands", make_tokens(url), meter)
+            spy.wait(60)
+        if spy.returncode != 0 or not raw.exists():
+            return {"error": f"py-spy failed; see {self.work / 'profile_ingest.log'}"}
+        summary = profiling.summarise(raw)
+        summary["commands_per_second"] = result["completed"] / result["seconds"]
+        return summary
 
     @contextmanager
     def _projections(

@@ -11,6 +11,7 @@ core). The report says how many rounds each figure had.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import orjson
 
 from bench import processes
+from bench import profile as profiling
 from bench.cluster import Cluster
 from bench.cpu import CpuMeter, postmaster_pid
 from bench.plan import Plan
@@ -147,6 +149,21 @@ class HistorySection:
             runs.append(self._child("rebuild-parallel", number))
             rebuilding += time.monotonic() - began
         return runs
+
+    def profile(self, projection: str) -> dict[str, Any]:
+        """One rebuild of ``projection`` under py-spy (bench.profile)."""
+        raw = self.work / f"profile_rebuild_{projection}.txt"
+        argv = [processes.PYTHON, "-m", "bench.replay", "rebuild", self.url]
+        argv += [str(self.work / "profile_rebuild.json"), "--only", projection]
+        try:
+            profiling.record_command(
+                argv, raw, self.work / "profile_rebuild.log", timeout=3600
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            return {"error": str(error)}
+        summary = profiling.summarise(raw)
+        summary["projection"] = projection
+        return summary
 
     def _reset_es_runner(self) -> None:
         """The next round's ProjectionRunner starts from the beginning again."""

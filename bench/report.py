@@ -13,6 +13,7 @@ from bench.report_sections import (
     ingest_section,
     lag_section,
     machine_section,
+    profile_section,
     reads_section,
 )
 from bench.report_tables import Row, table
@@ -293,5 +294,6 @@ def render(results: dict[str, Any]) -> str:
         *lag_section(results),
         *history_section(results),
         *reads_section(results),
+        *profile_section(results),
     ]
     return "\n".join(lines) + "\n"

@@ -341,3 +341,55 @@ def reads_section(results: dict[str, Any]) -> list[str]:
         ],
         "",
     ]
+
+
+PROFILE_TITLES = {
+    "ingest": "the service under the command mix (every uvicorn worker)",
+    "rebuild": "a rebuild of one view",
+}
+
+
+def profile_section(results: dict[str, Any]) -> list[str]:
+    """Where the CPU went, from py-spy's samples (bench.profile)."""
+    profiles = results.get("profiles") or {}
+    if not profiles:
+        return []
+    lines = [
+        "## Where the time goes (py-spy)",
+        "",
+        "Samples of the thread holding the GIL (`py-spy record --gil`, "
+        "100/s), each charged to its innermost frame: the share of the "
+        "process's Python CPU time spent in each layer's own code. Raw samples: "
+        "`var/bench/<run>/profile_*.txt`.",
+        "",
+    ]
+    for key, title in PROFILE_TITLES.items():
+        found = profiles.get(key)
+        if not found:
+            continue
+        name = f" ({found['projection']})" if "projection" in found else ""
+        lines += [f"### {title}{name}", ""]
+        if "error" in found:
+            lines += [f"Not profiled: {found['error']}", ""]
+            continue
+        rate = found.get("commands_per_second")
+        if rate:
+            lines += [f"{found['samples']:,} samples at {rate:,.0f} commands/s.", ""]
+        else:
+            lines += [f"{found['samples']:,} samples.", ""]
+        lines += [
+            *table(
+                ("layer", "share of samples"),
+                [(layer, f"{share:.0%}") for layer, share in found["layers"].items()],
+            ),
+            "",
+            *table(
+                ("function (most self time)", "share"),
+                [
+                    (f"`{function}`", f"{share:.1%}")
+                    for function, share in found["functions"].items()
+                ],
+            ),
+            "",
+        ]
+    return lines

@@ -32,6 +32,8 @@ from bench.rebuilds import HistorySection
 from bench.report import render
 
 ROOT = Path(__file__).resolve().parent.parent
+PROFILED_VIEW = "timeliness"
+"""The view whose rebuild is profiled: the slowest per event (BENCHMARKS.md)."""
 BUSY_MACHINE = 0.2
 """Cores busy before we start above which the report carries a warning."""
 
@@ -68,10 +70,14 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             results["cpu_check_ms"].append(machine.cpu_check_ms())
             runs = ingest.run_round(number, progress)
             results["ingest"] += [dataclasses.asdict(r) for r in runs]
+        progress("profile: the command mix under py-spy")
+        results["profiles"] = {"ingest": ingest.profile()}
         history = HistorySection(cluster, plan, work)
         progress(f"history: generating {plan.history_events:,} events")
         results["history"] = history.generate()
         results["replay"] = [dataclasses.asdict(r) for r in history.run(progress)]
+        progress(f"profile: rebuild of {PROFILED_VIEW} under py-spy")
+        results["profiles"]["rebuild"] = history.profile(PROFILED_VIEW)
         reads = ReadSection(cluster, plan, work)
         results["reads"] = [dataclasses.asdict(r) for r in reads.run(progress)]
         results["reads_skipped"] = reads.skipped

@@ -18,9 +18,11 @@ from appeals.http.app import create_app
 from appeals.infra.settings import Settings
 from appeals.projections.model import fold
 from appeals.projections.registry import projections
+from bench import profile
 from bench.history import Decider
 from bench.lag import lags
 from bench.report import render
+from bench.report_sections import profile_section
 from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
 from bench.workload import lifecycles
@@ -141,3 +143,30 @@ def test_the_report_renders_from_sparse_results() -> None:
     text = render(results)
     assert "0.50" in text
     assert "## Ingest" in text
+
+
+def test_py_spy_samples_are_summarised_by_layer_and_rendered(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        'process 1:"appeals serve";Thread.run (threading.py:1);'
+        "AppealLedger.execute (appeals/application.py:2);"
+        "Appeal.assign (appeals/domain/appeal.py:3) 6\n"
+        'process 1:"appeals serve";Cursor.execute (psycopg/cursor.py:4) 3\n'
+        'process 1:"appeals serve";Condition.wait (threading.py:5) 1\n'
+    )
+    summary = profile.summarise(raw)
+    assert summary["samples"] == 10
+    assert summary["layers"] == {
+        "our domain (appeals/domain)": 0.6,
+        "psycopg (driver, pool)": 0.3,
+        profile.STDLIB: 0.1,
+    }
+    assert (
+        next(iter(summary["functions"])) == "Appeal.assign (appeals/domain/appeal.py)"
+    )
+    lines = profile_section(
+        {"profiles": {"ingest": summary, "rebuild": {"error": "x"}}}
+    )
+    text = "\n".join(lines)
+    assert "| our domain (appeals/domain) | 60% |" in text
+    assert "Not profiled: x" in text
