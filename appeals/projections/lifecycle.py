@@ -68,12 +68,15 @@ def is_open(status: str) -> bool:
 def stored_instant(value: datetime) -> str:
     """An instant as fixed-width UTC text: sorts and compares chronologically
     as plain text on SQLite and PostgreSQL alike."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: the same text, several times faster (rebuilds
+    # write a few of these per event).
+    utc = value.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def read_instant(value: str) -> datetime:
     """A stored instant back, in Asia/Shanghai (the business time zone)."""
-    parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=UTC)
     return parsed.astimezone(SHANGHAI)
 
 
