@@ -13,7 +13,8 @@ docs/events.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from copy import deepcopy
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
@@ -55,6 +56,12 @@ def aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidField(field, "must include a time zone offset")
     return value
+
+
+IMMUTABLE = frozenset(
+    {str, int, float, bool, type(None), datetime, date, timedelta, UUID}
+)
+"""Value types an appeal's copy may share with the original."""
 
 
 class Appeal(Aggregate, created_event_name="Received"):
@@ -412,6 +419,21 @@ class Appeal(Aggregate, created_event_name="Received"):
         responded: bool
         escalations: list[str]
         evaluation_lapsed: bool
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Appeal:
+        """A copy sharing the immutable values (text, numbers, instants, ids)
+        and copying the rest: the store hands every command a copy of the
+        cached appeal, and copying each string and instant was a visible
+        share of a command's CPU time."""
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        copied.__dict__.update(
+            {
+                name: value if type(value) in IMMUTABLE else deepcopy(value, memo)
+                for name, value in self.__dict__.items()
+            }
+        )
+        return copied
 
     # ---- commands -------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import datetime
 from uuid import uuid4
 
@@ -258,3 +259,26 @@ def test_merged_appeal_points_at_its_target() -> None:
     target = uuid4()
     appeal.merge_into(DISPATCHER, at(1), target, "重复")
     assert (appeal.status, appeal.merged_into) == ("merged", target)
+
+
+def test_a_copy_of_an_appeal_is_equal_and_independent() -> None:
+    """The store hands commands a deep copy of its cached appeal: a command
+    on the copy must leave the cached one exactly as it was."""
+    original = appeal_in("closed")
+    copied = deepcopy(original)
+    assert copied == original
+    assert copied is not original
+    assert copied.evaluation is not original.evaluation
+    assert copied.escalations is not original.escalations
+    copied.evaluation["resolved"] = False  # type: ignore[index]
+    copied.escalations.append("x")
+    assert original.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+    assert original.escalations == []
+    progressed = appeal_in("in_progress")
+    before = deepcopy(progressed)
+    working = deepcopy(progressed)
+    working.pause(HANDLER, at(3), "请补充材料")
+    assert working.version == progressed.version + 1
+    assert progressed == before  # untouched by the command on its copy
+    assert event_names(working) == ["Paused"]
+    assert progressed.collect_events() == []
