@@ -9,6 +9,7 @@ needs. Only these fields are read, so events may gain fields freely.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from eventsourcing.utils import get_topic
 
@@ -65,6 +66,7 @@ def is_open(status: str) -> bool:
     return status not in FINAL
 
 
+@lru_cache(maxsize=16_384)  # a cycle's instants are stored again at each event
 def stored_instant(value: datetime) -> str:
     """An instant as fixed-width UTC text: sorts and compares chronologically
     as plain text on SQLite and PostgreSQL alike."""
