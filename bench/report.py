@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from bench.report_gaps import gaps_section
 from bench.report_sections import (
     history_section,
     ingest_section,
@@ -289,6 +290,7 @@ def render(results: dict[str, Any]) -> str:
             summary(results),
         ),
         "",
+        *gaps_section(results),
         *machine_section(results),
         *ingest_section(results),
         *lag_section(results),

@@ -22,6 +22,7 @@ from bench import profile
 from bench.history import Decider
 from bench.lag import lags
 from bench.report import render
+from bench.report_gaps import gaps_section
 from bench.report_sections import profile_section
 from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
@@ -170,3 +171,42 @@ def test_py_spy_samples_are_summarised_by_layer_and_rendered(tmp_path: Path) -> 
     text = "\n".join(lines)
     assert "| our domain (appeals/domain) | 60% |" in text
     assert "Not profiled: x" in text
+
+
+def test_the_gaps_are_explained_from_the_runs_own_figures() -> None:
+    def ingest(scenario: str, rate: float, service: float = 0.0) -> dict[str, object]:
+        return {
+            "scenario": scenario,
+            "throughput": rate,
+            "cores": {"service": service, "postgres": 0.2, "generator": 0.05},
+            "lock": {"held": 0.3},
+        }
+
+    results = {
+        "machine": {"cores": "2"},
+        "ingest": [
+            ingest("appeals", 500.0, service=1.0),
+            ingest("baseline", 400.0),
+            ingest("raw unlocked", 6000.0),
+        ],
+        "replay": [
+            {"what": "scan", "events": 1000, "seconds": 0.01, "parts": {}},
+            {"what": "decode", "events": 1000, "seconds": 0.02, "parts": {}},
+            {
+                "what": "rebuild",
+                "events": 1000,
+                "seconds": 0.5,
+                "parts": {"timeliness": {"events": 1000, "seconds": 0.2}},
+            },
+        ],
+    }
+    text = "\n".join(gaps_section(results))
+    assert "2.00 ms of service CPU" in text  # 1.0 core / 500 commands/s
+    assert "the targets need 2,000" in text  # max(3 × 400, 6000 / 3)
+    assert "cannot pass about 10,000/s" in text  # decode 50,000/s over 5 views
+    assert "timeliness 5,000/s" in text
+    met = {
+        **results,
+        "ingest": [ingest("appeals", 3000.0, 1.0), *results["ingest"][1:]],
+    }
+    assert "**Ingest**" not in "\n".join(gaps_section(met))
