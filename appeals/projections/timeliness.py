@@ -290,15 +290,45 @@ def _filters(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
 
 
 def select_late(
-    sql: Sql, table: str, now: datetime, equals: Sequence[tuple[str, str]] = ()
+    sql: Sql,
+    table: str,
+    now: datetime,
+    equals: Sequence[tuple[str, str]] = (),
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Open, running stage cycles past their deadline at ``now``."""
+    """Open, running stage cycles past their deadline at ``now``, the
+    longest overdue first (the first ``limit`` of them, if given)."""
     where, params = _filters(equals)
     statement = SELECT_LATE.format(
         columns=", ".join(CYCLE_COLUMNS), table=table, where=where
     )
-    rows = sql.execute(statement, [stored_instant(now), *params]).all()
+    values: list[Any] = [stored_instant(now), *params]
+    if limit is not None:
+        statement += " LIMIT ?"
+        values.append(limit)
+    rows = sql.execute(statement, values).all()
     return [dict(zip(CYCLE_COLUMNS, row, strict=True)) for row in rows]
+
+
+def count_late(
+    sql: Sql,
+    table: str,
+    now: datetime,
+    edges: Sequence[datetime],
+    equals: Sequence[tuple[str, str]] = (),
+) -> list[int]:
+    """How many of the cycles :func:`select_late` finds are due at or before
+    each of ``edges`` (counted in the database: there may be many)."""
+    where, params = _filters(equals)
+    columns = ", ".join(
+        ["COUNT(*)", *("SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END)" for _ in edges)]
+    )
+    statement = SELECT_LATE.format(columns=columns, table=table, where=where)
+    statement = statement[: statement.index(" ORDER BY")]
+    values = [*(stored_instant(edge) for edge in edges), stored_instant(now), *params]
+    row = sql.execute(statement, values).one()
+    assert row is not None
+    return [int(value or 0) for value in row[1:]]
 
 
 def select_completed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import datetime
 from uuid import UUID
 
@@ -68,6 +69,9 @@ async def test_overdue_lists_running_late_stages_with_ageing_buckets(
     assert late[(slow, "resolve")]["bucket"] == "3_to_5"
     assert str(appeals["done"]) not in {i["appeal_id"] for i in body["items"]}
     assert body["buckets"]["3_to_5"] >= 1
+    # The database's counts and the items' own buckets agree.
+    per_item = Counter(i["bucket"] for i in body["items"])
+    assert {k: v for k, v in body["buckets"].items() if v} == dict(per_item)
     mine = await client.get("/reports/overdue", headers=auth("other_handler"))
     assert mine.json()["items"] == []
     page = await client.get(
@@ -91,6 +95,9 @@ async def test_ageing_bucket_edges_are_exact(
         if i["appeal_id"] == str(appeal_id) and i["stage"] == "accept"
     ]
     assert (accept["late_working_days"], accept["bucket"]) == (1.0, "1_to_3")
+    per_item = Counter(i["bucket"] for i in body["items"])
+    assert per_item["1_to_3"] == body["buckets"]["1_to_3"] >= 1
+    assert body["buckets"]["under_1"] == per_item["under_1"]
 
 
 async def test_the_list_filters_overdue_appeals(
