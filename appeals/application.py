@@ -91,8 +91,13 @@ class AppealLedger(Application[UUID]):
         snapshot_interval: int = 50,
         policy: SlaPolicy = DEFAULT_POLICY,
         office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+        create_tables: bool = True,
     ) -> None:
         super().__init__(env)
+        # False for `appeals serve`'s workers: the parent created every table
+        # once before they started (DDL from several processes at once collides
+        # in PostgreSQL's catalog, and ALTER TABLE locks the events table).
+        self.create_tables = create_tables
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
         self.office_hours = office_hours
@@ -102,12 +107,13 @@ class AppealLedger(Application[UUID]):
         datastore = getattr(self.recorder, "datastore")  # noqa: B009
         self.database = Database(datastore)
         self.tickets = TicketCounter(self.database)
-        self.tickets.create_table()
         self.calendars = CalendarStore(self.database)
-        self.calendars.create_table()
         events_table: str = getattr(self.recorder, "events_table_name")  # noqa: B009
         self.event_log = EventLog(self.database, events_table, self.mapper.transcoder)
-        self.event_log.recorded.install()
+        if create_tables:
+            self.tickets.create_table()
+            self.calendars.create_table()
+            self.event_log.recorded.install()
         self.rules = cmd.Rules(self.build_timekeeping(), max_reopens)
 
     def build_timekeeping(self) -> Timekeeping:

@@ -34,6 +34,7 @@ def open_ledger(settings: Settings, *, clock: Clock | None = None) -> AppealLedg
         snapshot_interval=settings.snapshot_interval,
         policy=policy,
         office_hours=office_hours,
+        create_tables=settings.create_tables,
     )
 
 

@@ -24,6 +24,7 @@ import orjson
 import psycopg
 
 from appeals.infra.settings import parse_database_url
+from appeals.infra.store import connect
 from appeals.projections.tracking import TABLE
 
 POLL_INTERVAL = 0.005
@@ -41,14 +42,7 @@ def probe(
     )
     seen: dict[str, list[tuple[float, int]]] = {}
     polls = 0
-    with psycopg.connect(
-        host=db.pg_host,
-        port=db.pg_port,
-        user=db.pg_user,
-        password=db.pg_password,
-        dbname=db.pg_dbname,
-        autocommit=True,
-    ) as connection:
+    with connect(db, autocommit=True) as connection:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if stop_file is not None and polls % 20 == 0 and stop_file.exists():

@@ -51,25 +51,23 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def _git(root: Path, *args: str) -> str:
+    """What a git command prints in ``root`` (raises if it cannot run)."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout.strip()
+
+
 def code_version(root: Path) -> str:
     """The commit measured, and how many files differ from it."""
     try:
-        commit = subprocess.run(
-            ["git", "log", "-1", "--format=%h %s"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--", "appeals"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.splitlines()
+        commit = _git(root, "log", "-1", "--format=%h %s")
+        changed = _git(root, "status", "--porcelain", "--", "appeals").splitlines()
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     dirty = f", {len(changed)} files under appeals/ changed" if changed else ""
@@ -80,22 +78,8 @@ def code_tree(root: Path) -> str:
     """The git tree of ``appeals/`` measured (changes only if the service's
     code does), with ``+dirty`` if the working tree differs from it."""
     try:
-        tree = subprocess.run(
-            ["git", "rev-parse", "HEAD:appeals"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "appeals"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        tree = _git(root, "rev-parse", "HEAD:appeals")
+        dirty = _git(root, "status", "--porcelain", "--", "appeals")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{tree[:12]}{'+dirty' if dirty else ''}"

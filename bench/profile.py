@@ -46,59 +46,33 @@ def py_spy() -> str | None:
     return str(found) if found.exists() else shutil.which("py-spy")
 
 
+def _record(output: Path, *options: str) -> list[str]:
+    """``py-spy record`` of the GIL holder's stacks into ``output``."""
+    spy = py_spy()
+    if spy is None:
+        raise FileNotFoundError("py-spy is not installed (pip install py-spy)")
+    return [spy, "record", "--gil", "--rate", str(RATE), "--format", "raw",
+            "--output", str(output), *options]  # fmt: skip
+
+
 def record_pid(
     pid: int, seconds: float, output: Path, log: Path
 ) -> subprocess.Popen[bytes]:
     """Starts sampling ``pid`` and its children for ``seconds``."""
-    spy = py_spy()
-    if spy is None:
-        raise FileNotFoundError("py-spy is not installed (pip install py-spy)")
+    argv = _record(output, "--pid", str(pid), "--subprocesses", "--nonblocking",
+                   "--duration", str(max(1, round(seconds))))  # fmt: skip
     with log.open("ab") as sink:
-        return subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--subprocesses",
-                "--gil",
-                "--nonblocking",
-                "--rate",
-                str(RATE),
-                "--duration",
-                str(max(1, round(seconds))),
-                "--format",
-                "raw",
-                "--output",
-                str(output),
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def record_command(
     argv: Sequence[str], output: Path, log: Path, timeout: float
 ) -> None:
     """Runs ``argv`` under py-spy until it exits."""
-    spy = py_spy()
-    if spy is None:
-        raise FileNotFoundError("py-spy is not installed (pip install py-spy)")
+    command = _record(output, "--", *argv)
     with log.open("ab") as sink:
         subprocess.run(
-            [
-                spy,
-                "record",
-                "--gil",
-                "--rate",
-                str(RATE),
-                "--format",
-                "raw",
-                "--output",
-                str(output),
-                "--",
-                *argv,
-            ],
+            command,
             stdout=sink,
             stderr=subprocess.STDOUT,
             timeout=timeout,

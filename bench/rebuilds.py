@@ -41,10 +41,6 @@ class ReplayRun:
     parts: dict[str, dict[str, float]]  # rebuild: per projection
     cores: dict[str, float]  # the child process and PostgreSQL, busy cores
 
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds if self.seconds > 0 else float("nan")
-
 
 class HistorySection:
     def __init__(self, cluster: Cluster, plan: Plan, work: Path) -> None:

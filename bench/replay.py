@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
@@ -40,7 +39,7 @@ from psycopg.sql import SQL, Identifier
 from appeals.application import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.settings import Settings, parse_database_url
-from appeals.infra.store import eventsourcing_env
+from appeals.infra.store import connect, eventsourcing_env
 from appeals.projections.parallel import rebuild_in_processes
 from appeals.projections.rebuild import rebuild
 from appeals.projections.registry import projections
@@ -71,13 +70,7 @@ def scan(url: str) -> dict[str, Any]:
     rows = size = 0
     started = time.monotonic()
     with (
-        psycopg.connect(
-            host=db.pg_host,
-            port=db.pg_port,
-            user=db.pg_user,
-            password=db.pg_password,
-            dbname=db.pg_dbname,
-        ) as connection,
+        connect(db) as connection,
         connection.cursor(name="bench_scan") as cursor,
     ):
         cursor.itersize = SCAN_FETCH
@@ -128,15 +121,15 @@ def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
 
 
 def rebuild_parallel(url: str, jobs: int) -> dict[str, Any]:
-    """Every projection rebuilt at once, ``jobs`` processes, heaviest first."""
+    """Every projection rebuilt side by side, ``jobs`` processes at once."""
     with _ledger(url) as ledger:
-        chosen = sorted(projections(ledger.rules.timekeeping), key=lambda p: -p.cost)
+        chosen = projections(ledger.rules.timekeeping)
         prepare(ledger, chosen)
         head = ledger.recorder.max_notification_id() or 0
     env = {**os.environ, "APPEALS_DATABASE_URL": url}
     started = time.monotonic()
     outcomes = rebuild_in_processes(
-        [p.name for p in chosen], env, jobs=jobs, batch_size=1000, restart=True
+        chosen, env, jobs=jobs, batch_size=1000, restart=True
     )
     seconds = time.monotonic() - started
     parts = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from bench.report_gaps import gaps_section
@@ -31,10 +30,6 @@ SPEED_SPREAD = 1.2
 
 def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
-
-
-def by_round(runs: Iterable[dict[str, Any]], key: str, name: str) -> dict[int, Any]:
-    return {int(r["round"]): r for r in runs if r[key] == name}
 
 
 def paired(

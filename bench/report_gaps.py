@@ -105,8 +105,8 @@ def _ingest(results: dict[str, Any], cores: int) -> list[str]:
         + _ours(profile)
         + " Reaching the target on this machine would take cutting the service's "
         f"CPU per command to about {allowed:.2f} ms{others}, or more cores: the "
-        "service scales by workers, and the events-table lock is free most of "
-        "the window.",
+        f"service scales by workers, and the events-table lock is free "
+        f"{1 - held:.0%} of the window.",
     ]
 
 
@@ -144,8 +144,9 @@ def _rebuild(results: dict[str, Any], cores: int) -> list[str]:
         f"{side:,.0f}/s side by side; target 50,000): bounded by Python CPU per "
         f"event. Reading the log is not the limit (raw scan {scan:,.0f}/s); "
         f"turning rows into domain events through the library alone runs at "
-        f"{decode:,.0f}/s in one process, and each view needs them, so five views "
-        f"in one process cannot pass about {decode / 5:,.0f}/s even if their own "
+        f"{decode:,.0f}/s in one process, and each view needs them, so "
+        f"{len(views)} views in one process cannot pass about "
+        f"{decode / max(1, len(views)):,.0f}/s even if their own "
         f"work were free. The views that fold each appeal's timeliness are the "
         f"slowest ({slow_text}): per event they reload, advance and store the "
         f"appeal's fold and measure working time with the calendar.{profile_text} "

@@ -196,7 +196,13 @@ def test_the_gaps_are_explained_from_the_runs_own_figures() -> None:
                 "what": "rebuild",
                 "events": 1000,
                 "seconds": 0.5,
-                "parts": {"timeliness": {"events": 1000, "seconds": 0.2}},
+                "parts": {
+                    "timeliness": {"events": 1000, "seconds": 0.2},
+                    **{
+                        name: {"events": 1000, "seconds": 0.05}
+                        for name in ("a", "b", "c", "d")
+                    },
+                },
             },
         ],
     }

@@ -67,7 +67,8 @@ def create_app(
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = threads
         ledger = ledger_factory()
-        prepare_storage(ledger)
+        if ledger.create_tables:  # else `appeals serve` did, before the workers
+            prepare_storage(ledger)
         app.state.ledger = ledger
         app.state.tokens = TokenStore(ledger.database)
         app.state.body_limit = body_limit

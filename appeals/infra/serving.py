@@ -50,11 +50,10 @@ class Listeners:
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
-        self.port = port
         self._first: socket.socket | None = listening_socket(
             host, port, reuse_port=True
         )
-        self.port = self._first.getsockname()[1]
+        self.port: int = self._first.getsockname()[1]  # port 0: the one given
 
     def next(self) -> socket.socket:
         sock, self._first = self._first, None

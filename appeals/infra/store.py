@@ -12,6 +12,7 @@ to the library's own insert path.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -59,6 +60,19 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def connect(db: DatabaseConfig, **options: Any) -> psycopg.Connection[Any]:
+    """A plain psycopg connection to the configured PostgreSQL database (the
+    event store keeps its own pool; this is for set-up and tools)."""
+    return psycopg.connect(
+        host=db.pg_host,
+        port=db.pg_port,
+        user=db.pg_user,
+        password=db.pg_password,
+        dbname=db.pg_dbname,
+        **options,
+    )
+
+
 def prepare_database(db: DatabaseConfig) -> None:
     """Makes sure the database can be used, or raises one clear
     :class:`ConfigurationError`: creates the SQLite file's folder, or checks the
@@ -74,15 +88,7 @@ def prepare_database(db: DatabaseConfig) -> None:
             ) from None
         return
     try:
-        with psycopg.connect(
-            host=db.pg_host,
-            port=db.pg_port,
-            user=db.pg_user,
-            password=db.pg_password,
-            dbname=db.pg_dbname,
-            connect_timeout=10,
-            autocommit=True,
-        ) as connection:
+        with connect(db, connect_timeout=10, autocommit=True) as connection:
             connection.execute(
                 psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                     psycopg.sql.Identifier(db.pg_schema)

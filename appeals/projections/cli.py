@@ -204,9 +204,8 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
         if jobs > 1 and len(chosen) > 1:
             runtime_prepare(ledger, chosen)  # every table, before the children
-            heaviest_first = sorted(chosen, key=lambda p: -p.cost)
             outcomes = rebuild_in_processes(
-                [p.name for p in heaviest_first],
+                chosen,
                 os.environ,
                 jobs=min(jobs, len(chosen)),
                 batch_size=batch_size,

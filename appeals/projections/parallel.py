@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from appeals.projections.model import Projection
 from appeals.projections.rebuild import Rebuilt
 
 Update = Callable[[str, int, int], None]
@@ -48,7 +49,7 @@ class Outcome:
 
 
 def rebuild_in_processes(
-    names: Sequence[str],
+    projections: Sequence[Projection],
     env: Mapping[str, str],
     *,
     jobs: int,
@@ -56,8 +57,9 @@ def rebuild_in_processes(
     restart: bool = False,
     update: Update | None = None,
 ) -> list[Outcome]:
-    """Rebuilds ``names`` with up to ``jobs`` processes at once; outcomes in
-    the order of ``names``."""
+    """Rebuilds ``projections`` with up to ``jobs`` processes at once, the
+    heaviest (``Projection.cost``) started first so that none is left running
+    alone at the end; outcomes in the order given."""
     child_env = {**env, "APPEALS_CREATE_TABLES": "0"}
     context = multiprocessing.get_context("spawn")
     with (
@@ -65,18 +67,20 @@ def rebuild_in_processes(
         ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool,
     ):
         updates: Any = manager.Queue()
-        futures = [
-            pool.submit(_child, Job(name, child_env, batch_size, restart), updates)
-            for name in names
-        ]
-        pending = set(futures)
+        futures = {
+            p.name: pool.submit(
+                _child, Job(p.name, child_env, batch_size, restart), updates
+            )
+            for p in sorted(projections, key=lambda p: -p.cost)
+        }
+        pending = set(futures.values())
         while pending:
             _, pending = wait(
                 pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED
             )
             _drain(updates, update)
         _drain(updates, update)
-        return [future.result() for future in futures]
+        return [futures[p.name].result() for p in projections]
 
 
 def _drain(updates: Any, update: Update | None) -> None:

@@ -91,7 +91,6 @@ class Runner:
             CarriedRows(projection.tables, carried_rows) if target == REBUILD else None
         )
         self._carried_at: int | None = None  # the position the carried rows match
-        self._batch: tuple[int, SqlState] | None = None
 
     @property
     def name(self) -> str:
@@ -151,21 +150,21 @@ class Runner:
 
     def apply(
         self, sql: Sql, start: int, notifications: Sequence[Notification]
-    ) -> bool:
+    ) -> SqlState | None:
         """Applies ``notifications`` (read after ``start``) to the copy and
-        moves its position, inside the caller's transaction. False, with
-        nothing written, if the copy is no longer at ``start``."""
+        moves its position, inside the caller's transaction; returns the
+        batch's rows. None, with nothing written, if the copy is no longer at
+        ``start``."""
         now = stored_instant(self.clock.now())
         end = notifications[-1].id
         if not self.tracking.advance(sql, self.name, self.target, start, end, now):
-            return False
+            return None
         if self.carried is not None and self._carried_at != start:
             self._forget()  # the copy moved without us: carried rows may be stale
             # A rebuild's copy at position 0 is empty (rows and position move
             # together): from here on, a row not carried is a row not there.
             self.carried.complete = start == 0
         state = SqlState(sql, self.copy, self.carried)
-        self._batch = (end, state)
         topics = self.projection.topics
         wanted = [n for n in notifications if n.topic in topics]
         for table in self.projection.tables:
@@ -177,13 +176,13 @@ class Runner:
             for change in self.projection.apply(event, state):
                 state.write(change)
         state.flush()
-        return True
+        return state
 
     def _consume(self, start: int, notifications: Sequence[Notification]) -> int:
-        self._batch = None
         try:
             with transaction(self.database, write=True) as sql:
-                if not self.apply(sql, start, notifications):
+                state = self.apply(sql, start, notifications)
+                if state is None:
                     self._forget()
                     return 0
         except Exception as error:
@@ -191,16 +190,11 @@ class Runner:
             if len(notifications) > 1:
                 return self._one_by_one(start, notifications)
             self._fail(start, notifications[0], error)
-        self._carry()
+        if self.carried is not None:
+            # Committed: the batch's rows are what the copy now holds.
+            self.carried.keep(state.rows)
+            self._carried_at = notifications[-1].id
         return len(notifications)
-
-    def _carry(self) -> None:
-        """After a commit: the batch's rows are what the copy now holds."""
-        if self.carried is None or self._batch is None:
-            return
-        end, state = self._batch
-        self.carried.keep(state.rows)
-        self._carried_at = end
 
     def _forget(self) -> None:
         if self.carried is not None:

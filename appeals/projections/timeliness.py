@@ -257,11 +257,13 @@ def projection(tk: Timekeeping) -> Projection:
 # ---- reading ------------------------------------------------------------------
 
 LATE_STAGES = ("first_response", "accept", "resolve", "reply")
-SELECT_LATE = (
-    "SELECT {columns} FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
+LATE = (
+    "FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
     "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
-    "{where} ORDER BY due, appeal_id, stage"
 )
+"""Running stage cycles (evaluation windows aside) past their deadline."""
+SELECT_LATE = "SELECT {columns} " + LATE + "{where} ORDER BY due, appeal_id, stage"
+COUNT_LATE = "SELECT {columns} " + LATE + "{where}"
 SELECT_ENDED = (
     "SELECT stage, unit, on_time, working_seconds FROM {table} "
     "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
@@ -272,10 +274,7 @@ SELECT_DUE = (
     "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
     "ORDER BY due, appeal_id, stage"
 )
-OVERDUE_APPEALS = (
-    "SELECT appeal_id FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
-    "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
-)
+OVERDUE_APPEALS = "SELECT appeal_id " + LATE
 
 
 def _filters(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
@@ -320,15 +319,12 @@ def count_late(
     """How many of the cycles :func:`select_late` finds are due at or before
     each of ``edges`` (counted in the database: there may be many)."""
     where, params = _filters(equals)
-    columns = ", ".join(
-        ["COUNT(*)", *("SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END)" for _ in edges)]
-    )
-    statement = SELECT_LATE.format(columns=columns, table=table, where=where)
-    statement = statement[: statement.index(" ORDER BY")]
+    columns = ", ".join("SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END)" for _ in edges)
+    statement = COUNT_LATE.format(columns=columns, table=table, where=where)
     values = [*(stored_instant(edge) for edge in edges), stored_instant(now), *params]
     row = sql.execute(statement, values).one()
     assert row is not None
-    return [int(value or 0) for value in row[1:]]
+    return [int(value or 0) for value in row]  # SUM over no rows is NULL
 
 
 def select_completed(

@@ -277,3 +277,25 @@ def test_merging_into_a_closed_appeal_is_refused(ledger: AppealLedger) -> None:
     with pytest.raises(CommandNotAllowed, match="is closed"):
         ledger.merge(duplicate, DISPATCHER, into=target, reason="重复")
     assert ledger.get(duplicate).status == "received"
+
+
+def test_a_worker_that_creates_no_tables_uses_those_made_before_it(
+    store: str, clock: FixedClock
+) -> None:
+    """`appeals serve` creates every table once, then starts its workers with
+    APPEALS_CREATE_TABLES=0: they create nothing and work on what is there."""
+    first = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": store}), clock=clock)
+    first.close()
+    worker = open_ledger(
+        Settings.from_env(
+            {"APPEALS_DATABASE_URL": store, "APPEALS_CREATE_TABLES": "0"}
+        ),
+        clock=clock,
+    )
+    try:
+        assert worker.create_tables is False
+        result = receive(worker)
+        assert worker.get(result.appeal_id).ticket.endswith("-000001")
+        assert worker.event_log.history(result.appeal_id)[0].recorded_at is not None
+    finally:
+        worker.close()

@@ -222,7 +222,7 @@ def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
             seen[name] = max(seen.get(name, 0), position)
 
         outcomes = rebuild_in_processes(
-            [p.name for p in chosen], env, jobs=2, batch_size=100, update=update
+            chosen, env, jobs=2, batch_size=100, update=update
         )
         head = ledger.recorder.max_notification_id()
         assert [o.name for o in outcomes] == [p.name for p in chosen]
