@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.working_time import OfficeHours
 from appeals.infra.clock import Clock
 from appeals.infra.settings import ConfigurationError, Settings

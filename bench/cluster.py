@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster with the server's default durability.
 
-The test suite's cluster (tests/support/pgcluster.py) switches ``fsync``,
+The test suite's cluster (devtools/pgcluster.py) switches ``fsync``,
 ``synchronous_commit`` and ``full_page_writes`` off, which would make every
 commit look free. This is the same cluster started with ``durable=True``:
 every durability setting keeps PostgreSQL's default (fsync on, synchronous
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support import pgcluster as pg
+from devtools import pgcluster as pg
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``python -m bench.history DATABASE_URL EVENTS RESULT.json [--processes N]``.
 
-The demo planner (``appeals.demo.plan_demo``) lays out realistic appeals in
+The demo planner (``appeals.demo.planner.plan_demo``) lays out realistic appeals in
 chunks of two months each (one chunk after the other from January 2021, so
 ticket numbers never collide). Each chunk's commands are then decided by the
 real ``Appeal`` aggregate in memory, in business-time order, exactly as the
@@ -37,9 +37,9 @@ from uuid import uuid4
 import orjson
 from eventsourcing.persistence import InternalError
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
-from appeals.demo import MergeInto, Plan, plan_demo
+from appeals.demo.planner import MergeInto, Plan, plan_demo
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.errors import AppealError

@@ -25,7 +25,7 @@ import psycopg
 
 from appeals.infra.settings import parse_database_url
 from appeals.infra.store import connect
-from appeals.projections.tracking import TABLE
+from appeals.projections.runtime.tracking import TABLE
 
 POLL_INTERVAL = 0.005
 

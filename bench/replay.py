@@ -9,7 +9,7 @@ measurement per process so that its peak memory is its own:
 - ``decode``: the library's ``select_notifications`` in batches of 1,000 and
   its mapper turning each into a domain event (the ceiling for any reader
   that needs events, as every projection does);
-- ``rebuild``: ``appeals.projections.rebuild.rebuild`` of each projection in
+- ``rebuild``: ``appeals.projections.runtime.rebuild.rebuild`` of each projection in
   the registry in turn (``--only NAME`` for one), as ``appeals projections
   rebuild all`` does: a fresh copy filled from all history, then swapped in;
 - ``rebuild-parallel``: the same views rebuilt side by side, one process
@@ -36,14 +36,14 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.settings import Settings, parse_database_url
 from appeals.infra.store import connect, eventsourcing_env
-from appeals.projections.parallel import rebuild_in_processes
-from appeals.projections.rebuild import rebuild
 from appeals.projections.registry import projections
-from appeals.projections.runtime import prepare
+from appeals.projections.runtime.parallel import rebuild_in_processes
+from appeals.projections.runtime.rebuild import rebuild
+from appeals.projections.runtime.runner import prepare
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000

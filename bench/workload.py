@@ -1,7 +1,7 @@
 """The realistic command mix: appeal lifecycles as HTTP requests.
 
 Each lifecycle is what an appeal goes through on the straight path, with the
-words of the demo corpus (appeals.demo_corpus): received by an intake
+words of the demo corpus (appeals.demo.corpus): received by an intake
 operator (受理, with the hotline or portal reference when the channel has
 one), assigned by a dispatcher (交办), accepted (签收), 0-2 progress notes,
 resolved (办结) and replied to (反馈) by the responsible unit's handler, and
@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 
-from appeals import demo_corpus as corpus
-from appeals.demo_corpus import Cast, Writer, build_cast
+from appeals.demo import corpus
+from appeals.demo.corpus import Cast, Writer, build_cast
 from appeals.domain.values import Channel, Satisfaction
 
 CAST_SEED = 20261121

@@ -2,7 +2,7 @@
 
 Store-level tests take the ``settings`` fixture, which runs each of them on
 both SQLite and PostgreSQL. PostgreSQL is real: ``APPEALS_TEST_DATABASE_URL``,
-or a throwaway cluster this session starts (tests/support/pgcluster.py). Each
+or a throwaway cluster this session starts (devtools/pgcluster.py). Each
 test gets a fresh SQLite file or a fresh PostgreSQL schema, so tests never see
 each other's events.
 """
@@ -18,11 +18,11 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
-from tests.support.pgcluster import (
+from devtools.pgcluster import (
     PostgresServer,
     PostgresUnavailable,
     postgres_for_tests,

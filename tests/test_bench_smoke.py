@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from appeals.bootstrap import open_ledger
-from appeals.demo import plan_demo
+from appeals.demo.planner import plan_demo
 from appeals.domain.appeal import Appeal
 from appeals.http.app import create_app
 from appeals.infra.settings import Settings
-from appeals.projections.model import fold
 from appeals.projections.registry import projections
+from appeals.projections.runtime.model import fold
 from bench import profile
 from bench.history import Decider
 from bench.lag import lags

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from random import Random
 from uuid import UUID
 
-from appeals.application import AppealLedger
-from appeals.demo import PATHS, generate_demo, plan_demo
-from appeals.demo_corpus import CITIES, build_cast
+from appeals.application.service import AppealLedger
+from appeals.demo.corpus import CITIES, build_cast
+from appeals.demo.planner import PATHS, generate_demo, plan_demo
 from appeals.domain.appeal import Appeal
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Status
@@ -105,11 +105,11 @@ def test_the_same_seed_plans_the_same_data() -> None:
 def test_the_demo_with_the_scheduler_escalates_at_the_right_offsets(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
+    from appeals.application.escalation import run_once
     from appeals.domain.appeal import Appeal
-    from appeals.escalation import run_once
     from appeals.projections import accountability
-    from appeals.projections.runtime import Runner
-    from appeals.projections.storage import LIVE, Copy, transaction
+    from appeals.projections.runtime.runner import Runner
+    from appeals.projections.runtime.storage import LIVE, Copy, transaction
 
     generate_demo(
         ledger,

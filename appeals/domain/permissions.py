@@ -1,21 +1,30 @@
-"""Who may issue which command (the permission matrix in the README).
+"""Who may do what: the one permissions table (the matrix in the README).
 
-Scopes: a handler acts only on appeals assigned to its own unit (DOMAIN.md);
-an enterprise acts only on its own appeals (matched by credit code). The
-administrator may do everything; the auditor reads and changes nothing.
+Every command, every read (one appeal, its history, the list, each report,
+the ledger, the feed) is a row here, and so is the scope a role gets: a
+handler acts on and reads only appeals assigned to its own unit, an
+enterprise only its own (by credit code) (DOMAIN.md); the administrator may
+do everything; the auditor reads and changes nothing. Nothing else in the
+code decides who may see or do what: the domain, the application and HTTP
+ask this module.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
+
 from appeals.domain.errors import NotPermitted
 from appeals.domain.values import Actor, Role
 
-INTAKE, DISPATCH, HANDLER, SUPERVISOR, ENTERPRISE, SYSTEM = (
+INTAKE, DISPATCH, HANDLER, SUPERVISOR, AUDITOR, ENTERPRISE, ADMIN, SYSTEM = (
     Role.INTAKE,
     Role.DISPATCHER,
     Role.HANDLER,
     Role.SUPERVISOR,
+    Role.AUDITOR,
     Role.ENTERPRISE,
+    Role.ADMIN,
     Role.SYSTEM,
 )
 
@@ -42,12 +51,99 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 }
 """Command name -> roles allowed besides the administrator."""
 
-READ_ROLES = frozenset(Role) - {Role.SYSTEM}
+REFERRED_CLOSE_ROLES = frozenset({SUPERVISOR, ADMIN})
+"""Who may close an appeal that was referred to a supervisor."""
+
+
+class Scope(Enum):
+    """How much of the city a role sees through one read."""
+
+    ALL = "all"
+    """Every appeal, unit and enterprise."""
+    OWN_UNIT = "own_unit"
+    """Only what concerns the actor's unit (a handler)."""
+    OWN_ENTERPRISE = "own_enterprise"
+    """Only what concerns the actor's enterprise (by credit code)."""
+
+
+_APPEAL_READ: dict[Role, Scope] = {
+    INTAKE: Scope.ALL,
+    DISPATCH: Scope.ALL,
+    HANDLER: Scope.OWN_UNIT,
+    SUPERVISOR: Scope.ALL,
+    AUDITOR: Scope.ALL,
+    ENTERPRISE: Scope.OWN_ENTERPRISE,
+    ADMIN: Scope.ALL,
+}
+_GOVERNMENT_STATISTICS: dict[Role, Scope] = {
+    INTAKE: Scope.ALL,
+    DISPATCH: Scope.ALL,
+    SUPERVISOR: Scope.ALL,
+    AUDITOR: Scope.ALL,
+    ADMIN: Scope.ALL,
+}
+
+READS: dict[str, dict[Role, Scope]] = {
+    # one appeal: now, at a version or instant, its history and its chain check
+    "appeal": _APPEAL_READ,
+    # lists and per-appeal reports, filtered to the actor's scope
+    "appeals": _APPEAL_READ,
+    "overdue": _APPEAL_READ,
+    "timeliness": _APPEAL_READ,
+    # accountability: government only; a handler sees its own unit
+    "accountability": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
+    # one enterprise's 问题台账: not a handler's (its scope is a unit)
+    "ledger": {**_GOVERNMENT_STATISTICS, ENTERPRISE: Scope.OWN_ENTERPRISE},
+    # city-wide statistics
+    "category_month": _GOVERNMENT_STATISTICS,
+    # the global event feed: those who audit
+    "feed": {SUPERVISOR: Scope.ALL, AUDITOR: Scope.ALL, ADMIN: Scope.ALL},
+}
+"""Read name -> the roles that may read it and the scope each gets. A role
+not listed may not read it at all (the scheduler reads nothing)."""
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """The rows an actor may see through one read: ``None`` is unrestricted."""
+
+    unit: str | None = None
+    uscc: str | None = None
+
+    def admits(self, *, unit: str | None, uscc: str | None) -> bool:
+        """True if an appeal assigned to ``unit`` and raised by ``uscc`` (or
+        an enterprise's row, or a unit's row) is within this filter."""
+        if self.unit is not None and self.unit != unit:
+            return False
+        return self.uscc is None or self.uscc == uscc
+
+    def equals(self) -> list[tuple[str, str]]:
+        """The filter as (column, value) equalities over ``unit`` and ``uscc``."""
+        pairs = [("unit", self.unit), ("uscc", self.uscc)]
+        return [(column, value) for column, value in pairs if value is not None]
 
 
 def roles_for(command: str) -> frozenset[Role]:
     """All roles that may issue ``command``, the administrator included."""
-    return COMMAND_ROLES[command] | {Role.ADMIN}
+    return COMMAND_ROLES[command] | {ADMIN}
+
+
+def readers_of(read: str) -> frozenset[Role]:
+    """All roles that may use the read named ``read``."""
+    return frozenset(READS[read])
+
+
+def read_filter(read: str, actor: Actor) -> ReadFilter:
+    """The filter ``actor`` gets on ``read``; raises :class:`NotPermitted` if
+    its role may not use that read at all."""
+    scope = READS[read].get(actor.role)
+    if scope is None:
+        raise NotPermitted(f"read {read}", actor.role, "it is outside your role")
+    if scope is Scope.OWN_UNIT:
+        return ReadFilter(unit=actor.unit or "")
+    if scope is Scope.OWN_ENTERPRISE:
+        return ReadFilter(uscc=actor.uscc or "")
+    return ReadFilter()
 
 
 def authorize(
@@ -58,20 +154,31 @@ def authorize(
     if actor.role not in roles_for(command):
         allowed = ", ".join(sorted(r.value for r in roles_for(command)))
         raise NotPermitted(command, actor.role, f"only {allowed} may")
-    if actor.role is Role.HANDLER and actor.unit != unit:
+    if actor.role is HANDLER and actor.unit != unit:
         raise NotPermitted(
             command,
             actor.role,
             f"the appeal is assigned to {unit or 'no unit'}, not to {actor.unit}",
         )
-    if actor.role is Role.ENTERPRISE and actor.uscc != uscc:
+    if actor.role is ENTERPRISE and actor.uscc != uscc:
         raise NotPermitted(command, actor.role, "the appeal is another enterprise's")
 
 
+def may_close_referred(actor: Actor) -> bool:
+    """Whether ``actor`` may close an appeal referred to a supervisor."""
+    return actor.role in REFERRED_CLOSE_ROLES
+
+
 def may_read(actor: Actor, *, unit: str | None, uscc: str | None) -> bool:
-    """Handlers read their unit's appeals; enterprises their own; others all."""
-    if actor.role is Role.HANDLER:
-        return actor.unit == unit
-    if actor.role is Role.ENTERPRISE:
-        return actor.uscc == uscc
-    return actor.role in READ_ROLES
+    """Whether ``actor`` may read one appeal assigned to ``unit`` and raised
+    by ``uscc`` (the ``appeal`` row of :data:`READS`)."""
+    scope = READS["appeal"].get(actor.role)
+    if scope is None:
+        return False
+    return read_filter("appeal", actor).admits(unit=unit, uscc=uscc)
+
+
+def check_read(actor: Actor, *, unit: str | None, uscc: str | None) -> None:
+    """Raises :class:`NotPermitted` unless ``actor`` may read that appeal."""
+    if not may_read(actor, unit=unit, uscc=uscc):
+        raise NotPermitted("read", actor.role, "the appeal is outside your scope")

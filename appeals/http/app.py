@@ -17,14 +17,15 @@ from eventsourcing.persistence import MapperDeserialisationError
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from appeals.application import AppealLedger
-from appeals.audit import CheckpointStore, checkpoint_chore
+from appeals.application.audit import CheckpointStore, checkpoint_chore
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
 from appeals.http import routes
 from appeals.http.audit import audit_routes
 from appeals.http.bodies import DEFAULT_BODY_LIMIT
+from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
 from appeals.http.performance import performance_routes
 from appeals.http.problems import (
@@ -37,9 +38,9 @@ from appeals.http.reports import report_routes
 from appeals.infra.settings import Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
-from appeals.projections.runtime import prepare as prepare_projections
-from appeals.projections.settings import ProjectionSettings
-from appeals.projections.worker import Worker
+from appeals.projections.runtime.runner import prepare as prepare_projections
+from appeals.projections.runtime.settings import ProjectionSettings
+from appeals.projections.runtime.worker import Worker
 
 
 def prepare_storage(ledger: AppealLedger) -> None:
@@ -69,11 +70,13 @@ def create_app(
         ledger = ledger_factory()
         if ledger.create_tables:  # else `appeals serve` did, before the workers
             prepare_storage(ledger)
-        app.state.ledger = ledger
-        app.state.tokens = TokenStore(ledger.database)
-        app.state.body_limit = body_limit
-        app.state.projection_settings = projections or ProjectionSettings()
-        app.state.rate_weights = rate_weights or RateWeights()
+        app.state.context = ServiceContext(
+            ledger=ledger,
+            tokens=TokenStore(ledger.database),
+            body_limit=body_limit,
+            projection_settings=projections or ProjectionSettings(),
+            rate_weights=rate_weights or RateWeights(),
+        )
         views = all_projections(ledger.rules.timekeeping)
         worker = None
         if projections is not None and projections.run_in_server:

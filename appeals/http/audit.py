@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from appeals.audit import record_entry
+from appeals.application.audit import record_entry
 from appeals.domain.errors import AppealNotFound, NotPermitted
 from appeals.domain.values import Actor, Role
 from appeals.http.auth import authenticate
+from appeals.http.context import ledger_of
 from appeals.http.routes import (
     OrjsonResponse,
     check_read,
-    ledger_of,
     optional_instant,
     optional_positive_int,
     path_uuid,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from appeals.domain.values import Actor
+from appeals.http.context import context_of
 from appeals.http.problems import HttpProblem
-from appeals.infra.tokens import TokenStore
 
 
 def authenticate(request: Request) -> Actor:
@@ -21,7 +21,7 @@ def authenticate(request: Request) -> Actor:
         raise unauthorized("send Authorization: Bearer <token>")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("the Authorization header must be: Bearer <token>")
-    tokens: TokenStore = request.app.state.tokens
+    tokens = context_of(request).tokens
     info = tokens.verify(token.strip())
     if info is None:
         raise unauthorized("the token is unknown or revoked")

@@ -17,14 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from appeals.http.bodies import invalid
+from appeals.http.context import context_of, ledger_of
 from appeals.http.problems import HttpProblem
-from appeals.http.routes import ledger_of
 from appeals.infra.database import Database, Sql
-from appeals.projections.model import Projection
-from appeals.projections.runtime import wait_for
-from appeals.projections.settings import ProjectionSettings
-from appeals.projections.storage import LIVE, transaction
-from appeals.projections.tracking import Tracking
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.runner import wait_for
+from appeals.projections.runtime.storage import LIVE, transaction
+from appeals.projections.runtime.tracking import Tracking
 
 T = TypeVar("T")
 POSITION_HEADER = "Projection-Position"
@@ -38,9 +37,7 @@ async def await_position(request: Request, projection: Projection) -> None:
     if not raw.isdigit():
         raise invalid([{"field": "position", "reason": "must be a whole number"}])
     wanted = int(raw)
-    settings: ProjectionSettings = getattr(
-        request.app.state, "projection_settings", ProjectionSettings()
-    )
+    settings = context_of(request).projection_settings
     tracking = Tracking(ledger_of(request).database)
     reached = await wait_for(tracking, projection.name, wanted, settings.max_wait)
     if reached < wanted:

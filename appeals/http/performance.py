@@ -23,19 +23,19 @@ from starlette.routing import Route
 
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import NotPermitted
-from appeals.domain.rates import RateWeights, rates
+from appeals.domain.rates import rates
 from appeals.domain.values import Category, Role
 from appeals.http.auth import authenticate
 from appeals.http.bodies import invalid
+from appeals.http.context import context_of, ledger_of
 from appeals.http.freshness import await_position, read
 from appeals.http.reports import list_scope
-from appeals.http.routes import ledger_of
 from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
 from appeals.infra.database import Sql
 from appeals.projections import accountability, timeliness
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.model import Projection
-from appeals.projections.storage import LIVE, Copy
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.storage import LIVE, Copy
 
 BUCKETS = (("under_1", 0, 1), ("1_to_3", 1, 3), ("3_to_5", 3, 5), ("over_5", 5, None))
 HOUR = 3600
@@ -267,7 +267,7 @@ async def accountability_report(request: Request) -> Response:
             sql, table, group_by, first.isoformat(), last.isoformat(), unit
         ),
     )
-    weights: RateWeights = getattr(request.app.state, "rate_weights", RateWeights())
+    weights = context_of(request).rate_weights
     totals: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(accountability.COUNTERS, 0)
     )

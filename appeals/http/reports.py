@@ -21,8 +21,8 @@ from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Actor, Category, Channel, Priority, Role, Status
 from appeals.http.auth import authenticate
 from appeals.http.bodies import invalid
+from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position, read
-from appeals.http.routes import ledger_of
 from appeals.http.tabular import (
     SortKey,
     csv_response,
@@ -42,7 +42,7 @@ from appeals.projections import (
     timeliness,
 )
 from appeals.projections.lifecycle import read_instant, stored_instant
-from appeals.projections.storage import LIVE, Copy
+from appeals.projections.runtime.storage import LIVE, Copy
 
 
 def report_routes() -> list[Route]:

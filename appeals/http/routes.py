@@ -16,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from appeals.application import AppealLedger, CommandResult, IdempotentRequest
+from appeals.application.service import CommandResult, IdempotentRequest
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound, NotPermitted
 from appeals.domain.permissions import may_read
 from appeals.domain.values import Actor
 from appeals.http.auth import authenticate
 from appeals.http.bodies import build, invalid, parse_json, require_json, too_large
+from appeals.http.context import context_of, ledger_of
 from appeals.http.problems import HttpProblem
 from appeals.http.representations import appeal_json
 
@@ -32,11 +33,6 @@ class OrjsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def ledger_of(request: Request) -> AppealLedger:
-    ledger: AppealLedger = request.app.state.ledger
-    return ledger
 
 
 # ---- health --------------------------------------------------------------
@@ -172,7 +168,7 @@ async def command_response(
 async def read_body(request: Request) -> dict[str, Any]:
     """The JSON object body, read no further than the configured limit."""
     require_json(request.headers.get("content-type"))
-    limit: int = request.app.state.body_limit
+    limit = context_of(request).body_limit
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)

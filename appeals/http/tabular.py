@@ -26,7 +26,7 @@ from appeals.http.problems import HttpProblem
 from appeals.http.routes import OrjsonResponse
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.storage import transaction
+from appeals.projections.runtime.storage import transaction
 
 PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
 SortKey = tuple[str, str]

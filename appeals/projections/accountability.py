@@ -27,7 +27,14 @@ from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.database import Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
-from appeals.projections.model import Apply, Change, Projection, Put, State, Table
+from appeals.projections.runtime.model import (
+    Apply,
+    Change,
+    Projection,
+    Put,
+    State,
+    Table,
+)
 from appeals.projections.timeliness import FoldMemo, advance, fold_table
 
 COUNTERS = (

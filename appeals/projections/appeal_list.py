@@ -23,7 +23,7 @@ from appeals.projections.lifecycle import (
     stored_instant,
     topics_of,
 )
-from appeals.projections.model import (
+from appeals.projections.runtime.model import (
     Change,
     Projection,
     Put,

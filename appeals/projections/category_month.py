@@ -14,7 +14,7 @@ from typing import Any
 from appeals.domain.appeal import Appeal
 from appeals.infra.database import Sql
 from appeals.projections.lifecycle import shanghai_month, topics_of
-from appeals.projections.model import Change, Projection, Put, State, Table
+from appeals.projections.runtime.model import Change, Projection, Put, State, Table
 
 CREATE_COUNTS = """
 CREATE TABLE IF NOT EXISTS {table} (

@@ -22,7 +22,14 @@ from appeals.projections.lifecycle import (
     stored_instant,
     topics_of,
 )
-from appeals.projections.model import Change, Projection, Put, State, Table, require
+from appeals.projections.runtime.model import (
+    Change,
+    Projection,
+    Put,
+    State,
+    Table,
+    require,
+)
 
 CREATE_APPEALS = """
 CREATE TABLE IF NOT EXISTS {table} (

@@ -15,7 +15,7 @@ from appeals.projections import (
     enterprise_ledger,
     timeliness,
 )
-from appeals.projections.model import Projection
+from appeals.projections.runtime.model import Projection
 
 
 def projections(tk: Timekeeping) -> tuple[Projection, ...]:

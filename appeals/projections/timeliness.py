@@ -25,7 +25,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.infra.database import Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
-from appeals.projections.model import (
+from appeals.projections.runtime.model import (
     Apply,
     Change,
     Projection,

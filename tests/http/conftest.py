@@ -9,7 +9,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.http.app import create_app
 from appeals.infra.tokens import TokenStore
 from tests.domain.lifecycle_fixtures import T0, UNIT, USCC

@@ -8,7 +8,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.infra.clock import FixedClock
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.http.conftest import Auth

@@ -9,7 +9,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from tests.domain.lifecycle_fixtures import UNIT, USCC
 from tests.http.conftest import Auth
 

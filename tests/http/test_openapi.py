@@ -9,7 +9,7 @@ import httpx
 import jsonschema
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.commands import COMMANDS
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth

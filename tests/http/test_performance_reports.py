@@ -12,7 +12,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.values import Channel, Outcome, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
 from tests.domain.lifecycle_fixtures import DISPATCHER, ENTERPRISE, HANDLER, UNIT

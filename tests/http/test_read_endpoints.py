@@ -7,14 +7,14 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.http.app import create_app
 from appeals.infra.settings import Settings
+from devtools.pgcluster import PostgresServer
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
 from tests.infra.test_ledger_store import receive
-from tests.support.pgcluster import PostgresServer
 
 pytestmark = pytest.mark.asyncio
 

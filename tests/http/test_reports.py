@@ -15,12 +15,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
-from appeals.projections.runtime import Runner
-from appeals.projections.settings import ProjectionSettings
+from appeals.projections.runtime.runner import Runner
+from appeals.projections.runtime.settings import ProjectionSettings
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,

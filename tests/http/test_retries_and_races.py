@@ -9,7 +9,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock

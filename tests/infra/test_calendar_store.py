@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from appeals.application import AppealLedger, CommandResult
+from appeals.application.service import AppealLedger, CommandResult
 from appeals.bootstrap import open_ledger
 from appeals.domain.values import Category, Channel, Priority
 from appeals.infra.calendar_data import parse_schedules

@@ -7,11 +7,11 @@ import threading
 from datetime import datetime
 from uuid import UUID
 
-from appeals.application import AppealLedger
+from appeals.application.escalation import run_once
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.domain.appeal import Appeal
 from appeals.domain.values import Channel, Outcome
-from appeals.escalation import run_once
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT

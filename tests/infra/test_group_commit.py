@@ -14,14 +14,14 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.clock import FixedClock
 from appeals.infra.group_commit import GroupCommitRecorder
 from appeals.infra.settings import Settings
+from devtools.pgcluster import PostgresServer
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.infra.test_ledger_store import receive
-from tests.support.pgcluster import PostgresServer
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from appeals.application import AppealLedger, CommandResult
+from appeals.application.service import AppealLedger, CommandResult
 from appeals.bootstrap import open_ledger
 from appeals.domain.errors import (
     AppealNotFound,

@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support import pgcluster
-from tests.support.pgcluster import (
+from devtools import pgcluster
+from devtools.pgcluster import (
     ENV_VAR,
     PostgresServer,
     PostgresUnavailable,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
 from tests.infra.test_ledger_store import receive
 

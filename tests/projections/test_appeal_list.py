@@ -20,7 +20,7 @@ from appeals.domain.values import (
     Satisfaction,
 )
 from appeals.projections import appeal_list
-from appeals.projections.model import MissingRow, fold
+from appeals.projections.runtime.model import MissingRow, fold
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.values import Category
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import category_month
-from appeals.projections.model import fold
-from appeals.projections.runtime import Runner
-from appeals.projections.storage import transaction
+from appeals.projections.runtime.model import fold
+from appeals.projections.runtime.runner import Runner
+from appeals.projections.runtime.storage import transaction
 from tests.infra.test_ledger_store import receive
 from tests.projections.test_appeal_list import Story
 

@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.infra.clock import FixedClock
-from appeals.projections.rebuild import rebuild
-from appeals.projections.runtime import prepare
-from appeals.projections.storage import LIVE
-from appeals.projections.tracking import Tracking
+from appeals.projections.runtime.rebuild import rebuild
+from appeals.projections.runtime.runner import prepare
+from appeals.projections.runtime.storage import LIVE
+from appeals.projections.runtime.tracking import Tracking
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
 from tests.support.views import PROJECTIONS
 

@@ -8,7 +8,7 @@ from typing import Any
 from appeals.domain import commands as cmd
 from appeals.domain.values import Satisfaction
 from appeals.projections import enterprise_ledger
-from appeals.projections.model import fold
+from appeals.projections.runtime.model import fold
 from tests.domain.lifecycle_fixtures import ENTERPRISE, OTHER_USCC, T0, USCC
 from tests.projections.test_appeal_list import FULL_PATH, Story
 

@@ -12,22 +12,22 @@ from uuid import uuid4
 
 import pytest
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger_from_env
-from appeals.demo import generate_demo
+from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list, enterprise_ledger
-from appeals.projections.parallel import rebuild_in_processes
-from appeals.projections.rebuild import rebuild
 from appeals.projections.registry import projections
-from appeals.projections.runtime import Runner, prepare, status
-from appeals.projections.settings import ProjectionSettings
-from appeals.projections.storage import LIVE, REBUILD, transaction
-from appeals.projections.tracking import Tracking
-from appeals.projections.worker import Worker
+from appeals.projections.runtime.parallel import rebuild_in_processes
+from appeals.projections.runtime.rebuild import rebuild
+from appeals.projections.runtime.runner import Runner, prepare, status
+from appeals.projections.runtime.settings import ProjectionSettings
+from appeals.projections.runtime.storage import LIVE, REBUILD, transaction
+from appeals.projections.runtime.tracking import Tracking
+from appeals.projections.runtime.worker import Worker
+from devtools.pgcluster import PostgresServer
 from tests.infra.test_ledger_store import receive
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
-from tests.support.pgcluster import PostgresServer
 from tests.support.views import PROJECTIONS
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)

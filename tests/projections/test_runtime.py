@@ -13,13 +13,13 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from appeals.application import AppealLedger
-from appeals.demo import generate_demo
+from appeals.application.service import AppealLedger
+from appeals.demo.planner import generate_demo
 from appeals.domain.appeal import Appeal
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
 from appeals.projections.lifecycle import topics_of
-from appeals.projections.model import (
+from appeals.projections.runtime.model import (
     Change,
     Projection,
     Put,
@@ -29,8 +29,8 @@ from appeals.projections.model import (
     fold,
     sort_key,
 )
-from appeals.projections.runtime import ProjectionFailed, Runner, status
-from appeals.projections.storage import LIVE, transaction
+from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
+from appeals.projections.runtime.storage import LIVE, transaction
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.infra.test_ledger_store import receive
 from tests.support.views import PROJECTIONS

@@ -13,7 +13,7 @@ from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
 from appeals.projections import accountability
 from appeals.projections import timeliness as timeliness_view
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.model import fold
+from appeals.projections.runtime.model import fold
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,

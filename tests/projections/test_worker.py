@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 
-from appeals.application import AppealLedger
-from appeals.audit import CheckpointStore, checkpoint_chore, verify_log
+from appeals.application.audit import CheckpointStore, checkpoint_chore, verify_log
+from appeals.application.service import AppealLedger
 from appeals.projections import category_month
-from appeals.projections.settings import ProjectionSettings
-from appeals.projections.storage import LIVE
-from appeals.projections.tracking import Tracking
-from appeals.projections.worker import Wakeup, Worker
+from appeals.projections.runtime.settings import ProjectionSettings
+from appeals.projections.runtime.storage import LIVE
+from appeals.projections.runtime.tracking import Tracking
+from appeals.projections.runtime.worker import Wakeup, Worker
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.infra.test_ledger_store import receive
 from tests.infra.test_tamper_evidence import five_events

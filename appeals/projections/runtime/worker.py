@@ -26,10 +26,10 @@ from typing import Any
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
-from appeals.application import AppealLedger
-from appeals.projections.model import Projection
-from appeals.projections.runtime import ProjectionFailed, Runner
-from appeals.projections.settings import ProjectionSettings
+from appeals.application.service import AppealLedger
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.runner import ProjectionFailed, Runner
+from appeals.projections.runtime.settings import ProjectionSettings
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ a pure function ``apply(event, state) -> changes``. ``state`` reads the
 projection's own rows by key (whatever per-appeal state it keeps); the changes
 are whole rows to put or keys to remove. Nothing here performs I/O: the same
 function is folded over events in memory by :class:`InMemoryView` (unit tests)
-and run against SQL by the runtime (appeals.projections.runtime).
+and run against SQL by the runtime (appeals.projections.runtime.runner).
 
 Events whose topic is not in ``topics`` are never decoded or passed to
 ``apply``; the runtime still advances the projection's position past them.

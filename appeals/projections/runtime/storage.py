@@ -2,7 +2,7 @@
 
 Each projection has a live copy (tables prefixed ``view_``) and, while it is
 being rebuilt, a fresh copy (``rebuild_``) filled from all history beside it.
-:class:`SqlState` is the :class:`~appeals.projections.model.State` a batch
+:class:`SqlState` is the :class:`~appeals.projections.runtime.model.State` a batch
 reads and writes: rows are read by key once, kept for the rest of the batch,
 and written back with one ``executemany`` per table when the batch ends, so a
 batch of a thousand events costs a few round trips, not thousands.
@@ -23,7 +23,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.database import Database, Sql
-from appeals.projections.model import (
+from appeals.projections.runtime.model import (
     Change,
     Key,
     Projection,

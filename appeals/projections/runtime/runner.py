@@ -26,12 +26,12 @@ import anyio
 import anyio.to_thread
 from eventsourcing.persistence import IntegrityError, Notification
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.database import Sql
 from appeals.projections.lifecycle import stored_instant
-from appeals.projections.model import Projection
-from appeals.projections.storage import (
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.storage import (
     CARRIED_ROWS,
     LIVE,
     REBUILD,
@@ -41,8 +41,8 @@ from appeals.projections.storage import (
     existing_tables,
     transaction,
 )
-from appeals.projections.tracking import TABLE as TRACKING_TABLE
-from appeals.projections.tracking import Failure, Tracked, Tracking
+from appeals.projections.runtime.tracking import TABLE as TRACKING_TABLE
+from appeals.projections.runtime.tracking import Failure, Tracked, Tracking
 
 DEFAULT_BATCH_SIZE = 1000
 ERROR_TEXT_LIMIT = 2000

@@ -1,4 +1,4 @@
-"""The setting of the demo data (appeals.demo): word lists, text templates,
+"""The setting of the demo data (appeals.demo.planner): word lists, text templates,
 proportions and paces, the synthetic enterprises, units, cadres and staff
 built from them, and the window of office time the appeals happen in.
 
@@ -204,7 +204,7 @@ RESOLVE_HOURS = {Priority.NORMAL: 10.0, Priority.URGENT: 2.5, Priority.COMPLEX: 
 RESOLVE_LIMIT_DAYS = {Priority.NORMAL: 5, Priority.URGENT: 1, Priority.COMPLEX: 15}
 OUTCOMES = {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 20, Outcome.PARTIAL: 10}
 SATISFIED = {Satisfaction.SATISFIED: 75, Satisfaction.BASIC: 25}
-# Paths of appeals that are not left open (see appeals.demo.PATHS), in %.
+# Paths of appeals that are not left open (see appeals.demo.planner.PATHS), in %.
 CLOSING_WEIGHTS = {
     "straight": 46.0,
     "returned": 7.0,

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.chain import GENESIS, canonical, link
 from appeals.domain.summaries import summarise
 from appeals.infra.database import Database

@@ -15,10 +15,10 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from appeals.infra.settings import Settings
-from appeals.projections.settings import ProjectionSettings
+from appeals.projections.runtime.settings import ProjectionSettings
 
 if TYPE_CHECKING:
-    from appeals.application import AppealLedger
+    from appeals.application.service import AppealLedger
 
 
 def add_commands(commands: Any) -> None:
@@ -72,7 +72,7 @@ def run_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from appeals.projections.registry import projections
-    from appeals.projections.runtime import prepare, status
+    from appeals.projections.runtime.runner import prepare, status
 
     ledger, _ = open_from_env()
     with ledger:
@@ -100,9 +100,9 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from appeals.audit import checkpoint_chore
+    from appeals.application.audit import checkpoint_chore
     from appeals.projections.registry import projections
-    from appeals.projections.worker import Worker
+    from appeals.projections.runtime.worker import Worker
 
     ledger, settings = open_from_env()
     with ledger:
@@ -140,11 +140,11 @@ def run_rebuild(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from appeals.projections.parallel import rebuild_in_processes
-    from appeals.projections.rebuild import Rebuilt, rebuild
     from appeals.projections.registry import UnknownProjection, find, projections
-    from appeals.projections.runtime import ProjectionFailed
-    from appeals.projections.runtime import prepare as runtime_prepare
+    from appeals.projections.runtime.parallel import rebuild_in_processes
+    from appeals.projections.runtime.rebuild import Rebuilt, rebuild
+    from appeals.projections.runtime.runner import ProjectionFailed
+    from appeals.projections.runtime.runner import prepare as runtime_prepare
 
     ledger, settings = open_from_env()
     try:

@@ -1,6 +1,6 @@
 """Synthetic, realistic demo data, loaded through the application service.
 
-``generate_demo`` takes the cast of ``demo_corpus`` (enterprises with valid
+``generate_demo`` takes the cast of ``appeals.demo.corpus`` (enterprises with valid
 credit codes in Suzhou, Kunshan and Zhangjiagang; units with cadres; intake,
 dispatch and supervision staff) and invents appeals received over some
 months. Each appeal follows one lifecycle path (``PATHS``): its commands are
@@ -11,7 +11,7 @@ application enforces.
 Time: receipts fall in office hours (09:00-12:00, 13:30-17:30) on working days
 of the official calendar (``holidays``: China, with make-up days); each later
 step comes a random number of working hours after the previous one. Units and
-cadres have a pace (``demo_corpus.UNITS``), so some are systematically slower.
+cadres have a pace (``corpus.UNITS``), so some are systematically slower.
 All steps of all appeals run in one chronological order, so ticket numbers and
 the notification log follow business time. A plan that would run past the end
 of the window is moved earlier; the share left open (in every status) grows
@@ -32,9 +32,9 @@ from datetime import date, datetime, timedelta
 from random import Random
 from uuid import UUID
 
-from appeals import demo_corpus as corpus
-from appeals.application import AppealLedger
-from appeals.demo_corpus import Cast, Draft, Window, build_cast, pick
+from appeals.application.service import AppealLedger
+from appeals.demo import corpus
+from appeals.demo.corpus import Cast, Draft, Window, build_cast, pick
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS
 from appeals.domain.values import Actor, Channel, Outcome, Priority, Satisfaction

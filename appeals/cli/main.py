@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from appeals.cli.projections import add_commands as add_projection_commands
 from appeals.infra.settings import ConfigurationError, Settings
-from appeals.projections.cli import add_commands as add_projection_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,7 +152,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from appeals.http.app import prepare_storage
     from appeals.infra.serving import serve
     from appeals.infra.store import prepare_database
-    from appeals.projections.settings import ProjectionSettings
+    from appeals.projections.runtime.settings import ProjectionSettings
 
     # Fail fast, with one clear line, rather than inside a worker process.
     settings = Settings.from_env(os.environ)
@@ -182,9 +182,9 @@ def run_demo(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
+    from appeals.application.escalation import run_once
     from appeals.bootstrap import open_ledger
-    from appeals.demo import generate_demo
-    from appeals.escalation import run_once
+    from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
     settings = Settings.from_env(os.environ)
@@ -272,7 +272,7 @@ def _instant(raw: str) -> datetime:
 def run_export(args: argparse.Namespace) -> int:
     import orjson
 
-    from appeals.audit import export_records
+    from appeals.application.audit import export_records
     from appeals.bootstrap import open_ledger
 
     out = sys.stdout.buffer
@@ -306,7 +306,7 @@ def _log_progress(description: str, total: int) -> Any:
 
 
 def run_audit_checkpoint(args: argparse.Namespace) -> int:
-    from appeals.audit import CheckpointStore, extend_checkpoints
+    from appeals.application.audit import CheckpointStore, extend_checkpoints
     from appeals.bootstrap import open_ledger
 
     with open_ledger(Settings.from_env(os.environ)) as ledger:
@@ -329,7 +329,7 @@ def run_audit_checkpoint(args: argparse.Namespace) -> int:
 def run_audit_verify(args: argparse.Namespace) -> int:
     import orjson
 
-    from appeals.audit import Checkpoint, CheckpointStore, verify_log
+    from appeals.application.audit import Checkpoint, CheckpointStore, verify_log
     from appeals.bootstrap import open_ledger
 
     with open_ledger(Settings.from_env(os.environ)) as ledger:
@@ -366,7 +366,7 @@ def run_audit_verify(args: argparse.Namespace) -> int:
 def run_audit_list(args: argparse.Namespace) -> int:
     import orjson
 
-    from appeals.audit import CheckpointStore
+    from appeals.application.audit import CheckpointStore
     from appeals.bootstrap import open_ledger
 
     with open_ledger(Settings.from_env(os.environ)) as ledger:
@@ -381,8 +381,8 @@ def run_audit_list(args: argparse.Namespace) -> int:
 def run_escalate(args: argparse.Namespace) -> int:
     import time
 
+    from appeals.application.escalation import Action, run_once
     from appeals.bootstrap import open_ledger
-    from appeals.escalation import Action, run_once
 
     def show(action: Action, done: bool) -> None:
         mark = "would record" if args.dry_run else ("recorded" if done else "skipped")

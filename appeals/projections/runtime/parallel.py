@@ -20,8 +20,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from appeals.projections.model import Projection
-from appeals.projections.rebuild import Rebuilt
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.rebuild import Rebuilt
 
 Update = Callable[[str, int, int], None]
 """Called in the parent with (projection, position, head) as children go."""
@@ -96,9 +96,9 @@ def _drain(updates: Any, update: Update | None) -> None:
 def _child(job: Job, updates: Any) -> Outcome:
     """In the child: open the ledger from the same settings, rebuild one view."""
     from appeals.bootstrap import open_ledger_from_env
-    from appeals.projections.rebuild import rebuild
     from appeals.projections.registry import find
-    from appeals.projections.runtime import ProjectionFailed
+    from appeals.projections.runtime.rebuild import rebuild
+    from appeals.projections.runtime.runner import ProjectionFailed
 
     with open_ledger_from_env(job.env) as ledger:
         projection = find(job.name, ledger.rules.timekeeping)

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import timeliness
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.runtime import Runner
-from appeals.projections.storage import LIVE, Copy, transaction
+from appeals.projections.runtime.runner import Runner
+from appeals.projections.runtime.storage import LIVE, Copy, transaction
 
 ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appeals.infra.database import Database, Sql
-from appeals.projections.storage import transaction
+from appeals.projections.runtime.storage import transaction
 
 TABLE = "projection_tracking"
 

@@ -1,7 +1,7 @@
 """Rebuilding a projection from all history while its live copy keeps serving.
 
 The fresh copy (``rebuild_`` tables, without secondary indexes until swapped
-in) is filled by an ordinary :class:`~appeals.projections.runtime.Runner`
+in) is filled by an ordinary :class:`~appeals.projections.runtime.runner.Runner`
 with its own tracking row, so an interrupted rebuild resumes where its last
 batch committed. When it has caught up, one transaction locks both tracking
 rows (a live batch in flight finishes first), applies the last few events
@@ -17,19 +17,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from appeals.application import AppealLedger
+from appeals.application.service import AppealLedger
 from appeals.infra.clock import Clock, SystemClock
 from appeals.projections.lifecycle import stored_instant
-from appeals.projections.model import Projection
-from appeals.projections.runtime import DEFAULT_BATCH_SIZE, Runner
-from appeals.projections.storage import (
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.runner import DEFAULT_BATCH_SIZE, Runner
+from appeals.projections.runtime.storage import (
     CARRIED_ROWS,
     LIVE,
     REBUILD,
     Copy,
     transaction,
 )
-from appeals.projections.tracking import Tracking
+from appeals.projections.runtime.tracking import Tracking
 
 Progress = Callable[[int, int], None]
 """Called with (position, head) after each batch."""

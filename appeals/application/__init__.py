@@ -1,0 +1,1 @@
+"""The application floor: executes commands and answers queries over the domain."""

@@ -1,0 +1,1 @@
+"""The command line: `appeals` and its command groups."""

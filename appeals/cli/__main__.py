@@ -1,0 +1,5 @@
+"""`python -m appeals.cli`."""
+
+from appeals.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The demo data set: a synthetic city of enterprises, units and appeals."""

@@ -1,0 +1,1 @@
+"""The projection runtime: storage, tracking, the runner, workers and rebuilds."""
