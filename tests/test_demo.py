@@ -8,6 +8,7 @@ from random import Random
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
 from appeals.demo.corpus import CITIES, build_cast
 from appeals.demo.planner import PATHS, generate_demo, plan_demo
 from appeals.domain.appeal import Appeal
@@ -138,7 +139,7 @@ def test_the_demo_with_the_scheduler_escalates_at_the_right_offsets(
     assert again.recorded == 0
 
     view = accountability.projection(tk)
-    runner = Runner(ledger, view)
+    runner = Runner(events_of(ledger), view)
     runner.prepare()
     runner.catch_up()
     table = Copy(ledger.database, view, LIVE).qualified(accountability.DAILY)

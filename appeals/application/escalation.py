@@ -19,6 +19,7 @@ from uuid import UUID
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
 from appeals.infra.clock import SHANGHAI
+from appeals.infra.event_source import EventSource
 from appeals.projections import timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.runner import Runner
@@ -132,7 +133,7 @@ def open_cycles(ledger: AppealLedger, now: datetime) -> list[OpenCycle]:
     """Brings the timeliness view up to the log's head, then reads from it the
     running cycles whose deadline has passed."""
     view = timeliness.projection(ledger.rules.timekeeping)
-    runner = Runner(ledger, view)
+    runner = Runner(EventSource.of(ledger.recorder, ledger.mapper), view)
     runner.prepare()
     runner.catch_up()
     table = Copy(ledger.database, view, LIVE).qualified(timeliness.CYCLES)

@@ -1,7 +1,9 @@
 """``appeals projections``: status, run (the live worker), rebuild NAME.
 
 Configured like every command by the environment (README and
-docs/projections.md); ``appeals.cli`` reports configuration errors.
+docs/projections.md); ``appeals.cli.main`` reports configuration errors. They
+read the log through an event source, never the application that takes
+commands.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from appeals.infra.settings import Settings
-from appeals.projections.runtime.settings import ProjectionSettings
+from appeals.cli.environment import settings
 
 if TYPE_CHECKING:
-    from appeals.application.service import AppealLedger
+    from appeals.domain.deadlines import Timekeeping
+    from appeals.infra.event_source import EventSource
+    from appeals.infra.settings import Settings
 
 
 def add_commands(commands: Any) -> None:
@@ -59,25 +62,35 @@ def add_commands(commands: Any) -> None:
     rebuild.set_defaults(run=run_rebuild)
 
 
-def open_from_env() -> tuple[AppealLedger, ProjectionSettings]:
-    from appeals.bootstrap import open_ledger
+def open_from_env() -> tuple[EventSource, Timekeeping, Settings]:
+    """The log to read, with the storage created first if missing."""
+    from appeals.bootstrap import create_storage
+    from appeals.infra.event_source import open_event_source
+    from appeals.infra.store import prepare_database
+    from appeals.infra.timekeeping import load_timekeeping
 
-    settings = Settings.from_env(os.environ)
-    projections = ProjectionSettings.from_env(os.environ, settings.database.engine)
-    return open_ledger(settings), projections
+    configured = settings()
+    if configured.create_tables:
+        create_storage(configured)
+    else:
+        prepare_database(configured.database)
+    source = open_event_source(configured)
+    try:
+        return source, load_timekeeping(configured, source.database), configured
+    except BaseException:
+        source.close()
+        raise
 
 
 def run_status(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from appeals.projections.registry import projections
-    from appeals.projections.runtime.runner import prepare, status
+    from appeals.projections.runtime.runner import status
 
-    ledger, _ = open_from_env()
-    with ledger:
-        prepare(ledger, projections(ledger.rules.timekeeping))  # every view at 0
-        found = status(ledger)
+    source, _, _ = open_from_env()
+    with source:
+        found = status(source)
     table = Table("projection", "copy", "position", "head", "lag", "lag (s)", "error")
     failed = False
     for row in found:
@@ -101,16 +114,17 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     from appeals.application.audit import checkpoint_chore
+    from appeals.infra.clock import SystemClock
     from appeals.projections.registry import projections
     from appeals.projections.runtime.worker import Worker
 
-    ledger, settings = open_from_env()
-    with ledger:
+    source, tk, configured = open_from_env()
+    with source:
         worker = Worker(
-            ledger,
-            projections(ledger.rules.timekeeping),
-            settings,
-            chores=[(60.0, checkpoint_chore(ledger))],
+            source,
+            projections(tk),
+            configured.projections,
+            chores=[(60.0, checkpoint_chore(source.log, SystemClock()))],
         )
         if args.once:
             for runner in worker.runners:
@@ -144,23 +158,21 @@ def run_rebuild(args: argparse.Namespace) -> int:
     from appeals.projections.runtime.parallel import rebuild_in_processes
     from appeals.projections.runtime.rebuild import Rebuilt, rebuild
     from appeals.projections.runtime.runner import ProjectionFailed
-    from appeals.projections.runtime.runner import prepare as runtime_prepare
 
-    ledger, settings = open_from_env()
+    source, tk, configured = open_from_env()
     try:
-        tk = ledger.rules.timekeeping
         chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
     except UnknownProjection as unknown:
-        ledger.close()
+        source.close()
         print(f"appeals projections: {unknown}", file=sys.stderr)
         return 2
-    batch_size = args.batch_size or settings.batch_size
+    batch_size = args.batch_size or configured.projections.batch_size
     if args.jobs is not None and args.jobs < 1:
-        ledger.close()
+        source.close()
         print("appeals projections: --jobs must be at least 1", file=sys.stderr)
         return 2
     jobs = args.jobs or os.cpu_count() or 1
-    if ledger.database.engine == "sqlite" and jobs > 1:
+    if source.database.engine == "sqlite" and jobs > 1:
         if args.jobs:
             print(
                 "appeals projections: SQLite has a single writer; "
@@ -169,7 +181,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
             )
         jobs = 1
     with (
-        ledger,
+        source,
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -203,10 +215,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
             )
 
         if jobs > 1 and len(chosen) > 1:
-            runtime_prepare(ledger, chosen)  # every table, before the children
+            # Every table exists (bootstrap) before the children start.
             outcomes = rebuild_in_processes(
                 chosen,
-                os.environ,
+                configured,
                 jobs=min(jobs, len(chosen)),
                 batch_size=batch_size,
                 restart=args.restart,
@@ -225,7 +237,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         for projection in chosen:
             try:
                 done = rebuild(
-                    ledger,
+                    source,
                     projection,
                     batch_size=batch_size,
                     restart=args.restart,

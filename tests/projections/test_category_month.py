@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
 from appeals.domain.values import Category
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import category_month
@@ -39,7 +40,7 @@ def test_the_counts_round_trip_through_the_store(
     for days in (0, 1, 39):  # 1 and 2 September, 10 October
         clock.set(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI) + timedelta(days=days))
         receive(ledger)
-    runner = Runner(ledger, category_month.PROJECTION)
+    runner = Runner(events_of(ledger), category_month.PROJECTION)
     runner.prepare()
     runner.catch_up()
     with transaction(ledger.database, write=False) as sql:

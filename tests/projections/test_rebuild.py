@@ -13,22 +13,21 @@ from uuid import uuid4
 import pytest
 
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import open_ledger_from_env
+from appeals.bootstrap import events_of, open_ledger_from_env
 from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
+from appeals.infra.settings import ProjectionSettings
 from appeals.projections import appeal_list, enterprise_ledger
 from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
 from appeals.projections.runtime.rebuild import rebuild
 from appeals.projections.runtime.runner import Runner, prepare, status
-from appeals.projections.runtime.settings import ProjectionSettings
 from appeals.projections.runtime.storage import LIVE, REBUILD, transaction
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Worker
 from devtools.pgcluster import PostgresServer
 from tests.infra.test_ledger_store import receive
-from tests.projections.test_runtime import caught_up, demo, events, folded, stored
-from tests.support.views import PROJECTIONS
+from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, stored
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)
 
@@ -41,7 +40,7 @@ class Interrupted(Exception):
 def test_a_view_kept_live_while_history_was_written_equals_a_rebuilt_one(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
-    worker = Worker(ledger, PROJECTIONS, LIVE_SETTINGS)
+    worker = Worker(events_of(ledger), PROJECTIONS, LIVE_SETTINGS)
     worker.start()
     try:
         generate_demo(ledger, clock, appeals=1000)
@@ -54,7 +53,7 @@ def test_a_view_kept_live_while_history_was_written_equals_a_rebuilt_one(
     assert len(kept_live["appeal_list"]["appeal_list"]) == 1000
 
     for projection in PROJECTIONS:
-        rebuilt = rebuild(ledger, projection, batch_size=500, restart=True)
+        rebuilt = rebuild(events_of(ledger), projection, batch_size=500, restart=True)
         assert rebuilt.position == ledger.recorder.max_notification_id()
         assert stored(ledger, projection) == kept_live[projection.name]
 
@@ -71,18 +70,18 @@ def test_an_interrupted_rebuild_resumes_while_the_live_view_serves(
         raise Interrupted
 
     with pytest.raises(Interrupted):
-        rebuild(ledger, projection, batch_size=100, progress=interrupt)
+        rebuild(events_of(ledger), projection, batch_size=100, progress=interrupt)
 
     assert stored(ledger, projection) == serving
     partial = Tracking(ledger.database).position(projection.name, REBUILD)
     head = ledger.recorder.max_notification_id()
     assert 0 < partial < head
-    (under_way,) = [s for s in status(ledger) if s.tracked.target == REBUILD]
+    (under_way,) = [s for s in status(events_of(ledger)) if s.tracked.target == REBUILD]
     assert under_way.lag_events == head - partial
 
     receive(ledger)  # history goes on meanwhile
     live.catch_up()
-    done = rebuild(ledger, projection, batch_size=100)
+    done = rebuild(events_of(ledger), projection, batch_size=100)
     assert done.resumed_from == partial
     assert done.position == ledger.recorder.max_notification_id()
     assert stored(ledger, projection) == folded(projection, events(ledger))
@@ -96,7 +95,7 @@ def test_a_view_can_be_rebuilt_again_and_keeps_its_indexes(
     projection = appeal_list.PROJECTION
     caught_up(ledger, projection)
     for _ in range(2):
-        rebuild(ledger, projection)
+        rebuild(events_of(ledger), projection)
     receive(ledger)  # the live copy takes new events after the swaps
     caught_up(ledger, projection)
     assert stored(ledger, projection) == folded(projection, events(ledger))
@@ -112,13 +111,13 @@ def test_a_rebuild_swaps_in_while_the_worker_and_writers_carry_on(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     demo(ledger, clock, appeals=30)
-    worker = Worker(ledger, PROJECTIONS, LIVE_SETTINGS)
+    worker = Worker(events_of(ledger), PROJECTIONS, LIVE_SETTINGS)
     worker.start()
     writer = threading.Thread(target=lambda: [receive(ledger) for _ in range(60)])
     try:
         writer.start()
         for projection in PROJECTIONS:
-            rebuild(ledger, projection, batch_size=50)
+            rebuild(events_of(ledger), projection, batch_size=50)
         writer.join()
     finally:
         worker.stop()
@@ -152,7 +151,9 @@ def test_status_shows_how_far_each_live_copy_is_behind(
     caught_up(ledger, appeal_list.PROJECTION)
     receive(ledger)
     (shown,) = [
-        s for s in status(ledger) if (s.name, s.tracked.target) == ("appeal_list", LIVE)
+        s
+        for s in status(events_of(ledger))
+        if (s.name, s.tracked.target) == ("appeal_list", LIVE)
     ]
     assert shown.tracked.position == head
     assert shown.lag_events == ledger.recorder.max_notification_id() - head
@@ -170,7 +171,7 @@ def test_rows_carried_between_batches_leave_the_rebuilt_view_unchanged(
     history = events(ledger)
     for projection in PROJECTIONS:
         rebuild(
-            ledger,
+            events_of(ledger),
             projection,
             batch_size=40,
             restart=True,
@@ -186,8 +187,8 @@ def test_carried_rows_are_dropped_when_another_runner_moves_the_copy(
     the copy moved by the other and reads its rows afresh."""
     demo(ledger, clock, appeals=40)
     projection = next(p for p in PROJECTIONS if p.name == "accountability")
-    first = Runner(ledger, projection, target=REBUILD, batch_size=30)
-    second = Runner(ledger, projection, target=REBUILD, batch_size=30)
+    first = Runner(events_of(ledger), projection, target=REBUILD, batch_size=30)
+    second = Runner(events_of(ledger), projection, target=REBUILD, batch_size=30)
     first.prepare()
     assert first.step() == 30
     assert first.carried is not None
@@ -215,7 +216,7 @@ def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
         demo(ledger, clock, appeals=30)
         history = events(ledger)
         chosen = projections(ledger.rules.timekeeping)
-        prepare(ledger, chosen)
+        prepare(events_of(ledger), chosen)
         seen: dict[str, int] = {}
 
         def update(name: str, position: int, head: int) -> None:
