@@ -11,10 +11,10 @@ from uuid import uuid4
 import pytest
 
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import events_of, open_ledger_from_env
+from appeals.bootstrap import events_of, open_ledger
 from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
-from appeals.infra.settings import ProjectionSettings
+from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.projections import appeal_list, enterprise_ledger
 from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
@@ -216,8 +216,8 @@ def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
     schema = f"p_{uuid4().hex[:12]}"
     url = postgres_server.url()
     url = f"{url}{'&' if '?' in url else '?'}schema={schema}"
-    env = {**os.environ, "APPEALS_DATABASE_URL": url}
-    ledger = open_ledger_from_env(env, clock=clock)
+    settings = Settings.from_env({**os.environ, "APPEALS_DATABASE_URL": url})
+    ledger = open_ledger(settings, clock=clock)
     try:
         demo(ledger, clock, appeals=30)
         history = events(ledger)
@@ -229,7 +229,7 @@ def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
             seen[name] = max(seen.get(name, 0), position)
 
         outcomes = rebuild_in_processes(
-            chosen, env, jobs=2, batch_size=100, update=update
+            chosen, settings, jobs=2, batch_size=100, update=update
         )
         head = ledger.recorder.max_notification_id()
         assert [o.name for o in outcomes] == [p.name for p in chosen]
