@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from appeals.domain.chain import GENESIS, canonical, link
+from appeals.domain.chain import GENESIS, canonical, link_problem
 from appeals.domain.summaries import summarise
 from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 from appeals.infra.clock import Clock
@@ -168,13 +168,7 @@ def _check_link(
     heads: dict[UUID, tuple[int, str]], record: StoredRecord
 ) -> Finding | None:
     version, previous = heads.get(record.originator_id, (0, GENESIS))
-    reason = None
-    if record.version != version + 1:
-        reason = f"version {version + 1} is missing"
-    elif record.state.get("chain") != link(
-        previous, record.topic, record.chain_state()
-    ):
-        reason = "the hash does not match the content"
+    reason = link_problem(version + 1, previous, record.topic, record.chain_state())
     if reason is not None:
         return Finding(reason, record.position, record.originator_id, record.version)
     heads[record.originator_id] = (record.version, str(record.state["chain"]))
