@@ -12,7 +12,9 @@ processes running the DDL at once collide in PostgreSQL's catalog.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
+from appeals.application.escalation import DueCycles
 from appeals.application.service import AppealLedger
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
@@ -23,7 +25,10 @@ from appeals.infra.store import eventsourcing_env, prepare_database
 from appeals.infra.tickets import TicketCounter
 from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
 from appeals.infra.tokens import TokenStore
+from appeals.projections import timeliness
+from appeals.projections.due_cycles import OpenCycle, due_cycles
 from appeals.projections.registry import projections
+from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.runner import prepare as prepare_views
 
 
@@ -71,3 +76,17 @@ def open_ledger_from_env(
 def events_of(ledger: AppealLedger) -> EventSource:
     """The ledger's log as the projection runtime reads it (same pool)."""
     return EventSource.of(ledger.recorder, ledger.mapper)
+
+
+def due_cycles_of(ledger: AppealLedger) -> DueCycles:
+    """The escalation scheduler's reader, with the timeliness view brought up
+    to the log's head first, as the worker would: a scheduler run on its own
+    (``appeals escalate run``, the demo) never plans from a stale view."""
+    source = events_of(ledger)
+
+    def due(now: datetime) -> list[OpenCycle]:
+        view = timeliness.projection(ledger.rules.timekeeping)
+        Runner(source, view).catch_up()
+        return due_cycles(source.database, view, now)
+
+    return due

@@ -35,6 +35,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
 
     from appeals.application.escalation import run_once
+    from appeals.bootstrap import due_cycles_of
     from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
@@ -54,6 +55,7 @@ def run_demo(args: argparse.Namespace) -> int:
         ) as progress,
     ):
         task = progress.add_task("loading demo appeals", total=args.appeals)
+        due = due_cycles_of(ledger)
         summary = generate_demo(
             ledger,
             clock,
@@ -62,7 +64,7 @@ def run_demo(args: argparse.Namespace) -> int:
             start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
-            on_morning=lambda: run_once(ledger),
+            on_morning=lambda: run_once(ledger, due),
         )
     print(summary.describe())
     return 0

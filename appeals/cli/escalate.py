@@ -31,14 +31,16 @@ def run_escalate(args: argparse.Namespace) -> int:
     import time
 
     from appeals.application.escalation import Action, run_once
+    from appeals.bootstrap import due_cycles_of
 
     def show(action: Action, done: bool) -> None:
         mark = "would record" if args.dry_run else ("recorded" if done else "skipped")
         print(f"{mark}: {action.describe()}")
 
     with open_ledger() as ledger:
+        due = due_cycles_of(ledger)
         while True:
-            result = run_once(ledger, dry_run=args.dry_run, on_action=show)
+            result = run_once(ledger, due, dry_run=args.dry_run, on_action=show)
             print(
                 f"appeals escalate: {result.planned} due, {result.recorded} "
                 f"recorded, {result.skipped} skipped",
