@@ -16,7 +16,7 @@ from appeals.domain.values import Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
 
 
 def run_pass(

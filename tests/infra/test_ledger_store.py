@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from appeals.application.service import AppealLedger, CommandResult
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import create_storage, open_ledger
 from appeals.domain.errors import (
     AppealNotFound,
@@ -29,24 +29,8 @@ from tests.domain.lifecycle_fixtures import (
     INTAKE,
     SUPERVISOR,
     UNIT,
-    USCC,
 )
-
-
-def receive(
-    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
-) -> CommandResult:
-    return ledger.receive(
-        INTAKE,
-        uscc=USCC,
-        enterprise_name="张家港某某纺织有限公司",
-        channel=Channel.HOTLINE,
-        category=Category.FINANCING,
-        priority=Priority.NORMAL,
-        title=title,
-        description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
-        external_id=external_id,
-    )
+from tests.support.ledger import receive
 
 
 def test_full_lifecycle_round_trips_through_the_store(

@@ -15,8 +15,7 @@ from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.infra.test_ledger_store import receive
-from tests.infra.test_tamper_evidence import five_events
+from tests.support.ledger import five_events, receive
 from tests.support.views import failing_on_unit
 
 
