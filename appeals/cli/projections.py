@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from appeals.domain.deadlines import Timekeeping
     from appeals.infra.event_source import EventSource
     from appeals.infra.settings import Settings
+    from appeals.projections.runtime.rebuild import Rebuilt
 
 
 def add_commands(commands: Any) -> None:
@@ -146,43 +147,85 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from appeals.projections.registry import UnknownProjection, find, projections
     from appeals.projections.runtime.parallel import rebuild_in_processes
-    from appeals.projections.runtime.rebuild import Rebuilt, rebuild
+    from appeals.projections.runtime.rebuild import rebuild
     from appeals.projections.runtime.runner import ProjectionFailed
 
     source, tk, configured = open_from_env()
-    try:
-        chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
-    except UnknownProjection as unknown:
-        source.close()
-        print(f"appeals projections: {unknown}", file=sys.stderr)
-        return 2
-    batch_size = args.batch_size or configured.projections.batch_size
-    if args.jobs is not None and args.jobs < 1:
-        source.close()
-        print("appeals projections: --jobs must be at least 1", file=sys.stderr)
-        return 2
-    jobs = args.jobs or os.cpu_count() or 1
-    if source.database.engine == "sqlite" and jobs > 1:
-        if args.jobs:
+    with source:
+        try:
+            chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
+        except UnknownProjection as unknown:
+            print(f"appeals projections: {unknown}", file=sys.stderr)
+            return 2
+        if args.jobs is not None and args.jobs < 1:
+            print("appeals projections: --jobs must be at least 1", file=sys.stderr)
+            return 2
+        jobs = _jobs(args.jobs, source.database.engine)
+        batch_size = args.batch_size or configured.projections.batch_size
+        with RebuildProgress([p.name for p in chosen]) as shown:
+            if jobs > 1 and len(chosen) > 1:
+                # Every table exists (bootstrap) before the children start.
+                outcomes = rebuild_in_processes(
+                    chosen,
+                    configured,
+                    jobs=min(jobs, len(chosen)),
+                    batch_size=batch_size,
+                    restart=args.restart,
+                    update=shown.update,
+                )
+                for outcome in outcomes:
+                    if outcome.rebuilt is not None:
+                        shown.done(outcome.name, outcome.rebuilt)
+                    else:
+                        shown.failed(str(outcome.failure))
+                return 1 if any(o.rebuilt is None for o in outcomes) else 0
+            for projection in chosen:
+                try:
+                    done = rebuild(
+                        source,
+                        projection,
+                        batch_size=batch_size,
+                        restart=args.restart,
+                        progress=partial(shown.update, projection.name),
+                    )
+                except ProjectionFailed as stopped:
+                    shown.progress.stop()
+                    print(f"appeals projections: {stopped}", file=sys.stderr)
+                    return 1
+                shown.done(projection.name, done)
+    return 0
+
+
+def _jobs(asked: int | None, engine: str) -> int:
+    """How many rebuilds at once: one per core unless asked; one on SQLite."""
+    jobs = asked or os.cpu_count() or 1
+    if engine == "sqlite" and jobs > 1:
+        if asked:
             print(
                 "appeals projections: SQLite has a single writer; "
                 "rebuilding one view at a time",
                 file=sys.stderr,
             )
-        jobs = 1
-    with (
-        source,
-        Progress(
+        return 1
+    return jobs
+
+
+class RebuildProgress:
+    """A progress bar per view being rebuilt, with its speed, and a line for
+    each view swapped in."""
+
+    def __init__(self, names: list[str]) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
@@ -190,62 +233,39 @@ def run_rebuild(args: argparse.Namespace) -> int:
             TimeElapsedColumn(),
             "ETA",
             TimeRemainingColumn(),
-        ) as progress,
-    ):
-        bars = {p.name: progress.add_task(p.name, total=None, rate="") for p in chosen}
-        started: set[str] = set()
+        )
+        self.bars = {
+            name: self.progress.add_task(name, total=None, rate="") for name in names
+        }
+        self.started: set[str] = set()
 
-        def show(name: str, position: int, head: int) -> None:
-            task = bars[name]
-            if name not in started:
-                # A resumed rebuild starts part-way: no speed from that jump.
-                started.add(name)
-                progress.reset(task, completed=position, total=head, rate="")
-                return
-            speed = next(t.speed for t in progress.tasks if t.id == task)
-            rate = "" if speed is None else f"{speed:,.0f} events/s"
-            progress.update(task, completed=position, total=head, rate=rate)
+    def __enter__(self) -> RebuildProgress:
+        self.progress.__enter__()
+        return self
 
-        def done_line(name: str, done: Rebuilt) -> None:
-            progress.update(bars[name], completed=done.position, total=done.position)
-            progress.console.print(
-                f"{name}: swapped in at position {done.position}; "
-                f"{done.events} events in {done.seconds:.1f}s "
-                f"({done.rate:,.0f} events/s)"
-            )
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
 
-        if jobs > 1 and len(chosen) > 1:
-            # Every table exists (bootstrap) before the children start.
-            outcomes = rebuild_in_processes(
-                chosen,
-                configured,
-                jobs=min(jobs, len(chosen)),
-                batch_size=batch_size,
-                restart=args.restart,
-                update=show,
-            )
-            failed = False
-            for outcome in outcomes:
-                if outcome.rebuilt is not None:
-                    done_line(outcome.name, outcome.rebuilt)
-                else:
-                    failed = True
-                    progress.console.print(
-                        f"appeals projections: {outcome.failure}", style="red"
-                    )
-            return 1 if failed else 0
-        for projection in chosen:
-            try:
-                done = rebuild(
-                    source,
-                    projection,
-                    batch_size=batch_size,
-                    restart=args.restart,
-                    progress=partial(show, projection.name),
-                )
-            except ProjectionFailed as stopped:
-                progress.stop()
-                print(f"appeals projections: {stopped}", file=sys.stderr)
-                return 1
-            done_line(projection.name, done)
-    return 0
+    def update(self, name: str, position: int, head: int) -> None:
+        task = self.bars[name]
+        if name not in self.started:
+            # A resumed rebuild starts part-way: no speed from that jump.
+            self.started.add(name)
+            self.progress.reset(task, completed=position, total=head, rate="")
+            return
+        speed = next(t.speed for t in self.progress.tasks if t.id == task)
+        rate = "" if speed is None else f"{speed:,.0f} events/s"
+        self.progress.update(task, completed=position, total=head, rate=rate)
+
+    def done(self, name: str, done: Rebuilt) -> None:
+        self.progress.update(
+            self.bars[name], completed=done.position, total=done.position
+        )
+        self.progress.console.print(
+            f"{name}: swapped in at position {done.position}; "
+            f"{done.events} events in {done.seconds:.1f}s "
+            f"({done.rate:,.0f} events/s)"
+        )
+
+    def failed(self, reason: str) -> None:
+        self.progress.console.print(f"appeals projections: {reason}", style="red")

@@ -15,7 +15,7 @@ import anyio.to_thread
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import MapperDeserialisationError
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from appeals.application.audit import checkpoint_chore
 from appeals.application.service import AppealLedger
@@ -85,21 +85,7 @@ def create_app(
             ledger.close()
 
     return Starlette(
-        routes=[
-            Route("/healthz", routes.healthz),
-            Route("/readyz", routes.readyz),
-            Route("/openapi.json", openapi_json),
-            Route("/docs", docs_page),
-            Route("/appeals", routes.receive, methods=["POST"]),
-            *report_routes(),
-            Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
-            Route("/appeals/{appeal_id}", routes.get_appeal),
-            Route(
-                "/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]
-            ),
-            *audit_routes(),
-            *performance_routes(),
-        ],
+        routes=all_routes(),
         exception_handlers={
             AppealError: handle_domain_error,
             HttpProblem: handle_http_problem,
@@ -109,6 +95,23 @@ def create_app(
         },
         lifespan=lifespan,
     )
+
+
+def all_routes() -> list[BaseRoute]:
+    """Every route, the specific before the general."""
+    return [
+        Route("/healthz", routes.healthz),
+        Route("/readyz", routes.readyz),
+        Route("/openapi.json", openapi_json),
+        Route("/docs", docs_page),
+        Route("/appeals", routes.receive, methods=["POST"]),
+        *report_routes(),
+        Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
+        Route("/appeals/{appeal_id}", routes.get_appeal),
+        Route("/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]),
+        *audit_routes(),
+        *performance_routes(),
+    ]
 
 
 def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
