@@ -1,40 +1,69 @@
-"""The composition root: settings in, a ready application out."""
+"""The composition root: settings in, storage created once, a ready ledger,
+event source and set of views out. The only module that knows every floor.
+
+Every table is created here, by :func:`create_storage`, and nowhere else:
+the event store's (events, snapshots), ours beside it (ticket counters,
+calendars, recorded times, tokens, audit checkpoints) and every view's live
+tables with their tracking rows. ``appeals serve`` calls it once before its
+workers start and tells them so by argument (``storage_ready``); several
+processes running the DDL at once collide in PostgreSQL's catalog.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
+from appeals.application.escalation import DueCycles
 from appeals.application.service import AppealLedger
-from appeals.domain.working_time import OfficeHours
+from appeals.infra.calendar_store import CalendarStore
+from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
-from appeals.infra.settings import ConfigurationError, Settings
-from appeals.infra.sla_policy import PolicyFileError, load_policy
+from appeals.infra.event_source import EventSource, open_event_source
+from appeals.infra.settings import Settings
 from appeals.infra.store import eventsourcing_env, prepare_database
+from appeals.infra.tickets import TicketCounter
+from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
+from appeals.infra.tokens import TokenStore
+from appeals.projections import timeliness
+from appeals.projections.due_cycles import OpenCycle, due_cycles
+from appeals.projections.registry import projections
+from appeals.projections.runtime.runner import Runner
+from appeals.projections.runtime.runner import prepare as prepare_views
 
 
-def open_ledger(settings: Settings, *, clock: Clock | None = None) -> AppealLedger:
-    """Prepares the database (or raises ConfigurationError) and opens the ledger."""
-    try:
-        office_hours = OfficeHours.parse(*settings.office_hours)
-    except ValueError as error:
-        raise ConfigurationError(f"APPEALS_OFFICE_HOURS: {error}") from None
-    try:
-        policy = (
-            load_policy(settings.sla_policy_file)
-            if settings.sla_policy_file
-            else load_policy()
-        )
-    except (OSError, PolicyFileError) as error:
-        raise ConfigurationError(f"APPEALS_SLA_POLICY: {error}") from None
+def create_storage(settings: Settings) -> None:
+    """Creates every table that is missing (idempotent), on a connection of
+    its own; raises ConfigurationError if the database cannot be used."""
     prepare_database(settings.database)
+    with open_event_source(settings, create_tables=True) as source:
+        database = source.database
+        TicketCounter(database).create_table()
+        CalendarStore(database).create_table()
+        source.log.recorded.install()
+        TokenStore(database).create_table()
+        CheckpointStore(database).create_table()
+        prepare_views(source, projections(load_timekeeping(settings, database)))
+
+
+def open_ledger(
+    settings: Settings, *, clock: Clock | None = None, storage_ready: bool = False
+) -> AppealLedger:
+    """Opens the ledger, first creating the storage unless ``storage_ready``
+    (or APPEALS_CREATE_TABLES=0 says another process does)."""
+    hours, policy = office_hours(settings), sla_policy(settings)
+    if settings.create_tables and not storage_ready:
+        create_storage(settings)
+    else:
+        prepare_database(settings.database)
     return AppealLedger(
-        eventsourcing_env(settings),
+        {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
         clock=clock,
         max_reopens=settings.max_reopens,
         snapshot_interval=settings.snapshot_interval,
         policy=policy,
-        office_hours=office_hours,
-        create_tables=settings.create_tables,
+        office_hours=hours,
+        create_tables=False,
     )
 
 
@@ -42,3 +71,22 @@ def open_ledger_from_env(
     env: Mapping[str, str], *, clock: Clock | None = None
 ) -> AppealLedger:
     return open_ledger(Settings.from_env(env), clock=clock)
+
+
+def events_of(ledger: AppealLedger) -> EventSource:
+    """The ledger's log as the projection runtime reads it (same pool)."""
+    return EventSource.of(ledger.recorder, ledger.mapper)
+
+
+def due_cycles_of(ledger: AppealLedger) -> DueCycles:
+    """The escalation scheduler's reader, with the timeliness view brought up
+    to the log's head first, as the worker would: a scheduler run on its own
+    (``appeals escalate run``, the demo) never plans from a stale view."""
+    source = events_of(ledger)
+
+    def due(now: datetime) -> list[OpenCycle]:
+        view = timeliness.projection(ledger.rules.timekeeping)
+        Runner(source, view).catch_up()
+        return due_cycles(source.database, view, now)
+
+    return due

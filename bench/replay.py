@@ -37,16 +37,21 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import open_ledger
+from appeals.bootstrap import create_storage, open_ledger
+from appeals.infra.event_source import open_event_source
 from appeals.infra.settings import Settings, parse_database_url
 from appeals.infra.store import connect, eventsourcing_env
+from appeals.infra.timekeeping import load_timekeeping
 from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
 from appeals.projections.runtime.rebuild import rebuild
-from appeals.projections.runtime.runner import prepare
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
+
+
+def _settings(url: str) -> Settings:
+    return Settings.from_env({**os.environ, "APPEALS_DATABASE_URL": url})
 
 
 def _ledger(url: str) -> AppealLedger:
@@ -107,14 +112,16 @@ def decode(url: str, limit: int) -> dict[str, Any]:
 def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
     """Each projection rebuilt from all history, one after the other."""
     results = {}
-    with _ledger(url) as ledger:
-        known = projections(ledger.rules.timekeeping)
+    settings = _settings(url)
+    create_storage(settings)
+    with open_event_source(settings) as source:
+        known = projections(load_timekeeping(settings, source.database))
         chosen = [p for p in known if only is None or p.name == only]
         if not chosen:
             raise SystemExit(f"no projection called {only!r}")
-        head = ledger.recorder.max_notification_id() or 0
+        head = source.head()
         for projection in chosen:
-            done = rebuild(ledger, projection, restart=True)
+            done = rebuild(source, projection, restart=True)
             results[projection.name] = {"events": done.events, "seconds": done.seconds}
     total = sum(r["seconds"] for r in results.values())
     return {"head": head, "projections": results, "seconds": total, "events": head}
@@ -122,14 +129,14 @@ def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
 
 def rebuild_parallel(url: str, jobs: int) -> dict[str, Any]:
     """Every projection rebuilt side by side, ``jobs`` processes at once."""
-    with _ledger(url) as ledger:
-        chosen = projections(ledger.rules.timekeeping)
-        prepare(ledger, chosen)
-        head = ledger.recorder.max_notification_id() or 0
-    env = {**os.environ, "APPEALS_DATABASE_URL": url}
+    settings = _settings(url)
+    create_storage(settings)  # every table, before the children start
+    with open_event_source(settings) as source:
+        chosen = projections(load_timekeeping(settings, source.database))
+        head = source.head()
     started = time.monotonic()
     outcomes = rebuild_in_processes(
-        chosen, env, jobs=jobs, batch_size=1000, restart=True
+        chosen, settings, jobs=jobs, batch_size=1000, restart=True
     )
     seconds = time.monotonic() - started
     parts = {}

@@ -8,6 +8,7 @@ from random import Random
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import due_cycles_of, events_of
 from appeals.demo.corpus import CITIES, build_cast
 from appeals.demo.planner import PATHS, generate_demo, plan_demo
 from appeals.domain.appeal import Appeal
@@ -117,7 +118,7 @@ def test_the_demo_with_the_scheduler_escalates_at_the_right_offsets(
         appeals=120,
         start=date(2026, 8, 3),
         months=2,
-        on_morning=lambda: run_once(ledger),
+        on_morning=lambda: run_once(ledger, due_cycles_of(ledger)),
     )
     tk = ledger.rules.timekeeping
     offsets = {r.level: r.offset(tk.calendar.day_length) for r in tk.policy.escalation}
@@ -134,11 +135,11 @@ def test_the_demo_with_the_scheduler_escalates_at_the_right_offsets(
         assert late >= offsets[event.level]
         assert tk.calendar.is_working_time(event.timestamp)
 
-    again = run_once(ledger)
+    again = run_once(ledger, due_cycles_of(ledger))
     assert again.recorded == 0
 
     view = accountability.projection(tk)
-    runner = Runner(ledger, view)
+    runner = Runner(events_of(ledger), view)
     runner.prepare()
     runner.catch_up()
     table = Copy(ledger.database, view, LIVE).qualified(accountability.DAILY)

@@ -12,16 +12,16 @@ removal of an appeal's latest events, or of a whole appeal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from appeals.application.service import AppealLedger
-from appeals.domain.chain import GENESIS, canonical, link
+from appeals.domain.chain import GENESIS, canonical, link_problem
 from appeals.domain.summaries import summarise
-from appeals.infra.database import Database
+from appeals.infra.checkpoints import Checkpoint, CheckpointStore
+from appeals.infra.clock import Clock
 from appeals.infra.event_log import EventLog, StoredRecord
 
 STANDARD_FIELDS = ("originator_topic", "timestamp", "actor", "chain")
@@ -58,12 +58,6 @@ def digest_step(previous: str, record: StoredRecord) -> str:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    position: int
-    digest: str
-
-
-@dataclass(frozen=True)
 class Finding:
     """The first thing that does not hold, with where it is."""
 
@@ -95,40 +89,6 @@ class Verification:
     @property
     def clean(self) -> bool:
         return self.finding is None
-
-
-class CheckpointStore:
-    """Periodic (position, digest) pairs of the global chain."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.table = database.table("audit_checkpoints")
-
-    def create_table(self) -> None:
-        self.database.execute_script(
-            [
-                f"CREATE TABLE IF NOT EXISTS {self.table} ("
-                " position BIGINT PRIMARY KEY,"
-                " digest TEXT NOT NULL,"
-                " created_at TEXT NOT NULL)"
-            ]
-        )
-
-    def all(self) -> list[Checkpoint]:
-        with self.database.reading() as cursor:
-            rows = cursor.execute(
-                f"SELECT position, digest FROM {self.table} ORDER BY position"
-            ).all()
-        return [Checkpoint(int(p), str(d)) for p, d in rows]
-
-    def add(self, checkpoints: Iterable[Checkpoint], now: datetime) -> None:
-        with self.database.transaction() as cursor:
-            for checkpoint in checkpoints:
-                cursor.execute(
-                    f"INSERT INTO {self.table} (position, digest, created_at) "
-                    "VALUES (?, ?, ?) ON CONFLICT (position) DO NOTHING",
-                    (checkpoint.position, checkpoint.digest, now.isoformat()),
-                )
 
 
 def extend_checkpoints(
@@ -208,13 +168,7 @@ def _check_link(
     heads: dict[UUID, tuple[int, str]], record: StoredRecord
 ) -> Finding | None:
     version, previous = heads.get(record.originator_id, (0, GENESIS))
-    reason = None
-    if record.version != version + 1:
-        reason = f"version {version + 1} is missing"
-    elif record.state.get("chain") != link(
-        previous, record.topic, record.chain_state()
-    ):
-        reason = "the hash does not match the content"
+    reason = link_problem(version + 1, previous, record.topic, record.chain_state())
     if reason is not None:
         return Finding(reason, record.position, record.originator_id, record.version)
     heads[record.originator_id] = (record.version, str(record.state["chain"]))
@@ -245,9 +199,8 @@ def export_records(
         yield record_entry(record)
 
 
-def checkpoint_chore(ledger: AppealLedger) -> Callable[[], object]:
+def checkpoint_chore(log: EventLog, clock: Clock) -> Callable[[], object]:
     """The verification projection as a periodic task of the projection
     worker: chains the log from the last checkpoint and records new ones."""
-    store = CheckpointStore(ledger.database)
-    store.create_table()
-    return lambda: extend_checkpoints(ledger.event_log, store, ledger.clock.now())
+    store = CheckpointStore(log.database)
+    return lambda: extend_checkpoints(log, store, clock.now())

@@ -1,12 +1,13 @@
 """Time-driven supervision (定期督办): overdue stages escalate on their own and
 evaluation windows expire, without anyone remembering to do it.
 
-The scheduler finds candidates in the timeliness read model (open stage
-cycles past their deadline) instead of loading every aggregate, then asks each
-appeal to record what is due. The aggregate decides again from its own state,
-so a read model that lags, two schedulers racing, or a restart half-way never
-records a rung twice or skips one: a rung already recorded is refused and
-skipped, a write that loses a race is retried on fresh state.
+The scheduler finds candidates through the timeliness view's reader (open
+stage cycles past their deadline) instead of loading every aggregate, then
+asks each appeal to record what is due; it writes no view. The aggregate
+decides again from its own state, so a read model that lags, two schedulers
+racing, or a restart half-way never records a rung twice or skips one: a rung
+already recorded is refused and skipped, a write that loses a race is retried
+on fresh state.
 """
 
 from __future__ import annotations
@@ -19,23 +20,9 @@ from uuid import UUID
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
 from appeals.infra.clock import SHANGHAI
-from appeals.projections import timeliness
-from appeals.projections.lifecycle import read_instant
-from appeals.projections.runtime.runner import Runner
-from appeals.projections.runtime.storage import LIVE, Copy, transaction
+from appeals.projections.due_cycles import OpenCycle
 
 ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
-
-
-@dataclass(frozen=True)
-class OpenCycle:
-    """A running (open, not paused) stage cycle as the read model holds it."""
-
-    appeal_id: UUID
-    ticket: str
-    stage: str
-    due: datetime
-    escalation_level: int | None
 
 
 @dataclass(frozen=True)
@@ -128,37 +115,23 @@ def carry_out(
     return RunResult(planned, recorded, planned - recorded)
 
 
-def open_cycles(ledger: AppealLedger, now: datetime) -> list[OpenCycle]:
-    """Brings the timeliness view up to the log's head, then reads from it the
-    running cycles whose deadline has passed."""
-    view = timeliness.projection(ledger.rules.timekeeping)
-    runner = Runner(ledger, view)
-    runner.prepare()
-    runner.catch_up()
-    table = Copy(ledger.database, view, LIVE).qualified(timeliness.CYCLES)
-    with transaction(ledger.database, write=False) as sql:
-        rows = timeliness.select_due(sql, table, now)
-    return [
-        OpenCycle(
-            appeal_id=UUID(appeal_id),
-            ticket=ticket,
-            stage=stage,
-            due=read_instant(due),
-            escalation_level=level,
-        )
-        for appeal_id, ticket, stage, due, level in rows
-    ]
+DueCycles = Callable[[datetime], list[OpenCycle]]
+"""The running cycles past their deadline at a given instant, from the
+timeliness view's reader (bootstrap's ``due_cycles_of`` keeps the view current
+first)."""
 
 
 def run_once(
     ledger: AppealLedger,
+    due: DueCycles,
     *,
     dry_run: bool = False,
     on_action: Callable[[Action, bool], None] | None = None,
 ) -> RunResult:
-    """One pass: plan from the read model, then (unless ``dry_run``) record."""
+    """One pass: plan from the read model, then (unless ``dry_run``) let each
+    appeal decide and record. Writes no view."""
     now = ledger.clock.now()
-    actions = plan(open_cycles(ledger, now), now, ledger.rules.timekeeping)
+    actions = plan(due(now), now, ledger.rules.timekeeping)
     if dry_run:
         for action in actions:
             if on_action is not None:

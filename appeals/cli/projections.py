@@ -1,7 +1,9 @@
 """``appeals projections``: status, run (the live worker), rebuild NAME.
 
 Configured like every command by the environment (README and
-docs/projections.md); ``appeals.cli`` reports configuration errors.
+docs/projections.md); ``appeals.cli.main`` reports configuration errors. They
+read the log through an event source, never the application that takes
+commands.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from appeals.infra.settings import Settings
-from appeals.projections.runtime.settings import ProjectionSettings
+from appeals.cli.environment import settings
 
 if TYPE_CHECKING:
-    from appeals.application.service import AppealLedger
+    from appeals.domain.deadlines import Timekeeping
+    from appeals.infra.event_source import EventSource
+    from appeals.infra.settings import Settings
+    from appeals.projections.runtime.rebuild import Rebuilt
 
 
 def add_commands(commands: Any) -> None:
@@ -59,25 +63,35 @@ def add_commands(commands: Any) -> None:
     rebuild.set_defaults(run=run_rebuild)
 
 
-def open_from_env() -> tuple[AppealLedger, ProjectionSettings]:
-    from appeals.bootstrap import open_ledger
+def open_from_env() -> tuple[EventSource, Timekeeping, Settings]:
+    """The log to read, with the storage created first if missing."""
+    from appeals.bootstrap import create_storage
+    from appeals.infra.event_source import open_event_source
+    from appeals.infra.store import prepare_database
+    from appeals.infra.timekeeping import load_timekeeping
 
-    settings = Settings.from_env(os.environ)
-    projections = ProjectionSettings.from_env(os.environ, settings.database.engine)
-    return open_ledger(settings), projections
+    configured = settings()
+    if configured.create_tables:
+        create_storage(configured)
+    else:
+        prepare_database(configured.database)
+    source = open_event_source(configured)
+    try:
+        return source, load_timekeeping(configured, source.database), configured
+    except BaseException:
+        source.close()
+        raise
 
 
 def run_status(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from appeals.projections.registry import projections
-    from appeals.projections.runtime.runner import prepare, status
+    from appeals.projections.runtime.runner import status
 
-    ledger, _ = open_from_env()
-    with ledger:
-        prepare(ledger, projections(ledger.rules.timekeeping))  # every view at 0
-        found = status(ledger)
+    source, _, _ = open_from_env()
+    with source:
+        found = status(source)
     table = Table("projection", "copy", "position", "head", "lag", "lag (s)", "error")
     failed = False
     for row in found:
@@ -101,16 +115,17 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     from appeals.application.audit import checkpoint_chore
+    from appeals.infra.clock import SystemClock
     from appeals.projections.registry import projections
     from appeals.projections.runtime.worker import Worker
 
-    ledger, settings = open_from_env()
-    with ledger:
+    source, tk, configured = open_from_env()
+    with source:
         worker = Worker(
-            ledger,
-            projections(ledger.rules.timekeeping),
-            settings,
-            chores=[(60.0, checkpoint_chore(ledger))],
+            source,
+            projections(tk),
+            configured.projections,
+            chores=[(60.0, checkpoint_chore(source.log, SystemClock()))],
         )
         if args.once:
             for runner in worker.runners:
@@ -132,45 +147,85 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from appeals.projections.registry import UnknownProjection, find, projections
     from appeals.projections.runtime.parallel import rebuild_in_processes
-    from appeals.projections.runtime.rebuild import Rebuilt, rebuild
+    from appeals.projections.runtime.rebuild import rebuild
     from appeals.projections.runtime.runner import ProjectionFailed
-    from appeals.projections.runtime.runner import prepare as runtime_prepare
 
-    ledger, settings = open_from_env()
-    try:
-        tk = ledger.rules.timekeeping
-        chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
-    except UnknownProjection as unknown:
-        ledger.close()
-        print(f"appeals projections: {unknown}", file=sys.stderr)
-        return 2
-    batch_size = args.batch_size or settings.batch_size
-    if args.jobs is not None and args.jobs < 1:
-        ledger.close()
-        print("appeals projections: --jobs must be at least 1", file=sys.stderr)
-        return 2
-    jobs = args.jobs or os.cpu_count() or 1
-    if ledger.database.engine == "sqlite" and jobs > 1:
-        if args.jobs:
+    source, tk, configured = open_from_env()
+    with source:
+        try:
+            chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
+        except UnknownProjection as unknown:
+            print(f"appeals projections: {unknown}", file=sys.stderr)
+            return 2
+        if args.jobs is not None and args.jobs < 1:
+            print("appeals projections: --jobs must be at least 1", file=sys.stderr)
+            return 2
+        jobs = _jobs(args.jobs, source.database.engine)
+        batch_size = args.batch_size or configured.projections.batch_size
+        with RebuildProgress([p.name for p in chosen]) as shown:
+            if jobs > 1 and len(chosen) > 1:
+                # Every table exists (bootstrap) before the children start.
+                outcomes = rebuild_in_processes(
+                    chosen,
+                    configured,
+                    jobs=min(jobs, len(chosen)),
+                    batch_size=batch_size,
+                    restart=args.restart,
+                    update=shown.update,
+                )
+                for outcome in outcomes:
+                    if outcome.rebuilt is not None:
+                        shown.done(outcome.name, outcome.rebuilt)
+                    else:
+                        shown.failed(str(outcome.failure))
+                return 1 if any(o.rebuilt is None for o in outcomes) else 0
+            for projection in chosen:
+                try:
+                    done = rebuild(
+                        source,
+                        projection,
+                        batch_size=batch_size,
+                        restart=args.restart,
+                        progress=partial(shown.update, projection.name),
+                    )
+                except ProjectionFailed as stopped:
+                    shown.progress.stop()
+                    print(f"appeals projections: {stopped}", file=sys.stderr)
+                    return 1
+                shown.done(projection.name, done)
+    return 0
+
+
+def _jobs(asked: int | None, engine: str) -> int:
+    """How many rebuilds at once: one per core unless asked; one on SQLite."""
+    jobs = asked or os.cpu_count() or 1
+    if engine == "sqlite" and jobs > 1:
+        if asked:
             print(
                 "appeals projections: SQLite has a single writer; "
                 "rebuilding one view at a time",
                 file=sys.stderr,
             )
-        jobs = 1
-    with (
-        ledger,
-        Progress(
+        return 1
+    return jobs
+
+
+class RebuildProgress:
+    """A progress bar per view being rebuilt, with its speed, and a line for
+    each view swapped in."""
+
+    def __init__(self, names: list[str]) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
@@ -178,62 +233,39 @@ def run_rebuild(args: argparse.Namespace) -> int:
             TimeElapsedColumn(),
             "ETA",
             TimeRemainingColumn(),
-        ) as progress,
-    ):
-        bars = {p.name: progress.add_task(p.name, total=None, rate="") for p in chosen}
-        started: set[str] = set()
+        )
+        self.bars = {
+            name: self.progress.add_task(name, total=None, rate="") for name in names
+        }
+        self.started: set[str] = set()
 
-        def show(name: str, position: int, head: int) -> None:
-            task = bars[name]
-            if name not in started:
-                # A resumed rebuild starts part-way: no speed from that jump.
-                started.add(name)
-                progress.reset(task, completed=position, total=head, rate="")
-                return
-            speed = next(t.speed for t in progress.tasks if t.id == task)
-            rate = "" if speed is None else f"{speed:,.0f} events/s"
-            progress.update(task, completed=position, total=head, rate=rate)
+    def __enter__(self) -> RebuildProgress:
+        self.progress.__enter__()
+        return self
 
-        def done_line(name: str, done: Rebuilt) -> None:
-            progress.update(bars[name], completed=done.position, total=done.position)
-            progress.console.print(
-                f"{name}: swapped in at position {done.position}; "
-                f"{done.events} events in {done.seconds:.1f}s "
-                f"({done.rate:,.0f} events/s)"
-            )
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
 
-        if jobs > 1 and len(chosen) > 1:
-            runtime_prepare(ledger, chosen)  # every table, before the children
-            outcomes = rebuild_in_processes(
-                chosen,
-                os.environ,
-                jobs=min(jobs, len(chosen)),
-                batch_size=batch_size,
-                restart=args.restart,
-                update=show,
-            )
-            failed = False
-            for outcome in outcomes:
-                if outcome.rebuilt is not None:
-                    done_line(outcome.name, outcome.rebuilt)
-                else:
-                    failed = True
-                    progress.console.print(
-                        f"appeals projections: {outcome.failure}", style="red"
-                    )
-            return 1 if failed else 0
-        for projection in chosen:
-            try:
-                done = rebuild(
-                    ledger,
-                    projection,
-                    batch_size=batch_size,
-                    restart=args.restart,
-                    progress=partial(show, projection.name),
-                )
-            except ProjectionFailed as stopped:
-                progress.stop()
-                print(f"appeals projections: {stopped}", file=sys.stderr)
-                return 1
-            done_line(projection.name, done)
-    return 0
+    def update(self, name: str, position: int, head: int) -> None:
+        task = self.bars[name]
+        if name not in self.started:
+            # A resumed rebuild starts part-way: no speed from that jump.
+            self.started.add(name)
+            self.progress.reset(task, completed=position, total=head, rate="")
+            return
+        speed = next(t.speed for t in self.progress.tasks if t.id == task)
+        rate = "" if speed is None else f"{speed:,.0f} events/s"
+        self.progress.update(task, completed=position, total=head, rate=rate)
+
+    def done(self, name: str, done: Rebuilt) -> None:
+        self.progress.update(
+            self.bars[name], completed=done.position, total=done.position
+        )
+        self.progress.console.print(
+            f"{name}: swapped in at position {done.position}; "
+            f"{done.events} events in {done.seconds:.1f}s "
+            f"({done.rate:,.0f} events/s)"
+        )
+
+    def failed(self, reason: str) -> None:
+        self.progress.console.print(f"appeals projections: {reason}", style="red")

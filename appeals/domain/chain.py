@@ -60,15 +60,22 @@ def first_broken_link(
     previous = GENESIS
     expected_version = 1
     for topic, state in events:
-        version = state.get("originator_version")
-        if version != expected_version:
-            return BrokenLink(
-                expected_version,
-                f"version {expected_version} is missing (found {version})",
-            )
-        stored = state.get("chain")
-        if stored != link(previous, topic, state):
-            return BrokenLink(expected_version, "the hash does not match the content")
-        previous = str(stored)
+        reason = link_problem(expected_version, previous, topic, state)
+        if reason is not None:
+            return BrokenLink(expected_version, reason)
+        previous = str(state.get("chain"))
         expected_version += 1
+    return None
+
+
+def link_problem(
+    expected_version: int, previous: str, topic: str, state: Mapping[str, Any]
+) -> str | None:
+    """Why an event (``state`` with its ``originator_version`` and ``chain``)
+    does not continue a chain whose head is ``previous``; None if it does."""
+    version = state.get("originator_version")
+    if version != expected_version:
+        return f"version {expected_version} is missing (found {version})"
+    if state.get("chain") != link(previous, topic, state):
+        return "the hash does not match the content"
     return None

@@ -15,11 +15,11 @@ import anyio.to_thread
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import MapperDeserialisationError
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from appeals.application.audit import CheckpointStore, checkpoint_chore
+from appeals.application.audit import checkpoint_chore
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import open_ledger
+from appeals.bootstrap import events_of, open_ledger
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
 from appeals.http import routes
@@ -35,20 +35,10 @@ from appeals.http.problems import (
     handle_http_problem,
 )
 from appeals.http.reports import report_routes
-from appeals.infra.settings import Settings
+from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
-from appeals.projections.runtime.runner import prepare as prepare_projections
-from appeals.projections.runtime.settings import ProjectionSettings
 from appeals.projections.runtime.worker import Worker
-
-
-def prepare_storage(ledger: AppealLedger) -> None:
-    """Creates what the app reads beside the event store: tokens, the report
-    views and the audit checkpoints (each only if missing)."""
-    TokenStore(ledger.database).create_table()
-    prepare_projections(ledger, all_projections(ledger.rules.timekeeping))
-    CheckpointStore(ledger.database).create_table()
 
 
 def create_app(
@@ -60,7 +50,9 @@ def create_app(
     rate_weights: RateWeights | None = None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
-    with ``projections.run_in_server`` it also runs the projection worker."""
+    with ``projections.run_in_server`` it also runs the projection worker.
+    The ledger factory creates the storage (bootstrap), or was told it is
+    there."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,8 +60,6 @@ def create_app(
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = threads
         ledger = ledger_factory()
-        if ledger.create_tables:  # else `appeals serve` did, before the workers
-            prepare_storage(ledger)
         app.state.context = ServiceContext(
             ledger=ledger,
             tokens=TokenStore(ledger.database),
@@ -81,7 +71,10 @@ def create_app(
         worker = None
         if projections is not None and projections.run_in_server:
             worker = Worker(
-                ledger, views, projections, chores=[(60.0, checkpoint_chore(ledger))]
+                events_of(ledger),
+                views,
+                projections,
+                chores=[(60.0, checkpoint_chore(ledger.event_log, ledger.clock))],
             )
             worker.start()
         try:
@@ -92,21 +85,7 @@ def create_app(
             ledger.close()
 
     return Starlette(
-        routes=[
-            Route("/healthz", routes.healthz),
-            Route("/readyz", routes.readyz),
-            Route("/openapi.json", openapi_json),
-            Route("/docs", docs_page),
-            Route("/appeals", routes.receive, methods=["POST"]),
-            *report_routes(),
-            Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
-            Route("/appeals/{appeal_id}", routes.get_appeal),
-            Route(
-                "/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]
-            ),
-            *audit_routes(),
-            *performance_routes(),
-        ],
+        routes=all_routes(),
         exception_handlers={
             AppealError: handle_domain_error,
             HttpProblem: handle_http_problem,
@@ -118,13 +97,37 @@ def create_app(
     )
 
 
-def create_app_from_env() -> Starlette:
-    """Factory for uvicorn (``appeals serve``): configured by the environment."""
+def all_routes() -> list[BaseRoute]:
+    """Every route, the specific before the general."""
+    return [
+        Route("/healthz", routes.healthz),
+        Route("/readyz", routes.readyz),
+        Route("/openapi.json", openapi_json),
+        Route("/docs", docs_page),
+        Route("/appeals", routes.receive, methods=["POST"]),
+        *report_routes(),
+        Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
+        Route("/appeals/{appeal_id}", routes.get_appeal),
+        Route("/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]),
+        *audit_routes(),
+        *performance_routes(),
+    ]
+
+
+def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
+    """Factory for uvicorn: configured by the environment; creates the
+    storage on startup unless ``storage_ready``."""
     settings = Settings.from_env(os.environ)
     return create_app(
-        lambda: open_ledger(settings),
+        lambda: open_ledger(settings, storage_ready=storage_ready),
         body_limit=settings.body_limit,
         threads=settings.pg_pool_size + settings.pg_max_overflow,
-        projections=ProjectionSettings.from_env(os.environ, settings.database.engine),
+        projections=settings.projections,
         rate_weights=settings.rate_weights,
     )
+
+
+def create_serving_app() -> Starlette:
+    """Factory for the workers of ``appeals serve``, which created every table
+    once before starting them."""
+    return create_app_from_env(storage_ready=True)

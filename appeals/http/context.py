@@ -12,8 +12,8 @@ from starlette.requests import Request
 
 from appeals.application.service import AppealLedger
 from appeals.domain.rates import RateWeights
+from appeals.infra.settings import ProjectionSettings
 from appeals.infra.tokens import TokenStore
-from appeals.projections.runtime.settings import ProjectionSettings
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-APP = "appeals.http.app:create_app_from_env"
+APP = "appeals.http.app:create_serving_app"
 
 
 def listening_socket(

@@ -44,10 +44,56 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """All settings; see the README's configuration table."""
+class ProjectionSettings:
+    """How the projection worker runs and how long readers may wait for it
+    (docs/projections.md)."""
 
-    database: DatabaseConfig
+    batch_size: int = 1000
+    poll_interval: float = 0.2
+    retry_interval: float = 30.0
+    max_wait: float = 5.0
+    run_in_server: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], engine: str) -> ProjectionSettings:
+        """``engine`` decides the default of APPEALS_RUN_PROJECTIONS: on for
+        SQLite (one process serves and projects), off for PostgreSQL (run
+        ``appeals projections run`` as its own service)."""
+        default = cls(run_in_server=engine == "sqlite")
+        return cls(
+            batch_size=_int(
+                env, "APPEALS_PROJECTION_BATCH_SIZE", default.batch_size, 1, 100_000
+            ),
+            poll_interval=_milliseconds(
+                env, "APPEALS_PROJECTION_POLL_MS", default.poll_interval, 10, 60_000
+            ),
+            retry_interval=float(
+                _int(
+                    env,
+                    "APPEALS_PROJECTION_RETRY_SECONDS",
+                    round(default.retry_interval),
+                    1,
+                    86_400,
+                )
+            ),
+            max_wait=_milliseconds(
+                env, "APPEALS_PROJECTION_WAIT_MS", default.max_wait, 0, 30_000
+            ),
+            run_in_server=_flag(env, RUN_PROJECTIONS, default.run_in_server),
+        )
+
+
+RUN_PROJECTIONS = "APPEALS_RUN_PROJECTIONS"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; see the README's configuration table. The defaults are
+    the fields' own, written once here."""
+
+    database: DatabaseConfig = field(
+        default_factory=lambda: parse_database_url(DEFAULT_DATABASE_URL)
+    )
     max_reopens: int = 2
     snapshot_interval: int = 50
     pg_pool_size: int = 10
@@ -59,25 +105,37 @@ class Settings:
     sla_policy_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
+    projections: ProjectionSettings = field(default_factory=ProjectionSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         url = env.get("APPEALS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        database = parse_database_url(url)
+        default = cls(database=database)
         return cls(
-            database=parse_database_url(url),
-            max_reopens=_int(env, "APPEALS_MAX_REOPENS", 2, minimum=0),
-            snapshot_interval=_int(env, "APPEALS_SNAPSHOT_INTERVAL", 50, minimum=1),
-            pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", 10, minimum=1),
-            pg_max_overflow=_int(env, "APPEALS_PG_MAX_OVERFLOW", 10, minimum=0),
-            body_limit=_int(env, "APPEALS_BODY_LIMIT", 64 * 1024, minimum=1024),
-            aggregate_cache=_int(env, "APPEALS_AGGREGATE_CACHE", 10_000, minimum=0),
-            # Set to 0 by `appeals serve` for its workers once it has created
-            # the tables itself: N workers creating them at once collide.
-            create_tables=env.get("APPEALS_CREATE_TABLES", "1").strip() != "0",
-            group_commit=env.get("APPEALS_GROUP_COMMIT", "1").strip() != "0",
+            database=database,
+            max_reopens=_int(env, "APPEALS_MAX_REOPENS", default.max_reopens, 0),
+            snapshot_interval=_int(
+                env, "APPEALS_SNAPSHOT_INTERVAL", default.snapshot_interval, 1
+            ),
+            pg_pool_size=_int(env, "APPEALS_PG_POOL_SIZE", default.pg_pool_size, 1),
+            pg_max_overflow=_int(
+                env, "APPEALS_PG_MAX_OVERFLOW", default.pg_max_overflow, 0
+            ),
+            body_limit=_int(env, "APPEALS_BODY_LIMIT", default.body_limit, 1024),
+            aggregate_cache=_int(
+                env, "APPEALS_AGGREGATE_CACHE", default.aggregate_cache, 0
+            ),
+            # 0 where another process (a deployment's migration step) creates
+            # the tables; `appeals serve` tells its own workers by argument.
+            create_tables=_flag(env, "APPEALS_CREATE_TABLES", default.create_tables),
+            group_commit=_flag(env, "APPEALS_GROUP_COMMIT", default.group_commit),
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
-            office_hours=_office_hours(env.get("APPEALS_OFFICE_HOURS", "")),
+            office_hours=_office_hours(
+                env.get("APPEALS_OFFICE_HOURS", ""), default.office_hours
+            ),
             rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),
+            projections=ProjectionSettings.from_env(env, database.engine),
         )
 
 
@@ -106,17 +164,23 @@ def _weights(raw: str) -> RateWeights:
         raise ConfigurationError(f"APPEALS_RATE_WEIGHTS: {error}") from None
 
 
-def _office_hours(raw: str) -> tuple[str, ...]:
+def _office_hours(raw: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """``09:00-12:00,13:30-17:30`` (the default) or ``whole-day``."""
     raw = raw.strip()
     if not raw:
-        return ("09:00-12:00", "13:30-17:30")
+        return default
     if raw == "whole-day":
         return ("00:00-24:00",)
     return tuple(span.strip() for span in raw.split(",") if span.strip())
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def _int(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int,
+    maximum: int | None = None,
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -124,9 +188,30 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
         value = int(raw)
     except ValueError:
         raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
+    if maximum is not None and not minimum <= value <= maximum:
+        raise ConfigurationError(f"{name}={value} must be {minimum} to {maximum}")
     if value < minimum:
         raise ConfigurationError(f"{name}={value} must be at least {minimum}")
     return value
+
+
+def _milliseconds(
+    env: Mapping[str, str], name: str, default: float, minimum: int, maximum: int
+) -> float:
+    """A setting written in milliseconds, as seconds."""
+    return _int(env, name, round(default * 1000), minimum, maximum) / 1000
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off``."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name}={raw!r} must be 1 or 0")
 
 
 def parse_database_url(url: str) -> DatabaseConfig:

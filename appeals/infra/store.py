@@ -18,6 +18,9 @@ import psycopg
 
 from appeals.infra.settings import ConfigurationError, DatabaseConfig, Settings
 
+APPLICATION_NAME = "appeals"
+"""The event store's name: PostgreSQL's events table is ``appeals_events``."""
+
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The environment the eventsourcing library is configured by."""

@@ -12,7 +12,7 @@ from appeals.application.service import AppealLedger
 from appeals.infra.clock import FixedClock
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.http.conftest import Auth
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 

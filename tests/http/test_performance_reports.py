@@ -18,7 +18,7 @@ from appeals.infra.clock import SHANGHAI, FixedClock
 from tests.domain.lifecycle_fixtures import DISPATCHER, ENTERPRISE, HANDLER, UNIT
 from tests.http.conftest import Auth
 from tests.http.test_reports import project
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 

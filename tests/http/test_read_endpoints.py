@@ -14,7 +14,7 @@ from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 

@@ -16,11 +16,12 @@ import pytest
 import pytest_asyncio
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
+from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.runner import Runner
-from appeals.projections.runtime.settings import ProjectionSettings
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -66,7 +67,7 @@ def closed_after_evaluation(
 def project(ledger: AppealLedger) -> int:
     """Brings every view up to the log's head (what the worker does)."""
     for projection in PROJECTIONS:
-        runner = Runner(ledger, projection)
+        runner = Runner(events_of(ledger), projection)
         runner.prepare()
         runner.catch_up()
     return ledger.recorder.max_notification_id() or 0

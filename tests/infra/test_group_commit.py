@@ -21,7 +21,7 @@ from appeals.infra.group_commit import GroupCommitRecorder
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
 
 
 @pytest.fixture

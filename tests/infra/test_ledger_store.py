@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from appeals.application.service import AppealLedger, CommandResult
-from appeals.bootstrap import open_ledger
+from appeals.application.service import AppealLedger
+from appeals.bootstrap import create_storage, open_ledger
 from appeals.domain.errors import (
     AppealNotFound,
     CommandNotAllowed,
@@ -29,24 +29,8 @@ from tests.domain.lifecycle_fixtures import (
     INTAKE,
     SUPERVISOR,
     UNIT,
-    USCC,
 )
-
-
-def receive(
-    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
-) -> CommandResult:
-    return ledger.receive(
-        INTAKE,
-        uscc=USCC,
-        enterprise_name="张家港某某纺织有限公司",
-        channel=Channel.HOTLINE,
-        category=Category.FINANCING,
-        priority=Priority.NORMAL,
-        title=title,
-        description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
-        external_id=external_id,
-    )
+from tests.support.ledger import receive
 
 
 def test_full_lifecycle_round_trips_through_the_store(
@@ -282,16 +266,11 @@ def test_merging_into_a_closed_appeal_is_refused(ledger: AppealLedger) -> None:
 def test_a_worker_that_creates_no_tables_uses_those_made_before_it(
     store: str, clock: FixedClock
 ) -> None:
-    """`appeals serve` creates every table once, then starts its workers with
-    APPEALS_CREATE_TABLES=0: they create nothing and work on what is there."""
-    first = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": store}), clock=clock)
-    first.close()
-    worker = open_ledger(
-        Settings.from_env(
-            {"APPEALS_DATABASE_URL": store, "APPEALS_CREATE_TABLES": "0"}
-        ),
-        clock=clock,
-    )
+    """`appeals serve` creates every table once (bootstrap), then tells its
+    workers so by argument: they create nothing and work on what is there."""
+    settings = Settings.from_env({"APPEALS_DATABASE_URL": store})
+    create_storage(settings)
+    worker = open_ledger(settings, clock=clock, storage_ready=True)
     try:
         assert worker.create_tables is False
         result = receive(worker)

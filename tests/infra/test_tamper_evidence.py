@@ -3,32 +3,10 @@ direct UPDATE of a payload, a deleted event and a swapped pair."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import pytest
 
 from appeals.application.service import AppealLedger
-from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.infra.test_ledger_store import receive
-
-
-def five_events(ledger: AppealLedger) -> UUID:
-    appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-    ledger.accept(appeal_id, HANDLER)
-    ledger.note_progress(appeal_id, HANDLER, note="已约谈企业")
-    ledger.supervise(appeal_id, SUPERVISOR, level=1, note="请加快")
-    return appeal_id
-
-
-def run_sql(ledger: AppealLedger, statement: str, *params: object) -> None:
-    table = ledger.database.table(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
-    with ledger.database.transaction() as cursor:
-        cursor.execute(statement.format(table=table), params)
-
-
-def originator(ledger: AppealLedger, appeal_id: UUID) -> object:
-    return appeal_id.hex if ledger.database.engine == "sqlite" else appeal_id
+from tests.support.ledger import five_events, originator, run_sql
 
 
 def test_an_untouched_history_verifies_after_the_round_trip(

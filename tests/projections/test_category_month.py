@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
 from appeals.domain.values import Category
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import category_month
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import transaction
-from tests.infra.test_ledger_store import receive
 from tests.projections.test_appeal_list import Story
+from tests.support.ledger import receive
 
 
 def test_receipts_are_counted_in_their_shanghai_month() -> None:
@@ -39,7 +40,7 @@ def test_the_counts_round_trip_through_the_store(
     for days in (0, 1, 39):  # 1 and 2 September, 10 October
         clock.set(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI) + timedelta(days=days))
         receive(ledger)
-    runner = Runner(ledger, category_month.PROJECTION)
+    runner = Runner(events_of(ledger), category_month.PROJECTION)
     runner.prepare()
     runner.catch_up()
     with transaction(ledger.database, write=False) as sql:

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
 from appeals.infra.clock import FixedClock
 from appeals.projections.runtime.rebuild import rebuild
 from appeals.projections.runtime.runner import prepare
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
-from tests.projections.test_runtime import caught_up, demo, events, folded, stored
-from tests.support.views import PROJECTIONS
+from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, stored
 
 PATIENCE = 120.0
 """Seconds to wait for the worker to make progress before giving up (a hang
@@ -29,7 +29,7 @@ def test_a_worker_killed_mid_run_resumes_without_loss_or_double_counting(
     ledger: AppealLedger, clock: FixedClock, store: str, tmp_path: Path
 ) -> None:
     demo(ledger, clock, appeals=150)
-    prepare(ledger, PROJECTIONS)
+    prepare(events_of(ledger), PROJECTIONS)
     head = ledger.recorder.max_notification_id() or 0
     tracking = Tracking(ledger.database)
     worker = subprocess.Popen(
@@ -64,5 +64,5 @@ def test_a_worker_killed_mid_run_resumes_without_loss_or_double_counting(
         resumed[projection.name] = stored(ledger, projection)
         assert resumed[projection.name] == folded(projection, events(ledger))
     for projection in PROJECTIONS:
-        rebuild(ledger, projection, restart=True)
+        rebuild(events_of(ledger), projection, restart=True)
         assert stored(ledger, projection) == resumed[projection.name]

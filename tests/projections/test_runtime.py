@@ -5,7 +5,6 @@ advance it, a failing projection stops at the failing event."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,7 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from appeals.application.service import AppealLedger
-from appeals.demo.planner import generate_demo
+from appeals.bootstrap import events_of
 from appeals.domain.appeal import Appeal
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
@@ -26,89 +25,22 @@ from appeals.projections.runtime.model import (
     Remove,
     State,
     Table,
-    fold,
-    sort_key,
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import LIVE, transaction
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.infra.test_ledger_store import receive
-from tests.support.views import PROJECTIONS
-
-
-def notifications(ledger: AppealLedger, page: int = 500) -> Iterator[Any]:
-    start = 1
-    while found := ledger.recorder.select_notifications(start=start, limit=page):
-        yield from found
-        start = found[-1].id + 1
-
-
-def events(ledger: AppealLedger, before: int | None = None) -> list[Any]:
-    """Every event in the log (below position ``before``), decoded."""
-    return [
-        ledger.mapper.to_domain_event(n)
-        for n in notifications(ledger)
-        if before is None or n.id < before
-    ]
-
-
-def folded(projection: Projection, history: list[Any]) -> dict[str, list[Any]]:
-    view = fold(projection, history)
-    return {table.name: view.rows(table.name) for table in projection.tables}
-
-
-def stored(
-    ledger: AppealLedger, projection: Projection, target: str = LIVE
-) -> dict[str, list[Any]]:
-    """The copy's rows, in key order (sorted here: collations differ)."""
-    copy = Runner(ledger, projection, target=target).copy
-    with transaction(ledger.database, write=False) as sql:
-        tables = {table.name: copy.rows(sql, table) for table in projection.tables}
-    return {
-        table.name: sorted(
-            tables[table.name], key=lambda row: sort_key(table.key_of(row))
-        )
-        for table in projection.tables
-    }
-
-
-def caught_up(ledger: AppealLedger, projection: Projection, **kw: Any) -> Runner:
-    runner = Runner(ledger, projection, **kw)
-    runner.prepare()
-    runner.catch_up()
-    return runner
-
-
-def demo(ledger: AppealLedger, clock: FixedClock, appeals: int = 40) -> None:
-    """A history through every lifecycle path (the demo generator's)."""
-    generate_demo(ledger, clock, appeals=appeals, months=2)
-
-
-class Crash(BaseException):
-    """Stands for the process dying in the middle of a batch."""
-
-
-def crashing_after(applied: int) -> Projection:
-    count = 0
-
-    def apply(event: Any, state: State) -> Any:
-        nonlocal count
-        count += 1
-        if count > applied:
-            raise Crash
-        return appeal_list.apply(event, state)
-
-    return dataclasses.replace(appeal_list.PROJECTION, apply=apply)
-
-
-def failing_on_unit(unit: str) -> Projection:
-    def apply(event: Any, state: State) -> Any:
-        if isinstance(event, Appeal.Assigned) and event.unit == unit:
-            raise ValueError(f"cannot handle {unit}")
-        return appeal_list.apply(event, state)
-
-    return dataclasses.replace(appeal_list.PROJECTION, apply=apply)
-
+from tests.support.ledger import receive
+from tests.support.views import (
+    PROJECTIONS,
+    Crash,
+    caught_up,
+    crashing_after,
+    demo,
+    events,
+    failing_on_unit,
+    folded,
+    stored,
+)
 
 OPEN_APPEALS = Table(
     name="open_appeals",
@@ -164,7 +96,7 @@ def test_ignored_events_still_advance_the_position(ledger: AppealLedger) -> None
 def test_a_batch_takes_at_most_batch_size_events(ledger: AppealLedger) -> None:
     for _ in range(4):
         receive(ledger)  # two events each
-    runner = Runner(ledger, appeal_list.PROJECTION, batch_size=3)
+    runner = Runner(events_of(ledger), appeal_list.PROJECTION, batch_size=3)
     runner.prepare()
     assert [runner.step() for _ in range(4)] == [3, 3, 2, 0]
     assert runner.position() == ledger.recorder.max_notification_id()
@@ -174,11 +106,11 @@ def test_a_crash_mid_batch_leaves_neither_rows_nor_position(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     demo(ledger, clock, appeals=20)
-    runner = Runner(ledger, appeal_list.PROJECTION, batch_size=50)
+    runner = Runner(events_of(ledger), appeal_list.PROJECTION, batch_size=50)
     runner.prepare()
     runner.step()
     before = (runner.position(), stored(ledger, appeal_list.PROJECTION))
-    crashing = Runner(ledger, crashing_after(30), batch_size=50)
+    crashing = Runner(events_of(ledger), crashing_after(30), batch_size=50)
     with pytest.raises(Crash):
         crashing.step()
     assert (runner.position(), stored(ledger, appeal_list.PROJECTION)) == before
@@ -193,7 +125,9 @@ def test_a_batch_read_before_another_worker_moved_is_not_applied_twice(
 ) -> None:
     for _ in range(3):
         receive(ledger)
-    first, second = (Runner(ledger, appeal_list.PROJECTION) for _ in range(2))
+    first, second = (
+        Runner(events_of(ledger), appeal_list.PROJECTION) for _ in range(2)
+    )
     first.prepare()
     batch = ledger.recorder.select_notifications(start=1, limit=100)
     assert second.step() == len(batch)
@@ -211,7 +145,7 @@ def test_a_failing_projection_stops_at_the_failing_event(
     ledger.assign(ids[0], DISPATCHER, unit="市人社局")
     bad = ledger.assign(ids[1], DISPATCHER, unit="坏单位")
     ledger.assign(ids[2], DISPATCHER, unit="市税务局")
-    broken = Runner(ledger, failing_on_unit("坏单位"), batch_size=1000)
+    broken = Runner(events_of(ledger), failing_on_unit("坏单位"), batch_size=1000)
     broken.prepare()
 
     with pytest.raises(ProjectionFailed) as raised:
@@ -226,7 +160,7 @@ def test_a_failing_projection_stops_at_the_failing_event(
     assert stored(ledger, appeal_list.PROJECTION) == folded(
         appeal_list.PROJECTION, events(ledger, before=failure.position)
     )
-    (shown,) = [s for s in status(ledger) if s.name == "appeal_list"]
+    (shown,) = [s for s in status(events_of(ledger)) if s.name == "appeal_list"]
     assert shown.tracked.failure == failure
     assert (
         shown.lag_events

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import threading
 
-from appeals.application.audit import CheckpointStore, checkpoint_chore, verify_log
+from appeals.application.audit import checkpoint_chore, verify_log
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import events_of
+from appeals.infra.checkpoints import CheckpointStore
+from appeals.infra.settings import ProjectionSettings
 from appeals.projections import category_month
-from appeals.projections.runtime.settings import ProjectionSettings
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.infra.test_ledger_store import receive
-from tests.infra.test_tamper_evidence import five_events
-from tests.projections.test_runtime import failing_on_unit
+from tests.support.ledger import five_events, receive
+from tests.support.views import failing_on_unit
 
 
 def test_on_postgresql_a_commit_wakes_the_waiting_worker(
     ledger: AppealLedger,
 ) -> None:
-    wakeup = Wakeup(ledger, threading.Event())
+    wakeup = Wakeup(events_of(ledger), threading.Event())
     wakeup.listen()  # before anything is read, so no commit can slip by
     try:
         receive(ledger)
@@ -40,7 +41,9 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     receive(ledger)
     broken = failing_on_unit("坏单位")
     worker = Worker(
-        ledger, [broken, category_month.PROJECTION], ProjectionSettings(batch_size=2)
+        events_of(ledger),
+        [broken, category_month.PROJECTION],
+        ProjectionSettings(batch_size=2),
     )
     for runner in worker.runners:
         runner.prepare()
@@ -61,7 +64,10 @@ def test_the_worker_extends_the_audit_checkpoints_when_idle(
 ) -> None:
     five_events(ledger)
     worker = Worker(
-        ledger, [], ProjectionSettings(), chores=[(60.0, checkpoint_chore(ledger))]
+        events_of(ledger),
+        [],
+        ProjectionSettings(),
+        chores=[(60.0, checkpoint_chore(ledger.event_log, ledger.clock))],
     )
     worker.do_chores()
     checkpoints = CheckpointStore(ledger.database).all()

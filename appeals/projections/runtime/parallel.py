@@ -6,20 +6,20 @@ to use more cores is more processes: ``appeals projections rebuild all
 --jobs N`` runs up to N rebuilds side by side, each with its own connection
 and its own progress reported back to the parent. Each child is a fresh
 interpreter (``spawn``): nothing inherited from the parent's connections or
-threads. The parent has created every table before they start, and they are
-told not to (``APPEALS_CREATE_TABLES=0``), as ``appeals serve`` does for its
-workers.
+threads. It is handed the parsed settings and opens an event source of its
+own, which creates no table: bootstrap created them all before.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from appeals.infra.settings import Settings
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.rebuild import Rebuilt
 
@@ -34,7 +34,7 @@ class Job:
     """One projection to rebuild in a child process."""
 
     name: str
-    env: Mapping[str, str]
+    settings: Settings
     batch_size: int
     restart: bool
 
@@ -50,7 +50,7 @@ class Outcome:
 
 def rebuild_in_processes(
     projections: Sequence[Projection],
-    env: Mapping[str, str],
+    settings: Settings,
     *,
     jobs: int,
     batch_size: int,
@@ -60,7 +60,6 @@ def rebuild_in_processes(
     """Rebuilds ``projections`` with up to ``jobs`` processes at once, the
     heaviest (``Projection.cost``) started first so that none is left running
     alone at the end; outcomes in the order given."""
-    child_env = {**env, "APPEALS_CREATE_TABLES": "0"}
     context = multiprocessing.get_context("spawn")
     with (
         context.Manager() as manager,
@@ -69,7 +68,7 @@ def rebuild_in_processes(
         updates: Any = manager.Queue()
         futures = {
             p.name: pool.submit(
-                _child, Job(p.name, child_env, batch_size, restart), updates
+                _child, Job(p.name, settings, batch_size, restart), updates
             )
             for p in sorted(projections, key=lambda p: -p.cost)
         }
@@ -94,21 +93,22 @@ def _drain(updates: Any, update: Update | None) -> None:
 
 
 def _child(job: Job, updates: Any) -> Outcome:
-    """In the child: open the ledger from the same settings, rebuild one view."""
-    from appeals.bootstrap import open_ledger_from_env
+    """In the child: open the log from the same settings, rebuild one view."""
+    from appeals.infra.event_source import open_event_source
+    from appeals.infra.timekeeping import load_timekeeping
     from appeals.projections.registry import find
     from appeals.projections.runtime.rebuild import rebuild
     from appeals.projections.runtime.runner import ProjectionFailed
 
-    with open_ledger_from_env(job.env) as ledger:
-        projection = find(job.name, ledger.rules.timekeeping)
+    with open_event_source(job.settings) as source:
+        projection = find(job.name, load_timekeeping(job.settings, source.database))
 
         def progress(position: int, head: int) -> None:
             updates.put((job.name, position, head))
 
         try:
             done = rebuild(
-                ledger,
+                source,
                 projection,
                 batch_size=job.batch_size,
                 restart=job.restart,

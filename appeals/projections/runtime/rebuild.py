@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from appeals.application.service import AppealLedger
 from appeals.infra.clock import Clock, SystemClock
+from appeals.infra.event_source import EventSource
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import DEFAULT_BATCH_SIZE, Runner
@@ -55,7 +55,7 @@ class Rebuilt:
 
 
 def rebuild(
-    ledger: AppealLedger,
+    source: EventSource,
     projection: Projection,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -68,9 +68,9 @@ def rebuild(
     Resumes an interrupted rebuild unless ``restart``. At most
     ``carried_rows`` shared rows are kept in memory between batches."""
     clock = clock or SystemClock()
-    live = Runner(ledger, projection, target=LIVE, clock=clock)
+    live = Runner(source, projection, target=LIVE, clock=clock)
     fresh = Runner(
-        ledger,
+        source,
         projection,
         target=REBUILD,
         batch_size=batch_size,
@@ -79,14 +79,14 @@ def rebuild(
     )
     live.prepare()
     if restart:
-        discard(ledger, projection)
+        discard(source, projection)
     fresh.prepare()
     resumed_from = fresh.position()
     started = time.monotonic()
 
     def report(position: int) -> None:
         if progress is not None:
-            head = ledger.recorder.max_notification_id() or 0
+            head = source.head()
             progress(position, max(head, position))
 
     while True:
@@ -103,13 +103,13 @@ def swap(fresh: Runner, live: Runner) -> int | None:
     behind (catch up again first)."""
     name = fresh.name
     tracking = fresh.tracking
-    recorder = fresh.ledger.recorder
+    source = fresh.source
     position = fresh.position()
-    if (recorder.max_notification_id() or 0) - position > fresh.batch_size:
+    if source.head() - position > fresh.batch_size:
         return None
     # Read before the transaction: asking the pool for a second connection
     # while holding the writer can deadlock with a writer queued behind it.
-    last = recorder.select_notifications(start=position + 1, limit=fresh.batch_size)
+    last = source.read(position + 1, fresh.batch_size)
     try:
         with transaction(fresh.database, write=True) as sql:
             tracking.lock(sql, name, LIVE)
@@ -138,11 +138,11 @@ class _NotYet(Exception):
     """The swap must wait: the copy is not caught up (rolls the swap back)."""
 
 
-def discard(ledger: AppealLedger, projection: Projection) -> None:
+def discard(source: EventSource, projection: Projection) -> None:
     """Drops an unfinished rebuild's copy and its tracking row."""
-    copy = Copy(ledger.database, projection, REBUILD)
-    tracking = Tracking(ledger.database)
-    with transaction(ledger.database, write=True) as sql:
+    copy = Copy(source.database, projection, REBUILD)
+    tracking = Tracking(source.database)
+    with transaction(source.database, write=True) as sql:
         tracking.create(sql)
         copy.drop(sql)
         tracking.delete(sql, projection.name, REBUILD)

@@ -20,15 +20,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import anyio
 import anyio.to_thread
 from eventsourcing.persistence import IntegrityError, Notification
 
-from appeals.application.service import AppealLedger
 from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.database import Sql
+from appeals.infra.event_source import EventSource
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.storage import (
@@ -67,7 +67,7 @@ class Runner:
 
     def __init__(
         self,
-        ledger: AppealLedger,
+        source: EventSource,
         projection: Projection,
         *,
         target: str = LIVE,
@@ -77,12 +77,12 @@ class Runner:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        self.ledger = ledger
+        self.source = source
         self.projection = projection
         self.target = target
         self.batch_size = batch_size
         self.clock: Clock = clock or SystemClock()
-        self.database = ledger.database
+        self.database = source.database
         self.copy = Copy(self.database, projection, target)
         self.tracking = Tracking(self.database)
         # A rebuild's copy has one writer, this runner: its shared rows can be
@@ -129,9 +129,7 @@ class Runner:
         """Applies at most one batch; returns how many notifications it took
         (0 when caught up, or when another worker moved the copy first)."""
         start = self.position()
-        notifications = self.ledger.recorder.select_notifications(
-            start=start + 1, limit=self.batch_size
-        )
+        notifications = self.source.read(start + 1, self.batch_size)
         if not notifications:
             return 0
         return self._consume(start, notifications)
@@ -139,7 +137,7 @@ class Runner:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Applies batches until the copy reaches the log's head as it was when
         called; ``progress(position)`` after each batch. Returns the position."""
-        head = self.ledger.recorder.max_notification_id() or 0
+        head = self.source.head()
         position = self.position()
         while position < head:
             self.step()
@@ -170,7 +168,7 @@ class Runner:
         for table in self.projection.tables:
             if table.per_appeal:
                 state.preload(table, [(str(n.originator_id),) for n in wanted])
-        decode = self.ledger.mapper.to_domain_event
+        decode = self.source.decode
         for notification in wanted:
             event = decode(notification)
             for change in self.projection.apply(event, state):
@@ -225,10 +223,10 @@ class Runner:
         raise ProjectionFailed(self.name, failure) from error
 
 
-def prepare(ledger: AppealLedger, projections: Sequence[Projection]) -> None:
+def prepare(source: EventSource, projections: Sequence[Projection]) -> None:
     """Creates every projection's live tables and tracking rows if missing."""
     for projection in projections:
-        Runner(ledger, projection).prepare()
+        Runner(source, projection).prepare()
 
 
 @dataclass(frozen=True)
@@ -245,15 +243,14 @@ class ProjectionStatus:
         return self.tracked.projection
 
 
-def status(ledger: AppealLedger) -> list[ProjectionStatus]:
+def status(source: EventSource) -> list[ProjectionStatus]:
     """Every tracked copy (live ones and rebuilds under way) with its lag: in
     events, and in seconds between when the head event and the copy's last
     event were recorded (business time for events stored before the database
     stamped recorded times)."""
-    database = ledger.database
-    recorder: Any = ledger.recorder
-    head = recorder.max_notification_id() or 0
-    events = database.table(recorder.events_table_name)
+    database = source.database
+    head = source.head()
+    events = database.table(source.events_table)
     column = "rowid" if database.engine == "sqlite" else "notification_id"
     found = []
     for tracked in Tracking(database).all():
@@ -264,24 +261,24 @@ def status(ledger: AppealLedger) -> list[ProjectionStatus]:
         behind = int(row[0]) if row else 0
         seconds: float | None = 0.0
         if behind:
-            times = _event_times(ledger, [max(tracked.position, 1), head])
+            times = _event_times(source, [max(tracked.position, 1), head])
             seconds = None if len(times) < 2 else max(0.0, times[1] - times[0])
         found.append(ProjectionStatus(tracked, head, behind, seconds))
     return found
 
 
-def _event_times(ledger: AppealLedger, positions: list[int]) -> list[float]:
+def _event_times(source: EventSource, positions: list[int]) -> list[float]:
     """When the events at ``positions`` were recorded (POSIX seconds); those
     with no stamp or no event are left out."""
-    stamped = ledger.event_log.recorded.at_positions(positions)
+    stamped = source.log.recorded.at_positions(positions)
     times = []
     for position in positions:
         if position in stamped:
             times.append(stamped[position].timestamp())
             continue
-        found = ledger.recorder.select_notifications(start=position, limit=1)
+        found = source.read(position, 1)
         try:
-            event = ledger.mapper.to_domain_event(found[0]) if found else None
+            event = source.decode(found[0]) if found else None
         except Exception:  # an undecodable event has no time to report
             event = None
         timestamp = getattr(event, "timestamp", None)

@@ -26,10 +26,10 @@ from typing import Any
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
-from appeals.application.service import AppealLedger
+from appeals.infra.event_source import EventSource
+from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import ProjectionFailed, Runner
-from appeals.projections.runtime.settings import ProjectionSettings
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,13 @@ class Wakeup:
     """Sleeps until there may be new events: a NOTIFY on PostgreSQL, or
     ``timeout`` (the poll interval) passing, or the worker stopping."""
 
-    def __init__(self, ledger: AppealLedger, stopping: threading.Event) -> None:
+    def __init__(self, source: EventSource, stopping: threading.Event) -> None:
         self.stopping = stopping
-        datastore = ledger.database.datastore
+        datastore = source.database.datastore
         self._pool: Any = (
             datastore.pool if isinstance(datastore, PostgresDatastore) else None
         )
-        self._channel: str | None = getattr(ledger.recorder, "channel_name", None)
+        self._channel = source.channel
         self._connection: psycopg.Connection[Any] | None = None
 
     def listen(self) -> None:
@@ -94,19 +94,19 @@ class Worker:
 
     def __init__(
         self,
-        ledger: AppealLedger,
+        source: EventSource,
         projections: Sequence[Projection],
         settings: ProjectionSettings,
         chores: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
-        self.ledger = ledger
+        self.source = source
         self.settings = settings
         # (every seconds, task): periodic work done between batches when the
         # views are caught up, such as extending the audit checkpoints.
         self.chores = list(chores)
         self._chore_due = [0.0] * len(self.chores)
         self.runners = [
-            Runner(ledger, projection, batch_size=settings.batch_size)
+            Runner(source, projection, batch_size=settings.batch_size)
             for projection in projections
         ]
         self.stopping = threading.Event()
@@ -154,7 +154,7 @@ class Worker:
 
     def run(self) -> None:
         """Runs until :meth:`stop` (or Ctrl-C in the foreground)."""
-        wakeup = Wakeup(self.ledger, self.stopping)
+        wakeup = Wakeup(self.source, self.stopping)
         wakeup.listen()
         try:
             for runner in self.runners:

@@ -4,18 +4,29 @@ National Day 2026 (1-7 Oct off; make-up Saturday 10 Oct)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from appeals.application.escalation import run_once
+from appeals.application.escalation import Action, RunResult, run_once
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import open_ledger
+from appeals.bootstrap import due_cycles_of, open_ledger
 from appeals.domain.appeal import Appeal
 from appeals.domain.values import Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.infra.test_ledger_store import receive
+from tests.support.ledger import receive
+
+
+def run_pass(
+    ledger: AppealLedger,
+    *,
+    dry_run: bool = False,
+    on_action: Callable[[Action, bool], None] | None = None,
+) -> RunResult:
+    """One scheduler pass as ``appeals escalate run`` makes it."""
+    return run_once(ledger, due_cycles_of(ledger), dry_run=dry_run, on_action=on_action)
 
 
 def at(clock: FixedClock, month: int, day: int, hour: int, minute: int = 0) -> None:
@@ -48,7 +59,7 @@ def test_escalations_land_on_working_days_only_and_a_rerun_changes_nothing(
     for month, day, hour in [(9, 30, 14), (10, 5, 10), (10, 8, 10), (10, 10, 10),
                              (10, 13, 10)]:  # fmt: skip
         at(clock, month, day, hour)
-        run_once(ledger)
+        run_pass(ledger)
     assert rungs(ledger, appeal_id) == [
         ("resolve", 0, "09-30 14:00"),
         ("resolve", 1, "10-08 10:00"),
@@ -56,7 +67,7 @@ def test_escalations_land_on_working_days_only_and_a_rerun_changes_nothing(
         ("resolve", 3, "10-13 10:00"),
     ]
     version = ledger.get(appeal_id).version
-    result = run_once(ledger)
+    result = run_pass(ledger)
     assert (result.planned, result.recorded) == (0, 0)
     assert ledger.get(appeal_id).version == version
 
@@ -66,7 +77,7 @@ def test_a_late_pass_records_every_rung_due_in_ladder_order(
 ) -> None:
     appeal_id = due_before_national_day(ledger, clock)
     at(clock, 10, 14, 10)  # the scheduler was down for two weeks
-    result = run_once(ledger)
+    result = run_pass(ledger)
     assert result.recorded == 4
     assert [level for _, level, _ in rungs(ledger, appeal_id)] == [0, 1, 2, 3]
 
@@ -76,11 +87,11 @@ def test_nothing_is_recorded_outside_office_hours(
 ) -> None:
     due_before_national_day(ledger, clock)
     at(clock, 10, 3, 10)  # a holiday Saturday
-    assert run_once(ledger).planned == 0
+    assert run_pass(ledger).planned == 0
     at(clock, 10, 8, 8, 30)  # before opening
-    assert run_once(ledger).planned == 0
+    assert run_pass(ledger).planned == 0
     at(clock, 10, 8, 9, 0)
-    assert run_once(ledger).planned == 1  # the reminder; 1 h late is not a day
+    assert run_pass(ledger).planned == 1  # the reminder; 1 h late is not a day
 
 
 def test_two_schedulers_racing_record_each_rung_once(
@@ -92,7 +103,7 @@ def test_two_schedulers_racing_record_each_rung_once(
 
     def scheduler() -> None:
         barrier.wait()
-        run_once(ledger)
+        run_pass(ledger)
 
     threads = [threading.Thread(target=scheduler) for _ in range(2)]
     for thread in threads:
@@ -109,11 +120,11 @@ def test_a_restart_in_the_middle_skips_nothing_and_repeats_nothing(
     with open_ledger(settings, clock=clock) as first:
         appeal_id = due_before_national_day(first, clock)
         at(clock, 10, 8, 10)
-        run_once(first)
+        run_pass(first)
     with open_ledger(settings, clock=clock) as second:
         at(clock, 10, 13, 10)
-        run_once(second)
-        run_once(second)
+        run_pass(second)
+        run_pass(second)
         assert [lv for _, lv, _ in rungs(second, appeal_id)] == [0, 1, 2, 3]
 
 
@@ -124,7 +135,7 @@ def test_a_paused_appeal_waits_and_its_ladder_moves_after_resuming(
     at(clock, 9, 29, 10)
     ledger.pause(appeal_id, HANDLER, reason="请企业补充材料")
     at(clock, 10, 12, 10)
-    assert run_once(ledger).planned == 0
+    assert run_pass(ledger).planned == 0
     ledger.resume(appeal_id, HANDLER, note="已补充")
     # Paused 29 Sep 10:00 - 12 Oct 10:00: 6 + 7 (30 Sep) + 7 + 7 + 7 (8, 9
     # and the make-up Saturday 10 Oct) + 1 = 35 h; the deadline moves from
@@ -133,9 +144,9 @@ def test_a_paused_appeal_waits_and_its_ladder_moves_after_resuming(
         2026, 10, 13, 10, tzinfo=SHANGHAI
     )
     at(clock, 10, 13, 10)
-    assert run_once(ledger).planned == 0
+    assert run_pass(ledger).planned == 0
     at(clock, 10, 15, 10)
-    run_once(ledger)
+    run_pass(ledger)
     assert [lv for _, lv, _ in rungs(ledger, appeal_id)] == [0, 1]
 
 
@@ -152,12 +163,12 @@ def test_an_extension_moves_the_ladder_and_a_resolved_stage_stops(
     )
     ledger.decide_extension(appeal_id, SUPERVISOR, approve=True)
     at(clock, 10, 13, 10)
-    assert run_once(ledger).planned == 0
+    assert run_pass(ledger).planned == 0
     at(clock, 10, 19, 11, 30)  # 2.5 working hours past the new deadline
-    run_once(ledger)
+    run_pass(ledger)
     ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
     at(clock, 10, 30, 10)
-    run_once(ledger)
+    run_pass(ledger)
     resolve_rungs = [
         lv for stage, lv, _ in rungs(ledger, appeal_id) if stage == "resolve"
     ]
@@ -174,11 +185,11 @@ def test_evaluation_windows_lapse_and_a_dry_run_changes_nothing(
     at(clock, 10, 9, 10)  # the window closed 8 Oct 10:00
     version = ledger.get(appeal_id).version
     seen: list[str] = []
-    dry = run_once(ledger, dry_run=True, on_action=lambda a, _: seen.append(a.kind))
+    dry = run_pass(ledger, dry_run=True, on_action=lambda a, _: seen.append(a.kind))
     assert dry.planned == 1
     assert seen == ["lapse_evaluation"]
     assert ledger.get(appeal_id).version == version
-    run_once(ledger)
+    run_pass(ledger)
     appeal = ledger.get(appeal_id)
     assert appeal.evaluation_lapsed
     ledger.close_appeal(appeal_id, DISPATCHER, note="评价期满，销号")

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from appeals.application.audit import (
-    CheckpointStore,
-    export_records,
-    extend_checkpoints,
-    verify_log,
-)
+from appeals.application.audit import export_records, extend_checkpoints, verify_log
 from appeals.application.service import AppealLedger
+from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import SHANGHAI, FixedClock
 from tests.domain.lifecycle_fixtures import HANDLER
-from tests.infra.test_tamper_evidence import five_events, originator, run_sql
+from tests.support.ledger import five_events, originator, run_sql
 
 
 def checkpoints(ledger: AppealLedger, every: int = 7) -> CheckpointStore:

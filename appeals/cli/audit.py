@@ -1,0 +1,135 @@
+"""``appeals export`` and ``appeals audit``: the log as stored, the global
+digest chain's checkpoints and a full verification."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Any
+
+from appeals.cli.environment import open_ledger, progress_bar
+
+
+def add_commands(commands: Any) -> None:
+    export = commands.add_parser(
+        "export", help="stream stored events as NDJSON (business time from/to)"
+    )
+    export.add_argument("--from", dest="start", type=_instant, default=None)
+    export.add_argument("--to", dest="end", type=_instant, default=None)
+    export.set_defaults(run=run_export)
+
+    audit = commands.add_parser("audit", help="tamper evidence: chains, checkpoints")
+    actions = audit.add_subparsers(required=True, metavar="ACTION")
+    checkpoint = actions.add_parser(
+        "checkpoint", help="extend the global digest chain and record checkpoints"
+    )
+    checkpoint.set_defaults(run=run_audit_checkpoint)
+    verify = actions.add_parser(
+        "verify", help="verify every appeal's chain and the global checkpoints"
+    )
+    verify.add_argument(
+        "--from-checkpoint",
+        action="store_true",
+        help="start at the latest checkpoint instead of the beginning",
+    )
+    verify.add_argument(
+        "--checkpoints",
+        help="an exported checkpoints file (NDJSON) to compare against instead "
+        "of the database's own",
+    )
+    verify.set_defaults(run=run_audit_verify)
+    listing = actions.add_parser(
+        "checkpoints", help="print the checkpoints as NDJSON, to keep elsewhere"
+    )
+    listing.set_defaults(run=run_audit_list)
+
+
+def _instant(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} needs a time zone, like +08:00")
+    return value
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.application.audit import export_records
+
+    out = sys.stdout.buffer
+    with open_ledger() as ledger:
+        count = 0
+        for entry in export_records(ledger.event_log, args.start, args.end):
+            out.write(orjson.dumps(entry) + b"\n")
+            count += 1
+    out.flush()
+    print(f"appeals export: {count} events", file=sys.stderr)
+    return 0
+
+
+def run_audit_checkpoint(args: argparse.Namespace) -> int:
+    from appeals.application.audit import extend_checkpoints
+    from appeals.infra.checkpoints import CheckpointStore
+
+    with open_ledger() as ledger:
+        store = CheckpointStore(ledger.database)
+        with progress_bar("chaining the log", ledger.event_log.head()) as bar:
+            new = extend_checkpoints(
+                ledger.event_log,
+                store,
+                ledger.clock.now(),
+                progress=lambda p: bar.update(bar.task_ids[0], completed=p),
+            )
+    for checkpoint in new:
+        print(f"checkpoint {checkpoint.position} {checkpoint.digest}")
+    if not new:
+        print("no new events since the last checkpoint", file=sys.stderr)
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.application.audit import verify_log
+    from appeals.infra.checkpoints import Checkpoint, CheckpointStore
+
+    with open_ledger() as ledger:
+        if args.checkpoints:
+            with open(args.checkpoints, "rb") as file:
+                checkpoints = [
+                    Checkpoint(int(row["position"]), str(row["digest"]))
+                    for row in map(orjson.loads, file)
+                ]
+        else:
+            checkpoints = CheckpointStore(ledger.database).all()
+        start = checkpoints[-1] if args.from_checkpoint and checkpoints else None
+        with progress_bar("verifying", ledger.event_log.head()) as bar:
+            result = verify_log(
+                ledger.event_log,
+                checkpoints,
+                start=start,
+                progress=lambda p: bar.update(bar.task_ids[0], completed=p),
+            )
+    scope = f"from checkpoint {start.position}" if start else "from the beginning"
+    summary = (
+        f"{result.events} events, {result.appeals} appeals, {scope}; "
+        f"{result.checkpoints_matched} checkpoints matched"
+    )
+    if result.finding is None:
+        print(f"clean: {summary}")
+        return 0
+    print(f"BROKEN: {result.finding.describe()}; {summary}")
+    return 1
+
+
+def run_audit_list(args: argparse.Namespace) -> int:
+    import orjson
+
+    from appeals.infra.checkpoints import CheckpointStore
+
+    with open_ledger() as ledger:
+        for checkpoint in CheckpointStore(ledger.database).all():
+            line = {"position": checkpoint.position, "digest": checkpoint.digest}
+            print(orjson.dumps(line).decode())
+    return 0

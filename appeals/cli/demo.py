@@ -1,0 +1,70 @@
+"""``appeals demo``: a synthetic data set loaded through the application."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from appeals.cli.environment import open_ledger
+
+
+def add_commands(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo", help="load a synthetic demo data set through the application"
+    )
+    demo.add_argument("--appeals", type=int, default=3000, help="how many appeals")
+    demo.add_argument("--seed", type=int, default=20261121)
+    demo.add_argument("--months", type=int, default=6)
+    demo.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=None,
+        help="first receipt day (default: --months before today, so the demo ends now)",
+    )
+    demo.set_defaults(run=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from appeals.application.escalation import run_once
+    from appeals.bootstrap import due_cycles_of
+    from appeals.demo.planner import generate_demo
+    from appeals.infra.clock import SHANGHAI, FixedClock
+
+    start: date = args.start or (
+        datetime.now(SHANGHAI).date() - timedelta(days=round(args.months * 30.44))
+    )
+    clock = FixedClock(datetime.combine(start, datetime.min.time(), SHANGHAI))
+    with (
+        open_ledger(clock) as ledger,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        ) as progress,
+    ):
+        task = progress.add_task("loading demo appeals", total=args.appeals)
+        due = due_cycles_of(ledger)
+        summary = generate_demo(
+            ledger,
+            clock,
+            appeals=args.appeals,
+            seed=args.seed,
+            start=start,
+            months=args.months,
+            progress=lambda n: progress.update(task, completed=n),
+            on_morning=lambda: run_once(ledger, due),
+        )
+    print(summary.describe())
+    return 0

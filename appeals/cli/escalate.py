@@ -1,0 +1,51 @@
+"""``appeals escalate``: time-driven supervision of late stages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from appeals.cli.environment import open_ledger
+
+
+def add_commands(commands: Any) -> None:
+    escalate = commands.add_parser(
+        "escalate", help="time-driven supervision: escalate late stages"
+    )
+    actions = escalate.add_subparsers(required=True, metavar="ACTION")
+    run = actions.add_parser(
+        "run", help="record due escalation rungs and lapsed evaluation windows"
+    )
+    run.add_argument("--once", action="store_true", help="one pass, then exit")
+    run.add_argument(
+        "--dry-run", action="store_true", help="list what would be done, change nothing"
+    )
+    run.add_argument(
+        "--interval", type=float, default=60.0, help="seconds between passes"
+    )
+    run.set_defaults(run=run_escalate)
+
+
+def run_escalate(args: argparse.Namespace) -> int:
+    import time
+
+    from appeals.application.escalation import Action, run_once
+    from appeals.bootstrap import due_cycles_of
+
+    def show(action: Action, done: bool) -> None:
+        mark = "would record" if args.dry_run else ("recorded" if done else "skipped")
+        print(f"{mark}: {action.describe()}")
+
+    with open_ledger() as ledger:
+        due = due_cycles_of(ledger)
+        while True:
+            result = run_once(ledger, due, dry_run=args.dry_run, on_action=show)
+            print(
+                f"appeals escalate: {result.planned} due, {result.recorded} "
+                f"recorded, {result.skipped} skipped",
+                file=sys.stderr,
+            )
+            if args.once or args.dry_run:
+                return 0
+            time.sleep(args.interval)

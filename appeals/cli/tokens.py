@@ -1,0 +1,92 @@
+"""``appeals tokens``: create, list and revoke API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from appeals.cli.environment import open_ledger
+
+if TYPE_CHECKING:
+    from appeals.application.service import AppealLedger
+    from appeals.infra.tokens import TokenStore
+
+
+def add_commands(commands: Any) -> None:
+    tokens = commands.add_parser("tokens", help="manage API tokens")
+    actions = tokens.add_subparsers(required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a token and print it once")
+    create.add_argument(
+        "--role",
+        required=True,
+        help="intake, dispatcher, handler, supervisor, auditor, enterprise or admin",
+    )
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument("--unit", help="the unit of a handler token")
+    create.add_argument("--uscc", help="the credit code of an enterprise token")
+    create.set_defaults(run=run_tokens_create)
+    listing = actions.add_parser("list", help="list tokens (never secrets)")
+    listing.set_defaults(run=run_tokens_list)
+    revoke = actions.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(run=run_tokens_revoke)
+
+
+@contextmanager
+def token_store() -> Iterator[tuple[AppealLedger, TokenStore]]:
+    from appeals.infra.tokens import TokenStore
+
+    with open_ledger() as ledger:
+        yield ledger, TokenStore(ledger.database)
+
+
+def run_tokens_create(args: argparse.Namespace) -> int:
+    from appeals.infra.tokens import TokenError
+
+    with token_store() as (ledger, store):
+        try:
+            token, info = store.create(
+                role=args.role,
+                name=args.name,
+                unit=args.unit,
+                uscc=args.uscc,
+                now=ledger.clock.now(),
+            )
+        except TokenError as error:
+            print(f"appeals tokens: {error}", file=sys.stderr)
+            return 2
+    print(token)
+    print(
+        f"created {info.id} ({info.role.value}) for {info.name}; "
+        "this is the only time the token is shown",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_tokens_list(args: argparse.Namespace) -> int:
+    with token_store() as (_, store):
+        for info in store.list():
+            scope = info.unit or info.uscc or ""
+            state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+            print(
+                f"{info.id}\t{info.role.value}\t{scope}\t{info.name}\t"
+                f"{info.created_at}\t{state}"
+            )
+    return 0
+
+
+def run_tokens_revoke(args: argparse.Namespace) -> int:
+    from appeals.infra.tokens import TokenError
+
+    with token_store() as (ledger, store):
+        try:
+            info = store.revoke(args.token_id, ledger.clock.now())
+        except TokenError as error:
+            print(f"appeals tokens: {error}", file=sys.stderr)
+            return 2
+    print(f"revoked {info.id} ({info.name})", file=sys.stderr)
+    return 0

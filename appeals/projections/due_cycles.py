@@ -1,0 +1,43 @@
+"""What the escalation scheduler asks the timeliness view: the running stage
+cycles (evaluation windows included) whose deadline has passed. A reader
+only; the view is kept current by the projection runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from appeals.infra.database import Database
+from appeals.projections import timeliness
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.storage import LIVE, Copy, transaction
+
+
+@dataclass(frozen=True)
+class OpenCycle:
+    """A running (open, not paused) stage cycle as the read model holds it."""
+
+    appeal_id: UUID
+    ticket: str
+    stage: str
+    due: datetime
+    escalation_level: int | None
+
+
+def due_cycles(database: Database, view: Projection, now: datetime) -> list[OpenCycle]:
+    """The running cycles of the live timeliness ``view`` past their deadline."""
+    table = Copy(database, view, LIVE).qualified(timeliness.CYCLES)
+    with transaction(database, write=False) as sql:
+        rows = timeliness.select_due(sql, table, now)
+    return [
+        OpenCycle(
+            appeal_id=UUID(appeal_id),
+            ticket=ticket,
+            stage=stage,
+            due=read_instant(due),
+            escalation_level=level,
+        )
+        for appeal_id, ticket, stage, due, level in rows
+    ]

@@ -1,0 +1,34 @@
+"""The ``appeals`` entry point: one parser built from every command group,
+and a configuration error reported in one line with exit status 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals.cli.main import COMMAND_GROUPS, build_parser, main
+
+
+def test_every_command_group_is_on_the_command_line() -> None:
+    help_text = build_parser().format_help()
+    for command in (
+        "serve",
+        "demo",
+        "calendar",
+        "export",
+        "audit",
+        "escalate",
+        "tokens",
+        "projections",
+    ):
+        assert command in help_text
+    assert len(COMMAND_GROUPS) == 7
+
+
+def test_a_configuration_error_is_one_line_and_exit_status_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APPEALS_DATABASE_URL", "mysql://nowhere/appeals")
+    assert main(["tokens", "list"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("appeals: configuration error: APPEALS_DATABASE_URL=")
+    assert error.count("\n") == 1
