@@ -32,7 +32,7 @@ FEED_ROLES = frozenset({Role.AUDITOR, Role.ADMIN, Role.SUPERVISOR})
 
 async def get_history(request: Request) -> Response:
     """Every event of one appeal, in order, as stored."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     appeal_id = path_uuid(request)
     records = await readable_records(request, actor, appeal_id)
     return OrjsonResponse(
@@ -66,7 +66,7 @@ async def readable_records(
 
 async def verify_appeal(request: Request) -> Response:
     """Checks the appeal's stored events against their hash chain."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     appeal_id = path_uuid(request)
     records = await readable_records(request, actor, appeal_id)
     ledger = ledger_of(request)
@@ -92,7 +92,7 @@ async def verify_appeal(request: Request) -> Response:
 async def event_feed(request: Request) -> Response:
     """``GET /events?after=N&limit=M&type=Appeal.Assigned&from=..&to=..``: the
     log in commit order; ``next`` is the cursor for the following page."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     if actor.role not in FEED_ROLES:
         raise NotPermitted("read the event feed", actor.role, "auditors only")
     after = optional_positive_int(request, "after", minimum=0) or 0

@@ -61,7 +61,7 @@ async def readyz(request: Request) -> Response:
 
 async def get_appeal(request: Request) -> Response:
     """One appeal by id, now or at ``?version=N``."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     appeal_id = path_uuid(request)
     version = optional_positive_int(request, "version")
     as_of = optional_instant(request, "as_of")
@@ -79,7 +79,7 @@ async def get_appeal(request: Request) -> Response:
 
 async def get_appeal_by_ticket(request: Request) -> Response:
     """One appeal by its ticket number (工单号)."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     ledger = ledger_of(request)
     appeal = await run_in_threadpool(
         ledger.get_by_ticket, request.path_params["ticket"]
@@ -105,7 +105,7 @@ def appeal_response(body: dict[str, Any], status: int = 200) -> Response:
 async def receive(request: Request) -> Response:
     """``POST /appeals``: 201 with the new appeal, or 200 with the existing one
     when its source reference was received before."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     body = await read_body(request)
     command = build(Receive, body)
     idempotency = idempotent_request(request, actor, body)
@@ -116,7 +116,7 @@ async def receive(request: Request) -> Response:
 
 async def run_command(request: Request) -> Response:
     """``POST /appeals/{id}/{command}``: 200 with the appeal after it."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     name = request.path_params["command"]
     command_class = COMMANDS.get(name)
     if command_class is None:
