@@ -1,6 +1,6 @@
-"""The application service: one verb-named method per command.
+"""The application service: executes command values through one table.
 
-Each method loads the appeal, checks the expected version (optimistic
+``execute`` loads the appeal, checks the expected version (optimistic
 concurrency), lets the aggregate decide, and saves the new events in one
 transaction. Time comes from the injected clock, the actor from the caller
 (the authenticated principal), never from a request body.
@@ -18,8 +18,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
 from appeals.domain import commands as cmd
-from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
+from appeals.domain.appeal import Appeal
 from appeals.domain.chain import BrokenLink, first_broken_link
+from appeals.domain.commands import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import (
     AppealNotFound,
@@ -150,12 +151,13 @@ class AppealLedger(Application[UUID]):
             at = self.clock.now()
             day = at.astimezone(SHANGHAI).date()
             ticket = format_ticket(day, self.tickets.next(day))
-            appeal = command.new_appeal(
+            appeal = Appeal.receive(
+                command,
                 appeal_id=uuid4(),
                 ticket=ticket,
                 actor=actor,
                 at=at,
-                tk=self.rules.timekeeping,
+                rules=self.rules,
             )
             claims: list[AppealIndex | RequestRecord] = [
                 AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)
@@ -214,7 +216,7 @@ class AppealLedger(Application[UUID]):
         if expected_version is not None and expected_version != loaded_version:
             raise VersionConflict(appeal_id, expected_version, loaded_version)
         at = self.clock.now()
-        command.decide(appeal, actor, at, self.rules)
+        decide(appeal, command, actor, at, self.rules)
         if isinstance(command, cmd.Merge):
             # Only after the actor was authorised: no peeking at other appeals.
             self._check_merge_target(command.into)
@@ -247,26 +249,17 @@ class AppealLedger(Application[UUID]):
     def escalate(self, appeal_id: UUID, stage: str, level: int) -> CommandResult | None:
         """Records a due rung of the escalation ladder; None if it is not due
         or was already recorded (by another scheduler, say)."""
-        return self._system(
-            appeal_id,
-            lambda appeal, at: appeal.escalate(
-                SYSTEM_ACTOR, at, stage, level, self.rules.timekeeping
-            ),
-        )
+        return self._system(appeal_id, cmd.Escalate(stage, level))
 
     def lapse_evaluation(self, appeal_id: UUID) -> CommandResult | None:
         """Records that the evaluation window passed; None if not applicable."""
-        return self._system(
-            appeal_id, lambda appeal, at: appeal.lapse_evaluation(SYSTEM_ACTOR, at)
-        )
+        return self._system(appeal_id, cmd.LapseEvaluation())
 
-    def _system(
-        self, appeal_id: UUID, decide: Callable[[Appeal, datetime], None]
-    ) -> CommandResult | None:
+    def _system(self, appeal_id: UUID, command: cmd.Command) -> CommandResult | None:
         for _attempt in range(3):
             appeal = self.get(appeal_id)
             try:
-                decide(appeal, self.clock.now())
+                decide(appeal, command, SYSTEM_ACTOR, self.clock.now(), self.rules)
             except CommandNotAllowed:
                 return None
             try:
@@ -482,3 +475,37 @@ def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:
         if r.notification.id and r.notification.originator_id == appeal_id
     ]
     return max(positions) if positions else None
+
+
+Handler = Callable[[Appeal, Any, Actor, datetime, cmd.Rules], None]
+
+
+def decide(
+    appeal: Appeal, command: cmd.Command, actor: Actor, at: datetime, rules: cmd.Rules
+) -> None:
+    """Lets the aggregate decide ``command`` (its method from the table below):
+    on success the appeal holds the new events, else it raises an AppealError."""
+    COMMAND_HANDLERS[type(command)](appeal, command, actor, at, rules)
+
+
+COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
+    cmd.Assign: Appeal.assign,
+    cmd.Accept: Appeal.accept,
+    cmd.Return: Appeal.return_,
+    cmd.NoteProgress: Appeal.note_progress,
+    cmd.Pause: Appeal.pause,
+    cmd.Resume: Appeal.resume,
+    cmd.RequestExtension: Appeal.request_extension,
+    cmd.DecideExtension: Appeal.decide_extension,
+    cmd.Supervise: Appeal.supervise,
+    cmd.Resolve: Appeal.resolve,
+    cmd.Reply: Appeal.reply,
+    cmd.Evaluate: Appeal.evaluate,
+    cmd.Reopen: Appeal.reopen,
+    cmd.Close: Appeal.close,
+    cmd.Withdraw: Appeal.withdraw,
+    cmd.Merge: Appeal.merge_into,
+    cmd.Escalate: Appeal.escalate,
+    cmd.LapseEvaluation: Appeal.lapse_evaluation,
+}
+"""Each command and the aggregate method that decides it."""

@@ -1,0 +1,78 @@
+"""Test builders: givens from events, and commands decided the way the
+application decides them (its command table), so tests take the path HTTP
+takes.
+
+Domain tests read given / when / then::
+
+    appeal = given(*history)                      # folded from events
+    when(appeal, Assign(unit=UNIT), DISPATCHER, at(1))
+    assert [type(e) for e in appeal.collect_events()] == [Assigned]
+
+Application and HTTP-level tests call ``ledger.receive_appeal(command, actor)``
+and ``ledger.execute(appeal_id, command, actor)``: the very methods the HTTP
+handlers call with the command they parsed from the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from appeals.application.service import decide
+from appeals.domain.appeal import Appeal
+from appeals.domain.commands import Command, Rules
+from appeals.domain.deadlines import Timekeeping
+from appeals.domain.events import Event
+from appeals.domain.values import Actor
+from appeals.domain.working_time import WorkingCalendar
+
+# 2026 as the State Council published it (国办发明电〔2025〕7号): Spring Festival
+# 15-23 February with make-up Saturdays 14 and 28 February; National Day and
+# Mid-Autumn 1-7 October with make-up Sunday 20 September and Saturday 10 October.
+CALENDAR_2026 = WorkingCalendar(
+    holidays=frozenset(
+        [date(2026, 1, 1), date(2026, 1, 2)]
+        + [date(2026, 2, d) for d in range(15, 24)]
+        + [date(2026, 4, 6)]
+        + [date(2026, 5, d) for d in range(1, 6)]
+        + [date(2026, 6, 19)]
+        + [date(2026, 9, 25)]
+        + [date(2026, 10, d) for d in range(1, 8)]
+    ),
+    makeup_workdays=frozenset(
+        [
+            date(2026, 1, 4),
+            date(2026, 2, 14),
+            date(2026, 2, 28),
+            date(2026, 5, 9),
+            date(2026, 9, 20),
+            date(2026, 10, 10),
+        ]
+    ),
+    years=range(2026, 2027),
+)
+TK = Timekeeping(CALENDAR_2026)
+RULES = Rules(TK)
+
+
+def given(*history: Event | Iterable[Event]) -> Appeal:
+    """The appeal these events (or lists of them) leave behind, with nothing
+    pending: the state a command meets when the application loads it."""
+    appeal: Appeal | None = None
+    for item in history:
+        for event in [item] if isinstance(item, Event) else item:
+            appeal = event.mutate(appeal)
+    assert appeal is not None, "a history starts with Received"
+    return appeal
+
+
+def when(
+    appeal: Appeal,
+    command: Command,
+    actor: Actor,
+    at: datetime,
+    rules: Rules = RULES,
+) -> None:
+    """Lets the aggregate decide ``command`` through the application's
+    command table; the new events are pending on ``appeal``."""
+    decide(appeal, command, actor, at, rules)
