@@ -37,7 +37,7 @@ from uuid import uuid4
 import orjson
 from eventsourcing.persistence import InternalError
 
-from appeals.application.service import AppealLedger
+from appeals.application.service import AppealLedger, decide
 from appeals.bootstrap import open_ledger
 from appeals.demo.planner import MergeInto, Plan, plan_demo
 from appeals.domain import commands as cmd
@@ -105,7 +105,7 @@ class Decider:
                 command = cmd.Merge(appeals[command.target].id, "重复反映，合并办理")
             appeal = appeals[index]
             try:
-                command.decide(appeal, step.actor, at, self.rules)
+                decide(appeal, command, step.actor, at, self.rules)
             except AppealError:
                 # The planner's office-hour arithmetic and the official
                 # calendar can disagree around holidays; the application
@@ -124,12 +124,13 @@ class Decider:
     def receive(self, command: cmd.Receive, actor: Actor, at: datetime) -> Appeal:
         day = at.astimezone(SHANGHAI).date()
         self.sequences[day] += 1
-        return command.new_appeal(
+        return Appeal.receive(
+            command,
             appeal_id=uuid4(),
             ticket=format_ticket(day, self.sequences[day]),
             actor=actor,
             at=at,
-            tk=self.rules.timekeeping,
+            rules=self.rules,
         )
 
     @staticmethod

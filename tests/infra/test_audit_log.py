@@ -11,6 +11,7 @@ from appeals.application.audit import (
     verify_log,
 )
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from appeals.infra.clock import SHANGHAI, FixedClock
 from tests.domain.lifecycle_fixtures import HANDLER
 from tests.infra.test_tamper_evidence import five_events, originator, run_sql
@@ -88,11 +89,7 @@ def test_verifying_from_the_latest_checkpoint_checks_only_what_follows(
 ) -> None:
     appeal_id = five_events(ledger)
     store = checkpoints(ledger, every=1000)
-    ledger.note_progress(
-        appeal_id,
-        HANDLER,
-        note="补充说明",
-    )
+    ledger.execute(appeal_id, cmd.NoteProgress(note="补充说明"), HANDLER)
     latest = store.all()[-1]
     result = verify_log(ledger.event_log, store.all(), start=latest)
     assert result.clean

@@ -8,16 +8,17 @@ from uuid import UUID
 import pytest
 
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
 from tests.infra.test_ledger_store import receive
 
 
 def five_events(ledger: AppealLedger) -> UUID:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-    ledger.accept(appeal_id, HANDLER)
-    ledger.note_progress(appeal_id, HANDLER, note="已约谈企业")
-    ledger.supervise(appeal_id, SUPERVISOR, level=1, note="请加快")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(appeal_id, cmd.NoteProgress(note="已约谈企业"), HANDLER)
+    ledger.execute(appeal_id, cmd.Supervise(level=1, note="请加快"), SUPERVISOR)
     return appeal_id
 
 

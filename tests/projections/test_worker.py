@@ -7,6 +7,7 @@ import threading
 
 from appeals.application.audit import CheckpointStore, checkpoint_chore, verify_log
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from appeals.projections import category_month
 from appeals.projections.runtime.settings import ProjectionSettings
 from appeals.projections.runtime.storage import LIVE
@@ -36,7 +37,7 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit="坏单位")
+    ledger.execute(appeal_id, cmd.Assign(unit="坏单位"), DISPATCHER)
     receive(ledger)
     broken = failing_on_unit("坏单位")
     worker = Worker(
