@@ -9,7 +9,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,7 +37,6 @@ from appeals.domain.indexes import (
 )
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
-from appeals.domain.timeliness import timeliness
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     SYSTEM_ACTOR,
@@ -64,8 +63,6 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
-    appeal: Appeal | None = field(default=None, compare=False, repr=False)
-    """The appeal as the command left it, when at hand (saves a reload)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +179,6 @@ class AppealLedger(Application[UUID]):
                 appeal.id,
                 appeal.version,
                 _position(recordings, appeal.id),
-                appeal=appeal,
             )
         raise RuntimeError("could not allocate a unique ticket number")
 
@@ -234,7 +230,6 @@ class AppealLedger(Application[UUID]):
             appeal.version,
             _position(recordings, appeal_id),
             created=False,
-            appeal=appeal,
         )
 
     def _check_merge_target(self, into: UUID) -> None:
@@ -333,37 +328,6 @@ class AppealLedger(Application[UUID]):
             raise AppealNotFound(appeal_id)
         return events
 
-    def timeliness(
-        self, appeal_id: UUID, version: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Each stage's deadline, completion and lateness, measured now."""
-        return self.appeal_view(appeal_id, version=version)[1]
-
-    def appeal_view(
-        self,
-        appeal_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> tuple[Appeal, list[dict[str, Any]]]:
-        """The appeal now, at ``version`` or as of a past instant (business
-        time), with its timeliness as it stood then: one read of its events."""
-        events = self.history(appeal_id)
-        if as_of is not None:
-            events = [e for e in events if e.timestamp <= as_of]
-            if not events:
-                raise AppealNotFound(f"{appeal_id} as of {as_of.isoformat()}")
-        elif version is not None:
-            if version > len(events):
-                raise AppealNotFound(f"{appeal_id} at version {version}")
-            events = events[:version]
-        appeal: Appeal | None = None
-        for event in events:
-            appeal = event.mutate(appeal)
-        assert appeal is not None
-        now = as_of or self.clock.now()
-        return appeal, timeliness(events, now, self.rules.timekeeping)
-
     def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
         """Checks the appeal's stored events against their hash chain, reading
         them as stored (before any upcasting)."""
@@ -373,11 +337,15 @@ class AppealLedger(Application[UUID]):
         return first_broken_link((r.topic, r.chain_state()) for r in stored)
 
     def get_by_ticket(self, ticket: str) -> Appeal:
+        return self.get(self.appeal_id_of_ticket(ticket))
+
+    def appeal_id_of_ticket(self, ticket: str) -> UUID:
+        """The id of the appeal with this ticket number (工单号)."""
         ticket = parse_ticket(ticket)
         index = self._index(ticket_index_id(ticket))
         if index is None:
             raise AppealNotFound(ticket)
-        return self.get(index.appeal_id)
+        return index.appeal_id
 
     def position_of(self, appeal_id: UUID, version: int) -> int | None:
         """The log position of one stored event (None if not stored)."""

@@ -14,16 +14,16 @@ from starlette.routing import Route
 
 from appeals.application.audit import record_entry
 from appeals.domain.errors import AppealNotFound, NotPermitted
+from appeals.domain.permissions import check_read
 from appeals.domain.values import Actor, Role
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
-from appeals.http.routes import (
-    OrjsonResponse,
-    check_read,
+from appeals.http.requests import (
     optional_instant,
     optional_positive_int,
     path_uuid,
 )
+from appeals.http.responses import OrjsonResponse
 from appeals.infra.event_log import StoredRecord
 
 FEED_LIMIT = 1000
@@ -60,7 +60,7 @@ async def readable_records(
             unit = record.state.get("unit")
         elif record.topic == "Appeal.Returned":
             unit = None
-    check_read(actor, unit, records[0].state.get("uscc"))
+    check_read(actor, unit=unit, uscc=records[0].state.get("uscc"))
     return records
 
 

@@ -12,9 +12,9 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
-from appeals.http.bodies import field_types
 from appeals.http.openapi_reads import read_paths
 from appeals.http.problems import TYPE_BASE
+from appeals.http.requests import field_types
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 NULLABLE_STRING = {"type": ["string", "null"]}

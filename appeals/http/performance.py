@@ -26,10 +26,10 @@ from appeals.domain.errors import NotPermitted
 from appeals.domain.rates import rates
 from appeals.domain.values import Category, Role
 from appeals.http.auth import authenticate
-from appeals.http.bodies import invalid
 from appeals.http.context import context_of, ledger_of
 from appeals.http.freshness import await_position, read
 from appeals.http.reports import list_scope
+from appeals.http.requests import invalid
 from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
 from appeals.infra.database import Sql
 from appeals.projections import accountability, timeliness

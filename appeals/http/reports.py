@@ -20,9 +20,9 @@ from appeals.domain.errors import NotPermitted
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Actor, Category, Channel, Priority, Role, Status
 from appeals.http.auth import authenticate
-from appeals.http.bodies import invalid
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position, read
+from appeals.http.requests import invalid
 from appeals.http.tabular import (
     SortKey,
     csv_response,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from appeals.application.queries import appeal_view
 from appeals.application.service import AppealLedger, CommandResult
 from appeals.bootstrap import open_ledger
 from appeals.domain import commands as cmd
@@ -70,5 +71,5 @@ def test_an_assignment_records_deadlines_through_the_store(
     appeal = ledger.get(appeal_id)
     assert appeal.accept_due == datetime(2026, 10, 8, 10, tzinfo=SHANGHAI)
     assert appeal.resolve_due == datetime(2026, 10, 13, 10, tzinfo=SHANGHAI)
-    stages = {s["stage"] for s in ledger.timeliness(appeal_id)}
+    stages = {s["stage"] for s in appeal_view(ledger, appeal_id)[1]}
     assert stages == {"first_response", "accept", "resolve"}
