@@ -16,15 +16,22 @@ handlers call with the command they parsed from the body.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from appeals.application.service import decide
+from appeals.application.service import AppealLedger, CommandResult, decide
 from appeals.domain.appeal import Appeal
-from appeals.domain.commands import Command, Rules
+from appeals.domain.commands import Command, Receive, Rules
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.events import Event
-from appeals.domain.values import Actor
+from appeals.domain.values import (
+    Actor,
+    Category,
+    Channel,
+    Priority,
+    Role,
+)
 from appeals.domain.working_time import WorkingCalendar
+from appeals.infra.clock import SHANGHAI
 
 # 2026 as the State Council published it (国办发明电〔2025〕7号): Spring Festival
 # 15-23 February with make-up Saturdays 14 and 28 February; National Day and
@@ -54,6 +61,25 @@ CALENDAR_2026 = WorkingCalendar(
 TK = Timekeeping(CALENDAR_2026)
 RULES = Rules(TK)
 
+T0 = datetime(2026, 10, 9, 9, 12, tzinfo=SHANGHAI)
+USCC = "91330100716105852F"
+OTHER_USCC = "9144030071526726XG"
+UNIT = "市人社局"
+
+INTAKE = Actor("op-1", Role.INTAKE, "王受理")
+DISPATCHER = Actor("disp-1", Role.DISPATCHER, "李派单")
+HANDLER = Actor("h-1", Role.HANDLER, "张三", unit=UNIT)
+OTHER_HANDLER = Actor("h-2", Role.HANDLER, "赵四", unit="市税务局")
+SUPERVISOR = Actor("sup-1", Role.SUPERVISOR, "周督办")
+ENTERPRISE = Actor("ent-1", Role.ENTERPRISE, "某某科技", uscc=USCC)
+OTHER_ENTERPRISE = Actor("ent-2", Role.ENTERPRISE, "别家公司", uscc=OTHER_USCC)
+AUDITOR = Actor("aud-1", Role.AUDITOR, "审计")
+ADMIN = Actor("adm-1", Role.ADMIN, "管理员")
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
 
 def given(*history: Event | Iterable[Event]) -> Appeal:
     """The appeal these events (or lists of them) leave behind, with nothing
@@ -76,3 +102,22 @@ def when(
     """Lets the aggregate decide ``command`` through the application's
     command table; the new events are pending on ``appeal``."""
     decide(appeal, command, actor, at, rules)
+
+
+def receive(
+    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
+) -> CommandResult:
+    """A new appeal received through the application, as HTTP receives one."""
+    return ledger.receive_appeal(
+        Receive(
+            uscc=USCC,
+            enterprise_name="张家港某某纺织有限公司",
+            channel=Channel.HOTLINE,
+            category=Category.FINANCING,
+            priority=Priority.NORMAL,
+            title=title,
+            description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
+            external_id=external_id,
+        ),
+        INTAKE,
+    )

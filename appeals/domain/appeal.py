@@ -159,26 +159,14 @@ class Appeal(Aggregate, created_event_name="Received"):
         # generate __init__.
         ticket: str
         uscc: str
-        enterprise_name: str
-        channel: str
         category: str
         priority: str
-        title: str
-        description: str
-        contact: str
-        external_id: str | None
         status: str
         unit: str | None
-        cadre: str | None
         paused: bool
         pending_extension: dict[str, Any] | None
         reopen_count: int
-        return_count: int
-        supervision_level: int
         needs_supervisor: bool
-        merged_into: UUID | None
-        outcome: str | None
-        evaluation: dict[str, Any] | None
         first_response_due: datetime
         accept_due: datetime | None
         resolve_due: datetime | None

@@ -74,26 +74,14 @@ class Received(Created):
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket
         appeal.uscc = self.uscc
-        appeal.enterprise_name = self.enterprise_name
-        appeal.channel = self.channel
         appeal.category = self.category
         appeal.priority = self.priority
-        appeal.title = self.title
-        appeal.description = self.description
-        appeal.contact = self.contact
-        appeal.external_id = self.external_id
         appeal.status = Status.RECEIVED.value
         appeal.unit = None
-        appeal.cadre = None
         appeal.paused = False
         appeal.pending_extension = None
         appeal.reopen_count = 0
-        appeal.return_count = 0
-        appeal.supervision_level = 0
         appeal.needs_supervisor = False
-        appeal.merged_into = None
-        appeal.outcome = None
-        appeal.evaluation = None
         appeal.first_response_due = self.first_response_due
         appeal.responded = False
         appeal.escalations = []
@@ -118,7 +106,6 @@ class Assigned(Event):
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.ASSIGNED.value
         appeal.unit = self.unit
-        appeal.cadre = self.cadre
         appeal.accept_due = self.accept_due
         appeal.resolve_due = self.resolve_due
 
@@ -142,13 +129,11 @@ class Returned(Event):
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RECEIVED.value
         appeal.unit = None
-        appeal.cadre = None
         appeal.paused = False
         appeal.paused_at = None
         appeal.pending_extension = None
         appeal.accept_due = None
         appeal.resolve_due = None
-        appeal.return_count += 1
 
 
 class ProgressNoted(Event):
@@ -230,9 +215,6 @@ class Supervised(Event):
     level: int
     note: str
 
-    def apply(self, appeal: Appeal) -> None:
-        appeal.supervision_level = max(appeal.supervision_level, self.level)
-
 
 class Resolved(Event):
     """办结: handling finished with an outcome and a result."""
@@ -245,7 +227,6 @@ class Resolved(Event):
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RESOLVED.value
-        appeal.outcome = self.outcome
         appeal.reply_due = self.reply_due
         appeal.responded = True
 
@@ -276,10 +257,6 @@ class Evaluated(Event):
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.EVALUATED.value
-        appeal.evaluation = {
-            "resolved": self.resolved,
-            "satisfaction": self.satisfaction,
-        }
 
 
 class Reopened(Event):
@@ -299,8 +276,6 @@ class Reopened(Event):
         appeal.reopen_count += 1
         appeal.needs_supervisor = False
         appeal.paused = False
-        appeal.outcome = None
-        appeal.evaluation = None
 
 
 class Escalated(Event):
@@ -317,7 +292,6 @@ class Escalated(Event):
     def apply(self, appeal: Appeal) -> None:
         key = escalation_key(self.stage, self.due, self.level)
         appeal.escalations = [*appeal.escalations, key]
-        appeal.supervision_level = max(appeal.supervision_level, self.level)
 
 
 class EvaluationLapsed(Event):
@@ -371,4 +345,3 @@ class Merged(Event):
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.MERGED.value
-        appeal.merged_into = self.into

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import uuid4
 
 from appeals.domain.appeal import Appeal
@@ -18,38 +18,55 @@ from appeals.domain.commands import (
     Resolve,
     Withdraw,
 )
+from appeals.domain.events import Event
 from appeals.domain.values import (
-    Actor,
     Category,
     Channel,
     Outcome,
     Priority,
-    Role,
     Satisfaction,
 )
 from appeals.infra.clock import SHANGHAI
-from tests.builders import CALENDAR_2026, RULES, TK, given, when
+from tests.builders import (
+    ADMIN,
+    AUDITOR,
+    CALENDAR_2026,
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    INTAKE,
+    OTHER_ENTERPRISE,
+    OTHER_HANDLER,
+    OTHER_USCC,
+    RULES,
+    SUPERVISOR,
+    T0,
+    TK,
+    UNIT,
+    USCC,
+    at,
+    given,
+    when,
+)
 
-__all__ = ["CALENDAR_2026", "TK"]  # also imported from here by older tests
-
-T0 = datetime(2026, 10, 9, 9, 12, tzinfo=SHANGHAI)
-USCC = "91330100716105852F"
-OTHER_USCC = "9144030071526726XG"
-UNIT = "市人社局"
-
-INTAKE = Actor("op-1", Role.INTAKE, "王受理")
-DISPATCHER = Actor("disp-1", Role.DISPATCHER, "李派单")
-HANDLER = Actor("h-1", Role.HANDLER, "张三", unit=UNIT)
-OTHER_HANDLER = Actor("h-2", Role.HANDLER, "赵四", unit="市税务局")
-SUPERVISOR = Actor("sup-1", Role.SUPERVISOR, "周督办")
-ENTERPRISE = Actor("ent-1", Role.ENTERPRISE, "某某科技", uscc=USCC)
-OTHER_ENTERPRISE = Actor("ent-2", Role.ENTERPRISE, "别家公司", uscc=OTHER_USCC)
-AUDITOR = Actor("aud-1", Role.AUDITOR, "审计")
-ADMIN = Actor("adm-1", Role.ADMIN, "管理员")
-
-
-def at(hours: float) -> datetime:
-    return T0 + timedelta(hours=hours)
+__all__ = [  # the givens' cast (tests/builders.py), imported from here too
+    "ADMIN",
+    "AUDITOR",
+    "CALENDAR_2026",
+    "DISPATCHER",
+    "ENTERPRISE",
+    "HANDLER",
+    "INTAKE",
+    "OTHER_ENTERPRISE",
+    "OTHER_HANDLER",
+    "OTHER_USCC",
+    "SUPERVISOR",
+    "T0",
+    "TK",
+    "UNIT",
+    "USCC",
+    "at",
+]
 
 
 def received(*, collect: bool = True) -> Appeal:
@@ -76,6 +93,29 @@ def received(*, collect: bool = True) -> Appeal:
     return appeal
 
 
+def t(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def receive(at: datetime, priority: Priority = Priority.NORMAL) -> Appeal:
+    return Appeal.receive(
+        Receive(
+            uscc=USCC,
+            enterprise_name="张家港某某化工有限公司",
+            channel=Channel.HOTLINE,
+            category=Category.FINANCING,
+            priority=priority,
+            title="节前资金周转",
+            description="",
+        ),
+        appeal_id=uuid4(),
+        ticket="20260213-000001",
+        actor=INTAKE,
+        at=at,
+        rules=RULES,
+    )
+
+
 Step = Callable[[Appeal], None]
 
 STEPS: dict[str, Step] = {
@@ -96,6 +136,13 @@ PATH = list(STEPS)
 def appeal_in(status: str) -> Appeal:
     """A fresh appeal brought to ``status`` through the normal path: folded
     from the events those commands recorded, nothing pending."""
+    appeal = given(history_in(status))
+    assert appeal.status == status
+    return appeal
+
+
+def history_in(status: str) -> list[Event]:
+    """The events that bring a fresh appeal to ``status`` (the normal path)."""
     appeal = received(collect=False)
     if status == "withdrawn":
         when(appeal, Withdraw("问题已自行解决"), ENTERPRISE, at(1))
@@ -104,9 +151,7 @@ def appeal_in(status: str) -> Appeal:
     elif status != "received":
         for step in PATH[: PATH.index(status) + 1]:
             STEPS[step](appeal)
-    given_appeal = given(appeal.collect_events())
-    assert given_appeal.status == status
-    return given_appeal
+    return appeal.collect_events()
 
 
 ALL_STATUSES = [

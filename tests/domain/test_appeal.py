@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from appeals.application.queries import view_of
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
@@ -37,7 +38,7 @@ from appeals.domain.values import (
     Priority,
     Satisfaction,
 )
-from tests.builders import RULES, when
+from tests.builders import RULES, given, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -49,6 +50,7 @@ from tests.domain.lifecycle_fixtures import (
     USCC,
     appeal_in,
     at,
+    history_in,
     received,
 )
 
@@ -137,17 +139,24 @@ def test_an_instant_without_a_time_zone_is_refused() -> None:
 
 
 def test_the_normal_path_from_receipt_to_close() -> None:
-    appeal = appeal_in("closed")
+    history = history_in("closed")
+    appeal = given(history)
     assert appeal.version == 7
-    assert appeal.outcome == "resolved"
-    assert appeal.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+    assert view_of(history).outcome == "resolved"
+    assert view_of(history).evaluation == {
+        "resolved": True,
+        "satisfaction": "satisfied",
+    }
 
 
 def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:
-    appeal = appeal_in("assigned")
+    history = history_in("assigned")
+    appeal = given(history)
     when(appeal, Return("不属于本单位职责，建议转市场监管局"), HANDLER, at(2))
-    assert event_names(appeal) == ["Returned"]
-    assert (appeal.status, appeal.unit, appeal.return_count) == ("received", None, 1)
+    returned = appeal.collect_events()
+    assert [type(e).__name__ for e in returned] == ["Returned"]
+    return_count = view_of([*history, *returned]).return_count
+    assert (appeal.status, appeal.unit, return_count) == ("received", None, 1)
     when(appeal, Assign("市市场监管局", None), DISPATCHER, at(3))
     assert appeal.unit == "市市场监管局"
 
@@ -215,10 +224,11 @@ def test_supervision_levels_are_one_to_three(level: object) -> None:
 
 
 def test_supervision_keeps_the_highest_level_reached() -> None:
-    appeal = appeal_in("in_progress")
+    history = history_in("in_progress")
+    appeal = given(history)
     when(appeal, Supervise(2, "督办"), SUPERVISOR, at(3))
     when(appeal, Supervise(1, "再催"), SUPERVISOR, at(4))
-    assert appeal.supervision_level == 2
+    assert view_of([*history, *appeal.collect_events()]).supervision_level == 2
 
 
 def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None:
@@ -276,11 +286,13 @@ def test_a_configured_limit_of_zero_reopens_refers_at_once() -> None:
 
 
 def test_a_supervisor_reopens_and_the_cycle_starts_again() -> None:
-    appeal = appeal_in("evaluated")
+    history = history_in("evaluated")
+    appeal = given(history)
     when(appeal, Reopen("抽查发现未落实"), SUPERVISOR, at(7))
     assert appeal.status == "in_progress"
-    assert appeal.evaluation is None
-    assert appeal.outcome is None
+    view = view_of([*history, *appeal.collect_events()])
+    assert view.evaluation is None
+    assert view.outcome is None
 
 
 def test_an_appeal_cannot_be_merged_into_itself() -> None:
@@ -290,24 +302,30 @@ def test_an_appeal_cannot_be_merged_into_itself() -> None:
 
 
 def test_merged_appeal_points_at_its_target() -> None:
-    appeal = received()
+    appeal = received(collect=False)
     target = uuid4()
     when(appeal, Merge(target, "重复"), DISPATCHER, at(1))
-    assert (appeal.status, appeal.merged_into) == ("merged", target)
+    merged_into = view_of(appeal.collect_events()).merged_into
+    assert (appeal.status, merged_into) == ("merged", target)
 
 
 def test_a_copy_of_an_appeal_is_equal_and_independent() -> None:
     """The store hands commands a deep copy of its cached appeal: a command
     on the copy must leave the cached one exactly as it was."""
-    original = appeal_in("closed")
+    original = appeal_in("in_progress")
+    when(original, RequestExtension(at(300), "涉及跨部门协调"), HANDLER, at(3))
+    original.collect_events()
     copied = deepcopy(original)
     assert copied == original
     assert copied is not original
-    assert copied.evaluation is not original.evaluation
+    assert copied.pending_extension is not original.pending_extension
     assert copied.escalations is not original.escalations
-    copied.evaluation["resolved"] = False  # type: ignore[index]
+    copied.pending_extension["reason"] = "改"  # type: ignore[index]
     copied.escalations.append("x")
-    assert original.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+    assert original.pending_extension == {
+        "requested_deadline": at(300),
+        "reason": "涉及跨部门协调",
+    }
     assert original.escalations == []
     progressed = appeal_in("in_progress")
     before = deepcopy(progressed)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
@@ -18,7 +17,6 @@ from appeals.domain.commands import (
     Evaluate,
     NoteProgress,
     Pause,
-    Receive,
     Reply,
     RequestExtension,
     Resolve,
@@ -26,42 +24,18 @@ from appeals.domain.commands import (
     Return,
 )
 from appeals.domain.timeliness import timeliness
-from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
-from appeals.infra.clock import SHANGHAI
-from tests.builders import RULES, when
+from appeals.domain.values import Channel, Outcome, Priority, Satisfaction
+from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
     HANDLER,
-    INTAKE,
     SUPERVISOR,
     TK,
     UNIT,
-    USCC,
+    receive,
+    t,
 )
-
-
-def t(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def receive(at: datetime, priority: Priority = Priority.NORMAL) -> Appeal:
-    return Appeal.receive(
-        Receive(
-            uscc=USCC,
-            enterprise_name="张家港某某化工有限公司",
-            channel=Channel.HOTLINE,
-            category=Category.FINANCING,
-            priority=priority,
-            title="节前资金周转",
-            description="",
-        ),
-        appeal_id=uuid4(),
-        ticket="20260213-000001",
-        actor=INTAKE,
-        at=at,
-        rules=RULES,
-    )
 
 
 def last_event(appeal: Appeal) -> Any:

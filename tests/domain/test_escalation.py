@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from appeals.application.queries import view_of
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
@@ -23,24 +24,29 @@ from appeals.domain.commands import (
     Resolve,
 )
 from appeals.domain.errors import CommandNotAllowed, NotPermitted
+from appeals.domain.events import Event
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
-from tests.builders import when
+from tests.builders import given, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     HANDLER,
     SUPERVISOR,
+    receive,
+    t,
 )
-from tests.domain.test_deadlines import receive, t
 
 
-def due_before_national_day() -> Appeal:
+def due_before_national_day_history() -> list[Event]:
     appeal = receive(t(9, 22, 10))
     when(appeal, Assign("市人社局", None), DISPATCHER, t(9, 22, 10))
     when(appeal, Accept(), HANDLER, t(9, 22, 11))
     # 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due the day before National Day.
     assert appeal.resolve_due == t(9, 30, 10)
-    appeal.collect_events()
-    return appeal
+    return appeal.collect_events()
+
+
+def due_before_national_day() -> Appeal:
+    return given(due_before_national_day_history())
 
 
 def escalate(appeal: Appeal, at: datetime, level: int, stage: str = "resolve") -> None:
@@ -48,7 +54,8 @@ def escalate(appeal: Appeal, at: datetime, level: int, stage: str = "resolve") -
 
 
 def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
-    appeal = due_before_national_day()
+    history = due_before_national_day_history()
+    appeal = given(history)
     with pytest.raises(CommandNotAllowed, match="not late enough"):
         escalate(appeal, t(9, 30, 10), 0)
     escalate(appeal, t(9, 30, 10, 1), 0)
@@ -69,7 +76,7 @@ def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
     ]
     assert events[-1].note == "通报 (public notice (level 3))"  # type: ignore[attr-defined]
     assert events[-1].actor["role"] == "system"  # type: ignore[attr-defined]
-    assert appeal.supervision_level == 3
+    assert view_of([*history, *events]).supervision_level == 3
 
 
 def test_no_rung_is_recorded_twice() -> None:

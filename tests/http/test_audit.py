@@ -11,9 +11,9 @@ import pytest
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.infra.clock import FixedClock
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.http.conftest import Auth
-from tests.infra.test_ledger_store import receive
 
 pytestmark = pytest.mark.asyncio
 

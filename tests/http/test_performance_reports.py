@@ -16,10 +16,10 @@ from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain.values import Channel, Outcome, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, ENTERPRISE, HANDLER, UNIT
 from tests.http.conftest import Auth
 from tests.http.test_reports import project
-from tests.infra.test_ledger_store import receive
 
 pytestmark = pytest.mark.asyncio
 

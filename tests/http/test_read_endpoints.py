@@ -13,9 +13,9 @@ from appeals.domain import commands as cmd
 from appeals.http.app import create_app
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
-from tests.infra.test_ledger_store import receive
 
 pytestmark = pytest.mark.asyncio
 

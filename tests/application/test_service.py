@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from appeals.application.service import AppealLedger, CommandResult
+from appeals.application.queries import view_of
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.domain import commands as cmd
 from appeals.domain.errors import (
@@ -23,6 +24,7 @@ from appeals.domain.indexes import ticket_index_id
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -30,26 +32,7 @@ from tests.domain.lifecycle_fixtures import (
     INTAKE,
     SUPERVISOR,
     UNIT,
-    USCC,
 )
-
-
-def receive(
-    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
-) -> CommandResult:
-    return ledger.receive_appeal(
-        cmd.Receive(
-            uscc=USCC,
-            enterprise_name="张家港某某纺织有限公司",
-            channel=Channel.HOTLINE,
-            category=Category.FINANCING,
-            priority=Priority.NORMAL,
-            title=title,
-            description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
-            external_id=external_id,
-        ),
-        INTAKE,
-    )
 
 
 def test_full_lifecycle_round_trips_through_the_store(
@@ -97,8 +80,9 @@ def test_full_lifecycle_round_trips_through_the_store(
         assert result.position is not None
     appeal = ledger.get(appeal_id)
     assert appeal.status == "closed"
-    assert appeal.title == "「厂房」租赁合同纠纷 🏭"
-    assert appeal.description.endswith("\n请协调。")
+    view = view_of(ledger.history(appeal_id))
+    assert view.title == "「厂房」租赁合同纠纷 🏭"
+    assert view.description.endswith("\n请协调。")
     assert ledger.get(appeal_id, version=3).status == "in_progress"
     assert ledger.get(appeal_id, version=4).paused is True
     assert ledger.get(appeal_id, version=1).unit is None
