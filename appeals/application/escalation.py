@@ -18,13 +18,14 @@ from uuid import UUID
 
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.sla import LATE_STAGES
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import LIVE, Copy, transaction
 
-ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
+ESCALATING_STAGES = frozenset(LATE_STAGES)
 
 
 @dataclass(frozen=True)

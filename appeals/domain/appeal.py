@@ -46,7 +46,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.events import escalation_key
 from appeals.domain.permissions import authorize, may_close_referred
-from appeals.domain.sla import RUNG_LABELS, Stage
+from appeals.domain.sla import LATE_STAGES, RUNG_LABELS, Stage
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     FINAL_STATUSES,
@@ -449,18 +449,18 @@ class Appeal(Aggregate, created_event_name="Received"):
     def open_deadline(self, stage: str) -> datetime | None:
         """The deadline of ``stage`` if it is running now (a paused resolve
         stage is not: its clock is stopped)."""
-        if not self.is_open:
+        if not self.is_open or stage not in LATE_STAGES:
             return None
-        if stage == "first_response":
+        if stage == Stage.FIRST_RESPONSE:
             return None if self.responded else self.first_response_due
         running = {
-            "accept": (Status.ASSIGNED, self.accept_due),
-            "resolve": (Status.IN_PROGRESS, self.resolve_due),
-            "reply": (Status.RESOLVED, self.reply_due),
-        }.get(stage)
-        if running is None or self.status != running[0]:
+            Stage.ACCEPT: (Status.ASSIGNED, self.accept_due),
+            Stage.RESOLVE: (Status.IN_PROGRESS, self.resolve_due),
+            Stage.REPLY: (Status.RESOLVED, self.reply_due),
+        }[Stage(stage)]
+        if self.status != running[0]:
             return None
-        if stage == "resolve" and self.paused:
+        if stage == Stage.RESOLVE and self.paused:
             return None
         return running[1]
 
