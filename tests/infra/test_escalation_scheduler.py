@@ -15,8 +15,8 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.values import Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.infra.test_ledger_store import receive
 
 
 def at(clock: FixedClock, month: int, day: int, hour: int, minute: int = 0) -> None:

@@ -21,8 +21,8 @@ from appeals.infra.clock import FixedClock
 from appeals.infra.group_commit import GroupCommitRecorder
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
-from tests.infra.test_ledger_store import receive
 
 
 @pytest.fixture

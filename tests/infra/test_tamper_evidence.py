@@ -9,8 +9,8 @@ import pytest
 
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.infra.test_ledger_store import receive
 
 
 def five_events(ledger: AppealLedger) -> UUID:

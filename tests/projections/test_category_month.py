@@ -12,7 +12,7 @@ from appeals.projections import category_month
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import transaction
-from tests.infra.test_ledger_store import receive
+from tests.builders import receive
 from tests.projections.test_appeal_list import Story
 
 

@@ -26,7 +26,7 @@ from appeals.projections.runtime.storage import LIVE, REBUILD, transaction
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Worker
 from devtools.pgcluster import PostgresServer
-from tests.infra.test_ledger_store import receive
+from tests.builders import receive
 from tests.projections.test_runtime import caught_up, demo, events, folded, stored
 from tests.support.views import PROJECTIONS
 

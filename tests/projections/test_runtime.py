@@ -32,8 +32,8 @@ from appeals.projections.runtime.model import (
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import LIVE, transaction
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.infra.test_ledger_store import receive
 from tests.support.views import PROJECTIONS
 
 

@@ -13,8 +13,8 @@ from appeals.projections.runtime.settings import ProjectionSettings
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.infra.test_ledger_store import receive
 from tests.infra.test_tamper_evidence import five_events
 from tests.projections.test_runtime import failing_on_unit
 
