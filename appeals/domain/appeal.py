@@ -9,9 +9,8 @@ time the command carried; the domain never reads a clock.
 
 from __future__ import annotations
 
-from copy import deepcopy
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -25,9 +24,7 @@ from appeals.domain.commands import (
     Assign,
     Close,
     DecideExtension,
-    Escalate,
     Evaluate,
-    LapseEvaluation,
     Merge,
     NoteProgress,
     Pause,
@@ -42,14 +39,14 @@ from appeals.domain.commands import (
     Supervise,
     Withdraw,
 )
-from appeals.domain.deadlines import Timekeeping
-from appeals.domain.errors import CommandNotAllowed, InvalidField
+from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
-from appeals.domain.permissions import authorize, may_close_referred
-from appeals.domain.sla import LATE_STAGES, RUNG_LABELS, Stage
+from appeals.domain.guards import aware
+from appeals.domain.late_stages import LateStages
+from appeals.domain.permissions import authorize
+from appeals.domain.sla import Stage
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
-    FINAL_STATUSES,
     SYSTEM_ACTOR,
     Actor,
     Satisfaction,
@@ -58,13 +55,6 @@ from appeals.domain.values import (
 )
 
 __all__ = ["DEFAULT_MAX_REOPENS", "Appeal", "aware", "escalation_key"]
-
-
-def aware(value: datetime, field: str) -> datetime:
-    """Instants must carry a time zone: a naive one is ambiguous in an audit."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidField(field, "must include a time zone offset")
-    return value
 
 
 def chained(
@@ -89,15 +79,7 @@ def chained(
     return state
 
 
-IMMUTABLE = frozenset(
-    {str, int, float, bool, type(None), datetime, date, timedelta, UUID}
-)
-"""Value types an appeal's copy may share with the original."""
-
-OPEN_STATUSES = tuple(s for s in Status if s not in FINAL_STATUSES)
-
-
-class Appeal(Aggregate, created_event_name="Received"):
+class Appeal(LateStages, Aggregate, created_event_name="Received"):
     """An enterprise appeal and the decisions its lifecycle allows."""
 
     TOPIC = "Appeal"
@@ -152,46 +134,6 @@ class Appeal(Aggregate, created_event_name="Received"):
         Closed = events.Closed
         Withdrawn = events.Withdrawn
         Merged = events.Merged
-
-    if TYPE_CHECKING:
-        # State set by the events (appeals.domain.events). Declared for readers
-        # and type checkers only: class annotations would make the library
-        # generate __init__.
-        ticket: str
-        uscc: str
-        category: str
-        priority: str
-        status: str
-        unit: str | None
-        paused: bool
-        pending_extension: dict[str, Any] | None
-        reopen_count: int
-        needs_supervisor: bool
-        first_response_due: datetime
-        accept_due: datetime | None
-        resolve_due: datetime | None
-        reply_due: datetime | None
-        evaluation_due: datetime | None
-        paused_at: datetime | None
-        chain_head: str
-        responded: bool
-        escalations: list[str]
-        evaluation_lapsed: bool
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Appeal:
-        """A copy sharing the immutable values (text, numbers, instants, ids)
-        and copying the rest: the store hands every command a copy of the
-        cached appeal, and copying each string and instant was a visible
-        share of a command's CPU time."""
-        copied = object.__new__(type(self))
-        memo[id(self)] = copied
-        copied.__dict__.update(
-            {
-                name: value if type(value) in IMMUTABLE else deepcopy(value, memo)
-                for name, value in self.__dict__.items()
-            }
-        )
-        return copied
 
     # ---- commands -------------------------------------------------------
 
@@ -446,65 +388,6 @@ class Appeal(Aggregate, created_event_name="Received"):
             sla_version=tk.version,
         )
 
-    def open_deadline(self, stage: str) -> datetime | None:
-        """The deadline of ``stage`` if it is running now (a paused resolve
-        stage is not: its clock is stopped)."""
-        if not self.is_open or stage not in LATE_STAGES:
-            return None
-        if stage == Stage.FIRST_RESPONSE:
-            return None if self.responded else self.first_response_due
-        running = {
-            Stage.ACCEPT: (Status.ASSIGNED, self.accept_due),
-            Stage.RESOLVE: (Status.IN_PROGRESS, self.resolve_due),
-            Stage.REPLY: (Status.RESOLVED, self.reply_due),
-        }[Stage(stage)]
-        if self.status != running[0]:
-            return None
-        if stage == Stage.RESOLVE and self.paused:
-            return None
-        return running[1]
-
-    def escalate(
-        self, command: Escalate, actor: Actor, at: datetime, rules: Rules
-    ) -> None:
-        """Records a rung of the escalation ladder for a late stage, once."""
-        stage, level, tk = command.stage, command.level, rules.timekeeping
-        self.check_permitted("escalate", actor)
-        rung = next((r for r in tk.policy.escalation if r.level == level), None)
-        if rung is None:
-            raise InvalidField("level", f"the ladder has no rung {level}")
-        due = self.open_deadline(stage)
-        if due is None:
-            self._refuse("escalate", f"its {stage} stage is not running")
-        late = tk.working_time(due, aware(at, "at"))
-        if at <= due or late < rung.offset(tk.calendar.day_length):
-            self._refuse("escalate", f"its {stage} stage is not late enough yet")
-        if escalation_key(stage, due, level) in self.escalations:
-            self._refuse("escalate", f"rung {level} of {stage} is already recorded")
-        label_zh, label_en = RUNG_LABELS[level]
-        self._record(
-            self.Escalated,
-            actor,
-            at,
-            stage=stage,
-            level=level,
-            due=due,
-            late_seconds=int(late.total_seconds()),
-            note=f"{label_zh} ({label_en})",
-        )
-
-    def lapse_evaluation(
-        self, command: LapseEvaluation, actor: Actor, at: datetime, rules: Rules
-    ) -> None:
-        """Records that the evaluation window passed with no evaluation."""
-        self.check_permitted("lapse_evaluation", actor)
-        if self.status != Status.REPLIED or self.evaluation_lapsed:
-            self._refuse("lapse_evaluation", "no evaluation window is open")
-        assert self.evaluation_due is not None
-        if aware(at, "at") <= self.evaluation_due:
-            self._refuse("lapse_evaluation", "the evaluation window is still open")
-        self._record(self.EvaluationLapsed, actor, at, due=self.evaluation_due)
-
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:
         """对账销号 after evaluation (or after the evaluation window lapsed);
         a referred appeal needs a supervisor."""
@@ -536,63 +419,6 @@ class Appeal(Aggregate, created_event_name="Received"):
         self.check_permitted("merge", actor)
         self.check_is_open("merge")
         self._record(self.Merged, actor, at, into=command.into, reason=reason)
-
-    # ---- guards (named rules) ----------------------------------------------
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in FINAL_STATUSES
-
-    def check_permitted(self, command: str, actor: Actor) -> None:
-        """The permissions table allows ``actor`` this command on this appeal
-        (its unit and enterprise)."""
-        authorize(command, actor, unit=self.unit, uscc=self.uscc)
-
-    def check_status(self, command: str, *statuses: Status) -> None:
-        """The appeal is in one of ``statuses``."""
-        if self.status not in statuses:
-            allowed = ", ".join(s.value for s in statuses)
-            self._refuse(command, f"it must be {allowed}")
-
-    def check_is_open(self, command: str) -> None:
-        """The appeal is not closed, withdrawn or merged."""
-        self.check_status(command, *OPEN_STATUSES)
-
-    def check_is_not_paused(self, command: str, reason: str) -> None:
-        if self.paused:
-            self._refuse(command, reason)
-
-    def check_is_paused(self, command: str) -> datetime:
-        """The appeal waits for the enterprise; returns since when."""
-        if not self.paused or self.paused_at is None:
-            self._refuse(command, "it is not paused")
-        return self.paused_at
-
-    def check_extension_is_pending(self, command: str) -> dict[str, Any]:
-        """An extension request awaits a decision; returns it."""
-        if self.pending_extension is None:
-            self._refuse(command, "no extension request is pending")
-        return self.pending_extension
-
-    def check_referral_allows_close(self, actor: Actor) -> None:
-        """An appeal referred to a supervisor is closed by one."""
-        if self.needs_supervisor and not may_close_referred(actor):
-            self._refuse("close", "it was referred to a supervisor")
-
-    def _refuse(self, command: str, reason: str) -> NoReturn:
-        raise CommandNotAllowed(command, self.status, reason)
-
-    def _later(self, value: datetime, at: datetime, field: str) -> datetime:
-        """An extension must move the deadline later, and into the future."""
-        if aware(value, field) <= at:
-            raise InvalidField(field, "must be later than now")
-        if self.resolve_due is not None and value <= self.resolve_due:
-            current = self.resolve_due.isoformat()
-            raise InvalidField(field, f"must be later than the deadline {current}")
-        return value
-
-    def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:
-        return tk.due(stage, aware(at, "at"), self.priority, self.category)
 
     def _record(
         self, event_class: type[events.Event], actor: Actor, at: datetime, **fields: Any
