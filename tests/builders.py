@@ -15,8 +15,11 @@ handlers call with the command they parsed from the body.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
 
 from appeals.application.service import AppealLedger, CommandResult, decide
 from appeals.domain.appeal import Appeal
@@ -121,3 +124,37 @@ def receive(
         ),
         INTAKE,
     )
+
+
+# ---- over HTTP ---------------------------------------------------------------
+
+RECEIPT = {
+    "uscc": USCC,
+    "enterprise_name": "苏州工业园区某某生物医药有限公司",
+    "channel": "hotline",
+    "category": "permits",
+    "priority": "urgent",
+    "title": "药品生产许可证变更审批进度",
+    "description": "企业反映许可证变更申请已提交20个工作日，仍未受理。",
+    "external_id": "12345-2026-0099001",
+}
+
+
+async def post(
+    client: httpx.AsyncClient, path: str, body: Any, headers: dict[str, str]
+) -> httpx.Response:
+    return await client.post(path, json=body, headers=headers)
+
+
+async def received(
+    client: httpx.AsyncClient, auth: Callable[[str], dict[str, str]], **changes: Any
+) -> str:
+    """A new appeal received over HTTP (``POST /appeals``); its id."""
+    response = await post(client, "/appeals", {**RECEIPT, **changes}, auth("intake"))
+    assert response.status_code == 201, response.text
+    appeal_id: str = response.json()["id"]
+    return appeal_id
+
+
+def log_position(ledger: AppealLedger) -> int:
+    return ledger.recorder.max_notification_id() or 0

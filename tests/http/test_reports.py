@@ -22,6 +22,7 @@ from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.settings import ProjectionSettings
+from tests.builders import RECEIPT, post
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -32,7 +33,6 @@ from tests.domain.lifecycle_fixtures import (
     USCC,
 )
 from tests.http.conftest import Auth
-from tests.http.test_commands import RECEIPT, post
 from tests.support.views import PROJECTIONS
 
 pytestmark = pytest.mark.asyncio
