@@ -17,6 +17,13 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
+from appeals.application.claims import (
+    IdempotentRequest,
+    carried_out,
+    claimed,
+    receipt_claims,
+    request_records,
+)
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.chain import BrokenLink, first_broken_link
@@ -25,13 +32,9 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import (
     AppealNotFound,
     CommandNotAllowed,
-    IdempotencyKeyReused,
     VersionConflict,
 )
 from appeals.domain.indexes import (
-    AppealIndex,
-    RequestRecord,
-    request_record_id,
     source_index_id,
     ticket_index_id,
 )
@@ -63,15 +66,6 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """A client's ``Idempotency-Key`` with a fingerprint of what it asked."""
-
-    principal: str
-    key: str
-    fingerprint: str
 
 
 class AppealLedger(Application[UUID]):
@@ -156,16 +150,10 @@ class AppealLedger(Application[UUID]):
                 at=at,
                 rules=self.rules,
             )
-            claims: list[AppealIndex | RequestRecord] = [
-                AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)
-            ]
-            if external_id is not None:
-                key = f"{command.channel.value}:{external_id}"
-                index_id = source_index_id(command.channel.value, external_id)
-                claims.append(AppealIndex.claim(index_id, key, appeal.id, at))
-            claims.extend(self._request_record(request, appeal, at, created=True))
+            claims = receipt_claims(command, appeal, external_id, at)
+            records = request_records(request, appeal, at, created=True)
             try:
-                recordings = self.save(appeal, *claims)
+                recordings = self.save(appeal, *claims, *records)
             except IntegrityError:
                 replay = self._replay(request)
                 if replay is not None:
@@ -185,10 +173,12 @@ class AppealLedger(Application[UUID]):
     def _appeal_by_source(
         self, channel: Channel, external_id: str
     ) -> CommandResult | None:
-        index = self._index(source_index_id(channel.value, external_id))
-        if index is None:
+        appeal_id = claimed(
+            self.repository, source_index_id(channel.value, external_id)
+        )
+        if appeal_id is None:
             return None
-        appeal = self.get(index.appeal_id)
+        appeal = self.get(appeal_id)
         return CommandResult(appeal.id, appeal.version, None, created=False)
 
     # ---- commands on an existing appeal ------------------------------------
@@ -216,7 +206,7 @@ class AppealLedger(Application[UUID]):
         if isinstance(command, cmd.Merge):
             # Only after the actor was authorised: no peeking at other appeals.
             self._check_merge_target(command.into)
-        records = self._request_record(request, appeal, at, created=False)
+        records = request_records(request, appeal, at, created=False)
         try:
             recordings = self.save(appeal, *records)
         except IntegrityError:
@@ -270,17 +260,9 @@ class AppealLedger(Application[UUID]):
 
     def _replay(self, request: IdempotentRequest | None) -> CommandResult | None:
         """The original result of a request already carried out with this key."""
-        if request is None:
+        record = carried_out(self.repository, request)
+        if record is None:
             return None
-        try:
-            record: object = self.repository.get(
-                request_record_id(request.principal, request.key)
-            )
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(record, RequestRecord)
-        if record.fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused(request.key)
         return CommandResult(
             record.appeal_id,
             record.result_version,
@@ -288,24 +270,6 @@ class AppealLedger(Application[UUID]):
             created=record.created,
             replayed=True,
         )
-
-    @staticmethod
-    def _request_record(
-        request: IdempotentRequest | None, appeal: Appeal, at: datetime, created: bool
-    ) -> list[RequestRecord]:
-        if request is None:
-            return []
-        return [
-            RequestRecord.record(
-                principal=request.principal,
-                key=request.key,
-                fingerprint=request.fingerprint,
-                appeal_id=appeal.id,
-                version=appeal.version,
-                created=created,
-                at=at,
-            )
-        ]
 
     # ---- reads --------------------------------------------------------------
 
@@ -342,21 +306,14 @@ class AppealLedger(Application[UUID]):
     def appeal_id_of_ticket(self, ticket: str) -> UUID:
         """The id of the appeal with this ticket number (工单号)."""
         ticket = parse_ticket(ticket)
-        index = self._index(ticket_index_id(ticket))
-        if index is None:
+        appeal_id = claimed(self.repository, ticket_index_id(ticket))
+        if appeal_id is None:
             raise AppealNotFound(ticket)
-        return index.appeal_id
+        return appeal_id
 
     def position_of(self, appeal_id: UUID, version: int) -> int | None:
         """The log position of one stored event (None if not stored)."""
         return self.event_log.position_of(appeal_id, version)
-
-    def _index(self, index_id: UUID) -> AppealIndex | None:
-        try:
-            index: object = self.repository.get(index_id)
-        except AggregateNotFoundError:
-            return None
-        return index if isinstance(index, AppealIndex) else None
 
 
 def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:

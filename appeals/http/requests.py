@@ -19,7 +19,7 @@ from uuid import UUID
 import orjson
 from starlette.requests import Request
 
-from appeals.application.service import IdempotentRequest
+from appeals.application.claims import IdempotentRequest
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.values import Actor, Labelled
 from appeals.http.context import context_of
