@@ -1,4 +1,5 @@
-"""The escalation ladder and the evaluation window, with real 2026 dates.
+"""The time-driven decisions (domain/late_stages.py): the escalation ladder and
+the evaluation window, with real 2026 dates.
 
 Ladder (defaults): a reminder at the deadline, supervision level 1 at 1
 working day late, level 2 at 3, level 3 (通报) at 5."""
