@@ -82,6 +82,7 @@ class AppealState:
 
     @property
     def is_open(self) -> bool:
+        """Not closed, withdrawn or merged."""
         return self.status not in FINAL_STATUSES
 
     def check_permitted(self, command: str, actor: Actor) -> None:
@@ -100,6 +101,7 @@ class AppealState:
         self.check_status(command, *OPEN_STATUSES)
 
     def check_is_not_paused(self, command: str, reason: str) -> None:
+        """The appeal is not waiting for the enterprise."""
         if self.paused:
             self._refuse(command, reason)
 
