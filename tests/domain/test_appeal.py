@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from appeals.application.queries import view_of
+from appeals.domain import events as ev
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
@@ -55,8 +56,8 @@ from tests.domain.lifecycle_fixtures import (
 )
 
 
-def event_names(appeal: Appeal) -> list[str]:
-    return [type(e).__name__ for e in appeal.collect_events()]
+def event_types(appeal: Appeal) -> list[type[object]]:
+    return [type(e) for e in appeal.collect_events()]
 
 
 def test_receipt_records_who_when_and_what_exactly_as_given() -> None:
@@ -78,7 +79,7 @@ def test_receipt_records_who_when_and_what_exactly_as_given() -> None:
         rules=RULES,
     )
     (event,) = appeal.collect_events()
-    assert type(event).__name__ == "Received"
+    assert type(event) is ev.Received
     assert event.timestamp == T0
     assert event.actor == {  # type: ignore[attr-defined]
         "id": "op-1",
@@ -154,7 +155,7 @@ def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:
     appeal = given(history)
     when(appeal, Return("不属于本单位职责，建议转市场监管局"), HANDLER, at(2))
     returned = appeal.collect_events()
-    assert [type(e).__name__ for e in returned] == ["Returned"]
+    assert [type(e) for e in returned] == [ev.Returned]
     return_count = view_of([*history, *returned]).return_count
     assert (appeal.status, appeal.unit, return_count) == ("received", None, 1)
     when(appeal, Assign("市市场监管局", None), DISPATCHER, at(3))
@@ -171,7 +172,7 @@ def test_pause_and_resume_while_waiting_for_the_enterprise() -> None:
     when(appeal, Resume("材料已补齐"), HANDLER, at(5))
     with pytest.raises(CommandNotAllowed, match="not paused"):
         when(appeal, Resume(""), HANDLER, at(6))
-    assert event_names(appeal) == ["Paused", "Resumed"]
+    assert event_types(appeal) == [ev.Paused, ev.Resumed]
     assert appeal.paused is False
 
 
@@ -182,10 +183,7 @@ def test_an_extension_is_requested_then_approved_with_the_requested_date() -> No
         when(appeal, RequestExtension(at(400), "again"), HANDLER, at(4))
     when(appeal, DecideExtension(approve=True, note="同意"), SUPERVISOR, at(5))
     events = appeal.collect_events()
-    assert [type(e).__name__ for e in events] == [
-        "ExtensionRequested",
-        "ExtensionApproved",
-    ]
+    assert [type(e) for e in events] == [ev.ExtensionRequested, ev.ExtensionApproved]
     assert events[1].new_deadline == at(300)  # type: ignore[attr-defined]
     assert appeal.pending_extension is None
 
@@ -195,10 +193,10 @@ def test_an_extension_can_be_refused_and_then_requested_again() -> None:
     when(appeal, RequestExtension(at(300), "理由"), HANDLER, at(3))
     when(appeal, DecideExtension(approve=False, note="理由不充分"), DISPATCHER, at(4))
     when(appeal, RequestExtension(at(400), "补充理由"), HANDLER, at(5))
-    assert event_names(appeal) == [
-        "ExtensionRequested",
-        "ExtensionRefused",
-        "ExtensionRequested",
+    assert event_types(appeal) == [
+        ev.ExtensionRequested,
+        ev.ExtensionRefused,
+        ev.ExtensionRequested,
     ]
 
 
@@ -235,7 +233,7 @@ def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None
     appeal = appeal_in("replied")
     when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, "没解决"), ENTERPRISE, at(5))
     events = appeal.collect_events()
-    assert [type(e).__name__ for e in events] == ["Evaluated", "Reopened"]
+    assert [type(e) for e in events] == [ev.Evaluated, ev.Reopened]
     assert events[1].actor["role"] == "system"  # type: ignore[attr-defined]
     assert events[1].automatic is True  # type: ignore[attr-defined]
     assert (appeal.status, appeal.unit, appeal.reopen_count) == (
@@ -264,7 +262,7 @@ def test_past_the_reopen_limit_an_unsatisfied_appeal_goes_to_a_supervisor() -> N
         at(9),
         Rules(TK, max_reopens=2),
     )
-    assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
+    assert event_types(appeal) == [ev.Evaluated, ev.ReferredToSupervisor]
     assert appeal.needs_supervisor
     assert appeal.status == "evaluated"
     with pytest.raises(CommandNotAllowed, match="referred to a supervisor"):
@@ -282,7 +280,7 @@ def test_a_configured_limit_of_zero_reopens_refers_at_once() -> None:
         at(5),
         Rules(TK, max_reopens=0),
     )
-    assert event_names(appeal) == ["Evaluated", "ReferredToSupervisor"]
+    assert event_types(appeal) == [ev.Evaluated, ev.ReferredToSupervisor]
 
 
 def test_a_supervisor_reopens_and_the_cycle_starts_again() -> None:
@@ -333,5 +331,5 @@ def test_a_copy_of_an_appeal_is_equal_and_independent() -> None:
     when(working, Pause("请补充材料"), HANDLER, at(3))
     assert working.version == progressed.version + 1
     assert progressed == before  # untouched by the command on its copy
-    assert event_names(working) == ["Paused"]
+    assert event_types(working) == [ev.Paused]
     assert progressed.collect_events() == []

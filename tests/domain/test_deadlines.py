@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from appeals.domain import events as ev
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
@@ -127,7 +128,7 @@ def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
     assert last_event(appeal).evaluation_due == t(9, 20, 11)
     when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 17, 9))
     reopened = last_event(appeal)
-    assert type(reopened).__name__ == "Reopened"
+    assert type(reopened) is ev.Reopened
     # From an opening time, 5 working days end at a closing time: 17, 18, 20,
     # 21 and 22 Sep.
     assert reopened.resolve_due == t(9, 22, 17, 30)
