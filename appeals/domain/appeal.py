@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from appeals.domain import events
-from appeals.domain.chain import GENESIS, link
+from appeals.domain.chain import GENESIS, chained
 from appeals.domain.commands import (
     DEFAULT_MAX_REOPENS,
     Accept,
@@ -55,28 +55,6 @@ from appeals.domain.values import (
 )
 
 __all__ = ["DEFAULT_MAX_REOPENS", "Appeal", "aware", "escalation_key"]
-
-
-def chained(
-    event_class: type[events.Event],
-    previous: str,
-    header: dict[str, Any],
-    actor: Actor,
-    at: datetime,
-    fields: dict[str, Any],
-) -> dict[str, Any]:
-    """The event's stored fields with its chain link: the link hashes exactly
-    the state the event will store (``header``: its originator fields)."""
-    state: dict[str, Any] = {
-        **header,
-        "timestamp": aware(at, "at"),
-        "actor": actor.as_record(),
-        **fields,
-    }
-    state["chain"] = link(previous, get_topic(event_class), state)
-    for name in header:
-        del state[name]
-    return state
 
 
 class Appeal(LateStages, Aggregate, created_event_name="Received"):
@@ -180,7 +158,8 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             "originator_id": appeal_id,
             "originator_version": cls.INITIAL_VERSION,
         }
-        state = chained(cls.Received, GENESIS, header, actor, at, fields)
+        record = actor.as_record()
+        state = chained(cls.Received.TOPIC, GENESIS, header, at, record, fields)
         return cls._create(cls.Received, id=appeal_id, **state)
 
     def assign(self, command: Assign, actor: Actor, at: datetime, rules: Rules) -> None:
@@ -425,5 +404,8 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     ) -> None:
         """Triggers the event with its actor, time and chain link."""
         header = {"originator_id": self.id, "originator_version": self.version + 1}
-        state = chained(event_class, self.chain_head, header, actor, at, fields)
+        at, record = aware(at, "at"), actor.as_record()
+        state = chained(
+            get_topic(event_class), self.chain_head, header, at, record, fields
+        )
         self.trigger_event(event_class, **state)
