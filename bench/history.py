@@ -37,13 +37,13 @@ from uuid import uuid4
 import orjson
 from eventsourcing.persistence import InternalError
 
-from appeals.application.service import AppealLedger
+from appeals.application.claims import receipt_claims
+from appeals.application.service import AppealLedger, decide
 from appeals.bootstrap import open_ledger
 from appeals.demo.planner import MergeInto, Plan, plan_demo
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.errors import AppealError
-from appeals.domain.indexes import AppealIndex, source_index_id, ticket_index_id
 from appeals.domain.ticket import format_ticket
 from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
@@ -105,7 +105,7 @@ class Decider:
                 command = cmd.Merge(appeals[command.target].id, "重复反映，合并办理")
             appeal = appeals[index]
             try:
-                command.decide(appeal, step.actor, at, self.rules)
+                decide(appeal, command, step.actor, at, self.rules)
             except AppealError:
                 # The planner's office-hour arithmetic and the official
                 # calendar can disagree around holidays; the application
@@ -124,24 +124,19 @@ class Decider:
     def receive(self, command: cmd.Receive, actor: Actor, at: datetime) -> Appeal:
         day = at.astimezone(SHANGHAI).date()
         self.sequences[day] += 1
-        return command.new_appeal(
+        return Appeal.receive(
+            command,
             appeal_id=uuid4(),
             ticket=format_ticket(day, self.sequences[day]),
             actor=actor,
             at=at,
-            tk=self.rules.timekeeping,
+            rules=self.rules,
         )
 
     @staticmethod
     def claims(command: cmd.Receive, appeal: Appeal, at: datetime) -> Iterator[Any]:
         """The ticket claim, and the source-reference claim if there is one."""
-        ticket = appeal.ticket
-        claims = [AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)]
-        if command.external_id is not None:
-            key = f"{command.channel.value}:{command.external_id}"
-            index_id = source_index_id(command.channel.value, command.external_id)
-            claims.append(AppealIndex.claim(index_id, key, appeal.id, at))
-        for claim in claims:
+        for claim in receipt_claims(command, appeal, command.external_id, at):
             yield from claim.collect_events()
 
 

@@ -19,10 +19,11 @@ from uuid import UUID
 
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.sla import LATE_STAGES
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.due_cycles import OpenCycle
 
-ESCALATING_STAGES = frozenset({"first_response", "accept", "resolve", "reply"})
+ESCALATING_STAGES = frozenset(LATE_STAGES)
 
 
 @dataclass(frozen=True)

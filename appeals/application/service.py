@@ -1,6 +1,6 @@
-"""The application service: one verb-named method per command.
+"""The application service: executes command values through one table.
 
-Each method loads the appeal, checks the expected version (optimistic
+``execute`` loads the appeal, checks the expected version (optimistic
 concurrency), lets the aggregate decide, and saves the new events in one
 transaction. Time comes from the injected clock, the actor from the caller
 (the authenticated principal), never from a request body.
@@ -9,7 +9,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,26 +17,29 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
+from appeals.application.claims import (
+    IdempotentRequest,
+    carried_out,
+    claimed,
+    receipt_claims,
+    request_records,
+)
 from appeals.domain import commands as cmd
-from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
+from appeals.domain.appeal import Appeal
 from appeals.domain.chain import BrokenLink, first_broken_link
+from appeals.domain.commands import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import (
     AppealNotFound,
     CommandNotAllowed,
-    IdempotencyKeyReused,
     VersionConflict,
 )
 from appeals.domain.indexes import (
-    AppealIndex,
-    RequestRecord,
-    request_record_id,
     source_index_id,
     ticket_index_id,
 )
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
-from appeals.domain.timeliness import timeliness
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     SYSTEM_ACTOR,
@@ -63,17 +66,6 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
-    appeal: Appeal | None = field(default=None, compare=False, repr=False)
-    """The appeal as the command left it, when at hand (saves a reload)."""
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """A client's ``Idempotency-Key`` with a fingerprint of what it asked."""
-
-    principal: str
-    key: str
-    fingerprint: str
 
 
 class AppealLedger(Application[UUID]):
@@ -150,23 +142,18 @@ class AppealLedger(Application[UUID]):
             at = self.clock.now()
             day = at.astimezone(SHANGHAI).date()
             ticket = format_ticket(day, self.tickets.next(day))
-            appeal = command.new_appeal(
+            appeal = Appeal.receive(
+                command,
                 appeal_id=uuid4(),
                 ticket=ticket,
                 actor=actor,
                 at=at,
-                tk=self.rules.timekeeping,
+                rules=self.rules,
             )
-            claims: list[AppealIndex | RequestRecord] = [
-                AppealIndex.claim(ticket_index_id(ticket), ticket, appeal.id, at)
-            ]
-            if external_id is not None:
-                key = f"{command.channel.value}:{external_id}"
-                index_id = source_index_id(command.channel.value, external_id)
-                claims.append(AppealIndex.claim(index_id, key, appeal.id, at))
-            claims.extend(self._request_record(request, appeal, at, created=True))
+            claims = receipt_claims(command, appeal, external_id, at)
+            records = request_records(request, appeal, at, created=True)
             try:
-                recordings = self.save(appeal, *claims)
+                recordings = self.save(appeal, *claims, *records)
             except IntegrityError:
                 replay = self._replay(request)
                 if replay is not None:
@@ -180,17 +167,18 @@ class AppealLedger(Application[UUID]):
                 appeal.id,
                 appeal.version,
                 _position(recordings, appeal.id),
-                appeal=appeal,
             )
         raise RuntimeError("could not allocate a unique ticket number")
 
     def _appeal_by_source(
         self, channel: Channel, external_id: str
     ) -> CommandResult | None:
-        index = self._index(source_index_id(channel.value, external_id))
-        if index is None:
+        appeal_id = claimed(
+            self.repository, source_index_id(channel.value, external_id)
+        )
+        if appeal_id is None:
             return None
-        appeal = self.get(index.appeal_id)
+        appeal = self.get(appeal_id)
         return CommandResult(appeal.id, appeal.version, None, created=False)
 
     # ---- commands on an existing appeal ------------------------------------
@@ -214,11 +202,11 @@ class AppealLedger(Application[UUID]):
         if expected_version is not None and expected_version != loaded_version:
             raise VersionConflict(appeal_id, expected_version, loaded_version)
         at = self.clock.now()
-        command.decide(appeal, actor, at, self.rules)
+        decide(appeal, command, actor, at, self.rules)
         if isinstance(command, cmd.Merge):
             # Only after the actor was authorised: no peeking at other appeals.
             self._check_merge_target(command.into)
-        records = self._request_record(request, appeal, at, created=False)
+        records = request_records(request, appeal, at, created=False)
         try:
             recordings = self.save(appeal, *records)
         except IntegrityError:
@@ -232,7 +220,6 @@ class AppealLedger(Application[UUID]):
             appeal.version,
             _position(recordings, appeal_id),
             created=False,
-            appeal=appeal,
         )
 
     def _check_merge_target(self, into: UUID) -> None:
@@ -247,26 +234,17 @@ class AppealLedger(Application[UUID]):
     def escalate(self, appeal_id: UUID, stage: str, level: int) -> CommandResult | None:
         """Records a due rung of the escalation ladder; None if it is not due
         or was already recorded (by another scheduler, say)."""
-        return self._system(
-            appeal_id,
-            lambda appeal, at: appeal.escalate(
-                SYSTEM_ACTOR, at, stage, level, self.rules.timekeeping
-            ),
-        )
+        return self._system(appeal_id, cmd.Escalate(stage, level))
 
     def lapse_evaluation(self, appeal_id: UUID) -> CommandResult | None:
         """Records that the evaluation window passed; None if not applicable."""
-        return self._system(
-            appeal_id, lambda appeal, at: appeal.lapse_evaluation(SYSTEM_ACTOR, at)
-        )
+        return self._system(appeal_id, cmd.LapseEvaluation())
 
-    def _system(
-        self, appeal_id: UUID, decide: Callable[[Appeal, datetime], None]
-    ) -> CommandResult | None:
+    def _system(self, appeal_id: UUID, command: cmd.Command) -> CommandResult | None:
         for _attempt in range(3):
             appeal = self.get(appeal_id)
             try:
-                decide(appeal, self.clock.now())
+                decide(appeal, command, SYSTEM_ACTOR, self.clock.now(), self.rules)
             except CommandNotAllowed:
                 return None
             try:
@@ -282,17 +260,9 @@ class AppealLedger(Application[UUID]):
 
     def _replay(self, request: IdempotentRequest | None) -> CommandResult | None:
         """The original result of a request already carried out with this key."""
-        if request is None:
+        record = carried_out(self.repository, request)
+        if record is None:
             return None
-        try:
-            record: object = self.repository.get(
-                request_record_id(request.principal, request.key)
-            )
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(record, RequestRecord)
-        if record.fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused(request.key)
         return CommandResult(
             record.appeal_id,
             record.result_version,
@@ -300,24 +270,6 @@ class AppealLedger(Application[UUID]):
             created=record.created,
             replayed=True,
         )
-
-    @staticmethod
-    def _request_record(
-        request: IdempotentRequest | None, appeal: Appeal, at: datetime, created: bool
-    ) -> list[RequestRecord]:
-        if request is None:
-            return []
-        return [
-            RequestRecord.record(
-                principal=request.principal,
-                key=request.key,
-                fingerprint=request.fingerprint,
-                appeal_id=appeal.id,
-                version=appeal.version,
-                created=created,
-                at=at,
-            )
-        ]
 
     # ---- reads --------------------------------------------------------------
 
@@ -340,37 +292,6 @@ class AppealLedger(Application[UUID]):
             raise AppealNotFound(appeal_id)
         return events
 
-    def timeliness(
-        self, appeal_id: UUID, version: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Each stage's deadline, completion and lateness, measured now."""
-        return self.appeal_view(appeal_id, version=version)[1]
-
-    def appeal_view(
-        self,
-        appeal_id: UUID,
-        *,
-        version: int | None = None,
-        as_of: datetime | None = None,
-    ) -> tuple[Appeal, list[dict[str, Any]]]:
-        """The appeal now, at ``version`` or as of a past instant (business
-        time), with its timeliness as it stood then: one read of its events."""
-        events = self.history(appeal_id)
-        if as_of is not None:
-            events = [e for e in events if e.timestamp <= as_of]
-            if not events:
-                raise AppealNotFound(f"{appeal_id} as of {as_of.isoformat()}")
-        elif version is not None:
-            if version > len(events):
-                raise AppealNotFound(f"{appeal_id} at version {version}")
-            events = events[:version]
-        appeal: Appeal | None = None
-        for event in events:
-            appeal = event.mutate(appeal)
-        assert appeal is not None
-        now = as_of or self.clock.now()
-        return appeal, timeliness(events, now, self.rules.timekeeping)
-
     def verify_appeal(self, appeal_id: UUID) -> BrokenLink | None:
         """Checks the appeal's stored events against their hash chain, reading
         them as stored (before any upcasting)."""
@@ -380,98 +301,19 @@ class AppealLedger(Application[UUID]):
         return first_broken_link((r.topic, r.chain_state()) for r in stored)
 
     def get_by_ticket(self, ticket: str) -> Appeal:
+        return self.get(self.appeal_id_of_ticket(ticket))
+
+    def appeal_id_of_ticket(self, ticket: str) -> UUID:
+        """The id of the appeal with this ticket number (工单号)."""
         ticket = parse_ticket(ticket)
-        index = self._index(ticket_index_id(ticket))
-        if index is None:
+        appeal_id = claimed(self.repository, ticket_index_id(ticket))
+        if appeal_id is None:
             raise AppealNotFound(ticket)
-        return self.get(index.appeal_id)
+        return appeal_id
 
     def position_of(self, appeal_id: UUID, version: int) -> int | None:
         """The log position of one stored event (None if not stored)."""
         return self.event_log.position_of(appeal_id, version)
-
-    def _index(self, index_id: UUID) -> AppealIndex | None:
-        try:
-            index: object = self.repository.get(index_id)
-        except AggregateNotFoundError:
-            return None
-        return index if isinstance(index, AppealIndex) else None
-
-    # ---- verb-named conveniences (the same path as ``execute``) --------------
-
-    def receive(self, actor: Actor, **fields: object) -> CommandResult:
-        """``receive_appeal`` with the command's fields as keywords."""
-        return self.receive_appeal(cmd.Receive(**fields), actor)  # type: ignore[arg-type]
-
-    def assign(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Assign, appeal_id, actor, kw)
-
-    def accept(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Accept, appeal_id, actor, kw)
-
-    def return_appeal(
-        self, appeal_id: UUID, actor: Actor, **kw: object
-    ) -> CommandResult:
-        return self._verb(cmd.Return, appeal_id, actor, kw)
-
-    def note_progress(
-        self, appeal_id: UUID, actor: Actor, **kw: object
-    ) -> CommandResult:
-        return self._verb(cmd.NoteProgress, appeal_id, actor, kw)
-
-    def pause(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Pause, appeal_id, actor, kw)
-
-    def resume(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Resume, appeal_id, actor, kw)
-
-    def request_extension(
-        self, appeal_id: UUID, actor: Actor, **kw: object
-    ) -> CommandResult:
-        return self._verb(cmd.RequestExtension, appeal_id, actor, kw)
-
-    def decide_extension(
-        self, appeal_id: UUID, actor: Actor, **kw: object
-    ) -> CommandResult:
-        return self._verb(cmd.DecideExtension, appeal_id, actor, kw)
-
-    def supervise(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Supervise, appeal_id, actor, kw)
-
-    def resolve(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Resolve, appeal_id, actor, kw)
-
-    def reply(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Reply, appeal_id, actor, kw)
-
-    def evaluate(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Evaluate, appeal_id, actor, kw)
-
-    def reopen(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Reopen, appeal_id, actor, kw)
-
-    def close_appeal(
-        self, appeal_id: UUID, actor: Actor, **kw: object
-    ) -> CommandResult:
-        return self._verb(cmd.Close, appeal_id, actor, kw)
-
-    def withdraw(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Withdraw, appeal_id, actor, kw)
-
-    def merge(self, appeal_id: UUID, actor: Actor, **kw: object) -> CommandResult:
-        return self._verb(cmd.Merge, appeal_id, actor, kw)
-
-    def _verb(
-        self,
-        command_class: type[cmd.Command],
-        appeal_id: UUID,
-        actor: Actor,
-        kw: dict[str, object],
-    ) -> CommandResult:
-        expected = kw.pop("expected_version", None)
-        assert expected is None or isinstance(expected, int)
-        command = command_class(**kw)
-        return self.execute(appeal_id, command, actor, expected_version=expected)
 
 
 def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:
@@ -482,3 +324,37 @@ def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:
         if r.notification.id and r.notification.originator_id == appeal_id
     ]
     return max(positions) if positions else None
+
+
+Handler = Callable[[Appeal, Any, Actor, datetime, cmd.Rules], None]
+
+
+def decide(
+    appeal: Appeal, command: cmd.Command, actor: Actor, at: datetime, rules: cmd.Rules
+) -> None:
+    """Lets the aggregate decide ``command`` (its method from the table below):
+    on success the appeal holds the new events, else it raises an AppealError."""
+    COMMAND_HANDLERS[type(command)](appeal, command, actor, at, rules)
+
+
+COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
+    cmd.Assign: Appeal.assign,
+    cmd.Accept: Appeal.accept,
+    cmd.Return: Appeal.return_,
+    cmd.NoteProgress: Appeal.note_progress,
+    cmd.Pause: Appeal.pause,
+    cmd.Resume: Appeal.resume,
+    cmd.RequestExtension: Appeal.request_extension,
+    cmd.DecideExtension: Appeal.decide_extension,
+    cmd.Supervise: Appeal.supervise,
+    cmd.Resolve: Appeal.resolve,
+    cmd.Reply: Appeal.reply,
+    cmd.Evaluate: Appeal.evaluate,
+    cmd.Reopen: Appeal.reopen,
+    cmd.Close: Appeal.close,
+    cmd.Withdraw: Appeal.withdraw,
+    cmd.Merge: Appeal.merge_into,
+    cmd.Escalate: Appeal.escalate,
+    cmd.LapseEvaluation: Appeal.lapse_evaluation,
+}
+"""Each command and the aggregate method that decides it."""

@@ -44,6 +44,24 @@ def link(previous: str, topic: str, state: Mapping[str, Any]) -> str:
     return hashlib.sha256(previous.encode() + canonical(topic, state)).hexdigest()
 
 
+def chained(
+    topic: str,
+    previous: str,
+    header: dict[str, Any],
+    at: datetime,
+    actor: dict[str, str | None],
+    fields: dict[str, Any],
+) -> dict[str, Any]:
+    """A new event's fields (its time, actor and own fields) with its link
+    after ``previous``. The link hashes exactly the state the event will store;
+    ``header`` (its originator id, version, topic) is hashed, not returned."""
+    state: dict[str, Any] = {**header, "timestamp": at, "actor": actor, **fields}
+    state["chain"] = link(previous, topic, state)
+    for name in header:
+        del state[name]
+    return state
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     """Where a chain stops matching: the version whose hash is wrong or missing."""

@@ -1,8 +1,9 @@
 """Commands: what a caller asks of an appeal, as plain typed values.
 
-Imperative names (``Assign``), one per lifecycle command. The HTTP edge builds
-them from request bodies (their fields are the body's fields) and the
-application executes them; each knows which aggregate method decides it.
+Imperative names (``Assign``), one per lifecycle command, data only. The HTTP
+edge builds them from request bodies (their fields are the body's fields);
+the application executes each through its table of ``{Command: Appeal.method}``
+(appeals.application.service), and the aggregate method decides.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from appeals.domain.appeal import DEFAULT_MAX_REOPENS, Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.values import (
-    Actor,
     Category,
     Channel,
     Outcome,
     Priority,
     Satisfaction,
 )
+
+DEFAULT_MAX_REOPENS = 2
+"""Automatic reopens after unsatisfied evaluations before a supervisor decides."""
 
 
 @dataclass(frozen=True)
@@ -50,34 +52,6 @@ class Receive:
     contact: str = ""
     external_id: str | None = None
 
-    def new_appeal(
-        self,
-        *,
-        appeal_id: UUID,
-        ticket: str,
-        actor: Actor,
-        at: datetime,
-        tk: Timekeeping,
-    ) -> Appeal:
-        """The appeal this receipt creates (its id and ticket are allocated
-        by the application)."""
-        return Appeal.receive(
-            appeal_id=appeal_id,
-            ticket=ticket,
-            actor=actor,
-            at=at,
-            uscc=self.uscc,
-            enterprise_name=self.enterprise_name,
-            channel=self.channel,
-            category=self.category,
-            priority=self.priority,
-            title=self.title,
-            description=self.description,
-            contact=self.contact,
-            external_id=self.external_id,
-            tk=tk,
-        )
-
 
 @dataclass(frozen=True)
 class Command:
@@ -85,9 +59,6 @@ class Command:
 
     name: ClassVar[str]
     summary: ClassVar[str]
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -97,17 +68,11 @@ class Assign(Command):
     unit: str
     cadre: str | None = None
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.assign(actor, at, self.unit, self.cadre, rules.timekeeping)
-
 
 @dataclass(frozen=True)
 class Accept(Command):
     name = "accept"
     summary = "Acknowledge receipt by the assigned unit (签收)"
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.accept(actor, at)
 
 
 @dataclass(frozen=True)
@@ -116,18 +81,12 @@ class Return(Command):
     summary = "Return a misrouted appeal, with a reason (退回)"
     reason: str
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.return_(actor, at, self.reason)
-
 
 @dataclass(frozen=True)
 class NoteProgress(Command):
     name = "note-progress"
     summary = "Record a progress note (办理进展)"
     note: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.note_progress(actor, at, self.note)
 
 
 @dataclass(frozen=True)
@@ -136,18 +95,12 @@ class Pause(Command):
     summary = "Wait for the enterprise to supply information (补充材料)"
     reason: str
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.pause(actor, at, self.reason)
-
 
 @dataclass(frozen=True)
 class Resume(Command):
     name = "resume"
     summary = "The enterprise supplied what was asked; the clock runs again"
     note: str = ""
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.resume(actor, at, self.note, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -156,9 +109,6 @@ class RequestExtension(Command):
     summary = "Ask to move the resolution deadline (延期申请)"
     requested_deadline: datetime
     reason: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.request_extension(actor, at, self.requested_deadline, self.reason)
 
 
 @dataclass(frozen=True)
@@ -169,9 +119,6 @@ class DecideExtension(Command):
     new_deadline: datetime | None = None
     note: str = ""
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.decide_extension(actor, at, self.approve, self.new_deadline, self.note)
-
 
 @dataclass(frozen=True)
 class Supervise(Command):
@@ -179,9 +126,6 @@ class Supervise(Command):
     summary = "Urge the unit, at escalation level 1-3 (督办)"
     level: int
     note: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.supervise(actor, at, self.level, self.note)
 
 
 @dataclass(frozen=True)
@@ -191,9 +135,6 @@ class Resolve(Command):
     outcome: Outcome
     result: str
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.resolve(actor, at, self.outcome, self.result, rules.timekeeping)
-
 
 @dataclass(frozen=True)
 class Reply(Command):
@@ -201,9 +142,6 @@ class Reply(Command):
     summary = "Communicate the result to the enterprise (反馈)"
     channel: Channel
     content: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.reply(actor, at, self.channel, self.content, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -214,26 +152,12 @@ class Evaluate(Command):
     satisfaction: Satisfaction
     comment: str = ""
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.evaluate(
-            actor,
-            at,
-            self.resolved,
-            self.satisfaction,
-            self.comment,
-            rules.timekeeping,
-            rules.max_reopens,
-        )
-
 
 @dataclass(frozen=True)
 class Reopen(Command):
     name = "reopen"
     summary = "Send back to the same unit for another cycle (重办)"
     reason: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.reopen(actor, at, self.reason, rules.timekeeping)
 
 
 @dataclass(frozen=True)
@@ -242,18 +166,12 @@ class Close(Command):
     summary = "Reconcile and close (对账销号)"
     note: str = ""
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.close(actor, at, self.note)
-
 
 @dataclass(frozen=True)
 class Withdraw(Command):
     name = "withdraw"
     summary = "The enterprise withdraws the appeal (撤回)"
     reason: str
-
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.withdraw(actor, at, self.reason)
 
 
 @dataclass(frozen=True)
@@ -263,8 +181,25 @@ class Merge(Command):
     into: UUID
     reason: str
 
-    def decide(self, appeal: Appeal, actor: Actor, at: datetime, rules: Rules) -> None:
-        appeal.merge_into(actor, at, self.into, self.reason)
+
+@dataclass(frozen=True)
+class Escalate(Command):
+    """Time-driven (the scheduler's, not an HTTP command): record a rung of
+    the escalation ladder for a late stage."""
+
+    name = "escalate"
+    summary = "Record a rung of the escalation ladder for a late stage"
+    stage: str
+    level: int
+
+
+@dataclass(frozen=True)
+class LapseEvaluation(Command):
+    """Time-driven (the scheduler's, not an HTTP command): the evaluation
+    window passed with no evaluation."""
+
+    name = "lapse-evaluation"
+    summary = "Record that the evaluation window passed with no evaluation"
 
 
 COMMANDS: dict[str, type[Command]] = {
@@ -288,4 +223,4 @@ COMMANDS: dict[str, type[Command]] = {
         Merge,
     )
 }
-"""Commands by the name used in their URL."""
+"""The commands a client may send, by the name used in their URL."""

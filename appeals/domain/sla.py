@@ -29,6 +29,16 @@ class Stage(StrEnum):
     EVALUATION_WINDOW = "evaluation_window"  # 企业评价, from the reply
 
 
+LATE_STAGES: tuple[str, ...] = (
+    Stage.FIRST_RESPONSE.value,
+    Stage.ACCEPT.value,
+    Stage.RESOLVE.value,
+    Stage.REPLY.value,
+)
+"""The stages that run late and climb the escalation ladder (the evaluation
+window does not: when it passes, it lapses). Listed once, here."""
+
+
 class DurationUnit(StrEnum):
     DAYS = "d"
     HOURS = "h"

@@ -22,9 +22,8 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of, open_ledger
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
-from appeals.http import routes
+from appeals.http import appeals, health
 from appeals.http.audit import audit_routes
-from appeals.http.bodies import DEFAULT_BODY_LIMIT
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
 from appeals.http.performance import performance_routes
@@ -35,6 +34,7 @@ from appeals.http.problems import (
     handle_http_problem,
 )
 from appeals.http.reports import report_routes
+from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
@@ -100,15 +100,15 @@ def create_app(
 def all_routes() -> list[BaseRoute]:
     """Every route, the specific before the general."""
     return [
-        Route("/healthz", routes.healthz),
-        Route("/readyz", routes.readyz),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs_page),
-        Route("/appeals", routes.receive, methods=["POST"]),
+        Route("/appeals", appeals.receive, methods=["POST"]),
         *report_routes(),
-        Route("/appeals/by-ticket/{ticket}", routes.get_appeal_by_ticket),
-        Route("/appeals/{appeal_id}", routes.get_appeal),
-        Route("/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]),
+        Route("/appeals/by-ticket/{ticket}", appeals.get_appeal_by_ticket),
+        Route("/appeals/{appeal_id}", appeals.get_appeal),
+        Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
         *audit_routes(),
         *performance_routes(),
     ]

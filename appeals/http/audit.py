@@ -14,16 +14,16 @@ from starlette.routing import Route
 
 from appeals.application.audit import record_entry
 from appeals.domain.errors import AppealNotFound, NotPermitted
+from appeals.domain.permissions import check_read
 from appeals.domain.values import Actor, Role
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
-from appeals.http.routes import (
-    OrjsonResponse,
-    check_read,
+from appeals.http.requests import (
     optional_instant,
     optional_positive_int,
     path_uuid,
 )
+from appeals.http.responses import OrjsonResponse
 from appeals.infra.event_log import StoredRecord
 
 FEED_LIMIT = 1000
@@ -32,7 +32,7 @@ FEED_ROLES = frozenset({Role.AUDITOR, Role.ADMIN, Role.SUPERVISOR})
 
 async def get_history(request: Request) -> Response:
     """Every event of one appeal, in order, as stored."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     appeal_id = path_uuid(request)
     records = await readable_records(request, actor, appeal_id)
     return OrjsonResponse(
@@ -60,13 +60,13 @@ async def readable_records(
             unit = record.state.get("unit")
         elif record.topic == "Appeal.Returned":
             unit = None
-    check_read(actor, unit, records[0].state.get("uscc"))
+    check_read(actor, unit=unit, uscc=records[0].state.get("uscc"))
     return records
 
 
 async def verify_appeal(request: Request) -> Response:
     """Checks the appeal's stored events against their hash chain."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     appeal_id = path_uuid(request)
     records = await readable_records(request, actor, appeal_id)
     ledger = ledger_of(request)
@@ -92,7 +92,7 @@ async def verify_appeal(request: Request) -> Response:
 async def event_feed(request: Request) -> Response:
     """``GET /events?after=N&limit=M&type=Appeal.Assigned&from=..&to=..``: the
     log in commit order; ``next`` is the cursor for the following page."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     if actor.role not in FEED_ROLES:
         raise NotPermitted("read the event feed", actor.role, "auditors only")
     after = optional_positive_int(request, "after", minimum=0) or 0

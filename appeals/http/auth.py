@@ -1,11 +1,14 @@
 """Bearer-token authentication: every request names its principal.
 
 The principal becomes the actor recorded in events; nothing in a request body
-can claim to be someone else.
+can claim to be someone else. The token check may query the database (on a
+cache miss), so it runs in the threadpool: a slow or unreachable database must
+not freeze the event loop (``/healthz`` included).
 """
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from appeals.domain.values import Actor
@@ -13,7 +16,7 @@ from appeals.http.context import context_of
 from appeals.http.problems import HttpProblem
 
 
-def authenticate(request: Request) -> Actor:
+async def authenticate(request: Request) -> Actor:
     """The actor behind the request's bearer token, or a 401 problem."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -22,7 +25,7 @@ def authenticate(request: Request) -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("the Authorization header must be: Bearer <token>")
     tokens = context_of(request).tokens
-    info = tokens.verify(token.strip())
+    info = await run_in_threadpool(tokens.verify, token.strip())
     if info is None:
         raise unauthorized("the token is unknown or revoked")
     return info.actor()

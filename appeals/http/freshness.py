@@ -16,9 +16,9 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from appeals.http.bodies import invalid
 from appeals.http.context import context_of, ledger_of
 from appeals.http.problems import HttpProblem
+from appeals.http.requests import invalid
 from appeals.infra.database import Database, Sql
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import wait_for

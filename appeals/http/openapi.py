@@ -12,9 +12,9 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
-from appeals.http.bodies import field_types
 from appeals.http.openapi_reads import read_paths
 from appeals.http.problems import TYPE_BASE
+from appeals.http.requests import field_types
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -125,7 +125,35 @@ def roles_text(command: str) -> str:
 
 
 def build_openapi() -> dict[str, Any]:
-    paths: dict[str, Any] = {
+    paths = {**single_appeal_paths(), **command_paths()}
+    for path, item in read_paths().items():
+        # GET /appeals shares its path with POST /appeals (receive).
+        paths.setdefault(path.removesuffix("#list"), {}).update(item)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Appeal Ledger",
+            "version": "1",
+            "description": "The system of record for enterprise appeals (企业诉求). "
+            "Authenticate with `Authorization: Bearer <token>` "
+            "(`appeals tokens create`).",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": PROBLEM_SCHEMA,
+                "Appeal": APPEAL_SCHEMA,
+                "StageCycle": STAGE_CYCLE_SCHEMA,
+            },
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def single_appeal_paths() -> dict[str, Any]:
+    """Health, receipt and the reads of one appeal."""
+    return {
         "/healthz": {"get": _plain("Process is up", {"200": _json_ok("Up")})},
         "/readyz": {
             "get": _plain(
@@ -184,6 +212,11 @@ def build_openapi() -> dict[str, Any]:
             }
         },
     }
+
+
+def command_paths() -> dict[str, Any]:
+    """``POST /appeals/{id}/{command}``, one path per command."""
+    paths: dict[str, Any] = {}
     for name, command_class in COMMANDS.items():
         paths[f"/appeals/{{appeal_id}}/{name}"] = {
             "post": {
@@ -208,29 +241,7 @@ def build_openapi() -> dict[str, Any]:
                 },
             }
         }
-    for path, item in read_paths().items():
-        # GET /appeals shares its path with POST /appeals (receive).
-        paths.setdefault(path.removesuffix("#list"), {}).update(item)
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Appeal Ledger",
-            "version": "1",
-            "description": "The system of record for enterprise appeals (企业诉求). "
-            "Authenticate with `Authorization: Bearer <token>` "
-            "(`appeals tokens create`).",
-        },
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": PROBLEM_SCHEMA,
-                "Appeal": APPEAL_SCHEMA,
-                "StageCycle": STAGE_CYCLE_SCHEMA,
-            },
-        },
-        "security": [{"bearer": []}],
-    }
+    return paths
 
 
 def _domain(url_name: str) -> str:

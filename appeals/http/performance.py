@@ -26,10 +26,10 @@ from appeals.domain.errors import NotPermitted
 from appeals.domain.rates import rates
 from appeals.domain.values import Category, Role
 from appeals.http.auth import authenticate
-from appeals.http.bodies import invalid
 from appeals.http.context import context_of, ledger_of
 from appeals.http.freshness import await_position, read
 from appeals.http.reports import list_scope
+from appeals.http.requests import invalid
 from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
 from appeals.infra.database import Sql
 from appeals.projections import accountability, timeliness
@@ -64,7 +64,7 @@ OVERDUE_CSV = (
 
 
 async def overdue_report(request: Request) -> Response:
-    actor = authenticate(request)
+    actor = await authenticate(request)
     view, _ = report_views(request)
     ledger = ledger_of(request)
     await await_position(request, view)
@@ -175,7 +175,7 @@ def day_range(request: Request, default_days: int = 90) -> tuple[date, date]:
 
 
 async def timeliness_report(request: Request) -> Response:
-    actor = authenticate(request)
+    actor = await authenticate(request)
     view, _ = report_views(request)
     ledger = ledger_of(request)
     await await_position(request, view)
@@ -241,7 +241,7 @@ def period_of(day: str, period: str) -> str:
 
 
 async def accountability_report(request: Request) -> Response:
-    actor = authenticate(request)
+    actor = await authenticate(request)
     if actor.role in (Role.ENTERPRISE, Role.SYSTEM):
         raise NotPermitted("read", actor.role, "accountability is for government")
     _, view = report_views(request)

@@ -26,21 +26,26 @@ from appeals.domain.errors import (
 TYPE_BASE = "https://appeal-ledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
 
-STATUS_BY_ERROR: list[tuple[type[AppealError], int, str]] = [
-    (InvalidField, 422, "Invalid input"),
-    (IdempotencyKeyReused, 422, "Idempotency key reused"),
-    (AppealNotFound, 404, "Appeal not found"),
-    (CommandNotAllowed, 409, "Command not allowed in the current state"),
-    (NotPermitted, 403, "Not permitted"),
-    (VersionConflict, 412, "Version conflict"),
-]
+STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
+    InvalidField: (422, "Invalid input"),
+    IdempotencyKeyReused: (422, "Idempotency key reused"),
+    AppealNotFound: (404, "Appeal not found"),
+    CommandNotAllowed: (409, "Command not allowed in the current state"),
+    NotPermitted: (403, "Not permitted"),
+    VersionConflict: (412, "Version conflict"),
+    AppealError: (400, "Refused"),
+}
+"""One entry per error family; a subclass (``InvalidCreditCode``) answers as
+its nearest listed ancestor."""
 
 
 def status_of(error: AppealError) -> tuple[int, str]:
-    """The HTTP status and title for a domain error (most specific class first)."""
-    for error_class, status, title in STATUS_BY_ERROR:
-        if isinstance(error, error_class):
-            return status, title
+    """The HTTP status and title of a domain error: the entry of the nearest
+    class up its hierarchy."""
+    for error_class in type(error).__mro__:
+        found = STATUS_BY_ERROR.get(error_class)
+        if found is not None:
+            return found
     return 400, "Refused"
 
 

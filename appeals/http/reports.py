@@ -20,9 +20,9 @@ from appeals.domain.errors import NotPermitted
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Actor, Category, Channel, Priority, Role, Status
 from appeals.http.auth import authenticate
-from appeals.http.bodies import invalid
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position, read
+from appeals.http.requests import invalid
 from appeals.http.tabular import (
     SortKey,
     csv_response,
@@ -66,7 +66,7 @@ APPEAL_CSV = (
 async def list_appeals(request: Request) -> Response:
     """The appeal list, filtered, newest first (``order=oldest`` reverses),
     scoped like single reads: a handler sees its unit's, an enterprise its own."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     as_csv = wants_csv(request)
     params = request.query_params
     order = params.get("order", "newest")
@@ -196,7 +196,7 @@ LEDGER_CSV = ("ticket", "title", "status", "unit", "received_at", "last_activity
 async def enterprise_ledger_report(request: Request) -> Response:
     """问题台账 of one enterprise: an enterprise reads only its own, handlers
     none (their scope is a unit, not an enterprise), other roles any."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     as_csv = wants_csv(request)
     uscc = validate_uscc(request.path_params["uscc"])
     if actor.role in (Role.HANDLER, Role.SYSTEM) or (
@@ -284,7 +284,7 @@ def ledger_item(row: dict[str, Any]) -> dict[str, Any]:
 
 async def category_month_report(request: Request) -> Response:
     """Appeals received per category per month (``from``/``to``: YYYY-MM)."""
-    actor = authenticate(request)
+    actor = await authenticate(request)
     as_csv = wants_csv(request)
     if actor.role in (Role.HANDLER, Role.ENTERPRISE, Role.SYSTEM):
         raise NotPermitted("read", actor.role, "city-wide statistics are not in scope")

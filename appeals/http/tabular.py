@@ -20,10 +20,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from appeals.http.bodies import invalid
 from appeals.http.freshness import POSITION_HEADER
 from appeals.http.problems import HttpProblem
-from appeals.http.routes import OrjsonResponse
+from appeals.http.requests import invalid
+from appeals.http.responses import OrjsonResponse
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.storage import transaction

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
+from appeals.domain import sla
 from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
@@ -256,7 +257,7 @@ def projection(tk: Timekeeping) -> Projection:
 
 # ---- reading ------------------------------------------------------------------
 
-LATE_STAGES = ("first_response", "accept", "resolve", "reply")
+LATE_STAGES = sla.LATE_STAGES
 LATE = (
     "FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
     "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from appeals.application.audit import export_records, extend_checkpoints, verify_log
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import SHANGHAI, FixedClock
 from tests.domain.lifecycle_fixtures import HANDLER
@@ -84,11 +85,7 @@ def test_verifying_from_the_latest_checkpoint_checks_only_what_follows(
 ) -> None:
     appeal_id = five_events(ledger)
     store = checkpoints(ledger, every=1000)
-    ledger.note_progress(
-        appeal_id,
-        HANDLER,
-        note="补充说明",
-    )
+    ledger.execute(appeal_id, cmd.NoteProgress(note="补充说明"), HANDLER)
     latest = store.all()[-1]
     result = verify_log(ledger.event_log, store.all(), start=latest)
     assert result.clean

@@ -11,12 +11,13 @@ from uuid import UUID
 from appeals.application.escalation import Action, RunResult, run_once
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import due_cycles_of, open_ledger
+from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.values import Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
-from tests.support.ledger import receive
 
 
 def run_pass(
@@ -37,10 +38,10 @@ def due_before_national_day(ledger: AppealLedger, clock: FixedClock) -> UUID:
     """Assigned Tue 22 Sep 10:00: resolve due Wed 30 Sep 10:00."""
     at(clock, 9, 22, 10)
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
     at(clock, 9, 22, 11)
-    ledger.accept(appeal_id, HANDLER)
-    ledger.note_progress(appeal_id, HANDLER, note="已联系企业")
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(appeal_id, cmd.NoteProgress(note="已联系企业"), HANDLER)
     return appeal_id
 
 
@@ -133,10 +134,10 @@ def test_a_paused_appeal_waits_and_its_ladder_moves_after_resuming(
 ) -> None:
     appeal_id = due_before_national_day(ledger, clock)
     at(clock, 9, 29, 10)
-    ledger.pause(appeal_id, HANDLER, reason="请企业补充材料")
+    ledger.execute(appeal_id, cmd.Pause(reason="请企业补充材料"), HANDLER)
     at(clock, 10, 12, 10)
     assert run_pass(ledger).planned == 0
-    ledger.resume(appeal_id, HANDLER, note="已补充")
+    ledger.execute(appeal_id, cmd.Resume(note="已补充"), HANDLER)
     # Paused 29 Sep 10:00 - 12 Oct 10:00: 6 + 7 (30 Sep) + 7 + 7 + 7 (8, 9
     # and the make-up Saturday 10 Oct) + 1 = 35 h; the deadline moves from
     # 30 Sep 10:00 to 13 Oct 10:00.
@@ -155,18 +156,22 @@ def test_an_extension_moves_the_ladder_and_a_resolved_stage_stops(
 ) -> None:
     appeal_id = due_before_national_day(ledger, clock)
     at(clock, 9, 29, 10)
-    ledger.request_extension(
+    ledger.execute(
         appeal_id,
+        cmd.RequestExtension(
+            requested_deadline=datetime(2026, 10, 16, 17, 30, tzinfo=SHANGHAI),
+            reason="需会商",
+        ),
         HANDLER,
-        requested_deadline=datetime(2026, 10, 16, 17, 30, tzinfo=SHANGHAI),
-        reason="需会商",
     )
-    ledger.decide_extension(appeal_id, SUPERVISOR, approve=True)
+    ledger.execute(appeal_id, cmd.DecideExtension(approve=True), SUPERVISOR)
     at(clock, 10, 13, 10)
     assert run_pass(ledger).planned == 0
     at(clock, 10, 19, 11, 30)  # 2.5 working hours past the new deadline
     run_pass(ledger)
-    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
+    ledger.execute(
+        appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER
+    )
     at(clock, 10, 30, 10)
     run_pass(ledger)
     resolve_rungs = [
@@ -180,8 +185,12 @@ def test_evaluation_windows_lapse_and_a_dry_run_changes_nothing(
 ) -> None:
     appeal_id = due_before_national_day(ledger, clock)
     at(clock, 9, 28, 10)
-    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
-    ledger.reply(appeal_id, HANDLER, channel=Channel.HOTLINE, content="已告知")
+    ledger.execute(
+        appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER
+    )
+    ledger.execute(
+        appeal_id, cmd.Reply(channel=Channel.HOTLINE, content="已告知"), HANDLER
+    )
     at(clock, 10, 9, 10)  # the window closed 8 Oct 10:00
     version = ledger.get(appeal_id).version
     seen: list[str] = []
@@ -192,5 +201,5 @@ def test_evaluation_windows_lapse_and_a_dry_run_changes_nothing(
     run_pass(ledger)
     appeal = ledger.get(appeal_id)
     assert appeal.evaluation_lapsed
-    ledger.close_appeal(appeal_id, DISPATCHER, note="评价期满，销号")
+    ledger.execute(appeal_id, cmd.Close(note="评价期满，销号"), DISPATCHER)
     assert ledger.get(appeal_id).status == "closed"

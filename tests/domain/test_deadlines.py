@@ -8,43 +8,35 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
+from appeals.domain import events as ev
 from appeals.domain.appeal import Appeal
+from appeals.domain.commands import (
+    Accept,
+    Assign,
+    DecideExtension,
+    Evaluate,
+    NoteProgress,
+    Pause,
+    Reply,
+    RequestExtension,
+    Resolve,
+    Resume,
+    Return,
+)
 from appeals.domain.timeliness import timeliness
-from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
-from appeals.infra.clock import SHANGHAI
+from appeals.domain.values import Channel, Outcome, Priority, Satisfaction
+from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
     HANDLER,
-    INTAKE,
     SUPERVISOR,
     TK,
     UNIT,
-    USCC,
+    receive,
+    t,
 )
-
-
-def t(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def receive(at: datetime, priority: Priority = Priority.NORMAL) -> Appeal:
-    return Appeal.receive(
-        appeal_id=uuid4(),
-        ticket="20260213-000001",
-        actor=INTAKE,
-        at=at,
-        uscc=USCC,
-        enterprise_name="张家港某某化工有限公司",
-        channel=Channel.HOTLINE,
-        category=Category.FINANCING,
-        priority=priority,
-        title="节前资金周转",
-        description="",
-        tk=TK,
-    )
 
 
 def last_event(appeal: Appeal) -> Any:
@@ -61,7 +53,7 @@ def test_receipt_records_the_first_response_deadline_and_policy_version() -> Non
 
 def test_deadlines_across_spring_festival_2026() -> None:
     appeal = receive(t(2, 13, 10))
-    appeal.assign(DISPATCHER, t(2, 13, 10), UNIT, None, TK)
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(2, 13, 10))
     event = last_event(appeal)
     assert event.accept_due == t(2, 14, 10)
     # 14 Feb (make-up), then 15-23 Feb off, then 24, 25, 26, 27 Feb.
@@ -70,7 +62,7 @@ def test_deadlines_across_spring_festival_2026() -> None:
 
 def test_deadlines_across_national_day_2026() -> None:
     appeal = receive(t(9, 30, 10))
-    appeal.assign(DISPATCHER, t(9, 30, 10), UNIT, None, TK)
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 30, 10))
     event = last_event(appeal)
     assert event.accept_due == t(10, 8, 10)
     # 1-7 Oct off; 8, 9, 10 (make-up Saturday), 12, 13 Oct.
@@ -79,7 +71,7 @@ def test_deadlines_across_national_day_2026() -> None:
 
 def test_the_make_up_sunday_before_national_day_counts() -> None:
     appeal = receive(t(9, 18, 16))
-    appeal.assign(DISPATCHER, t(9, 18, 16), UNIT, None, TK)
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 18, 16))
     event = last_event(appeal)
     assert event.accept_due == t(9, 20, 16)
     assert event.resolve_due == t(9, 24, 16)
@@ -96,7 +88,7 @@ def test_office_hour_edges() -> None:
 
 def test_urgent_appeals_must_be_accepted_within_two_working_hours() -> None:
     appeal = receive(t(9, 14, 11), Priority.URGENT)
-    appeal.assign(DISPATCHER, t(9, 14, 11), UNIT, None, TK)
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 11))
     event = last_event(appeal)
     assert event.accept_due == t(9, 14, 14, 30)  # 1 h before lunch, 1 h after
     assert event.resolve_due == t(9, 15, 11)
@@ -104,16 +96,16 @@ def test_urgent_appeals_must_be_accepted_within_two_working_hours() -> None:
 
 def in_progress_at(at: datetime) -> Appeal:
     appeal = receive(at)
-    appeal.assign(DISPATCHER, at, UNIT, None, TK)
-    appeal.accept(HANDLER, at + timedelta(minutes=30))
+    when(appeal, Assign(UNIT, None), DISPATCHER, at)
+    when(appeal, Accept(), HANDLER, at + timedelta(minutes=30))
     return appeal
 
 
 def test_a_pause_spanning_national_day_moves_the_deadline_by_working_time() -> None:
     appeal = in_progress_at(t(9, 29, 10))
     assert appeal.resolve_due == t(10, 12, 10)
-    appeal.pause(HANDLER, t(9, 30, 10), "请补充材料")
-    appeal.resume(HANDLER, t(10, 8, 10), "已补充", TK)
+    when(appeal, Pause("请补充材料"), HANDLER, t(9, 30, 10))
+    when(appeal, Resume("已补充"), HANDLER, t(10, 8, 10))
     event = last_event(appeal)
     # 30 Sep 10:00-17:30 is 6 working hours, 8 Oct 09:00-10:00 one more.
     assert event.paused_seconds == 7 * 3600
@@ -122,21 +114,21 @@ def test_a_pause_spanning_national_day_moves_the_deadline_by_working_time() -> N
 
 def test_an_approved_extension_replaces_the_resolve_deadline() -> None:
     appeal = in_progress_at(t(9, 14, 10))
-    appeal.request_extension(HANDLER, t(9, 15, 10), t(9, 30, 17, 30), "会商")
-    appeal.decide_extension(SUPERVISOR, t(9, 15, 11), True)
+    when(appeal, RequestExtension(t(9, 30, 17, 30), "会商"), HANDLER, t(9, 15, 10))
+    when(appeal, DecideExtension(True), SUPERVISOR, t(9, 15, 11))
     assert appeal.resolve_due == t(9, 30, 17, 30)
 
 
 def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
     appeal = in_progress_at(t(9, 14, 10))
-    appeal.resolve(HANDLER, t(9, 16, 10), Outcome.RESOLVED, "已办", TK)
+    when(appeal, Resolve(Outcome.RESOLVED, "已办"), HANDLER, t(9, 16, 10))
     assert last_event(appeal).reply_due == t(9, 17, 10)
-    appeal.reply(HANDLER, t(9, 16, 11), Channel.HOTLINE, "告知", TK)
+    when(appeal, Reply(Channel.HOTLINE, "告知"), HANDLER, t(9, 16, 11))
     # 17 and 18 Sep, then the make-up Sunday 20 Sep.
     assert last_event(appeal).evaluation_due == t(9, 20, 11)
-    appeal.evaluate(ENTERPRISE, t(9, 17, 9), False, Satisfaction.UNSATISFIED, "", TK)
+    when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 17, 9))
     reopened = last_event(appeal)
-    assert type(reopened).__name__ == "Reopened"
+    assert type(reopened) is ev.Reopened
     # From an opening time, 5 working days end at a closing time: 17, 18, 20,
     # 21 and 22 Sep.
     assert reopened.resolve_due == t(9, 22, 17, 30)
@@ -144,9 +136,9 @@ def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
 
 def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() -> None:
     appeal = receive(t(9, 14, 10))
-    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
-    appeal.return_(HANDLER, t(9, 15, 9, 30), "不属本单位")
-    appeal.assign(DISPATCHER, t(9, 16, 10), "市税务局", None, TK)
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
+    when(appeal, Return("不属本单位"), HANDLER, t(9, 15, 9, 30))
+    when(appeal, Assign("市税务局", None), DISPATCHER, t(9, 16, 10))
     assert appeal.accept_due == t(9, 17, 10)
     events = appeal.collect_events()
     stages = timeliness(events, t(9, 16, 11), TK)
@@ -161,9 +153,9 @@ def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() ->
 
 def test_timeliness_reports_met_late_and_overdue_stages() -> None:
     appeal = receive(t(9, 14, 10))
-    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
-    appeal.accept(HANDLER, t(9, 16, 10))  # due 15 Sep 10:00: a day late
-    appeal.note_progress(HANDLER, t(9, 16, 11), "已联系企业")
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
+    when(appeal, Accept(), HANDLER, t(9, 16, 10))  # due 15 Sep 10:00: a day late
+    when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 16, 11))
     events = appeal.collect_events()
     report = {s["stage"]: s for s in timeliness(events, t(9, 22, 10), TK)}
     assert report["accept"]["on_time"] is False
@@ -178,7 +170,7 @@ def test_timeliness_reports_met_late_and_overdue_stages() -> None:
 
 def test_time_paused_does_not_count_and_a_paused_stage_is_not_overdue() -> None:
     appeal = in_progress_at(t(9, 14, 10))
-    appeal.pause(HANDLER, t(9, 15, 10), "等待企业补充")
+    when(appeal, Pause("等待企业补充"), HANDLER, t(9, 15, 10))
     events = appeal.collect_events()
     now = t(9, 28, 10)  # long after the original 21 Sep deadline
     resolve = next(s for s in timeliness(events, now, TK) if s["stage"] == "resolve")

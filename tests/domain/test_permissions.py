@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from appeals.domain.commands import Accept, Withdraw
 from appeals.domain.errors import NotPermitted
 from appeals.domain.permissions import COMMAND_ROLES, authorize, may_read
 from appeals.domain.values import Actor, Role
+from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     AUDITOR,
     ENTERPRISE,
@@ -67,16 +69,16 @@ def test_role_matrix_cell(role: Role, command: str) -> None:
 def test_a_handler_cannot_act_on_another_units_appeal() -> None:
     appeal = appeal_in("assigned")
     with pytest.raises(NotPermitted, match="assigned to 市人社局, not to 市税务局"):
-        appeal.accept(OTHER_HANDLER, at(2))
+        when(appeal, Accept(), OTHER_HANDLER, at(2))
     assert appeal.collect_events() == []
-    appeal.accept(HANDLER, at(2))
+    when(appeal, Accept(), HANDLER, at(2))
 
 
 def test_an_enterprise_acts_only_on_its_own_appeals() -> None:
     appeal = appeal_in("replied")
     with pytest.raises(NotPermitted, match="another enterprise"):
-        appeal.withdraw(OTHER_ENTERPRISE, at(5), "x")
-    appeal.withdraw(ENTERPRISE, at(5), "已解决")
+        when(appeal, Withdraw("x"), OTHER_ENTERPRISE, at(5))
+    when(appeal, Withdraw("已解决"), ENTERPRISE, at(5))
     assert appeal.status == "withdrawn"
 
 

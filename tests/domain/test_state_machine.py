@@ -10,53 +10,75 @@ from uuid import uuid4
 import pytest
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.commands import (
+    Accept,
+    Assign,
+    Close,
+    DecideExtension,
+    Evaluate,
+    Merge,
+    NoteProgress,
+    Pause,
+    Reopen,
+    Reply,
+    RequestExtension,
+    Resolve,
+    Resume,
+    Return,
+    Supervise,
+    Withdraw,
+)
 from appeals.domain.errors import CommandNotAllowed
 from appeals.domain.values import Channel, Outcome, Satisfaction
-from tests.domain.lifecycle_fixtures import ADMIN, ALL_STATUSES, TK, UNIT, appeal_in, at
+from tests.builders import when
+from tests.domain.lifecycle_fixtures import ADMIN, ALL_STATUSES, UNIT, appeal_in, at
 
 OPEN = {"received", "assigned", "in_progress", "resolved", "replied", "evaluated"}
 
 # The lifecycle of DOMAIN.md, written out: command -> (call, statuses allowing it).
 COMMANDS: dict[str, tuple[Callable[[Appeal], None], set[str]]] = {
-    "assign": (lambda a: a.assign(ADMIN, at(9), UNIT, None, TK), {"received"}),
-    "accept": (lambda a: a.accept(ADMIN, at(9)), {"assigned"}),
+    "assign": (lambda a: when(a, Assign(UNIT, None), ADMIN, at(9)), {"received"}),
+    "accept": (lambda a: when(a, Accept(), ADMIN, at(9)), {"assigned"}),
     "return": (
-        lambda a: a.return_(ADMIN, at(9), "非本单位职责"),
+        lambda a: when(a, Return("非本单位职责"), ADMIN, at(9)),
         {"assigned", "in_progress"},
     ),
     "note_progress": (
-        lambda a: a.note_progress(ADMIN, at(9), "已约谈"),
+        lambda a: when(a, NoteProgress("已约谈"), ADMIN, at(9)),
         {"in_progress"},
     ),
-    "pause": (lambda a: a.pause(ADMIN, at(9), "请企业补充财务报表"), {"in_progress"}),
+    "pause": (
+        lambda a: when(a, Pause("请企业补充财务报表"), ADMIN, at(9)),
+        {"in_progress"},
+    ),
     # resume needs a paused appeal: no status of the plain path allows it.
-    "resume": (lambda a: a.resume(ADMIN, at(9), "", TK), set()),
+    "resume": (lambda a: when(a, Resume(""), ADMIN, at(9)), set()),
     "request_extension": (
-        lambda a: a.request_extension(ADMIN, at(9), at(200), "需多部门会商"),
+        lambda a: when(a, RequestExtension(at(200), "需多部门会商"), ADMIN, at(9)),
         {"in_progress"},
     ),
     # deciding needs a pending request: no status of the plain path allows it.
-    "decide_extension": (lambda a: a.decide_extension(ADMIN, at(9), True), set()),
-    "supervise": (lambda a: a.supervise(ADMIN, at(9), 1, "请加快办理"), OPEN),
+    "decide_extension": (lambda a: when(a, DecideExtension(True), ADMIN, at(9)), set()),
+    "supervise": (lambda a: when(a, Supervise(1, "请加快办理"), ADMIN, at(9)), OPEN),
     "resolve": (
-        lambda a: a.resolve(ADMIN, at(9), Outcome.EXPLAINED, "已解释政策", TK),
+        lambda a: when(a, Resolve(Outcome.EXPLAINED, "已解释政策"), ADMIN, at(9)),
         {"in_progress"},
     ),
     "reply": (
-        lambda a: a.reply(ADMIN, at(9), Channel.PORTAL, "结果已告知", TK),
+        lambda a: when(a, Reply(Channel.PORTAL, "结果已告知"), ADMIN, at(9)),
         {"resolved"},
     ),
     "evaluate": (
-        lambda a: a.evaluate(ADMIN, at(9), True, Satisfaction.BASIC, "", TK),
+        lambda a: when(a, Evaluate(True, Satisfaction.BASIC, ""), ADMIN, at(9)),
         {"replied"},
     ),
     "reopen": (
-        lambda a: a.reopen(ADMIN, at(9), "复核发现未落实", TK),
+        lambda a: when(a, Reopen("复核发现未落实"), ADMIN, at(9)),
         {"resolved", "replied", "evaluated"},
     ),
-    "close": (lambda a: a.close(ADMIN, at(9)), {"evaluated"}),
-    "withdraw": (lambda a: a.withdraw(ADMIN, at(9), "不再需要"), OPEN),
-    "merge": (lambda a: a.merge_into(ADMIN, at(9), uuid4(), "重复诉求"), OPEN),
+    "close": (lambda a: when(a, Close(), ADMIN, at(9)), {"evaluated"}),
+    "withdraw": (lambda a: when(a, Withdraw("不再需要"), ADMIN, at(9)), OPEN),
+    "merge": (lambda a: when(a, Merge(uuid4(), "重复诉求"), ADMIN, at(9)), OPEN),
 }
 
 CASES = [

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from appeals.infra.clock import FixedClock
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.http.conftest import Auth
-from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 
@@ -20,9 +21,9 @@ pytestmark = pytest.mark.asyncio
 def three_steps(ledger: AppealLedger, clock: FixedClock) -> UUID:
     appeal_id = receive(ledger, title="厂房租赁补贴").appeal_id
     clock.advance(timedelta(hours=1))
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
     clock.advance(timedelta(hours=1))
-    ledger.accept(appeal_id, HANDLER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     return appeal_id
 
 

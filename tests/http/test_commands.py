@@ -10,38 +10,11 @@ import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
-from tests.domain.lifecycle_fixtures import UNIT, USCC
+from tests.builders import RECEIPT, log_position, post, received
+from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 
 pytestmark = pytest.mark.asyncio
-
-RECEIPT = {
-    "uscc": USCC,
-    "enterprise_name": "苏州工业园区某某生物医药有限公司",
-    "channel": "hotline",
-    "category": "permits",
-    "priority": "urgent",
-    "title": "药品生产许可证变更审批进度",
-    "description": "企业反映许可证变更申请已提交20个工作日，仍未受理。",
-    "external_id": "12345-2026-0099001",
-}
-
-
-async def post(
-    client: httpx.AsyncClient, path: str, body: Any, headers: dict[str, str]
-) -> httpx.Response:
-    return await client.post(path, json=body, headers=headers)
-
-
-async def received(client: httpx.AsyncClient, auth: Auth, **changes: Any) -> str:
-    response = await post(client, "/appeals", {**RECEIPT, **changes}, auth("intake"))
-    assert response.status_code == 201, response.text
-    appeal_id: str = response.json()["id"]
-    return appeal_id
-
-
-def log_position(ledger: AppealLedger) -> int:
-    return ledger.recorder.max_notification_id() or 0
 
 
 async def test_the_whole_lifecycle_over_http(

@@ -11,9 +11,9 @@ import pytest
 
 from appeals.application.service import AppealLedger
 from appeals.domain.commands import COMMANDS
+from tests.builders import RECEIPT, post, received
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
-from tests.http.test_commands import RECEIPT, post, received
 
 pytestmark = pytest.mark.asyncio
 

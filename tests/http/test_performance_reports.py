@@ -13,12 +13,13 @@ import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
 from appeals.domain.values import Channel, Outcome, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, ENTERPRISE, HANDLER, UNIT
 from tests.http.conftest import Auth
 from tests.http.test_reports import project
-from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,7 +32,7 @@ def assigned(ledger: AppealLedger, clock: FixedClock, day: int) -> UUID:
     """Received and assigned on a September working day at 10:00."""
     at(clock, 9, day, 10)
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
     return appeal_id
 
 
@@ -40,17 +41,19 @@ def history(ledger: AppealLedger, clock: FixedClock) -> dict[str, UUID]:
     satisfied, one accepted late and left unresolved, one never accepted."""
     done, slow, idle = (assigned(ledger, clock, 14) for _ in range(3))
     at(clock, 9, 14, 11)
-    ledger.accept(done, HANDLER)
-    ledger.note_progress(done, HANDLER, note="已联系")
+    ledger.execute(done, cmd.Accept(), HANDLER)
+    ledger.execute(done, cmd.NoteProgress(note="已联系"), HANDLER)
     at(clock, 9, 15, 10)
-    ledger.resolve(done, HANDLER, outcome=Outcome.RESOLVED, result="已办")
-    ledger.reply(done, HANDLER, channel=Channel.HOTLINE, content="已告知")
+    ledger.execute(done, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办"), HANDLER)
+    ledger.execute(done, cmd.Reply(channel=Channel.HOTLINE, content="已告知"), HANDLER)
     at(clock, 9, 16, 10)
-    ledger.evaluate(
-        done, ENTERPRISE, resolved=True, satisfaction=Satisfaction.SATISFIED
+    ledger.execute(
+        done,
+        cmd.Evaluate(resolved=True, satisfaction=Satisfaction.SATISFIED),
+        ENTERPRISE,
     )
     at(clock, 9, 16, 11)
-    ledger.accept(slow, HANDLER)  # due 15 Sep 10:00
+    ledger.execute(slow, cmd.Accept(), HANDLER)  # due 15 Sep 10:00
     return {"done": done, "slow": slow, "idle": idle}
 
 

@@ -9,12 +9,13 @@ import pytest
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
+from appeals.domain import commands as cmd
 from appeals.http.app import create_app
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
-from tests.support.ledger import receive
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,7 +30,7 @@ async def test_an_appeal_by_id_with_its_version_as_etag(
     client: httpx.AsyncClient, ledger: AppealLedger, auth: Auth
 ) -> None:
     appeal_id = receive(ledger, title="用地指标咨询").appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
     response = await client.get(f"/appeals/{appeal_id}", headers=auth("auditor"))
     assert response.status_code == 200
     body = response.json()
@@ -44,7 +45,7 @@ async def test_an_appeal_as_it_was_at_an_earlier_version(
     client: httpx.AsyncClient, ledger: AppealLedger, auth: Auth
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
     response = await client.get(
         f"/appeals/{appeal_id}", params={"version": 1}, headers=auth("auditor")
     )
@@ -121,7 +122,7 @@ async def test_read_scopes_for_handlers_and_enterprises(
     client: httpx.AsyncClient, ledger: AppealLedger, auth: Auth
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
     path = f"/appeals/{appeal_id}"
     assert (await client.get(path, headers=auth("handler"))).status_code == 200
     assert (await client.get(path, headers=auth("other_handler"))).status_code == 403

@@ -17,11 +17,13 @@ import pytest_asyncio
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
+from appeals.domain import commands as cmd
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.runner import Runner
+from tests.builders import RECEIPT, post
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -32,7 +34,6 @@ from tests.domain.lifecycle_fixtures import (
     USCC,
 )
 from tests.http.conftest import Auth
-from tests.http.test_commands import RECEIPT, post
 from tests.support.views import PROJECTIONS
 
 pytestmark = pytest.mark.asyncio
@@ -50,18 +51,24 @@ def appeal(ledger: AppealLedger, clock: FixedClock, **changes: Any) -> UUID:
         "title": "流动资金贷款续贷",
         **changes,
     }
-    return ledger.receive(INTAKE, **fields).appeal_id
+    return ledger.receive_appeal(cmd.Receive(**fields), INTAKE).appeal_id
 
 
 def closed_after_evaluation(
     ledger: AppealLedger, appeal_id: UUID, satisfaction: Satisfaction
 ) -> None:
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三")
-    ledger.accept(appeal_id, HANDLER)
-    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已办结")
-    ledger.reply(appeal_id, HANDLER, channel=Channel.HOTLINE, content="已告知")
-    ledger.evaluate(appeal_id, ENTERPRISE, resolved=True, satisfaction=satisfaction)
-    ledger.close_appeal(appeal_id, DISPATCHER, note="对账完成")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(
+        appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER
+    )
+    ledger.execute(
+        appeal_id, cmd.Reply(channel=Channel.HOTLINE, content="已告知"), HANDLER
+    )
+    ledger.execute(
+        appeal_id, cmd.Evaluate(resolved=True, satisfaction=satisfaction), ENTERPRISE
+    )
+    ledger.execute(appeal_id, cmd.Close(note="对账完成"), DISPATCHER)
 
 
 def project(ledger: AppealLedger) -> int:
@@ -130,7 +137,7 @@ async def test_the_list_filters_by_what_it_was_asked(
 ) -> None:
     tax = appeal(ledger, clock, category=Category.TAX, channel=Channel.PORTAL)
     assigned = appeal(ledger, clock)
-    ledger.assign(assigned, DISPATCHER, unit=UNIT, cadre="张三")
+    ledger.execute(assigned, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
     clock.advance(timedelta(days=2))
     other = appeal(ledger, clock, uscc=OTHER_USCC, priority=Priority.URGENT)
     project(ledger)
@@ -155,7 +162,7 @@ async def test_handlers_list_their_unit_and_enterprises_their_own(
     client: httpx.AsyncClient, ledger: AppealLedger, clock: FixedClock, auth: Auth
 ) -> None:
     mine = appeal(ledger, clock)
-    ledger.assign(mine, DISPATCHER, unit=UNIT)
+    ledger.execute(mine, cmd.Assign(unit=UNIT), DISPATCHER)
     elsewhere = appeal(ledger, clock, uscc=OTHER_USCC)
     project(ledger)
     assert await list_ids(client, auth("handler")) == [str(mine)]

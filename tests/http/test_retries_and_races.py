@@ -14,9 +14,9 @@ from appeals.bootstrap import open_ledger
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
+from tests.builders import RECEIPT, log_position, post, received
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
-from tests.http.test_commands import RECEIPT, log_position, post, received
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from appeals.domain.commands import COMMANDS
-from appeals.domain.permissions import roles_for
+from appeals.domain.permissions import READS, readers_of, roles_for
 from appeals.domain.values import Role
-from tests.domain.lifecycle_fixtures import UNIT
+from tests.builders import RECEIPT, post, received
+from tests.domain.lifecycle_fixtures import UNIT, USCC
 from tests.http.conftest import Auth
-from tests.http.test_commands import RECEIPT, post, received
 
 pytestmark = pytest.mark.asyncio
 
@@ -80,3 +80,50 @@ async def test_the_matrix_row_by_row(
         auth(principal),
     )
     assert (receipt.status_code == 403) == (role not in roles_for("receive"))
+
+
+READ_ROUTES: dict[str, list[str]] = {
+    "appeal": [
+        "/appeals/{id}",
+        "/appeals/{id}/history",
+        "/appeals/{id}/verify",
+        "/appeals/by-ticket/{ticket}",
+    ],
+    "appeals": ["/appeals", "/appeals?format=csv"],
+    "overdue": ["/reports/overdue"],
+    "timeliness": ["/reports/timeliness"],
+    "accountability": ["/reports/accountability"],
+    "ledger": [f"/enterprises/{USCC}/ledger"],
+    "category_month": ["/reports/category-month"],
+    "feed": ["/events"],
+}
+"""Every read route by its row in the permissions table (READS)."""
+
+
+async def test_every_read_of_the_permissions_table_has_its_routes_here() -> None:
+    assert set(READ_ROUTES) == set(READS)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+async def test_the_read_matrix_row_by_row(
+    client: httpx.AsyncClient, auth: Auth, principal: str
+) -> None:
+    """A role outside a read's row gets 403; a role inside it never does (it
+    may see an empty, filtered answer)."""
+    role = Role.parse(principal, "role")
+    created = await post(
+        client,
+        "/appeals",
+        {**RECEIPT, "external_id": f"read-{principal}"},
+        auth("intake"),
+    )
+    appeal = created.json()
+    await post(client, f"/appeals/{appeal['id']}/assign", {"unit": UNIT}, auth("admin"))
+    for read, paths in READ_ROUTES.items():
+        for template in paths:
+            path = template.format(id=appeal["id"], ticket=appeal["ticket"])
+            response = await client.get(path, headers=auth(principal))
+            if role in readers_of(read):
+                assert response.status_code != 403, (principal, path, response.text)
+            else:
+                assert response.status_code == 403, (principal, path, response.text)

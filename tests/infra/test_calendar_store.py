@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from appeals.application.queries import appeal_view
 from appeals.application.service import AppealLedger, CommandResult
 from appeals.bootstrap import open_ledger
+from appeals.domain import commands as cmd
 from appeals.domain.values import Category, Channel, Priority
 from appeals.infra.calendar_data import parse_schedules
 from appeals.infra.clock import SHANGHAI, FixedClock
@@ -22,14 +24,16 @@ makeup_workdays = ["2027-01-09"]
 
 
 def receive_at(ledger: AppealLedger) -> CommandResult:
-    return ledger.receive(
+    return ledger.receive_appeal(
+        cmd.Receive(
+            uscc=USCC,
+            enterprise_name="昆山某某电子有限公司",
+            channel=Channel.PORTAL,
+            category=Category.TAX,
+            priority=Priority.NORMAL,
+            title="跨年退税",
+        ),
         INTAKE,
-        uscc=USCC,
-        enterprise_name="昆山某某电子有限公司",
-        channel=Channel.PORTAL,
-        category=Category.TAX,
-        priority=Priority.NORMAL,
-        title="跨年退税",
     )
 
 
@@ -63,9 +67,9 @@ def test_an_assignment_records_deadlines_through_the_store(
 ) -> None:
     clock.set(datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI))
     appeal_id = receive_at(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
     appeal = ledger.get(appeal_id)
     assert appeal.accept_due == datetime(2026, 10, 8, 10, tzinfo=SHANGHAI)
     assert appeal.resolve_due == datetime(2026, 10, 13, 10, tzinfo=SHANGHAI)
-    stages = {s["stage"] for s in ledger.timeliness(appeal_id)}
+    stages = {s["stage"] for s in appeal_view(ledger, appeal_id)[1]}
     assert stages == {"first_response", "accept", "resolve"}

@@ -7,7 +7,7 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.infra.event_source import open_event_source
 from appeals.infra.settings import Settings
-from tests.support.ledger import receive
+from tests.builders import receive
 
 
 def test_an_opened_source_reads_what_the_ledger_wrote(

@@ -16,12 +16,13 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
+from appeals.domain import commands as cmd
 from appeals.infra.clock import FixedClock
 from appeals.infra.group_commit import GroupCommitRecorder
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
-from tests.support.ledger import receive
 
 
 @pytest.fixture
@@ -216,9 +217,9 @@ def test_two_writing_apps_and_a_tailing_reader_miss_nothing(
     def write(ledger: AppealLedger) -> None:
         for _ in range(15):
             appeal_id = receive(ledger).appeal_id
-            ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-            ledger.accept(appeal_id, HANDLER)
-            ledger.note_progress(appeal_id, HANDLER, note="已联系银行")
+            ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+            ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+            ledger.execute(appeal_id, cmd.NoteProgress(note="已联系银行"), HANDLER)
 
     follower = threading.Thread(target=follow)
     follower.start()

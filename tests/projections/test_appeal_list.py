@@ -21,6 +21,7 @@ from appeals.domain.values import (
 )
 from appeals.projections import appeal_list
 from appeals.projections.runtime.model import MissingRow, fold
+from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -49,18 +50,20 @@ class Story:
     ) -> None:
         self.at = at
         self.appeal = Appeal.receive(
+            cmd.Receive(
+                uscc=uscc,
+                enterprise_name=name,
+                channel=Channel.HOTLINE,
+                category=category,
+                priority=Priority.NORMAL,
+                title="贷款贴息政策咨询",
+                description="企业申请科技贷款贴息。",
+            ),
             appeal_id=uuid4(),
             ticket="20261009-000001",
             actor=INTAKE,
             at=at,
-            uscc=uscc,
-            enterprise_name=name,
-            channel=Channel.HOTLINE,
-            category=category,
-            priority=Priority.NORMAL,
-            title="贷款贴息政策咨询",
-            description="企业申请科技贷款贴息。",
-            tk=TK,
+            rules=RULES,
         )
 
     @property
@@ -69,7 +72,7 @@ class Story:
 
     def then(self, actor: Actor, command: cmd.Command) -> Story:
         self.at += timedelta(hours=1)
-        command.decide(self.appeal, actor, self.at, RULES)
+        when(self.appeal, command, actor, self.at, RULES)
         return self
 
     def through(self, *statuses: str) -> Story:

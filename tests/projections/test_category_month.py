@@ -13,8 +13,8 @@ from appeals.projections import category_month
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import transaction
+from tests.builders import receive
 from tests.projections.test_appeal_list import Story
-from tests.support.ledger import receive
 
 
 def test_receipts_are_counted_in_their_shanghai_month() -> None:

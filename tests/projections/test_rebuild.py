@@ -24,7 +24,7 @@ from appeals.projections.runtime.storage import LIVE, REBUILD, transaction
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Worker
 from devtools.pgcluster import PostgresServer
-from tests.support.ledger import receive
+from tests.builders import receive
 from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, stored
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)

@@ -14,6 +14,7 @@ from eventsourcing.persistence import StoredEvent
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
+from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
@@ -28,8 +29,8 @@ from appeals.projections.runtime.model import (
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import LIVE, transaction
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.support.ledger import receive
 from tests.support.views import (
     PROJECTIONS,
     Crash,
@@ -142,9 +143,9 @@ def test_a_failing_projection_stops_at_the_failing_event(
     ledger: AppealLedger,
 ) -> None:
     ids = [receive(ledger).appeal_id for _ in range(3)]
-    ledger.assign(ids[0], DISPATCHER, unit="市人社局")
-    bad = ledger.assign(ids[1], DISPATCHER, unit="坏单位")
-    ledger.assign(ids[2], DISPATCHER, unit="市税务局")
+    ledger.execute(ids[0], cmd.Assign(unit="市人社局"), DISPATCHER)
+    bad = ledger.execute(ids[1], cmd.Assign(unit="坏单位"), DISPATCHER)
+    ledger.execute(ids[2], cmd.Assign(unit="市税务局"), DISPATCHER)
     broken = Runner(events_of(ledger), failing_on_unit("坏单位"), batch_size=1000)
     broken.prepare()
 

@@ -8,12 +8,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.commands import (
+    Accept,
+    Assign,
+    Escalate,
+    Evaluate,
+    NoteProgress,
+    Reply,
+    Resolve,
+    Return,
+    Supervise,
+)
 from appeals.domain.timeliness import StageCycle, TimelinessFold, timeliness
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
 from appeals.projections import accountability
 from appeals.projections import timeliness as timeliness_view
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.model import fold
+from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -29,14 +41,14 @@ def late_appeal() -> list[Any]:
     """Received Mon 14 Sep 10:00; accepted a day late; resolved late after
     an escalation; replied on time; judged unsatisfied (reopened)."""
     appeal = receive(t(9, 14, 10))
-    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, "张三", TK)
-    appeal.accept(HANDLER, t(9, 16, 10))
-    appeal.note_progress(HANDLER, t(9, 16, 11), "已联系企业")
-    appeal.escalate(SYSTEM_ACTOR, t(9, 21, 10), "resolve", 1, TK)
-    appeal.supervise(SUPERVISOR, t(9, 21, 11), 2, "请加快")
-    appeal.resolve(HANDLER, t(9, 22, 10), Outcome.PARTIAL, "部分解决", TK)
-    appeal.reply(HANDLER, t(9, 22, 11), Channel.HOTLINE, "已告知", TK)
-    appeal.evaluate(ENTERPRISE, t(9, 23, 9), False, Satisfaction.UNSATISFIED, "", TK)
+    when(appeal, Assign(UNIT, "张三"), DISPATCHER, t(9, 14, 10))
+    when(appeal, Accept(), HANDLER, t(9, 16, 10))
+    when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 16, 11))
+    when(appeal, Escalate("resolve", 1), SYSTEM_ACTOR, t(9, 21, 10))
+    when(appeal, Supervise(2, "请加快"), SUPERVISOR, t(9, 21, 11))
+    when(appeal, Resolve(Outcome.PARTIAL, "部分解决"), HANDLER, t(9, 22, 10))
+    when(appeal, Reply(Channel.HOTLINE, "已告知"), HANDLER, t(9, 22, 11))
+    when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 23, 9))
     return list(appeal.collect_events())
 
 
@@ -78,8 +90,8 @@ def test_accountability_counts_per_unit_cadre_and_day() -> None:
 
 def test_a_return_is_counted_for_the_returning_unit() -> None:
     appeal: Appeal = receive(t(9, 14, 10))
-    appeal.assign(DISPATCHER, t(9, 14, 10), UNIT, None, TK)
-    appeal.return_(HANDLER, t(9, 15, 9), "非本单位职责")
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
+    when(appeal, Return("非本单位职责"), HANDLER, t(9, 15, 9))
     view = fold(accountability.projection(TK), appeal.collect_events())
     returned = [r for r in view.rows("accountability_daily") if r["returned"]]
     assert [(r["unit"], r["day"]) for r in returned] == [(UNIT, "2026-09-15")]

@@ -8,14 +8,16 @@ import threading
 from appeals.application.audit import checkpoint_chore, verify_log
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
+from appeals.domain import commands as cmd
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections import category_month
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
-from tests.support.ledger import five_events, receive
+from tests.support.ledger import five_events
 from tests.support.views import failing_on_unit
 
 
@@ -37,7 +39,7 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit="坏单位")
+    ledger.execute(appeal_id, cmd.Assign(unit="坏单位"), DISPATCHER)
     receive(ledger)
     broken = failing_on_unit("坏单位")
     worker = Worker(

@@ -1,45 +1,23 @@
-"""Givens on a real ledger shared by store-level tests: a received appeal,
-an appeal five events into its life, and direct SQL on the events table
-(what a tamperer would run)."""
+"""Givens on a real ledger shared by store-level tests: an appeal five events
+into its life, and direct SQL on the events table (what a tamperer would run).
+A received appeal is ``tests.builders.receive``."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from appeals.application.service import AppealLedger, CommandResult
-from appeals.domain.values import Category, Channel, Priority
-from tests.domain.lifecycle_fixtures import (
-    DISPATCHER,
-    HANDLER,
-    INTAKE,
-    SUPERVISOR,
-    UNIT,
-    USCC,
-)
-
-
-def receive(
-    ledger: AppealLedger, external_id: str | None = None, title: str = "融资需求"
-) -> CommandResult:
-    return ledger.receive(
-        INTAKE,
-        uscc=USCC,
-        enterprise_name="张家港某某纺织有限公司",
-        channel=Channel.HOTLINE,
-        category=Category.FINANCING,
-        priority=Priority.NORMAL,
-        title=title,
-        description="企业反映：流动资金贷款审批超过一个月仍无进展。\n请协调。",
-        external_id=external_id,
-    )
+from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
+from tests.builders import receive
+from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
 
 
 def five_events(ledger: AppealLedger) -> UUID:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-    ledger.accept(appeal_id, HANDLER)
-    ledger.note_progress(appeal_id, HANDLER, note="已约谈企业")
-    ledger.supervise(appeal_id, SUPERVISOR, level=1, note="请加快")
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(appeal_id, cmd.NoteProgress(note="已约谈企业"), HANDLER)
+    ledger.execute(appeal_id, cmd.Supervise(level=1, note="请加快"), SUPERVISOR)
     return appeal_id
 
 

@@ -10,8 +10,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from appeals.application.queries import view_of
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import create_storage, open_ledger
+from appeals.domain import commands as cmd
 from appeals.domain.errors import (
     AppealNotFound,
     CommandNotAllowed,
@@ -22,6 +24,7 @@ from appeals.domain.indexes import ticket_index_id
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -30,7 +33,6 @@ from tests.domain.lifecycle_fixtures import (
     SUPERVISOR,
     UNIT,
 )
-from tests.support.ledger import receive
 
 
 def test_full_lifecycle_round_trips_through_the_store(
@@ -38,29 +40,38 @@ def test_full_lifecycle_round_trips_through_the_store(
 ) -> None:
     appeal_id = receive(ledger, title="「厂房」租赁合同纠纷 🏭").appeal_id
     steps = [
-        lambda: ledger.assign(appeal_id, DISPATCHER, unit=UNIT, cadre="张三"),
-        lambda: ledger.accept(appeal_id, HANDLER),
-        lambda: ledger.pause(appeal_id, HANDLER, reason="请补充合同原件"),
-        lambda: ledger.resume(appeal_id, HANDLER, note="已补充"),
-        lambda: ledger.request_extension(
+        lambda: ledger.execute(
+            appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER
+        ),
+        lambda: ledger.execute(appeal_id, cmd.Accept(), HANDLER),
+        lambda: ledger.execute(appeal_id, cmd.Pause(reason="请补充合同原件"), HANDLER),
+        lambda: ledger.execute(appeal_id, cmd.Resume(note="已补充"), HANDLER),
+        lambda: ledger.execute(
             appeal_id,
+            cmd.RequestExtension(
+                requested_deadline=clock.now() + timedelta(days=10), reason="需司法确认"
+            ),
             HANDLER,
-            requested_deadline=clock.now() + timedelta(days=10),
-            reason="需司法确认",
         ),
-        lambda: ledger.decide_extension(appeal_id, SUPERVISOR, approve=True),
-        lambda: ledger.supervise(appeal_id, SUPERVISOR, level=1, note="请加快"),
-        lambda: ledger.note_progress(appeal_id, HANDLER, note="已约谈双方"),
-        lambda: ledger.resolve(
-            appeal_id, HANDLER, outcome=Outcome.RESOLVED, result="已调解"
+        lambda: ledger.execute(
+            appeal_id, cmd.DecideExtension(approve=True), SUPERVISOR
         ),
-        lambda: ledger.reply(
-            appeal_id, HANDLER, channel=Channel.HOTLINE, content="电话告知"
+        lambda: ledger.execute(
+            appeal_id, cmd.Supervise(level=1, note="请加快"), SUPERVISOR
         ),
-        lambda: ledger.evaluate(
-            appeal_id, ENTERPRISE, resolved=True, satisfaction=Satisfaction.SATISFIED
+        lambda: ledger.execute(appeal_id, cmd.NoteProgress(note="已约谈双方"), HANDLER),
+        lambda: ledger.execute(
+            appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已调解"), HANDLER
         ),
-        lambda: ledger.close_appeal(appeal_id, DISPATCHER, note="对账销号"),
+        lambda: ledger.execute(
+            appeal_id, cmd.Reply(channel=Channel.HOTLINE, content="电话告知"), HANDLER
+        ),
+        lambda: ledger.execute(
+            appeal_id,
+            cmd.Evaluate(resolved=True, satisfaction=Satisfaction.SATISFIED),
+            ENTERPRISE,
+        ),
+        lambda: ledger.execute(appeal_id, cmd.Close(note="对账销号"), DISPATCHER),
     ]
     for version, step in enumerate(steps, start=2):
         clock.advance(timedelta(hours=1))
@@ -69,8 +80,9 @@ def test_full_lifecycle_round_trips_through_the_store(
         assert result.position is not None
     appeal = ledger.get(appeal_id)
     assert appeal.status == "closed"
-    assert appeal.title == "「厂房」租赁合同纠纷 🏭"
-    assert appeal.description.endswith("\n请协调。")
+    view = view_of(ledger.history(appeal_id))
+    assert view.title == "「厂房」租赁合同纠纷 🏭"
+    assert view.description.endswith("\n请协调。")
     assert ledger.get(appeal_id, version=3).status == "in_progress"
     assert ledger.get(appeal_id, version=4).paused is True
     assert ledger.get(appeal_id, version=1).unit is None
@@ -83,12 +95,18 @@ def test_unsatisfied_evaluation_stores_the_automatic_reopen(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-    ledger.accept(appeal_id, HANDLER)
-    ledger.resolve(appeal_id, HANDLER, outcome=Outcome.PARTIAL, result="部分")
-    ledger.reply(appeal_id, HANDLER, channel=Channel.HOTLINE, content="告知")
-    result = ledger.evaluate(
-        appeal_id, ENTERPRISE, resolved=False, satisfaction=Satisfaction.UNSATISFIED
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(
+        appeal_id, cmd.Resolve(outcome=Outcome.PARTIAL, result="部分"), HANDLER
+    )
+    ledger.execute(
+        appeal_id, cmd.Reply(channel=Channel.HOTLINE, content="告知"), HANDLER
+    )
+    result = ledger.execute(
+        appeal_id,
+        cmd.Evaluate(resolved=False, satisfaction=Satisfaction.UNSATISFIED),
+        ENTERPRISE,
     )
     assert result.version == 7
     assert ledger.get(appeal_id).status == "in_progress"
@@ -167,9 +185,9 @@ def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT, expected_version=1)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER, expected_version=1)
     with pytest.raises(VersionConflict) as conflict:
-        ledger.accept(appeal_id, HANDLER, expected_version=1)
+        ledger.execute(appeal_id, cmd.Accept(), HANDLER, expected_version=1)
     assert (conflict.value.expected, conflict.value.actual) == (1, 2)
     assert ledger.get(appeal_id).version == 2
 
@@ -178,8 +196,8 @@ def test_many_threads_appending_to_one_appeal_lose_nothing(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-    ledger.accept(appeal_id, HANDLER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     barrier = threading.Barrier(8)
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
@@ -189,8 +207,10 @@ def test_many_threads_appending_to_one_appeal_lose_nothing(
         barrier.wait()
         for n in range(10):
             try:
-                result = ledger.note_progress(
-                    appeal_id, HANDLER, note=f"worker {worker} note {n}"
+                result = ledger.execute(
+                    appeal_id,
+                    cmd.NoteProgress(note=f"worker {worker} note {n}"),
+                    HANDLER,
                 )
             except VersionConflict:
                 with lock:
@@ -218,10 +238,10 @@ def test_snapshots_are_taken_and_used_for_long_histories(
 ) -> None:
     with open_ledger(settings, clock=clock) as ledger:
         appeal_id = receive(ledger).appeal_id
-        ledger.assign(appeal_id, DISPATCHER, unit=UNIT)
-        ledger.accept(appeal_id, HANDLER)
+        ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+        ledger.execute(appeal_id, cmd.Accept(), HANDLER)
         for n in range(60):
-            ledger.note_progress(appeal_id, HANDLER, note=f"进展 {n}")
+            ledger.execute(appeal_id, cmd.NoteProgress(note=f"进展 {n}"), HANDLER)
         assert ledger.snapshots is not None
         snapshots = list(ledger.snapshots.get(appeal_id))
         assert [s.originator_version for s in snapshots] == [50]
@@ -242,24 +262,26 @@ def test_a_bad_credit_code_is_refused_and_nothing_is_written(
     ledger: AppealLedger,
 ) -> None:
     with pytest.raises(InvalidCreditCode):
-        ledger.receive(
+        ledger.receive_appeal(
+            cmd.Receive(
+                uscc="91330100716105852X",
+                enterprise_name="x",
+                channel=Channel.PORTAL,
+                category=Category.TAX,
+                priority=Priority.NORMAL,
+                title="x",
+            ),
             INTAKE,
-            uscc="91330100716105852X",
-            enterprise_name="x",
-            channel=Channel.PORTAL,
-            category=Category.TAX,
-            priority=Priority.NORMAL,
-            title="x",
         )
     assert ledger.recorder.max_notification_id() in (None, 0)
 
 
 def test_merging_into_a_closed_appeal_is_refused(ledger: AppealLedger) -> None:
     target = receive(ledger).appeal_id
-    ledger.withdraw(target, ENTERPRISE, reason="不需要了")
+    ledger.execute(target, cmd.Withdraw(reason="不需要了"), ENTERPRISE)
     duplicate = receive(ledger).appeal_id
     with pytest.raises(CommandNotAllowed, match="is closed"):
-        ledger.merge(duplicate, DISPATCHER, into=target, reason="重复")
+        ledger.execute(duplicate, cmd.Merge(into=target, reason="重复"), DISPATCHER)
     assert ledger.get(duplicate).status == "received"
 
 

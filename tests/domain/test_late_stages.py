@@ -1,4 +1,5 @@
-"""The escalation ladder and the evaluation window, with real 2026 dates.
+"""The time-driven decisions (domain/late_stages.py): the escalation ladder and
+the evaluation window, with real 2026 dates.
 
 Ladder (defaults): a reminder at the deadline, supervision level 1 at 1
 working day late, level 2 at 3, level 3 (通报) at 5."""
@@ -9,34 +10,53 @@ from datetime import datetime
 
 import pytest
 
+from appeals.application.queries import view_of
 from appeals.domain.appeal import Appeal
+from appeals.domain.commands import (
+    Accept,
+    Assign,
+    Close,
+    DecideExtension,
+    Escalate,
+    LapseEvaluation,
+    Pause,
+    Reply,
+    RequestExtension,
+    Resolve,
+)
 from appeals.domain.errors import CommandNotAllowed, NotPermitted
+from appeals.domain.events import Event
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
+from tests.builders import given, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     HANDLER,
     SUPERVISOR,
-    TK,
+    receive,
+    t,
 )
-from tests.domain.test_deadlines import receive, t
+
+
+def due_before_national_day_history() -> list[Event]:
+    appeal = receive(t(9, 22, 10))
+    when(appeal, Assign("市人社局", None), DISPATCHER, t(9, 22, 10))
+    when(appeal, Accept(), HANDLER, t(9, 22, 11))
+    # 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due the day before National Day.
+    assert appeal.resolve_due == t(9, 30, 10)
+    return appeal.collect_events()
 
 
 def due_before_national_day() -> Appeal:
-    appeal = receive(t(9, 22, 10))
-    appeal.assign(DISPATCHER, t(9, 22, 10), "市人社局", None, TK)
-    appeal.accept(HANDLER, t(9, 22, 11))
-    # 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due the day before National Day.
-    assert appeal.resolve_due == t(9, 30, 10)
-    appeal.collect_events()
-    return appeal
+    return given(due_before_national_day_history())
 
 
 def escalate(appeal: Appeal, at: datetime, level: int, stage: str = "resolve") -> None:
-    appeal.escalate(SYSTEM_ACTOR, at, stage, level, TK)
+    when(appeal, Escalate(stage, level), SYSTEM_ACTOR, at)
 
 
 def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
-    appeal = due_before_national_day()
+    history = due_before_national_day_history()
+    appeal = given(history)
     with pytest.raises(CommandNotAllowed, match="not late enough"):
         escalate(appeal, t(9, 30, 10), 0)
     escalate(appeal, t(9, 30, 10, 1), 0)
@@ -57,7 +77,7 @@ def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
     ]
     assert events[-1].note == "通报 (public notice (level 3))"  # type: ignore[attr-defined]
     assert events[-1].actor["role"] == "system"  # type: ignore[attr-defined]
-    assert appeal.supervision_level == 3
+    assert view_of([*history, *events]).supervision_level == 3
 
 
 def test_no_rung_is_recorded_twice() -> None:
@@ -69,14 +89,14 @@ def test_no_rung_is_recorded_twice() -> None:
 
 def test_a_paused_appeal_does_not_escalate() -> None:
     appeal = due_before_national_day()
-    appeal.pause(HANDLER, t(9, 29, 10), "等待企业补充")
+    when(appeal, Pause("等待企业补充"), HANDLER, t(9, 29, 10))
     with pytest.raises(CommandNotAllowed, match="not running"):
         escalate(appeal, t(10, 12, 10), 1)
 
 
 def test_a_resolved_stage_never_escalates() -> None:
     appeal = due_before_national_day()
-    appeal.resolve(HANDLER, t(10, 8, 9), Outcome.RESOLVED, "已办结", TK)
+    when(appeal, Resolve(Outcome.RESOLVED, "已办结"), HANDLER, t(10, 8, 9))
     with pytest.raises(CommandNotAllowed, match="not running"):
         escalate(appeal, t(10, 12, 10), 2)
     escalate(appeal, t(10, 9, 10), 0, stage="reply")  # the reply is now late
@@ -85,8 +105,8 @@ def test_a_resolved_stage_never_escalates() -> None:
 def test_an_extension_moves_the_ladder() -> None:
     appeal = due_before_national_day()
     escalate(appeal, t(10, 8, 10), 1)
-    appeal.request_extension(HANDLER, t(10, 8, 11), t(10, 16, 17, 30), "会商")
-    appeal.decide_extension(SUPERVISOR, t(10, 8, 12), True)
+    when(appeal, RequestExtension(t(10, 16, 17, 30), "会商"), HANDLER, t(10, 8, 11))
+    when(appeal, DecideExtension(True), SUPERVISOR, t(10, 8, 12))
     with pytest.raises(CommandNotAllowed, match="not late enough"):
         escalate(appeal, t(10, 12, 10), 1)
     escalate(appeal, t(10, 19, 17, 30), 0)
@@ -96,20 +116,20 @@ def test_an_extension_moves_the_ladder() -> None:
 def test_only_the_system_escalates() -> None:
     appeal = due_before_national_day()
     with pytest.raises(NotPermitted):
-        appeal.escalate(SUPERVISOR, t(10, 8, 10), "resolve", 1, TK)
+        when(appeal, Escalate("resolve", 1), SUPERVISOR, t(10, 8, 10))
 
 
 def test_an_evaluation_window_that_passes_lets_the_appeal_close() -> None:
     appeal = due_before_national_day()
-    appeal.resolve(HANDLER, t(9, 28, 10), Outcome.RESOLVED, "已办结", TK)
-    appeal.reply(HANDLER, t(9, 28, 11), Channel.HOTLINE, "已告知", TK)
+    when(appeal, Resolve(Outcome.RESOLVED, "已办结"), HANDLER, t(9, 28, 10))
+    when(appeal, Reply(Channel.HOTLINE, "已告知"), HANDLER, t(9, 28, 11))
     assert appeal.evaluation_due == t(10, 8, 11)  # 29, 30 Sep, 8 Oct
     with pytest.raises(CommandNotAllowed, match="must be evaluated"):
-        appeal.close(DISPATCHER, t(10, 8, 12))
+        when(appeal, Close(), DISPATCHER, t(10, 8, 12))
     with pytest.raises(CommandNotAllowed, match="still open"):
-        appeal.lapse_evaluation(SYSTEM_ACTOR, t(10, 8, 10))
-    appeal.lapse_evaluation(SYSTEM_ACTOR, t(10, 8, 12))
+        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 10))
+    when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 12))
     with pytest.raises(CommandNotAllowed, match="no evaluation window"):
-        appeal.lapse_evaluation(SYSTEM_ACTOR, t(10, 8, 13))
-    appeal.close(DISPATCHER, t(10, 9, 9), "评价期满未评价，销号")
+        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 13))
+    when(appeal, Close("评价期满未评价，销号"), DISPATCHER, t(10, 9, 9))
     assert appeal.status == "closed"

@@ -1,4 +1,5 @@
-"""Request bodies: JSON in, typed command out, every bad field reported.
+"""Reading a request: the JSON body into a typed command (every bad field
+reported), path and query values, ``If-Match`` and ``Idempotency-Key``.
 
 A command's dataclass fields *are* its body schema; this module reads them
 (and the OpenAPI document is generated from the same fields), so the parser
@@ -8,6 +9,7 @@ and the documentation cannot disagree.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import types
 import typing
 from datetime import datetime
@@ -15,8 +17,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
+from starlette.requests import Request
 
-from appeals.domain.values import Labelled
+from appeals.application.claims import IdempotentRequest
+from appeals.domain.errors import AppealNotFound
+from appeals.domain.values import Actor, Labelled
+from appeals.http.context import context_of
 from appeals.http.problems import HttpProblem
 
 T = TypeVar("T")
@@ -161,3 +167,91 @@ def _instant(value: Any) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("must include a time zone offset, like +08:00")
     return instant
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The JSON object body, read no further than the configured limit."""
+    require_json(request.headers.get("content-type"))
+    limit = context_of(request).body_limit
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(size, limit)
+        chunks.append(chunk)
+    return parse_json(b"".join(chunks))
+
+
+def path_uuid(request: Request) -> UUID:
+    value = request.path_params["appeal_id"]
+    try:
+        return UUID(value)
+    except ValueError:
+        raise AppealNotFound(value) from None
+
+
+def optional_positive_int(request: Request, name: str, minimum: int = 1) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < minimum:
+        reason = f"must be a whole number of at least {minimum}"
+        raise invalid([{"field": name, "reason": reason}])
+    return int(raw)
+
+
+def optional_instant(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 instant with an offset from the query, or None."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise invalid(
+            [{"field": name, "reason": "must be an ISO 8601 instant with an offset"}]
+        )
+    return value
+
+
+def if_match(request: Request) -> int | None:
+    """``If-Match: "3"`` (the ETag of a read) -> expected version 3."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise invalid(
+            [{"field": "If-Match", "reason": 'must be an ETag like "3" from a read'}]
+        )
+    return int(value)
+
+
+def idempotent_request(
+    request: Request, actor: Actor, body: dict[str, Any]
+) -> IdempotentRequest | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= 255:
+        raise invalid(
+            [{"field": "Idempotency-Key", "reason": "must be 1 to 255 characters"}]
+        )
+    fingerprint = hashlib.sha256(
+        b"\n".join(
+            [
+                request.method.encode(),
+                request.url.path.encode(),
+                (request.headers.get("if-match") or "").encode(),
+                orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
+            ]
+        )
+    ).hexdigest()
+    return IdempotentRequest(principal=actor.id, key=key, fingerprint=fingerprint)

@@ -1,15 +1,33 @@
-"""How an appeal looks in JSON: the write-side state, labelled for people."""
+"""Writing a response: JSON through orjson, and how an appeal looks in JSON
+(its view folded from the history, labelled for people)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from appeals.domain.appeal import Appeal
+import orjson
+from starlette.responses import Response
+
+from appeals.application.queries import AppealView
 from appeals.domain.values import Category, Channel, Priority, Status
 
 
-def appeal_json(appeal: Appeal) -> dict[str, Any]:
+class OrjsonResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def appeal_response(body: dict[str, Any], status: int = 200) -> Response:
+    """One appeal, with its version as the ETag (for ``If-Match``)."""
+    return OrjsonResponse(
+        body, status_code=status, headers={"ETag": f'"{body["version"]}"'}
+    )
+
+
+def appeal_json(appeal: AppealView) -> dict[str, Any]:
     status = Status.of(appeal.status)
     return {
         "id": str(appeal.id),
@@ -46,8 +64,8 @@ def appeal_json(appeal: Appeal) -> dict[str, Any]:
             "reply": _iso(appeal.reply_due),
             "evaluation": _iso(appeal.evaluation_due),
         },
-        "received_at": appeal.created_on.isoformat(),
-        "updated_at": appeal.modified_on.isoformat(),
+        "received_at": appeal.received_at.isoformat(),
+        "updated_at": appeal.updated_at.isoformat(),
     }
 
 

@@ -1,0 +1,181 @@
+"""Reads of one appeal: its view, folded from its history (``GET /appeals/{id}``).
+
+The write-side aggregate holds only what decisions need; what a person reads
+about an appeal (its title, description, contact, outcome, evaluation, ...)
+comes from its events, folded here into an :class:`AppealView`, now, at a
+version, or as of a past instant, with its timeliness as it stood then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from appeals.application.service import AppealLedger
+from appeals.domain import events as ev
+from appeals.domain.errors import AppealNotFound
+from appeals.domain.timeliness import timeliness
+from appeals.domain.values import Status
+
+
+@dataclass
+class AppealView:
+    """One appeal as people read it, folded from its events."""
+
+    id: UUID
+    ticket: str
+    version: int
+    status: str
+    uscc: str
+    enterprise_name: str
+    channel: str
+    category: str
+    priority: str
+    title: str
+    description: str
+    contact: str
+    external_id: str | None
+    received_at: datetime
+    updated_at: datetime
+    first_response_due: datetime
+    unit: str | None = None
+    cadre: str | None = None
+    paused: bool = False
+    pending_extension: dict[str, Any] | None = None
+    outcome: str | None = None
+    evaluation: dict[str, Any] | None = None
+    reopen_count: int = 0
+    return_count: int = 0
+    supervision_level: int = 0
+    needs_supervisor: bool = False
+    merged_into: UUID | None = None
+    accept_due: datetime | None = None
+    resolve_due: datetime | None = None
+    reply_due: datetime | None = None
+    evaluation_due: datetime | None = None
+
+
+def view_of(history: Sequence[ev.Event]) -> AppealView:
+    """The view after these events (the first must be the receipt)."""
+    received = history[0]
+    if not isinstance(received, ev.Received):
+        raise AppealNotFound(received.originator_id)
+    view = AppealView(
+        id=received.originator_id,
+        ticket=received.ticket,
+        version=received.originator_version,
+        status=Status.RECEIVED.value,
+        uscc=received.uscc,
+        enterprise_name=received.enterprise_name,
+        channel=received.channel,
+        category=received.category,
+        priority=received.priority,
+        title=received.title,
+        description=received.description,
+        contact=received.contact,
+        external_id=received.external_id,
+        received_at=received.timestamp,
+        updated_at=received.timestamp,
+        first_response_due=received.first_response_due,
+    )
+    for event in history[1:]:
+        evolve(view, event)
+        view.version = event.originator_version
+        view.updated_at = event.timestamp
+    return view
+
+
+def evolve(view: AppealView, event: ev.Event) -> None:
+    """What one event changes in the view."""
+    match event:
+        case ev.Assigned():
+            view.status = Status.ASSIGNED.value
+            view.unit, view.cadre = event.unit, event.cadre
+            view.accept_due, view.resolve_due = event.accept_due, event.resolve_due
+        case ev.Accepted():
+            view.status = Status.IN_PROGRESS.value
+        case ev.Returned():
+            view.status = Status.RECEIVED.value
+            view.unit = view.cadre = None
+            view.paused, view.pending_extension = False, None
+            view.accept_due = view.resolve_due = None
+            view.return_count += 1
+        case ev.Paused():
+            view.paused = True
+        case ev.Resumed():
+            view.paused, view.resolve_due = False, event.resolve_due
+        case ev.ExtensionRequested():
+            view.pending_extension = {
+                "requested_deadline": event.requested_deadline,
+                "reason": event.reason,
+            }
+        case ev.ExtensionApproved():
+            view.pending_extension, view.resolve_due = None, event.new_deadline
+        case ev.ExtensionRefused():
+            view.pending_extension = None
+        case ev.Supervised() | ev.Escalated():
+            view.supervision_level = max(view.supervision_level, event.level)
+        case ev.Resolved():
+            view.status = Status.RESOLVED.value
+            view.outcome, view.reply_due = event.outcome, event.reply_due
+        case ev.Replied():
+            view.status = Status.REPLIED.value
+            view.evaluation_due = event.evaluation_due
+        case ev.Evaluated():
+            view.status = Status.EVALUATED.value
+            view.evaluation = {
+                "resolved": event.resolved,
+                "satisfaction": event.satisfaction,
+            }
+        case ev.Reopened():
+            view.status = Status.IN_PROGRESS.value
+            view.resolve_due = event.resolve_due
+            view.reply_due = view.evaluation_due = None
+            view.reopen_count += 1
+            view.needs_supervisor = view.paused = False
+            view.outcome = view.evaluation = None
+        case ev.ReferredToSupervisor():
+            view.needs_supervisor = True
+        case ev.Closed():
+            view.status = Status.CLOSED.value
+            view.needs_supervisor = False
+        case ev.Withdrawn():
+            view.status = Status.WITHDRAWN.value
+        case ev.Merged():
+            view.status = Status.MERGED.value
+            view.merged_into = event.into
+
+
+def appeal_view(
+    ledger: AppealLedger,
+    appeal_id: UUID,
+    *,
+    version: int | None = None,
+    as_of: datetime | None = None,
+) -> tuple[AppealView, list[dict[str, Any]]]:
+    """The appeal now, at ``version`` or as of a past instant (business
+    time), with its timeliness as it stood then: one read of its events."""
+    history = ledger.history(appeal_id)
+    if as_of is not None:
+        history = [e for e in history if e.timestamp <= as_of]
+        if not history:
+            raise AppealNotFound(f"{appeal_id} as of {as_of.isoformat()}")
+    elif version is not None:
+        if version > len(history):
+            raise AppealNotFound(f"{appeal_id} at version {version}")
+        history = history[:version]
+    now = as_of or ledger.clock.now()
+    return view_of(history), timeliness(history, now, ledger.rules.timekeeping)
+
+
+def appeal_at(ledger: AppealLedger, appeal_id: UUID, version: int) -> AppealView:
+    """The appeal as a command left it (``version``): a command's answer."""
+    return view_of(ledger.history(appeal_id, version))
+
+
+def appeal_by_ticket(ledger: AppealLedger, ticket: str) -> AppealView:
+    """The appeal now, found by its ticket number (工单号)."""
+    return view_of(ledger.history(ledger.appeal_id_of_ticket(ticket)))

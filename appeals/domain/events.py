@@ -1,0 +1,347 @@
+"""The appeal's events: what happened to an appeal, as stored.
+
+One frozen class per fact, each with its actor (the authenticated principal),
+its business time (``timestamp``, carried by the command) and its link in the
+appeal's hash chain. ``apply`` evolves the write-side state of
+:class:`appeals.domain.appeal.Appeal`.
+
+Topics are explicit and stable (``"Appeal.Accepted"``): stored events name
+their class by topic, so moving or renaming a class never orphans them (the
+``Appeal`` aggregate registers them). To change an event's fields, raise its
+``class_version`` and add ``upcast_v1_v2(state)`` (see docs/events.md, which
+:func:`appeals.domain.event_docs.render` writes from these classes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from appeals.domain.values import Status
+
+if TYPE_CHECKING:
+    from appeals.domain.appeal import Appeal
+
+ActorRecord = dict[str, str | None]
+
+
+def escalation_key(stage: str, due: datetime, level: int) -> str:
+    """One rung of one deadline: a moved deadline (pause, extension) is a new
+    one, so its ladder starts again."""
+    return f"{stage}@{due.isoformat()}#{level}"
+
+
+class Event(Aggregate.Event):
+    """Every appeal event: who did it (the authenticated actor), and its
+    link in the appeal's hash chain (appeals.domain.chain)."""
+
+    actor: ActorRecord
+    chain: str
+
+    def mutate(self, aggregate: Any) -> Any:
+        appeal = super().mutate(aggregate)
+        assert appeal is not None
+        appeal.chain_head = self.chain
+        return appeal
+
+
+class Created(Event, Aggregate.Created):
+    """The first event of an appeal (the library's creation event)."""
+
+    TOPIC = "Appeal.Created"
+
+
+class Received(Created):
+    """受理: the appeal entered the ledger through a channel."""
+
+    TOPIC = "Appeal.Received"
+    ticket: str
+    uscc: str
+    enterprise_name: str
+    channel: str
+    category: str
+    priority: str
+    title: str
+    description: str
+    contact: str
+    external_id: str | None
+    first_response_due: datetime
+    sla_version: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.ticket = self.ticket
+        appeal.uscc = self.uscc
+        appeal.category = self.category
+        appeal.priority = self.priority
+        appeal.status = Status.RECEIVED.value
+        appeal.unit = None
+        appeal.paused = False
+        appeal.pending_extension = None
+        appeal.reopen_count = 0
+        appeal.needs_supervisor = False
+        appeal.first_response_due = self.first_response_due
+        appeal.responded = False
+        appeal.escalations = []
+        appeal.evaluation_lapsed = False
+        appeal.accept_due = None
+        appeal.resolve_due = None
+        appeal.reply_due = None
+        appeal.evaluation_due = None
+        appeal.paused_at = None
+
+
+class Assigned(Event):
+    """交办/派单: dispatched to a responsible unit and optionally a cadre."""
+
+    TOPIC = "Appeal.Assigned"
+    unit: str
+    cadre: str | None
+    accept_due: datetime
+    resolve_due: datetime
+    sla_version: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.ASSIGNED.value
+        appeal.unit = self.unit
+        appeal.accept_due = self.accept_due
+        appeal.resolve_due = self.resolve_due
+
+
+class Accepted(Event):
+    """签收: the unit acknowledged it has the appeal."""
+
+    TOPIC = "Appeal.Accepted"
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.IN_PROGRESS.value
+
+
+class Returned(Event):
+    """退回/退单: the unit sent a misrouted appeal back, with a reason."""
+
+    TOPIC = "Appeal.Returned"
+    unit: str
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.RECEIVED.value
+        appeal.unit = None
+        appeal.paused = False
+        appeal.paused_at = None
+        appeal.pending_extension = None
+        appeal.accept_due = None
+        appeal.resolve_due = None
+
+
+class ProgressNoted(Event):
+    """办理进展: a progress note."""
+
+    TOPIC = "Appeal.ProgressNoted"
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.responded = True
+
+
+class Paused(Event):
+    """补充材料: waiting for the enterprise; the resolve clock stops."""
+
+    TOPIC = "Appeal.Paused"
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.paused = True
+        appeal.paused_at = self.timestamp
+        appeal.responded = True
+
+
+class Resumed(Event):
+    """The enterprise supplied what was asked; the clock runs again."""
+
+    TOPIC = "Appeal.Resumed"
+    note: str
+    paused_seconds: int
+    resolve_due: datetime
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.paused = False
+        appeal.paused_at = None
+        appeal.resolve_due = self.resolve_due
+
+
+class ExtensionRequested(Event):
+    """延期申请: the unit asks to move the resolution deadline."""
+
+    TOPIC = "Appeal.ExtensionRequested"
+    requested_deadline: datetime
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.pending_extension = {
+            "requested_deadline": self.requested_deadline,
+            "reason": self.reason,
+        }
+
+
+class ExtensionApproved(Event):
+    """延期批准: the resolution deadline moves to ``new_deadline``."""
+
+    TOPIC = "Appeal.ExtensionApproved"
+    new_deadline: datetime
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.pending_extension = None
+        appeal.resolve_due = self.new_deadline
+
+
+class ExtensionRefused(Event):
+    """延期不予批准: the deadline stands."""
+
+    TOPIC = "Appeal.ExtensionRefused"
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.pending_extension = None
+
+
+class Supervised(Event):
+    """督办: a leader urges the unit, at escalation level 1 to 3."""
+
+    TOPIC = "Appeal.Supervised"
+    level: int
+    note: str
+
+
+class Resolved(Event):
+    """办结: handling finished with an outcome and a result."""
+
+    TOPIC = "Appeal.Resolved"
+    outcome: str
+    result: str
+    reply_due: datetime
+    sla_version: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.RESOLVED.value
+        appeal.reply_due = self.reply_due
+        appeal.responded = True
+
+
+class Replied(Event):
+    """反馈: the result was communicated to the enterprise."""
+
+    TOPIC = "Appeal.Replied"
+    channel: str
+    content: str
+    evaluation_due: datetime
+    sla_version: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.REPLIED.value
+        appeal.evaluation_due = self.evaluation_due
+        appeal.responded = True
+        appeal.evaluation_lapsed = False
+
+
+class Evaluated(Event):
+    """回访/企业评价: the enterprise judged the result."""
+
+    TOPIC = "Appeal.Evaluated"
+    resolved: bool
+    satisfaction: str
+    comment: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.EVALUATED.value
+
+
+class Reopened(Event):
+    """重办: back to the same unit for another resolve cycle."""
+
+    TOPIC = "Appeal.Reopened"
+    reason: str
+    automatic: bool
+    resolve_due: datetime
+    sla_version: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.IN_PROGRESS.value
+        appeal.resolve_due = self.resolve_due
+        appeal.reply_due = None
+        appeal.evaluation_due = None
+        appeal.reopen_count += 1
+        appeal.needs_supervisor = False
+        appeal.paused = False
+
+
+class Escalated(Event):
+    """督办 by the system: a stage ran past its deadline by a rung of the
+    escalation ladder (0: reminder 催办; 3: public notice 通报)."""
+
+    TOPIC = "Appeal.Escalated"
+    stage: str
+    level: int
+    due: datetime
+    late_seconds: int
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        key = escalation_key(self.stage, self.due, self.level)
+        appeal.escalations = [*appeal.escalations, key]
+
+
+class EvaluationLapsed(Event):
+    """The evaluation window closed with no evaluation from the enterprise;
+    the appeal may now be closed, and rates count it separately."""
+
+    TOPIC = "Appeal.EvaluationLapsed"
+    due: datetime
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.evaluation_lapsed = True
+
+
+class ReferredToSupervisor(Event):
+    """Unsatisfied again after the allowed reopens: a supervisor decides."""
+
+    TOPIC = "Appeal.ReferredToSupervisor"
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.needs_supervisor = True
+
+
+class Closed(Event):
+    """对账销号: reconciled and closed."""
+
+    TOPIC = "Appeal.Closed"
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.CLOSED.value
+        appeal.needs_supervisor = False
+
+
+class Withdrawn(Event):
+    """撤回: the enterprise no longer needs this."""
+
+    TOPIC = "Appeal.Withdrawn"
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.WITHDRAWN.value
+
+
+class Merged(Event):
+    """Merged into another appeal about the same matter."""
+
+    TOPIC = "Appeal.Merged"
+    into: UUID
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.MERGED.value

@@ -1,0 +1,92 @@
+"""Time-driven decisions on an appeal: which stage deadline is running, a
+late stage's rungs of the escalation ladder, the evaluation window's lapse.
+
+The scheduler (appeals.application.escalation) sends these as commands from
+the system actor; the rules here decide whether each is due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from appeals.domain import events
+from appeals.domain.commands import Escalate, LapseEvaluation, Rules
+from appeals.domain.errors import InvalidField
+from appeals.domain.events import escalation_key
+from appeals.domain.guards import AppealState, aware
+from appeals.domain.sla import LATE_STAGES, RUNG_LABELS, Stage
+from appeals.domain.values import Actor, Status
+
+
+class LateStages(AppealState):
+    """The time-driven decisions of :class:`appeals.domain.appeal.Appeal`."""
+
+    if TYPE_CHECKING:
+
+        def _record(
+            self,
+            event_class: type[events.Event],
+            actor: Actor,
+            at: datetime,
+            **fields: Any,
+        ) -> None: ...
+
+    def open_deadline(self, stage: str) -> datetime | None:
+        """The deadline of ``stage`` if it is running now (a paused resolve
+        stage is not: its clock is stopped)."""
+        if not self.is_open or stage not in LATE_STAGES:
+            return None
+        if stage == Stage.FIRST_RESPONSE:
+            return None if self.responded else self.first_response_due
+        running = {
+            Stage.ACCEPT: (Status.ASSIGNED, self.accept_due),
+            Stage.RESOLVE: (Status.IN_PROGRESS, self.resolve_due),
+            Stage.REPLY: (Status.RESOLVED, self.reply_due),
+        }[Stage(stage)]
+        if self.status != running[0]:
+            return None
+        if stage == Stage.RESOLVE and self.paused:
+            return None
+        return running[1]
+
+    def escalate(
+        self, command: Escalate, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """Records a rung of the escalation ladder for a late stage, once."""
+        stage, level, tk = command.stage, command.level, rules.timekeeping
+        self.check_permitted("escalate", actor)
+        rung = next((r for r in tk.policy.escalation if r.level == level), None)
+        if rung is None:
+            raise InvalidField("level", f"the ladder has no rung {level}")
+        due = self.open_deadline(stage)
+        if due is None:
+            self._refuse("escalate", f"its {stage} stage is not running")
+        late = tk.working_time(due, aware(at, "at"))
+        if at <= due or late < rung.offset(tk.calendar.day_length):
+            self._refuse("escalate", f"its {stage} stage is not late enough yet")
+        if escalation_key(stage, due, level) in self.escalations:
+            self._refuse("escalate", f"rung {level} of {stage} is already recorded")
+        label_zh, label_en = RUNG_LABELS[level]
+        self._record(
+            events.Escalated,
+            actor,
+            at,
+            stage=stage,
+            level=level,
+            due=due,
+            late_seconds=int(late.total_seconds()),
+            note=f"{label_zh} ({label_en})",
+        )
+
+    def lapse_evaluation(
+        self, command: LapseEvaluation, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """Records that the evaluation window passed with no evaluation."""
+        self.check_permitted("lapse_evaluation", actor)
+        if self.status != Status.REPLIED or self.evaluation_lapsed:
+            self._refuse("lapse_evaluation", "no evaluation window is open")
+        assert self.evaluation_due is not None
+        if aware(at, "at") <= self.evaluation_due:
+            self._refuse("lapse_evaluation", "the evaluation window is still open")
+        self._record(events.EvaluationLapsed, actor, at, due=self.evaluation_due)

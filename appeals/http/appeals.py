@@ -1,0 +1,126 @@
+"""One appeal over HTTP: receive it, run a command on it, read it.
+
+Thin translations between HTTP and the application: parse the request
+(appeals.http.requests), run the command value or the read in the threadpool
+(the event store is synchronous), answer with the appeal's view
+(appeals.http.responses). Who may do what is the permissions table's answer.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appeals.application import queries
+from appeals.application.service import CommandResult
+from appeals.domain.commands import COMMANDS, Receive
+from appeals.domain.permissions import check_read
+from appeals.http.auth import authenticate
+from appeals.http.context import ledger_of
+from appeals.http.problems import HttpProblem
+from appeals.http.requests import (
+    build,
+    idempotent_request,
+    if_match,
+    invalid,
+    optional_instant,
+    optional_positive_int,
+    path_uuid,
+    read_body,
+)
+from appeals.http.responses import appeal_json, appeal_response
+
+# ---- reads ---------------------------------------------------------------
+
+
+async def get_appeal(request: Request) -> Response:
+    """One appeal by id, now, at ``?version=N`` or ``?as_of=<instant>``."""
+    actor = await authenticate(request)
+    appeal_id = path_uuid(request)
+    version = optional_positive_int(request, "version")
+    as_of = optional_instant(request, "as_of")
+    if as_of is not None and version is not None:
+        raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
+    ledger = ledger_of(request)
+    appeal, stages = await run_in_threadpool(
+        lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
+    )
+    check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
+    body = appeal_json(appeal)
+    body["timeliness"] = stages
+    return appeal_response(body)
+
+
+async def get_appeal_by_ticket(request: Request) -> Response:
+    """One appeal by its ticket number (工单号)."""
+    actor = await authenticate(request)
+    ledger = ledger_of(request)
+    ticket = request.path_params["ticket"]
+    appeal = await run_in_threadpool(queries.appeal_by_ticket, ledger, ticket)
+    check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
+    return appeal_response(appeal_json(appeal))
+
+
+# ---- commands --------------------------------------------------------------
+
+
+async def receive(request: Request) -> Response:
+    """``POST /appeals``: 201 with the new appeal, or 200 with the existing one
+    when its source reference was received before."""
+    actor = await authenticate(request)
+    body = await read_body(request)
+    command = build(Receive, body)
+    idempotency = idempotent_request(request, actor, body)
+    ledger = ledger_of(request)
+    result = await run_in_threadpool(ledger.receive_appeal, command, actor, idempotency)
+    return await command_response(request, result, 201 if result.created else 200)
+
+
+async def run_command(request: Request) -> Response:
+    """``POST /appeals/{id}/{command}``: 200 with the appeal after it."""
+    actor = await authenticate(request)
+    name = request.path_params["command"]
+    command_class = COMMANDS.get(name)
+    if command_class is None:
+        raise HttpProblem(
+            404,
+            "unknown-command",
+            "Unknown command",
+            f"{name!r} is not a command; commands: {', '.join(COMMANDS)}",
+        )
+    appeal_id = path_uuid(request)
+    body = await read_body(request)
+    command = build(command_class, body)
+    expected = if_match(request)
+    idempotency = idempotent_request(request, actor, body)
+    ledger = ledger_of(request)
+
+    def execute() -> CommandResult:
+        return ledger.execute(
+            appeal_id,
+            command,
+            actor,
+            expected_version=expected,
+            request=idempotency,
+        )
+
+    result = await run_in_threadpool(execute)
+    return await command_response(request, result, 200)
+
+
+async def command_response(
+    request: Request, result: CommandResult, status: int
+) -> Response:
+    """The appeal as the command left it (or as a replayed request left it)."""
+    ledger = ledger_of(request)
+    appeal = await run_in_threadpool(
+        queries.appeal_at, ledger, result.appeal_id, result.version
+    )
+    body = appeal_json(appeal)
+    body["position"] = result.position
+    response = appeal_response(body, status)
+    response.headers["Location"] = f"/appeals/{result.appeal_id}"
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,91 @@
+"""The view of one appeal, folded from its history (GET /appeals/{id})."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from appeals.application.queries import (
+    appeal_at,
+    appeal_by_ticket,
+    appeal_view,
+    view_of,
+)
+from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
+from appeals.domain.errors import AppealNotFound
+from appeals.domain.values import Outcome
+from appeals.infra.clock import FixedClock
+from tests.builders import (
+    DISPATCHER,
+    HANDLER,
+    SUPERVISOR,
+    UNIT,
+    at,
+    given,
+    receive,
+    when,
+)
+from tests.domain.lifecycle_fixtures import history_in
+
+
+def test_the_view_holds_what_people_read_and_decisions_do_not_need() -> None:
+    history = history_in("closed")
+    view = view_of(history)
+    assert (view.status, view.version) == ("closed", 7)
+    assert view.title == "贷款贴息政策咨询"
+    assert view.contact == "王经理 138****0000"
+    assert (view.unit, view.cadre) == (UNIT, "张三")
+    assert view.outcome == "resolved"
+    assert view.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+    assert view.received_at == history[0].timestamp
+    assert view.updated_at == history[-1].timestamp
+
+
+def test_a_reopen_clears_the_outcome_and_evaluation_and_counts_the_cycle() -> None:
+    history = history_in("evaluated")
+    appeal = given(history)
+    when(appeal, cmd.Reopen("抽查发现未落实"), SUPERVISOR, at(7))
+    view = view_of([*history, *appeal.collect_events()])
+    assert (view.status, view.outcome, view.evaluation, view.reopen_count) == (
+        "in_progress",
+        None,
+        None,
+        1,
+    )
+    assert (view.reply_due, view.evaluation_due) == (None, None)
+
+
+def test_the_view_at_a_version_or_instant_and_by_ticket(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    clock.advance(timedelta(hours=1))
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    clock.advance(timedelta(hours=1))
+    ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+    ledger.execute(appeal_id, cmd.Supervise(level=2, note="请加快"), SUPERVISOR)
+    done = ledger.execute(
+        appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER
+    )
+    now, stages = appeal_view(ledger, appeal_id)
+    assert (now.status, now.supervision_level, now.outcome) == (
+        "resolved",
+        2,
+        "resolved",
+    )
+    assert {s["stage"] for s in stages} >= {"accept", "resolve", "reply"}
+    first, _ = appeal_view(ledger, appeal_id, version=1)
+    assert (first.status, first.unit, first.version) == ("received", None, 1)
+    assigned, _ = appeal_view(
+        ledger, appeal_id, as_of=now.received_at + timedelta(hours=1)
+    )
+    assert (assigned.status, assigned.cadre) == ("assigned", "张三")
+    assert appeal_at(ledger, appeal_id, done.version) == now
+    assert appeal_by_ticket(ledger, now.ticket) == now
+    with pytest.raises(AppealNotFound):
+        appeal_view(ledger, appeal_id, version=99)
+    with pytest.raises(AppealNotFound):
+        appeal_view(ledger, uuid4())
