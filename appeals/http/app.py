@@ -27,7 +27,6 @@ from appeals.http.audit import audit_routes
 from appeals.http.bodies import DEFAULT_BODY_LIMIT
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
-from appeals.http.performance import performance_routes
 from appeals.http.problems import (
     HttpProblem,
     handle_damaged_history,
@@ -105,7 +104,6 @@ def create_app(
                 "/appeals/{appeal_id}/{command}", routes.run_command, methods=["POST"]
             ),
             *audit_routes(),
-            *performance_routes(),
         ],
         exception_handlers={
             AppealError: handle_domain_error,
