@@ -1,4 +1,5 @@
-"""The appeal list, folded purely: events in, rows out, no database."""
+"""The appeal list, folded purely (events in, rows out, no database), and its
+reader round-tripped through SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.indexes import AppealIndex
@@ -19,6 +21,7 @@ from appeals.domain.values import (
     Priority,
     Satisfaction,
 )
+from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
 from appeals.projections.runtime.model import MissingRow, fold
 from tests.domain.lifecycle_fixtures import (
@@ -32,6 +35,7 @@ from tests.domain.lifecycle_fixtures import (
     UNIT,
     USCC,
 )
+from tests.support.reports import appeal, project
 
 RULES = cmd.Rules(TK)
 
@@ -177,3 +181,24 @@ def test_events_of_index_aggregates_are_not_read() -> None:
     claim = AppealIndex.claim(uuid4(), "20261009-000001", story.id, T0)
     events = [*story.events(), *claim.collect_events()]
     assert len(fold(appeal_list.PROJECTION, events).rows("appeal_list")) == 1
+
+
+def test_the_reader_pages_and_exports_from_the_store(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    made = [str(appeal(ledger, clock)) for _ in range(3)]
+    head = project(ledger)
+    seen, rows = appeal_list.read_page(ledger.database, appeal_list.ListQuery(limit=2))
+    assert seen == head
+    assert [r["appeal_id"] for r in rows] == made[::-1]  # one more: a next page
+    after = (rows[1]["received_at"], rows[1]["appeal_id"])
+    _, rest = appeal_list.read_page(
+        ledger.database, appeal_list.ListQuery(after=after, limit=2)
+    )
+    assert [r["appeal_id"] for r in rest] == made[:1]
+    seen, every = appeal_list.export(
+        ledger.database, appeal_list.ListQuery(newest_first=False)
+    )
+    assert (seen, [r["appeal_id"] for r in every]) == (head, made)
+    query = appeal_list.ListQuery(overdue_at=clock.now())
+    assert appeal_list.read_page(ledger.database, query)[1] == []
