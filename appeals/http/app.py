@@ -26,7 +26,6 @@ from appeals.http import appeals, health
 from appeals.http.audit import audit_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
-from appeals.http.performance import performance_routes
 from appeals.http.problems import (
     HttpProblem,
     handle_damaged_history,
@@ -110,7 +109,6 @@ def all_routes() -> list[BaseRoute]:
         Route("/appeals/{appeal_id}", appeals.get_appeal),
         Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
         *audit_routes(),
-        *performance_routes(),
     ]
 
 

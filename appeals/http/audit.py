@@ -1,6 +1,6 @@
 """For auditors: an appeal's complete history, its chain check, and the
-global event feed. Read-only; scoped like every read (auditors see all,
-handlers their unit's appeals, enterprises their own)."""
+global event feed. Read-only; scoped by the permissions table like every
+read (auditors see all, handlers their unit's appeals, enterprises their own)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from appeals.application.audit import record_entry
-from appeals.domain.errors import AppealNotFound, NotPermitted
-from appeals.domain.permissions import check_read
-from appeals.domain.values import Actor, Role
+from appeals.domain.errors import AppealNotFound
+from appeals.domain.permissions import check_read, read_filter
+from appeals.domain.scope import appeal_scope
+from appeals.domain.values import Actor
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.requests import (
@@ -27,7 +28,6 @@ from appeals.http.responses import OrjsonResponse
 from appeals.infra.event_log import StoredRecord
 
 FEED_LIMIT = 1000
-FEED_ROLES = frozenset({Role.AUDITOR, Role.ADMIN, Role.SUPERVISOR})
 
 
 async def get_history(request: Request) -> Response:
@@ -54,13 +54,8 @@ async def readable_records(
     records = await run_in_threadpool(ledger.event_log.history, appeal_id)
     if not records or records[0].topic != "Appeal.Received":
         raise AppealNotFound(appeal_id)
-    unit: str | None = None
-    for record in records:
-        if record.topic == "Appeal.Assigned":
-            unit = record.state.get("unit")
-        elif record.topic == "Appeal.Returned":
-            unit = None
-    check_read(actor, unit=unit, uscc=records[0].state.get("uscc"))
+    scope = appeal_scope((record.topic, record.state) for record in records)
+    check_read(actor, unit=scope.unit, uscc=scope.uscc)
     return records
 
 
@@ -93,8 +88,7 @@ async def event_feed(request: Request) -> Response:
     """``GET /events?after=N&limit=M&type=Appeal.Assigned&from=..&to=..``: the
     log in commit order; ``next`` is the cursor for the following page."""
     actor = await authenticate(request)
-    if actor.role not in FEED_ROLES:
-        raise NotPermitted("read the event feed", actor.role, "auditors only")
+    read_filter("feed", actor)  # those who audit see it all, others nothing
     after = optional_positive_int(request, "after", minimum=0) or 0
     limit = min(optional_positive_int(request, "limit") or 100, FEED_LIMIT)
     topics = request.query_params.getlist("type")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appeals.domain.permissions import READS
 from appeals.domain.values import Category, Channel, Priority, Status
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -62,18 +63,21 @@ LIST_ITEM = {
 
 
 def _report(
+    read: str,
     summary: str,
     parameters: list[dict[str, Any]],
     body: dict[str, Any],
-    csv: bool = True,
 ) -> dict[str, Any]:
-    content: dict[str, Any] = {"application/json": {"schema": body}}
-    if csv:
-        content["text/csv"] = {"schema": {"type": "string"}}
+    """A report's GET (JSON or CSV), naming the roles its ``READS`` row admits."""
+    content: dict[str, Any] = {
+        "application/json": {"schema": body},
+        "text/csv": {"schema": {"type": "string"}},
+    }
     return {
         "get": {
             "summary": summary,
-            "parameters": [*parameters, POSITION, *([FORMAT] if csv else [])],
+            "description": _readers(read),
+            "parameters": [*parameters, POSITION, FORMAT],
             "responses": {
                 "200": {
                     "description": summary,
@@ -86,122 +90,179 @@ def _report(
     }
 
 
+def _readers(read: str) -> str:
+    """Who may use a read, and with what scope (from the permissions table)."""
+    scopes = ", ".join(
+        f"{role.value} ({scope.value})" for role, scope in READS[read].items()
+    )
+    return f"Readers: {scopes}; other roles get 403."
+
+
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
 
-def read_paths() -> dict[str, Any]:
-    items = {"type": "array", "items": {"type": "object"}}
+ITEMS = {"type": "array", "items": {"type": "object"}}
+LIMIT = _query("limit", {"type": "integer", "minimum": 1})
+
+
+def appeal_list() -> dict[str, Any]:
+    return _report(
+        "appeals",
+        "The appeal list (filters, cursor pagination), from a read model",
+        [
+            _query("status", STRING, "comma-separated statuses"),
+            _query("unit", STRING),
+            _query("cadre", STRING),
+            _query("category", {"enum": [c.value for c in Category]}),
+            _query("channel", {"enum": [c.value for c in Channel]}),
+            _query("priority", {"enum": [p.value for p in Priority]}),
+            _query("enterprise", STRING, "credit code"),
+            _query("overdue", {"enum": ["true", "false"]}),
+            _query("received_from", DAY),
+            _query("received_to", DAY),
+            _query("order", {"enum": ["newest", "oldest"]}),
+            _query("cursor", STRING),
+            LIMIT,
+        ],
+        _object(
+            ["items"],
+            items={"type": "array", "items": LIST_ITEM},
+            next_cursor={"type": ["string", "null"]},
+            position={"type": "integer"},
+        ),
+    )
+
+
+def enterprise_ledger() -> dict[str, Any]:
+    return _report(
+        "ledger",
+        "An enterprise's ledger (问题台账)",
+        [
+            {"name": "uscc", "in": "path", "required": True, "schema": STRING},
+            _query("cursor", STRING),
+            LIMIT,
+        ],
+        _object(
+            ["enterprise", "appeals"], enterprise={"type": "object"}, appeals=ITEMS
+        ),
+    )
+
+
+def category_month() -> dict[str, Any]:
+    return _report(
+        "category_month",
+        "Appeals received per category per month",
+        [
+            _query("from", STRING, "YYYY-MM"),
+            _query("to", STRING, "YYYY-MM"),
+            _query("category", {"enum": [c.value for c in Category]}),
+        ],
+        {"type": "object"},
+    )
+
+
+def overdue() -> dict[str, Any]:
+    return _report(
+        "overdue",
+        "Open appeals past a deadline, with ageing buckets (working days)",
+        [*(_query(n, STRING) for n in ("unit", "cadre", "category", "stage")), LIMIT],
+        _object(["buckets", "items"], buckets={"type": "object"}, items=ITEMS),
+    )
+
+
+def timeliness() -> dict[str, Any]:
+    return _report(
+        "timeliness",
+        "On-time rates and median working times by stage",
+        [
+            _query("from", DAY),
+            _query("to", DAY),
+            _query("unit", STRING),
+            _query("category", {"enum": [c.value for c in Category]}),
+            _query("group_by", {"enum": ["stage", "unit"]}),
+        ],
+        _object(["items"], items=ITEMS),
+    )
+
+
+def accountability() -> dict[str, Any]:
+    return _report(
+        "accountability",
+        "Counts, the three rates, composite score and ranking",
+        [
+            _query("group_by", {"enum": ["unit", "cadre", "category"]}),
+            _query("period", {"enum": ["day", "week", "month", "all"]}),
+            _query("from", DAY),
+            _query("to", DAY),
+        ],
+        _object(["items", "weights"], items=ITEMS, weights={"type": "object"}),
+    )
+
+
+def history() -> dict[str, Any]:
     return {
-        "/appeals#list": _report(
-            "The appeal list (filters, cursor pagination), from a read model",
-            [
-                _query("status", STRING, "comma-separated statuses"),
-                _query("unit", STRING),
-                _query("cadre", STRING),
-                _query("category", {"enum": [c.value for c in Category]}),
-                _query("channel", {"enum": [c.value for c in Channel]}),
-                _query("priority", {"enum": [p.value for p in Priority]}),
-                _query("enterprise", STRING, "credit code"),
-                _query("overdue", {"enum": ["true", "false"]}),
-                _query("received_from", DAY),
-                _query("received_to", DAY),
-                _query("order", {"enum": ["newest", "oldest"]}),
-                _query("cursor", STRING),
-                _query("limit", {"type": "integer", "minimum": 1}),
+        "get": {
+            "summary": "Every event of an appeal as stored, with summaries",
+            "description": _readers("appeal"),
+            "parameters": [_appeal_id()],
+            "responses": {
+                "200": _json("The history", _object(["events"], events=ITEMS)),
+                **_problems(401, 403, 404),
+            },
+        }
+    }
+
+
+def verification() -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": "Check the appeal's stored events against their hash chain",
+            "description": _readers("appeal"),
+            "parameters": [_appeal_id()],
+            "responses": {
+                "200": _json(
+                    "The result", _object(["intact"], intact={"type": "boolean"})
+                ),
+                **_problems(401, 403, 404),
+            },
+        }
+    }
+
+
+def feed() -> dict[str, Any]:
+    page = _object(["events", "next"], events=ITEMS, next={"type": ["integer", "null"]})
+    return {
+        "get": {
+            "summary": "The global event feed in commit order (auditors)",
+            "description": _readers("feed"),
+            "parameters": [
+                _query("after", {"type": "integer", "minimum": 0}),
+                LIMIT,
+                _query("type", STRING, "event topic; repeatable"),
+                _query("from", {"type": "string", "format": "date-time"}),
+                _query("to", {"type": "string", "format": "date-time"}),
             ],
-            _object(
-                ["items"],
-                items={"type": "array", "items": LIST_ITEM},
-                next_cursor={"type": ["string", "null"]},
-                position={"type": "integer"},
-            ),
-        ),
-        "/enterprises/{uscc}/ledger": _report(
-            "An enterprise's ledger (问题台账)",
-            [{"name": "uscc", "in": "path", "required": True, "schema": STRING}],
-            _object(
-                ["enterprise", "appeals"], enterprise={"type": "object"}, appeals=items
-            ),
-        ),
-        "/reports/category-month": _report(
-            "Appeals received per category per month",
-            [_query("from", STRING), _query("to", STRING)],
-            {"type": "object"},
-        ),
-        "/reports/overdue": _report(
-            "Open appeals past a deadline, with ageing buckets (working days)",
-            [
-                *(_query(n, STRING) for n in ("unit", "cadre", "category", "stage")),
-                _query("limit", {"type": "integer", "minimum": 1}),
-            ],
-            _object(["buckets", "items"], buckets={"type": "object"}, items=items),
-        ),
-        "/reports/timeliness": _report(
-            "On-time rates and median working times by stage",
-            [
-                _query("from", DAY),
-                _query("to", DAY),
-                _query("unit", STRING),
-                _query("group_by", {"enum": ["stage", "unit"]}),
-            ],
-            _object(["items"], items=items),
-        ),
-        "/reports/accountability": _report(
-            "Counts, the three rates, composite score and ranking",
-            [
-                _query("group_by", {"enum": ["unit", "cadre", "category"]}),
-                _query("period", {"enum": ["day", "week", "month", "all"]}),
-                _query("from", DAY),
-                _query("to", DAY),
-            ],
-            _object(["items", "weights"], items=items, weights={"type": "object"}),
-        ),
-        "/appeals/{appeal_id}/history": {
-            "get": {
-                "summary": "Every event of an appeal as stored, with summaries",
-                "parameters": [_appeal_id()],
-                "responses": {
-                    "200": _json("The history", _object(["events"], events=items)),
-                    **_problems(401, 403, 404),
-                },
-            }
-        },
-        "/appeals/{appeal_id}/verify": {
-            "get": {
-                "summary": "Check the appeal's stored events against their hash chain",
-                "parameters": [_appeal_id()],
-                "responses": {
-                    "200": _json(
-                        "The result", _object(["intact"], intact={"type": "boolean"})
-                    ),
-                    **_problems(401, 403, 404),
-                },
-            }
-        },
-        "/events": {
-            "get": {
-                "summary": "The global event feed in commit order (auditors)",
-                "parameters": [
-                    _query("after", {"type": "integer", "minimum": 0}),
-                    _query("limit", {"type": "integer", "minimum": 1}),
-                    _query("type", STRING, "event topic; repeatable"),
-                    _query("from", {"type": "string", "format": "date-time"}),
-                    _query("to", {"type": "string", "format": "date-time"}),
-                ],
-                "responses": {
-                    "200": _json(
-                        "A page of events",
-                        _object(
-                            ["events", "next"],
-                            events=items,
-                            next={"type": ["integer", "null"]},
-                        ),
-                    ),
-                    **_problems(401, 403, 422),
-                },
-            }
-        },
+            "responses": {
+                "200": _json("A page of events", page),
+                **_problems(401, 403, 422),
+            },
+        }
+    }
+
+
+def read_paths() -> dict[str, Any]:
+    """Every read route's path item, one function per report or read."""
+    return {
+        "/appeals#list": appeal_list(),
+        "/enterprises/{uscc}/ledger": enterprise_ledger(),
+        "/reports/category-month": category_month(),
+        "/reports/overdue": overdue(),
+        "/reports/timeliness": timeliness(),
+        "/reports/accountability": accountability(),
+        "/appeals/{appeal_id}/history": history(),
+        "/appeals/{appeal_id}/verify": verification(),
+        "/events": feed(),
     }
 
 

@@ -13,7 +13,7 @@ import base64
 import binascii
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -24,13 +24,10 @@ from appeals.http.freshness import POSITION_HEADER
 from appeals.http.problems import HttpProblem
 from appeals.http.requests import invalid
 from appeals.http.responses import OrjsonResponse
-from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import read_instant
-from appeals.projections.runtime.storage import transaction
+from appeals.projections.reading import SortKey
 
 PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
-SortKey = tuple[str, str]
-"""(received_at, appeal_id) of a row: the order every list is kept in."""
 
 
 def wants_csv(request: Request) -> bool:
@@ -96,21 +93,6 @@ def csv_response(
             POSITION_HEADER: str(position),
         },
     )
-
-
-def keyset_pages(
-    database: Database,
-    load: Callable[[Sql, SortKey | None, int], list[dict[str, Any]]],
-) -> Iterator[list[dict[str, Any]]]:
-    """Every page of a keyset-ordered query, each in its own short read."""
-    after: SortKey | None = None
-    while True:
-        with transaction(database, write=False) as sql:
-            page = load(sql, after, CSV_PAGE_SIZE)
-        yield page
-        if len(page) < CSV_PAGE_SIZE:
-            return
-        after = (page[-1]["received_at"], page[-1]["appeal_id"])
 
 
 def page_size(request: Request) -> int:

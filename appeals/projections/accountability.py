@@ -14,19 +14,25 @@ Rates (docs/reports.md):
 - composite = 0.1 response + 0.5 resolution + 0.4 satisfaction (weights are
   configurable); evaluation windows that lapsed are counted apart and left
   out of the resolution and satisfaction rates.
+
+:func:`report` answers ``GET /reports/accountability``: sums per period and
+group, the rates and the rank within each period.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import date
 from typing import Any
 
 from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.rates import RateWeights, rates
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
-from appeals.infra.database import Sql
+from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
+from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
     Apply,
     Change,
@@ -165,10 +171,13 @@ def make_apply(tk: Timekeeping) -> Apply:
     return apply
 
 
+NAME = "accountability"
+
+
 def projection(tk: Timekeeping) -> Projection:
     """The accountability read model, measuring with ``tk``'s calendar."""
     return Projection(
-        name="accountability",
+        name=NAME,
         tables=(FOLDS, DAILY),
         topics=topics_of(*APPEAL_EVENTS),
         apply=make_apply(tk),
@@ -180,6 +189,7 @@ def projection(tk: Timekeeping) -> Projection:
 # ---- reading ------------------------------------------------------------------
 
 GROUPS = {"unit": "unit", "cadre": "cadre", "category": "category"}
+PERIODS = ("day", "week", "month", "all")
 SELECT_DAYS = (
     "SELECT {group}, day, {sums} FROM {table} WHERE day >= ? AND day <= ? "
     "{where}GROUP BY {group}, day"
@@ -209,3 +219,61 @@ def select_days(
         {"group": row[0], "day": row[1], **dict(zip(COUNTERS, row[2:], strict=True))}
         for row in rows
     ]
+
+
+def report(
+    database: Database,
+    group_by: str,
+    period: str,
+    first: date,
+    last: date,
+    unit: str | None,
+    weights: RateWeights,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The view's position and, per period and group (days ``first``..
+    ``last``, only ``unit``'s if given), the counters, rates and rank."""
+    table = live_table(database, DAILY)
+    seen, days = read(
+        database,
+        NAME,
+        lambda sql: select_days(
+            sql, table, group_by, first.isoformat(), last.isoformat(), unit
+        ),
+    )
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(COUNTERS, 0)
+    )
+    for row in days:
+        key = (period_of(row["day"], period), row["group"])
+        for name in COUNTERS:
+            totals[key][name] += int(row[name] or 0)
+    items: list[dict[str, Any]] = []
+    for (when, group), counts in sorted(totals.items()):
+        items.append({"period": when, group_by: group or None, **counts,
+                      **rates(counts, weights)})  # fmt: skip
+    rank_within_periods(items)
+    return seen, items
+
+
+def period_of(day: str, period: str) -> str:
+    """The period (of :data:`PERIODS`) an ISO day falls in."""
+    value = date.fromisoformat(day)
+    if period == "day":
+        return day
+    if period == "month":
+        return day[:7]
+    if period == "week":
+        year, week, _ = value.isocalendar()
+        return f"{year}-W{week:02d}"
+    return "all"
+
+
+def rank_within_periods(items: list[dict[str, Any]]) -> None:
+    """Ranks groups by composite score within each period (no score: last)."""
+    by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        by_period[item["period"]].append(item)
+    for group in by_period.values():
+        group.sort(key=lambda i: (i["composite"] is None, -(i["composite"] or 0.0)))
+        for rank, item in enumerate(group, start=1):
+            item["rank"] = rank

@@ -5,23 +5,33 @@ category, channel, priority, enterprise and receipt time, in a stable order
 (receipt time, then id) paged by keyset, so page N costs the same as page 1
 and a row never appears twice while appeals keep arriving.
 
-Overdue filtering waits for deadlines to be recorded in events (issue 5,
-second half): this view reads none of the deadline fields.
+The reader (:func:`read_page`, :func:`export`) answers the list's questions;
+``overdue`` asks the timeliness view's cycles, through the overdue reader
+(:func:`appeals.projections.overdue.overdue_condition`), in the same read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
-from appeals.infra.database import Sql
+from appeals.infra.database import Database, Sql
+from appeals.projections import overdue
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     status_after,
     stored_instant,
     topics_of,
+)
+from appeals.projections.reading import (
+    SortKey,
+    keyset_pages,
+    live_table,
+    position,
+    read,
 )
 from appeals.projections.runtime.model import (
     Change,
@@ -225,9 +235,9 @@ class ListQuery:
     newest_first: bool = True
     after: tuple[str, str] | None = None
     limit: int = 50
-    # ``overdue``: a condition on appeal_id from the timeliness view, and its
-    # parameter (now, stored); the two views are read in one transaction.
-    overdue: tuple[str, str] | None = None
+    # ``overdue_at``: only appeals with a running stage past its deadline at
+    # that instant (from the timeliness view, read in the same transaction).
+    overdue_at: datetime | None = None
 
 
 def select_page(sql: Sql, table: str, query: ListQuery) -> list[dict[str, Any]]:
@@ -248,9 +258,9 @@ def select_page(sql: Sql, table: str, query: ListQuery) -> list[dict[str, Any]]:
     if query.received_before is not None:
         conditions.append("received_at < ?")
         params.append(query.received_before)
-    if query.overdue is not None:
-        conditions.append(query.overdue[0])
-        params.append(query.overdue[1])
+    if query.overdue_at is not None:
+        conditions.append(overdue.overdue_condition(sql.database))
+        params.append(stored_instant(query.overdue_at))
     direction = "DESC" if query.newest_first else "ASC"
     if query.after is not None:
         conditions.append(
@@ -266,3 +276,25 @@ def select_page(sql: Sql, table: str, query: ListQuery) -> list[dict[str, Any]]:
     )
     rows = sql.execute(statement, [*params, query.limit]).all()
     return [dict(zip(APPEALS.columns, row, strict=True)) for row in rows]
+
+
+def read_page(database: Database, query: ListQuery) -> tuple[int, list[dict[str, Any]]]:
+    """The view's position and one page of rows, with one row more than
+    ``query.limit`` when a next page exists."""
+    table = live_table(database, APPEALS)
+    wanted = replace(query, limit=query.limit + 1)
+    return read(database, PROJECTION.name, lambda sql: select_page(sql, table, wanted))
+
+
+def export(
+    database: Database, query: ListQuery
+) -> tuple[int, Iterator[dict[str, Any]]]:
+    """The view's position and every row the query matches (read page by
+    page, lazily, for a CSV export)."""
+    table = live_table(database, APPEALS)
+
+    def page(sql: Sql, after: SortKey | None, limit: int) -> list[dict[str, Any]]:
+        return select_page(sql, table, replace(query, after=after, limit=limit))
+
+    seen = position(database, PROJECTION.name)
+    return seen, (row for rows in keyset_pages(database, page) for row in rows)

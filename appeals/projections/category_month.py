@@ -4,7 +4,7 @@ example of docs/projections.md, "Adding a report".
 One counter row per (month, category), moved by each receipt. Rebuilding it
 (``appeals projections rebuild category_month``) counts all history, so the
 report exists for every month since the first appeal, not only since the day
-the report was written.
+the report was written. :func:`read_counts` answers the report.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.domain.appeal import Appeal
-from appeals.infra.database import Sql
+from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import shanghai_month, topics_of
+from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import Change, Projection, Put, State, Table
 
 CREATE_COUNTS = """
@@ -78,3 +79,17 @@ def select_counts(
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = sql.execute(SELECT_COUNTS.format(table=table, where=where), params).all()
     return [dict(zip(COUNTS.columns, row, strict=True)) for row in rows]
+
+
+def read_counts(
+    database: Database, first: str | None, last: str | None, category: str | None
+) -> tuple[int, list[dict[str, Any]]]:
+    """The view's position and its counts (see :func:`select_counts`)."""
+    table = live_table(database, COUNTS)
+    return read(
+        database,
+        PROJECTION.name,
+        lambda sql: select_counts(
+            sql, table, first=first, last=last, category=category
+        ),
+    )

@@ -7,25 +7,27 @@ one ``GET /appeals/{id}`` uses), kept between events as JSON in
 ``timeliness_cycles``. Working time is measured, when a cycle ends, with the
 official calendar the projection is built with, so the report's medians and
 the appeal's own timeliness agree. Open cycles are measured when read (the
-overdue report), because their lateness grows with the clock.
+overdue report, :mod:`appeals.projections.overdue`), because their lateness
+grows with the clock. :func:`report` answers ``GET /reports/timeliness``.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
+from statistics import median, quantiles
 from typing import Any
 
 import orjson
 from eventsourcing.utils import get_topic
 
-from appeals.domain import sla
 from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
-from appeals.infra.database import Sql
+from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
+from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
     Apply,
     Change,
@@ -243,10 +245,13 @@ def make_apply(tk: Timekeeping) -> Apply:
     return apply
 
 
+NAME = "timeliness"
+
+
 def projection(tk: Timekeeping) -> Projection:
     """The timeliness read model, measuring with ``tk``'s calendar."""
     return Projection(
-        name="timeliness",
+        name=NAME,
         tables=(FOLDS, CYCLES),
         topics=topics_of(*APPEAL_EVENTS),
         apply=make_apply(tk),
@@ -257,14 +262,6 @@ def projection(tk: Timekeeping) -> Projection:
 
 # ---- reading ------------------------------------------------------------------
 
-LATE_STAGES = sla.LATE_STAGES
-LATE = (
-    "FROM {table} WHERE is_open = 1 AND paused_since IS NULL "
-    "AND due < ? AND stage IN ('first_response', 'accept', 'resolve', 'reply')"
-)
-"""Running stage cycles (evaluation windows aside) past their deadline."""
-SELECT_LATE = "SELECT {columns} " + LATE + "{where} ORDER BY due, appeal_id, stage"
-COUNT_LATE = "SELECT {columns} " + LATE + "{where}"
 SELECT_ENDED = (
     "SELECT stage, unit, on_time, working_seconds FROM {table} "
     "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
@@ -275,10 +272,9 @@ SELECT_DUE = (
     "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
     "ORDER BY due, appeal_id, stage"
 )
-OVERDUE_APPEALS = "SELECT appeal_id " + LATE
 
 
-def _filters(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+def filter_conditions(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
     allowed = {"unit", "cadre", "category", "stage", "uscc", "priority"}
     conditions, params = [], []
     for column, value in equals:
@@ -289,45 +285,6 @@ def _filters(equals: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
     return "".join(conditions), params
 
 
-def select_late(
-    sql: Sql,
-    table: str,
-    now: datetime,
-    equals: Sequence[tuple[str, str]] = (),
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Open, running stage cycles past their deadline at ``now``, the
-    longest overdue first (the first ``limit`` of them, if given)."""
-    where, params = _filters(equals)
-    statement = SELECT_LATE.format(
-        columns=", ".join(CYCLE_COLUMNS), table=table, where=where
-    )
-    values: list[Any] = [stored_instant(now), *params]
-    if limit is not None:
-        statement += " LIMIT ?"
-        values.append(limit)
-    rows = sql.execute(statement, values).all()
-    return [dict(zip(CYCLE_COLUMNS, row, strict=True)) for row in rows]
-
-
-def count_late(
-    sql: Sql,
-    table: str,
-    now: datetime,
-    edges: Sequence[datetime],
-    equals: Sequence[tuple[str, str]] = (),
-) -> list[int]:
-    """How many of the cycles :func:`select_late` finds are due at or before
-    each of ``edges`` (counted in the database: there may be many)."""
-    where, params = _filters(equals)
-    columns = ", ".join("SUM(CASE WHEN due <= ? THEN 1 ELSE 0 END)" for _ in edges)
-    statement = COUNT_LATE.format(columns=columns, table=table, where=where)
-    values = [*(stored_instant(edge) for edge in edges), stored_instant(now), *params]
-    row = sql.execute(statement, values).one()
-    assert row is not None
-    return [int(value or 0) for value in row]  # SUM over no rows is NULL
-
-
 def select_completed(
     sql: Sql,
     table: str,
@@ -336,7 +293,7 @@ def select_completed(
     equals: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[str, str | None, int | None, int | None]]:
     """(stage, unit, on_time, working_seconds) of cycles completed in [start, end)."""
-    where, params = _filters(equals)
+    where, params = filter_conditions(equals)
     statement = SELECT_ENDED.format(table=table, where=where)
     rows = sql.execute(
         statement, [stored_instant(start), stored_instant(end), *params]
@@ -353,7 +310,55 @@ def select_due(
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 
 
-def overdue_condition(table: str) -> str:
-    """A condition on ``appeal_id`` for other views' queries: overdue now
-    (the one parameter is the stored instant of now)."""
-    return f"appeal_id IN ({OVERDUE_APPEALS.format(table=table)})"
+# ---- GET /reports/timeliness ----------------------------------------------------
+
+HOUR = 3600
+Completed = tuple[str, str | None, int | None, int | None]
+
+
+def report(
+    database: Database,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    equals: Sequence[tuple[str, str]],
+    group_by: str,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The view's position, and per stage (and unit, if ``group_by`` is
+    ``unit``) of the cycles completed on days ``first``..``last`` (local to
+    ``tz``): how many, how many on time, the rate, median and p90 hours."""
+    start = datetime.combine(first, datetime.min.time(), tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    table = live_table(database, CYCLES)
+    seen, rows = read(
+        database, NAME, lambda sql: select_completed(sql, table, start, end, equals)
+    )
+    return seen, summarise(rows, group_by)
+
+
+def summarise(rows: Sequence[Completed], group_by: str) -> list[dict[str, Any]]:
+    """Completed cycles' figures per stage (or per stage and unit)."""
+    groups: dict[tuple[str, str], list[tuple[int | None, int | None]]] = defaultdict(
+        list
+    )
+    for stage, unit, on_time, working in rows:
+        key = (stage, unit or "") if group_by == "unit" else (stage, "")
+        groups[key].append((on_time, working))
+    items = []
+    for (stage, unit), values in sorted(groups.items()):
+        hours = sorted(w / HOUR for _, w in values if w is not None)
+        timed = [o for o, _ in values if o is not None]
+        items.append(
+            {
+                "stage": stage,
+                **({"unit": unit} if group_by == "unit" else {}),
+                "completed": len(values),
+                "on_time": sum(timed),
+                "on_time_rate": sum(timed) / len(timed) if timed else None,
+                "median_working_hours": round(median(hours), 2) if hours else None,
+                "p90_working_hours": round(quantiles(hours, n=10)[-1], 2)
+                if len(hours) >= 2
+                else None,
+            }
+        )
+    return items

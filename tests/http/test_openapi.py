@@ -134,7 +134,7 @@ async def test_every_route_of_the_app_is_documented(client: httpx.AsyncClient) -
 async def test_read_and_report_responses_match_the_document(
     client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger
 ) -> None:
-    from tests.http.test_reports import project
+    from tests.support.reports import project
 
     spec = (await client.get("/openapi.json")).json()
     appeal_id = await received(client, auth, external_id="openapi-reads")

@@ -1,99 +1,34 @@
-"""The appeal list, folded purely: events in, rows out, no database."""
+"""The appeal list, folded purely (events in, rows out, no database), and its
+reader round-tripped through SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
+from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
-from appeals.domain.appeal import Appeal
 from appeals.domain.indexes import AppealIndex
 from appeals.domain.values import (
-    Actor,
-    Category,
-    Channel,
-    Outcome,
-    Priority,
     Satisfaction,
 )
+from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
 from appeals.projections.runtime.model import MissingRow, fold
-from tests.builders import when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
     HANDLER,
-    INTAKE,
     SUPERVISOR,
     T0,
-    TK,
     UNIT,
     USCC,
 )
-
-RULES = cmd.Rules(TK)
-
-
-class Story:
-    """One appeal's events, told command by command, an hour apart."""
-
-    def __init__(
-        self,
-        *,
-        uscc: str = USCC,
-        category: Category = Category.FINANCING,
-        at: datetime = T0,
-        name: str = "苏州某某科技有限公司",
-    ) -> None:
-        self.at = at
-        self.appeal = Appeal.receive(
-            cmd.Receive(
-                uscc=uscc,
-                enterprise_name=name,
-                channel=Channel.HOTLINE,
-                category=category,
-                priority=Priority.NORMAL,
-                title="贷款贴息政策咨询",
-                description="企业申请科技贷款贴息。",
-            ),
-            appeal_id=uuid4(),
-            ticket="20261009-000001",
-            actor=INTAKE,
-            at=at,
-            rules=RULES,
-        )
-
-    @property
-    def id(self) -> UUID:
-        return self.appeal.id
-
-    def then(self, actor: Actor, command: cmd.Command) -> Story:
-        self.at += timedelta(hours=1)
-        when(self.appeal, command, actor, self.at, RULES)
-        return self
-
-    def through(self, *statuses: str) -> Story:
-        """Takes the normal path through ``statuses`` (as far as asked)."""
-        path: dict[str, tuple[Actor, cmd.Command]] = {
-            "assigned": (DISPATCHER, cmd.Assign(unit=UNIT, cadre="张三")),
-            "in_progress": (HANDLER, cmd.Accept()),
-            "resolved": (HANDLER, cmd.Resolve(Outcome.RESOLVED, "已办理")),
-            "replied": (HANDLER, cmd.Reply(Channel.HOTLINE, "已电话告知")),
-            "evaluated": (ENTERPRISE, cmd.Evaluate(True, Satisfaction.SATISFIED)),
-            "closed": (DISPATCHER, cmd.Close("对账完成")),
-        }
-        for status in statuses:
-            self.then(*path[status])
-        return self
-
-    def events(self) -> list[Any]:
-        return list(self.appeal.collect_events())
-
-
-FULL_PATH = ("assigned", "in_progress", "resolved", "replied", "evaluated", "closed")
+from tests.support.reports import appeal, project
+from tests.support.stories import FULL_PATH, Story
 
 
 def the_row(events: list[Any]) -> dict[str, Any]:
@@ -180,3 +115,24 @@ def test_events_of_index_aggregates_are_not_read() -> None:
     claim = AppealIndex.claim(uuid4(), "20261009-000001", story.id, T0)
     events = [*story.events(), *claim.collect_events()]
     assert len(fold(appeal_list.PROJECTION, events).rows("appeal_list")) == 1
+
+
+def test_the_reader_pages_and_exports_from_the_store(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    made = [str(appeal(ledger, clock)) for _ in range(3)]
+    head = project(ledger)
+    seen, rows = appeal_list.read_page(ledger.database, appeal_list.ListQuery(limit=2))
+    assert seen == head
+    assert [r["appeal_id"] for r in rows] == made[::-1]  # one more: a next page
+    after = (rows[1]["received_at"], rows[1]["appeal_id"])
+    _, rest = appeal_list.read_page(
+        ledger.database, appeal_list.ListQuery(after=after, limit=2)
+    )
+    assert [r["appeal_id"] for r in rest] == made[:1]
+    seen, every = appeal_list.export(
+        ledger.database, appeal_list.ListQuery(newest_first=False)
+    )
+    assert (seen, [r["appeal_id"] for r in every]) == (head, made)
+    query = appeal_list.ListQuery(overdue_at=clock.now())
+    assert appeal_list.read_page(ledger.database, query)[1] == []

@@ -14,7 +14,8 @@ from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import transaction
 from tests.builders import receive
-from tests.projections.test_appeal_list import Story
+from tests.support.reports import project
+from tests.support.stories import Story
 
 
 def test_receipts_are_counted_in_their_shanghai_month() -> None:
@@ -51,3 +52,17 @@ def test_the_counts_round_trip_through_the_store(
         {"month": "2026-09", "category": "financing", "appeals": 2},
         {"month": "2026-10", "category": "financing", "appeals": 1},
     ]
+
+
+def test_the_reader_answers_with_the_views_position(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI))
+    receive(ledger)
+    receive(ledger)
+    head = project(ledger)
+    seen, rows = category_month.read_counts(ledger.database, "2026-09", None, None)
+    assert seen == head
+    assert rows == [{"month": "2026-09", "category": "financing", "appeals": 2}]
+    _, none = category_month.read_counts(ledger.database, None, "2026-08", "tax")
+    assert none == []

@@ -1,16 +1,20 @@
-"""The enterprise ledger (问题台账), folded purely: events in, rows out."""
+"""The enterprise ledger (问题台账), folded purely (events in, rows out), and
+its reader round-tripped through SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain.values import Satisfaction
+from appeals.infra.clock import FixedClock
 from appeals.projections import enterprise_ledger
 from appeals.projections.runtime.model import fold
 from tests.domain.lifecycle_fixtures import ENTERPRISE, OTHER_USCC, T0, USCC
-from tests.projections.test_appeal_list import FULL_PATH, Story
+from tests.support.reports import appeal, closed_after_evaluation, project
+from tests.support.stories import FULL_PATH, Story
 
 
 def ledger_of(*stories: Story) -> dict[str, Any]:
@@ -59,3 +63,32 @@ def test_the_name_is_the_one_given_on_the_latest_appeal() -> None:
     assert ledger_of(first, renamed)["enterprises"][USCC]["enterprise_name"] == (
         "昆山新名有限公司"
     )
+
+
+def test_the_reader_summarises_pages_and_exports_from_the_store(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    done = appeal(ledger, clock)
+    closed_after_evaluation(ledger, done, Satisfaction.BASIC)
+    still_open = appeal(ledger, clock)
+    appeal(ledger, clock, uscc=OTHER_USCC)
+    head = project(ledger)
+    seen, summary, rows = enterprise_ledger.read_ledger(
+        ledger.database, USCC, None, 1, clock.now()
+    )
+    assert seen == head
+    assert (summary["appeals"], summary["open_appeals"]) == (2, 1)
+    assert summary["overdue_appeals"] == 0
+    assert summary["satisfaction"]["evaluations"] == 1
+    assert [r["appeal_id"] for r in rows] == [str(still_open), str(done)]
+    after = (rows[0]["received_at"], rows[0]["appeal_id"])
+    _, _, rest = enterprise_ledger.read_ledger(
+        ledger.database, USCC, after, 1, clock.now()
+    )
+    assert [r["appeal_id"] for r in rest] == [str(done)]
+    seen, every = enterprise_ledger.export(ledger.database, USCC)
+    assert (seen, len(list(every))) == (head, 2)
+    _, nobody, none = enterprise_ledger.read_ledger(
+        ledger.database, "X", None, 5, clock.now()
+    )
+    assert (nobody["appeals"], nobody["name"], none) == (0, None, [])

@@ -1,12 +1,16 @@
 """The timeliness and accountability views as pure folds over real events
-(2026 calendar: see tests/domain/lifecycle_fixtures.py)."""
+(2026 calendar: see tests/domain/lifecycle_fixtures.py), their readers' pure
+arithmetic, and the readers round-tripped through SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
+from appeals.application.service import AppealLedger
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
@@ -19,8 +23,10 @@ from appeals.domain.commands import (
     Return,
     Supervise,
 )
+from appeals.domain.rates import RateWeights
 from appeals.domain.timeliness import StageCycle, TimelinessFold, timeliness
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
+from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import accountability
 from appeals.projections import timeliness as timeliness_view
 from appeals.projections.lifecycle import read_instant
@@ -33,8 +39,10 @@ from tests.domain.lifecycle_fixtures import (
     SUPERVISOR,
     TK,
     UNIT,
+    receive,
+    t,
 )
-from tests.domain.test_deadlines import receive, t
+from tests.support.reports import history, project
 
 
 def late_appeal() -> list[Any]:
@@ -121,3 +129,77 @@ def test_the_fold_memo_reuses_what_it_encoded_and_parses_what_it_did_not() -> No
     parsed = memo.decode(text_a)  # dropped (limit 2): parsed again
     assert parsed is not fold_a
     assert parsed == fold_a
+
+
+def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
+    rows = [
+        ("accept", UNIT, 1, 3600),
+        ("accept", UNIT, 0, 15 * 3600),
+        ("resolve", "市税务局", None, None),
+    ]
+    by_stage = {i["stage"]: i for i in timeliness_view.summarise(rows, "stage")}
+    accept = by_stage["accept"]
+    assert (accept["completed"], accept["on_time"], accept["on_time_rate"]) == (
+        2,
+        1,
+        0.5,
+    )
+    assert accept["median_working_hours"] == 8.0
+    assert accept["p90_working_hours"] is not None
+    resolve = by_stage["resolve"]
+    assert (resolve["on_time_rate"], resolve["median_working_hours"]) == (None, None)
+    by_unit = timeliness_view.summarise(rows, "unit")
+    assert [(i["stage"], i["unit"]) for i in by_unit] == [
+        ("accept", UNIT),
+        ("resolve", "市税务局"),
+    ]
+
+
+def test_accountability_periods_and_ranks() -> None:
+    assert accountability.period_of("2026-09-14", "day") == "2026-09-14"
+    assert accountability.period_of("2026-09-14", "week") == "2026-W38"
+    assert accountability.period_of("2026-09-14", "month") == "2026-09"
+    assert accountability.period_of("2026-09-14", "all") == "all"
+    items: list[dict[str, Any]] = [
+        {"period": "p", "composite": None},
+        {"period": "p", "composite": 0.5},
+        {"period": "p", "composite": 0.9},
+        {"period": "q", "composite": 0.1},
+    ]
+    accountability.rank_within_periods(items)
+    assert [(i["composite"], i["rank"]) for i in items] == [
+        (None, 3),
+        (0.5, 2),
+        (0.9, 1),
+        (0.1, 1),
+    ]
+
+
+def test_the_readers_answer_from_the_store(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    history(ledger, clock)
+    head = project(ledger)
+    september = (date(2026, 9, 1), date(2026, 9, 30))
+    seen, items = timeliness_view.report(
+        ledger.database, *september, SHANGHAI, [], "stage"
+    )
+    stages = {i["stage"]: i for i in items}
+    assert seen == head
+    assert (stages["accept"]["completed"], stages["accept"]["on_time"]) == (2, 1)
+    assert stages["accept"]["median_working_hours"] == 8.0
+    _, none = timeliness_view.report(
+        ledger.database, *september, SHANGHAI, [("unit", "市税务局")], "stage"
+    )
+    assert none == []
+    seen, units = accountability.report(
+        ledger.database, "unit", "month", *september, None, RateWeights()
+    )
+    (unit,) = [i for i in units if i["unit"] == UNIT]
+    assert seen == head
+    assert (unit["period"], unit["assigned"], unit["accepted"]) == ("2026-09", 3, 2)
+    assert (unit["composite"], unit["rank"]) == (pytest.approx(1.0), 1)
+    _, other = accountability.report(
+        ledger.database, "unit", "all", *september, "市税务局", RateWeights()
+    )
+    assert other == []

@@ -1,0 +1,41 @@
+"""Report endpoints, one module per report, named as the view that answers
+it (appeals/projections/<name>.py): each parses the query, calls the view's
+reader and renders JSON or CSV (appeals.http.tabular). Who may read a report,
+and which rows, is the permissions table's ``READS`` row of the same name.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from appeals.http.reports import (
+    accountability,
+    appeal_list,
+    category_month,
+    enterprise_ledger,
+    overdue,
+    timeliness,
+)
+
+
+def report_routes() -> list[Route]:
+    return [
+        Route("/appeals", appeal_list.list_appeals, methods=["GET"]),
+        Route(
+            "/enterprises/{uscc}/ledger",
+            enterprise_ledger.enterprise_ledger_report,
+            methods=["GET"],
+        ),
+        Route(
+            "/reports/category-month",
+            category_month.category_month_report,
+            methods=["GET"],
+        ),
+        Route("/reports/overdue", overdue.overdue_report, methods=["GET"]),
+        Route("/reports/timeliness", timeliness.timeliness_report, methods=["GET"]),
+        Route(
+            "/reports/accountability",
+            accountability.accountability_report,
+            methods=["GET"],
+        ),
+    ]

@@ -1,0 +1,56 @@
+"""``GET /reports/accountability``: per unit, cadre or category and period,
+the counts, the three rates, the composite score and the ranking, from the
+accountability view's reader (appeals.projections.accountability)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appeals.domain.permissions import read_filter
+from appeals.http.auth import authenticate
+from appeals.http.context import context_of
+from appeals.http.freshness import await_position
+from appeals.http.reports.query import choice, day_range
+from appeals.http.requests import invalid
+from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.projections import accountability
+
+
+async def accountability_report(request: Request) -> Response:
+    actor = await authenticate(request)
+    scope = read_filter("accountability", actor)
+    context = context_of(request)
+    await await_position(request, accountability.NAME)
+    group_by = request.query_params.get("group_by", "unit")
+    if group_by not in accountability.GROUPS:
+        reason = f"must be one of: {', '.join(accountability.GROUPS)}"
+        raise invalid([{"field": "group_by", "reason": reason}])
+    period = choice(request, "period", "all", accountability.PERIODS)
+    first, last = day_range(request)
+    weights = context.rate_weights
+    seen, items = await run_in_threadpool(
+        accountability.report,
+        context.ledger.database,
+        group_by,
+        period,
+        first,
+        last,
+        scope.unit,
+        weights,
+    )
+    body = {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "group_by": group_by,
+        "period": period,
+        "weights": vars(weights),
+        "items": items,
+    }
+    if wants_csv(request):
+        header = tuple(items[0]) if items else ("period", group_by)
+        return csv_response(
+            "accountability.csv", header, iter([list(i.values()) for i in items]), seen
+        )
+    return json_response(body, seen)

@@ -1,0 +1,55 @@
+"""``GET /reports/overdue``: open appeals past a deadline, by ageing bucket,
+from the overdue reader over the timeliness view (appeals.projections.overdue)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appeals.domain.permissions import read_filter
+from appeals.http.auth import authenticate
+from appeals.http.context import ledger_of
+from appeals.http.freshness import await_position
+from appeals.http.reports.query import equal_filters
+from appeals.http.requests import invalid
+from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
+from appeals.projections import overdue, timeliness
+
+OVERDUE_CSV = (
+    "ticket", "stage", "unit", "cadre", "category", "due",
+    "late_working_days", "bucket", "escalation_level", "appeal_id",
+)  # fmt: skip
+
+
+async def overdue_report(request: Request) -> Response:
+    actor = await authenticate(request)
+    scope = read_filter("overdue", actor)
+    ledger = ledger_of(request)
+    await await_position(request, timeliness.NAME)
+    stage = request.query_params.get("stage")
+    if stage is not None and stage not in overdue.LATE_STAGES:
+        reason = f"must be one of: {', '.join(overdue.LATE_STAGES)}"
+        raise invalid([{"field": "stage", "reason": reason}])
+    equals = [*equal_filters(request, ("unit", "cadre", "category", "stage")),
+              *scope.equals()]  # fmt: skip
+    as_csv = wants_csv(request)
+    limit = None if as_csv else page_size(request)
+    seen, found = await run_in_threadpool(
+        overdue.report,
+        ledger.database,
+        ledger.rules.timekeeping,
+        ledger.clock.now(),
+        equals,
+        limit,
+    )
+    if as_csv:
+        lines = iter([[item[c] for c in OVERDUE_CSV] for item in found.items])
+        return csv_response("overdue.csv", OVERDUE_CSV, lines, seen)
+    body = {
+        "as_of": found.now.isoformat(),
+        "total": found.total,
+        "buckets": found.buckets,
+        "items": found.items,
+    }
+    return json_response(body, seen)

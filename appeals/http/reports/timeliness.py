@@ -1,0 +1,43 @@
+"""``GET /reports/timeliness``: on-time rates and median working times by
+stage (or stage and unit), from the timeliness view's reader
+(appeals.projections.timeliness)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from appeals.domain.permissions import read_filter
+from appeals.http.auth import authenticate
+from appeals.http.context import ledger_of
+from appeals.http.freshness import await_position
+from appeals.http.reports.query import choice, day_range, equal_filters
+from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.projections import timeliness
+
+
+async def timeliness_report(request: Request) -> Response:
+    actor = await authenticate(request)
+    scope = read_filter("timeliness", actor)
+    ledger = ledger_of(request)
+    await await_position(request, timeliness.NAME)
+    first, last = day_range(request)
+    equals = [*equal_filters(request, ("unit", "category")), *scope.equals()]
+    group_by = choice(request, "group_by", "stage", ("stage", "unit"))
+    seen, items = await run_in_threadpool(
+        timeliness.report,
+        ledger.database,
+        first,
+        last,
+        ledger.rules.timekeeping.calendar.tz,
+        equals,
+        group_by,
+    )
+    if wants_csv(request):
+        header = tuple(items[0]) if items else ("stage",)
+        return csv_response(
+            "timeliness.csv", header, iter([list(i.values()) for i in items]), seen
+        )
+    body = {"from": first.isoformat(), "to": last.isoformat(), "items": items}
+    return json_response(body, seen)

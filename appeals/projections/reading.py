@@ -1,0 +1,64 @@
+"""Reading a view: the reader-side helper every view's reader uses.
+
+A reader answers from a view's live tables (:func:`live_table`) inside one
+read transaction that first reads the view's position (:func:`read`), so the
+rows reflect at least the position reported; long exports read page by page
+(:func:`keyset_pages`). Read-your-writes: :func:`reach` waits until a view
+has taken the log up to a position. HTTP calls readers; it names no table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from appeals.infra.database import Database, Sql
+from appeals.projections.runtime.model import Table
+from appeals.projections.runtime.runner import wait_for
+from appeals.projections.runtime.storage import LIVE, PREFIX, transaction
+from appeals.projections.runtime.tracking import Tracking
+
+T = TypeVar("T")
+SortKey = tuple[str, str]
+"""(received_at, appeal_id) of a row: the order every list is kept in."""
+PAGE_ROWS = 1000
+"""Rows per read when a reader walks a whole list (CSV exports)."""
+
+
+def live_table(database: Database, table: Table) -> str:
+    """The qualified name of ``table``'s live copy (what readers query)."""
+    return database.table(PREFIX[LIVE] + table.name)
+
+
+def read(database: Database, view: str, load: Callable[[Sql], T]) -> tuple[int, T]:
+    """The position of the view named ``view``, then what ``load`` reads in
+    the same read transaction (so it reflects at least that position)."""
+    with transaction(database, write=False) as sql:
+        position = Tracking(database).position_in(sql, view, LIVE)
+        return position, load(sql)
+
+
+def position(database: Database, view: str) -> int:
+    """The position the view named ``view`` has reached."""
+    return read(database, view, lambda sql: None)[0]
+
+
+def keyset_pages(
+    database: Database,
+    load: Callable[[Sql, SortKey | None, int], list[dict[str, Any]]],
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of a keyset-ordered query, each in its own short read."""
+    after: SortKey | None = None
+    while True:
+        with transaction(database, write=False) as sql:
+            page = load(sql, after, PAGE_ROWS)
+        yield page
+        if len(page) < PAGE_ROWS:
+            return
+        after = (page[-1]["received_at"], page[-1]["appeal_id"])
+
+
+async def reach(database: Database, view: str, wanted: int, timeout: float) -> int:
+    """Waits (up to ``timeout`` seconds) until the view named ``view`` has
+    taken the log up to ``wanted``; returns the position it has reached."""
+    return await wait_for(Tracking(database), view, wanted, timeout)

@@ -1,0 +1,61 @@
+"""The overdue reader over the timeliness view, on SQLite and PostgreSQL,
+with real 2026 dates (office hours 09:00-12:00, 13:30-17:30)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from appeals.application.service import AppealLedger
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.projections import appeal_list, overdue
+from tests.domain.lifecycle_fixtures import TK, UNIT, USCC
+from tests.support.reports import assigned, at, history, project
+
+
+def test_late_since_finds_the_deadline_that_many_working_days_behind() -> None:
+    now = datetime(2026, 9, 24, 10, tzinfo=SHANGHAI)
+    assert overdue.late_since(TK, now, 0) == now
+    one = overdue.late_since(TK, now, 1)
+    assert TK.working_time(one, now) >= TK.calendar.day_length
+    assert abs((one - datetime(2026, 9, 23, 10, tzinfo=SHANGHAI)).total_seconds()) < 1
+
+
+def test_the_report_buckets_late_stages_and_counts_them_in_the_database(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeals = history(ledger, clock)
+    head = project(ledger)
+    at(clock, 9, 24, 10)
+    tk = ledger.rules.timekeeping
+    seen, found = overdue.report(ledger.database, tk, clock.now(), [], None)
+    assert seen == head
+    late = {(i["appeal_id"], i["stage"]): i for i in found.items}
+    assert late[(str(appeals["idle"]), "accept")]["bucket"] == "over_5"
+    assert late[(str(appeals["slow"]), "resolve")]["late_working_days"] == 4.0
+    assert found.total == len(found.items)
+    per_item = Counter(i["bucket"] for i in found.items)
+    assert {k: v for k, v in found.buckets.items() if v} == dict(per_item)
+    _, first = overdue.report(ledger.database, tk, clock.now(), [], 1)
+    assert (len(first.items), first.buckets) == (1, found.buckets)
+    _, elsewhere = overdue.report(
+        ledger.database, tk, clock.now(), [("unit", "市税务局")], None
+    )
+    assert (elsewhere.total, elsewhere.items) == (0, [])
+    assert UNIT in {i["unit"] for i in found.items}
+
+
+def test_other_views_ask_it_which_appeals_are_overdue(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeals = history(ledger, clock)
+    on_time = assigned(ledger, clock, 24)
+    project(ledger)
+    at(clock, 9, 24, 10)
+    query = appeal_list.ListQuery(overdue_at=clock.now())
+    _, rows = appeal_list.read_page(ledger.database, query)
+    ids = {row["appeal_id"] for row in rows}
+    assert ids == {str(appeals["slow"]), str(appeals["idle"])}
+    assert str(on_time) not in ids
+    assert overdue.count_appeals(ledger.database, clock.now(), USCC) == 2
+    assert overdue.count_appeals(ledger.database, clock.now(), "X") == 0
