@@ -67,6 +67,18 @@ def json_response(body: dict[str, Any], position: int) -> Response:
     return OrjsonResponse(body, headers={POSITION_HEADER: str(position)})
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP, CSV injection)."""
+
+
+def neutralised(cell: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made inert with a
+    leading apostrophe (OWASP's advice); numbers and other cells unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def csv_response(
     filename: str, header: Sequence[str], rows: Iterator[Sequence[Any]], position: int
 ) -> Response:
@@ -78,7 +90,7 @@ def csv_response(
         buffer.write("\ufeff")
         writer.writerow(header)
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            writer.writerow([neutralised(cell) for cell in row])
             if count % CSV_PAGE_SIZE == 0:
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
