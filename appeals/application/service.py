@@ -199,6 +199,9 @@ class AppealLedger(Application[UUID]):
             return replay
         appeal = self.get(appeal_id)
         loaded_version = appeal.version
+        # Authorised before the version check: a 412 would tell anyone the
+        # appeal's current version.
+        appeal.check_permitted(command.name.replace("-", "_"), actor)
         if expected_version is not None and expected_version != loaded_version:
             raise VersionConflict(appeal_id, expected_version, loaded_version)
         at = self.clock.now()

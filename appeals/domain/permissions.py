@@ -155,11 +155,8 @@ def authorize(
         allowed = ", ".join(sorted(r.value for r in roles_for(command)))
         raise NotPermitted(command, actor.role, f"only {allowed} may")
     if actor.role is HANDLER and actor.unit != unit:
-        raise NotPermitted(
-            command,
-            actor.role,
-            f"the appeal is assigned to {unit or 'no unit'}, not to {actor.unit}",
-        )
+        # The refusal names nothing the actor may not see (not the unit).
+        raise NotPermitted(command, actor.role, "the appeal is not your unit's")
     if actor.role is ENTERPRISE and actor.uscc != uscc:
         raise NotPermitted(command, actor.role, "the appeal is another enterprise's")
 

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from appeals.application import queries
 from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
-from appeals.domain.permissions import check_read
+from appeals.domain.errors import AppealNotFound
+from appeals.domain.permissions import check_read, may_read
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.problems import HttpProblem
@@ -46,7 +47,13 @@ async def get_appeal(request: Request) -> Response:
     appeal, stages = await run_in_threadpool(
         lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
     )
-    check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
+    if version is not None or as_of is not None:
+        # An earlier state is read under the appeal's scope now, the rule
+        # its history follows: not under the scope it had then.
+        now, _ = await run_in_threadpool(queries.appeal_view, ledger, appeal_id)
+        check_read(actor, unit=now.unit, uscc=now.uscc)
+    else:
+        check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
     body = appeal_json(appeal)
     body["timeliness"] = stages
     return appeal_response(body)
@@ -58,7 +65,10 @@ async def get_appeal_by_ticket(request: Request) -> Response:
     ledger = ledger_of(request)
     ticket = request.path_params["ticket"]
     appeal = await run_in_threadpool(queries.appeal_by_ticket, ledger, ticket)
-    check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
+    if not may_read(actor, unit=appeal.unit, uscc=appeal.uscc):
+        # Tickets are sequential: another's must look like a missing one, or
+        # anyone could count each day's appeals.
+        raise AppealNotFound(ticket)
     return appeal_response(appeal_json(appeal))
 
 

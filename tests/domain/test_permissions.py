@@ -68,8 +68,9 @@ def test_role_matrix_cell(role: Role, command: str) -> None:
 
 def test_a_handler_cannot_act_on_another_units_appeal() -> None:
     appeal = appeal_in("assigned")
-    with pytest.raises(NotPermitted, match="assigned to 市人社局, not to 市税务局"):
+    with pytest.raises(NotPermitted, match="not your unit's") as refused:
         when(appeal, Accept(), OTHER_HANDLER, at(2))
+    assert "市人社局" not in str(refused.value)  # names nothing it may not see
     assert appeal.collect_events() == []
     when(appeal, Accept(), HANDLER, at(2))
 

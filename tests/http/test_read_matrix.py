@@ -73,4 +73,6 @@ async def test_every_principal_on_every_read_route(
             for who, (headers, actor) in principals.items():
                 response = await client.get(path, headers=headers)
                 expected = 200 if may(read, actor) else 403
+                if expected == 403 and route == "/appeals/by-ticket/{ticket}":
+                    expected = 404  # a foreign ticket looks like a missing one
                 assert response.status_code == expected, (who, path, response.text)
