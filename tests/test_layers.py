@@ -1,4 +1,4 @@
-"""Floors point down (ARCHITECTURE.md): the projections never reach the write
+"""Floors point down (ARCHITECTURE.md), with no import cycles: the projections never reach the write
 service or the composition root, and the domain imports nothing but itself,
 the standard library and eventsourcing's domain and utils. Every import is
 counted, those inside functions and ``TYPE_CHECKING`` blocks included."""
@@ -56,3 +56,74 @@ def test_the_domain_imports_only_itself_eventsourcing_domain_and_utils() -> None
         and module != "__future__"
     ]
     assert outside == []
+
+
+FLOORS = ["domain", "infra", "projections", "application", "http", "cli", "demo"]
+"""From the ground up; a floor may import its own and those below it (http,
+cli and demo stand side by side on top, and any of them may use bootstrap)."""
+
+
+def floor_of(module: str) -> int | None:
+    for number, floor in enumerate(FLOORS):
+        if under(module, f"appeals.{floor}"):
+            return min(number, FLOORS.index("http"))
+    return None
+
+
+def test_floors_point_down() -> None:
+    upward = []
+    for floor in FLOORS:
+        own = floor_of(f"appeals.{floor}")
+        assert own is not None
+        for source, module in imports(floor):
+            target = floor_of(module)
+            below_top = own < FLOORS.index("http")
+            if (target is not None and target > own) or (
+                below_top and under(module, "appeals.bootstrap")
+            ):
+                upward.append((source, module))
+    assert upward == []
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports when it is imported (imports
+    inside functions and ``TYPE_CHECKING`` blocks are not edges: they run later
+    or never)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if path.name == "__init__.py" else parts)
+        package = parts[:-1] if path.name != "__init__.py" else parts
+        edges = graph.setdefault(module, set())
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module:
+                base = ".".join(package[: len(package) - node.level + 1])
+                target = node.module if node.level == 0 else f"{base}.{node.module}"
+                for alias in node.names:
+                    edges.add(f"{target}.{alias.name}")
+                edges.add(target)
+            elif isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+    return {m: {e for e in es if e in graph and e != m} for m, es in graph.items()}
+
+
+def test_no_import_cycles() -> None:
+    graph = module_graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    # a package importing its own submodules is no cycle
+    real = [c for c in cycles if not all(m.startswith(c[0]) for m in c)]
+    assert real == []
