@@ -1,7 +1,9 @@
-"""Floors point down (ARCHITECTURE.md), with no import cycles: the projections never reach the write
-service or the composition root, and the domain imports nothing but itself,
-the standard library and eventsourcing's domain and utils. Every import is
-counted, those inside functions and ``TYPE_CHECKING`` blocks included."""
+"""Floors point down (ARCHITECTURE.md) and no module imports itself in a
+cycle: the projections never reach the write service or the composition root,
+the domain imports nothing but itself, the standard library and
+eventsourcing's domain and utils. Every import is counted, those inside
+functions and ``TYPE_CHECKING`` blocks included (cycles count only imports run
+at import time)."""
 
 from __future__ import annotations
 
