@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from appeals.demo import corpus
-from appeals.demo.corpus import Cast, Writer, build_cast
+from appeals.demo.cast import Cast, Writer, build_cast
 from appeals.domain.values import Channel, Satisfaction
 
 CAST_SEED = 20261121

@@ -1,6 +1,6 @@
-"""The setting of the demo data (appeals.demo.planner): word lists, text templates,
-proportions and paces, the synthetic enterprises, units, cadres and staff
-built from them, and the window of office time the appeals happen in.
+"""The words of the demo data (appeals.demo): places, names, units, proportions,
+paces, appeal templates and lifecycle texts. Data only; appeals.demo.cast builds
+the enterprises and staff from it and appeals.demo.paths writes with it.
 
 Everything here is invented for demonstrations: company names are random
 combinations of common words (any likeness to a real firm is coincidence),
@@ -10,29 +10,7 @@ follows the seeds in /work/shared/seeds (Suzhou, Kunshan, Zhangjiagang).
 
 from __future__ import annotations
 
-from calendar import monthrange
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from random import Random
-from typing import TypeVar
-
-import holidays
-
-from appeals.domain import commands as cmd
-from appeals.domain.uscc import ALPHABET, check_character
-from appeals.domain.values import (
-    Actor,
-    Category,
-    Channel,
-    Outcome,
-    Priority,
-    Role,
-    Satisfaction,
-)
-from appeals.infra.clock import SHANGHAI
-
-T = TypeVar("T")
+from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 
 # ---- places: (city in names, USCC area codes, share of enterprises, parks) ----
 
@@ -196,15 +174,13 @@ DEFAULT_PRIORITY_WEIGHTS = (84, 6, 10)
 
 # ---- the mix: proportions and paces --------------------------------------
 
-OFFICE_HOURS = ((time(9), time(12)), (time(13, 30), time(17, 30)))
-OFFICE_DAY_HOURS = 7.0
 # Median working hours from acceptance to resolution, before unit/cadre pace.
 RESOLVE_HOURS = {Priority.NORMAL: 10.0, Priority.URGENT: 2.5, Priority.COMPLEX: 42.0}
 # Resolve limits in working days (DOMAIN.md defaults), for extension requests.
 RESOLVE_LIMIT_DAYS = {Priority.NORMAL: 5, Priority.URGENT: 1, Priority.COMPLEX: 15}
 OUTCOMES = {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 20, Outcome.PARTIAL: 10}
 SATISFIED = {Satisfaction.SATISFIED: 75, Satisfaction.BASIC: 25}
-# Paths of appeals that are not left open (see appeals.demo.planner.PATHS), in %.
+# Paths of appeals that are not left open (see appeals.demo.paths.PATHS), in %.
 CLOSING_WEIGHTS = {
     "straight": 46.0,
     "returned": 7.0,
@@ -230,16 +206,6 @@ OPEN_WEIGHTS = {
     "open_replied": (0.1, 2, 1.2),
     "open_evaluated": (0.1, 3, 0.8),
 }
-
-
-def open_weights(age_days: float) -> dict[str, float]:
-    """Weights of the open statuses for an appeal ``age_days`` old."""
-    return {p: y if age_days < d else o for p, (y, d, o) in OPEN_WEIGHTS.items()}
-
-
-def pick(rng: Random, weights: Mapping[T, float]) -> T:
-    """One key of ``weights``, drawn in proportion to its value."""
-    return rng.choices(list(weights), list(weights.values()))[0]
 
 
 # ---- appeal templates: (title, problem, ask, result) -----------------------
@@ -634,264 +600,3 @@ REPLY_PREFIX: dict[Channel, str] = {
 DEFAULT_REPLY_PREFIX = "已当面告知企业："
 PARTIAL_RESULT = "目前已协调解决部分问题，其余事项将持续跟进"
 EXPLAINED_RESULT = "已向企业解释相关政策规定和办理条件"
-
-
-# ---- synthetic identities -------------------------------------------------
-
-ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def organisation_code(rng: Random) -> str:
-    """9 characters: 8 (``MA...`` for post-2015 registrations) and the GB 11714
-    check character."""
-    if rng.random() < 0.7:
-        stem = "MA" + "".join(rng.choice(ALPHABET) for _ in range(6))
-    else:
-        stem = "".join(rng.choice("0123456789") for _ in range(8))
-    total = sum(int(c, 36) * w for c, w in zip(stem, ORG_CODE_WEIGHTS, strict=True))
-    check = (11 - total % 11) % 11
-    return stem + ("X" if check == 10 else str(check))
-
-
-def credit_code(rng: Random, area: str) -> str:
-    """A valid USCC: enterprise ('91'), area code, organisation code, check."""
-    first17 = "91" + area + organisation_code(rng)
-    return first17 + check_character(first17)
-
-
-def person(rng: Random, taken: set[str]) -> str:
-    """A Chinese name not used before in this data set."""
-    while True:
-        given = "".join(rng.choices(GIVEN, k=rng.choice((1, 2, 2))))
-        name = rng.choice(SURNAMES) + given
-        if name not in taken:
-            taken.add(name)
-            return name
-
-
-@dataclass(frozen=True)
-class Enterprise:
-    uscc: str
-    name: str
-    park: str
-    product: str
-    staff: int
-    service_list: str | None
-    contact: str
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(f"ent-{self.uscc}", Role.ENTERPRISE, self.name, uscc=self.uscc)
-
-
-def generate_enterprises(rng: Random, count: int = 300) -> tuple[Enterprise, ...]:
-    """``count`` enterprises with distinct names and credit codes."""
-    names: set[str] = set()
-    codes: set[str] = set()
-    found: list[Enterprise] = []
-    while len(found) < count:
-        city, areas, _, parks = rng.choices(CITIES, [c[2] for c in CITIES])[0]
-        word, product = rng.choice(INDUSTRIES)
-        brand = rng.choice(BRAND_FIRST) + rng.choice(BRAND_SECOND)
-        name = f"{city}{brand}{word}{rng.choice(LEGAL_FORMS)}"
-        uscc = credit_code(rng, rng.choice(areas))
-        if name in names or uscc in codes:
-            continue
-        names.add(name)
-        codes.add(uscc)
-        listed = None
-        if city == KUNSHAN and rng.random() < 0.7:
-            listed = rng.choice(KUNSHAN_LISTS)
-        phone = (
-            f"1{rng.choice('3589')}{rng.randrange(10)}****{rng.randrange(10_000):04d}"
-        )
-        contact = f"{rng.choice(SURNAMES)}{rng.choice(HONORIFICS)} {phone}"
-        staff = rng.choice((30, 60, 120, 200, 350, 600, 1200, 3000))
-        park = rng.choice(parks)
-        found.append(Enterprise(uscc, name, park, product, staff, listed, contact))
-    return tuple(found)
-
-
-def slot_values(rng: Random, park: str, product: str) -> dict[str, object]:
-    """Values for the template slots (amounts in 万元, areas in m², ...)."""
-    return {
-        "park": park,
-        "product": product,
-        "amount": rng.choice((200, 300, 500, 800, 1000, 1500, 2000, 3000)),
-        "n": rng.choice((15, 20, 30, 50, 80, 120)),
-        "n2": rng.randint(2, 6),
-        "months": rng.randint(2, 6),
-        "weeks": rng.randint(2, 6),
-        "days": rng.randint(3, 10),
-        "bank": rng.choice(BANKS),
-        "mu": rng.choice((20, 30, 50, 80, 120)),
-        "area": rng.choice((2000, 3000, 5000, 8000, 12000)),
-        "kva": rng.choice((2000, 4000, 6300, 10000)),
-    }
-
-
-@dataclass(frozen=True)
-class Unit:
-    name: str
-    pace: float  # > 1: systematically slower
-    cadres: tuple[tuple[Actor, float], ...]  # each with the cadre's own pace
-
-
-@dataclass(frozen=True)
-class Cast:
-    """Everyone who appears in the demo data."""
-
-    enterprises: tuple[Enterprise, ...]
-    activity: tuple[float, ...]  # how often each enterprise raises appeals
-    units: dict[str, Unit]
-    hotline_ops: tuple[Actor, ...]  # 12345 hotline operators (intake)
-    desk_ops: tuple[Actor, ...]  # service-centre intake for other channels
-    dispatchers: tuple[Actor, ...]
-    supervisors: tuple[Actor, ...]
-
-    @property
-    def cadres(self) -> int:
-        return sum(len(unit.cadres) for unit in self.units.values())
-
-
-def build_cast(rng: Random, enterprises: int = 300) -> Cast:
-    """Units with 3-8 cadres each, intake, dispatch and supervision staff, and
-    ``enterprises`` enterprises; all names distinct."""
-    taken: set[str] = set()
-
-    def staff(
-        prefix: str, role: Role, count: int, unit: str | None = None
-    ) -> tuple[Actor, ...]:
-        return tuple(
-            Actor(f"{prefix}-{k:02d}", role, person(rng, taken), unit=unit)
-            for k in range(1, count + 1)
-        )
-
-    units = {
-        name: Unit(
-            name,
-            pace,
-            tuple(
-                (actor, rng.uniform(0.75, 1.35))
-                for actor in staff(f"h-{code}", Role.HANDLER, rng.randint(3, 8), name)
-            ),
-        )
-        for name, code, pace in UNITS
-    }
-    found = generate_enterprises(rng, enterprises)
-    return Cast(
-        enterprises=found,
-        activity=tuple(rng.paretovariate(1.6) for _ in found),
-        units=units,
-        hotline_ops=staff("op-12345", Role.INTAKE, 6),
-        desk_ops=staff("op-zwfw", Role.INTAKE, 3),
-        dispatchers=staff("disp", Role.DISPATCHER, 3),
-        supervisors=staff("sup", Role.SUPERVISOR, 3),
-    )
-
-
-class Window:
-    """The months appeals are received in, and office-hour arithmetic under
-    the official calendar."""
-
-    def __init__(self, start: date, months: int) -> None:
-        month = start.month - 1 + months
-        year, month = start.year + month // 12, month % 12 + 1
-        last = date(year, month, min(start.day, monthrange(year, month)[1]))
-        self.begin = datetime.combine(start, time(0), SHANGHAI)
-        self.end = datetime.combine(last, time(0), SHANGHAI)
-        china = holidays.country_holidays("CN", years=range(start.year, year + 2))
-        self._off = frozenset(china)
-        self._makeup = frozenset(getattr(china, "weekend_workdays", ()))
-        days = (start + timedelta(n) for n in range((last - start).days))
-        self.workdays = [day for day in days if self.is_workday(day)]
-
-    def is_workday(self, day: date) -> bool:
-        return day in self._makeup or (day.weekday() < 5 and day not in self._off)
-
-    def add(self, start: datetime, hours: float) -> datetime:
-        """The instant ``hours`` of office time after ``start`` (0: the first
-        instant in office hours from ``start`` on), to the second."""
-        remaining, now = timedelta(hours=hours), start.astimezone(SHANGHAI)
-        day = now.date()
-        while True:
-            for opens, closes in OFFICE_HOURS if self.is_workday(day) else ():
-                begin = datetime.combine(day, opens, SHANGHAI)
-                end = datetime.combine(day, closes, SHANGHAI)
-                if now < end:
-                    now = max(now, begin)
-                    if now + remaining <= end:
-                        return (now + remaining).replace(microsecond=0)
-                    remaining, now = remaining - (end - now), end
-            day += timedelta(days=1)
-
-    def earlier(self, instant: datetime, days: int) -> datetime:
-        """The same time of day on the working day at least ``days`` before
-        (or the window's first office instant)."""
-        day = instant.date() - timedelta(days)
-        while not self.is_workday(day):
-            day -= timedelta(days=1)
-        moved = datetime.combine(day, instant.timetz())
-        return moved if moved >= self.begin else self.add(self.begin, 0)
-
-    def receipt(self, rng: Random) -> datetime:
-        day = datetime.combine(rng.choice(self.workdays), time(9), SHANGHAI)
-        return self.add(day, rng.uniform(0, OFFICE_DAY_HOURS))
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What an appeal is about, what handling achieves, and who handles it."""
-
-    enterprise: Enterprise
-    receive: cmd.Receive
-    result: str
-    unit: Unit
-
-
-class Writer:
-    """Writes appeals: who raises what, in which words, through which channel,
-    for which unit; numbers the hotline and portal references."""
-
-    def __init__(self, rng: Random, cast: Cast, year: int) -> None:
-        self.rng, self.cast, self.year = rng, cast, year
-        self.numbers = {
-            Channel.HOTLINE: rng.randint(10**4, 9 * 10**4),
-            Channel.PORTAL: 0,
-        }
-
-    def draft(self) -> Draft:
-        rng = self.rng
-        enterprise = rng.choices(self.cast.enterprises, self.cast.activity)[0]
-        category, channel = (
-            pick(rng, CATEGORY_WEIGHTS),
-            pick(rng, CHANNEL_WEIGHTS),
-        )
-        weights = PRIORITY_WEIGHTS.get(category, DEFAULT_PRIORITY_WEIGHTS)
-        title, problem, ask, result = rng.choice(TEMPLATES[category])
-        slots = slot_values(rng, enterprise.park, enterprise.product)
-        profile = f"{enterprise.product}，员工约{enterprise.staff}人"
-        if enterprise.service_list:
-            profile = f"昆山市{enterprise.service_list}，{profile}"
-        said = f"{problem}。{ask}。".format(**slots)
-        receive = cmd.Receive(
-            uscc=enterprise.uscc,
-            enterprise_name=enterprise.name,
-            channel=channel,
-            category=category,
-            title=title.format(**slots),
-            priority=rng.choices(list(Priority), weights)[0],
-            description=f"{enterprise.name}（{profile}）反映：{said}",
-            contact=enterprise.contact,
-            external_id=self._external_id(channel),
-        )
-        unit = self.cast.units[pick(rng, dict(CATEGORY_UNITS[category]))]
-        return Draft(enterprise, receive, result.format(**slots), unit)
-
-    def _external_id(self, channel: Channel) -> str | None:
-        """Source references: 12345 hotline tickets and portal numbers."""
-        if channel not in self.numbers or self.rng.random() < 0.3:
-            return None
-        self.numbers[channel] += self.rng.randint(1, 90)
-        prefix = "12345" if channel is Channel.HOTLINE else "SFB"
-        return f"{prefix}-{self.year}-{self.numbers[channel]:07d}"
