@@ -11,9 +11,10 @@ import httpx
 import orjson
 import pytest
 
+from appeals.domain.values import text
 from appeals.http import parameters
 from appeals.http.problems import HttpProblem
-from tests.builders import received
+from tests.builders import RECEIPT, received
 from tests.http.conftest import Auth
 
 HUGE = "9" * 5000  # int() refuses digit strings over 4,300 characters
@@ -184,3 +185,27 @@ def test_months_in_range_are_read(raw: str) -> None:
 def test_other_months_are_refused(raw: str) -> None:
     with pytest.raises(HttpProblem):
         parameters.month(raw, "from")
+
+
+# ---- text made of invisible characters is blank (issue 13 item 2) ---------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "title",
+    ["\u200b", "\u2060\ufeff", " \u200b\u200c\u200d ", "\u3164", "\u00a0\u2800"],
+    ids=["zwsp", "word-joiner-bom", "zero-widths", "hangul-filler", "nbsp-braille"],
+)
+async def test_a_title_of_invisible_characters_is_blank(
+    client: httpx.AsyncClient, auth: Auth, title: str
+) -> None:
+    response = await client.post(
+        "/appeals", json={**RECEIPT, "title": title}, headers=auth("intake")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "title"
+
+
+@pytest.mark.parametrize("value", ["a\u200b", "\u200b药品"])
+def test_text_with_something_visible_is_kept_exactly(value: str) -> None:
+    assert text(value, "title") == value
