@@ -17,6 +17,7 @@ from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
+from appeals.domain.working_time import OutsideCalendarError
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.parameters import invalid, text_filter
@@ -45,9 +46,12 @@ async def get_appeal(request: Request) -> Response:
     if as_of is not None and version is not None:
         raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
     ledger = ledger_of(request)
-    appeal, stages = await run_in_threadpool(
-        lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
-    )
+    try:
+        appeal, stages = await run_in_threadpool(
+            lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
+        )
+    except OutsideCalendarError as error:  # an as_of the calendar cannot count to
+        raise invalid([{"field": "as_of", "reason": str(error)}]) from None
     if version is not None or as_of is not None:
         # An earlier state is read under the appeal's scope now, the rule
         # its history follows: not under the scope it had then.

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from appeals.domain.values import text
+from appeals.domain.working_time import OutsideCalendarError
 from appeals.http import parameters
 from appeals.http.problems import HttpProblem
 from tests.builders import RECEIPT, received
@@ -38,6 +39,7 @@ QUERIES: list[tuple[str, str, dict[str, str], str]] = [
     ("auditor", "/appeals/{id}", {"version": BEYOND_BIGINT}, "version"),
     ("auditor", "/appeals/{id}", {"as_of": "9999-12-31T23:59:59-14:00"}, "as_of"),
     ("auditor", "/appeals/{id}", {"as_of": "0001-01-01T00:00:00+14:00"}, "as_of"),
+    ("auditor", "/appeals/{id}", {"as_of": "2026-10-08T09:12:00"}, "as_of"),
     ("auditor", "/events", {"after": SUPERSCRIPT_TWO}, "after"),
     ("auditor", "/events", {"after": HUGE}, "after"),
     ("auditor", "/events", {"after": BEYOND_BIGINT}, "after"),
@@ -209,3 +211,22 @@ async def test_a_title_of_invisible_characters_is_blank(
 @pytest.mark.parametrize("value", ["a\u200b", "\u200b药品"])
 def test_text_with_something_visible_is_kept_exactly(value: str) -> None:
     assert text(value, "title") == value
+
+
+@pytest.mark.asyncio
+async def test_an_as_of_the_calendar_cannot_count_to_is_a_problem(
+    client: httpx.AsyncClient, auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    appeal_id = await received(client, auth)
+
+    def outside(*_: object, **__: object) -> None:
+        raise OutsideCalendarError("2090-01-01 is outside the calendar's years")
+
+    monkeypatch.setattr("appeals.application.queries.appeal_view", outside)
+    response = await client.get(
+        f"/appeals/{appeal_id}",
+        params={"as_of": "2090-01-01T00:00:00+08:00"},
+        headers=auth("auditor"),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "as_of"
