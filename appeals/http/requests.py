@@ -118,6 +118,8 @@ def convert(annotation: Any, value: Any) -> Any:
     if inner is str:
         if not isinstance(value, str):
             raise ValueError("must be a string")
+        if "\x00" in value:  # PostgreSQL stores no NUL in text
+            raise ValueError("must not contain NUL characters")
         return value
     if inner is bool:
         if not isinstance(value, bool):
@@ -215,10 +217,9 @@ def idempotent_request(
     if key is None:
         return None
     key = key.strip()
-    if not 1 <= len(key) <= 255:
-        raise invalid(
-            [{"field": "Idempotency-Key", "reason": "must be 1 to 255 characters"}]
-        )
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        reason = "must be 1 to 255 printable characters"
+        raise invalid([{"field": "Idempotency-Key", "reason": reason}])
     fingerprint = hashlib.sha256(
         b"\n".join(
             [

@@ -230,3 +230,33 @@ async def test_an_as_of_the_calendar_cannot_count_to_is_a_problem(
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "as_of"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/appeals", {**RECEIPT, "external_id": "12345-\x00"}, "external_id"),
+        ("/appeals/{id}/assign", {"unit": "市人社局\x00"}, "unit"),
+    ],
+)
+async def test_a_nul_in_a_body_text_is_a_problem(
+    client: httpx.AsyncClient, auth: Auth, path: str, body: dict[str, str], field: str
+) -> None:
+    appeal_id = await received(client, auth)
+    who = "intake" if path == "/appeals" else "dispatcher"
+    response = await client.post(
+        path.replace("{id}", appeal_id), json=body, headers=auth(who)
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+@pytest.mark.asyncio
+async def test_an_idempotency_key_with_control_characters_is_a_problem(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    headers: dict[str, Any] = {**auth("intake"), "Idempotency-Key": b"k\x01"}
+    response = await client.post("/appeals", json=RECEIPT, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
