@@ -7,6 +7,7 @@ reprs, so the JSON stays readable and stable.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -178,13 +179,25 @@ TEXT_LIMITS = {
 }
 
 
+def _blank(value: str) -> bool:
+    """Nothing a reader can see: whitespace and invisible format characters
+    (zero-width space U+200B, word joiner U+2060, BOM U+FEFF...) only."""
+    return all(
+        c.isspace() or c in _FILLERS or unicodedata.category(c) == "Cf" for c in value
+    )
+
+
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols that render as nothing (Hangul fillers, blank Braille)."""
+
+
 def text(value: object, field: str, *, required: bool = True) -> str:
     """Validates free text: stored exactly as given, within its length limit."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
-    if required and not value.strip():
+    if required and _blank(value):
         raise InvalidField(field, "must not be empty")
     limit = TEXT_LIMITS[field]
     if len(value) > limit:

@@ -15,6 +15,8 @@ import anyio.to_thread
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import MapperDeserialisationError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from appeals.application.audit import checkpoint_chore
@@ -31,8 +33,11 @@ from appeals.http.problems import (
     handle_damaged_history,
     handle_domain_error,
     handle_http_problem,
+    handle_starlette_http,
+    handle_unexpected,
 )
 from appeals.http.reports import report_routes
+from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
@@ -83,17 +88,22 @@ def create_app(
                 worker.stop()
             ledger.close()
 
-    return Starlette(
+    app = Starlette(
         routes=all_routes(),
+        middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers={
             AppealError: handle_domain_error,
             HttpProblem: handle_http_problem,
             OriginatorVersionError: handle_damaged_history,
             OriginatorIDError: handle_damaged_history,
             MapperDeserialisationError: handle_damaged_history,
+            StarletteHTTPException: handle_starlette_http,
+            Exception: handle_unexpected,
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # /appeals/ is a 404, not a 307
+    return app
 
 
 def all_routes() -> list[BaseRoute]:
@@ -103,7 +113,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/readyz", health.readyz),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs_page),
-        Route("/appeals", appeals.receive, methods=["POST"]),
+        Route("/appeals", appeals.appeals_collection, methods=["GET", "POST"]),
         *report_routes(),
         Route("/appeals/by-ticket/{ticket}", appeals.get_appeal_by_ticket),
         Route("/appeals/{appeal_id}", appeals.get_appeal),

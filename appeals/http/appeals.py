@@ -17,14 +17,16 @@ from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
+from appeals.domain.working_time import OutsideCalendarError
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
+from appeals.http.parameters import invalid, text_filter
 from appeals.http.problems import HttpProblem
+from appeals.http.reports import appeal_list
 from appeals.http.requests import (
     build,
     idempotent_request,
     if_match,
-    invalid,
     optional_instant,
     optional_positive_int,
     path_uuid,
@@ -44,9 +46,12 @@ async def get_appeal(request: Request) -> Response:
     if as_of is not None and version is not None:
         raise invalid([{"field": "as_of", "reason": "give version or as_of"}])
     ledger = ledger_of(request)
-    appeal, stages = await run_in_threadpool(
-        lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
-    )
+    try:
+        appeal, stages = await run_in_threadpool(
+            lambda: queries.appeal_view(ledger, appeal_id, version=version, as_of=as_of)
+        )
+    except OutsideCalendarError as error:  # an as_of the calendar cannot count to
+        raise invalid([{"field": "as_of", "reason": str(error)}]) from None
     if version is not None or as_of is not None:
         # An earlier state is read under the appeal's scope now, the rule
         # its history follows: not under the scope it had then.
@@ -63,7 +68,7 @@ async def get_appeal_by_ticket(request: Request) -> Response:
     """One appeal by its ticket number (工单号)."""
     actor = await authenticate(request)
     ledger = ledger_of(request)
-    ticket = request.path_params["ticket"]
+    ticket = text_filter(request.path_params["ticket"], "ticket") or ""
     appeal = await run_in_threadpool(queries.appeal_by_ticket, ledger, ticket)
     if not may_read(actor, unit=appeal.unit, uscc=appeal.uscc):
         # Tickets are sequential: another's must look like a missing one, or
@@ -91,6 +96,8 @@ async def run_command(request: Request) -> Response:
     """``POST /appeals/{id}/{command}``: 200 with the appeal after it."""
     actor = await authenticate(request)
     name = request.path_params["command"]
+    if name in READ_ONLY_PATHS or request.path_params["appeal_id"] == "by-ticket":
+        raise method_not_allowed(request.method, "GET, HEAD")
     command_class = COMMANDS.get(name)
     if command_class is None:
         raise HttpProblem(
@@ -117,6 +124,28 @@ async def run_command(request: Request) -> Response:
 
     result = await run_in_threadpool(execute)
     return await command_response(request, result, 200)
+
+
+READ_ONLY_PATHS = frozenset({"history", "verify"})
+"""``/appeals/{id}/<name>`` paths that are reads (appeals.http.audit), not commands."""
+
+
+def method_not_allowed(method: str, allow: str) -> HttpProblem:
+    return HttpProblem(
+        405,
+        "method-not-allowed",
+        "Method not allowed",
+        f"{method} is not allowed here; allowed: {allow}",
+        headers={"Allow": allow},
+    )
+
+
+async def appeals_collection(request: Request) -> Response:
+    """``/appeals``: GET lists (appeals.http.reports.appeal_list), POST receives;
+    one route, so that a wrong method's 405 lists both in ``Allow``."""
+    if request.method == "POST":
+        return await receive(request)
+    return await appeal_list.list_appeals(request)
 
 
 async def command_response(

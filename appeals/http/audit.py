@@ -19,6 +19,7 @@ from appeals.domain.scope import appeal_scope
 from appeals.domain.values import Actor
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
+from appeals.http.parameters import text_filter
 from appeals.http.requests import (
     optional_instant,
     optional_positive_int,
@@ -91,7 +92,11 @@ async def event_feed(request: Request) -> Response:
     read_filter("feed", actor)  # those who audit see it all, others nothing
     after = optional_positive_int(request, "after", minimum=0) or 0
     limit = min(optional_positive_int(request, "limit") or 100, FEED_LIMIT)
-    topics = request.query_params.getlist("type")
+    topics = [
+        topic
+        for raw in request.query_params.getlist("type")
+        if (topic := text_filter(raw, "type"))
+    ]
     start = optional_instant(request, "from")
     end = optional_instant(request, "to")
     ledger = ledger_of(request)

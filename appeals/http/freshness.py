@@ -10,11 +10,12 @@ position with its rows, are the readers' (appeals.projections.reading).
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from appeals.http.context import context_of
+from appeals.http.parameters import invalid, whole_number
 from appeals.http.problems import HttpProblem
-from appeals.http.requests import invalid
 from appeals.projections.reading import reach
 
 POSITION_HEADER = "Projection-Position"
@@ -23,13 +24,14 @@ POSITION_HEADER = "Projection-Position"
 async def await_position(request: Request, view: str) -> None:
     """Honours ``?position=N``: waits for the view named ``view``, or raises
     a 503 problem."""
-    raw = request.query_params.get("position")
-    if raw is None:
+    wanted = whole_number(request.query_params.get("position"), "position")
+    if wanted is None:
         return
-    if not raw.isdigit():
-        raise invalid([{"field": "position", "reason": "must be a whole number"}])
-    wanted = int(raw)
     context = context_of(request)
+    head = await run_in_threadpool(context.ledger.event_log.head)
+    if wanted > head:
+        reason = f"is beyond the log's last position, {head}"
+        raise invalid([{"field": "position", "reason": reason}])
     timeout = context.projection_settings.max_wait
     reached = await reach(context.ledger.database, view, wanted, timeout)
     if reached < wanted:

@@ -12,12 +12,19 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
-from appeals.http.openapi_reads import read_paths
+from appeals.http.openapi_reads import (
+    CREDIT_CODE_PATTERN,
+    IF_MATCH,
+    INSTANT,
+    read_paths,
+)
+from appeals.http.parameters import MAX_POSITION as MAX
 from appeals.http.problems import TYPE_BASE
 from appeals.http.requests import field_types
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 NULLABLE_STRING = {"type": ["string", "null"]}
+USCC = {"pattern": CREDIT_CODE_PATTERN, "minLength": 18, "maxLength": 18}
 
 
 def field_schema(name: str, annotation: Any) -> dict[str, Any]:
@@ -29,6 +36,8 @@ def field_schema(name: str, annotation: Any) -> dict[str, Any]:
         schema = {"type": "string"}
         if name in TEXT_LIMITS:
             schema["maxLength"] = TEXT_LIMITS[name]
+        if name == "uscc":
+            schema.update(USCC)
     elif inner is bool:
         schema = {"type": "boolean"}
     elif inner is int:
@@ -68,6 +77,10 @@ def body_schema(command_class: type[Any]) -> dict[str, Any]:
     }
     if required:
         schema["required"] = required
+        for name in required:
+            found = schema["properties"][name]
+            if found.get("type") == "string" and "pattern" not in found:
+                found["minLength"] = 1  # and not blank, which a schema cannot say
     return schema
 
 
@@ -202,7 +215,15 @@ def single_appeal_paths() -> dict[str, Any]:
                         "name": "version",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "integer", "minimum": 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX},
+                    },
+                    {
+                        "name": "as_of",
+                        "in": "query",
+                        "required": False,
+                        "schema": INSTANT,
+                        "description": "The appeal as it stood at this instant "
+                        "(not with version)",
                     },
                 ],
                 "responses": {
@@ -225,14 +246,7 @@ def command_paths() -> dict[str, Any]:
                 "parameters": [
                     APPEAL_ID,
                     *COMMAND_HEADERS,
-                    {
-                        "name": "If-Match",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "string"},
-                        "description": "The ETag of the read this command is "
-                        "based on; a stale one is refused with 412.",
-                    },
+                    IF_MATCH,
                 ],
                 "requestBody": _body(command_class),
                 "responses": {

@@ -7,7 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.domain.permissions import READS
+from appeals.domain.sla import LATE_STAGES
 from appeals.domain.values import Category, Channel, Priority, Status
+from appeals.http.parameters import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_CURSOR_LENGTH,
+    MAX_FILTER_LENGTH,
+    MAX_POSITION,
+)
+from appeals.http.tabular import MAX_PAGE_SIZE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REPORT_ERRORS = (401, 403, 406, 422, 503)
@@ -44,10 +53,49 @@ def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str
 
 
 STRING = {"type": "string"}
-DAY = {"type": "string", "format": "date"}
+YEARS = f"{FIRST_YEAR} to {LAST_YEAR}"
+DAY = {
+    "type": "string",
+    "format": "date",
+    "pattern": r"^(20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    "description": f"a day, in the years {YEARS}",
+}
+MONTH = {
+    "type": "string",
+    "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+    "description": f"YYYY-MM, in the years {YEARS}",
+}
+INSTANT = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^20[0-9]{2}-",
+    "maxLength": 40,
+    "description": f"ISO 8601 with an offset, in the years {YEARS}",
+}
+FILTER = {
+    "type": "string",
+    "maxLength": MAX_FILTER_LENGTH,
+    "pattern": r"^[^\x00-\x1f\x7f]*$",
+}
+CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NP-RTUWXY]{18}$"
+CREDIT_CODE = {"type": "string", "pattern": CREDIT_CODE_PATTERN, "minLength": 18,
+               "maxLength": 18}  # fmt: skip
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": r'^(W/)?"[1-9][0-9]{0,17}"$'},
+    "description": "The ETag of the read this command is "
+    "based on; a stale one is refused with 412.",
+}
+CURSOR = {
+    "type": "string",
+    "maxLength": MAX_CURSOR_LENGTH,
+    "pattern": "^[A-Za-z0-9_-]*$",
+}
 POSITION = _query(
     "position",
-    {"type": "integer", "minimum": 0},
+    {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
     "Wait (bounded) until the view has taken the log up to this position.",
 )
 FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"]})
@@ -103,7 +151,7 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
 
 
 ITEMS = {"type": "array", "items": {"type": "object"}}
-LIMIT = _query("limit", {"type": "integer", "minimum": 1})
+LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
 
 
 def appeal_list() -> dict[str, Any]:
@@ -112,17 +160,17 @@ def appeal_list() -> dict[str, Any]:
         "The appeal list (filters, cursor pagination), from a read model",
         [
             _query("status", STRING, "comma-separated statuses"),
-            _query("unit", STRING),
-            _query("cadre", STRING),
+            _query("unit", FILTER),
+            _query("cadre", FILTER),
             _query("category", {"enum": [c.value for c in Category]}),
             _query("channel", {"enum": [c.value for c in Channel]}),
             _query("priority", {"enum": [p.value for p in Priority]}),
-            _query("enterprise", STRING, "credit code"),
+            _query("enterprise", CREDIT_CODE, "credit code"),
             _query("overdue", {"enum": ["true", "false"]}),
-            _query("received_from", DAY),
-            _query("received_to", DAY),
+            _query("received_from", {"anyOf": [DAY, INSTANT]}),
+            _query("received_to", {"anyOf": [DAY, INSTANT]}),
             _query("order", {"enum": ["newest", "oldest"]}),
-            _query("cursor", STRING),
+            _query("cursor", CURSOR),
             LIMIT,
         ],
         _object(
@@ -139,8 +187,8 @@ def enterprise_ledger() -> dict[str, Any]:
         "ledger",
         "An enterprise's ledger (问题台账)",
         [
-            {"name": "uscc", "in": "path", "required": True, "schema": STRING},
-            _query("cursor", STRING),
+            {"name": "uscc", "in": "path", "required": True, "schema": CREDIT_CODE},
+            _query("cursor", CURSOR),
             LIMIT,
         ],
         _object(
@@ -154,8 +202,8 @@ def category_month() -> dict[str, Any]:
         "category_month",
         "Appeals received per category per month",
         [
-            _query("from", STRING, "YYYY-MM"),
-            _query("to", STRING, "YYYY-MM"),
+            _query("from", MONTH),
+            _query("to", MONTH),
             _query("category", {"enum": [c.value for c in Category]}),
         ],
         {"type": "object"},
@@ -166,7 +214,13 @@ def overdue() -> dict[str, Any]:
     return _report(
         "overdue",
         "Open appeals past a deadline, with ageing buckets (working days)",
-        [*(_query(n, STRING) for n in ("unit", "cadre", "category", "stage")), LIMIT],
+        [
+            _query("unit", FILTER),
+            _query("cadre", FILTER),
+            _query("category", {"enum": [c.value for c in Category]}),
+            _query("stage", {"enum": list(LATE_STAGES)}),
+            LIMIT,
+        ],
         _object(["buckets", "items"], buckets={"type": "object"}, items=ITEMS),
     )
 
@@ -178,7 +232,7 @@ def timeliness() -> dict[str, Any]:
         [
             _query("from", DAY),
             _query("to", DAY),
-            _query("unit", STRING),
+            _query("unit", FILTER),
             _query("category", {"enum": [c.value for c in Category]}),
             _query("group_by", {"enum": ["stage", "unit"]}),
         ],
@@ -237,11 +291,17 @@ def feed() -> dict[str, Any]:
             "summary": "The global event feed in commit order (auditors)",
             "description": _readers("feed"),
             "parameters": [
-                _query("after", {"type": "integer", "minimum": 0}),
-                LIMIT,
-                _query("type", STRING, "event topic; repeatable"),
-                _query("from", {"type": "string", "format": "date-time"}),
-                _query("to", {"type": "string", "format": "date-time"}),
+                _query(
+                    "after", {"type": "integer", "minimum": 0, "maximum": MAX_POSITION}
+                ),
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_POSITION},
+                    "at most 1000 are returned",
+                ),
+                _query("type", FILTER, "event topic; repeatable"),
+                _query("from", INSTANT),
+                _query("to", INSTANT),
             ],
             "responses": {
                 "200": _json("A page of events", page),

@@ -7,9 +7,11 @@ a stable ``type`` URI, a human ``title`` and ``detail``, and structured fields
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,6 +24,9 @@ from appeals.domain.errors import (
     NotPermitted,
     VersionConflict,
 )
+from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
+
+LOG = logging.getLogger("appeals.http")
 
 TYPE_BASE = "https://appeal-ledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -127,4 +132,49 @@ async def handle_damaged_history(request: Request, exc: Exception) -> Response:
         f"({type(exc).__name__}); GET /appeals/{{id}}/verify shows the first "
         "broken link",
         instance=request.url.path,
+    )
+
+
+async def handle_starlette_http(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, wrong method) as problems;
+    a 405 keeps the ``Allow`` header the router computed."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        slug, title, detail = "not-found", "Not found", "no such resource"
+    elif exc.status_code == 405:
+        slug, title = "method-not-allowed", "Method not allowed"
+        allow = (exc.headers or {}).get("Allow", "")
+        detail = f"{request.method} is not allowed here; allowed: {allow}"
+    else:
+        slug, title, detail = "http-error", exc.detail, exc.detail
+    return problem_response(
+        exc.status_code,
+        slug,
+        title,
+        detail,
+        headers=dict(exc.headers or {}),
+        instance=request.url.path,
+    )
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """Anything no other handler answers: a 500 problem carrying the request
+    id, which the log line (with the traceback) carries too."""
+    request_id = request_id_of(request.scope)
+    LOG.error(
+        "unexpected error request_id=%s %s %s: %s",
+        request_id,
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal server error",
+        f"an unexpected error; quote request id {request_id} when reporting it",
+        headers={REQUEST_ID_HEADER: request_id},
+        instance=request.url.path,
+        request_id=request_id,
     )

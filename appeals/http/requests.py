@@ -22,17 +22,14 @@ from starlette.requests import Request
 from appeals.application.claims import IdempotentRequest
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.values import Actor, Labelled
+from appeals.http import parameters
 from appeals.http.context import context_of
+from appeals.http.parameters import invalid
 from appeals.http.problems import HttpProblem
 
 T = TypeVar("T")
 
 DEFAULT_BODY_LIMIT = 64 * 1024
-
-
-def invalid(errors: list[dict[str, str]]) -> HttpProblem:
-    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return HttpProblem(422, "invalid-field", "Invalid input", detail, errors=errors)
 
 
 def require_json(content_type: str | None) -> None:
@@ -121,6 +118,8 @@ def convert(annotation: Any, value: Any) -> Any:
     if inner is str:
         if not isinstance(value, str):
             raise ValueError("must be a string")
+        if "\x00" in value:  # PostgreSQL stores no NUL in text
+            raise ValueError("must not contain NUL characters")
         return value
     if inner is bool:
         if not isinstance(value, bool):
@@ -174,8 +173,9 @@ async def read_body(request: Request) -> dict[str, Any]:
     require_json(request.headers.get("content-type"))
     limit = context_of(request).body_limit
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(int(declared), limit)
+    digits = declared.isascii() and declared.isdigit()
+    if digits and (len(declared) > 19 or int(declared) > limit):
+        raise too_large(limit, limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -195,42 +195,19 @@ def path_uuid(request: Request) -> UUID:
 
 
 def optional_positive_int(request: Request, name: str, minimum: int = 1) -> int | None:
+    """``?name=N``, a whole number of at least ``minimum`` (below 2^63), or None."""
     raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < minimum:
-        reason = f"must be a whole number of at least {minimum}"
-        raise invalid([{"field": name, "reason": reason}])
-    return int(raw)
+    return parameters.whole_number(raw, name, minimum=minimum)
 
 
 def optional_instant(request: Request, name: str) -> datetime | None:
     """An ISO 8601 instant with an offset from the query, or None."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise invalid(
-            [{"field": name, "reason": "must be an ISO 8601 instant with an offset"}]
-        )
-    return value
+    return parameters.instant(request.query_params.get(name), name)
 
 
 def if_match(request: Request) -> int | None:
     """``If-Match: "3"`` (the ETag of a read) -> expected version 3."""
-    raw = request.headers.get("if-match")
-    if raw is None:
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise invalid(
-            [{"field": "If-Match", "reason": 'must be an ETag like "3" from a read'}]
-        )
-    return int(value)
+    return parameters.etag(request.headers.get("if-match"))
 
 
 def idempotent_request(
@@ -240,10 +217,9 @@ def idempotent_request(
     if key is None:
         return None
     key = key.strip()
-    if not 1 <= len(key) <= 255:
-        raise invalid(
-            [{"field": "Idempotency-Key", "reason": "must be 1 to 255 characters"}]
-        )
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        reason = "must be 1 to 255 printable characters"
+        raise invalid([{"field": "Idempotency-Key", "reason": reason}])
     fingerprint = hashlib.sha256(
         b"\n".join(
             [

@@ -9,22 +9,18 @@ what page 1 costs and rows arriving meanwhile never shift a page.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from appeals.http.freshness import POSITION_HEADER
+from appeals.http.parameters import cursor, invalid, make_cursor, whole_number
 from appeals.http.problems import HttpProblem
-from appeals.http.requests import invalid
 from appeals.http.responses import OrjsonResponse
-from appeals.projections.lifecycle import read_instant
 from appeals.projections.reading import SortKey
 
 PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
@@ -108,11 +104,10 @@ def csv_response(
 
 
 def page_size(request: Request) -> int:
-    raw = request.query_params.get("limit", str(PAGE_SIZE))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        reason = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
-        raise invalid([{"field": "limit", "reason": reason}])
-    return int(raw)
+    """``?limit=``: rows per JSON page, 1 to MAX_PAGE_SIZE (PAGE_SIZE if absent)."""
+    raw = request.query_params.get("limit")
+    found = whole_number(raw, "limit", minimum=1, maximum=MAX_PAGE_SIZE)
+    return PAGE_SIZE if found is None else found
 
 
 def next_cursor(rows: list[dict[str, Any]], limit: int, kind: str) -> str | None:
@@ -121,22 +116,9 @@ def next_cursor(rows: list[dict[str, Any]], limit: int, kind: str) -> str | None
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    raw = orjson.dumps([last["received_at"], last["appeal_id"], kind])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return make_cursor(last["received_at"], last["appeal_id"], kind)
 
 
 def read_cursor(raw: str | None, kind: str) -> SortKey | None:
     """The sort key in a cursor made for ``kind``, or a 422 problem."""
-    if not raw:
-        return None
-    try:
-        received_at, appeal_id, made_for = orjson.loads(
-            base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        )
-        read_instant(received_at)
-        if made_for != kind or not isinstance(appeal_id, str):
-            raise ValueError(made_for)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        reason = "is not a cursor from this list (pass next_cursor as given)"
-        raise invalid([{"field": "cursor", "reason": reason}]) from None
-    return received_at, appeal_id
+    return cursor(raw, kind)

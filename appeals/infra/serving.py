@@ -13,16 +13,75 @@ so the kernel spreads new connections over the workers. With one shared
 listener, whichever worker happens to be awake accepts: under load one
 worker took nearly every keep-alive connection and ran at a full core (its
 GIL) while the other idled (BENCHMARKS.md, "busiest server process").
+
+A request's head (request line and headers) is limited to
+:data:`MAX_HEADER_BYTES` in total: httptools, the parser we serve with, has
+no limit of its own (an 8 MB header was accepted), so :class:`BoundedHeaders`
+counts the bytes of a head as they arrive and answers 431 and closes past the
+limit. ``h11_max_incomplete_event_size`` gives h11 the same limit, should the
+server be run with ``--http h11``.
 """
 
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
 APP = "appeals.http.app:create_serving_app"
+MAX_HEADER_BYTES = 64 * 1024
+"""The most a request line and its headers may hold together."""
+
+
+class BoundedHeaders(HttpToolsProtocol):
+    """uvicorn's httptools protocol, refusing a request head over
+    :data:`MAX_HEADER_BYTES` with 431 (counted per chunk received, so memory
+    stays within the limit plus one read)."""
+
+    max_header_bytes = MAX_HEADER_BYTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = False
+        self._head_bytes = 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._in_head or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self.max_header_bytes:
+            self._refuse_head()
+
+    def _refuse_head(self) -> None:
+        self.logger.warning(
+            "Request head over %d bytes refused.", self.max_header_bytes
+        )
+        message = f"request headers over {self.max_header_bytes} bytes"
+        body = (
+            b'{"type":"https://appeal-ledger.invalid/problems/headers-too-large",'
+            b'"title":"Request headers too large","status":431,"detail":"'
+            + message.encode()
+            + b'"}'
+        )
+        self.transport.write(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: application/problem+json\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"connection: close\r\n\r\n" + body
+        )
+        self.transport.close()
 
 
 def listening_socket(
@@ -87,7 +146,8 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHeaders,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_level="info",
     )
     if workers == 1:

@@ -10,7 +10,6 @@ from starlette.routing import Route
 
 from appeals.http.reports import (
     accountability,
-    appeal_list,
     category_month,
     enterprise_ledger,
     overdue,
@@ -19,8 +18,9 @@ from appeals.http.reports import (
 
 
 def report_routes() -> list[Route]:
+    """Every report but the appeal list, which shares ``/appeals`` with
+    receiving (appeals.http.appeals.appeals_collection)."""
     return [
-        Route("/appeals", appeal_list.list_appeals, methods=["GET"]),
         Route(
             "/enterprises/{uscc}/ledger",
             enterprise_ledger.enterprise_ledger_report,

@@ -12,8 +12,8 @@ from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
 from appeals.http.context import context_of
 from appeals.http.freshness import await_position
+from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range
-from appeals.http.requests import invalid
 from appeals.http.tabular import csv_response, json_response, wants_csv
 from appeals.projections import accountability
 

@@ -16,8 +16,8 @@ from appeals.domain.values import Category, Channel, Priority, Status
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
+from appeals.http.parameters import invalid, text_filter
 from appeals.http.reports.query import choice, day_bound
-from appeals.http.requests import invalid
 from appeals.http.tabular import (
     csv_response,
     json_response,
@@ -82,7 +82,9 @@ def overdue_at(request: Request, raw: str | None) -> datetime | None:
 def list_filters(request: Request) -> list[tuple[str, str]]:
     params = request.query_params
     equals = [
-        (name, value) for name in ("unit", "cadre") if (value := params.get(name))
+        (name, value)
+        for name in ("unit", "cadre")
+        if (value := text_filter(params.get(name), name))
     ]
     for name, codes in (
         ("category", Category),

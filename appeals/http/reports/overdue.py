@@ -11,8 +11,8 @@ from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
+from appeals.http.parameters import invalid
 from appeals.http.reports.query import equal_filters
-from appeals.http.requests import invalid
 from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
 from appeals.projections import overdue, timeliness
 

@@ -8,19 +8,22 @@ from datetime import date, datetime, timedelta
 from starlette.requests import Request
 
 from appeals.domain.values import Category
+from appeals.http import parameters
 from appeals.http.context import ledger_of
-from appeals.http.requests import invalid
+from appeals.http.parameters import invalid
+from appeals.http.problems import HttpProblem
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.lifecycle import stored_instant
 
 
 def equal_filters(request: Request, names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """``(name, value)`` of each of ``names`` given (a category is checked)."""
+    """``(name, value)`` of each of ``names`` given (a category is checked,
+    other text filters hold no control characters)."""
     params = request.query_params
     return [
         (name, Category.parse(value, name) if name == "category" else value)
         for name in names
-        if (value := params.get(name))
+        if (value := parameters.text_filter(params.get(name), name))
     ]
 
 
@@ -39,16 +42,8 @@ def choice(request: Request, name: str, default: str, allowed: tuple[str, ...]) 
 def day_range(request: Request, default_days: int = 90) -> tuple[date, date]:
     """``from``/``to`` as ISO days (both inclusive); default the last 90 days."""
     params = request.query_params
-    try:
-        last = date.fromisoformat(params["to"]) if "to" in params else None
-    except ValueError:
-        reason = "must be a day like 2026-11-30"
-        raise invalid([{"field": "to", "reason": reason}]) from None
-    try:
-        first = date.fromisoformat(params["from"]) if "from" in params else None
-    except ValueError:
-        reason = "must be a day like 2026-11-01"
-        raise invalid([{"field": "from", "reason": reason}]) from None
+    last = parameters.day(params.get("to"), "to")
+    first = parameters.day(params.get("from"), "from")
     today = ledger_of(request).clock.now().date()
     last = last or today
     first = first or last - timedelta(days=default_days - 1)
@@ -63,27 +58,23 @@ def day_bound(raw: str | None, field: str, days_after: int) -> str | None:
     if not raw:
         return None
     instant: datetime | None
-    try:
-        if len(raw) == len("2026-10-08"):
-            day = date.fromisoformat(raw) + timedelta(days=days_after)
-            instant = datetime.combine(day, datetime.min.time(), SHANGHAI)
-        else:
-            instant = datetime.fromisoformat(raw) + timedelta(microseconds=days_after)
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        reason = "must be a date (2026-10-08) or a time with its offset"
-        raise invalid([{"field": field, "reason": reason}])
+    if len(raw) == len("2026-10-08"):
+        day = parameters.day(raw, field)
+        assert day is not None
+        instant = datetime.combine(
+            day + timedelta(days=days_after), datetime.min.time(), SHANGHAI
+        )
+    else:
+        try:
+            instant = parameters.instant(raw, field)
+        except HttpProblem:
+            reason = "must be a date (2026-10-08) or a time with its offset"
+            raise invalid([{"field": field, "reason": reason}]) from None
+        assert instant is not None
+        instant += timedelta(microseconds=days_after)
     return stored_instant(instant)
 
 
 def month(raw: str | None, field: str) -> str | None:
     """``YYYY-MM`` or None; a 422 if malformed."""
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(f"{raw}-01").strftime("%Y-%m")
-    except ValueError:
-        raise invalid(
-            [{"field": field, "reason": "must be a month (2026-10)"}]
-        ) from None
+    return parameters.month(raw, field)
