@@ -311,7 +311,7 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             at,
             channel=command.channel.value,
             content=content,
-            evaluation_due=self._due(tk, Stage.EVALUATION_WINDOW, at),
+            evaluation_due=self._due(tk, Stage.EVALUATION, at),
             sla_version=tk.version,
         )
 

@@ -95,10 +95,17 @@ class TestPackageData:
         assert due == at(2027, 1, 4, 10)  # 1 January 2027 is a Friday, off
         assert CALENDAR.is_provisional(due.date())
 
-    def test_years_outside_the_calendar_are_refused(self) -> None:
+    def test_years_before_the_calendar_are_refused(self) -> None:
         with pytest.raises(OutsideCalendarError):
-            CALENDAR.is_working_day(date(2031, 1, 2))
-        assert build_calendar(years=range(2031, 2032)).is_working_day(date(2031, 1, 2))
+            CALENDAR.is_working_day(date(2019, 12, 31))
+
+    def test_years_after_the_data_are_provisional_never_an_error(self) -> None:
+        assert CALENDAR.is_working_day(date(2031, 1, 2))
+        assert not CALENDAR.is_working_day(date(2031, 1, 1))
+        assert CALENDAR.is_provisional(date(2045, 6, 1))
+        due = CALENDAR.add_working_days(at(2030, 12, 31, 10), 1)
+        assert due == at(2031, 1, 2, 10)
+        assert CALENDAR.is_provisional_instant(due)
 
     def test_office_hours_are_passed_through(self) -> None:
         calendar = build_calendar(office_hours=OfficeHours.parse("09:00-17:00"))
