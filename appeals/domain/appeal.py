@@ -238,11 +238,14 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     ) -> None:
         """延期申请 for the resolution deadline."""
         reason = text(command.reason, "reason")
-        requested = self._later(command.requested_deadline, at, "requested_deadline")
         self.check_permitted("request_extension", actor)
         self.check_status("request_extension", Status.IN_PROGRESS)
         if self.pending_extension is not None:
             self._refuse("request_extension", "an extension request is pending")
+        self.check_extensions_left("request_extension", rules.timekeeping)
+        requested = self._extended(
+            command.requested_deadline, at, "requested_deadline", rules.timekeeping
+        )
         self._record(
             self.ExtensionRequested,
             actor,
@@ -262,8 +265,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         if not command.approve:
             self._record(self.ExtensionRefused, actor, at, note=note)
             return
+        self.check_extensions_left("decide_extension", rules.timekeeping)
         deadline = command.new_deadline or pending["requested_deadline"]
-        deadline = self._later(deadline, at, "new_deadline")
+        deadline = self._extended(deadline, at, "new_deadline", rules.timekeeping)
         self._record(
             self.ExtensionApproved, actor, at, new_deadline=deadline, note=note
         )

@@ -86,6 +86,7 @@ class Received(Created):
         appeal.responded = False
         appeal.escalations = []
         appeal.evaluation_lapsed = False
+        appeal.extension_count = 0
         appeal.accept_due = None
         appeal.resolve_due = None
         appeal.reply_due = None
@@ -196,6 +197,7 @@ class ExtensionApproved(Event):
     def apply(self, appeal: Appeal) -> None:
         appeal.pending_extension = None
         appeal.resolve_due = self.new_deadline
+        appeal.extension_count = getattr(appeal, "extension_count", 0) + 1
 
 
 class ExtensionRefused(Event):

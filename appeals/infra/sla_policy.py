@@ -44,7 +44,7 @@ _Key = TypeVar("_Key", Stage, Priority, Category)
 
 _TOP_KEYS = ("version", "limits", "categories", "escalation", "extensions")
 _EXTENSION_KEYS = ("max_count", "max_length")
-_STAGE_ALIASES = {"evaluation_window": Stage.EVALUATION.value}
+_STAGE_ALIASES: dict[str, str] = {"evaluation_window": Stage.EVALUATION.value}
 """Stage names files may still use: the old name of a renamed stage."""
 
 
@@ -147,7 +147,7 @@ class _Reader:
             raise self.refuse(keys, "expected a table of stages")
         found: dict[tuple[Stage, Priority], Limit] = {}
         for stage_name in stages:
-            named = (*keys, _STAGE_ALIASES.get(stage_name, stage_name))
+            named = (*keys, _STAGE_ALIASES.get(str(stage_name), str(stage_name)))
             stage = self.member(Stage, named, "stage")
             for priority_name, text in self.table(stages, (*keys, stage_name)).items():
                 place = (*keys, stage_name, priority_name)

@@ -114,9 +114,9 @@ def test_a_pause_spanning_national_day_moves_the_deadline_by_working_time() -> N
 
 def test_an_approved_extension_replaces_the_resolve_deadline() -> None:
     appeal = in_progress_at(t(9, 14, 10))
-    when(appeal, RequestExtension(t(9, 30, 17, 30), "会商"), HANDLER, t(9, 15, 10))
+    when(appeal, RequestExtension(t(9, 22, 17, 30), "会商"), HANDLER, t(9, 15, 10))
     when(appeal, DecideExtension(True), SUPERVISOR, t(9, 15, 11))
-    assert appeal.resolve_due == t(9, 30, 17, 30)
+    assert appeal.resolve_due == t(9, 22, 17, 30)
 
 
 def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
