@@ -153,6 +153,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             ),
             "sla_version": rules.timekeeping.version,
         }
+        fields["provisional"] = rules.timekeeping.provisional(
+            fields["first_response_due"]
+        )
         header = {
             "originator_topic": get_topic(cls),
             "originator_id": appeal_id,
@@ -170,15 +173,18 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("assign", actor)
         self.check_status("assign", Status.RECEIVED)
         tk = rules.timekeeping
+        accept_due = self._due(tk, Stage.ACCEPT, at)
+        resolve_due = self._due(tk, Stage.RESOLVE, at)
         self._record(
             self.Assigned,
             actor,
             at,
             unit=unit,
             cadre=cadre,
-            accept_due=self._due(tk, Stage.ACCEPT, at),
-            resolve_due=self._due(tk, Stage.RESOLVE, at),
+            accept_due=accept_due,
+            resolve_due=resolve_due,
             sla_version=tk.version,
+            provisional=tk.provisional(accept_due, resolve_due),
         )
 
     def accept(self, command: Accept, actor: Actor, at: datetime, rules: Rules) -> None:
@@ -224,13 +230,15 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         tk = rules.timekeeping
         waited = tk.working_time(paused_at, aware(at, "at"))
         assert self.resolve_due is not None
+        resolve_due = tk.moved(self.resolve_due, waited)
         self._record(
             self.Resumed,
             actor,
             at,
             note=note,
             paused_seconds=int(waited.total_seconds()),
-            resolve_due=tk.moved(self.resolve_due, waited),
+            resolve_due=resolve_due,
+            provisional=tk.provisional(resolve_due),
         )
 
     def request_extension(
@@ -269,7 +277,12 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         deadline = command.new_deadline or pending["requested_deadline"]
         deadline = self._extended(deadline, at, "new_deadline", rules.timekeeping)
         self._record(
-            self.ExtensionApproved, actor, at, new_deadline=deadline, note=note
+            self.ExtensionApproved,
+            actor,
+            at,
+            new_deadline=deadline,
+            note=note,
+            provisional=rules.timekeeping.provisional(deadline),
         )
 
     def supervise(
@@ -293,14 +306,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_status("resolve", Status.IN_PROGRESS)
         self.check_is_not_paused("resolve", "it is paused waiting for the enterprise")
         tk = rules.timekeeping
+        reply_due = self._due(tk, Stage.REPLY, at)
         self._record(
             self.Resolved,
             actor,
             at,
             outcome=command.outcome.value,
             result=result,
-            reply_due=self._due(tk, Stage.REPLY, at),
+            reply_due=reply_due,
             sla_version=tk.version,
+            provisional=tk.provisional(reply_due),
         )
 
     def reply(self, command: Reply, actor: Actor, at: datetime, rules: Rules) -> None:
@@ -309,14 +324,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("reply", actor)
         self.check_status("reply", Status.RESOLVED)
         tk = rules.timekeeping
+        evaluation_due = self._due(tk, Stage.EVALUATION, at)
         self._record(
             self.Replied,
             actor,
             at,
             channel=command.channel.value,
             content=content,
-            evaluation_due=self._due(tk, Stage.EVALUATION, at),
+            evaluation_due=evaluation_due,
             sla_version=tk.version,
+            provisional=tk.provisional(evaluation_due),
         )
 
     def evaluate(
@@ -361,14 +378,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self, actor: Actor, at: datetime, reason: str, rules: Rules, automatic: bool
     ) -> None:
         tk = rules.timekeeping
+        resolve_due = self._due(tk, Stage.RESOLVE, at)
         self._record(
             self.Reopened,
             actor,
             at,
             reason=reason,
             automatic=automatic,
-            resolve_due=self._due(tk, Stage.RESOLVE, at),
+            resolve_due=resolve_due,
             sla_version=tk.version,
+            provisional=tk.provisional(resolve_due),
         )
 
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:

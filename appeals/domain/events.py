@@ -70,6 +70,8 @@ class Received(Created):
     external_id: str | None
     first_response_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket
@@ -103,6 +105,8 @@ class Assigned(Event):
     accept_due: datetime
     resolve_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.ASSIGNED.value
@@ -166,6 +170,8 @@ class Resumed(Event):
     note: str
     paused_seconds: int
     resolve_due: datetime
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.paused = False
@@ -193,6 +199,8 @@ class ExtensionApproved(Event):
     TOPIC = "Appeal.ExtensionApproved"
     new_deadline: datetime
     note: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.pending_extension = None
@@ -226,6 +234,8 @@ class Resolved(Event):
     result: str
     reply_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RESOLVED.value
@@ -241,6 +251,8 @@ class Replied(Event):
     content: str
     evaluation_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.REPLIED.value
@@ -269,6 +281,8 @@ class Reopened(Event):
     automatic: bool
     resolve_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.IN_PROGRESS.value

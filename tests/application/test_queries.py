@@ -89,3 +89,33 @@ def test_the_view_at_a_version_or_instant_and_by_ticket(
         appeal_view(ledger, appeal_id, version=99)
     with pytest.raises(AppealNotFound):
         appeal_view(ledger, uuid4())
+
+
+def test_a_deadline_in_an_estimated_year_says_it_is_provisional(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The calendar's data ends with 2030; later years are estimated, never
+    an error, and a deadline falling in one is marked provisional."""
+    official = receive(ledger).appeal_id
+    clock.set(clock.now().replace(year=2031, month=3, day=3))
+    later = receive(ledger).appeal_id
+    ledger.execute(later, cmd.Assign(unit=UNIT), DISPATCHER)
+    _, stages = appeal_view(ledger, official)
+    assert {s["stage"]: s["provisional"] for s in stages} == {"first_response": False}
+    _, stages = appeal_view(ledger, later)
+    assert {s["stage"]: s["provisional"] for s in stages} == {
+        "first_response": True,
+        "accept": True,
+        "resolve": True,
+    }
+    assert all(
+        e.provisional for e in ledger.history(later) if hasattr(e, "provisional")
+    )
+    # "now" and as_of far after the calendar's data both answer.
+    clock.set(clock.now().replace(year=2045))
+    _, stages = appeal_view(ledger, official)
+    assert stages[0]["overdue_now"] is True
+    as_of = clock.now().replace(year=2060)
+    view, stages = appeal_view(ledger, later, as_of=as_of)
+    assert view.status == "assigned"
+    assert stages[1]["overdue_now"] is True
