@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -15,7 +15,7 @@ from appeals.application.queries import (
 )
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
-from appeals.domain.errors import AppealNotFound
+from appeals.domain.errors import AppealNotFound, InvalidField
 from appeals.domain.values import Outcome
 from appeals.infra.clock import FixedClock
 from tests.builders import (
@@ -119,3 +119,13 @@ def test_a_deadline_in_an_estimated_year_says_it_is_provisional(
     view, stages = appeal_view(ledger, later, as_of=as_of)
     assert view.status == "assigned"
     assert stages[1]["overdue_now"] is True
+
+
+def test_an_as_of_outside_the_calendars_years_is_refused_naming_the_field(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    extreme = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=14)))
+    with pytest.raises(InvalidField) as refused:
+        appeal_view(ledger, appeal_id, as_of=extreme)
+    assert refused.value.field == "as_of"
