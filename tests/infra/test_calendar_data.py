@@ -175,11 +175,23 @@ class TestLoadingANotice:
         with pytest.raises(ValueError, match="two schedules for 2027"):
             build_calendar(schedules=schedules)
 
-    def test_a_schedule_outside_the_calendars_years_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="outside"):
+    def test_a_schedule_before_the_calendars_years_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="before"):
             build_calendar(
-                schedules=parse_schedules(SCHEDULE_2027), years=range(2026, 2027)
+                schedules=parse_schedules(SCHEDULE_2027), years=range(2028, 2029)
             )
+
+    def test_a_schedule_after_the_calendars_years_extends_them(self) -> None:
+        schedules = parse_schedules(
+            '[2035]\nsource = "示例"\nholidays = ["2035-02-08"]\n'
+            'makeup_workdays = ["2035-02-03"]\n'
+        )
+        calendar = build_calendar(schedules=schedules, years=range(2026, 2027))
+        assert not calendar.is_provisional(date(2035, 2, 3))
+        assert calendar.is_working_day(date(2035, 2, 3))  # a Saturday worked
+        assert not calendar.is_working_day(date(2035, 2, 8))  # a Thursday off
+        assert calendar.is_provisional(date(2034, 6, 1))  # the package's estimate
+        assert calendar.is_provisional(date(2036, 6, 1))  # the calendar's
 
 
 class TestBadScheduleFiles:
