@@ -172,20 +172,10 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         cadre = text(command.cadre, "cadre") if command.cadre else None
         self.check_permitted("assign", actor)
         self.check_status("assign", Status.RECEIVED)
-        tk = rules.timekeeping
-        accept_due = self._due(tk, Stage.ACCEPT, at)
-        resolve_due = self._due(tk, Stage.RESOLVE, at)
-        self._record(
-            self.Assigned,
-            actor,
-            at,
-            unit=unit,
-            cadre=cadre,
-            accept_due=accept_due,
-            resolve_due=resolve_due,
-            sla_version=tk.version,
-            provisional=tk.provisional(accept_due, resolve_due),
+        dues = self._dues(
+            rules.timekeeping, at, accept_due=Stage.ACCEPT, resolve_due=Stage.RESOLVE
         )
+        self._record(self.Assigned, actor, at, unit=unit, cadre=cadre, **dues)
 
     def accept(self, command: Accept, actor: Actor, at: datetime, rules: Rules) -> None:
         """签收 by the assigned unit."""
@@ -305,36 +295,18 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("resolve", actor)
         self.check_status("resolve", Status.IN_PROGRESS)
         self.check_is_not_paused("resolve", "it is paused waiting for the enterprise")
-        tk = rules.timekeeping
-        reply_due = self._due(tk, Stage.REPLY, at)
-        self._record(
-            self.Resolved,
-            actor,
-            at,
-            outcome=command.outcome.value,
-            result=result,
-            reply_due=reply_due,
-            sla_version=tk.version,
-            provisional=tk.provisional(reply_due),
-        )
+        outcome = command.outcome.value
+        dues = self._dues(rules.timekeeping, at, reply_due=Stage.REPLY)
+        self._record(self.Resolved, actor, at, outcome=outcome, result=result, **dues)
 
     def reply(self, command: Reply, actor: Actor, at: datetime, rules: Rules) -> None:
         """反馈 the result to the enterprise; opens the evaluation window."""
         content = text(command.content, "content")
         self.check_permitted("reply", actor)
         self.check_status("reply", Status.RESOLVED)
-        tk = rules.timekeeping
-        evaluation_due = self._due(tk, Stage.EVALUATION, at)
-        self._record(
-            self.Replied,
-            actor,
-            at,
-            channel=command.channel.value,
-            content=content,
-            evaluation_due=evaluation_due,
-            sla_version=tk.version,
-            provisional=tk.provisional(evaluation_due),
-        )
+        channel = command.channel.value
+        dues = self._dues(rules.timekeeping, at, evaluation_due=Stage.EVALUATION)
+        self._record(self.Replied, actor, at, channel=channel, content=content, **dues)
 
     def evaluate(
         self, command: Evaluate, actor: Actor, at: datetime, rules: Rules
@@ -377,17 +349,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     def _reopen(
         self, actor: Actor, at: datetime, reason: str, rules: Rules, automatic: bool
     ) -> None:
-        tk = rules.timekeeping
-        resolve_due = self._due(tk, Stage.RESOLVE, at)
+        dues = self._dues(rules.timekeeping, at, resolve_due=Stage.RESOLVE)
         self._record(
-            self.Reopened,
-            actor,
-            at,
-            reason=reason,
-            automatic=automatic,
-            resolve_due=resolve_due,
-            sla_version=tk.version,
-            provisional=tk.provisional(resolve_due),
+            self.Reopened, actor, at, reason=reason, automatic=automatic, **dues
         )
 
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:

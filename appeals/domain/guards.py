@@ -167,3 +167,13 @@ class AppealState:
 
     def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:
         return tk.due(stage, aware(at, "at"), self.priority, self.category)
+
+    def _dues(self, tk: Timekeeping, at: datetime, **stages: Stage) -> dict[str, Any]:
+        """An event's deadline fields (``resolve_due=Stage.RESOLVE``), the
+        policy version and whether any deadline falls in an estimated year."""
+        dues = {name: self._due(tk, stage, at) for name, stage in stages.items()}
+        return {
+            **dues,
+            "sla_version": tk.version,
+            "provisional": tk.provisional(*dues.values()),
+        }
