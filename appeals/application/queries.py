@@ -17,6 +17,7 @@ from uuid import UUID
 from appeals.application.service import AppealLedger
 from appeals.domain import events as ev
 from appeals.domain.errors import AppealNotFound
+from appeals.domain.guards import check_supported
 from appeals.domain.timeliness import timeliness
 from appeals.domain.values import Status
 
@@ -158,6 +159,8 @@ def appeal_view(
 ) -> tuple[AppealView, list[dict[str, Any]]]:
     """The appeal now, at ``version`` or as of a past instant (business
     time), with its timeliness as it stood then: one read of its events."""
+    if as_of is not None:
+        check_supported(as_of, "as_of", ledger.rules.timekeeping)
     history = ledger.history(appeal_id)
     if as_of is not None:
         history = [e for e in history if e.timestamp <= as_of]

@@ -100,6 +100,7 @@ class Planner:
     def dispatch(self) -> None:
         assign = cmd.Assign(self.draft.unit.name, self.cadre.name)
         self._do(0.3 if self.urgent else 1.2, self.cast.dispatchers, assign)
+        self.assigned_at = self.t
 
     def accept(self) -> None:
         self._advance((0.4 if self.urgent else 2.0) * self.pace, 0.8)
@@ -148,16 +149,21 @@ class Planner:
     def _extension(self, approve: bool) -> None:
         at = self._advance(self.resolve_hours * 0.6)
         days = corpus.RESOLVE_LIMIT_DAYS[self.draft.receive.priority]
-        # Counted from the request, well past the current deadline (which a
-        # pause may have moved) and the decision a few hours later.
-        days += self.rng.choice((5, 8, 13))
-        deadline = self.window.add_days(at, days)
+        # 1 or 2 working days past the deadline set at assignment (the policy
+        # allows at most 3), and a working day after the request at least.
+        days += self.rng.choice((1, 2))
+        deadline = self.window.add_days(self.assigned_at, days)
+        latest = self.window.add(self.assigned_at, (days + 0.5) * self.window.day_hours)
+        deadline = max(deadline, self.window.add(at, self.window.day_hours))
+        if deadline > latest:
+            return  # requested too late to be allowed: no extension after all
         reason = self.rng.choice(corpus.EXTENSION_REASONS)
         self._push(self.cadre, cmd.RequestExtension(deadline, reason))
         notes = corpus.EXTENSION_APPROVED if approve else corpus.EXTENSION_REFUSED
         deciders = self.cast.supervisors + self.cast.dispatchers
         decision = cmd.DecideExtension(approve, note=self.rng.choice(notes))
-        self._do(4.0, deciders, decision)
+        self._advance(1.0, 0.3)  # decided well before the requested deadline
+        self._push(deciders, decision)
         self.slow = 2.0 if approve else 0.8
 
     def supervise(self) -> None:

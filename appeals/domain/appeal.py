@@ -153,6 +153,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             ),
             "sla_version": rules.timekeeping.version,
         }
+        fields["provisional"] = rules.timekeeping.provisional(
+            fields["first_response_due"]
+        )
         header = {
             "originator_topic": get_topic(cls),
             "originator_id": appeal_id,
@@ -169,17 +172,10 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         cadre = text(command.cadre, "cadre") if command.cadre else None
         self.check_permitted("assign", actor)
         self.check_status("assign", Status.RECEIVED)
-        tk = rules.timekeeping
-        self._record(
-            self.Assigned,
-            actor,
-            at,
-            unit=unit,
-            cadre=cadre,
-            accept_due=self._due(tk, Stage.ACCEPT, at),
-            resolve_due=self._due(tk, Stage.RESOLVE, at),
-            sla_version=tk.version,
+        dues = self._dues(
+            rules.timekeeping, at, accept_due=Stage.ACCEPT, resolve_due=Stage.RESOLVE
         )
+        self._record(self.Assigned, actor, at, unit=unit, cadre=cadre, **dues)
 
     def accept(self, command: Accept, actor: Actor, at: datetime, rules: Rules) -> None:
         """签收 by the assigned unit."""
@@ -224,13 +220,15 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         tk = rules.timekeeping
         waited = tk.working_time(paused_at, aware(at, "at"))
         assert self.resolve_due is not None
+        resolve_due = tk.moved(self.resolve_due, waited)
         self._record(
             self.Resumed,
             actor,
             at,
             note=note,
             paused_seconds=int(waited.total_seconds()),
-            resolve_due=tk.moved(self.resolve_due, waited),
+            resolve_due=resolve_due,
+            provisional=tk.provisional(resolve_due),
         )
 
     def request_extension(
@@ -238,11 +236,14 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     ) -> None:
         """延期申请 for the resolution deadline."""
         reason = text(command.reason, "reason")
-        requested = self._later(command.requested_deadline, at, "requested_deadline")
         self.check_permitted("request_extension", actor)
         self.check_status("request_extension", Status.IN_PROGRESS)
         if self.pending_extension is not None:
             self._refuse("request_extension", "an extension request is pending")
+        self.check_extensions_left("request_extension", rules.timekeeping)
+        requested = self._extended(
+            command.requested_deadline, at, "requested_deadline", rules.timekeeping
+        )
         self._record(
             self.ExtensionRequested,
             actor,
@@ -262,10 +263,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         if not command.approve:
             self._record(self.ExtensionRefused, actor, at, note=note)
             return
+        self.check_extensions_left("decide_extension", rules.timekeeping)
         deadline = command.new_deadline or pending["requested_deadline"]
-        deadline = self._later(deadline, at, "new_deadline")
+        deadline = self._extended(deadline, at, "new_deadline", rules.timekeeping)
         self._record(
-            self.ExtensionApproved, actor, at, new_deadline=deadline, note=note
+            self.ExtensionApproved,
+            actor,
+            at,
+            new_deadline=deadline,
+            note=note,
+            provisional=rules.timekeeping.provisional(deadline),
         )
 
     def supervise(
@@ -288,32 +295,18 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("resolve", actor)
         self.check_status("resolve", Status.IN_PROGRESS)
         self.check_is_not_paused("resolve", "it is paused waiting for the enterprise")
-        tk = rules.timekeeping
-        self._record(
-            self.Resolved,
-            actor,
-            at,
-            outcome=command.outcome.value,
-            result=result,
-            reply_due=self._due(tk, Stage.REPLY, at),
-            sla_version=tk.version,
-        )
+        outcome = command.outcome.value
+        dues = self._dues(rules.timekeeping, at, reply_due=Stage.REPLY)
+        self._record(self.Resolved, actor, at, outcome=outcome, result=result, **dues)
 
     def reply(self, command: Reply, actor: Actor, at: datetime, rules: Rules) -> None:
         """反馈 the result to the enterprise; opens the evaluation window."""
         content = text(command.content, "content")
         self.check_permitted("reply", actor)
         self.check_status("reply", Status.RESOLVED)
-        tk = rules.timekeeping
-        self._record(
-            self.Replied,
-            actor,
-            at,
-            channel=command.channel.value,
-            content=content,
-            evaluation_due=self._due(tk, Stage.EVALUATION_WINDOW, at),
-            sla_version=tk.version,
-        )
+        channel = command.channel.value
+        dues = self._dues(rules.timekeeping, at, evaluation_due=Stage.EVALUATION)
+        self._record(self.Replied, actor, at, channel=channel, content=content, **dues)
 
     def evaluate(
         self, command: Evaluate, actor: Actor, at: datetime, rules: Rules
@@ -356,15 +349,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     def _reopen(
         self, actor: Actor, at: datetime, reason: str, rules: Rules, automatic: bool
     ) -> None:
-        tk = rules.timekeeping
+        dues = self._dues(rules.timekeeping, at, resolve_due=Stage.RESOLVE)
         self._record(
-            self.Reopened,
-            actor,
-            at,
-            reason=reason,
-            automatic=automatic,
-            resolve_due=self._due(tk, Stage.RESOLVE, at),
-            sla_version=tk.version,
+            self.Reopened, actor, at, reason=reason, automatic=automatic, **dues
         )
 
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:

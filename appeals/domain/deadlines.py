@@ -31,6 +31,13 @@ class Timekeeping:
         """When ``stage``, starting at ``start``, must be done."""
         return self.policy.deadline(self.calendar, stage, start, priority, category)
 
+    def provisional(self, *deadlines: datetime | None) -> bool:
+        """Whether any of ``deadlines`` falls in a provisional (estimated)
+        calendar year: then the deadline is an estimate, and says so."""
+        return any(
+            d is not None and self.calendar.is_provisional_instant(d) for d in deadlines
+        )
+
     def working_time(self, start: datetime, end: datetime) -> timedelta:
         """Working time between two instants (0 if ``end`` is not later)."""
         return self.calendar.working_time_between(start, end)

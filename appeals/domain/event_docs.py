@@ -58,6 +58,11 @@ Old events are never rewritten. To change a class:
 5. Add a test that decodes a stored version-1 JSON payload into the new class.
 6. Regenerate this file.
 
+A new field with a default (written `= False` above) needs no new version: an
+event stored before it existed reads the default. `provisional` is such a field:
+true when a deadline the event records falls in a year whose official holiday
+notice is not yet known, so its working days are an estimate.
+
 Example:
 
 ```python
@@ -100,8 +105,15 @@ def fields(event_class: type[object]) -> str:
     declared: dict[str, str] = {}
     for cls in reversed(event_class.__mro__):
         declared.update(inspect.get_annotations(cls))
+    missing = object()
+
+    def shown(name: str, kind: str) -> str:
+        default = getattr(event_class, name, missing)
+        suffix = "" if default is missing else f" = {default!r}"
+        return f"`{name}: {kind}{suffix}`".replace("|", "\\|")
+
     return ", ".join(
-        f"`{name}: {kind}`".replace("|", "\\|")
+        shown(name, kind)
         for name, kind in declared.items()
         if name not in COMMON and not kind.startswith("ClassVar")
     )

@@ -70,6 +70,8 @@ class Received(Created):
     external_id: str | None
     first_response_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket
@@ -86,6 +88,7 @@ class Received(Created):
         appeal.responded = False
         appeal.escalations = []
         appeal.evaluation_lapsed = False
+        appeal.extension_count = 0
         appeal.accept_due = None
         appeal.resolve_due = None
         appeal.reply_due = None
@@ -102,6 +105,8 @@ class Assigned(Event):
     accept_due: datetime
     resolve_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.ASSIGNED.value
@@ -165,6 +170,8 @@ class Resumed(Event):
     note: str
     paused_seconds: int
     resolve_due: datetime
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.paused = False
@@ -192,10 +199,13 @@ class ExtensionApproved(Event):
     TOPIC = "Appeal.ExtensionApproved"
     new_deadline: datetime
     note: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.pending_extension = None
         appeal.resolve_due = self.new_deadline
+        appeal.extension_count = getattr(appeal, "extension_count", 0) + 1
 
 
 class ExtensionRefused(Event):
@@ -224,6 +234,8 @@ class Resolved(Event):
     result: str
     reply_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RESOLVED.value
@@ -239,6 +251,8 @@ class Replied(Event):
     content: str
     evaluation_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.REPLIED.value
@@ -267,6 +281,8 @@ class Reopened(Event):
     automatic: bool
     resolve_due: datetime
     sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.IN_PROGRESS.value

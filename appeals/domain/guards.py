@@ -28,6 +28,16 @@ def aware(value: datetime, field: str) -> datetime:
     return value
 
 
+def check_supported(value: datetime, field: str, tk: Timekeeping) -> datetime:
+    """An instant a command names lies in the years the calendar supports."""
+    if not tk.calendar.supports(value):
+        span = tk.calendar.supported_years
+        assert span is not None
+        years = f"{span.start}–{span.stop - 1}"
+        raise InvalidField(field, f"must fall within the calendar's years {years}")
+    return value
+
+
 IMMUTABLE = frozenset(
     {str, int, float, bool, type(None), datetime, date, timedelta, UUID}
 )
@@ -64,6 +74,7 @@ class AppealState:
         responded: bool
         escalations: list[str]
         evaluation_lapsed: bool
+        extension_count: int
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A copy sharing the immutable values (text, numbers, instants, ids)
@@ -125,14 +136,44 @@ class AppealState:
     def _refuse(self, command: str, reason: str) -> NoReturn:
         raise CommandNotAllowed(command, self.status, reason)
 
-    def _later(self, value: datetime, at: datetime, field: str) -> datetime:
-        """An extension must move the deadline later, and into the future."""
-        if aware(value, field) <= at:
+    def check_extensions_left(self, command: str, tk: Timekeeping) -> None:
+        """Fewer extensions were approved than the policy allows an appeal."""
+        allowed = tk.policy.extensions.max_count
+        if getattr(self, "extension_count", 0) >= allowed:
+            self._refuse(command, f"it had the {allowed} extensions the policy allows")
+
+    def _extended(
+        self, value: datetime, at: datetime, field: str, tk: Timekeeping
+    ) -> datetime:
+        """An extension moves the deadline later, into the future, within the
+        calendar's years and by no more working time than the policy allows."""
+        check_supported(aware(value, field), field, tk)
+        if value <= at:
             raise InvalidField(field, "must be later than now")
-        if self.resolve_due is not None and value <= self.resolve_due:
+        if self.resolve_due is None:
+            return value
+        if value <= self.resolve_due:
             current = self.resolve_due.isoformat()
             raise InvalidField(field, f"must be later than the deadline {current}")
+        most = tk.policy.extensions.max_length
+        latest = tk.moved(self.resolve_due, most.working_time(tk.calendar.day_length))
+        if value > latest:
+            raise InvalidField(
+                field,
+                f"an extension adds at most {most} of working time: "
+                f"{latest.isoformat()} at the latest",
+            )
         return value
 
     def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:
         return tk.due(stage, aware(at, "at"), self.priority, self.category)
+
+    def _dues(self, tk: Timekeeping, at: datetime, **stages: Stage) -> dict[str, Any]:
+        """An event's deadline fields (``resolve_due=Stage.RESOLVE``), the
+        policy version and whether any deadline falls in an estimated year."""
+        dues = {name: self._due(tk, stage, at) for name, stage in stages.items()}
+        return {
+            **dues,
+            "sla_version": tk.version,
+            "provisional": tk.provisional(*dues.values()),
+        }

@@ -26,7 +26,7 @@ class Stage(StrEnum):
     FIRST_RESPONSE = "first_response"  # first response to the enterprise, from receipt
     RESOLVE = "resolve"  # 办结, from assignment
     REPLY = "reply"  # 反馈, from resolution
-    EVALUATION_WINDOW = "evaluation_window"  # 企业评价, from the reply
+    EVALUATION = "evaluation"  # 企业评价, from the reply
 
 
 LATE_STAGES: tuple[str, ...] = (
@@ -151,6 +151,25 @@ DEFAULT_LADDER = (
 
 
 @dataclass(frozen=True)
+class ExtensionRules:
+    """How far a resolve deadline may be extended (延期): at most ``max_count``
+    approved extensions, each moving the deadline by at most ``max_length`` of
+    working time (DOMAIN.md: "at most 3 extensions of at most 3 working days in
+    common practice")."""
+
+    max_count: int = 3
+    max_length: Limit = Limit(3, DurationUnit.DAYS)
+
+    def __post_init__(self) -> None:
+        count = self.max_count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidLimitError(f"max_count must be a whole number >= 0: {count!r}")
+
+
+DEFAULT_EXTENSIONS = ExtensionRules()
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     """Limits per stage and priority, with optional per-category overrides.
 
@@ -173,6 +192,7 @@ class SlaPolicy:
         default_factory=dict
     )
     escalation: tuple[Rung, ...] = DEFAULT_LADDER
+    extensions: ExtensionRules = DEFAULT_EXTENSIONS
 
     def __post_init__(self) -> None:
         if not self.version.strip():
@@ -237,7 +257,7 @@ DEFAULT_POLICY = SlaPolicy(
         # Reply: 1 working day after resolution.
         (Stage.REPLY, Priority.NORMAL): Limit.days(1),
         # Evaluation window: 3 working days after the reply.
-        (Stage.EVALUATION_WINDOW, Priority.NORMAL): Limit.days(3),
+        (Stage.EVALUATION, Priority.NORMAL): Limit.days(3),
     },
     category_limits={
         # Suzhou action plan 2020, item 34: "响应时间不超过1个工作日". It equals the

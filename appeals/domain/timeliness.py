@@ -44,6 +44,7 @@ class StageCycle:
     extensions: int = 0
     escalation_level: int = -1  # -1: none; 0: reminder; 1-3: supervision
     cadre: str | None = None
+    provisional: bool = False  # the due date falls in an estimated year
     # The cycle's to_state(), made once: a cycle never changes (changes make
     # a new one, which starts without it), and folds are stored after every
     # event, most of their cycles long closed.
@@ -78,6 +79,7 @@ class StageCycle:
             "paused_since": _iso(self.paused_since),
             "extensions": self.extensions,
             "escalation_level": self.escalation_level,
+            "provisional": self.provisional,
         }
 
     @classmethod
@@ -96,6 +98,7 @@ class StageCycle:
             paused_since=_instant(state["paused_since"]),
             extensions=state["extensions"],
             escalation_level=state["escalation_level"],
+            provisional=state.get("provisional", False),
         )
         object.__setattr__(cycle, "_state", state)
         return cycle
@@ -133,6 +136,7 @@ class StageCycle:
             if (self.completed_at is not None or open_now)
             else 0,
             "paused_now": self.paused_since is not None and open_now,
+            "provisional": self.provisional,
         }
 
 
@@ -180,13 +184,14 @@ class TimelinessFold:
         name = topic.removeprefix("Appeal.")
         if topic in FIRST_RESPONSE_TOPICS:
             self._complete("first_response", at)
+        estimated = bool(getattr(event, "provisional", False))
         if name == "Received":
-            self._start("first_response", at, event.first_response_due)
+            self._start("first_response", at, event.first_response_due, estimated)
         elif name == "Assigned":
             self.unit = event.unit
             self.cadre = event.cadre
-            self._start("accept", at, event.accept_due)
-            self._start("resolve", at, event.resolve_due)
+            self._start("accept", at, event.accept_due, estimated)
+            self._start("resolve", at, event.resolve_due, estimated)
         elif name == "Accepted":
             self._complete("accept", at)
         elif name == "Returned":
@@ -200,14 +205,17 @@ class TimelinessFold:
             cycle = self._open("resolve")
             if cycle is not None:
                 self._update(
-                    "resolve", due=event.new_deadline, extensions=cycle.extensions + 1
+                    "resolve",
+                    due=event.new_deadline,
+                    extensions=cycle.extensions + 1,
+                    provisional=estimated,
                 )
         elif name == "Resolved":
             self._complete("resolve", at)
-            self._start("reply", at, event.reply_due)
+            self._start("reply", at, event.reply_due, estimated)
         elif name == "Replied":
             self._complete("reply", at)
-            self._start("evaluation", at, event.evaluation_due)
+            self._start("evaluation", at, event.evaluation_due, estimated)
         elif name == "Evaluated":
             self._complete("evaluation", at)
         elif name == "EvaluationLapsed":
@@ -220,7 +228,7 @@ class TimelinessFold:
         elif name == "Reopened":
             for stage in ("reply", "evaluation"):
                 self._end(stage, "reopened", at)
-            self._start("resolve", at, event.resolve_due)
+            self._start("resolve", at, event.resolve_due, estimated)
         elif topic in CLOSING_TOPICS:
             for stage in list(self.open_index):
                 self._end(stage, name.lower(), at)
@@ -230,12 +238,15 @@ class TimelinessFold:
 
     # ---- bookkeeping -----------------------------------------------------
 
-    def _start(self, stage: str, at: datetime, due: datetime) -> None:
+    def _start(
+        self, stage: str, at: datetime, due: datetime, provisional: bool = False
+    ) -> None:
         self._end(stage, "superseded", at)
         self.counts[stage] = self.counts.get(stage, 0) + 1
-        self.cycles.append(
-            StageCycle(stage, self.counts[stage], self.unit, at, due, cadre=self.cadre)
+        cycle = StageCycle(
+            stage, self.counts[stage], self.unit, at, due, cadre=self.cadre
         )
+        self.cycles.append(replace(cycle, provisional=provisional))
         self.open_index[stage] = len(self.cycles) - 1
 
     def _open(self, stage: str) -> StageCycle | None:
@@ -265,6 +276,7 @@ class TimelinessFold:
             paused=cycle.paused + waited,
             paused_since=None,
             due=event.resolve_due,
+            provisional=bool(getattr(event, "provisional", False)),
         )
 
 

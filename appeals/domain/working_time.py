@@ -56,11 +56,21 @@ class CalendarDataError(ValueError):
 
 
 class OutsideCalendarError(ValueError):
-    """A date lies outside the years the calendar holds holiday data for.
+    """A date lies before the first year the calendar holds holiday data for.
 
-    Answering with Monday to Friday alone would silently ignore Spring Festival, so the
-    calendar refuses instead.
+    Years after the data are estimated (provisional), never refused; years before it
+    predate the ledger, and answering with Monday to Friday alone would silently ignore
+    Spring Festival, so the calendar refuses instead.
     """
+
+
+FIXED_DATE_HOLIDAYS = ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3))
+"""(month, day) of the statutory holidays on fixed solar dates (元旦, 劳动节,
+国庆节): the estimate for years after the calendar's data, with weekends."""
+
+ESTIMATED_YEARS = 100
+"""How many years after its data the calendar accepts instants in (estimated,
+provisional): far beyond any deadline, well short of ``datetime.max``."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,9 @@ class WorkingCalendar:
     in ``makeup_workdays`` (调休). The data comes from the State Council's yearly
     notices (loaded by ``appeals.infra.calendar_data``); ``provisional_years`` are
     years whose notice is not yet known, so their working days are an estimate. When
-    ``years`` is given, any date outside it is refused with ``OutsideCalendarError``.
+    ``years`` is given, a date before it is refused with ``OutsideCalendarError``; a
+    date after it is provisional, estimated as Monday to Friday except the
+    ``FIXED_DATE_HOLIDAYS``. Commands accept instants in ``supported_years`` only.
     """
 
     def __init__(
@@ -210,13 +222,42 @@ class WorkingCalendar:
 
     def is_provisional(self, day: date) -> bool:
         """Whether ``day``'s year is estimated, awaiting the State Council's notice."""
-        return day.year in self.provisional_years
+        return day.year in self.provisional_years or self._estimated(day)
+
+    def is_provisional_instant(self, t: datetime) -> bool:
+        """Whether the local date of ``t`` lies in an estimated year."""
+        return self.is_provisional(self._local(t)[0])
+
+    @property
+    def supported_years(self) -> range | None:
+        """The years commands may name instants in: the data years and
+        ``ESTIMATED_YEARS`` estimated ones after them (None: unbounded)."""
+        if self.years is None:
+            return None
+        return range(self.years.start, self.years.stop + ESTIMATED_YEARS)
+
+    def supports(self, t: datetime) -> bool:
+        """Whether ``t`` (an aware instant) falls in ``supported_years``."""
+        span = self.supported_years
+        if span is None:
+            return True
+        try:
+            year = t.astimezone(self.tz).year
+        except OverflowError:
+            return False
+        return year in span
+
+    def _estimated(self, day: date) -> bool:
+        return self.years is not None and day.year >= self.years.stop
 
     def is_working_day(self, day: date) -> bool:
         if isinstance(day, datetime):
             # A datetime would never match the date sets; its local date is meant.
             raise TypeError("is_working_day takes a date; use is_working_time")
         self._check_covered(day)
+        if self._estimated(day):
+            fixed = (day.month, day.day) in FIXED_DATE_HOLIDAYS
+            return day.weekday() < _SATURDAY and not fixed
         if day in self.makeup_workdays:
             return True
         return day.weekday() < _SATURDAY and day not in self.holidays
@@ -313,10 +354,9 @@ class WorkingCalendar:
         return (datetime.combine(day, time()) + offset).replace(tzinfo=self.tz)
 
     def _check_covered(self, day: date) -> None:
-        if self.years is not None and day.year not in self.years:
+        if self.years is not None and day.year < self.years.start:
             raise OutsideCalendarError(
-                f"{day} is outside the calendar's years "
-                f"{self.years.start}–{self.years.stop - 1}"
+                f"{day} is before the calendar's first year {self.years.start}"
             )
 
     def _working_days_in(self, first: date, stop: date) -> int:
@@ -332,7 +372,19 @@ class WorkingCalendar:
         def count(sorted_days: list[date]) -> int:
             return bisect_left(sorted_days, stop) - bisect_left(sorted_days, first)
 
-        return weekdays - count(self._closed_weekdays) + count(self._open_weekends)
+        closed = count(self._closed_weekdays) + self._fixed_weekdays_in(first, stop)
+        return weekdays - closed + count(self._open_weekends)
+
+    def _fixed_weekdays_in(self, first: date, stop: date) -> int:
+        """Estimated holidays (fixed dates on weekdays) in ``[first, stop)``."""
+        if self.years is None or stop.year < self.years.stop:
+            return 0
+        found = 0
+        for year in range(max(first.year, self.years.stop), stop.year + 1):
+            for month, day_of_month in FIXED_DATE_HOLIDAYS:
+                day = date(year, month, day_of_month)
+                found += first <= day < stop and day.weekday() < _SATURDAY
+        return found
 
     def _nth_working_day_after(self, day: date, n: int) -> date:
         """The ``n``-th working day after ``day`` (``n`` ≥ 1)."""

@@ -407,5 +407,10 @@ STAGE_CYCLE_SCHEMA: dict[str, Any] = {
         "overdue_now": {"type": "boolean"},
         "overdue_seconds": {"type": "integer"},
         "paused_now": {"type": "boolean"},
+        "provisional": {
+            "type": "boolean",
+            "description": "The due date falls in a year the official calendar "
+            "only estimates (its holiday notice is not yet published).",
+        },
     },
 }

@@ -93,14 +93,19 @@ def build_calendar(
     schedules: Iterable[OfficialSchedule] = (),
     years: range = DEFAULT_YEARS,
 ) -> WorkingCalendar:
-    """The working calendar for ``years``: package data, overridden by ``schedules``."""
+    """The working calendar for ``years``: package data, overridden by ``schedules``
+    (a schedule for a later year extends ``years`` to it; later years are
+    estimated by the calendar itself, provisional)."""
     loaded: dict[int, OfficialSchedule] = {}
     for schedule in schedules:
         if schedule.year in loaded:
             raise ValueError(f"two schedules for {schedule.year}")
-        if schedule.year not in years:
-            raise ValueError(f"schedule for {schedule.year} is outside {years}")
+        if schedule.year < years.start:
+            raise ValueError(f"schedule for {schedule.year} is before {years}")
         loaded[schedule.year] = schedule
+    # A notice for a year after the data extends it (the years between are
+    # estimated by the package); later years stay estimated, provisional.
+    years = range(years.start, max([years.stop, *(year + 1 for year in loaded)]))
     package = holidays.country_holidays("CN", years=years)
 
     def from_package(day: date) -> bool:

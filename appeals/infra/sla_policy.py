@@ -8,6 +8,12 @@ Keys (``default_sla.toml`` beside this module documents each one and equals
     <priority> = "5d"                   # priority: normal, urgent, complex
     [categories.<category>.<stage>]     # category: financing, labour, land, ...
     <priority> = "1d"
+    [extensions]                        # 延期: how far a resolve deadline may move
+    max_count = 3                       # approved extensions per appeal
+    max_length = "3d"                   # working time each one may add
+
+The stage ``evaluation`` was once written ``evaluation_window``; files that
+still say so are read the same.
 
 A limit is a positive whole number of working days, hours or minutes: ``"5d"``,
 ``"2h"``, ``"90m"``. Anything the file leaves out keeps its value from
@@ -22,6 +28,7 @@ from typing import Any, TypeVar
 
 from appeals.domain.sla import (
     DEFAULT_POLICY,
+    ExtensionRules,
     InvalidLimitError,
     Limit,
     Rung,
@@ -35,7 +42,10 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
 
 _Key = TypeVar("_Key", Stage, Priority, Category)
 
-_TOP_KEYS = ("version", "limits", "categories", "escalation")
+_TOP_KEYS = ("version", "limits", "categories", "escalation", "extensions")
+_EXTENSION_KEYS = ("max_count", "max_length")
+_STAGE_ALIASES: dict[str, str] = {"evaluation_window": Stage.EVALUATION.value}
+"""Stage names files may still use: the old name of a renamed stage."""
 
 
 class PolicyFileError(TomlFileError):
@@ -84,7 +94,30 @@ class _Reader:
             for (stage, priority), limit in self.limits(stages, place).items():
                 category_limits[(category, stage, priority)] = limit
         ladder = self.ladder(self.table(document, ("escalation",)))
-        return SlaPolicy(version.strip(), limits, category_limits, ladder)
+        extensions = self.extensions(self.table(document, ("extensions",)))
+        return SlaPolicy(version.strip(), limits, category_limits, ladder, extensions)
+
+    def extensions(self, table: dict[str, Any]) -> ExtensionRules:
+        """``[extensions]``: ``max_count`` (a whole number >= 0) and
+        ``max_length`` (a limit like ``"3d"``)."""
+        default = DEFAULT_POLICY.extensions
+        if unknown := sorted(set(table) - set(_EXTENSION_KEYS)):
+            place = ("extensions", unknown[0])
+            raise self.refuse(
+                place, f"unknown key; expected {', '.join(_EXTENSION_KEYS)}"
+            )
+        count = table.get("max_count", default.max_count)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise self.refuse(("extensions", "max_count"), "a whole number >= 0")
+        length = table.get("max_length", str(default.max_length))
+        try:
+            if not isinstance(length, str):
+                raise InvalidLimitError(
+                    f'write it as text with a unit, like "{length}d"'
+                )
+            return ExtensionRules(count, Limit.parse(length))
+        except InvalidLimitError as error:
+            raise self.refuse(("extensions", "max_length"), str(error)) from None
 
     def ladder(self, table: dict[str, Any]) -> tuple[Rung, ...]:
         """``[escalation]``: ``reminder``, ``level_1`` .. ``level_3`` each
@@ -114,7 +147,8 @@ class _Reader:
             raise self.refuse(keys, "expected a table of stages")
         found: dict[tuple[Stage, Priority], Limit] = {}
         for stage_name in stages:
-            stage = self.member(Stage, (*keys, stage_name), "stage")
+            named = (*keys, _STAGE_ALIASES.get(str(stage_name), str(stage_name)))
+            stage = self.member(Stage, named, "stage")
             for priority_name, text in self.table(stages, (*keys, stage_name)).items():
                 place = (*keys, stage_name, priority_name)
                 priority = self.member(Priority, place, "priority")

@@ -159,15 +159,15 @@ def test_an_extension_moves_the_ladder_and_a_resolved_stage_stops(
     ledger.execute(
         appeal_id,
         cmd.RequestExtension(
-            requested_deadline=datetime(2026, 10, 16, 17, 30, tzinfo=SHANGHAI),
+            requested_deadline=datetime(2026, 10, 9, 17, 30, tzinfo=SHANGHAI),
             reason="需会商",
         ),
         HANDLER,
     )
     ledger.execute(appeal_id, cmd.DecideExtension(approve=True), SUPERVISOR)
-    at(clock, 10, 13, 10)
+    at(clock, 10, 9, 10)
     assert run_pass(ledger).planned == 0
-    at(clock, 10, 19, 11, 30)  # 2.5 working hours past the new deadline
+    at(clock, 10, 10, 11, 30)  # 2.5 working hours past the new deadline
     run_pass(ledger)
     ledger.execute(
         appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER

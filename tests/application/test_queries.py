@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
@@ -15,7 +15,7 @@ from appeals.application.queries import (
 )
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
-from appeals.domain.errors import AppealNotFound
+from appeals.domain.errors import AppealNotFound, InvalidField
 from appeals.domain.values import Outcome
 from appeals.infra.clock import FixedClock
 from tests.builders import (
@@ -89,3 +89,43 @@ def test_the_view_at_a_version_or_instant_and_by_ticket(
         appeal_view(ledger, appeal_id, version=99)
     with pytest.raises(AppealNotFound):
         appeal_view(ledger, uuid4())
+
+
+def test_a_deadline_in_an_estimated_year_says_it_is_provisional(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The calendar's data ends with 2030; later years are estimated, never
+    an error, and a deadline falling in one is marked provisional."""
+    official = receive(ledger).appeal_id
+    clock.set(clock.now().replace(year=2031, month=3, day=3))
+    later = receive(ledger).appeal_id
+    ledger.execute(later, cmd.Assign(unit=UNIT), DISPATCHER)
+    _, stages = appeal_view(ledger, official)
+    assert {s["stage"]: s["provisional"] for s in stages} == {"first_response": False}
+    _, stages = appeal_view(ledger, later)
+    assert {s["stage"]: s["provisional"] for s in stages} == {
+        "first_response": True,
+        "accept": True,
+        "resolve": True,
+    }
+    assert all(
+        e.provisional for e in ledger.history(later) if hasattr(e, "provisional")
+    )
+    # "now" and as_of far after the calendar's data both answer.
+    clock.set(clock.now().replace(year=2045))
+    _, stages = appeal_view(ledger, official)
+    assert stages[0]["overdue_now"] is True
+    as_of = clock.now().replace(year=2060)
+    view, stages = appeal_view(ledger, later, as_of=as_of)
+    assert view.status == "assigned"
+    assert stages[1]["overdue_now"] is True
+
+
+def test_an_as_of_outside_the_calendars_years_is_refused_naming_the_field(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    extreme = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=14)))
+    with pytest.raises(InvalidField) as refused:
+        appeal_view(ledger, appeal_id, as_of=extreme)
+    assert refused.value.field == "as_of"

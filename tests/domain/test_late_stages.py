@@ -105,12 +105,13 @@ def test_a_resolved_stage_never_escalates() -> None:
 def test_an_extension_moves_the_ladder() -> None:
     appeal = due_before_national_day()
     escalate(appeal, t(10, 8, 10), 1)
-    when(appeal, RequestExtension(t(10, 16, 17, 30), "会商"), HANDLER, t(10, 8, 11))
+    # At most 3 working days later (the policy): Friday 9 October, 17:30.
+    when(appeal, RequestExtension(t(10, 9, 17, 30), "会商"), HANDLER, t(10, 8, 11))
     when(appeal, DecideExtension(True), SUPERVISOR, t(10, 8, 12))
     with pytest.raises(CommandNotAllowed, match="not late enough"):
-        escalate(appeal, t(10, 12, 10), 1)
-    escalate(appeal, t(10, 19, 17, 30), 0)
-    escalate(appeal, t(10, 20, 17, 30), 1)  # level 1 again, for the new deadline
+        escalate(appeal, t(10, 10, 10), 1)
+    escalate(appeal, t(10, 12, 10), 0)
+    escalate(appeal, t(10, 12, 11), 1)  # level 1 again, for the new deadline
 
 
 def test_only_the_system_escalates() -> None:

@@ -53,8 +53,8 @@ class TestDefaultsFromTheDomainBrief:
             (Stage.RESOLVE, Priority.COMPLEX, "15d"),
             (Stage.RESOLVE, Priority.URGENT, "1d"),
             (Stage.REPLY, Priority.NORMAL, "1d"),
-            (Stage.EVALUATION_WINDOW, Priority.NORMAL, "3d"),
-            (Stage.EVALUATION_WINDOW, Priority.COMPLEX, "3d"),
+            (Stage.EVALUATION, Priority.NORMAL, "3d"),
+            (Stage.EVALUATION, Priority.COMPLEX, "3d"),
         ],
     )
     def test_limit(self, stage: Stage, priority: Priority, limit: str) -> None:
@@ -206,6 +206,6 @@ class TestDeadlines:
 
     def test_the_evaluation_window_is_three_working_days_after_the_reply(self) -> None:
         due = DEFAULT_POLICY.deadline(
-            CALENDAR, Stage.EVALUATION_WINDOW, at(2026, 2, 12, 9, 30)
+            CALENDAR, Stage.EVALUATION, at(2026, 2, 12, 9, 30)
         )
         assert due == at(2026, 2, 24, 9, 30)

@@ -7,7 +7,7 @@ that the ``holidays`` package says the same.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -128,11 +128,35 @@ class TestWorkingDays:
         assert CALENDAR.is_provisional(date(2027, 3, 1))
         assert not CALENDAR.is_provisional(date(2026, 12, 31))
 
-    def test_dates_outside_the_calendars_years_are_refused(self) -> None:
-        with pytest.raises(OutsideCalendarError, match="2026–2027"):
-            CALENDAR.is_working_day(date(2028, 1, 3))
-        with pytest.raises(OutsideCalendarError):
-            CALENDAR.add_working_days(at(2027, 12, 30, 10), 5)
+    def test_dates_before_the_calendars_years_are_refused(self) -> None:
+        with pytest.raises(OutsideCalendarError, match="first year 2026"):
+            CALENDAR.is_working_day(date(2025, 12, 31))
+
+    def test_years_after_the_data_are_estimated_and_provisional(self) -> None:
+        # Weekends and the fixed-date holidays (1 Jan, 1 May, 1-3 Oct) are off.
+        assert not CALENDAR.is_working_day(date(2029, 1, 1))  # a Monday, New Year
+        assert CALENDAR.is_working_day(date(2028, 1, 3))  # a Monday
+        assert not CALENDAR.is_working_day(date(2028, 10, 2))  # National Day
+        assert CALENDAR.is_provisional(date(2028, 1, 3))
+        assert CALENDAR.add_working_days(at(2027, 12, 30, 10), 5) == at(2028, 1, 6, 10)
+        # Counting agrees with stepping day by day across the estimated years.
+        start, end = at(2027, 12, 1), at(2031, 6, 1)
+        days = CALENDAR.working_days_between(start, end)
+        stepped = sum(
+            CALENDAR.is_working_day(date.fromordinal(n))
+            for n in range(start.date().toordinal(), end.date().toordinal())
+        )
+        assert days == stepped
+
+    def test_commands_may_name_instants_within_the_supported_years(self) -> None:
+        assert CALENDAR.supported_years == range(2026, 2128)
+        assert CALENDAR.supports(at(2127, 12, 31, 23))
+        assert not CALENDAR.supports(at(2128, 1, 1, 0))
+        assert not CALENDAR.supports(at(2025, 12, 31, 10))
+        extreme = datetime(
+            9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=14))
+        )
+        assert not CALENDAR.supports(extreme)
 
     def test_a_date_cannot_be_both_a_holiday_and_a_make_up_day(self) -> None:
         with pytest.raises(CalendarDataError, match="2026-02-14"):

@@ -35,7 +35,7 @@ async def test_the_whole_lifecycle_over_http(
         (
             "request-extension",
             {
-                "requested_deadline": "2026-11-30T17:30:00+08:00",
+                "requested_deadline": "2026-10-12T17:30:00+08:00",
                 "reason": "需省局审批",
             },
             "handler",

@@ -95,10 +95,17 @@ class TestPackageData:
         assert due == at(2027, 1, 4, 10)  # 1 January 2027 is a Friday, off
         assert CALENDAR.is_provisional(due.date())
 
-    def test_years_outside_the_calendar_are_refused(self) -> None:
+    def test_years_before_the_calendar_are_refused(self) -> None:
         with pytest.raises(OutsideCalendarError):
-            CALENDAR.is_working_day(date(2031, 1, 2))
-        assert build_calendar(years=range(2031, 2032)).is_working_day(date(2031, 1, 2))
+            CALENDAR.is_working_day(date(2019, 12, 31))
+
+    def test_years_after_the_data_are_provisional_never_an_error(self) -> None:
+        assert CALENDAR.is_working_day(date(2031, 1, 2))
+        assert not CALENDAR.is_working_day(date(2031, 1, 1))
+        assert CALENDAR.is_provisional(date(2045, 6, 1))
+        due = CALENDAR.add_working_days(at(2030, 12, 31, 10), 1)
+        assert due == at(2031, 1, 2, 10)
+        assert CALENDAR.is_provisional_instant(due)
 
     def test_office_hours_are_passed_through(self) -> None:
         calendar = build_calendar(office_hours=OfficeHours.parse("09:00-17:00"))
@@ -168,11 +175,23 @@ class TestLoadingANotice:
         with pytest.raises(ValueError, match="two schedules for 2027"):
             build_calendar(schedules=schedules)
 
-    def test_a_schedule_outside_the_calendars_years_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="outside"):
+    def test_a_schedule_before_the_calendars_years_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="before"):
             build_calendar(
-                schedules=parse_schedules(SCHEDULE_2027), years=range(2026, 2027)
+                schedules=parse_schedules(SCHEDULE_2027), years=range(2028, 2029)
             )
+
+    def test_a_schedule_after_the_calendars_years_extends_them(self) -> None:
+        schedules = parse_schedules(
+            '[2035]\nsource = "示例"\nholidays = ["2035-02-08"]\n'
+            'makeup_workdays = ["2035-02-03"]\n'
+        )
+        calendar = build_calendar(schedules=schedules, years=range(2026, 2027))
+        assert not calendar.is_provisional(date(2035, 2, 3))
+        assert calendar.is_working_day(date(2035, 2, 3))  # a Saturday worked
+        assert not calendar.is_working_day(date(2035, 2, 8))  # a Thursday off
+        assert calendar.is_provisional(date(2034, 6, 1))  # the package's estimate
+        assert calendar.is_provisional(date(2036, 6, 1))  # the calendar's
 
 
 class TestBadScheduleFiles:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appeals.domain.sla import DEFAULT_POLICY, Limit, Stage
+from appeals.domain.sla import DEFAULT_POLICY, ExtensionRules, Limit, Stage
 from appeals.domain.values import Category, Priority
 from appeals.infra.sla_policy import (
     DEFAULT_POLICY_FILE,
@@ -74,6 +74,23 @@ class TestPartialFiles:
         )
         assert str(policy.limit("accept", "urgent")) == "90m"
 
+    def test_the_evaluation_stage_is_named_evaluation(self) -> None:
+        policy = parse_policy('version = "v"\n[limits.evaluation]\nnormal = "2d"\n')
+        assert policy.limit(Stage.EVALUATION) == Limit.days(2)
+
+    def test_the_old_name_evaluation_window_is_still_read(self) -> None:
+        old = 'version = "v"\n[limits.evaluation_window]\nnormal = "2d"\n'
+        assert parse_policy(old).limit(Stage.EVALUATION) == Limit.days(2)
+
+    def test_extension_limits_are_policy_values(self) -> None:
+        assert DEFAULT_POLICY.extensions == ExtensionRules(3, Limit.days(3))
+        policy = parse_policy(
+            'version = "v"\n[extensions]\nmax_count = 1\nmax_length = "10d"\n'
+        )
+        assert policy.extensions == ExtensionRules(1, Limit.days(10))
+        kept = parse_policy('version = "v"\n[extensions]\nmax_count = 0\n')
+        assert kept.extensions == ExtensionRules(0, Limit.days(3))
+
     def test_the_version_is_required_so_no_two_policies_share_one(self) -> None:
         with pytest.raises(PolicyFileError, match="version: required"):
             parse_policy('[limits.resolve]\nnormal = "4d"\n', "p.toml")
@@ -104,7 +121,7 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\n[limits.approve]\nnormal = "5d"\n',
                 "p.toml:2: limits.approve: unknown stage; known: accept, "
-                "first_response, resolve, reply, evaluation_window",
+                "first_response, resolve, reply, evaluation",
             ),
             (
                 'version = "v"\n\n[limits.resolve]\nlow = "9d"\n',
@@ -128,13 +145,22 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\nowner = "me"\n',
                 "p.toml:2: owner: unknown key; "
-                "expected version, limits, categories, escalation",
+                "expected version, limits, categories, escalation, extensions",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',
                 "p.toml:4: not valid TOML: Cannot overwrite a value",
             ),
             ('version = ""\n', "p.toml:1: version: required: a non-empty string"),
+            (
+                'version = "v"\n[extensions]\nmax_count = -1\n',
+                "p.toml:3: extensions.max_count: a whole number >= 0",
+            ),
+            (
+                'version = "v"\n[extensions]\nmax_length = "soon"\n',
+                "p.toml:3: extensions.max_length: 'soon' is not a limit like '5d', "
+                "'2h' or '90m' (units 'd', 'h', 'm')",
+            ),
         ],
     )
     def test_are_refused_with_file_line_and_reason(

@@ -88,7 +88,7 @@ def test_a_paused_appeal_is_flagged_until_resumed() -> None:
 def test_flags_accumulate_over_the_whole_history() -> None:
     story = Story().through("assigned", "in_progress")
     story.then(HANDLER, cmd.Pause("请补充材料")).then(HANDLER, cmd.Resume("已补充"))
-    story.then(HANDLER, cmd.RequestExtension(T0 + timedelta(days=30), "需现场核查"))
+    story.then(HANDLER, cmd.RequestExtension(T0 + timedelta(days=8), "需现场核查"))
     story.then(SUPERVISOR, cmd.Supervise(2, "加快办理"))
     story.then(SUPERVISOR, cmd.Supervise(1, "再次催办"))
     row = the_row(story.events())
