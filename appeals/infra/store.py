@@ -40,6 +40,10 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=db.sqlite_path,
             SQLITE_LOCK_TIMEOUT="10",
+            # A deleted newest event's position is never handed out again.
+            APPLICATION_RECORDER_TOPIC=(
+                "appeals.infra.recorded_time:PositionKeepingRecorder"
+            ),
         )
     else:
         env.update(
