@@ -22,6 +22,7 @@ from appeals.domain.errors import (
     NotPermitted,
     VersionConflict,
 )
+from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
 TYPE_BASE = "https://appeal-ledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -126,5 +127,23 @@ async def handle_damaged_history(request: Request, exc: Exception) -> Response:
         "the stored events of this appeal are inconsistent "
         f"({type(exc).__name__}); GET /appeals/{{id}}/verify shows the first "
         "broken link",
+        instance=request.url.path,
+    )
+
+
+async def handle_database_error(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached (an outage, a restart, a pool that
+    waited ``APPEALS_DB_WAIT_SECONDS`` in vain): 503 with ``Retry-After``,
+    never a 500. Anything else from the database is a fault, answered as
+    Starlette answers unexpected errors."""
+    if not is_outage(exc):
+        raise exc
+    return problem_response(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database cannot be reached right now; nothing was changed unless "
+        "a retry with the same Idempotency-Key says so",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         instance=request.url.path,
     )
