@@ -1,8 +1,8 @@
 """Liveness and readiness: is the process up, does the database answer.
 
 ``/healthz`` touches nothing but the event loop, so it answers at once even
-while the database is down. ``/readyz`` opens one new connection and runs
-``SELECT 1`` on threads of its own (the request threadpool may be full of
+while the database is down. ``/readyz`` opens one new connection and reads
+the events table on threads of its own (the request threadpool may be full of
 requests waiting for the database), and answers 503 after
 ``READY_TIMEOUT`` seconds at most.
 """
@@ -31,13 +31,15 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """The database answers a new connection; 503 otherwise."""
-    database = ledger_of(request).database
+    ledger = ledger_of(request)
+    events_table: str = getattr(ledger.recorder, "events_table_name")  # noqa: B009
     reason = "timeout"
     with anyio.move_on_after(READY_TIMEOUT):
         try:
             await anyio.to_thread.run_sync(
-                database.probe,
+                ledger.database.probe,
                 READY_TIMEOUT,
+                events_table,
                 abandon_on_cancel=True,
                 limiter=_PROBES,
             )

@@ -18,7 +18,7 @@ used. Two things the library does not do are added here:
   ``reconnect_timeout`` is cut to about a second, so a failed attempt gives
   up soon and the next request starts a fresh one.
 
-``/readyz`` asks :func:`probe`: one new connection and ``SELECT 1``, bounded,
+``/readyz`` asks :func:`probe`: one new connection and a read, bounded,
 outside the pool and the request threadpool.
 """
 
@@ -154,8 +154,8 @@ def install(datastore: PostgresDatastore) -> Availability:
     return gate
 
 
-def probe(datastore: PostgresDatastore, timeout: float) -> None:
-    """Opens one new connection and runs ``SELECT 1``; raises if the
+def probe(datastore: PostgresDatastore, timeout: float, statement: str) -> None:
+    """Opens one new connection and runs ``statement``; raises if the
     database does not answer."""
     params = (
         dict(datastore.pool.kwargs) if isinstance(datastore.pool.kwargs, dict) else {}
@@ -167,4 +167,4 @@ def probe(datastore: PostgresDatastore, timeout: float) -> None:
             "SELECT set_config('statement_timeout', %s, false)",
             (f"{int(timeout * 1000)}ms",),
         )
-        connection.execute("SELECT 1")
+        connection.execute(statement)

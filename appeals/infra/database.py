@@ -36,16 +36,17 @@ class Database:
             install(datastore) if isinstance(datastore, PostgresDatastore) else None
         )
 
-    def probe(self, timeout: float) -> None:
-        """Raises unless the database answers a new connection within
-        ``timeout`` seconds (readiness); on SQLite, a read."""
+    def probe(self, timeout: float, table: str) -> None:
+        """Raises unless ``table`` can be read, on PostgreSQL over a new
+        connection within ``timeout`` seconds (readiness)."""
+        statement = f"SELECT 1 FROM {self.table(table)} LIMIT 1"
         if isinstance(self.datastore, PostgresDatastore):
-            probe(self.datastore, timeout)
+            probe(self.datastore, timeout, statement)
             if self.availability is not None:
                 self.availability.succeeded()
             return
         with self.reading() as sql:
-            sql.execute("SELECT 1")
+            sql.execute(statement)
 
     def table(self, name: str) -> str:
         """A table name qualified for this engine (PostgreSQL: its schema)."""

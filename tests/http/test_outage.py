@@ -81,6 +81,12 @@ class Load:
 PROBES = httpx.Client(timeout=10)  # one client: no set-up inside a timing
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_probes() -> Iterator[None]:
+    yield
+    PROBES.close()
+
+
 def timed_get(url: str) -> tuple[int, float]:
     started = time.monotonic()
     response = PROBES.get(url)
