@@ -38,6 +38,7 @@ __all__ = [
     "PostgresUnavailable",
     "postgres_for_tests",
     "server_from_url",
+    "stopped",
     "throwaway_cluster",
 ]
 
@@ -566,6 +567,46 @@ def _start(
             + tail
         )
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def stopped(
+    server: PostgresServer, *, log: Callable[[str], None] = print
+) -> Iterator[None]:
+    """A throwaway cluster stopped (``pg_ctl stop -m fast``) for the ``with``
+    body and started again on the same port afterwards: a database outage."""
+    if server.data_dir is None:
+        raise PostgresUnavailable("only a throwaway cluster can be stopped")
+    binaries, run_as = _find_binaries(), _run_as()
+    data_dir = server.data_dir
+    base = data_dir.parent
+    _stop(run_as, binaries.pg_ctl, data_dir, base, log)
+    try:
+        yield
+    finally:
+        result = _run(
+            run_as,
+            [
+                binaries.pg_ctl,
+                "start",
+                "-D",
+                data_dir,
+                "-l",
+                base / "server.log",
+                "-w",
+                "-t",
+                str(int(_READY_TIMEOUT)),
+                "-o",
+                _server_options(server.port, base),
+            ],
+            cwd=base,
+            timeout=_READY_TIMEOUT + 15,
+        )
+        if result.returncode != 0:
+            raise PostgresUnavailable(
+                f"could not restart the cluster on port {server.port}: "
+                + (result.stderr or result.stdout).strip()
+            )
 
 
 # --------------------------------------------------------------------------

@@ -153,15 +153,29 @@ def verify_log(
             finding = _check_link(heads, record)
             if finding is not None:
                 return Verification(events, len(heads), matched, finding)
+    finding = _missing(log, expected, first, last, matched)
+    return Verification(events, len(heads), matched, finding)
+
+
+def _missing(
+    log: EventLog, expected: dict[int, str], first: int, last: int, matched: int
+) -> Finding | None:
+    """Events gone from the log: past its end, at a checkpoint's position, or
+    whose recorded-time stamp outlived them (SQLite)."""
     missing = [p for p in expected if p > last]  # the log ends too early
     if missing:
-        return Verification(
-            events,
-            len(heads),
-            matched,
-            Finding(f"events up to checkpoint {max(missing)} are missing", last),
-        )
-    return Verification(events, len(heads), matched, None)
+        return Finding(f"events up to checkpoint {max(missing)} are missing", last)
+    if matched < len([p for p in expected if p > first]):
+        gone = [p for p in expected if p > first and not log.exists(p)]
+        skipped = min(gone, default=first)
+        return Finding(f"the event at checkpoint {skipped} is missing", skipped)
+    for position, recorded_at in log.recorded.vanished():
+        if position > first:
+            return Finding(
+                f"the event recorded at {recorded_at.isoformat()} is missing",
+                position,
+            )
+    return None
 
 
 def _check_link(

@@ -30,6 +30,7 @@ from appeals.domain.chain import BrokenLink, first_broken_link
 from appeals.domain.commands import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import (
+    AppealError,
     AppealNotFound,
     CommandNotAllowed,
     VersionConflict,
@@ -197,18 +198,18 @@ class AppealLedger(Application[UUID]):
         replay = self._replay(request)
         if replay is not None:
             return replay
-        appeal = self.get(appeal_id)
-        loaded_version = appeal.version
-        # Authorised before the version check: a 412 would tell anyone the
-        # appeal's current version.
-        appeal.check_permitted(command.name.replace("-", "_"), actor)
-        if expected_version is not None and expected_version != loaded_version:
-            raise VersionConflict(appeal_id, expected_version, loaded_version)
         at = self.clock.now()
-        decide(appeal, command, actor, at, self.rules)
-        if isinstance(command, cmd.Merge):
-            # Only after the actor was authorised: no peeking at other appeals.
-            self._check_merge_target(command.into)
+        try:
+            appeal = self._decided(appeal_id, command, actor, at, expected_version)
+        except AppealError:
+            # A retry racing its first attempt: the attempt committed after
+            # our key lookup, so the appeal already moved on. Its answer, not
+            # a refusal of a command that took effect.
+            replay = self._replay(request)
+            if replay is not None:
+                return replay
+            raise
+        loaded_version = appeal.version - len(appeal.pending_events)
         records = request_records(request, appeal, at, created=False)
         try:
             recordings = self.save(appeal, *records)
@@ -224,6 +225,27 @@ class AppealLedger(Application[UUID]):
             _position(recordings, appeal_id),
             created=False,
         )
+
+    def _decided(
+        self,
+        appeal_id: UUID,
+        command: cmd.Command,
+        actor: Actor,
+        at: datetime,
+        expected_version: int | None,
+    ) -> Appeal:
+        """The appeal with the new events ``command`` decided, unsaved."""
+        appeal = self.get(appeal_id)
+        # Authorised before the version check: a 412 would tell anyone the
+        # appeal's current version.
+        appeal.check_permitted(command.name.replace("-", "_"), actor)
+        if expected_version is not None and expected_version != appeal.version:
+            raise VersionConflict(appeal_id, expected_version, appeal.version)
+        decide(appeal, command, actor, at, self.rules)
+        if isinstance(command, cmd.Merge):
+            # Only after the actor was authorised: no peeking at other appeals.
+            self._check_merge_target(command.into)
+        return appeal
 
     def _check_merge_target(self, into: UUID) -> None:
         target = self.get(into)

@@ -1,4 +1,6 @@
-"""``appeals serve``: the HTTP API under uvicorn, one or more workers."""
+"""``appeals serve``: the HTTP API under uvicorn, one or more workers, with
+the connection limits of ``APPEALS_MAX_CONNECTIONS``,
+``APPEALS_REQUEST_TIMEOUT_MS`` and ``APPEALS_KEEP_ALIVE_SECONDS``."""
 
 from __future__ import annotations
 
@@ -36,5 +38,5 @@ def run_serve(args: argparse.Namespace) -> int:
         f"with {configured.database.redacted()}",
         file=sys.stderr,
     )
-    serve(args.host, args.port, args.workers)
+    serve(args.host, args.port, args.workers, configured.server)
     return 0

@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
+import psycopg
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -31,6 +32,7 @@ from appeals.http.docs import docs_page, openapi_json
 from appeals.http.problems import (
     HttpProblem,
     handle_damaged_history,
+    handle_database_error,
     handle_domain_error,
     handle_http_problem,
     handle_starlette_http,
@@ -39,6 +41,7 @@ from appeals.http.problems import (
 from appeals.http.reports import report_routes
 from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
+from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
@@ -97,6 +100,10 @@ def create_app(
             OriginatorVersionError: handle_damaged_history,
             OriginatorIDError: handle_damaged_history,
             MapperDeserialisationError: handle_damaged_history,
+            # Database outages: 503 with Retry-After (infra/availability.py).
+            DatabaseUnavailable: handle_database_error,
+            PersistenceError: handle_database_error,
+            psycopg.Error: handle_database_error,
             StarletteHTTPException: handle_starlette_http,
             Exception: handle_unexpected,
         },

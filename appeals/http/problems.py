@@ -25,6 +25,7 @@ from appeals.domain.errors import (
     VersionConflict,
 )
 from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
+from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
 LOG = logging.getLogger("appeals.http")
 
@@ -177,4 +178,22 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
         headers={REQUEST_ID_HEADER: request_id},
         instance=request.url.path,
         request_id=request_id,
+    )
+
+
+async def handle_database_error(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached (an outage, a restart, a pool that
+    waited ``APPEALS_DB_WAIT_SECONDS`` in vain): 503 with ``Retry-After``,
+    never a 500. Anything else from the database is a fault, answered as
+    Starlette answers unexpected errors."""
+    if not is_outage(exc):
+        raise exc
+    return problem_response(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database cannot be reached right now; nothing was changed unless "
+        "a retry with the same Idempotency-Key says so",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        instance=request.url.path,
     )

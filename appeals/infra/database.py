@@ -17,17 +17,36 @@ import psycopg.rows
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from appeals.infra.availability import install, probe
+
 Engine = Literal["sqlite", "postgres"]
 
 
 class Database:
-    """Runs our SQL in short transactions on the event store's own datastore."""
+    """Runs our SQL in short transactions on the event store's own datastore;
+    on PostgreSQL behind the outage gate (``infra/availability.py``), which
+    guards the event store's own statements too."""
 
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self.datastore = datastore
         self.engine: Engine = (
             "postgres" if isinstance(datastore, PostgresDatastore) else "sqlite"
         )
+        self.availability = (
+            install(datastore) if isinstance(datastore, PostgresDatastore) else None
+        )
+
+    def probe(self, timeout: float, table: str) -> None:
+        """Raises unless ``table`` can be read, on PostgreSQL over a new
+        connection within ``timeout`` seconds (readiness)."""
+        statement = f"SELECT 1 FROM {self.table(table)} LIMIT 1"
+        if isinstance(self.datastore, PostgresDatastore):
+            probe(self.datastore, timeout, statement)
+            if self.availability is not None:
+                self.availability.succeeded()
+            return
+        with self.reading() as sql:
+            sql.execute(statement)
 
     def table(self, name: str) -> str:
         """A table name qualified for this engine (PostgreSQL: its schema)."""

@@ -115,6 +115,15 @@ class EventLog:
             yield from records
             position = records[-1].position
 
+    def exists(self, position: int) -> bool:
+        """Whether an event is stored at this log position."""
+        with self.database.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT 1 FROM {self.table} WHERE {self.position_column} = ?",
+                (position,),
+            ).one()
+        return row is not None
+
     def head(self) -> int:
         with self.database.reading() as cursor:
             row = cursor.execute(

@@ -14,6 +14,14 @@ listener, whichever worker happens to be awake accepts: under load one
 worker took nearly every keep-alive connection and ran at a full core (its
 GIL) while the other idled (BENCHMARKS.md, "busiest server process").
 
+Hostile or broken clients (README, "Limits and timeouts"): uvicorn times out
+only an idle keep-alive connection after a response; a connection that
+never sends a request, or stops half-way through one, stays open for ever,
+and nothing caps how many are open (~20,000 idle sockets exhausted the file
+limit and every other client was reset). :class:`GuardedHttpTools` closes a
+connection that has not sent a whole request within ``request_timeout``
+and answers a connection beyond ``max_connections`` with an immediate 503.
+
 A request's head (request line and headers) is limited to
 :data:`MAX_HEADER_BYTES` in total: httptools, the parser we serve with, has
 no limit of its own (an 8 MB header was accepted), so :class:`BoundedHeaders`
@@ -24,12 +32,15 @@ server be run with ``--http h11``.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
+
+from appeals.infra.settings import ServerSettings
 
 APP = "appeals.http.app:create_serving_app"
 MAX_HEADER_BYTES = 64 * 1024
@@ -82,6 +93,82 @@ class BoundedHeaders(HttpToolsProtocol):
             b"connection: close\r\n\r\n" + body
         )
         self.transport.close()
+
+
+_BUSY_BODY = (
+    b'{"type":"https://appeal-ledger.invalid/problems/too-many-connections",'
+    b'"title":"Too many connections","status":503,'
+    b'"detail":"the server has as many open connections as it allows"}'
+)
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Content-Type: application/problem+json\r\n"
+    b"Retry-After: 1\r\n"
+    b"Connection: close\r\n"
+    b"Content-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY
+)
+"""The answer to a connection beyond the cap, sent before closing it."""
+
+
+class ServingConfig(uvicorn.Config):
+    """uvicorn's configuration with our connection limits (it is pickled to
+    each worker process, and the limits with it)."""
+
+    def __init__(self, app: str, *, limits: ServerSettings, **options: Any) -> None:
+        super().__init__(app, timeout_keep_alive=limits.keep_alive, **options)
+        self.limits = limits
+
+
+class GuardedHttpTools(BoundedHeaders):
+    """uvicorn's httptools protocol with a bounded head (BoundedHeaders), a
+    connection cap and a deadline for receiving each whole request."""
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits: ServerSettings = getattr(config, "limits", ServerSettings())
+        self.request_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if len(self.connections) >= self.limits.max_connections:
+            self.transport = transport
+            transport.write(BUSY)
+            transport.close()
+            return
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self.request_deadline is None and (
+            self.cycle is None or self.cycle.response_complete
+        ):
+            self._arm()  # a new request starts
+        super().data_received(data)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        if self.flow is None:  # refused in connection_made
+            return
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self.request_deadline = self.loop.call_later(
+            self.limits.request_timeout, self._request_timed_out
+        )
+
+    def _disarm(self) -> None:
+        if self.request_deadline is not None:
+            self.request_deadline.cancel()
+            self.request_deadline = None
+
+    def _request_timed_out(self) -> None:
+        self.request_deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def listening_socket(
@@ -138,15 +225,18 @@ class PerWorkerListeners(Multiprocess):
         """uvicorn's constructor sets the one shared list; we hand out ours."""
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    config = uvicorn.Config(
+def serve(
+    host: str, port: int, workers: int, limits: ServerSettings | None = None
+) -> None:
+    config = ServingConfig(
         APP,
+        limits=limits or ServerSettings(),
         factory=True,
         host=host,
         port=port,
         workers=workers,
         loop="uvloop",
-        http=BoundedHeaders,
+        http=GuardedHttpTools,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_level="info",
     )

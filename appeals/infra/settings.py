@@ -87,6 +87,41 @@ RUN_PROJECTIONS = "APPEALS_RUN_PROJECTIONS"
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """Limits of ``appeals serve`` against hostile or broken clients
+    (README, "Limits and timeouts"). Each worker process has its own."""
+
+    max_connections: int = 500
+    """Open connections per worker; one more is answered 503 and closed at
+    once. Keep it below the file limit (``ulimit -n``)."""
+    request_timeout: float = 10.0
+    """Seconds a client has to send a whole request (headers and body) after
+    connecting or starting one; a connection idle or half-sent longer is
+    closed."""
+    keep_alive: int = 5
+    """Seconds an idle keep-alive connection stays open after a response."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
+        default = cls()
+        return cls(
+            max_connections=_int(
+                env, "APPEALS_MAX_CONNECTIONS", default.max_connections, 1, 1_000_000
+            ),
+            request_timeout=_milliseconds(
+                env,
+                "APPEALS_REQUEST_TIMEOUT_MS",
+                default.request_timeout,
+                100,
+                600_000,
+            ),
+            keep_alive=_int(
+                env, "APPEALS_KEEP_ALIVE_SECONDS", default.keep_alive, 1, 3600
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings; see the README's configuration table. The defaults are
     the fields' own, written once here."""
@@ -98,6 +133,8 @@ class Settings:
     snapshot_interval: int = 50
     pg_pool_size: int = 10
     pg_max_overflow: int = 10
+    db_wait: int = 2
+    """Seconds a request waits for a PostgreSQL connection before 503."""
     body_limit: int = 64 * 1024
     aggregate_cache: int = 10_000
     create_tables: bool = True
@@ -106,6 +143,7 @@ class Settings:
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
     projections: ProjectionSettings = field(default_factory=ProjectionSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -122,6 +160,7 @@ class Settings:
             pg_max_overflow=_int(
                 env, "APPEALS_PG_MAX_OVERFLOW", default.pg_max_overflow, 0
             ),
+            db_wait=_int(env, "APPEALS_DB_WAIT_SECONDS", default.db_wait, 1, 60),
             body_limit=_int(env, "APPEALS_BODY_LIMIT", default.body_limit, 1024),
             aggregate_cache=_int(
                 env, "APPEALS_AGGREGATE_CACHE", default.aggregate_cache, 0
@@ -136,6 +175,7 @@ class Settings:
             ),
             rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),
             projections=ProjectionSettings.from_env(env, database.engine),
+            server=ServerSettings.from_env(env),
         )
 
 

@@ -7,6 +7,9 @@ an event (``POSTGRES_ENABLE_DB_FUNCTIONS`` stays off: it drops that lock).
 By default the lock is taken by one SQL function per batch of concurrent
 saves (``appeals.infra.group_commit``); ``APPEALS_GROUP_COMMIT=0`` goes back
 to the library's own insert path.
+
+During a database outage requests answer 503 within ``APPEALS_DB_WAIT_SECONDS``
+at most, and at once while the outage is known (``infra/availability.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=db.sqlite_path,
             SQLITE_LOCK_TIMEOUT="10",
+            # A deleted newest event's position is never handed out again.
+            APPLICATION_RECORDER_TOPIC=(
+                "appeals.infra.recorded_time:PositionKeepingRecorder"
+            ),
         )
     else:
         env.update(
@@ -52,7 +59,10 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             POSTGRES_SCHEMA=db.pg_schema,
             POSTGRES_POOL_SIZE=str(settings.pg_pool_size),
             POSTGRES_MAX_OVERFLOW=str(settings.pg_max_overflow),
-            POSTGRES_CONNECT_TIMEOUT="10",
+            # The pool's wait for a connection (the library names it so);
+            # stale pooled connections are pinged before use.
+            POSTGRES_CONNECT_TIMEOUT=str(settings.db_wait),
+            POSTGRES_PRE_PING="y",
             POSTGRES_LOCK_TIMEOUT="10",
             POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="30",
         )

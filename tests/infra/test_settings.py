@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from appeals.infra.settings import ConfigurationError, ProjectionSettings, Settings
+from appeals.infra.settings import (
+    ConfigurationError,
+    ProjectionSettings,
+    ServerSettings,
+    Settings,
+)
 
 SQLITE = {"APPEALS_DATABASE_URL": "sqlite:///var/test.sqlite3"}
 POSTGRES = {"APPEALS_DATABASE_URL": "postgresql://u:p@db:5432/appeals"}
@@ -42,6 +47,9 @@ def test_every_flag_is_read_the_same_way(name: str, raw: str, value: bool) -> No
         ("APPEALS_MAX_REOPENS", "-1", "must be at least 0"),
         ("APPEALS_PROJECTION_BATCH_SIZE", "0", "must be 1 to 100000"),
         ("APPEALS_PROJECTION_POLL_MS", "soon", "is not a whole number"),
+        ("APPEALS_MAX_CONNECTIONS", "0", "must be 1 to 1000000"),
+        ("APPEALS_REQUEST_TIMEOUT_MS", "10", "must be 100 to 600000"),
+        ("APPEALS_DB_WAIT_SECONDS", "0", "must be 1 to 60"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, raw: str, message: str) -> None:
@@ -60,3 +68,19 @@ def test_milliseconds_become_seconds() -> None:
     )
     assert parsed.projections.poll_interval == 0.05
     assert parsed.projections.max_wait == 0.0
+
+
+def test_the_server_limits_are_read_from_the_environment() -> None:
+    parsed = Settings.from_env(
+        {
+            **SQLITE,
+            "APPEALS_MAX_CONNECTIONS": "64",
+            "APPEALS_REQUEST_TIMEOUT_MS": "1500",
+            "APPEALS_KEEP_ALIVE_SECONDS": "3",
+            "APPEALS_DB_WAIT_SECONDS": "4",
+        }
+    )
+    assert parsed.server == ServerSettings(
+        max_connections=64, request_timeout=1.5, keep_alive=3
+    )
+    assert parsed.db_wait == 4

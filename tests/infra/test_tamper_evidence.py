@@ -1,11 +1,16 @@
 """Tampering with stored events is detected, on SQLite and PostgreSQL: a
-direct UPDATE of a payload, a deleted event and a swapped pair."""
+direct UPDATE of a payload, a deleted event and a swapped pair; and after
+the newest event was deleted, writes go on and verification reports it."""
 
 from __future__ import annotations
 
 import pytest
 
+from appeals.application.audit import extend_checkpoints, verify_log
 from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
+from appeals.infra.checkpoints import CheckpointStore
+from tests.builders import HANDLER, receive
 from tests.support.ledger import five_events, originator, run_sql
 
 
@@ -75,3 +80,42 @@ def test_a_swapped_pair_is_detected(ledger: AppealLedger, first: int) -> None:
     broken = ledger.verify_appeal(appeal_id)
     assert broken is not None
     assert broken.version == first
+
+
+def delete_newest_event(ledger: AppealLedger) -> int:
+    """What a tamperer runs: the newest row of the log goes. Its position."""
+    head = ledger.event_log.head()
+    column = ledger.event_log.position_column
+    run_sql(ledger, f"DELETE FROM {{table}} WHERE {column} = ?", head)
+    assert ledger.event_log.head() < head
+    return head
+
+
+def test_writes_go_on_after_the_newest_event_was_deleted(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = five_events(ledger)
+    deleted = delete_newest_event(ledger)
+    result = ledger.execute(appeal_id, cmd.NoteProgress(note="继续办理"), HANDLER)
+    assert result.version == 5  # version 5 (the supervision) is gone
+    assert receive(ledger).position is not None
+    if ledger.database.engine == "sqlite":  # PostgreSQL's sequence never reuses
+        assert result.position is not None
+        assert result.position > deleted
+
+
+def test_verify_reports_a_deleted_newest_event_after_later_writes(
+    ledger: AppealLedger,
+) -> None:
+    """SQLite keeps a witness of every position it recorded; PostgreSQL needs
+    a checkpoint taken before the deletion."""
+    appeal_id = five_events(ledger)
+    store = CheckpointStore(ledger.database)
+    if ledger.database.engine == "postgres":
+        extend_checkpoints(ledger.event_log, store, ledger.clock.now())
+    deleted = delete_newest_event(ledger)
+    ledger.execute(appeal_id, cmd.NoteProgress(note="继续办理"), HANDLER)
+    result = verify_log(ledger.event_log, store.all())
+    assert result.finding is not None
+    assert result.finding.position == deleted
+    assert str(deleted) in result.finding.describe()
