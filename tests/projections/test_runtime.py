@@ -16,6 +16,7 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
+from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
 from appeals.projections.lifecycle import topics_of
@@ -134,6 +135,37 @@ def test_a_batch_read_before_another_worker_moved_is_not_applied_twice(
     assert second.step() == len(batch)
     with transaction(ledger.database, write=True) as sql:
         assert not first.apply(sql, 0, batch)
+    assert stored(ledger, appeal_list.PROJECTION) == folded(
+        appeal_list.PROJECTION, events(ledger)
+    )
+
+
+def test_a_database_outage_mid_batch_is_not_a_failed_event(
+    ledger: AppealLedger,
+) -> None:
+    """The store going away while a batch is applied stops nothing: no failure
+    is recorded against any event, and the next step applies the batch."""
+    for _ in range(3):
+        receive(ledger)
+    calls = 0
+
+    def apply(event: Any, state: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise DatabaseUnavailable("the database went away")
+        return appeal_list.apply(event, state)
+
+    flaky = dataclasses.replace(appeal_list.PROJECTION, apply=apply)
+    runner = Runner(events_of(ledger), flaky, batch_size=1000)
+    runner.prepare()
+    with pytest.raises(DatabaseUnavailable):
+        runner.step()
+    tracked = runner.tracking.read("appeal_list", LIVE)
+    assert tracked is not None
+    assert tracked.failure is None
+    assert runner.position() == 0  # the batch rolled back whole
+    runner.catch_up()
     assert stored(ledger, appeal_list.PROJECTION) == folded(
         appeal_list.PROJECTION, events(ledger)
     )

@@ -26,6 +26,7 @@ import anyio
 import anyio.to_thread
 from eventsourcing.persistence import IntegrityError, Notification
 
+from appeals.infra.availability import is_outage
 from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.database import Sql
 from appeals.infra.event_source import EventSource
@@ -185,6 +186,10 @@ class Runner:
                     return 0
         except Exception as error:
             self._forget()
+            if is_outage(error):
+                # The database went away, no event is at fault: nothing is
+                # recorded against the view; the worker tries again shortly.
+                raise
             if len(notifications) > 1:
                 return self._one_by_one(start, notifications)
             self._fail(start, notifications[0], error)
