@@ -63,7 +63,6 @@ def open_ledger(
         snapshot_interval=settings.snapshot_interval,
         policy=policy,
         office_hours=hours,
-        create_tables=False,
     )
 
 

@@ -84,13 +84,10 @@ class AppealLedger(Application[UUID]):
         snapshot_interval: int = 50,
         policy: SlaPolicy = DEFAULT_POLICY,
         office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
-        create_tables: bool = True,
     ) -> None:
+        """Opens the store; every table it uses was created beforehand, once,
+        by ``bootstrap.create_storage``."""
         super().__init__(env)
-        # False for `appeals serve`'s workers: the parent created every table
-        # once before they started (DDL from several processes at once collides
-        # in PostgreSQL's catalog, and ALTER TABLE locks the events table).
-        self.create_tables = create_tables
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
         self.office_hours = office_hours
@@ -103,10 +100,6 @@ class AppealLedger(Application[UUID]):
         self.calendars = CalendarStore(self.database)
         events_table: str = getattr(self.recorder, "events_table_name")  # noqa: B009
         self.event_log = EventLog(self.database, events_table, self.mapper.transcoder)
-        if create_tables:
-            self.tickets.create_table()
-            self.calendars.create_table()
-            self.event_log.recorded.install()
         self.rules = cmd.Rules(self.build_timekeeping(), max_reopens)
 
     def build_timekeeping(self) -> Timekeeping:

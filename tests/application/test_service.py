@@ -294,7 +294,6 @@ def test_a_worker_that_creates_no_tables_uses_those_made_before_it(
     create_storage(settings)
     worker = open_ledger(settings, clock=clock, storage_ready=True)
     try:
-        assert worker.create_tables is False
         result = receive(worker)
         assert worker.get(result.appeal_id).ticket.endswith("-000001")
         assert worker.event_log.history(result.appeal_id)[0].recorded_at is not None
