@@ -205,7 +205,7 @@ class ExtensionApproved(Event):
     def apply(self, appeal: Appeal) -> None:
         appeal.pending_extension = None
         appeal.resolve_due = self.new_deadline
-        appeal.extension_count = getattr(appeal, "extension_count", 0) + 1
+        appeal.extension_count += 1
 
 
 class ExtensionRefused(Event):

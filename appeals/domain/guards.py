@@ -75,6 +75,9 @@ class AppealState:
         escalations: list[str]
         evaluation_lapsed: bool
         extension_count: int
+    else:
+        # A default for appeals snapshotted before extensions were counted.
+        extension_count = 0
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A copy sharing the immutable values (text, numbers, instants, ids)
@@ -139,7 +142,7 @@ class AppealState:
     def check_extensions_left(self, command: str, tk: Timekeeping) -> None:
         """Fewer extensions were approved than the policy allows an appeal."""
         allowed = tk.policy.extensions.max_count
-        if getattr(self, "extension_count", 0) >= allowed:
+        if self.extension_count >= allowed:
             self._refuse(command, f"it had the {allowed} extensions the policy allows")
 
     def _extended(
