@@ -88,6 +88,18 @@ class Priority(Labelled):
     COMPLEX = ("complex", "复杂", "complex")
 
 
+class AppealKind(Labelled):
+    """诉求类型 (DOMAIN.md "12345 practice"; GB/T 39666-2020 classifies them):
+    time limits are keyed on it besides priority and category."""
+
+    CONSULT = ("consult", "咨询", "consultation")
+    HELP = ("help", "求助", "request for help")
+    COMPLAINT = ("complaint", "投诉", "complaint")
+    SUGGESTION = ("suggestion", "建议", "suggestion")
+    REPORT = ("report", "举报", "report of wrongdoing")
+    PRAISE = ("praise", "表扬", "praise")
+
+
 class Outcome(Labelled):
     """How handling finished (办结)."""
 
