@@ -1,0 +1,97 @@
+"""What an appeal's decisions need to know of the organisation: a read-only
+directory of registered units, cadres and routing catalogue items.
+
+The aggregate asks it (through ``Rules.directory``) whether a unit is
+registered and active, whether a cadre serves that unit, and what a catalogue
+item routes to; the application supplies one that reads the registries
+(appeals.application.registry), tests an :class:`InMemoryDirectory`. The
+domain never looks anything up itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    """A registered unit as routing sees it."""
+
+    code: str
+    name_zh: str
+    name_en: str = ""
+    kind: str = "department"
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class CadreEntry:
+    """A registered cadre and the unit they serve in now."""
+
+    code: str
+    name: str
+    unit: str
+    roles: tuple[str, ...] = ()
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """The current version of a routing catalogue item (派单目录 / 责任清单)."""
+
+    code: str
+    version: int
+    matter_zh: str
+    kind: str
+    category: str
+    lead_unit: str
+    co_units: tuple[str, ...] = ()
+    limits: Mapping[str, str] = field(default_factory=dict)
+    """Stage name -> limit text ("5d", "4h"), overriding the SLA policy."""
+    standard_answer: str | None = None
+    retired: bool = False
+
+
+class Directory(Protocol):
+    """Looks up registered master data by code; None if never registered."""
+
+    def unit(self, code: str) -> UnitEntry | None: ...
+
+    def cadre(self, code: str) -> CadreEntry | None: ...
+
+    def catalogue_item(self, code: str) -> CatalogueEntry | None: ...
+
+    def unit_codes(self) -> Iterable[str]:
+        """Every registered unit's code (to suggest one for a misspelling)."""
+        ...
+
+
+class InMemoryDirectory:
+    """A directory held in memory: tests, and the empty default."""
+
+    def __init__(
+        self,
+        units: Iterable[UnitEntry] = (),
+        cadres: Iterable[CadreEntry] = (),
+        items: Iterable[CatalogueEntry] = (),
+    ) -> None:
+        self.units = {u.code: u for u in units}
+        self.cadres = {c.code: c for c in cadres}
+        self.items = {i.code: i for i in items}
+
+    def unit(self, code: str) -> UnitEntry | None:
+        return self.units.get(code)
+
+    def cadre(self, code: str) -> CadreEntry | None:
+        return self.cadres.get(code)
+
+    def catalogue_item(self, code: str) -> CatalogueEntry | None:
+        return self.items.get(code)
+
+    def unit_codes(self) -> Iterable[str]:
+        return self.units.keys()
+
+
+EMPTY_DIRECTORY = InMemoryDirectory()
