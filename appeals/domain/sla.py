@@ -22,6 +22,7 @@ from appeals.domain.working_time import WorkingCalendar
 class Stage(StrEnum):
     """A step of the lifecycle that runs against a time limit."""
 
+    DISPATCH = "dispatch"  # 接诉转办 by the 12345 centre, from receipt and each 退单
     ACCEPT = "accept"  # 签收, counted from assignment
     FIRST_RESPONSE = "first_response"  # first response to the enterprise, from receipt
     RESOLVE = "resolve"  # 办结, from assignment
@@ -245,6 +246,9 @@ class SlaPolicy:
 DEFAULT_POLICY = SlaPolicy(
     version="domain-defaults-1",
     limits={
+        # DOMAIN.md, "12345 practice": the centre dispatches within 0.5 working day
+        # (half of the default 7-hour office day).
+        (Stage.DISPATCH, Priority.NORMAL): Limit(210, DurationUnit.MINUTES),
         # DOMAIN.md, "Time limits": accept 1 working day after assignment (urgent: 2 h).
         (Stage.ACCEPT, Priority.NORMAL): Limit.days(1),
         (Stage.ACCEPT, Priority.URGENT): Limit.hours(2),

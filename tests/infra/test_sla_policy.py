@@ -120,7 +120,7 @@ class TestBadPolicyFiles:
             ),
             (
                 'version = "v"\n[limits.approve]\nnormal = "5d"\n',
-                "p.toml:2: limits.approve: unknown stage; known: accept, "
+                "p.toml:2: limits.approve: unknown stage; known: dispatch, accept, "
                 "first_response, resolve, reply, evaluation",
             ),
             (
