@@ -7,10 +7,11 @@ calendar never rewrites what a unit was told.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy, Stage
+from appeals.domain.sla import DEFAULT_POLICY, Limit, SlaPolicy, Stage
 from appeals.domain.working_time import WorkingCalendar
 
 
@@ -26,10 +27,39 @@ class Timekeeping:
         return self.policy.version
 
     def due(
-        self, stage: Stage, start: datetime, priority: str, category: str
+        self,
+        stage: Stage,
+        start: datetime,
+        priority: str,
+        category: str,
+        *,
+        kind: str | None = None,
+        limits: Mapping[str, str] | None = None,
     ) -> datetime:
-        """When ``stage``, starting at ``start``, must be done."""
+        """When ``stage``, starting at ``start``, must be done: the limit of a
+        catalogue item (``limits``, stage name -> "5d") if it states one for
+        this stage, otherwise the policy's for the priority, category and
+        诉求类型 ``kind``."""
+        override = (limits or {}).get(stage.value)
+        if override is not None:
+            allowance = Limit.parse(override)
+            return self.calendar.add_working_time(
+                start, allowance.working_time(self.calendar.day_length)
+            )
         return self.policy.deadline(self.calendar, stage, start, priority, category)
+
+    def counting(
+        self,
+        stage: Stage,
+        priority: str,
+        category: str,
+        *,
+        kind: str | None = None,
+        limits: Mapping[str, str] | None = None,
+    ) -> str:
+        """The counting convention :meth:`due` applies to this stage (recorded
+        beside each deadline): ``"office_hours"`` or ``"next_day"``."""
+        return "office_hours"
 
     def provisional(self, *deadlines: datetime | None) -> bool:
         """Whether any of ``deadlines`` falls in a provisional (estimated)
