@@ -1,9 +1,10 @@
 """The auditor's view of the whole log: entries as stored, the global digest
 chain with its checkpoints, and a full verification.
 
-Two chains make tampering visible. Each appeal's events link to each other
-(appeals.domain.chain), which catches an edited, deleted or reordered event
-of an appeal. The global digest chains every stored event in log order
+Two chains make tampering visible. Each record's events link to each other
+(appeals.domain.chain): an appeal's, and a unit's, cadre's, enterprise's or
+catalogue item's, which catches an edited, deleted or reordered event of any
+of them. The global digest chains every stored event in log order
 (index and request records included); checkpoints of it, kept in the
 database and exported elsewhere, catch what a per-appeal chain cannot: the
 removal of an appeal's latest events, or of a whole appeal.
@@ -18,13 +19,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from appeals.domain.chain import GENESIS, canonical, link_problem
+from appeals.domain.chain import GENESIS, canonical, chained_topic, link_problem
 from appeals.domain.summaries import summarise
 from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 from appeals.infra.clock import Clock
 from appeals.infra.event_log import EventLog, StoredRecord
 
 STANDARD_FIELDS = ("originator_topic", "timestamp", "actor", "chain")
+KINDS = {
+    "Appeal": "appeal",
+    "Unit": "unit",
+    "Cadre": "cadre",
+    "Enterprise": "enterprise",
+    "CatalogueItem": "catalogue item",
+}
+"""What a chained record is, by its topic's first part (a finding names it)."""
 CHECKPOINT_EVERY = 10_000
 
 
@@ -64,13 +73,17 @@ class Finding:
     reason: str
     position: int | None = None
     appeal: UUID | None = None
+    """The chained record whose link breaks: an appeal, or the master-data
+    record ``kind`` names."""
     version: int | None = None
+    kind: str = "appeal"
+    """What the record is: appeal, unit, cadre, enterprise, catalogue item."""
 
     def describe(self) -> str:
         where = ", ".join(
             f"{name} {value}"
             for name, value in (
-                ("appeal", self.appeal),
+                (self.kind, self.appeal),
                 ("version", self.version),
                 ("position", self.position),
             )
@@ -85,6 +98,8 @@ class Verification:
     appeals: int
     checkpoints_matched: int
     finding: Finding | None
+    records: int = 0
+    """Chained records whose links were checked: appeals and master data."""
 
     @property
     def clean(self) -> bool:
@@ -125,15 +140,21 @@ def verify_log(
     progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Replays the log (all of it, or from the ``start`` checkpoint on): every
-    appeal's chain, and the global digest against each checkpoint. Memory grows
-    with the number of appeals (a hash and a version each), not of events."""
+    chained record's links (appeals and master data, appeals.domain.chain),
+    and the global digest against each checkpoint. Memory grows with the
+    number of records (a hash and a version each), not of events."""
     expected = {c.position: c.digest for c in checkpoints}
     heads: dict[UUID, tuple[int, str]] = {}
     digest = start.digest if start else GENESIS
     first = start.position if start else 0
-    events, matched, last = 0, 0, first
+    events, matched, last, appeals, records = 0, 0, first, 0, 0
+
+    def result(finding: Finding | None) -> Verification:
+        return Verification(events, appeals, matched, finding, records)
+
     for record in log.stream(start_after=first):
-        if start is not None and record.originator_id not in heads:
+        first_sight = record.originator_id not in heads
+        if start is not None and first_sight:
             heads[record.originator_id] = _head_before(log, record)
         if progress is not None:
             progress(record.position)
@@ -142,19 +163,17 @@ def verify_log(
         digest = digest_step(digest, record)
         if record.position in expected:
             if expected[record.position] != digest:
-                return Verification(
-                    events,
-                    len(heads),
-                    matched,
-                    Finding("the log differs from the checkpoint", record.position),
-                )
+                where = record.position
+                return result(Finding("the log differs from the checkpoint", where))
             matched += 1
-        if record.topic.startswith("Appeal."):
+        if chained_topic(record.topic):
+            if first_sight:
+                records += 1
+                appeals += record.topic.startswith("Appeal.")
             finding = _check_link(heads, record)
             if finding is not None:
-                return Verification(events, len(heads), matched, finding)
-    finding = _missing(log, expected, first, last, matched)
-    return Verification(events, len(heads), matched, finding)
+                return result(finding)
+    return result(_missing(log, expected, first, last, matched))
 
 
 def _missing(
@@ -184,14 +203,17 @@ def _check_link(
     version, previous = heads.get(record.originator_id, (0, GENESIS))
     reason = link_problem(version + 1, previous, record.topic, record.chain_state())
     if reason is not None:
-        return Finding(reason, record.position, record.originator_id, record.version)
+        kind = KINDS.get(record.topic.partition(".")[0], "record")
+        return Finding(
+            reason, record.position, record.originator_id, record.version, kind
+        )
     heads[record.originator_id] = (record.version, str(record.state["chain"]))
     return None
 
 
 def _head_before(log: EventLog, record: StoredRecord) -> tuple[int, str]:
-    """An appeal's chain head just before ``record`` (resuming mid-log)."""
-    if record.version <= 1 or not record.topic.startswith("Appeal."):
+    """A record's chain head just before ``record`` (resuming mid-log)."""
+    if record.version <= 1 or not chained_topic(record.topic):
         return (0, GENESIS)
     previous = log.record_at(record.originator_id, record.version - 1)
     if previous is None:

@@ -113,7 +113,8 @@ def run_audit_verify(args: argparse.Namespace) -> int:
             )
     scope = f"from checkpoint {start.position}" if start else "from the beginning"
     summary = (
-        f"{result.events} events, {result.appeals} appeals, {scope}; "
+        f"{result.events} events, {result.appeals} appeals, "
+        f"{result.records} chained records, {scope}; "
         f"{result.checkpoints_matched} checkpoints matched"
     )
     if result.finding is None:

@@ -1,4 +1,5 @@
-"""Tamper evidence: each appeal event carries a hash chained to the previous one.
+"""Tamper evidence: each event of an appeal or of a master-data record (unit,
+cadre, enterprise, catalogue item) carries a hash chained to the previous one.
 
 ``chain = sha256(previous chain + canonical encoding of the event)``, where the
 canonical encoding is sorted-key JSON of everything stored about the event
@@ -18,6 +19,15 @@ from typing import Any
 from uuid import UUID
 
 GENESIS = ""
+
+CHAINED_PREFIXES = ("Appeal.", "Unit.", "Cadre.", "Enterprise.", "CatalogueItem.")
+"""The topic prefixes of every chained record: appeals and the master data
+(appeals.domain.master_data); index and request records are not chained."""
+
+
+def chained_topic(topic: str) -> bool:
+    """Whether events of this topic carry a link in their record's chain."""
+    return topic.startswith(CHAINED_PREFIXES)
 
 
 def _plain(value: Any) -> Any:
@@ -73,7 +83,7 @@ class BrokenLink:
 def first_broken_link(
     events: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> BrokenLink | None:
-    """Checks an appeal's events in order (each as ``(topic, state)`` with its
+    """Checks a record's events in order (each as ``(topic, state)`` with its
     ``originator_version`` and ``chain``); None if every link holds."""
     previous = GENESIS
     expected_version = 1

@@ -44,6 +44,24 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "evaluate": frozenset({ENTERPRISE, INTAKE}),
     "reopen": frozenset({SUPERVISOR, SYSTEM}),
     "close": frozenset({INTAKE, DISPATCH, SUPERVISOR, SYSTEM}),
+    # the organisation's registries (appeals.domain.organisation): units and
+    # cadres are kept by the administrator alone; intake and dispatchers
+    # register enterprises and keep their details, but only the administrator
+    # changes a registered name
+    "register_unit": frozenset(),
+    "rename_unit": frozenset(),
+    "update_unit": frozenset(),
+    "retire_unit": frozenset(),
+    "reinstate_unit": frozenset(),
+    "register_cadre": frozenset(),
+    "rename_cadre": frozenset(),
+    "move_cadre": frozenset(),
+    "change_cadre_roles": frozenset(),
+    "retire_cadre": frozenset(),
+    "reinstate_cadre": frozenset(),
+    "register_enterprise": frozenset({INTAKE, DISPATCH}),
+    "update_enterprise": frozenset({INTAKE, DISPATCH}),
+    "rename_enterprise": frozenset(),
     "withdraw": frozenset({ENTERPRISE, INTAKE}),
     "merge": frozenset({DISPATCH, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
@@ -94,6 +112,11 @@ READS: dict[str, dict[Role, Scope]] = {
     "accountability": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     # one enterprise's 问题台账: not a handler's (its scope is a unit)
     "ledger": {**_GOVERNMENT_STATISTICS, ENTERPRISE: Scope.OWN_ENTERPRISE},
+    # the registries: units for everyone who signs in, cadres for government,
+    # enterprises for the centre and those who audit (an enterprise its own)
+    "units": {role: Scope.ALL for role in Role if role is not SYSTEM},
+    "cadres": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
+    "enterprises": {**_GOVERNMENT_STATISTICS, ENTERPRISE: Scope.OWN_ENTERPRISE},
     # city-wide statistics
     "category_month": _GOVERNMENT_STATISTICS,
     # the global event feed: those who audit

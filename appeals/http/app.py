@@ -29,6 +29,7 @@ from appeals.http import appeals, health
 from appeals.http.audit import audit_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
+from appeals.http.organisation import organisation_routes
 from appeals.http.problems import (
     HttpProblem,
     handle_damaged_history,
@@ -125,6 +126,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/appeals/by-ticket/{ticket}", appeals.get_appeal_by_ticket),
         Route("/appeals/{appeal_id}", appeals.get_appeal),
         Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
+        *organisation_routes(),
         *audit_routes(),
     ]
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
+from appeals.http.openapi_organisation import organisation_paths
 from appeals.http.openapi_reads import (
     CREDIT_CODE_PATTERN,
     IF_MATCH,
@@ -138,7 +139,7 @@ def roles_text(command: str) -> str:
 
 
 def build_openapi() -> dict[str, Any]:
-    paths = {**single_appeal_paths(), **command_paths()}
+    paths = {**single_appeal_paths(), **command_paths(), **organisation_paths()}
     for path, item in read_paths().items():
         # GET /appeals shares its path with POST /appeals (receive).
         paths.setdefault(path.removesuffix("#list"), {}).update(item)

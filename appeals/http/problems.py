@@ -24,6 +24,7 @@ from appeals.domain.errors import (
     NotPermitted,
     VersionConflict,
 )
+from appeals.domain.organisation import RecordNotFound
 from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
 from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
@@ -36,6 +37,7 @@ STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
     InvalidField: (422, "Invalid input"),
     IdempotencyKeyReused: (422, "Idempotency key reused"),
     AppealNotFound: (404, "Appeal not found"),
+    RecordNotFound: (404, "Not registered"),
     CommandNotAllowed: (409, "Command not allowed in the current state"),
     NotPermitted: (403, "Not permitted"),
     VersionConflict: (412, "Version conflict"),

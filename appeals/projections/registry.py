@@ -12,6 +12,7 @@ from appeals.projections import (
     accountability,
     appeal_list,
     category_month,
+    directory,
     enterprise_ledger,
     timeliness,
 )
@@ -24,6 +25,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         appeal_list.PROJECTION,
         enterprise_ledger.PROJECTION,
         category_month.PROJECTION,
+        directory.PROJECTION,
         timeliness.projection(tk),
         accountability.projection(tk),
     )

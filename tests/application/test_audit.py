@@ -105,3 +105,37 @@ def test_export_streams_events_in_a_business_time_window(
     assert len(appeal_events) == 5
     assert all(e["business_time"].startswith("2026-10-20") for e in window)
     assert [e["position"] for e in window] == sorted(e["position"] for e in window)
+
+
+def test_an_edited_unit_event_is_found_like_an_appeals(ledger: AppealLedger) -> None:
+    from appeals.application.registry import Registry
+    from appeals.domain.organisation import RenameUnit
+    from tests.support.registry import ADMIN, HRSS
+
+    registry = Registry(ledger)
+    unit_id = registry.register(HRSS, ADMIN).record.id
+    registry.change("SZ-HRSS", RenameUnit(name_zh="苏州市人社局"), ADMIN)
+    five_events(ledger)
+    store = checkpoints(ledger)
+    clean = verify_log(ledger.event_log, store.all())
+    assert clean.clean
+    assert (clean.appeals, clean.records) == (1, 2)
+    # rename the unit in the stored history, leaving the checkpoints alone
+    # (a tamperer who also rewrote them: the record's own chain still breaks)
+    (stored,) = [
+        e for e in ledger.recorder.select_events(unit_id) if e.originator_version == 1
+    ]
+    run_sql(
+        ledger,
+        "UPDATE {table} SET state = ? "
+        "WHERE originator_id = ? AND originator_version = 1",
+        stored.state.replace(
+            "苏州市人力资源和社会保障局".encode(), "苏州市财政局".encode()
+        ),
+        originator(ledger, unit_id),
+    )
+    finding = verify_log(ledger.event_log, []).finding
+    assert finding is not None
+    assert (finding.appeal, finding.version, finding.kind) == (unit_id, 1, "unit")
+    assert finding.reason == "the hash does not match the content"
+    assert f"unit {unit_id}" in finding.describe()

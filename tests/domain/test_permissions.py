@@ -24,10 +24,20 @@ from tests.domain.lifecycle_fixtures import (
     at,
 )
 
+# Intake and dispatchers register enterprises and keep their details; every
+# other registry change (units, cadres, an enterprise's name) is the admin's.
+ENTERPRISE_DETAILS = {"register_enterprise", "update_enterprise"}
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
-    "intake": {"receive", "reply", "evaluate", "close", "withdraw"},
-    "dispatcher": {"assign", "decide_extension", "close", "merge"},
+    "intake": {
+        "receive",
+        "reply",
+        "evaluate",
+        "close",
+        "withdraw",
+        *ENTERPRISE_DETAILS,
+    },
+    "dispatcher": {"assign", "decide_extension", "close", "merge", *ENTERPRISE_DETAILS},
     "handler": {
         "accept",
         "return",

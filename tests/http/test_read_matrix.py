@@ -27,6 +27,9 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
         "/reports/accountability?format=csv",
     ),
     "ledger": ("/enterprises/{uscc}/ledger", "/enterprises/{uscc}/ledger?format=csv"),
+    "units": ("/units",),
+    "cadres": ("/cadres",),
+    "enterprises": ("/enterprises",),
     "category_month": (
         "/reports/category-month",
         "/reports/category-month?format=csv",

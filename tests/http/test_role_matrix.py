@@ -94,6 +94,9 @@ READ_ROUTES: dict[str, list[str]] = {
     "timeliness": ["/reports/timeliness"],
     "accountability": ["/reports/accountability"],
     "ledger": [f"/enterprises/{USCC}/ledger"],
+    "units": ["/units"],
+    "cadres": ["/cadres"],
+    "enterprises": ["/enterprises"],
     "category_month": ["/reports/category-month"],
     "feed": ["/events"],
 }
