@@ -11,6 +11,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.projections import (
     accountability,
     appeal_list,
+    catalogue,
     category_month,
     enterprise_ledger,
     timeliness,
@@ -26,6 +27,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         category_month.PROJECTION,
         timeliness.projection(tk),
         accountability.projection(tk),
+        catalogue.PROJECTION,
     )
 
 

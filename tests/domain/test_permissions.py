@@ -24,10 +24,17 @@ from tests.domain.lifecycle_fixtures import (
     at,
 )
 
+# The routing catalogue (派单目录) is kept by the centre's dispatchers.
+CATALOGUE = {
+    "publish_catalogue_item",
+    "revise_catalogue_item",
+    "retire_catalogue_item",
+    "reinstate_catalogue_item",
+}
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
     "intake": {"receive", "reply", "evaluate", "close", "withdraw"},
-    "dispatcher": {"assign", "decide_extension", "close", "merge"},
+    "dispatcher": {"assign", "decide_extension", "close", "merge", *CATALOGUE},
     "handler": {
         "accept",
         "return",
