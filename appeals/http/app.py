@@ -27,6 +27,7 @@ from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
 from appeals.http import appeals, health
 from appeals.http.audit import audit_routes
+from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
 from appeals.http.problems import (
@@ -126,6 +127,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/appeals/{appeal_id}", appeals.get_appeal),
         Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
         *audit_routes(),
+        *catalogue_routes(),
     ]
 
 

@@ -104,7 +104,7 @@ def test_publish_revise_retire_and_reinstate_through_the_store(
     ]
     assert history[1].timestamp == clock.now()
     stored = ledger.event_log.history(item.id)
-    assert [r.topic for r in stored][0] == "CatalogueItem.Published"
+    assert stored[0].topic == "CatalogueItem.Published"
     assert first_broken_link((r.topic, r.chain_state()) for r in stored) is None
 
 

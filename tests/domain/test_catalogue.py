@@ -248,7 +248,8 @@ def test_parsing_a_command_reports_unknown_missing_and_mistyped_fields() -> None
         "lead_unit": "必填 is required",
         "procedure": "必填 is required",
         "co_units": "须为字符串列表 must be a list of strings",
-        "limits": '须为环节到时限的映射 must map stages to limits, like {resolve = "10d"}',
+        "limits": "须为环节到时限的映射 must map stages to limits, "
+        'like {resolve = "10d"}',
     }
 
 

@@ -4,6 +4,7 @@ versions and the ranked search by Chinese keywords."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -273,7 +274,7 @@ def test_search_ranks_by_weighted_rarity_then_code(
     # 企业 is in several items: it counts for less than 施工许可 alone
     mixed = found(ledger, "企业 施工许可")
     assert mixed[0].item["code"] == "PER-001"
-    assert all(a.score >= b.score for a, b in zip(mixed, mixed[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(mixed))
     ties = [h for h in mixed if h.score == mixed[-1].score]
     assert [h.item["code"] for h in ties] == sorted(h.item["code"] for h in ties)
     assert len(found(ledger, "企业")) > 1
