@@ -1,6 +1,6 @@
 """The ``appeals`` command line: the entry point, with one module per command
 group (serve, demo, calendar, export and audit, escalate, tokens,
-projections).
+projections, catalogue).
 
 Configuration comes from environment variables (README), parsed once by
 ``appeals.infra.settings``; a configuration error stops the command with one
@@ -14,10 +14,28 @@ import os
 import sys
 from collections.abc import Sequence
 
-from appeals.cli import audit, calendar, demo, escalate, projections, serve, tokens
+from appeals.cli import (
+    audit,
+    calendar,
+    catalogue,
+    demo,
+    escalate,
+    projections,
+    serve,
+    tokens,
+)
 from appeals.infra.settings import ConfigurationError
 
-COMMAND_GROUPS = (serve, demo, calendar, audit, escalate, tokens, projections)
+COMMAND_GROUPS = (
+    serve,
+    demo,
+    calendar,
+    audit,
+    escalate,
+    tokens,
+    projections,
+    catalogue,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

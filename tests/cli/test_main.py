@@ -19,9 +19,10 @@ def test_every_command_group_is_on_the_command_line() -> None:
         "escalate",
         "tokens",
         "projections",
+        "catalogue",
     ):
         assert command in help_text
-    assert len(COMMAND_GROUPS) == 7
+    assert len(COMMAND_GROUPS) == 8
 
 
 def test_a_configuration_error_is_one_line_and_exit_status_2(
