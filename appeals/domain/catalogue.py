@@ -224,7 +224,6 @@ class Reinstate:
     reason: str = ""
 
 
-Command = Publish | Revise | Retire | Reinstate
 C = TypeVar("C", Publish, Revise, Retire, Reinstate)
 
 

@@ -3,7 +3,6 @@ matters (派单目录事项), its units, and the file that publishes it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +104,7 @@ ITEMS = (POWER, VAT, EXPORT, JOBS, ENVIRONMENT, PERMIT, SPECIALISED)
 
 def revision(item: Publish, **changes: Any) -> Revise:
     """The revision of ``item`` that states its content with ``changes``."""
-    return Revise(**{**replace(item.content()).__dict__, **changes})
+    return Revise(**{**item.content().__dict__, **changes})
 
 
 def catalogue_file(path: Path, items: tuple[Publish, ...] = ITEMS) -> Path:
