@@ -1,6 +1,6 @@
 """The ``appeals`` command line: the entry point, with one module per command
 group (serve, demo, calendar, export and audit, escalate, tokens,
-projections, registry).
+projections, registry, catalogue).
 
 Configuration comes from environment variables (README), parsed once by
 ``appeals.infra.settings``; a configuration error stops the command with one
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from appeals.cli import (
     audit,
     calendar,
+    catalogue,
     demo,
     escalate,
     projections,
@@ -35,6 +36,7 @@ COMMAND_GROUPS = (
     tokens,
     projections,
     registry,
+    catalogue,
 )
 
 

@@ -64,6 +64,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "rename_enterprise": frozenset(),
     "withdraw": frozenset({ENTERPRISE, INTAKE}),
     "merge": frozenset({DISPATCH, SUPERVISOR}),
+    # the routing catalogue (派单目录), kept by the centre's dispatchers
+    "publish_catalogue_item": frozenset({DISPATCH}),
+    "revise_catalogue_item": frozenset({DISPATCH}),
+    "retire_catalogue_item": frozenset({DISPATCH}),
+    "reinstate_catalogue_item": frozenset({DISPATCH}),
     "escalate": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
 }
@@ -121,6 +126,8 @@ READS: dict[str, dict[Role, Scope]] = {
     "category_month": _GOVERNMENT_STATISTICS,
     # the global event feed: those who audit
     "feed": {SUPERVISOR: Scope.ALL, AUDITOR: Scope.ALL, ADMIN: Scope.ALL},
+    # the routing catalogue (派单目录): everyone who signs in may consult it
+    "catalogue": {role: Scope.ALL for role in Role if role is not SYSTEM},
 }
 """Read name -> the roles that may read it and the scope each gets. A role
 not listed may not read it at all (the scheduler reads nothing)."""

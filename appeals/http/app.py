@@ -27,6 +27,7 @@ from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
 from appeals.http import appeals, health
 from appeals.http.audit import audit_routes
+from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
 from appeals.http.organisation import organisation_routes
@@ -128,6 +129,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
         *organisation_routes(),
         *audit_routes(),
+        *catalogue_routes(),
     ]
 
 

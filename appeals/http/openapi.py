@@ -12,6 +12,7 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
+from appeals.http.openapi_catalogue import catalogue_paths
 from appeals.http.openapi_organisation import organisation_paths
 from appeals.http.openapi_reads import (
     CREDIT_CODE_PATTERN,
@@ -143,6 +144,7 @@ def build_openapi() -> dict[str, Any]:
     for path, item in read_paths().items():
         # GET /appeals shares its path with POST /appeals (receive).
         paths.setdefault(path.removesuffix("#list"), {}).update(item)
+    paths.update(catalogue_paths())
     return {
         "openapi": "3.1.0",
         "info": {

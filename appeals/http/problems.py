@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appeals.domain.catalogue import CatalogueItemNotFound
 from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
     CommandNotAllowed: (409, "Command not allowed in the current state"),
     NotPermitted: (403, "Not permitted"),
     VersionConflict: (412, "Version conflict"),
+    CatalogueItemNotFound: (404, "Catalogue item not found"),
     AppealError: (400, "Refused"),
 }
 """One entry per error family; a subclass (``InvalidCreditCode``) answers as

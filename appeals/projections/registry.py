@@ -11,6 +11,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.projections import (
     accountability,
     appeal_list,
+    catalogue,
     category_month,
     directory,
     enterprise_ledger,
@@ -28,6 +29,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         directory.PROJECTION,
         timeliness.projection(tk),
         accountability.projection(tk),
+        catalogue.PROJECTION,
     )
 
 

@@ -24,6 +24,13 @@ from tests.domain.lifecycle_fixtures import (
     at,
 )
 
+# The routing catalogue (派单目录) is kept by the centre's dispatchers.
+CATALOGUE = {
+    "publish_catalogue_item",
+    "revise_catalogue_item",
+    "retire_catalogue_item",
+    "reinstate_catalogue_item",
+}
 # Intake and dispatchers register enterprises and keep their details; every
 # other registry change (units, cadres, an enterprise's name) is the admin's.
 ENTERPRISE_DETAILS = {"register_enterprise", "update_enterprise"}
@@ -37,7 +44,14 @@ MATRIX = {
         "withdraw",
         *ENTERPRISE_DETAILS,
     },
-    "dispatcher": {"assign", "decide_extension", "close", "merge", *ENTERPRISE_DETAILS},
+    "dispatcher": {
+        "assign",
+        "decide_extension",
+        "close",
+        "merge",
+        *ENTERPRISE_DETAILS,
+        *CATALOGUE,
+    },
     "handler": {
         "accept",
         "return",

@@ -35,6 +35,7 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
         "/reports/category-month?format=csv",
     ),
     "feed": ("/events",),
+    "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
 }
 
 

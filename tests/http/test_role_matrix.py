@@ -99,6 +99,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "enterprises": ["/enterprises"],
     "category_month": ["/reports/category-month"],
     "feed": ["/events"],
+    "catalogue": ["/catalogue", "/catalogue?q=留抵退税"],
 }
 """Every read route by its row in the permissions table (READS)."""
 
