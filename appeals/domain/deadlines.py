@@ -26,6 +26,25 @@ class Timekeeping:
     def version(self) -> str:
         return self.policy.version
 
+    def limit(
+        self,
+        stage: Stage,
+        priority: str,
+        category: str,
+        *,
+        kind: str | None = None,
+        limits: Mapping[str, str] | None = None,
+    ) -> Limit:
+        """The limit for ``stage``: a catalogue item's (``limits``, stage name ->
+        limit text like ``"5d"``) if it states one for this stage, otherwise the
+        policy's for the priority, category and 诉求类型 ``kind`` (``SlaPolicy``
+        documents the lookup order). An item's text that is not a limit raises
+        ``InvalidLimitError`` (a ``ValueError``)."""
+        override = (limits or {}).get(Stage(stage).value)
+        if override is not None:
+            return Limit.parse(override)
+        return self.policy.limit(stage, priority, category, kind)
+
     def due(
         self,
         stage: Stage,
@@ -36,17 +55,11 @@ class Timekeeping:
         kind: str | None = None,
         limits: Mapping[str, str] | None = None,
     ) -> datetime:
-        """When ``stage``, starting at ``start``, must be done: the limit of a
-        catalogue item (``limits``, stage name -> "5d") if it states one for
-        this stage, otherwise the policy's for the priority, category and
-        诉求类型 ``kind``."""
-        override = (limits or {}).get(stage.value)
-        if override is not None:
-            allowance = Limit.parse(override)
-            return self.calendar.add_working_time(
-                start, allowance.working_time(self.calendar.day_length)
-            )
-        return self.policy.deadline(self.calendar, stage, start, priority, category)
+        """When ``stage``, starting at ``start``, must be done: the :meth:`limit`
+        counted by :meth:`counting` (an item's whole days, too, are counted by
+        the policy's day convention)."""
+        limit = self.limit(stage, priority, category, kind=kind, limits=limits)
+        return limit.due(self.calendar, start, self.policy.day_counting)
 
     def counting(
         self,
@@ -58,8 +71,12 @@ class Timekeeping:
         limits: Mapping[str, str] | None = None,
     ) -> str:
         """The counting convention :meth:`due` applies to this stage (recorded
-        beside each deadline): ``"office_hours"`` or ``"next_day"``."""
-        return "office_hours"
+        beside each deadline): ``"next_day"`` for a whole-day limit when the
+        policy counts days from the next day (次日起), ``"office_hours"`` for
+        hour, minute and fractional-day limits or when the policy counts days
+        as office hours."""
+        limit = self.limit(stage, priority, category, kind=kind, limits=limits)
+        return self.policy.counting(limit).value
 
     def provisional(self, *deadlines: datetime | None) -> bool:
         """Whether any of ``deadlines`` falls in a provisional (estimated)

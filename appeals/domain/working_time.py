@@ -18,6 +18,12 @@ Conventions, chosen so that adding and measuring are exact inverses:
   counts from 13:30 and ends at 12:00 on the next working day, and "after Monday 09:00"
   is the close of Monday (17:30).
 
+That is office-hour counting. Practice also counts whole days "from the next day"
+(次日起, 民法典 §201 and §203: the start day is not counted, and a period ends at the
+close of business of its last day): ``close_of_business_after(t, n)`` is the end of
+the last office interval of the ``n``-th working day after ``t``'s local date, whatever
+the time of ``t`` and whether or not its date is a working day.
+
 Arithmetic is done on the local wall clock of the calendar's time zone. Asia/Shanghai
 has had no daylight saving time since 1991, so wall-clock and elapsed time agree there.
 """
@@ -44,7 +50,8 @@ class NaiveDatetimeError(ValueError):
 
 
 class NegativeDurationError(ValueError):
-    """A negative working duration or number of working days was given."""
+    """A negative working duration or number of working days was given (or none,
+    where counting from the next day needs at least one)."""
 
 
 class OfficeHoursError(ValueError):
@@ -265,6 +272,31 @@ class WorkingCalendar:
     def is_working_time(self, t: datetime) -> bool:
         day, offset = self._local(t)
         return self.is_working_day(day) and self.office_hours.contains(offset)
+
+    def close_of_business(self, day: date) -> datetime:
+        """The end of ``day``'s last office interval (17:30 by default; with
+        office hours ending at 24:00, the next midnight), as an instant."""
+        return self._instant(day, self.office_hours.intervals[-1].end)
+
+    def close_of_business_after(self, start: datetime, working_days: int) -> datetime:
+        """The close of business of the ``working_days``-th working day after the
+        local date of ``start``: "N working days from the next day" (次日起).
+
+        The start date is never counted, whatever the time of ``start`` and whether
+        or not its date is a working day; holidays and weekends are skipped and
+        make-up working days (调休) count. Received Friday 13 February 2026 at 16:00,
+        3 days are Saturday 14 (make-up), Tuesday 24 and Wednesday 25 February, so
+        the period ends Wednesday 25 February at 17:30.
+        """
+        if isinstance(working_days, bool) or not isinstance(working_days, int):
+            raise TypeError(f"working days are a whole number, not {working_days!r}")
+        if working_days < 1:
+            raise NegativeDurationError(
+                f"counting from the next day needs at least 1 working day, "
+                f"not {working_days}"
+            )
+        day, _ = self._local(start)
+        return self.close_of_business(self._nth_working_day_after(day, working_days))
 
     def next_working_instant(self, t: datetime) -> datetime:
         """``t`` itself if inside office hours, else the next opening."""

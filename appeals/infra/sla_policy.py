@@ -4,10 +4,14 @@ Keys (``default_sla.toml`` beside this module documents each one and equals
 ``DEFAULT_POLICY``)::
 
     version = "suzhou-2024-1"           # required: cited by every recorded deadline
-    [limits.<stage>]                    # stage: accept, first_response, resolve, ...
+    [counting]
+    days = "next_day"                   # or "office_hours": how whole days count
+    [limits.<stage>]                    # stage: dispatch, accept, resolve, ...
     <priority> = "5d"                   # priority: normal, urgent, complex
     [categories.<category>.<stage>]     # category: financing, labour, land, ...
     <priority> = "1d"
+    [kinds.<kind>.<stage>]              # 诉求类型: consult, help, complaint, ...
+    <priority> = "13d"
     [extensions]                        # 延期: how far a resolve deadline may move
     max_count = 3                       # approved extensions per appeal
     max_length = "3d"                   # working time each one may add
@@ -16,7 +20,10 @@ The stage ``evaluation`` was once written ``evaluation_window``; files that
 still say so are read the same.
 
 A limit is a positive whole number of working days, hours or minutes: ``"5d"``,
-``"2h"``, ``"90m"``. Anything the file leaves out keeps its value from
+``"2h"``, ``"90m"``, or a decimal fraction of a working day (``"0.5d"``). Whole
+days are counted by ``[counting] days`` (``Counting``: ``"next_day"``, 次日起, the
+default, or ``"office_hours"``); hours, minutes and fractions of a day always
+count office hours. Anything the file leaves out keeps its value from
 ``DEFAULT_POLICY``; a file can change or add limits, not remove them.
 """
 
@@ -28,6 +35,7 @@ from typing import Any, TypeVar
 
 from appeals.domain.sla import (
     DEFAULT_POLICY,
+    Counting,
     ExtensionRules,
     InvalidLimitError,
     Limit,
@@ -35,15 +43,24 @@ from appeals.domain.sla import (
     SlaPolicy,
     Stage,
 )
-from appeals.domain.values import Category, Priority
+from appeals.domain.values import AppealKind, Category, Priority
 from appeals.infra.toml_source import TomlFileError, line_of, parse_toml, read_text
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_sla.toml")
 
-_Key = TypeVar("_Key", Stage, Priority, Category)
+_Key = TypeVar("_Key", Stage, Priority, Category, AppealKind)
 
-_TOP_KEYS = ("version", "limits", "categories", "escalation", "extensions")
+_TOP_KEYS = (
+    "version",
+    "counting",
+    "limits",
+    "categories",
+    "kinds",
+    "escalation",
+    "extensions",
+)
 _EXTENSION_KEYS = ("max_count", "max_length")
+_COUNTING_KEYS = ("days",)
 _STAGE_ALIASES: dict[str, str] = {"evaluation_window": Stage.EVALUATION.value}
 """Stage names files may still use: the old name of a renamed stage."""
 
@@ -93,9 +110,40 @@ class _Reader:
             category = self.member(Category, place, "category")
             for (stage, priority), limit in self.limits(stages, place).items():
                 category_limits[(category, stage, priority)] = limit
+        kind_limits = dict(DEFAULT_POLICY.kind_limits)
+        for name, stages in self.table(document, ("kinds",)).items():
+            place = ("kinds", name)
+            kind = self.member(AppealKind, place, "kind")
+            for (stage, priority), limit in self.limits(stages, place).items():
+                kind_limits[(kind, stage, priority)] = limit
         ladder = self.ladder(self.table(document, ("escalation",)))
         extensions = self.extensions(self.table(document, ("extensions",)))
-        return SlaPolicy(version.strip(), limits, category_limits, ladder, extensions)
+        return SlaPolicy(
+            version.strip(),
+            limits,
+            category_limits,
+            ladder,
+            extensions,
+            kind_limits=kind_limits,
+            day_counting=self.counting(self.table(document, ("counting",))),
+        )
+
+    def counting(self, table: dict[str, Any]) -> Counting:
+        """``[counting]``: ``days`` names the convention whole days count by."""
+        if unknown := sorted(set(table) - set(_COUNTING_KEYS)):
+            place = ("counting", unknown[0])
+            reason = "unknown key; expected days (hours and minutes count office hours)"
+            raise self.refuse(place, reason)
+        if "days" not in table:
+            return DEFAULT_POLICY.day_counting
+        value = table["days"]
+        for convention in Counting:
+            if convention.value == value:
+                return convention
+        known = ", ".join(f'"{c.value}"' for c in Counting)
+        raise self.refuse(
+            ("counting", "days"), f"unknown convention {value!r}; known: {known}"
+        )
 
     def extensions(self, table: dict[str, Any]) -> ExtensionRules:
         """``[extensions]``: ``max_count`` (a whole number >= 0) and

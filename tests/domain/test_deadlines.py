@@ -2,7 +2,10 @@
 notice for 2026: Spring Festival 15-23 Feb with make-up Saturdays 14 and 28
 Feb; National Day 1-7 Oct with make-up Sunday 20 Sep and Saturday 10 Oct).
 
-Office hours are 09:00-12:00 and 13:30-17:30 (7 working hours a day)."""
+Office hours are 09:00-12:00 and 13:30-17:30 (7 working hours a day). The
+default policy counts whole days from the next day (次日起): due at 17:30 of
+the Nth working day after the start date; hour limits and pauses count office
+time. tests/domain/test_counting.py checks both conventions in detail."""
 
 from __future__ import annotations
 
@@ -46,43 +49,46 @@ def last_event(appeal: Appeal) -> Any:
 def test_receipt_records_the_first_response_deadline_and_policy_version() -> None:
     appeal = receive(t(2, 13, 10))
     event = last_event(appeal)
-    # 1 working day after Friday 13 Feb 10:00 is make-up Saturday 14 Feb 10:00.
-    assert event.first_response_due == t(2, 14, 10)
-    assert event.sla_version == "domain-defaults-1"
+    # Next-day 1d from Friday 13 Feb: make-up Saturday 14 Feb 1 → 14 Feb 17:30.
+    assert event.first_response_due == t(2, 14, 17, 30)
+    assert event.sla_version == "domain-defaults-2"
 
 
 def test_deadlines_across_spring_festival_2026() -> None:
     appeal = receive(t(2, 13, 10))
     when(appeal, Assign(UNIT, None), DISPATCHER, t(2, 13, 10))
     event = last_event(appeal)
-    assert event.accept_due == t(2, 14, 10)
-    # 14 Feb (make-up), then 15-23 Feb off, then 24, 25, 26, 27 Feb.
-    assert event.resolve_due == t(2, 27, 10)
+    assert event.accept_due == t(2, 14, 17, 30)
+    # Sat 14 Feb (make-up) 1, 15-23 Feb off, Tue 24 2, Wed 25 3, Thu 26 4, Fri 27 5.
+    assert event.resolve_due == t(2, 27, 17, 30)
 
 
 def test_deadlines_across_national_day_2026() -> None:
     appeal = receive(t(9, 30, 10))
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 30, 10))
     event = last_event(appeal)
-    assert event.accept_due == t(10, 8, 10)
-    # 1-7 Oct off; 8, 9, 10 (make-up Saturday), 12, 13 Oct.
-    assert event.resolve_due == t(10, 13, 10)
+    assert event.accept_due == t(10, 8, 17, 30)
+    # 1-7 Oct off; Thu 8 Oct 1, Fri 9 2, Sat 10 (make-up) 3, Mon 12 4, Tue 13 5.
+    assert event.resolve_due == t(10, 13, 17, 30)
 
 
 def test_the_make_up_sunday_before_national_day_counts() -> None:
     appeal = receive(t(9, 18, 16))
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 18, 16))
     event = last_event(appeal)
-    assert event.accept_due == t(9, 20, 16)
-    assert event.resolve_due == t(9, 24, 16)
+    # From Friday 18 Sep: Sun 20 (make-up) 1, Mon 21 2, Tue 22 3, Wed 23 4, Thu 24 5.
+    assert event.accept_due == t(9, 20, 17, 30)
+    assert event.resolve_due == t(9, 24, 17, 30)
 
 
-def test_office_hour_edges() -> None:
-    late = receive(t(9, 11, 17, 29))  # Friday, a minute before closing
-    assert last_event(late).first_response_due == t(9, 14, 17, 29)
-    lunch = receive(t(9, 14, 12, 15))  # Monday lunch: counts from 13:30
-    assert last_event(lunch).first_response_due == t(9, 15, 12, 0)
-    holiday = receive(t(10, 3, 11))  # a holiday Saturday: counts from 8 Oct
+def test_the_time_of_day_of_the_start_does_not_matter_when_counting_days() -> None:
+    late = receive(t(9, 11, 17, 29))  # Friday, a minute before closing: Mon 14 1
+    assert last_event(late).first_response_due == t(9, 14, 17, 30)
+    lunch = receive(t(9, 14, 12, 15))  # Monday lunch: Tue 15 1
+    assert last_event(lunch).first_response_due == t(9, 15, 17, 30)
+    early = receive(t(9, 14, 7, 0))  # Monday before opening: still Tue 15 1
+    assert last_event(early).first_response_due == t(9, 15, 17, 30)
+    holiday = receive(t(10, 3, 11))  # a holiday Saturday: Thu 8 Oct 1
     assert last_event(holiday).first_response_due == t(10, 8, 17, 30)
 
 
@@ -91,7 +97,7 @@ def test_urgent_appeals_must_be_accepted_within_two_working_hours() -> None:
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 11))
     event = last_event(appeal)
     assert event.accept_due == t(9, 14, 14, 30)  # 1 h before lunch, 1 h after
-    assert event.resolve_due == t(9, 15, 11)
+    assert event.resolve_due == t(9, 15, 17, 30)  # urgent 1d: Tue 15 Sep 1
 
 
 def in_progress_at(at: datetime) -> Appeal:
@@ -103,13 +109,15 @@ def in_progress_at(at: datetime) -> Appeal:
 
 def test_a_pause_spanning_national_day_moves_the_deadline_by_working_time() -> None:
     appeal = in_progress_at(t(9, 29, 10))
-    assert appeal.resolve_due == t(10, 12, 10)
+    # From Tue 29 Sep: Wed 30 1, 1-7 Oct off, Thu 8 2, Fri 9 3, Sat 10 4, Mon 12 5.
+    assert appeal.resolve_due == t(10, 12, 17, 30)
     when(appeal, Pause("请补充材料"), HANDLER, t(9, 30, 10))
     when(appeal, Resume("已补充"), HANDLER, t(10, 8, 10))
     event = last_event(appeal)
     # 30 Sep 10:00-17:30 is 6 working hours, 8 Oct 09:00-10:00 one more.
     assert event.paused_seconds == 7 * 3600
-    assert event.resolve_due == t(10, 13, 10)
+    # Moved by 7 office hours from Mon 12 Oct 17:30: Tue 13 Oct 17:30.
+    assert event.resolve_due == t(10, 13, 17, 30)
 
 
 def test_an_approved_extension_replaces_the_resolve_deadline() -> None:
@@ -122,16 +130,16 @@ def test_an_approved_extension_replaces_the_resolve_deadline() -> None:
 def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
     appeal = in_progress_at(t(9, 14, 10))
     when(appeal, Resolve(Outcome.RESOLVED, "已办"), HANDLER, t(9, 16, 10))
-    assert last_event(appeal).reply_due == t(9, 17, 10)
+    assert last_event(appeal).reply_due == t(9, 17, 17, 30)
     when(appeal, Reply(Channel.HOTLINE, "告知"), HANDLER, t(9, 16, 11))
-    # 17 and 18 Sep, then the make-up Sunday 20 Sep.
-    assert last_event(appeal).evaluation_due == t(9, 20, 11)
+    # Thu 17 Sep 1, Fri 18 2, then the make-up Sunday 20 Sep 3.
+    assert last_event(appeal).evaluation_due == t(9, 20, 17, 30)
     when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 17, 9))
     reopened = last_event(appeal)
     assert type(reopened) is ev.Reopened
-    # From an opening time, 5 working days end at a closing time: 17, 18, 20,
-    # 21 and 22 Sep.
-    assert reopened.resolve_due == t(9, 22, 17, 30)
+    # Reopened Thu 17 Sep 09:00: Fri 18 1, Sun 20 (make-up) 2, Mon 21 3, Tue 22 4,
+    # Wed 23 5.
+    assert reopened.resolve_due == t(9, 23, 17, 30)
 
 
 def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() -> None:
@@ -139,7 +147,7 @@ def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() ->
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
     when(appeal, Return("不属本单位"), HANDLER, t(9, 15, 9, 30))
     when(appeal, Assign("市税务局", None), DISPATCHER, t(9, 16, 10))
-    assert appeal.accept_due == t(9, 17, 10)
+    assert appeal.accept_due == t(9, 17, 17, 30)  # Thu 17 Sep 1
     events = appeal.collect_events()
     stages = timeliness(events, t(9, 16, 11), TK)
     accepts = [s for s in stages if s["stage"] == "accept"]
@@ -154,25 +162,26 @@ def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() ->
 def test_timeliness_reports_met_late_and_overdue_stages() -> None:
     appeal = receive(t(9, 14, 10))
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
-    when(appeal, Accept(), HANDLER, t(9, 16, 10))  # due 15 Sep 10:00: a day late
+    when(appeal, Accept(), HANDLER, t(9, 16, 10))  # due Tue 15 Sep 17:30
     when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 16, 11))
     events = appeal.collect_events()
     report = {s["stage"]: s for s in timeliness(events, t(9, 22, 10), TK)}
     assert report["accept"]["on_time"] is False
-    assert report["accept"]["overdue_seconds"] == 7 * 3600
+    assert report["accept"]["overdue_seconds"] == 1 * 3600  # 16 Sep 09:00-10:00
     assert report["first_response"]["on_time"] is False
     resolve = report["resolve"]
-    assert resolve["due"] == t(9, 20, 10).isoformat()  # the make-up Sunday
+    # Tue 15 1, Wed 16 2, Thu 17 3, Fri 18 4, Sun 20 (make-up) 5.
+    assert resolve["due"] == t(9, 20, 17, 30).isoformat()
     assert resolve["overdue_now"] is True
-    # 20 Sep 10:00-17:30 (6 h), 21 Sep (7 h), 22 Sep 09:00-10:00 (1 h).
-    assert resolve["overdue_seconds"] == 14 * 3600
+    # 21 Sep (7 h), 22 Sep 09:00-10:00 (1 h).
+    assert resolve["overdue_seconds"] == 8 * 3600
 
 
 def test_time_paused_does_not_count_and_a_paused_stage_is_not_overdue() -> None:
     appeal = in_progress_at(t(9, 14, 10))
     when(appeal, Pause("等待企业补充"), HANDLER, t(9, 15, 10))
     events = appeal.collect_events()
-    now = t(9, 28, 10)  # long after the original 21 Sep deadline
+    now = t(9, 28, 10)  # long after the original 20 Sep 17:30 deadline
     resolve = next(s for s in timeliness(events, now, TK) if s["stage"] == "resolve")
     assert resolve["paused_now"] is True
     assert resolve["overdue_now"] is False

@@ -269,6 +269,72 @@ class TestAddingWorkingDays:
         assert UNBOUNDED.working_days_between(start, due) == 250 * 40
 
 
+class TestCountingFromTheNextDay:
+    """次日起: the start date is not counted; due at the close of business of the
+    N-th working day after it (民法典 §201, §203)."""
+
+    @pytest.mark.parametrize(
+        ("start", "n", "due"),
+        [
+            # Fri 13 Feb 16:00: Sat 14 (make-up) 1 → Sat 14 Feb 17:30.
+            (at(2026, 2, 13, 16, 0), 1, at(2026, 2, 14, 17, 30)),
+            # ... 3 days: Sat 14 1, (15-23 off) Tue 24 2, Wed 25 3.
+            (at(2026, 2, 13, 16, 0), 3, at(2026, 2, 25, 17, 30)),
+            # Before opening on Fri 13 Feb: the start day still does not count.
+            (at(2026, 2, 13, 7, 30), 1, at(2026, 2, 14, 17, 30)),
+            # After closing on Fri 13 Feb: the same.
+            (at(2026, 2, 13, 18, 0), 1, at(2026, 2, 14, 17, 30)),
+            # Just before midnight and just after it: different start dates.
+            (at(2026, 2, 13, 23, 59), 1, at(2026, 2, 14, 17, 30)),
+            (at(2026, 2, 14, 0, 0), 1, at(2026, 2, 24, 17, 30)),
+            # On a holiday (Wed 18 Feb): Tue 24 1.
+            (at(2026, 2, 18, 10, 0), 1, at(2026, 2, 24, 17, 30)),
+            # On a make-up Saturday (Sat 10 Oct): Mon 12 Oct 1.
+            (at(2026, 10, 10, 9, 0), 1, at(2026, 10, 12, 17, 30)),
+            # Sun 20 Sep (make-up): 21, 22, 23, 24 Sep, (25 Sep 中秋, 26-27 off)
+            # Mon 28 Sep 5.
+            (at(2026, 9, 20, 15, 0), 5, at(2026, 9, 28, 17, 30)),
+            # Into the estimated 2027: Thu 31 Dec 1, (1 Jan off) Mon 4 Jan 2.
+            (at(2026, 12, 30, 10, 0), 2, at(2027, 1, 4, 17, 30)),
+        ],
+    )
+    def test_examples(self, start: datetime, n: int, due: datetime) -> None:
+        assert CALENDAR.close_of_business_after(start, n) == due
+
+    def test_the_start_date_is_read_in_the_calendars_zone(self) -> None:
+        # 16:30 UTC on Fri 13 Feb is 00:30 on Sat 14 Feb in Shanghai.
+        start = datetime(2026, 2, 13, 16, 30, tzinfo=UTC)
+        due = CALENDAR.close_of_business_after(start, 1)
+        assert due == at(2026, 2, 24, 17, 30)
+        assert due.tzinfo == SHANGHAI
+
+    def test_close_of_business_follows_the_office_hours(self) -> None:
+        eight_hours = WorkingCalendar(
+            office_hours=OfficeHours.parse("08:30-12:00", "13:00-17:00"),
+            holidays=HOLIDAYS_2026,
+            makeup_workdays=MAKEUP_2026,
+        )
+        assert eight_hours.close_of_business(date(2026, 3, 9)) == at(2026, 3, 9, 17)
+        due = eight_hours.close_of_business_after(at(2026, 3, 6, 10), 1)
+        assert due == at(2026, 3, 9, 17)
+
+    @pytest.mark.parametrize("n", [0, -1])
+    def test_needs_at_least_one_day(self, n: int) -> None:
+        with pytest.raises(NegativeDurationError):
+            CALENDAR.close_of_business_after(at(2026, 3, 6, 10), n)
+
+    @pytest.mark.parametrize("n", [1.0, True])
+    def test_counts_whole_days(self, n: object) -> None:
+        with pytest.raises(TypeError):
+            CALENDAR.close_of_business_after(at(2026, 3, 6, 10), n)  # type: ignore[arg-type]
+
+    def test_refuses_naive_instants_and_dates_before_the_calendar(self) -> None:
+        with pytest.raises(NaiveDatetimeError):
+            CALENDAR.close_of_business_after(datetime(2026, 3, 6, 10), 1)
+        with pytest.raises(OutsideCalendarError):
+            CALENDAR.close_of_business_after(at(2025, 12, 31, 10), 1)
+
+
 class TestAddingWorkingHours:
     def test_two_urgent_hours_from_friday_1700_end_on_the_make_up_saturday(
         self,
@@ -414,3 +480,55 @@ def test_working_days_from_inside_office_hours_keep_the_time_of_day(
     assert due.time() == start.time()
     assert calendar.is_working_day(due.date())
     assert calendar.working_days_between(start, due) == n
+
+
+# ---- Properties of counting from the next day (次日起). ----
+
+
+@given(calendars, instants, st.integers(min_value=1, max_value=300))
+def test_next_day_deadlines_fall_at_a_close_of_business_on_a_working_day(
+    calendar: WorkingCalendar, start: datetime, n: int
+) -> None:
+    due = calendar.close_of_business_after(start, n)
+    closing = calendar.office_hours.intervals[-1].end
+    day = (due.replace(tzinfo=None) - closing).date()
+    assert calendar.is_working_day(day)
+    assert due == calendar.close_of_business(day)
+    assert due > start
+
+
+@given(calendars, instants, st.integers(min_value=1, max_value=300))
+def test_next_day_counts_n_working_days_after_the_start_date(
+    calendar: WorkingCalendar, start: datetime, n: int
+) -> None:
+    due = calendar.close_of_business_after(start, n)
+    closing = calendar.office_hours.intervals[-1].end
+    first = start.astimezone(SHANGHAI).date() + timedelta(days=1)
+    last = (due.replace(tzinfo=None) - closing).date()
+    counted = sum(
+        calendar.is_working_day(first + timedelta(days=k))
+        for k in range((last - first).days + 1)
+    )
+    assert counted == n
+
+
+@given(calendars, instants, st.integers(min_value=1, max_value=300))
+def test_one_more_day_is_never_earlier(
+    calendar: WorkingCalendar, start: datetime, n: int
+) -> None:
+    shorter = calendar.close_of_business_after(start, n)
+    longer = calendar.close_of_business_after(start, n + 1)
+    assert shorter < longer
+    # A later start never ends earlier either.
+    later = calendar.close_of_business_after(start + timedelta(hours=13), n)
+    assert later >= shorter
+
+
+@given(calendars, instants, st.integers(min_value=1, max_value=300))
+def test_next_day_is_never_earlier_than_office_hours_nor_a_day_later(
+    calendar: WorkingCalendar, start: datetime, n: int
+) -> None:
+    next_day = calendar.close_of_business_after(start, n)
+    office = calendar.add_working_days(start, n)
+    assert office <= next_day
+    assert calendar.working_time_between(office, next_day) <= calendar.day_length

@@ -52,7 +52,7 @@ async def test_a_history_lists_every_event_with_who_when_and_a_summary(
     assert accepted["summary"]["en"] == "2026-10-08 11:12 市人社局 张三 accepted"
     assigned = events[1]
     assert assigned["payload"]["unit"] == UNIT
-    assert assigned["payload"]["accept_due"].startswith("2026-10-09T10:12")
+    assert assigned["payload"]["accept_due"].startswith("2026-10-09T17:30")  # 次日起
 
 
 async def test_an_appeal_as_of_a_past_instant_with_its_timeliness_then(

@@ -46,13 +46,15 @@ def test_the_year_boundary_uses_the_package_estimate_until_a_schedule_is_loaded(
         assert calendar.is_provisional(date(2027, 1, 4))
         before = ledger.get(receive_at(ledger).appeal_id)
         # The package estimates 1 Jan 2027 as a holiday and knows no make-up days.
-        assert before.first_response_due == datetime(2027, 1, 4, 10, tzinfo=SHANGHAI)
+        assert before.first_response_due == datetime(
+            2027, 1, 4, 17, 30, tzinfo=SHANGHAI
+        )
 
         ledger.calendars.save(parse_schedules(SCHEDULE_2027), clock.now())
         ledger.reload_calendar()
         assert not ledger.rules.timekeeping.calendar.is_provisional(date(2027, 1, 4))
         after = ledger.get(receive_at(ledger).appeal_id)
-        assert after.first_response_due == datetime(2027, 1, 5, 10, tzinfo=SHANGHAI)
+        assert after.first_response_due == datetime(2027, 1, 5, 17, 30, tzinfo=SHANGHAI)
         # What the first unit was told stands.
         assert ledger.get(before.id).first_response_due == before.first_response_due
 
@@ -69,7 +71,7 @@ def test_an_assignment_records_deadlines_through_the_store(
     appeal_id = receive_at(ledger).appeal_id
     ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
     appeal = ledger.get(appeal_id)
-    assert appeal.accept_due == datetime(2026, 10, 8, 10, tzinfo=SHANGHAI)
-    assert appeal.resolve_due == datetime(2026, 10, 13, 10, tzinfo=SHANGHAI)
+    assert appeal.accept_due == datetime(2026, 10, 8, 17, 30, tzinfo=SHANGHAI)
+    assert appeal.resolve_due == datetime(2026, 10, 13, 17, 30, tzinfo=SHANGHAI)
     stages = {s["stage"] for s in appeal_view(ledger, appeal_id)[1]}
     assert stages == {"first_response", "accept", "resolve"}

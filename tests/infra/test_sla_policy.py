@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from appeals.domain.sla import DEFAULT_POLICY, ExtensionRules, Limit, Stage
-from appeals.domain.values import Category, Priority
+from appeals.domain.sla import DEFAULT_POLICY, Counting, ExtensionRules, Limit, Stage
+from appeals.domain.values import AppealKind, Category, Priority
 from appeals.infra.sla_policy import (
     DEFAULT_POLICY_FILE,
     PolicyFileError,
@@ -33,6 +34,26 @@ class TestTheShippedDefault:
             )
         for category, stage, _ in DEFAULT_POLICY.category_limits:
             assert f"[categories.{category}.{stage}]" in text
+        for kind, stage, _ in DEFAULT_POLICY.kind_limits:
+            assert f"[kinds.{kind}.{stage}]" in text
+        assert stated.kind_limits == DEFAULT_POLICY.kind_limits
+        assert 'days = "next_day"' in text
+
+    def test_states_the_new_defaults(self) -> None:
+        policy = load_policy()
+        assert policy.version == "domain-defaults-2"
+        assert policy.day_counting is Counting.NEXT_DAY
+        assert policy.limit(Stage.DISPATCH) == Limit.days(Fraction(1, 2))
+        assert str(policy.limit(Stage.RESOLVE, kind=AppealKind.CONSULT)) == "3d"
+        assert str(policy.limit(Stage.RESOLVE, kind=AppealKind.COMPLAINT)) == "13d"
+        assert str(policy.limit(Stage.RESOLVE, kind=AppealKind.SUGGESTION)) == "13d"
+
+    def test_documents_both_counting_conventions(self) -> None:
+        text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+        for name in Counting:
+            assert f'"{name}"' in text
+        assert "次日起" in text
+        assert "close of business" in text
 
     def test_documents_every_table_and_the_version_with_a_comment(self) -> None:
         lines = DEFAULT_POLICY_FILE.read_text(encoding="utf-8").splitlines()
@@ -42,7 +63,7 @@ class TestTheShippedDefault:
 
     def test_names_every_stage_priority_and_category_it_accepts(self) -> None:
         text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
-        for name in [*Stage, *Priority, *Category]:
+        for name in [*Stage, *Priority, *Category, *AppealKind]:
             assert re.search(rf"\b{name}\b", text), name
 
 
@@ -91,6 +112,32 @@ class TestPartialFiles:
         kept = parse_policy('version = "v"\n[extensions]\nmax_count = 0\n')
         assert kept.extensions == ExtensionRules(0, Limit.days(3))
 
+    def test_kinds_can_be_added_and_changed(self) -> None:
+        policy = parse_policy(
+            'version = "city-2"\n'
+            "[kinds.consult.resolve]\n"
+            'normal = "5d"\n'
+            "[kinds.help.resolve]\n"
+            'normal = "7d"\n'
+            'urgent = "4h"\n'
+        )
+        assert policy.limit("resolve", kind="consult") == Limit.days(5)
+        assert policy.limit("resolve", kind="help") == Limit.days(7)
+        assert policy.limit("resolve", "urgent", kind="help") == Limit.hours(4)
+        # Kinds the file leaves out keep their default.
+        assert policy.limit("resolve", kind="complaint") == Limit.days(13)
+
+    def test_the_day_counting_is_a_policy_choice(self) -> None:
+        policy = parse_policy('version = "v"\n[counting]\ndays = "office_hours"\n')
+        assert policy.day_counting is Counting.OFFICE_HOURS
+        policy = parse_policy('version = "v"\n[counting]\ndays = "next_day"\n')
+        assert policy.day_counting is Counting.NEXT_DAY
+        assert parse_policy('version = "v"\n').day_counting is Counting.NEXT_DAY
+
+    def test_fractions_of_a_day_are_read(self) -> None:
+        policy = parse_policy('version = "v"\n[limits.dispatch]\nnormal = "0.25d"\n')
+        assert policy.limit("dispatch") == Limit.days(Fraction(1, 4))
+
     def test_the_version_is_required_so_no_two_policies_share_one(self) -> None:
         with pytest.raises(PolicyFileError, match="version: required"):
             parse_policy('[limits.resolve]\nnormal = "4d"\n', "p.toml")
@@ -103,7 +150,7 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5 days"\n',
                 "p.toml:3: limits.resolve.normal: '5 days' is not a limit like "
-                "'5d', '2h' or '90m' (units 'd', 'h', 'm')",
+                "'5d', '0.5d', '2h' or '90m' (units 'd', 'h', 'm')",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "0d"\n',
@@ -144,8 +191,8 @@ class TestBadPolicyFiles:
             ),
             (
                 'version = "v"\nowner = "me"\n',
-                "p.toml:2: owner: unknown key; "
-                "expected version, limits, categories, escalation, extensions",
+                "p.toml:2: owner: unknown key; expected version, counting, "
+                "limits, categories, kinds, escalation, extensions",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',
@@ -159,7 +206,41 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\n[extensions]\nmax_length = "soon"\n',
                 "p.toml:3: extensions.max_length: 'soon' is not a limit like '5d', "
-                "'2h' or '90m' (units 'd', 'h', 'm')",
+                "'0.5d', '2h' or '90m' (units 'd', 'h', 'm')",
+            ),
+            (
+                'version = "v"\n[limits.accept]\nurgent = "1.5h"\n',
+                "p.toml:3: limits.accept.urgent: only days may be fractional: "
+                "write 1.5h in a smaller unit",
+            ),
+            (
+                'version = "v"\n[kinds.gossip.resolve]\nnormal = "5d"\n',
+                "p.toml:2: kinds.gossip: unknown kind; known: consult, help, "
+                "complaint, suggestion, report, praise",
+            ),
+            (
+                'version = "v"\n[kinds.consult.approve]\nnormal = "5d"\n',
+                "p.toml:2: kinds.consult.approve: unknown stage; known: dispatch, "
+                "accept, first_response, resolve, reply, evaluation",
+            ),
+            (
+                'version = "v"\n[kinds.consult.resolve]\nnormal = 3\n',
+                "p.toml:3: kinds.consult.resolve.normal: write the limit as text "
+                'with a unit, like "3d"',
+            ),
+            (
+                'version = "v"\n[counting]\ndays = "calendar"\n',
+                "p.toml:3: counting.days: unknown convention 'calendar'; known: "
+                '"next_day", "office_hours"',
+            ),
+            (
+                'version = "v"\n[counting]\nhours = "next_day"\n',
+                "p.toml:3: counting.hours: unknown key; expected days (hours and "
+                "minutes count office hours)",
+            ),
+            (
+                'version = "v"\ncounting = "next_day"\n',
+                "p.toml:2: counting: expected a table",
             ),
         ],
     )
