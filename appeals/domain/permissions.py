@@ -48,6 +48,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "merge": frozenset({DISPATCH, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
+    "answer_on_the_spot": frozenset({INTAKE}),
 }
 """Command name -> roles allowed besides the administrator."""
 

@@ -26,7 +26,14 @@ from tests.domain.lifecycle_fixtures import (
 
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
-    "intake": {"receive", "reply", "evaluate", "close", "withdraw"},
+    "intake": {
+        "receive",
+        "reply",
+        "evaluate",
+        "close",
+        "withdraw",
+        "answer_on_the_spot",
+    },
     "dispatcher": {"assign", "decide_extension", "close", "merge"},
     "handler": {
         "accept",
