@@ -25,7 +25,14 @@ from appeals.application.service import AppealLedger, CommandResult, decide
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import Command, Receive, Rules
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.directory import (
+    CadreEntry,
+    CatalogueEntry,
+    InMemoryDirectory,
+    UnitEntry,
+)
 from appeals.domain.events import Event
+from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.values import (
     Actor,
     Category,
@@ -62,12 +69,70 @@ CALENDAR_2026 = WorkingCalendar(
     years=range(2026, 2027),
 )
 TK = Timekeeping(CALENDAR_2026)
-RULES = Rules(TK)
 
 T0 = datetime(2026, 10, 9, 9, 12, tzinfo=SHANGHAI)
 USCC = "91330100716105852F"
 OTHER_USCC = "9144030071526726XG"
 UNIT = "市人社局"
+
+# The registered organisation the domain tests route through (the cast's
+# units and cadres are registered under the codes the tests use).
+TAX_UNIT = "市税务局"
+MARKET_UNIT = "市市场监管局"
+RETIRED_UNIT = "SZ-OLD"
+CADRE = "张三"
+TAX_CADRE = "李四"
+ITEM = "HR-007"
+"""稳岗返还: routed to UNIT with TAX_UNIT co-handling; resolve within 3 days."""
+ITEM_WITHOUT_ANSWER = "TAX-012"
+RETIRED_ITEM = "HR-001"
+DIRECTORY = InMemoryDirectory(
+    units=[
+        UnitEntry(CENTRE_UNIT, "12345热线中心", "12345 hotline centre", "centre"),
+        UnitEntry(UNIT, "苏州市人力资源和社会保障局", "Suzhou HR and Social Security"),
+        UnitEntry(TAX_UNIT, "国家税务总局苏州市税务局", "Suzhou Tax Bureau"),
+        UnitEntry(MARKET_UNIT, "苏州市市场监督管理局", "Suzhou Market Regulation"),
+        UnitEntry("SZ-TAX", "苏州市税务局园区分局", "SIP tax branch"),
+        UnitEntry(RETIRED_UNIT, "苏州市经济和信息化委员会", retired=True),
+    ],
+    cadres=[
+        CadreEntry(CADRE, "张三", UNIT, ("handler",)),
+        CadreEntry(TAX_CADRE, "李四", TAX_UNIT, ("handler",)),
+        CadreEntry("王五", "王五", UNIT, ("handler",), retired=True),
+    ],
+    items=[
+        CatalogueEntry(
+            ITEM,
+            version=2,
+            matter_zh="稳岗返还",
+            kind="consult",
+            category="labour",
+            lead_unit=UNIT,
+            co_units=(TAX_UNIT,),
+            limits={"resolve": "3d"},
+            standard_answer="稳岗返还实行免申即享，符合条件的企业无需申请，"
+            "资金将直接拨付至社保缴费账户。",
+        ),
+        CatalogueEntry(
+            ITEM_WITHOUT_ANSWER,
+            version=1,
+            matter_zh="留抵退税",
+            kind="help",
+            category="tax",
+            lead_unit=TAX_UNIT,
+        ),
+        CatalogueEntry(
+            RETIRED_ITEM,
+            version=3,
+            matter_zh="社保补贴（旧）",
+            kind="consult",
+            category="labour",
+            lead_unit=UNIT,
+            retired=True,
+        ),
+    ],
+)
+RULES = Rules(TK, directory=DIRECTORY)
 
 INTAKE = Actor("op-1", Role.INTAKE, "王受理")
 DISPATCHER = Actor("disp-1", Role.DISPATCHER, "李派单")

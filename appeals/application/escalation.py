@@ -19,7 +19,7 @@ from uuid import UUID
 
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
-from appeals.domain.sla import LATE_STAGES
+from appeals.domain.late_stages import LATE_STAGES
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.due_cycles import OpenCycle
 

@@ -41,7 +41,7 @@ class AppealView:
     external_id: str | None
     received_at: datetime
     updated_at: datetime
-    first_response_due: datetime
+    first_response_due: datetime | None
     unit: str | None = None
     cadre: str | None = None
     paused: bool = False
@@ -96,6 +96,11 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             view.status = Status.ASSIGNED.value
             view.unit, view.cadre = event.unit, event.cadre
             view.accept_due, view.resolve_due = event.accept_due, event.resolve_due
+            if event.first_response_due is not None:  # counted from assignment
+                view.first_response_due = event.first_response_due
+        case ev.AnsweredOnTheSpot():  # 当场办: straight to evaluation
+            view.status = Status.REPLIED.value
+            view.evaluation_due = event.evaluation_due
         case ev.Accepted():
             view.status = Status.IN_PROGRESS.value
         case ev.Returned():
@@ -132,7 +137,10 @@ def evolve(view: AppealView, event: ev.Event) -> None:
                 "satisfaction": event.satisfaction,
             }
         case ev.Reopened():
-            view.status = Status.IN_PROGRESS.value
+            back_to_dispatch = event.dispatch_due is not None  # answered on the spot
+            view.status = (
+                Status.RECEIVED if back_to_dispatch else Status.IN_PROGRESS
+            ).value
             view.resolve_due = event.resolve_due
             view.reply_due = view.evaluation_due = None
             view.reopen_count += 1

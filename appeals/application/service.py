@@ -8,7 +8,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,12 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.chain import BrokenLink, first_broken_link
 from appeals.domain.commands import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.directory import (
+    CadreEntry,
+    CatalogueEntry,
+    Directory,
+    UnitEntry,
+)
 from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
@@ -69,6 +75,40 @@ class CommandResult:
     replayed: bool = False
 
 
+class _AnyUnit(str):
+    """Equal to every unit code: the unit a pre-registry cadre serves."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str)
+
+    def __ne__(self, other: object) -> bool:
+        return not isinstance(other, str)
+
+    __hash__ = str.__hash__
+
+
+class AcceptAnyUnit:
+    """The pre-registry behaviour, until the ledger is given the registries'
+    directory (appeals.application.registry.LedgerDirectory): every unit code
+    and every cadre code is "registered" (a cadre serving any unit), and no
+    catalogue item exists. It keeps units and cadres free text as they were;
+    it will be replaced when the lead wires the real directory."""
+
+    def unit(self, code: str) -> UnitEntry | None:
+        return UnitEntry(code=code, name_zh=code)
+
+    def cadre(self, code: str) -> CadreEntry | None:
+        return CadreEntry(code=code, name=code, unit=_AnyUnit("*"))
+
+    def catalogue_item(self, code: str) -> CatalogueEntry | None:
+        return None
+
+    def unit_codes(self) -> Iterable[str]:
+        return ()
+
+
 class AppealLedger(Application[UUID]):
     """The event-sourced application holding every appeal."""
 
@@ -84,9 +124,11 @@ class AppealLedger(Application[UUID]):
         snapshot_interval: int = 50,
         policy: SlaPolicy = DEFAULT_POLICY,
         office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+        directory: Directory | None = None,
     ) -> None:
         """Opens the store; every table it uses was created beforehand, once,
-        by ``bootstrap.create_storage``."""
+        by ``bootstrap.create_storage``. ``directory``: the registered units,
+        cadres and catalogue items routing checks (None: :class:`AcceptAnyUnit`)."""
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
@@ -100,7 +142,9 @@ class AppealLedger(Application[UUID]):
         self.calendars = CalendarStore(self.database)
         events_table: str = getattr(self.recorder, "events_table_name")  # noqa: B009
         self.event_log = EventLog(self.database, events_table, self.mapper.transcoder)
-        self.rules = cmd.Rules(self.build_timekeeping(), max_reopens)
+        self.rules = cmd.Rules(
+            self.build_timekeeping(), max_reopens, directory or AcceptAnyUnit()
+        )
 
     def build_timekeeping(self) -> Timekeeping:
         """The package calendar with the operator's loaded schedules on top."""
@@ -374,5 +418,6 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Merge: Appeal.merge_into,
     cmd.Escalate: Appeal.escalate,
     cmd.LapseEvaluation: Appeal.lapse_evaluation,
+    cmd.AnswerOnTheSpot: Appeal.answer_on_the_spot,
 }
 """Each command and the aggregate method that decides it."""

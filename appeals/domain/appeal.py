@@ -5,6 +5,14 @@ Each command value (appeals.domain.commands) has one method here that
 decides: named guards, then one event (appeals.domain.events), which evolves
 the state in its ``apply``. Every event records the actor and the business
 time the command carried; the domain never reads a clock.
+
+Routing asks ``rules.directory`` (registered units, cadres and catalogue
+items). The clocks: the 12345 centre's dispatch stage (接诉转办) runs from
+receipt and from each return to the next assignment or answer on the spot
+(当场办); a unit's first-response clock starts when the appeal is assigned to
+it (for appeals received with a dispatch deadline; older appeals keep the
+receipt-based deadline they were given), so the centre's time and a bounced
+appeal's time are never charged to a unit.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from appeals.domain.chain import GENESIS, chained
 from appeals.domain.commands import (
     DEFAULT_MAX_REOPENS,
     Accept,
+    AnswerOnTheSpot,
     Assign,
     Close,
     DecideExtension,
@@ -41,7 +50,7 @@ from appeals.domain.commands import (
 )
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
-from appeals.domain.guards import aware
+from appeals.domain.guards import DeadlineTerms, aware
 from appeals.domain.late_stages import LateStages
 from appeals.domain.permissions import authorize
 from appeals.domain.sla import Stage
@@ -49,6 +58,7 @@ from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
     SYSTEM_ACTOR,
     Actor,
+    AppealKind,
     Satisfaction,
     Status,
     text,
@@ -69,6 +79,7 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         Created: TypeAlias = events.Created
         Received: TypeAlias = events.Received
         Assigned: TypeAlias = events.Assigned
+        AnsweredOnTheSpot: TypeAlias = events.AnsweredOnTheSpot
         Accepted: TypeAlias = events.Accepted
         Returned: TypeAlias = events.Returned
         ProgressNoted: TypeAlias = events.ProgressNoted
@@ -93,6 +104,7 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         Created = events.Created
         Received = events.Received
         Assigned = events.Assigned
+        AnsweredOnTheSpot = events.AnsweredOnTheSpot
         Accepted = events.Accepted
         Returned = events.Returned
         ProgressNoted = events.ProgressNoted
@@ -127,10 +139,15 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         rules: Rules,
     ) -> Appeal:
         """受理. The application allocates the ticket number and id; this
-        records the receipt and the first-response deadline."""
+        records the receipt and the centre's dispatch deadline (the
+        first-response clock starts at assignment)."""
         uscc = validate_uscc(command.uscc)
+        kind = None if command.kind is None else AppealKind.parse(command.kind, "kind")
         authorize("receive", actor, unit=None, uscc=uscc)
         at = aware(at, "at")
+        tk = rules.timekeeping
+        keys = (command.priority.value, command.category.value)
+        kind_code = None if kind is None else kind.value
         external_id = command.external_id
         fields: dict[str, Any] = {
             "ticket": ticket,
@@ -145,17 +162,13 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             "external_id": None
             if external_id is None
             else text(external_id, "external_id"),
-            "first_response_due": rules.timekeeping.due(
-                Stage.FIRST_RESPONSE,
-                at,
-                command.priority.value,
-                command.category.value,
-            ),
-            "sla_version": rules.timekeeping.version,
+            "first_response_due": None,
+            "sla_version": tk.version,
+            "kind": kind_code,
+            "dispatch_due": tk.due(Stage.DISPATCH, at, *keys, kind=kind_code),
+            "counting": tk.counting(Stage.DISPATCH, *keys, kind=kind_code),
         }
-        fields["provisional"] = rules.timekeeping.provisional(
-            fields["first_response_due"]
-        )
+        fields["provisional"] = tk.provisional(fields["dispatch_due"])
         header = {
             "originator_topic": get_topic(cls),
             "originator_id": appeal_id,
@@ -166,16 +179,92 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         return cls._create(cls.Received, id=appeal_id, **state)
 
     def assign(self, command: Assign, actor: Actor, at: datetime, rules: Rules) -> None:
-        """交办 to a unit (and cadre); starts the acceptance and resolution
-        clocks afresh (also after a return)."""
-        unit = text(command.unit, "unit")
+        """交办 to a registered unit (and a cadre serving it), or by a catalogue
+        item (its lead unit unless a unit is named; its co-units, 诉求类型 and
+        limits). Ends the dispatch stage; starts the acceptance and resolution
+        clocks afresh (also after a return), and the unit's first-response
+        clock while the appeal has had no first response."""
+        unit = None if command.unit is None else text(command.unit, "unit")
         cadre = text(command.cadre, "cadre") if command.cadre else None
+        code = None if command.item is None else text(command.item, "item")
         self.check_permitted("assign", actor)
         self.check_status("assign", Status.RECEIVED)
-        dues = self._dues(
-            rules.timekeeping, at, accept_due=Stage.ACCEPT, resolve_due=Stage.RESOLVE
+        self.check_routed(unit, code)
+        directory, tk = rules.directory, rules.timekeeping
+        item = None if code is None else self.check_item_is_published(directory, code)
+        field = "unit"
+        if unit is None:
+            assert item is not None
+            unit, field = item.lead_unit, "item"
+        self.check_unit_is_active(
+            self.check_unit_is_registered(directory, unit, field), field
         )
-        self._record(self.Assigned, actor, at, unit=unit, cadre=cadre, **dues)
+        if cadre is not None:
+            self.check_cadre_serves(directory, cadre, unit)
+        if item is None:
+            terms = DeadlineTerms(self.kind)
+        else:
+            terms = DeadlineTerms(item.kind, dict(item.limits) or None)
+        first_response_due = None
+        if self.responds_from_assignment and not self.responded:
+            first_response_due = self._due(tk, Stage.FIRST_RESPONSE, at, terms)
+        dues = self._dues(
+            tk, at, terms, accept_due=Stage.ACCEPT, resolve_due=Stage.RESOLVE
+        )
+        dues["provisional"] = dues["provisional"] or tk.provisional(first_response_due)
+        self._record(
+            self.Assigned,
+            actor,
+            at,
+            unit=unit,
+            cadre=cadre,
+            item=None if item is None else item.code,
+            item_version=None if item is None else item.version,
+            co_units=[] if item is None else list(item.co_units),
+            kind=terms.kind,
+            limits=None if terms.limits is None else dict(terms.limits),
+            first_response_due=first_response_due,
+            **dues,
+        )
+
+    def answer_on_the_spot(
+        self, command: AnswerOnTheSpot, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """当场办: intake answers a received appeal from a catalogue item (its
+        standard answer unless another is given); the dispatch stage ends, the
+        answer is the first response, and the evaluation window opens."""
+        code = text(command.item, "item")
+        given = text(command.answer, "answer", required=False)
+        self.check_permitted("answer_on_the_spot", actor)
+        self.check_status("answer_on_the_spot", Status.RECEIVED)
+        item = self.check_item_is_published(rules.directory, code)
+        answer = self._answer(given, item.code, item.standard_answer)
+        tk = rules.timekeeping
+        terms = DeadlineTerms(item.kind, dict(item.limits) or None)
+        dues = self._dues(tk, at, terms, evaluation_due=Stage.EVALUATION)
+        self._record(
+            self.AnsweredOnTheSpot,
+            actor,
+            at,
+            item=item.code,
+            item_version=item.version,
+            answer=answer,
+            **dues,
+        )
+
+    @staticmethod
+    def _answer(given: str, item: str, standard: str | None) -> str:
+        """The answer given, else the item's standard answer, else refused."""
+        for answer in (given, standard or ""):
+            try:
+                return text(answer, "answer")
+            except InvalidField:
+                continue
+        raise InvalidField(
+            "item",
+            f"目录事项 '{item}' 没有标准答复，须填写答复 "
+            f"(catalogue item '{item}' has no standard answer: give one)",
+        )
 
     def accept(self, command: Accept, actor: Actor, at: datetime, rules: Rules) -> None:
         """签收 by the assigned unit."""
@@ -191,7 +280,10 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("return", actor)
         self.check_status("return", Status.ASSIGNED, Status.IN_PROGRESS)
         assert self.unit is not None
-        self._record(self.Returned, actor, at, unit=self.unit, reason=reason)
+        dues = self._dues(
+            rules.timekeeping, at, DeadlineTerms(self.kind), dispatch_due=Stage.DISPATCH
+        )
+        self._record(self.Returned, actor, at, unit=self.unit, reason=reason, **dues)
 
     def note_progress(
         self, command: NoteProgress, actor: Actor, at: datetime, rules: Rules
@@ -349,7 +441,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
     def _reopen(
         self, actor: Actor, at: datetime, reason: str, rules: Rules, automatic: bool
     ) -> None:
-        dues = self._dues(rules.timekeeping, at, resolve_due=Stage.RESOLVE)
+        """To the same unit; an appeal answered on the spot has none, so it
+        goes back to the centre to be dispatched."""
+        tk = rules.timekeeping
+        if self.unit is None:
+            dues = self._dues(
+                tk, at, DeadlineTerms(self.kind), dispatch_due=Stage.DISPATCH
+            )
+            dues["resolve_due"] = None
+        else:
+            dues = self._dues(tk, at, resolve_due=Stage.RESOLVE)
         self._record(
             self.Reopened, actor, at, reason=reason, automatic=automatic, **dues
         )

@@ -14,7 +14,9 @@ from typing import ClassVar
 from uuid import UUID
 
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.directory import EMPTY_DIRECTORY, Directory
 from appeals.domain.values import (
+    AppealKind,
     Category,
     Channel,
     Outcome,
@@ -29,10 +31,13 @@ DEFAULT_MAX_REOPENS = 2
 @dataclass(frozen=True)
 class Rules:
     """Configurable rules the aggregate applies: the calendar and time-limit
-    policy, and how many automatic reopens before a supervisor decides."""
+    policy, how many automatic reopens before a supervisor decides, and the
+    directory of registered units, cadres and catalogue items that routing
+    checks (appeals.domain.directory)."""
 
     timekeeping: Timekeeping
     max_reopens: int = DEFAULT_MAX_REOPENS
+    directory: Directory = EMPTY_DIRECTORY
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class Receive:
     description: str = ""
     contact: str = ""
     external_id: str | None = None
+    kind: AppealKind | None = None
+    """诉求类型 (consult, help, complaint, ...): time limits are keyed on it."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,28 @@ class Command:
 
 @dataclass(frozen=True)
 class Assign(Command):
+    """交办/派单 to a registered unit (its code), optionally a registered cadre
+    serving it, optionally by a routing catalogue item (its code): the item
+    gives the lead unit when no unit is named, and the co-units, 诉求类型 and
+    time limits. A unit or an item is required."""
+
     name = "assign"
-    summary = "Assign to a responsible unit and cadre (交办)"
-    unit: str
+    summary = "Assign to a registered unit and cadre, or by catalogue item (交办)"
+    unit: str | None = None
     cadre: str | None = None
+    item: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerOnTheSpot(Command):
+    """当场办: intake answers a received appeal at once from a catalogue
+    item, with the item's standard answer unless another is given; the
+    appeal goes straight to the enterprise's evaluation."""
+
+    name = "answer-on-the-spot"
+    summary = "Answer at intake from a catalogue item (当场办); evaluation follows"
+    item: str
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +231,7 @@ COMMANDS: dict[str, type[Command]] = {
     cls.name: cls
     for cls in (
         Assign,
+        AnswerOnTheSpot,
         Accept,
         Return,
         NoteProgress,

@@ -38,6 +38,32 @@ aggregate also stores `originator_topic`. `actor` is `{"id", "role", "name",
 "unit", "uscc"}` of the authenticated principal. Closed sets (channel, category,
 priority, outcome, satisfaction) are stored as their plain codes (`"hotline"`),
 with labels in `appeals.domain.values`. Instants are stored with their offset.
+
+## Clocks: dispatch, then the unit's
+
+The 12345 centre's own stage, **dispatch** (接诉转办), runs from receipt
+(`Received.dispatch_due`), from each return (退单, `Returned.dispatch_due`) and
+from the reopening of an appeal answered on the spot (`Reopened.dispatch_due`)
+until the next `Assigned` or `AnsweredOnTheSpot` (当场办), which complete it,
+or a withdrawal or merge, which end it. It is charged to the centre (unit
+`12345`, `appeals.domain.identities.CENTRE_UNIT`), escalates like any late
+stage, and is never a unit's.
+
+The **first-response** clock of an appeal received with a dispatch deadline
+starts at assignment: `Assigned.first_response_due` is set on each assignment
+while the appeal has had no first response, a return ends the running one, and
+a re-assignment starts it afresh for the new unit; `Received.first_response_due`
+is then null. So the centre's dispatch time and a bounced appeal's time are
+never charged to a unit. Appeals received before (no `dispatch_due` in their
+`Received`) keep the receipt-based `first_response_due` they were given.
+An answer on the spot is the first response.
+
+Every deadline is recorded when its stage starts and never recomputed;
+`counting` names the convention it was counted by (`office_hours`: N x office
+hours from the start instant; `next_day`: N working days from the next day, due
+at close of business), absent on events recorded before conventions were named
+(which read `office_hours`). On `Assigned` it is the convention of
+`resolve_due`; a limit in hours is always counted in office hours.
 """
 
 SCHEMA_CHANGES = """\

@@ -9,11 +9,27 @@ Topics are explicit and stable (``"Appeal.Accepted"``): stored events name
 their class by topic, so moving or renaming a class never orphans them (the
 ``Appeal`` aggregate registers them). To change an event's fields, raise its
 ``class_version`` and add ``upcast_v1_v2(state)`` (see docs/events.md, which
-:func:`appeals.domain.event_docs.render` writes from these classes).
+:func:`appeals.domain.event_docs.render` writes from these classes); a new
+field with a default needs neither: an event stored before it reads the default.
+
+Clocks. The 12345 centre's dispatch stage (接诉转办, charged to the centre)
+runs from receipt and from each return (退单) to the next assignment, answer
+on the spot (当场办), withdrawal or merge: ``dispatch_due`` on ``Received``,
+``Returned`` and a ``Reopened`` that sends an answered-on-the-spot appeal back
+to dispatch. The first-response clock of an appeal received with a dispatch
+deadline starts at assignment: ``Assigned.first_response_due`` is set on each
+assignment while the appeal has had no first response (a re-assignment after
+a return restarts it for the new unit), so neither the centre's dispatch time
+nor a bounced appeal's time is charged to a unit. Appeals received before
+(``Received.dispatch_due`` absent) keep the receipt-based
+``Received.first_response_due`` they were given. ``counting`` names the
+counting convention of the deadlines an event records (``"office_hours"``,
+``"next_day"``; absent: ``"office_hours"``, the only one there was).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -26,6 +42,10 @@ if TYPE_CHECKING:
     from appeals.domain.appeal import Appeal
 
 ActorRecord = dict[str, str | None]
+
+OFFICE_HOURS = "office_hours"
+"""The counting convention of every deadline recorded before conventions were
+named: N x office hours from the start instant."""
 
 
 def escalation_key(stage: str, due: datetime, level: int) -> str:
@@ -68,10 +88,19 @@ class Received(Created):
     description: str
     contact: str
     external_id: str | None
-    first_response_due: datetime
+    first_response_due: datetime | None
+    """Appeals received before the dispatch stage: the first-response deadline
+    counted from receipt. None when it starts at assignment (``dispatch_due``
+    set)."""
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    kind: str | None = None
+    """诉求类型 (appeals.domain.values.AppealKind), if intake gave one."""
+    dispatch_due: datetime | None = None
+    """The centre's dispatch (接诉转办) deadline."""
+    counting: str = OFFICE_HOURS
+    """The counting convention of this event's deadline."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket
@@ -94,10 +123,19 @@ class Received(Created):
         appeal.reply_due = None
         appeal.evaluation_due = None
         appeal.paused_at = None
+        appeal.kind = self.kind
+        appeal.dispatch_due = self.dispatch_due
+        appeal.responds_from_assignment = self.dispatch_due is not None
+        appeal.item = None
+        appeal.deadline_kind = self.kind
+        appeal.limits = None
 
 
 class Assigned(Event):
-    """交办/派单: dispatched to a responsible unit and optionally a cadre."""
+    """交办/派单: dispatched to a responsible unit and optionally a cadre, by a
+    routing catalogue item or not. Ends the centre's dispatch stage; starts
+    the unit's acceptance, resolution and first-response clocks (see
+    "Clocks" in docs/events.md)."""
 
     TOPIC = "Appeal.Assigned"
     unit: str
@@ -107,12 +145,57 @@ class Assigned(Event):
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    item: str | None = None
+    """The routing catalogue item's code, if routed by one."""
+    item_version: int | None = None
+    co_units: Sequence[str] = ()
+    """协办 units (the item's), besides the lead ``unit``."""
+    kind: str | None = None
+    """The 诉求类型 the deadlines were computed for (the item's, else the appeal's)."""
+    limits: dict[str, str] | None = None
+    """The item's time limits (stage -> "5d") that applied, if any."""
+    counting: str = OFFICE_HOURS
+    """The counting convention of ``resolve_due`` (the others follow it unless
+    their limit is in hours)."""
+    first_response_due: datetime | None = None
+    """The unit's first-response deadline, counted from this assignment (None:
+    the appeal already had its first response, or its clock ran from receipt)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.ASSIGNED.value
         appeal.unit = self.unit
         appeal.accept_due = self.accept_due
         appeal.resolve_due = self.resolve_due
+        appeal.dispatch_due = None
+        appeal.item = self.item
+        appeal.deadline_kind = self.kind
+        appeal.limits = self.limits
+        if self.first_response_due is not None:
+            appeal.first_response_due = self.first_response_due
+
+
+class AnsweredOnTheSpot(Event):
+    """当场办: intake answered the appeal at once from a routing catalogue
+    item (its standard answer or another); ends the dispatch stage, counts as
+    the first response, and opens the evaluation window."""
+
+    TOPIC = "Appeal.AnsweredOnTheSpot"
+    item: str
+    item_version: int
+    answer: str
+    evaluation_due: datetime
+    counting: str
+    sla_version: str
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.status = Status.REPLIED.value
+        appeal.evaluation_due = self.evaluation_due
+        appeal.responded = True
+        appeal.evaluation_lapsed = False
+        appeal.dispatch_due = None
+        appeal.item = self.item
 
 
 class Accepted(Event):
@@ -130,6 +213,12 @@ class Returned(Event):
     TOPIC = "Appeal.Returned"
     unit: str
     reason: str
+    dispatch_due: datetime | None = None
+    """The centre's dispatch deadline, counted again from the return."""
+    counting: str = OFFICE_HOURS
+    sla_version: str | None = None
+    provisional: bool = False
+    """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RECEIVED.value
@@ -139,6 +228,9 @@ class Returned(Event):
         appeal.pending_extension = None
         appeal.accept_due = None
         appeal.resolve_due = None
+        appeal.dispatch_due = self.dispatch_due
+        if appeal.responds_from_assignment and not appeal.responded:
+            appeal.first_response_due = None  # the next unit's starts afresh
 
 
 class ProgressNoted(Event):
@@ -236,6 +328,7 @@ class Resolved(Event):
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    counting: str = OFFICE_HOURS
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RESOLVED.value
@@ -253,6 +346,7 @@ class Replied(Event):
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    counting: str = OFFICE_HOURS
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.REPLIED.value
@@ -274,18 +368,26 @@ class Evaluated(Event):
 
 
 class Reopened(Event):
-    """重办: back to the same unit for another resolve cycle."""
+    """重办: back to the same unit for another resolve cycle; an appeal
+    answered on the spot (no unit) goes back to the centre to be dispatched
+    (``dispatch_due`` set, no ``resolve_due``)."""
 
     TOPIC = "Appeal.Reopened"
     reason: str
     automatic: bool
-    resolve_due: datetime
+    resolve_due: datetime | None
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    counting: str = OFFICE_HOURS
+    dispatch_due: datetime | None = None
 
     def apply(self, appeal: Appeal) -> None:
-        appeal.status = Status.IN_PROGRESS.value
+        if self.dispatch_due is not None:
+            appeal.status = Status.RECEIVED.value
+            appeal.dispatch_due = self.dispatch_due
+        else:
+            appeal.status = Status.IN_PROGRESS.value
         appeal.resolve_due = self.resolve_due
         appeal.reply_due = None
         appeal.evaluation_due = None

@@ -4,17 +4,29 @@ The state is what decisions need, nothing more: descriptions, names and
 contacts live in the events and the views (appeals.application.queries). Each
 guard is a rule with a name (``check_is_open``) that refuses with
 :class:`CommandNotAllowed` and says why; who may act is asked of the
-permissions table.
+permissions table. Routing guards ask the directory of registered units,
+cadres and catalogue items (``Rules.directory``) and refuse a value that is
+not registered with :class:`InvalidField`, naming the field and suggesting
+what was probably meant.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from copy import deepcopy
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 from uuid import UUID
 
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.directory import (
+    CadreEntry,
+    CatalogueEntry,
+    Directory,
+    UnitEntry,
+)
 from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.permissions import authorize, may_close_referred
 from appeals.domain.sla import Stage
@@ -46,6 +58,42 @@ IMMUTABLE = frozenset(
 OPEN_STATUSES = tuple(s for s in Status if s not in FINAL_STATUSES)
 
 
+@dataclass(frozen=True)
+class DeadlineTerms:
+    """What a deadline's limit is looked up by besides the stage, priority
+    and category: the 诉求类型 and a routing catalogue item's own limits."""
+
+    kind: str | None = None
+    limits: Mapping[str, str] | None = None
+
+
+def suggest_units(directory: Directory, code: str, limit: int = 3) -> list[str]:
+    """Registered unit codes close to ``code`` (a misspelt code, a name typed
+    instead of a code, stray spaces), the likeliest first."""
+    wanted = code.strip()
+    entries = [e for c in directory.unit_codes() if (e := directory.unit(c))]
+    by_name = {e.name_zh: e.code for e in entries if not e.retired}
+    by_code = {e.code.casefold(): e.code for e in entries if not e.retired}
+    found: list[str] = []
+    exact = by_name.get(wanted) or by_code.get(wanted.casefold())
+    if exact is not None:
+        found.append(exact)
+    found += [
+        by_code[c] for c in difflib.get_close_matches(wanted.casefold(), by_code, limit)
+    ]
+    found += [by_name[n] for n in difflib.get_close_matches(wanted, by_name, limit)]
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _quoted(directory: Directory, codes: list[str]) -> str:
+    def one(code: str) -> str:
+        entry = directory.unit(code)
+        name = f"（{entry.name_zh}）" if entry and entry.name_zh != code else ""
+        return f"'{code}'{name}"
+
+    return " 或 ".join(one(code) for code in codes)
+
+
 class AppealState:
     """The Appeal aggregate's state and guards (a base of
     :class:`appeals.domain.appeal.Appeal`)."""
@@ -64,7 +112,13 @@ class AppealState:
         pending_extension: dict[str, Any] | None
         reopen_count: int
         needs_supervisor: bool
-        first_response_due: datetime
+        first_response_due: datetime | None
+        dispatch_due: datetime | None
+        responds_from_assignment: bool
+        kind: str | None
+        deadline_kind: str | None
+        limits: dict[str, str] | None
+        item: str | None
         accept_due: datetime | None
         resolve_due: datetime | None
         reply_due: datetime | None
@@ -76,8 +130,14 @@ class AppealState:
         evaluation_lapsed: bool
         extension_count: int
     else:
-        # A default for appeals snapshotted before extensions were counted.
+        # Defaults for appeals snapshotted before these were kept.
         extension_count = 0
+        dispatch_due = None
+        responds_from_assignment = False  # received before the dispatch stage
+        kind = None
+        deadline_kind = None
+        limits = None
+        item = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A copy sharing the immutable values (text, numbers, instants, ids)
@@ -136,6 +196,74 @@ class AppealState:
         if self.needs_supervisor and not may_close_referred(actor):
             self._refuse("close", "it was referred to a supervisor")
 
+    # ---- routing: what the directory says ----------------------------------
+
+    def check_routed(self, unit: str | None, item: str | None) -> None:
+        """An assignment names a unit or a catalogue item to route by."""
+        if unit is None and item is None:
+            raise InvalidField(
+                "unit", "须指定承办单位或目录事项 (give a unit or a catalogue item)"
+            )
+
+    def check_unit_is_registered(
+        self, directory: Directory, code: str, field: str = "unit"
+    ) -> UnitEntry:
+        """``code`` is a registered unit's; if not, the refusal suggests the
+        registered codes (or names) closest to it."""
+        entry = directory.unit(code)
+        if entry is None:
+            reason = f"未登记的单位 '{code}' (no registered unit '{code}')"
+            close = suggest_units(directory, code)
+            if close:
+                reason += f"; 是否为 {_quoted(directory, close)}?"
+            raise InvalidField(field, reason)
+        return entry
+
+    def check_unit_is_active(self, entry: UnitEntry, field: str = "unit") -> None:
+        """The unit has not been retired (撤销): nothing new is routed to it."""
+        if entry.retired:
+            raise InvalidField(
+                field, f"单位 '{entry.code}' 已撤销 (unit '{entry.code}' is retired)"
+            )
+
+    def check_cadre_serves(
+        self, directory: Directory, code: str, unit: str
+    ) -> CadreEntry:
+        """``code`` is a registered, serving cadre posted to ``unit`` now."""
+        entry = directory.cadre(code)
+        if entry is None:
+            raise InvalidField(
+                "cadre", f"未登记的干部 '{code}' (no registered cadre '{code}')"
+            )
+        if entry.retired:
+            raise InvalidField(
+                "cadre", f"干部 '{code}' 已不在职 (cadre '{code}' no longer serves)"
+            )
+        if entry.unit != unit:
+            raise InvalidField(
+                "cadre",
+                f"干部 '{code}' 现任职于 '{entry.unit}'，不属于 '{unit}' "
+                f"(cadre '{code}' serves '{entry.unit}', not '{unit}')",
+            )
+        return entry
+
+    def check_item_is_published(
+        self, directory: Directory, code: str
+    ) -> CatalogueEntry:
+        """``code`` is a published routing catalogue item, not retired."""
+        entry = directory.catalogue_item(code)
+        if entry is None:
+            raise InvalidField(
+                "item",
+                f"未发布的目录事项 '{code}' (no published catalogue item '{code}')",
+            )
+        if entry.retired:
+            raise InvalidField(
+                "item",
+                f"目录事项 '{code}' 已废止 (catalogue item '{code}' is retired)",
+            )
+        return entry
+
     def _refuse(self, command: str, reason: str) -> NoReturn:
         raise CommandNotAllowed(command, self.status, reason)
 
@@ -168,15 +296,52 @@ class AppealState:
             )
         return value
 
-    def _due(self, tk: Timekeeping, stage: Stage, at: datetime) -> datetime:
-        return tk.due(stage, aware(at, "at"), self.priority, self.category)
+    def _terms(self) -> DeadlineTerms:
+        """The terms later deadlines are computed on: those of the routing
+        (the item's 诉求类型 and limits), else the appeal's own 诉求类型."""
+        return DeadlineTerms(self.deadline_kind, self.limits)
 
-    def _dues(self, tk: Timekeeping, at: datetime, **stages: Stage) -> dict[str, Any]:
+    def _due(
+        self,
+        tk: Timekeeping,
+        stage: Stage,
+        at: datetime,
+        terms: DeadlineTerms | None = None,
+    ) -> datetime:
+        terms = terms or self._terms()
+        return tk.due(
+            stage,
+            aware(at, "at"),
+            self.priority,
+            self.category,
+            kind=terms.kind,
+            limits=terms.limits,
+        )
+
+    def _counting(
+        self, tk: Timekeeping, stage: Stage, terms: DeadlineTerms | None = None
+    ) -> str:
+        terms = terms or self._terms()
+        return tk.counting(
+            stage, self.priority, self.category, kind=terms.kind, limits=terms.limits
+        )
+
+    def _dues(
+        self,
+        tk: Timekeeping,
+        at: datetime,
+        terms: DeadlineTerms | None = None,
+        **stages: Stage,
+    ) -> dict[str, Any]:
         """An event's deadline fields (``resolve_due=Stage.RESOLVE``), the
-        policy version and whether any deadline falls in an estimated year."""
-        dues = {name: self._due(tk, stage, at) for name, stage in stages.items()}
+        policy version, whether any deadline falls in an estimated year, and
+        the counting convention of the last one named (the event's principal
+        deadline)."""
+        dues = {name: self._due(tk, stage, at, terms) for name, stage in stages.items()}
+        principal = list(stages.values())[-1]
         return {
             **dues,
             "sla_version": tk.version,
             "provisional": tk.provisional(*dues.values()),
+            "counting": self._counting(tk, principal, terms),
         }

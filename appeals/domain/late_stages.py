@@ -2,7 +2,9 @@
 late stage's rungs of the escalation ladder, the evaluation window's lapse.
 
 The scheduler (appeals.application.escalation) sends these as commands from
-the system actor; the rules here decide whether each is due.
+the system actor; the rules here decide whether each is due. The centre's
+dispatch stage (接诉转办) is one of them: a late dispatch climbs the ladder
+like a unit's late stage, and is the centre's.
 """
 
 from __future__ import annotations
@@ -10,13 +12,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from appeals.domain import events
+from appeals.domain import events, sla
 from appeals.domain.commands import Escalate, LapseEvaluation, Rules
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
 from appeals.domain.guards import AppealState, aware
-from appeals.domain.sla import LATE_STAGES, RUNG_LABELS, Stage
+from appeals.domain.sla import RUNG_LABELS, Stage
 from appeals.domain.values import Actor, Status
+
+LATE_STAGES: tuple[str, ...] = tuple(
+    dict.fromkeys((Stage.DISPATCH.value, *sla.LATE_STAGES))
+)
+"""The stages that run late and climb the escalation ladder: the centre's
+dispatch stage and the units' stages (``appeals.domain.sla.LATE_STAGES``).
+The scheduler, the overdue report and the aggregate read this list."""
 
 
 class LateStages(AppealState):
@@ -40,6 +49,7 @@ class LateStages(AppealState):
         if stage == Stage.FIRST_RESPONSE:
             return None if self.responded else self.first_response_due
         running = {
+            Stage.DISPATCH: (Status.RECEIVED, self.dispatch_due),
             Stage.ACCEPT: (Status.ASSIGNED, self.accept_due),
             Stage.RESOLVE: (Status.IN_PROGRESS, self.resolve_due),
             Stage.REPLY: (Status.RESOLVED, self.reply_due),

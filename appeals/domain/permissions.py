@@ -71,6 +71,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "reinstate_catalogue_item": frozenset({DISPATCH}),
     "escalate": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
+    "answer_on_the_spot": frozenset({INTAKE}),
 }
 """Command name -> roles allowed besides the administrator."""
 

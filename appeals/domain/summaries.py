@@ -13,6 +13,7 @@ from appeals.domain.working_time import SHANGHAI
 VERBS: dict[str, tuple[str, str]] = {
     "Received": ("受理", "received"),
     "Assigned": ("交办", "assigned"),
+    "AnsweredOnTheSpot": ("当场办，直接答复", "answered on the spot"),
     "Accepted": ("签收", "accepted"),
     "Returned": ("退回", "returned"),
     "ProgressNoted": ("记录办理进展", "noted progress"),
@@ -46,7 +47,17 @@ def _details(name: str, state: Mapping[str, Any]) -> tuple[str, str]:
         return f"（{zh}）{state.get('title', '')}", f"({en}) {state.get('title', '')}"
     if name == "Assigned":
         cadre = f" {state['cadre']}" if state.get("cadre") else ""
-        return f"至 {state.get('unit')}{cadre}", f"to {state.get('unit')}{cadre}"
+        zh, en = f"至 {state.get('unit')}{cadre}", f"to {state.get('unit')}{cadre}"
+        if state.get("item"):
+            zh += f"（按目录事项 {state['item']}）"
+            en += f" (by catalogue item {state['item']})"
+        if state.get("co_units"):
+            zh += f"，协办 {'、'.join(state['co_units'])}"
+            en += f", with {', '.join(state['co_units'])}"
+        return zh, en
+    if name == "AnsweredOnTheSpot":
+        item = state.get("item")
+        return f"（目录事项 {item}）", f"(catalogue item {item})"
     if name == "Supervised":
         level = state.get("level")
         return f"（{level}级）", f"(level {level})"
@@ -79,8 +90,8 @@ def _minute(value: object) -> str:
 
 def summarise(topic: str, state: Mapping[str, Any]) -> dict[str, str]:
     """``{"zh": ..., "en": ...}`` for one stored appeal event."""
-    name = topic.removeprefix("Appeal.")
-    verb_zh, verb_en = VERBS.get(name, (name, name))
+    event = topic.removeprefix("Appeal.")
+    verb_zh, verb_en = VERBS.get(event, (event, event))
     actor: Mapping[str, Any] = state.get("actor") or {}
     role_zh, role_en = _label(Role, actor.get("role"))
     unit = actor.get("unit") or ""
@@ -90,7 +101,7 @@ def summarise(topic: str, state: Mapping[str, Any]) -> dict[str, str]:
     who_zh = " ".join(x for x in (unit, name or role_zh) if x)
     who_en = " ".join(x for x in (unit, name or role_en) if x)
     when = _minute(state.get("timestamp"))
-    detail_zh, detail_en = _details(name, state)
+    detail_zh, detail_en = _details(event, state)
     return {
         "zh": f"{when} {who_zh} {verb_zh}{detail_zh}".strip(),
         "en": f"{when} {who_en} {verb_en}{detail_en}".strip(),

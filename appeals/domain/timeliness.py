@@ -7,9 +7,19 @@ overdue now and by how much. Deadlines are read from the events, never
 recomputed, so what a unit was told stands; the calendar is used only to
 measure working time.
 
-First response (首次响应) is the unit's first recorded contact or progress
-after receipt: a progress note, a request for materials (pause), the
-resolution or the reply, whichever comes first.
+Dispatch (接诉转办) is the 12345 centre's own stage, charged to the centre
+(``CENTRE_UNIT``): from receipt, from each return (退单) and from a reopen of
+an appeal answered on the spot, to the next assignment or answer on the spot
+(当场办), which complete it; a withdrawal or merge ends it.
+
+First response (首次响应) is the unit's first recorded contact or progress:
+a progress note, a request for materials (pause), the resolution or the
+reply, whichever comes first; an answer on the spot is one. For appeals
+received with a dispatch deadline its clock starts at each assignment while
+there has been no first response (``Assigned.first_response_due``), and a
+return ends it (``ended_by="returned"``): the next unit's starts afresh, so
+neither the centre's time nor a bounced appeal's is charged to a unit.
+Appeals received before keep their receipt-based cycle, whatever happens.
 """
 
 from __future__ import annotations
@@ -20,9 +30,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.identities import CENTRE_UNIT
 
 FIRST_RESPONSE_TOPICS = frozenset(
-    {"Appeal.ProgressNoted", "Appeal.Paused", "Appeal.Resolved", "Appeal.Replied"}
+    {
+        "Appeal.ProgressNoted",
+        "Appeal.Paused",
+        "Appeal.Resolved",
+        "Appeal.Replied",
+        "Appeal.AnsweredOnTheSpot",
+    }
 )
 CLOSING_TOPICS = frozenset({"Appeal.Closed", "Appeal.Withdrawn", "Appeal.Merged"})
 
@@ -149,6 +166,8 @@ class TimelinessFold:
     unit: str | None = None
     cadre: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    responds_from_assignment: bool = False
+    """Received with a dispatch deadline: first responses run from assignment."""
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -157,6 +176,7 @@ class TimelinessFold:
             "unit": self.unit,
             "cadre": self.cadre,
             "counts": self.counts,
+            "from_assignment": self.responds_from_assignment,
         }
 
     def copy(self) -> TimelinessFold:
@@ -167,6 +187,7 @@ class TimelinessFold:
             unit=self.unit,
             cadre=self.cadre,
             counts=dict(self.counts),
+            responds_from_assignment=self.responds_from_assignment,
         )
 
     @classmethod
@@ -177,6 +198,7 @@ class TimelinessFold:
             unit=state["unit"],
             cadre=state["cadre"],
             counts=dict(state["counts"]),
+            responds_from_assignment=state.get("from_assignment", False),
         )
 
     def apply(self, topic: str, event: Any) -> None:
@@ -186,17 +208,32 @@ class TimelinessFold:
             self._complete("first_response", at)
         estimated = bool(getattr(event, "provisional", False))
         if name == "Received":
-            self._start("first_response", at, event.first_response_due, estimated)
+            dispatch_due = getattr(event, "dispatch_due", None)
+            self.responds_from_assignment = dispatch_due is not None
+            if event.first_response_due is not None:  # received before dispatch
+                self._start("first_response", at, event.first_response_due, estimated)
+            self._start_dispatch(at, dispatch_due, estimated)
         elif name == "Assigned":
+            self._complete("dispatch", at)
             self.unit = event.unit
             self.cadre = event.cadre
             self._start("accept", at, event.accept_due, estimated)
             self._start("resolve", at, event.resolve_due, estimated)
+            first_response_due = getattr(event, "first_response_due", None)
+            if first_response_due is not None:
+                self._start("first_response", at, first_response_due, estimated)
+        elif name == "AnsweredOnTheSpot":
+            self._complete("dispatch", at)
+            self.unit, self.cadre = CENTRE_UNIT, None  # the centre answered
+            self._start("evaluation", at, event.evaluation_due, estimated)
         elif name == "Accepted":
             self._complete("accept", at)
         elif name == "Returned":
             self._end("accept", "returned", at)
             self._end("resolve", "returned", at)
+            if self.responds_from_assignment:
+                self._end("first_response", "returned", at)
+            self._start_dispatch(at, getattr(event, "dispatch_due", None), estimated)
         elif name == "Paused":
             self._update("resolve", paused_since=at)
         elif name == "Resumed":
@@ -228,7 +265,9 @@ class TimelinessFold:
         elif name == "Reopened":
             for stage in ("reply", "evaluation"):
                 self._end(stage, "reopened", at)
-            self._start("resolve", at, event.resolve_due, estimated)
+            if event.resolve_due is not None:
+                self._start("resolve", at, event.resolve_due, estimated)
+            self._start_dispatch(at, getattr(event, "dispatch_due", None), estimated)
         elif topic in CLOSING_TOPICS:
             for stage in list(self.open_index):
                 self._end(stage, name.lower(), at)
@@ -239,15 +278,30 @@ class TimelinessFold:
     # ---- bookkeeping -----------------------------------------------------
 
     def _start(
-        self, stage: str, at: datetime, due: datetime, provisional: bool = False
+        self,
+        stage: str,
+        at: datetime,
+        due: datetime,
+        provisional: bool = False,
+        unit: str | None = None,
     ) -> None:
+        """A new cycle of ``stage``, charged to ``unit`` (default: the unit
+        the appeal is with), replacing a running one."""
         self._end(stage, "superseded", at)
         self.counts[stage] = self.counts.get(stage, 0) + 1
+        cadre = self.cadre if unit is None else None
         cycle = StageCycle(
-            stage, self.counts[stage], self.unit, at, due, cadre=self.cadre
+            stage, self.counts[stage], unit or self.unit, at, due, cadre=cadre
         )
         self.cycles.append(replace(cycle, provisional=provisional))
         self.open_index[stage] = len(self.cycles) - 1
+
+    def _start_dispatch(
+        self, at: datetime, due: datetime | None, provisional: bool
+    ) -> None:
+        """The centre's dispatch stage, if the event set its deadline."""
+        if due is not None:
+            self._start("dispatch", at, due, provisional, unit=CENTRE_UNIT)
 
     def _open(self, stage: str) -> StageCycle | None:
         index = self.open_index.get(stage)

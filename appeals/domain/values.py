@@ -188,6 +188,8 @@ TEXT_LIMITS = {
     "unit": 100,
     "cadre": 100,
     "external_id": 128,
+    "item": 100,
+    "answer": 10_000,
 }
 
 

@@ -393,7 +393,14 @@ STAGE_CYCLE_SCHEMA: dict[str, Any] = {
     "properties": {
         "stage": {
             "type": "string",
-            "enum": ["first_response", "accept", "resolve", "reply", "evaluation"],
+            "enum": [
+                "dispatch",
+                "first_response",
+                "accept",
+                "resolve",
+                "reply",
+                "evaluation",
+            ],
         },
         "cycle": {"type": "integer"},
         "unit": NULLABLE_STRING,

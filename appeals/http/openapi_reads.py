@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from appeals.domain.late_stages import LATE_STAGES
 from appeals.domain.permissions import READS
-from appeals.domain.sla import LATE_STAGES
 from appeals.domain.values import Category, Channel, Priority, Status
 from appeals.http.parameters import (
     FIRST_YEAR,

@@ -6,6 +6,15 @@ happened; weeks, months and any other period are sums of days. Stage outcomes
 (on time or late) come from the domain's :class:`TimelinessFold`, the same
 fold the timeliness view and ``GET /appeals/{id}`` use, so the three agree.
 
+The 12345 centre (``CENTRE_UNIT``) has its own unit row, never mixed into a
+department's: its dispatch stage (接诉转办: ``dispatched``,
+``dispatched_on_time``, ``dispatch_working_seconds``, and the escalations of
+late dispatches) and its answers on the spot (当场办: ``answered_on_the_spot``,
+the 直接答复 count, with the evaluations of those answers). The centre's row
+is not ranked with the units. A unit's first response runs from assignment
+(for appeals received with a dispatch deadline); one ended by the unit's
+return (退单) is due only if the return came after its deadline.
+
 Rates (docs/reports.md):
 - response rate = first responses on time / first responses due, where a
   first response is due once it is made or its stage ends without one;
@@ -27,6 +36,7 @@ from typing import Any
 
 from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
+from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.rates import RateWeights, rates
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
@@ -66,6 +76,10 @@ COUNTERS = (
     "escalated",
     "public_notices",
     "extended",
+    "dispatched",
+    "dispatched_on_time",
+    "dispatch_working_seconds",
+    "answered_on_the_spot",
 )
 KEY = ("day", "unit", "cadre", "category")
 
@@ -93,8 +107,17 @@ def _ended_counts(cycle: StageCycle) -> Counter[str]:
     done = cycle.completed_at
     on_time = done is not None and done <= cycle.due
     if cycle.stage == "first_response":
-        moved["responses_due"] += 1
-        moved["responded_on_time"] += on_time
+        returned_in_time = (
+            cycle.ended_by == "returned"
+            and cycle.ended_at is not None
+            and cycle.ended_at <= cycle.due
+        )
+        if not returned_in_time:
+            moved["responses_due"] += 1
+            moved["responded_on_time"] += on_time
+    elif cycle.stage == "dispatch" and done is not None:
+        moved["dispatched"] += 1
+        moved["dispatched_on_time"] += on_time
     elif cycle.stage == "accept" and done is not None:
         moved["accepted"] += 1
         moved["accepted_on_time"] += on_time
@@ -127,7 +150,17 @@ def _event_counts(event: Any) -> Counter[str]:
         moved["public_notices"] += event.level == 3
     elif isinstance(event, Appeal.ExtensionApproved):
         moved["extended"] += 1
+    elif isinstance(event, Appeal.AnsweredOnTheSpot):
+        moved["answered_on_the_spot"] += 1
     return moved
+
+
+CENTRE = (CENTRE_UNIT, "")
+"""The centre's (unit, cadre): its dispatch stage is its own, not a unit's."""
+WORKING_SECONDS = {
+    "resolve": "resolve_working_seconds",
+    "dispatch": "dispatch_working_seconds",
+}
 
 
 def make_apply(tk: Timekeeping) -> Apply:
@@ -135,27 +168,32 @@ def make_apply(tk: Timekeeping) -> Apply:
 
     def apply(event: Any, state: State) -> list[Change]:
         row, before, after = advance(event, state, FOLDS, memo)
-        moved = _event_counts(event)
+        own = (after.unit or "", after.cadre or "")
+        moved: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        escalated_dispatch = (
+            isinstance(event, Appeal.Escalated) and event.stage == "dispatch"
+        )
+        moved[CENTRE if escalated_dispatch else own] += _event_counts(event)
         old = {(c.stage, c.cycle): c for c in before.cycles}
         for cycle in after.cycles:
             previous = old.get((cycle.stage, cycle.cycle))
             if previous is None and cycle.stage == "accept":
-                moved["assigned"] += 1
+                moved[own]["assigned"] += 1
             if (previous is None or previous.is_open) and not cycle.is_open:
-                moved += _ended_counts(cycle)
-                if cycle.stage == "resolve" and cycle.completed_at is not None:
+                whose = CENTRE if cycle.stage == "dispatch" else own
+                moved[whose] += _ended_counts(cycle)
+                seconds = WORKING_SECONDS.get(cycle.stage)
+                if seconds is not None and cycle.completed_at is not None:
                     figures = cycle.measure(cycle.completed_at, tk)
-                    moved["resolve_working_seconds"] += figures["working_seconds"]
+                    moved[whose][seconds] += figures["working_seconds"]
         changes: list[Change] = [Put(FOLDS, row)]
-        if moved:
-            key = (
-                event.timestamp.astimezone(SHANGHAI).date().isoformat(),
-                after.unit or "",
-                after.cadre or "",
-                row["category"],
-            )
+        day = event.timestamp.astimezone(SHANGHAI).date().isoformat()
+        for (unit, cadre), counters in moved.items():
+            if not counters:
+                continue
+            key = (day, unit, cadre, row["category"])
             counts = dict(state.get(DAILY, key) or dict.fromkeys(COUNTERS, 0))
-            for name, amount in moved.items():
+            for name, amount in counters.items():
                 counts[name] = counts.get(name, 0) + amount
             changes.append(
                 Put(
@@ -269,9 +307,13 @@ def period_of(day: str, period: str) -> str:
 
 
 def rank_within_periods(items: list[dict[str, Any]]) -> None:
-    """Ranks groups by composite score within each period (no score: last)."""
+    """Ranks groups by composite score within each period (no score: last).
+    The centre's own row is not ranked with the units (its rank is None)."""
     by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
+        if item.get("unit") == CENTRE_UNIT:
+            item["rank"] = None
+            continue
         by_period[item["period"]].append(item)
     for group in by_period.values():
         group.sort(key=lambda i: (i["composite"] is None, -(i["composite"] or 0.0)))

@@ -1,6 +1,7 @@
 """What the escalation scheduler asks the timeliness view: the running stage
-cycles (evaluation windows included) whose deadline has passed. A reader
-only; the view is kept current by the projection runtime."""
+cycles (evaluation windows and the centre's dispatch stage included) whose
+deadline has passed. A reader only; the view is kept current by the
+projection runtime."""
 
 from __future__ import annotations
 

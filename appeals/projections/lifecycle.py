@@ -20,6 +20,7 @@ from appeals.infra.clock import SHANGHAI
 STATUS_AFTER: dict[type[Appeal.Event], Status] = {
     Appeal.Received: Status.RECEIVED,
     Appeal.Assigned: Status.ASSIGNED,
+    Appeal.AnsweredOnTheSpot: Status.REPLIED,  # 当场办: straight to evaluation
     Appeal.Accepted: Status.IN_PROGRESS,
     Appeal.Returned: Status.RECEIVED,
     Appeal.Resolved: Status.RESOLVED,
@@ -30,7 +31,9 @@ STATUS_AFTER: dict[type[Appeal.Event], Status] = {
     Appeal.Withdrawn: Status.WITHDRAWN,
     Appeal.Merged: Status.MERGED,
 }
-"""Events that move an appeal to another status, and the status they lead to."""
+"""Events that move an appeal to another status, and the status they lead to
+(a reopen of an appeal answered on the spot leads back to received: see
+:func:`status_after`)."""
 
 APPEAL_EVENTS: tuple[type[Appeal.Event], ...] = (
     *STATUS_AFTER,
@@ -58,6 +61,8 @@ def topics_of(*classes: type[Appeal.Event]) -> frozenset[str]:
 def status_after(event: object) -> str | None:
     """The status ``event`` leads to, or None if it leaves the status alone."""
     status = STATUS_AFTER.get(type(event))  # type: ignore[arg-type]
+    if isinstance(event, Appeal.Reopened) and event.dispatch_due is not None:
+        status = Status.RECEIVED  # answered on the spot: back to the centre
     return None if status is None else status.value
 
 

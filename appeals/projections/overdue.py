@@ -5,7 +5,8 @@ Answers "which running stages are past their deadline now, and by how much":
 ``GET /reports/overdue`` (ageing buckets of working days), the appeal list's
 ``overdue=true`` filter and the enterprise ledger's overdue count. Lateness
 of open stages grows with the clock, so it is measured when read, with the
-ledger's official calendar.
+ledger's official calendar. The centre's late dispatches (stage
+``dispatch``, unit ``CENTRE_UNIT``) are listed like a unit's late stages.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from appeals.domain import sla
+from appeals.domain import late_stages
 from appeals.domain.deadlines import Timekeeping
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import read_instant, stored_instant
@@ -27,7 +28,7 @@ from appeals.projections.timeliness import (
     filter_conditions,
 )
 
-LATE_STAGES = sla.LATE_STAGES
+LATE_STAGES = late_stages.LATE_STAGES
 LATE = (
     "FROM {table} WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
     f"AND stage IN ({', '.join(repr(stage) for stage in LATE_STAGES)})"

@@ -9,6 +9,11 @@ official calendar the projection is built with, so the report's medians and
 the appeal's own timeliness agree. Open cycles are measured when read (the
 overdue report, :mod:`appeals.projections.overdue`), because their lateness
 grows with the clock. :func:`report` answers ``GET /reports/timeliness``.
+
+The 12345 centre's dispatch stage (``stage = 'dispatch'``, ``unit = '12345'``)
+is a cycle like the units' stages, so its on-time rate and working time
+report beside theirs (``group_by=unit``); a unit's first-response cycle starts
+at its assignment (see :mod:`appeals.domain.timeliness`).
 """
 
 from __future__ import annotations

@@ -101,9 +101,10 @@ def test_a_deadline_in_an_estimated_year_says_it_is_provisional(
     later = receive(ledger).appeal_id
     ledger.execute(later, cmd.Assign(unit=UNIT), DISPATCHER)
     _, stages = appeal_view(ledger, official)
-    assert {s["stage"]: s["provisional"] for s in stages} == {"first_response": False}
+    assert {s["stage"]: s["provisional"] for s in stages} == {"dispatch": False}
     _, stages = appeal_view(ledger, later)
     assert {s["stage"]: s["provisional"] for s in stages} == {
+        "dispatch": True,
         "first_response": True,
         "accept": True,
         "resolve": True,

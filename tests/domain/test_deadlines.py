@@ -46,12 +46,16 @@ def last_event(appeal: Appeal) -> Any:
     return appeal.collect_events()[-1]
 
 
-def test_receipt_records_the_first_response_deadline_and_policy_version() -> None:
+def test_receipt_records_the_dispatch_deadline_and_policy_version() -> None:
     appeal = receive(t(2, 13, 10))
     event = last_event(appeal)
-    # Next-day 1d from Friday 13 Feb: make-up Saturday 14 Feb 1 → 14 Feb 17:30.
-    assert event.first_response_due == t(2, 14, 17, 30)
+    # The centre's half day (3.5 working hours): 10:00-12:00, 13:30-15:00.
+    assert event.dispatch_due == t(2, 13, 15)
+    assert event.first_response_due is None  # the unit's clock starts later
     assert event.sla_version == "domain-defaults-2"
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(2, 13, 10))
+    # Next-day 1d from Friday 13 Feb: make-up Saturday 14 Feb 1 → 14 Feb 17:30.
+    assert last_event(appeal).first_response_due == t(2, 14, 17, 30)
 
 
 def test_deadlines_across_spring_festival_2026() -> None:
@@ -81,15 +85,21 @@ def test_the_make_up_sunday_before_national_day_counts() -> None:
     assert event.resolve_due == t(9, 24, 17, 30)
 
 
+def assigned_at(at: datetime) -> Any:
+    appeal = receive(at)
+    when(appeal, Assign(UNIT, None), DISPATCHER, at)
+    return last_event(appeal)
+
+
 def test_the_time_of_day_of_the_start_does_not_matter_when_counting_days() -> None:
-    late = receive(t(9, 11, 17, 29))  # Friday, a minute before closing: Mon 14 1
-    assert last_event(late).first_response_due == t(9, 14, 17, 30)
-    lunch = receive(t(9, 14, 12, 15))  # Monday lunch: Tue 15 1
-    assert last_event(lunch).first_response_due == t(9, 15, 17, 30)
-    early = receive(t(9, 14, 7, 0))  # Monday before opening: still Tue 15 1
-    assert last_event(early).first_response_due == t(9, 15, 17, 30)
-    holiday = receive(t(10, 3, 11))  # a holiday Saturday: Thu 8 Oct 1
-    assert last_event(holiday).first_response_due == t(10, 8, 17, 30)
+    late = assigned_at(t(9, 11, 17, 29))  # Friday, a minute before closing: Mon 14 1
+    assert late.first_response_due == t(9, 14, 17, 30)
+    lunch = assigned_at(t(9, 14, 12, 15))  # Monday lunch: Tue 15 1
+    assert lunch.first_response_due == t(9, 15, 17, 30)
+    early = assigned_at(t(9, 14, 7, 0))  # Monday before opening: still Tue 15 1
+    assert early.first_response_due == t(9, 15, 17, 30)
+    holiday = assigned_at(t(10, 3, 11))  # a holiday Saturday: Thu 8 Oct 1
+    assert holiday.first_response_due == t(10, 8, 17, 30)
 
 
 def test_urgent_appeals_must_be_accepted_within_two_working_hours() -> None:
@@ -198,7 +208,12 @@ def test_a_deadline_in_an_estimated_year_is_marked_provisional() -> None:
     assert assigned.provisional is True  # the event's deadlines: one is estimated
     stages = timeliness([received, assigned], t(12, 30, 9), TK)
     flags = {s["stage"]: s["provisional"] for s in stages}
-    assert flags == {"first_response": False, "accept": True, "resolve": True}
+    assert flags == {
+        "dispatch": False,
+        "first_response": True,  # recorded with the (estimated) assignment
+        "accept": True,
+        "resolve": True,
+    }
 
 
 def test_an_event_stored_before_the_provisional_field_reads_false() -> None:

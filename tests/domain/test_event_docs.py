@@ -24,7 +24,9 @@ def test_the_catalogue_lists_every_event_with_its_deadline_fields() -> None:
         assert f"`{get_topic(event_class)}`" in text
     assert "`Appeal.Escalated`" in text
     assert "`Appeal.EvaluationLapsed`" in text
-    assert "`first_response_due: datetime`" in text
+    assert "`first_response_due: datetime \\| None`" in text
+    assert "`dispatch_due: datetime \\| None = None`" in text
+    assert "`Appeal.AnsweredOnTheSpot`" in text
     assert "`late_seconds: int`" in text
 
 

@@ -43,6 +43,7 @@ MATRIX = {
         "close",
         "withdraw",
         *ENTERPRISE_DETAILS,
+        "answer_on_the_spot",
     },
     "dispatcher": {
         "assign",

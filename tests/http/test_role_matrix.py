@@ -37,6 +37,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "close": {},
     "withdraw": {"reason": "不需要了"},
     "merge": {"into": "00000000-0000-4000-8000-000000000000", "reason": "重复"},
+    "answer-on-the-spot": {"item": "HR-007"},
 }
 PRINCIPALS = [
     "intake",

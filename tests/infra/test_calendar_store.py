@@ -23,6 +23,12 @@ makeup_workdays = ["2027-01-09"]
 """
 
 
+def assigned_at(ledger: AppealLedger) -> CommandResult:
+    """Received and assigned at once: the unit's first-response clock starts."""
+    received = receive_at(ledger)
+    return ledger.execute(received.appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+
+
 def receive_at(ledger: AppealLedger) -> CommandResult:
     return ledger.receive_appeal(
         cmd.Receive(
@@ -44,7 +50,7 @@ def test_the_year_boundary_uses_the_package_estimate_until_a_schedule_is_loaded(
     with open_ledger(settings, clock=clock) as ledger:
         calendar = ledger.rules.timekeeping.calendar
         assert calendar.is_provisional(date(2027, 1, 4))
-        before = ledger.get(receive_at(ledger).appeal_id)
+        before = ledger.get(assigned_at(ledger).appeal_id)
         # The package estimates 1 Jan 2027 as a holiday and knows no make-up days.
         assert before.first_response_due == datetime(
             2027, 1, 4, 17, 30, tzinfo=SHANGHAI
@@ -53,7 +59,7 @@ def test_the_year_boundary_uses_the_package_estimate_until_a_schedule_is_loaded(
         ledger.calendars.save(parse_schedules(SCHEDULE_2027), clock.now())
         ledger.reload_calendar()
         assert not ledger.rules.timekeeping.calendar.is_provisional(date(2027, 1, 4))
-        after = ledger.get(receive_at(ledger).appeal_id)
+        after = ledger.get(assigned_at(ledger).appeal_id)
         assert after.first_response_due == datetime(2027, 1, 5, 17, 30, tzinfo=SHANGHAI)
         # What the first unit was told stands.
         assert ledger.get(before.id).first_response_due == before.first_response_due
@@ -74,4 +80,4 @@ def test_an_assignment_records_deadlines_through_the_store(
     assert appeal.accept_due == datetime(2026, 10, 8, 17, 30, tzinfo=SHANGHAI)
     assert appeal.resolve_due == datetime(2026, 10, 13, 17, 30, tzinfo=SHANGHAI)
     stages = {s["stage"] for s in appeal_view(ledger, appeal_id)[1]}
-    assert stages == {"first_response", "accept", "resolve"}
+    assert stages == {"dispatch", "first_response", "accept", "resolve"}

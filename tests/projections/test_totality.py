@@ -25,7 +25,7 @@ from appeals.domain.commands import Rules
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import AppealError, InvalidField
 from appeals.domain.events import Event
-from appeals.domain.sla import LATE_STAGES
+from appeals.domain.late_stages import LATE_STAGES
 from appeals.domain.values import (
     SYSTEM_ACTOR,
     TEXT_LIMITS,
@@ -39,10 +39,12 @@ from appeals.domain.values import (
 from appeals.infra.calendar_data import build_calendar
 from appeals.projections.runtime.model import Projection, fold
 from tests.builders import (
+    DIRECTORY,
     DISPATCHER,
     ENTERPRISE,
     HANDLER,
     INTAKE,
+    ITEM,
     SUPERVISOR,
     UNIT,
     USCC,
@@ -53,7 +55,7 @@ from tests.support.views import PROJECTIONS
 
 TK = Timekeeping(build_calendar())
 """The calendar and policy the test views use (2020-2030, later years estimated)."""
-RULES = Rules(TK)
+RULES = Rules(TK, directory=DIRECTORY)
 SPAN = TK.calendar.supported_years
 assert SPAN is not None
 
@@ -121,13 +123,18 @@ CHOICES: list[Choice] = [
     lambda a, t, n: (cmd.Close(), SUPERVISOR),
     lambda a, t, n: (cmd.Withdraw("撤回"), ENTERPRISE),
     lambda a, t, n: (cmd.Merge(uuid4(), "重复"), DISPATCHER),
-    lambda a, t, n: (cmd.Escalate(LATE_STAGES[n % 4], n % 4), SYSTEM_ACTOR),
+    lambda a, t, n: (
+        cmd.Escalate(LATE_STAGES[n % len(LATE_STAGES)], n % 4),
+        SYSTEM_ACTOR,
+    ),
     lambda a, t, n: (cmd.LapseEvaluation(), SYSTEM_ACTOR),
+    lambda a, t, n: (cmd.AnswerOnTheSpot(ITEM, "" if n % 2 else "已当场答复"), INTAKE),
+    lambda a, t, n: (cmd.Assign(None if n % 2 else UNIT, None, ITEM), DISPATCHER),
 ]
 # Each step picks among the commands that make sense in the appeal's status
 # (others are refused, recording nothing), so histories get far down the path.
 MENU = {
-    "received": [0, 0, 0, 0, 0, 8, 16, 14, 15],
+    "received": [0, 0, 0, 0, 0, 8, 16, 14, 15, 18, 19, 19],
     "assigned": [1, 1, 1, 1, 2, 8, 16],
     "in_progress": [3, 4, 5, 6, 7, 6, 7, 6, 7, 8, 9, 9, 16, 2],
     "resolved": [10, 10, 12, 16],

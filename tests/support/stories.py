@@ -17,7 +17,7 @@ from appeals.domain.values import (
     Priority,
     Satisfaction,
 )
-from tests.builders import when
+from tests.builders import DIRECTORY, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -29,7 +29,7 @@ from tests.domain.lifecycle_fixtures import (
     USCC,
 )
 
-RULES = cmd.Rules(TK)
+RULES = cmd.Rules(TK, directory=DIRECTORY)
 
 
 class Story:

@@ -1,0 +1,153 @@
+"""Routing, the dispatch stage and 当场办 through the application service, on
+SQLite and PostgreSQL: a ledger given the registered directory refuses what
+is not registered and records nothing; one given none keeps the pre-registry
+behaviour (any unit, no catalogue); the scheduler escalates a late dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from appeals.application.escalation import run_once
+from appeals.application.queries import appeal_view
+from appeals.application.service import AcceptAnyUnit, AppealLedger
+from appeals.bootstrap import due_cycles_of
+from appeals.domain import commands as cmd
+from appeals.domain.appeal import Appeal
+from appeals.domain.errors import InvalidField
+from appeals.domain.identities import CENTRE_UNIT
+from appeals.domain.values import Satisfaction
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.infra.settings import Settings
+from appeals.infra.store import eventsourcing_env
+from tests.builders import (
+    CADRE,
+    DIRECTORY,
+    ITEM,
+    TAX_UNIT,
+    receive,
+)
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    ENTERPRISE,
+    HANDLER,
+    INTAKE,
+    UNIT,
+)
+
+
+@pytest.fixture
+def routed(
+    ledger: AppealLedger, settings: Settings, clock: FixedClock
+) -> Iterator[AppealLedger]:
+    """A ledger on the fixture's store, given the registered directory."""
+    app = AppealLedger(
+        {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
+        clock=clock,
+        directory=DIRECTORY,
+    )
+    yield app
+    app.close()
+
+
+def test_an_unregistered_unit_is_refused_and_nothing_is_recorded(
+    routed: AppealLedger,
+) -> None:
+    appeal_id = receive(routed).appeal_id
+    with pytest.raises(InvalidField) as refused:
+        routed.execute(appeal_id, cmd.Assign(unit="市人设局"), DISPATCHER)
+    assert refused.value.field == "unit"
+    assert "是否为 '市人社局'" in refused.value.reason
+    assert len(routed.history(appeal_id)) == 1
+    with pytest.raises(InvalidField) as refused:
+        routed.execute(appeal_id, cmd.Assign(unit=TAX_UNIT, cadre=CADRE), DISPATCHER)
+    assert refused.value.field == "cadre"
+    assert routed.get(appeal_id).version == 1
+
+
+def test_an_item_routes_through_the_store(routed: AppealLedger) -> None:
+    appeal_id = receive(routed).appeal_id
+    routed.execute(appeal_id, cmd.Assign(item=ITEM), DISPATCHER)
+    _, assigned = routed.history(appeal_id)
+    assert isinstance(assigned, Appeal.Assigned)
+    assert (assigned.unit, assigned.item, assigned.item_version) == (UNIT, ITEM, 2)
+    assert list(assigned.co_units) == [TAX_UNIT]
+    assert (assigned.kind, assigned.limits) == ("consult", {"resolve": "3d"})
+    assert assigned.first_response_due is not None
+    view, stages = appeal_view(routed, appeal_id)
+    assert view.first_response_due == assigned.first_response_due
+    assert [s["stage"] for s in stages] == [
+        "dispatch",
+        "accept",
+        "resolve",
+        "first_response",
+    ]
+
+
+def test_answered_on_the_spot_then_evaluated_and_closed(
+    routed: AppealLedger,
+) -> None:
+    appeal_id = receive(routed).appeal_id
+    routed.execute(appeal_id, cmd.AnswerOnTheSpot(item=ITEM), INTAKE)
+    view, stages = appeal_view(routed, appeal_id)
+    assert (view.status, view.unit) == ("replied", None)
+    assert view.evaluation_due is not None
+    assert [(s["stage"], s["unit"]) for s in stages] == [
+        ("dispatch", CENTRE_UNIT),
+        ("evaluation", CENTRE_UNIT),
+    ]
+    routed.execute(
+        appeal_id,
+        cmd.Evaluate(resolved=True, satisfaction=Satisfaction.SATISFIED),
+        ENTERPRISE,
+    )
+    routed.execute(appeal_id, cmd.Close(), INTAKE)
+    assert appeal_view(routed, appeal_id)[0].status == "closed"
+    assert routed.verify_appeal(appeal_id) is None  # the chain holds the new fields
+
+
+def test_without_a_directory_the_ledger_keeps_the_pre_registry_behaviour(
+    ledger: AppealLedger,
+) -> None:
+    assert isinstance(ledger.rules.directory, AcceptAnyUnit)
+    appeal_id = receive(ledger).appeal_id
+    ledger.execute(appeal_id, cmd.Assign(unit="任何单位", cadre="任何人"), DISPATCHER)
+    assert ledger.get(appeal_id).unit == "任何单位"
+    other = receive(ledger, title="另一诉求").appeal_id
+    with pytest.raises(InvalidField) as refused:
+        ledger.execute(other, cmd.AnswerOnTheSpot(item=ITEM), INTAKE)
+    assert refused.value.field == "item"  # no catalogue yet
+
+
+def test_the_scheduler_escalates_a_late_dispatch_to_the_centre(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 9, 22, 10, 0, tzinfo=SHANGHAI))
+    waiting = receive(ledger).appeal_id  # dispatch due 22 Sep 15:00
+    dispatched = receive(ledger, title="已派单").appeal_id
+    ledger.execute(dispatched, cmd.Assign(unit=UNIT), DISPATCHER)
+    clock.set(datetime(2026, 9, 23, 16, 0, tzinfo=SHANGHAI))  # a day and an hour
+    result = run_once(ledger, due_cycles_of(ledger))
+    assert result.recorded >= 2
+    rungs = [
+        (e.stage, e.level)
+        for e in ledger.history(waiting)
+        if isinstance(e, Appeal.Escalated)
+    ]
+    assert rungs == [("dispatch", 0), ("dispatch", 1)]
+    assert not any(
+        isinstance(e, Appeal.Escalated) and e.stage == "dispatch"
+        for e in ledger.history(dispatched)
+    )
+    # Once dispatched, the centre's ladder stops.
+    ledger.execute(waiting, cmd.Assign(unit=UNIT), DISPATCHER)
+    ledger.execute(waiting, cmd.Accept(), HANDLER)
+    clock.set(datetime(2026, 9, 28, 16, 0, tzinfo=SHANGHAI))
+    run_once(ledger, due_cycles_of(ledger))
+    assert [
+        e.level
+        for e in ledger.history(waiting)
+        if isinstance(e, Appeal.Escalated) and e.stage == "dispatch"
+    ] == [0, 1]
