@@ -13,6 +13,7 @@ from appeals.projections import (
     appeal_list,
     category_month,
     enterprise_ledger,
+    routing,
     timeliness,
 )
 from appeals.projections.runtime.model import Projection
@@ -26,6 +27,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         category_month.PROJECTION,
         timeliness.projection(tk),
         accountability.projection(tk),
+        routing.projection(tk),
     )
 
 
