@@ -125,6 +125,8 @@ READS: dict[str, dict[Role, Scope]] = {
     "enterprises": {**_GOVERNMENT_STATISTICS, ENTERPRISE: Scope.OWN_ENTERPRISE},
     # city-wide statistics
     "category_month": _GOVERNMENT_STATISTICS,
+    # routing by the catalogue: a handler sees its own unit's rows
+    "routing": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     # the global event feed: those who audit
     "feed": {SUPERVISOR: Scope.ALL, AUDITOR: Scope.ALL, ADMIN: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it

@@ -254,6 +254,16 @@ def accountability() -> dict[str, Any]:
     )
 
 
+def routing() -> dict[str, Any]:
+    return _report(
+        "routing",
+        "Routing per catalogue item and unit: 退单 rate, re-dispatches, time to "
+        "acceptance; the catalogue's coverage, 直接答复率 and counts per locality",
+        [_query("from", MONTH), _query("to", MONTH)],
+        _object(["items"], items=ITEMS),
+    )
+
+
 def history() -> dict[str, Any]:
     return {
         "get": {
@@ -320,6 +330,7 @@ def read_paths() -> dict[str, Any]:
         "/reports/overdue": overdue(),
         "/reports/timeliness": timeliness(),
         "/reports/accountability": accountability(),
+        "/reports/routing": routing(),
         "/appeals/{appeal_id}/history": history(),
         "/appeals/{appeal_id}/verify": verification(),
         "/events": feed(),

@@ -15,6 +15,7 @@ from appeals.projections import (
     category_month,
     directory,
     enterprise_ledger,
+    routing,
     timeliness,
 )
 from appeals.projections.runtime.model import Projection
@@ -30,6 +31,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         timeliness.projection(tk),
         accountability.projection(tk),
         catalogue.PROJECTION,
+        routing.projection(tk),
     )
 
 

@@ -13,6 +13,7 @@ from appeals.http.reports import (
     category_month,
     enterprise_ledger,
     overdue,
+    routing,
     timeliness,
 )
 
@@ -38,4 +39,5 @@ def report_routes() -> list[Route]:
             accountability.accountability_report,
             methods=["GET"],
         ),
+        Route("/reports/routing", routing.routing_report, methods=["GET"]),
     ]
