@@ -124,10 +124,14 @@ LOCALITIES = Table(
 
 
 def _moved(
-    state: State, table: Table, key: tuple[str, ...], counters: tuple[str, ...], **by: int
+    state: State,
+    table: Table,
+    key: tuple[str, ...],
+    counters: tuple[str, ...],
+    **by: int,
 ) -> Put:
     row = state.get(table, key)
-    counts = {name: 0 for name in counters} if row is None else dict(row)
+    counts = dict.fromkeys(counters, 0) if row is None else dict(row)
     for name, amount in by.items():
         counts[name] += amount
     return Put(table, {**dict(zip(table.key, key, strict=True)), **counts})
@@ -138,7 +142,6 @@ def _enterprise(event: Any, state: State) -> list[Change]:
     if locality is None:
         return []
     return [Put(ENTERPRISES, {"uscc": event.uscc, "locality": locality})]
-
 
 
 def locality_at_receipt(state: State, uscc: str) -> str:
@@ -165,7 +168,9 @@ def make_apply(tk: Timekeeping) -> Apply:
             }
             return [
                 Put(APPEALS, row),
-                _moved(state, LOCALITIES, (month, locality), LOCALITY_COUNTERS, received=1),
+                _moved(
+                    state, LOCALITIES, (month, locality), LOCALITY_COUNTERS, received=1
+                ),
             ]
         appeal = dict(require(state, APPEALS, (appeal_id,)))
         if isinstance(event, Appeal.Assigned):
@@ -190,10 +195,12 @@ def make_apply(tk: Timekeeping) -> Apply:
                 ),
             ]
             if first:
-                counter = "dispatched_with_item" if event.item else "dispatched_without_item"
-                key = (month, appeal["locality"])
+                counter = (
+                    "dispatched_with_item" if event.item else "dispatched_without_item"
+                )
+                where = (month, appeal["locality"])
                 changes.append(
-                    _moved(state, LOCALITIES, key, LOCALITY_COUNTERS, **{counter: 1})
+                    _moved(state, LOCALITIES, where, LOCALITY_COUNTERS, **{counter: 1})
                 )
             return changes
         key = (month, appeal["item"], appeal["unit"])
@@ -279,7 +286,10 @@ def select_items(
     where, params = _between(first, last)
     columns = ", ".join(ITEM_COUNTERS)
     rows = sql.execute(f"SELECT item, unit, {columns} FROM {table}{where}", params)
-    return [dict(zip(("item", "unit", *ITEM_COUNTERS), row, strict=True)) for row in rows.all()]
+    return [
+        dict(zip(("item", "unit", *ITEM_COUNTERS), row, strict=True))
+        for row in rows.all()
+    ]
 
 
 def select_localities(
@@ -288,7 +298,10 @@ def select_localities(
     where, params = _between(first, last)
     columns = ", ".join(LOCALITY_COUNTERS)
     rows = sql.execute(f"SELECT locality, {columns} FROM {table}{where}", params)
-    return [dict(zip(("locality", *LOCALITY_COUNTERS), row, strict=True)) for row in rows.all()]
+    return [
+        dict(zip(("locality", *LOCALITY_COUNTERS), row, strict=True))
+        for row in rows.all()
+    ]
 
 
 def summarise(
@@ -331,7 +344,8 @@ def summarise(
         for name in LOCALITY_COUNTERS:
             sums[name] += row[name]
     result["localities"] = [
-        {"locality": locality, **sums} for locality, sums in sorted(per_locality.items())
+        {"locality": locality, **sums}
+        for locality, sums in sorted(per_locality.items())
     ]
     total = dict.fromkeys(LOCALITY_COUNTERS, 0)
     for sums in per_locality.values():
