@@ -36,6 +36,7 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
     ),
     "feed": ("/events",),
     "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
+    "routing": ("/reports/routing", "/reports/routing?format=csv"),
 }
 
 

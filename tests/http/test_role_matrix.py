@@ -101,6 +101,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "category_month": ["/reports/category-month"],
     "feed": ["/events"],
     "catalogue": ["/catalogue", "/catalogue?q=留抵退税"],
+    "routing": ["/reports/routing"],
 }
 """Every read route by its row in the permissions table (READS)."""
 
