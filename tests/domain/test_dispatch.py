@@ -189,7 +189,7 @@ def test_answered_on_the_spot_goes_straight_to_evaluation_and_closes() -> None:
                 "counting": TK.counting(
                     Stage.EVALUATION, "normal", "financing", **ITEM_TERMS
                 ),
-                "sla_version": "domain-defaults-1",
+                "sla_version": "domain-defaults-2",
                 "provisional": False,
             },
         )
