@@ -31,6 +31,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Recording
 
+from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.catalogue import (
     CatalogueConflict,
@@ -395,3 +396,9 @@ def _duplicate(code: str) -> CatalogueConflict:
 def _position(recordings: list[Recording[Any]]) -> int | None:
     positions = [r.notification.id for r in recordings if r.notification.id]
     return max(positions) if positions else None
+
+
+def checked_catalogue(ledger: AppealLedger) -> Catalogue:
+    """The catalogue service whose lead and co-handling units must be
+    registered units in service (appeals.application.registry)."""
+    return Catalogue(ledger, unit_exists=Registry(ledger).unit_exists)

@@ -49,11 +49,11 @@ def cli_actor() -> Actor:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from appeals.application.catalogue import Catalogue, CatalogueFileError
+    from appeals.application.catalogue import CatalogueFileError, checked_catalogue
 
     with open_ledger() as ledger:
         try:
-            report = Catalogue(ledger).import_file(args.file, cli_actor())
+            report = checked_catalogue(ledger).import_file(args.file, cli_actor())
         except CatalogueFileError as error:
             print(f"appeals catalogue: {error}", file=sys.stderr)
             return 1
@@ -69,11 +69,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from appeals.application.catalogue import Catalogue
+    from appeals.application.catalogue import checked_catalogue
 
     with open_ledger() as ledger:
         try:
-            count = Catalogue(ledger).export(args.file)
+            count = checked_catalogue(ledger).export(args.file)
         except OSError as error:
             print(f"appeals catalogue: {args.file}: {error.strerror}", file=sys.stderr)
             return 1

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from appeals.application.catalogue import Catalogue, ItemResult
+from appeals.application.catalogue import Catalogue, ItemResult, checked_catalogue
 from appeals.domain.catalogue import (
     CODE,
     CatalogueItem,
@@ -50,10 +50,9 @@ SEARCH_LIMIT = 20
 
 
 def catalogue_of(request: Request) -> Catalogue:
-    """The catalogue service over the request's ledger. Lead and co-handling
-    units are checked by the ``unit_exists`` it is given; until the unit
-    registry is wired here, every well-formed code passes."""
-    return Catalogue(ledger_of(request))
+    """The catalogue service over the request's ledger: lead and co-handling
+    units must be registered units in service."""
+    return checked_catalogue(ledger_of(request))
 
 
 # ---- reads ------------------------------------------------------------------

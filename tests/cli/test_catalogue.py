@@ -12,13 +12,19 @@ from appeals.application.catalogue import Catalogue
 from appeals.application.service import AppealLedger
 from appeals.cli import catalogue as cli
 from appeals.cli.main import main
-from tests.support.catalogue import ITEMS, catalogue_file
+from tests.support.catalogue import ITEMS, catalogue_file, register_units
 
 
 @pytest.fixture(autouse=True)
 def environment(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APPEALS_DATABASE_URL", store)
     monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(autouse=True)
+def units(ledger: AppealLedger) -> None:
+    """The units the test items name, registered (the catalogue checks them)."""
+    register_units(ledger)
 
 
 def test_import_export_and_import_again(

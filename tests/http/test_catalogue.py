@@ -18,10 +18,16 @@ from appeals.domain.values import Role
 from appeals.projections import catalogue as view
 from tests.builders import post
 from tests.http.conftest import ROLE_TOKENS, Auth
-from tests.support.catalogue import ITEMS, POWER, VAT
+from tests.support.catalogue import ITEMS, POWER, VAT, register_units
 from tests.support.views import caught_up
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture(autouse=True)
+def units(ledger: AppealLedger) -> None:
+    """The units the test items name, registered (the catalogue checks them)."""
+    register_units(ledger)
 
 
 def as_body(item: Any, *, code: bool = True) -> dict[str, Any]:
@@ -327,3 +333,14 @@ async def test_every_principal_on_every_catalogue_route(
             response = await client.get(path, headers=auth(who))
             expected = 200 if role in readers_of("catalogue") else 403
             assert response.status_code == expected, (who, path, response.text)
+
+
+async def test_an_item_naming_an_unregistered_unit_is_refused(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger
+) -> None:
+    body = {**as_body(POWER), "lead_unit": "SZ-NOPE"}
+    head = ledger.event_log.head()
+    response = await post(client, "/catalogue", body, auth("dispatcher"))
+    assert response.status_code == 422, response.text
+    assert "lead_unit" in response.text
+    assert ledger.event_log.head() == head

@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from appeals.application.registry import Registry
+from appeals.application.service import AppealLedger
 from appeals.domain.catalogue import Publish, Revise
-from appeals.domain.values import AppealKind, Category
+from appeals.domain.organisation import RegisterUnit, UnitKind
+from appeals.domain.values import Actor, AppealKind, Category, Role
 
 UNITS = frozenset(
     {
@@ -127,3 +130,29 @@ def _toml(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+
+
+CATALOGUE_UNITS = {
+    "SZ-AMR": "苏州市市场监督管理局",
+    "SZ-COMMERCE": "苏州市商务局",
+    "SZ-CUSTOMS": "苏州海关",
+    "SZ-DRC": "苏州市发展和改革委员会",
+    "SZ-EEB": "苏州市生态环境局",
+    "SZ-HOUSING": "苏州市住房和城乡建设局",
+    "SZ-HRSS": "苏州市人力资源和社会保障局",
+    "SZ-MIIT": "苏州市工业和信息化局",
+    "SZ-POWER": "国网苏州供电公司",
+    "SZ-TAX": "国家税务总局苏州市税务局",
+}
+"""The units the catalogue's test items name: registered before they are
+published (a lead or co-handling unit must be a registered unit in service)."""
+
+
+REGISTRAR = Actor("adm-1", Role.ADMIN, "系统管理员")
+
+
+def register_units(ledger: AppealLedger) -> None:
+    registry = Registry(ledger)
+    for code, name in CATALOGUE_UNITS.items():
+        unit = RegisterUnit(code=code, name_zh=name, kind=UnitKind.DEPARTMENT)
+        registry.register(unit, REGISTRAR)
