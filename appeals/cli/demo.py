@@ -36,6 +36,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from appeals.application.escalation import run_once
     from appeals.bootstrap import due_cycles_of
+    from appeals.demo.organisation import load_master_data
     from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
@@ -54,6 +55,8 @@ def run_demo(args: argparse.Namespace) -> int:
             transient=False,
         ) as progress,
     ):
+        organisation = load_master_data(ledger)
+        progress.console.print(organisation.describe())
         task = progress.add_task("loading demo appeals", total=args.appeals)
         due = due_cycles_of(ledger)
         summary = generate_demo(
