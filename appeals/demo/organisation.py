@@ -58,7 +58,7 @@ def load_master_data(ledger: AppealLedger) -> MasterData:
         DATA / "catalogue.toml", REGISTRAR
     )
     if catalogue.rejected:
-        first = catalogue.rejected[0]
-        raise DemoDataError(f"catalogue.toml:{first.line}: {first.reason}")
+        refused = catalogue.rejected[0]
+        raise DemoDataError(f"catalogue.toml:{refused.line}: {refused.reason}")
     items = catalogue.published + catalogue.revised + catalogue.unchanged
     return MasterData(counts["unit"], counts["cadre"], counts["enterprise"], len(items))
