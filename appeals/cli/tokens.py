@@ -47,6 +47,10 @@ def run_tokens_create(args: argparse.Namespace) -> int:
     from appeals.infra.tokens import TokenError
 
     with token_store() as (ledger, store):
+        refusal = unit_refusal(ledger, args.role, args.unit)
+        if refusal is not None:
+            print(f"appeals tokens: {refusal}", file=sys.stderr)
+            return 2
         try:
             token, info = store.create(
                 role=args.role,
@@ -65,6 +69,28 @@ def run_tokens_create(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def unit_refusal(ledger: AppealLedger, role: str, unit: str | None) -> str | None:
+    """Why a handler token may not be bound to ``unit``: it must be the code
+    of a registered unit in service (``GET /units``), not a name."""
+    from difflib import get_close_matches
+
+    from appeals.application.registry import Registry
+
+    if role != "handler" or not unit:
+        return None  # the token store names what else is missing
+    registry = Registry(ledger)
+    if registry.unit_exists(unit):
+        return None
+    known = registry.unit(unit)
+    if known is not None:
+        return f"单位已撤销 unit {unit!r} is retired"
+    close = get_close_matches(unit, registry.codes("unit"), n=3, cutoff=0.5)
+    hint = f"; 是否为 did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"未登记的单位 no registered unit {unit!r} (a unit code, see GET /units){hint}"
+    )
 
 
 def run_tokens_list(args: argparse.Namespace) -> int:

@@ -1,0 +1,56 @@
+"""``appeals tokens create``: a handler token is bound to a registered unit's
+code; a name, a misspelling or a retired unit is refused with the reason
+(both stores)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals.application.registry import Registry
+from appeals.application.service import AppealLedger
+from appeals.cli.main import main
+from appeals.domain.organisation import RetireUnit
+from appeals.infra.tokens import TokenStore
+from tests.support.registry import ADMIN, HRSS, TAX
+
+
+@pytest.fixture(autouse=True)
+def environment(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPEALS_DATABASE_URL", store)
+
+
+def create(unit: str) -> int:
+    return main(
+        ["tokens", "create", "--role", "handler", "--unit", unit, "--name", "张三"]
+    )
+
+
+def test_a_handler_token_names_a_registered_unit_code(
+    ledger: AppealLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Registry(ledger).register(HRSS, ADMIN)
+    assert create("SZ-HRSS") == 0
+    assert capsys.readouterr().out.startswith("alt_")
+    [info] = TokenStore(ledger.database).list()
+    assert (info.role.value, info.unit) == ("handler", "SZ-HRSS")
+
+
+def test_a_name_or_a_misspelling_is_refused_with_a_suggestion(
+    ledger: AppealLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Registry(ledger).register(HRSS, ADMIN)
+    assert create("市人社局") == 2
+    assert "未登记的单位" in capsys.readouterr().err
+    assert create("SZ-HRS") == 2
+    assert "did you mean SZ-HRSS" in capsys.readouterr().err
+    assert TokenStore(ledger.database).list() == []
+
+
+def test_a_retired_unit_gets_no_new_token(
+    ledger: AppealLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = Registry(ledger)
+    registry.register(TAX, ADMIN)
+    registry.change("SZ-TAX", RetireUnit(reason="机构改革"), ADMIN)
+    assert create("SZ-TAX") == 2
+    assert "retired" in capsys.readouterr().err
