@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.organisation import Enterprise
 from appeals.domain.values import Satisfaction
 from appeals.infra.database import Database, Sql
 from appeals.projections import overdue
@@ -91,6 +92,21 @@ APPEALS = Table(
     create=CREATE_APPEALS,
     indexes=(INDEX_APPEALS_BY_USCC,),
 )
+CREATE_REGISTERED = """
+CREATE TABLE IF NOT EXISTS {table} (
+    uscc TEXT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL
+)
+"""
+REGISTERED = Table(
+    name="ledger_registered_names",
+    columns=("uscc", "name"),
+    key=("uscc",),
+    create=CREATE_REGISTERED,
+)
+"""The registered name of each enterprise in the registry (登记名称): the
+ledger shows it, never a name typed at intake."""
+
 ENTERPRISES = Table(
     name="ledger_enterprises",
     columns=(
@@ -114,8 +130,10 @@ SATISFACTION_COLUMNS = {
 }
 
 
-def apply(event: Appeal.Event, state: State) -> list[Change]:
+def apply(event: Any, state: State) -> list[Change]:
     """The appeal's ledger line and its enterprise's summary after ``event``."""
+    if isinstance(event, Enterprise.Registered | Enterprise.Renamed):
+        return registered(event, state)
     at = stored_instant(event.timestamp)
     if isinstance(event, Appeal.Received):
         return received(event, state, at)
@@ -165,18 +183,33 @@ def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
             "unsatisfied": 0,
         }
     )
-    # The name as given on the latest appeal: enterprises get renamed.
-    enterprise["enterprise_name"] = event.enterprise_name
+    # The registered name; an enterprise not (yet) registered goes by the name
+    # given on its latest appeal.
+    name = state.get(REGISTERED, (event.uscc,))
+    enterprise["enterprise_name"] = (
+        event.enterprise_name if name is None else name["name"]
+    )
     enterprise["appeals"] += 1
     enterprise["open_appeals"] += 1
     enterprise["last_activity"] = max(enterprise["last_activity"], at)
     return [Put(APPEALS, appeal), Put(ENTERPRISES, enterprise)]
 
 
+def registered(
+    event: Enterprise.Registered | Enterprise.Renamed, state: State
+) -> list[Change]:
+    """The registry named the enterprise: its ledger shows that name from now."""
+    changes: list[Change] = [Put(REGISTERED, {"uscc": event.uscc, "name": event.name})]
+    known = state.get(ENTERPRISES, (event.uscc,))
+    if known is not None:
+        changes.append(Put(ENTERPRISES, {**known, "enterprise_name": event.name}))
+    return changes
+
+
 PROJECTION = Projection(
     name="enterprise_ledger",
-    tables=(APPEALS, ENTERPRISES),
-    topics=topics_of(*APPEAL_EVENTS),
+    tables=(APPEALS, ENTERPRISES, REGISTERED),
+    topics=topics_of(*APPEAL_EVENTS) | {"Enterprise.Registered", "Enterprise.Renamed"},
     apply=apply,
     description="问题台账: per credit code, its appeals and their outcome",
     cost=2,

@@ -6,13 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
+from appeals.domain.organisation import RegisterEnterprise, RenameEnterprise
 from appeals.domain.values import Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.projections import enterprise_ledger
 from appeals.projections.runtime.model import fold
+from tests.builders import receive
 from tests.domain.lifecycle_fixtures import ENTERPRISE, OTHER_USCC, T0, USCC
+from tests.support.registry import ADMIN
 from tests.support.reports import appeal, closed_after_evaluation, project
 from tests.support.stories import FULL_PATH, Story
 
@@ -92,3 +96,24 @@ def test_the_reader_summarises_pages_and_exports_from_the_store(
         ledger.database, "X", None, 5, clock.now()
     )
     assert (nobody["appeals"], nobody["name"], none) == (0, None, [])
+
+
+def test_the_ledger_shows_the_registered_name_never_one_typed_at_intake(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    def name_now() -> str:
+        project(ledger)
+        _, found, _ = enterprise_ledger.read_ledger(
+            ledger.database, USCC, None, 10, clock.now()
+        )
+        return str(found["name"])
+
+    receive(ledger)  # typed "张家港某某纺织有限公司"; not registered yet
+    assert name_now() == "张家港某某纺织有限公司"
+    registry = Registry(ledger)
+    registry.register(RegisterEnterprise(uscc=USCC, name="杭州某某科技有限公司"), ADMIN)
+    assert name_now() == "杭州某某科技有限公司"
+    receive(ledger)  # intake types the old name again: the ledger keeps the registered
+    assert name_now() == "杭州某某科技有限公司"
+    registry.change(USCC, RenameEnterprise(name="杭州某某智能科技有限公司"), ADMIN)
+    assert name_now() == "杭州某某智能科技有限公司"
