@@ -41,8 +41,9 @@ def due_before_national_day_history() -> list[Event]:
     appeal = receive(t(9, 22, 10))
     when(appeal, Assign("市人社局", None), DISPATCHER, t(9, 22, 10))
     when(appeal, Accept(), HANDLER, t(9, 22, 11))
-    # 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due the day before National Day.
-    assert appeal.resolve_due == t(9, 30, 10)
+    # From the next day: 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due at the
+    # close of business the day before National Day.
+    assert appeal.resolve_due == t(9, 30, 17, 30)
     return appeal.collect_events()
 
 
@@ -58,16 +59,16 @@ def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
     history = due_before_national_day_history()
     appeal = given(history)
     with pytest.raises(CommandNotAllowed, match="not late enough"):
-        escalate(appeal, t(9, 30, 10), 0)
-    escalate(appeal, t(9, 30, 10, 1), 0)
-    # Six working hours late by the close of 30 Sep; the holiday adds nothing.
+        escalate(appeal, t(9, 30, 17, 30), 0)
+    escalate(appeal, t(9, 30, 17, 31), 0)
+    # Not a working minute late until 8 Oct; the holiday adds nothing.
     with pytest.raises(CommandNotAllowed, match="not late enough"):
-        escalate(appeal, t(10, 7, 23), 1)
-    escalate(appeal, t(10, 8, 10), 1)
+        escalate(appeal, t(10, 8, 17, 29), 1)
+    escalate(appeal, t(10, 8, 17, 30), 1)
     with pytest.raises(CommandNotAllowed, match="not late enough"):
-        escalate(appeal, t(10, 9, 17), 2)
-    escalate(appeal, t(10, 10, 10), 2)  # the make-up Saturday counts
-    escalate(appeal, t(10, 13, 10), 3)
+        escalate(appeal, t(10, 10, 17, 29), 2)
+    escalate(appeal, t(10, 10, 17, 30), 2)  # the make-up Saturday counts
+    escalate(appeal, t(10, 13, 17, 30), 3)
     events = appeal.collect_events()
     assert [(e.level, e.late_seconds // 3600) for e in events] == [  # type: ignore[attr-defined]
         (0, 0),
@@ -82,9 +83,9 @@ def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
 
 def test_no_rung_is_recorded_twice() -> None:
     appeal = due_before_national_day()
-    escalate(appeal, t(10, 8, 10), 1)
+    escalate(appeal, t(10, 8, 17, 30), 1)
     with pytest.raises(CommandNotAllowed, match="already recorded"):
-        escalate(appeal, t(10, 8, 11), 1)
+        escalate(appeal, t(10, 9, 9), 1)
 
 
 def test_a_paused_appeal_does_not_escalate() -> None:
@@ -99,38 +100,39 @@ def test_a_resolved_stage_never_escalates() -> None:
     when(appeal, Resolve(Outcome.RESOLVED, "已办结"), HANDLER, t(10, 8, 9))
     with pytest.raises(CommandNotAllowed, match="not running"):
         escalate(appeal, t(10, 12, 10), 2)
-    escalate(appeal, t(10, 9, 10), 0, stage="reply")  # the reply is now late
+    # The reply, due at the close of 9 Oct, is now late.
+    escalate(appeal, t(10, 9, 17, 31), 0, stage="reply")
 
 
 def test_an_extension_moves_the_ladder() -> None:
     appeal = due_before_national_day()
-    escalate(appeal, t(10, 8, 10), 1)
+    escalate(appeal, t(10, 8, 17, 30), 1)
     # At most 3 working days later (the policy): Friday 9 October, 17:30.
-    when(appeal, RequestExtension(t(10, 9, 17, 30), "会商"), HANDLER, t(10, 8, 11))
-    when(appeal, DecideExtension(True), SUPERVISOR, t(10, 8, 12))
+    when(appeal, RequestExtension(t(10, 9, 17, 30), "会商"), HANDLER, t(10, 8, 17, 40))
+    when(appeal, DecideExtension(True), SUPERVISOR, t(10, 8, 17, 50))
     with pytest.raises(CommandNotAllowed, match="not late enough"):
-        escalate(appeal, t(10, 10, 10), 1)
-    escalate(appeal, t(10, 12, 10), 0)
-    escalate(appeal, t(10, 12, 11), 1)  # level 1 again, for the new deadline
+        escalate(appeal, t(10, 10, 17, 29), 1)
+    escalate(appeal, t(10, 10, 10), 0)
+    escalate(appeal, t(10, 10, 17, 30), 1)  # level 1 again, for the new deadline
 
 
 def test_only_the_system_escalates() -> None:
     appeal = due_before_national_day()
     with pytest.raises(NotPermitted):
-        when(appeal, Escalate("resolve", 1), SUPERVISOR, t(10, 8, 10))
+        when(appeal, Escalate("resolve", 1), SUPERVISOR, t(10, 8, 17, 30))
 
 
 def test_an_evaluation_window_that_passes_lets_the_appeal_close() -> None:
     appeal = due_before_national_day()
     when(appeal, Resolve(Outcome.RESOLVED, "已办结"), HANDLER, t(9, 28, 10))
     when(appeal, Reply(Channel.HOTLINE, "已告知"), HANDLER, t(9, 28, 11))
-    assert appeal.evaluation_due == t(10, 8, 11)  # 29, 30 Sep, 8 Oct
+    assert appeal.evaluation_due == t(10, 8, 17, 30)  # 29, 30 Sep, 8 Oct
     with pytest.raises(CommandNotAllowed, match="must be evaluated"):
-        when(appeal, Close(), DISPATCHER, t(10, 8, 12))
+        when(appeal, Close(), DISPATCHER, t(10, 8, 17, 31))
     with pytest.raises(CommandNotAllowed, match="still open"):
-        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 10))
-    when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 12))
+        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 17))
+    when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 17, 31))
     with pytest.raises(CommandNotAllowed, match="no evaluation window"):
-        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 13))
+        when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 17, 40))
     when(appeal, Close("评价期满未评价，销号"), DISPATCHER, t(10, 9, 9))
     assert appeal.status == "closed"
