@@ -177,22 +177,24 @@ def test_pause_and_resume_while_waiting_for_the_enterprise() -> None:
 
 
 def test_an_extension_is_requested_then_approved_with_the_requested_date() -> None:
+    # Resolve due Thu 15 Oct 17:30 (from the next day: make-up Sat 10, 12, 13,
+    # 14, 15); at(170) is Fri 16 Oct 11:12, within 3 working days of it.
     appeal = appeal_in("in_progress")
-    when(appeal, RequestExtension(at(150), "涉及跨部门协调"), HANDLER, at(3))
+    when(appeal, RequestExtension(at(170), "涉及跨部门协调"), HANDLER, at(3))
     with pytest.raises(CommandNotAllowed, match="pending"):
-        when(appeal, RequestExtension(at(170), "again"), HANDLER, at(4))
+        when(appeal, RequestExtension(at(190), "again"), HANDLER, at(4))
     when(appeal, DecideExtension(approve=True, note="同意"), SUPERVISOR, at(5))
     events = appeal.collect_events()
     assert [type(e) for e in events] == [ev.ExtensionRequested, ev.ExtensionApproved]
-    assert events[1].new_deadline == at(150)  # type: ignore[attr-defined]
+    assert events[1].new_deadline == at(170)  # type: ignore[attr-defined]
     assert appeal.pending_extension is None
 
 
 def test_an_extension_can_be_refused_and_then_requested_again() -> None:
     appeal = appeal_in("in_progress")
-    when(appeal, RequestExtension(at(150), "理由"), HANDLER, at(3))
+    when(appeal, RequestExtension(at(170), "理由"), HANDLER, at(3))
     when(appeal, DecideExtension(approve=False, note="理由不充分"), DISPATCHER, at(4))
-    when(appeal, RequestExtension(at(170), "补充理由"), HANDLER, at(5))
+    when(appeal, RequestExtension(at(190), "补充理由"), HANDLER, at(5))
     assert event_types(appeal) == [
         ev.ExtensionRequested,
         ev.ExtensionRefused,
@@ -311,7 +313,7 @@ def test_a_copy_of_an_appeal_is_equal_and_independent() -> None:
     """The store hands commands a deep copy of its cached appeal: a command
     on the copy must leave the cached one exactly as it was."""
     original = appeal_in("in_progress")
-    when(original, RequestExtension(at(150), "涉及跨部门协调"), HANDLER, at(3))
+    when(original, RequestExtension(at(170), "涉及跨部门协调"), HANDLER, at(3))
     original.collect_events()
     copied = deepcopy(original)
     assert copied == original
@@ -321,7 +323,7 @@ def test_a_copy_of_an_appeal_is_equal_and_independent() -> None:
     copied.pending_extension["reason"] = "改"  # type: ignore[index]
     copied.escalations.append("x")
     assert original.pending_extension == {
-        "requested_deadline": at(150),
+        "requested_deadline": at(170),
         "reason": "涉及跨部门协调",
     }
     assert original.escalations == []
