@@ -52,8 +52,10 @@ def late_appeal() -> list[Any]:
     when(appeal, Assign(UNIT, "张三"), DISPATCHER, t(9, 14, 10))
     when(appeal, Accept(), HANDLER, t(9, 16, 10))
     when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 16, 11))
-    when(appeal, Escalate("resolve", 1), SYSTEM_ACTOR, t(9, 21, 10))
-    when(appeal, Supervise(2, "请加快"), SUPERVISOR, t(9, 21, 11))
+    # Resolve due at the close of the make-up Sunday 20 Sep (15, 16, 17, 18,
+    # 20): a working day late at the close of 21 Sep.
+    when(appeal, Escalate("resolve", 1), SYSTEM_ACTOR, t(9, 21, 17, 30))
+    when(appeal, Supervise(2, "请加快"), SUPERVISOR, t(9, 21, 17, 40))
     when(appeal, Resolve(Outcome.PARTIAL, "部分解决"), HANDLER, t(9, 22, 10))
     when(appeal, Reply(Channel.HOTLINE, "已告知"), HANDLER, t(9, 22, 11))
     when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 23, 9))
