@@ -26,7 +26,8 @@ def test_the_report_buckets_late_stages_and_counts_them_in_the_database(
 ) -> None:
     appeals = history(ledger, clock)
     head = project(ledger)
-    at(clock, 9, 24, 10)
+    # Resolve due at the close of the make-up Sunday 20 Sep: 21-24 Sep late.
+    at(clock, 9, 24, 17, 30)
     tk = ledger.rules.timekeeping
     seen, found = overdue.report(ledger.database, tk, clock.now(), [], None)
     assert seen == head

@@ -28,12 +28,12 @@ async def test_overdue_lists_running_late_stages_with_ageing_buckets(
 ) -> None:
     appeals = history(ledger, clock)
     project(ledger)
-    at(clock, 9, 24, 10)  # resolve due 20 Sep (the make-up Sunday) 10:00
+    at(clock, 9, 24, 17, 30)  # resolve due 20 Sep (the make-up Sunday) 17:30
     body = (await client.get("/reports/overdue", headers=auth("supervisor"))).json()
     late = {(i["appeal_id"], i["stage"]): i for i in body["items"]}
     idle, slow = str(appeals["idle"]), str(appeals["slow"])
-    assert late[(idle, "accept")]["bucket"] == "over_5"  # due 15 Sep
-    # 20 Sep 10:00 -> 24 Sep 10:00: 6 + 7 + 7 + 7 + 1 = 28 working hours = 4 days.
+    assert late[(idle, "accept")]["bucket"] == "over_5"  # due 15 Sep 17:30
+    # 20 Sep 17:30 -> 24 Sep 17:30: 21, 22, 23, 24 Sep = 28 working hours = 4 days.
     assert late[(slow, "resolve")]["late_working_days"] == 4.0
     assert late[(slow, "resolve")]["bucket"] == "3_to_5"
     assert str(appeals["done"]) not in {i["appeal_id"] for i in body["items"]}
@@ -54,9 +54,9 @@ async def test_overdue_lists_running_late_stages_with_ageing_buckets(
 async def test_ageing_bucket_edges_are_exact(
     client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
 ) -> None:
-    appeal_id = assigned(ledger, clock, 14)  # accept due Tue 15 Sep 10:00
+    appeal_id = assigned(ledger, clock, 14)  # accept due Tue 15 Sep 17:30
     project(ledger)
-    at(clock, 9, 16, 10)  # exactly one working day late
+    at(clock, 9, 16, 17, 30)  # exactly one working day late
     body = (await client.get("/reports/overdue", headers=auth("supervisor"))).json()
     (accept,) = [
         i
