@@ -35,7 +35,8 @@ def at(clock: FixedClock, month: int, day: int, hour: int, minute: int = 0) -> N
 
 
 def due_before_national_day(ledger: AppealLedger, clock: FixedClock) -> UUID:
-    """Assigned Tue 22 Sep 10:00: resolve due Wed 30 Sep 10:00."""
+    """Assigned Tue 22 Sep 10:00: resolve due at the close of Wed 30 Sep
+    (from the next day: 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep)."""
     at(clock, 9, 22, 10)
     appeal_id = receive(ledger).appeal_id
     ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
@@ -57,15 +58,18 @@ def test_escalations_land_on_working_days_only_and_a_rerun_changes_nothing(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     appeal_id = due_before_national_day(ledger, clock)
-    for month, day, hour in [(9, 30, 14), (10, 5, 10), (10, 8, 10), (10, 10, 10),
-                             (10, 13, 10)]:  # fmt: skip
+    # Passes each morning; a rung is recorded at the first pass in office
+    # hours after it is due (1 day late: close of 8 Oct; 3: close of the
+    # make-up Saturday 10 Oct; 5: close of 13 Oct).
+    for month, day, hour in [(9, 30, 14), (10, 5, 10), (10, 8, 10), (10, 9, 10),
+                             (10, 10, 10), (10, 12, 10), (10, 14, 10)]:  # fmt: skip
         at(clock, month, day, hour)
         run_pass(ledger)
     assert rungs(ledger, appeal_id) == [
-        ("resolve", 0, "09-30 14:00"),
-        ("resolve", 1, "10-08 10:00"),
-        ("resolve", 2, "10-10 10:00"),
-        ("resolve", 3, "10-13 10:00"),
+        ("resolve", 0, "10-08 10:00"),
+        ("resolve", 1, "10-09 10:00"),
+        ("resolve", 2, "10-12 10:00"),
+        ("resolve", 3, "10-14 10:00"),
     ]
     version = ledger.get(appeal_id).version
     result = run_pass(ledger)
@@ -99,7 +103,7 @@ def test_two_schedulers_racing_record_each_rung_once(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     appeals = [due_before_national_day(ledger, clock) for _ in range(5)]
-    at(clock, 10, 13, 10)
+    at(clock, 10, 14, 10)
     barrier = threading.Barrier(2)
 
     def scheduler() -> None:
@@ -123,7 +127,7 @@ def test_a_restart_in_the_middle_skips_nothing_and_repeats_nothing(
         at(clock, 10, 8, 10)
         run_pass(first)
     with open_ledger(settings, clock=clock) as second:
-        at(clock, 10, 13, 10)
+        at(clock, 10, 14, 10)
         run_pass(second)
         run_pass(second)
         assert [lv for _, lv, _ in rungs(second, appeal_id)] == [0, 1, 2, 3]
@@ -140,9 +144,9 @@ def test_a_paused_appeal_waits_and_its_ladder_moves_after_resuming(
     ledger.execute(appeal_id, cmd.Resume(note="已补充"), HANDLER)
     # Paused 29 Sep 10:00 - 12 Oct 10:00: 6 + 7 (30 Sep) + 7 + 7 + 7 (8, 9
     # and the make-up Saturday 10 Oct) + 1 = 35 h; the deadline moves from
-    # 30 Sep 10:00 to 13 Oct 10:00.
+    # the close of 30 Sep by 35 working hours to the close of 13 Oct.
     assert ledger.get(appeal_id).resolve_due == datetime(
-        2026, 10, 13, 10, tzinfo=SHANGHAI
+        2026, 10, 13, 17, 30, tzinfo=SHANGHAI
     )
     at(clock, 10, 13, 10)
     assert run_pass(ledger).planned == 0
