@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from appeals.application.catalogue import Catalogue
 from appeals.application.escalation import DueCycles
+from appeals.application.registry import LedgerDirectory
 from appeals.application.service import AppealLedger
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
@@ -56,7 +58,7 @@ def open_ledger(
         create_storage(settings)
     else:
         prepare_database(settings.database)
-    return AppealLedger(
+    ledger = AppealLedger(
         {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
         clock=clock,
         max_reopens=settings.max_reopens,
@@ -64,6 +66,10 @@ def open_ledger(
         policy=policy,
         office_hours=hours,
     )
+    # Assignments are checked against the registries and the catalogue kept
+    # in the same store (an unknown, retired or misspelled unit is refused).
+    ledger.route_by(LedgerDirectory(ledger, Catalogue(ledger).entry))
+    return ledger
 
 
 def open_ledger_from_env(

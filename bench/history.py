@@ -40,6 +40,7 @@ from eventsourcing.persistence import InternalError
 from appeals.application.claims import receipt_claims
 from appeals.application.service import AppealLedger, decide
 from appeals.bootstrap import open_ledger
+from appeals.demo.organisation import load_master_data
 from appeals.demo.planner import MergeInto, Plan, plan_demo
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
@@ -211,6 +212,7 @@ def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> N
 def generate(url: str, events: int, processes: int) -> dict[str, Any]:
     """Writes at least ``events`` events; returns what it wrote and how fast."""
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    load_master_data(ledger)  # the units, cadres and items the plans route to
     started = time.monotonic()
     written = appeals = abandoned = 0
     sequences: dict[str, int] = {}

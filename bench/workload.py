@@ -66,10 +66,10 @@ def token_specs(people: Cast) -> dict[str, dict[str, str]]:
         "auditor": {"role": "auditor", "name": "bench auditor"},
     }
     for unit in people.units.values():
-        specs[f"handler:{unit.name}"] = {
+        specs[f"handler:{unit.code}"] = {
             "role": "handler",
             "name": f"bench {unit.name}",
-            "unit": unit.name,
+            "unit": unit.code,
         }
     return specs
 
@@ -86,7 +86,7 @@ def _lifecycle(rng: Random, writer: Writer) -> Lifecycle:
     receive = draft.receive
     unit = draft.unit
     cadre = rng.choice(unit.cadres)[0]
-    handler = f"handler:{unit.name}"
+    handler = f"handler:{unit.code}"
     channel = receive.channel
     reply_channel = channel if channel in corpus.REPLY_PREFIX else Channel.HOTLINE
     prefix = corpus.REPLY_PREFIX.get(channel, corpus.DEFAULT_REPLY_PREFIX)
@@ -106,7 +106,7 @@ def _lifecycle(rng: Random, writer: Writer) -> Lifecycle:
         Step(
             "assign",
             "dispatcher",
-            orjson.dumps({"unit": unit.name, "cadre": cadre.name}),
+            orjson.dumps({"unit": unit.code, "cadre": cadre.id}),
         ),
         Step("accept", handler, b"{}"),
         *(Step("note-progress", handler, orjson.dumps({"note": n})) for n in notes),

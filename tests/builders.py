@@ -73,15 +73,15 @@ TK = Timekeeping(CALENDAR_2026)
 T0 = datetime(2026, 10, 9, 9, 12, tzinfo=SHANGHAI)
 USCC = "91330100716105852F"
 OTHER_USCC = "9144030071526726XG"
-UNIT = "市人社局"
-
-# The registered organisation the domain tests route through (the cast's
-# units and cadres are registered under the codes the tests use).
-TAX_UNIT = "市税务局"
-MARKET_UNIT = "市市场监管局"
+# The registered organisation the tests route through: the domain tests'
+# in-memory DIRECTORY, and registered in every ledger fixture's store
+# (tests.support.organisation). Codes, as the registries require.
+UNIT = "SZ-RSJ"
+TAX_UNIT = "SZ-SWJ"
+MARKET_UNIT = "SZ-SCJGJ"
 RETIRED_UNIT = "SZ-OLD"
-CADRE = "张三"
-TAX_CADRE = "李四"
+CADRE = "C-ZHANGSAN"
+TAX_CADRE = "C-LISI"
 ITEM = "HR-007"
 """稳岗返还: routed to UNIT with TAX_UNIT co-handling; resolve within 3 days."""
 ITEM_WITHOUT_ANSWER = "TAX-012"
@@ -98,7 +98,7 @@ DIRECTORY = InMemoryDirectory(
     cadres=[
         CadreEntry(CADRE, "张三", UNIT, ("handler",)),
         CadreEntry(TAX_CADRE, "李四", TAX_UNIT, ("handler",)),
-        CadreEntry("王五", "王五", UNIT, ("handler",), retired=True),
+        CadreEntry("C-WANGWU", "王五", UNIT, ("handler",), retired=True),
     ],
     items=[
         CatalogueEntry(
@@ -137,7 +137,7 @@ RULES = Rules(TK, directory=DIRECTORY)
 INTAKE = Actor("op-1", Role.INTAKE, "王受理")
 DISPATCHER = Actor("disp-1", Role.DISPATCHER, "李派单")
 HANDLER = Actor("h-1", Role.HANDLER, "张三", unit=UNIT)
-OTHER_HANDLER = Actor("h-2", Role.HANDLER, "赵四", unit="市税务局")
+OTHER_HANDLER = Actor("h-2", Role.HANDLER, "赵四", unit=TAX_UNIT)
 SUPERVISOR = Actor("sup-1", Role.SUPERVISOR, "周督办")
 ENTERPRISE = Actor("ent-1", Role.ENTERPRISE, "某某科技", uscc=USCC)
 OTHER_ENTERPRISE = Actor("ent-2", Role.ENTERPRISE, "别家公司", uscc=OTHER_USCC)

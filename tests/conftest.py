@@ -27,6 +27,7 @@ from devtools.pgcluster import (
     PostgresUnavailable,
     postgres_for_tests,
 )
+from tests.support.organisation import register_test_organisation
 
 STORES = ["sqlite", "postgres"]
 
@@ -68,8 +69,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def ledger(settings: Settings, clock: FixedClock) -> Iterator[AppealLedger]:
+def ledger(
+    request: pytest.FixtureRequest, settings: Settings, clock: FixedClock
+) -> Iterator[AppealLedger]:
+    """A ledger on a fresh store holding the test organisation
+    (tests.support.organisation), or no organisation at all in modules
+    marked ``empty_organisation``."""
     app = open_ledger(settings, clock=clock)
+    if request.node.get_closest_marker("empty_organisation") is None:
+        register_test_organisation(app)
     yield app
     app.close()
 

@@ -57,6 +57,12 @@ class AppealView:
     resolve_due: datetime | None = None
     reply_due: datetime | None = None
     evaluation_due: datetime | None = None
+    dispatch_due: datetime | None = None
+    kind: str | None = None
+    item: str | None = None
+    item_version: int | None = None
+    co_units: tuple[str, ...] = ()
+    answered_on_the_spot: bool = False
 
 
 def view_of(history: Sequence[ev.Event]) -> AppealView:
@@ -81,6 +87,8 @@ def view_of(history: Sequence[ev.Event]) -> AppealView:
         received_at=received.timestamp,
         updated_at=received.timestamp,
         first_response_due=received.first_response_due,
+        dispatch_due=received.dispatch_due,
+        kind=received.kind,
     )
     for event in history[1:]:
         evolve(view, event)
@@ -98,9 +106,14 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             view.accept_due, view.resolve_due = event.accept_due, event.resolve_due
             if event.first_response_due is not None:  # counted from assignment
                 view.first_response_due = event.first_response_due
+            view.item, view.item_version = event.item, event.item_version
+            view.co_units = tuple(event.co_units)
+            view.kind = event.kind or view.kind
         case ev.AnsweredOnTheSpot():  # 当场办: straight to evaluation
             view.status = Status.REPLIED.value
             view.evaluation_due = event.evaluation_due
+            view.item, view.item_version = event.item, event.item_version
+            view.answered_on_the_spot = True
         case ev.Accepted():
             view.status = Status.IN_PROGRESS.value
         case ev.Returned():
@@ -108,6 +121,9 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             view.unit = view.cadre = None
             view.paused, view.pending_extension = False, None
             view.accept_due = view.resolve_due = None
+            view.item = view.item_version = None
+            view.co_units = ()
+            view.dispatch_due = event.dispatch_due or view.dispatch_due
             view.return_count += 1
         case ev.Paused():
             view.paused = True
@@ -143,6 +159,8 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             ).value
             view.resolve_due = event.resolve_due
             view.reply_due = view.evaluation_due = None
+            if back_to_dispatch:
+                view.dispatch_due = event.dispatch_due
             view.reopen_count += 1
             view.needs_supervisor = view.paused = False
             view.outcome = view.evaluation = None

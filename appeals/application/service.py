@@ -8,7 +8,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,12 +29,7 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.chain import BrokenLink, first_broken_link
 from appeals.domain.commands import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
-from appeals.domain.directory import (
-    CadreEntry,
-    CatalogueEntry,
-    Directory,
-    UnitEntry,
-)
+from appeals.domain.directory import EMPTY_DIRECTORY, Directory
 from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
@@ -75,40 +70,6 @@ class CommandResult:
     replayed: bool = False
 
 
-class _AnyUnit(str):
-    """Equal to every unit code: the unit a pre-registry cadre serves."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, str)
-
-    def __ne__(self, other: object) -> bool:
-        return not isinstance(other, str)
-
-    __hash__ = str.__hash__
-
-
-class AcceptAnyUnit:
-    """The pre-registry behaviour, until the ledger is given the registries'
-    directory (appeals.application.registry.LedgerDirectory): every unit code
-    and every cadre code is "registered" (a cadre serving any unit), and no
-    catalogue item exists. It keeps units and cadres free text as they were;
-    it will be replaced when the lead wires the real directory."""
-
-    def unit(self, code: str) -> UnitEntry | None:
-        return UnitEntry(code=code, name_zh=code)
-
-    def cadre(self, code: str) -> CadreEntry | None:
-        return CadreEntry(code=code, name=code, unit=_AnyUnit("*"))
-
-    def catalogue_item(self, code: str) -> CatalogueEntry | None:
-        return None
-
-    def unit_codes(self) -> Iterable[str]:
-        return ()
-
-
 class AppealLedger(Application[UUID]):
     """The event-sourced application holding every appeal."""
 
@@ -128,7 +89,9 @@ class AppealLedger(Application[UUID]):
     ) -> None:
         """Opens the store; every table it uses was created beforehand, once,
         by ``bootstrap.create_storage``. ``directory``: the registered units,
-        cadres and catalogue items routing checks (None: :class:`AcceptAnyUnit`)."""
+        cadres and catalogue items routing checks; ``bootstrap.open_ledger``
+        gives the registries in this store (:meth:`route_by`), and a ledger
+        given none knows no unit, so every assignment is refused."""
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.policy = policy
@@ -143,8 +106,13 @@ class AppealLedger(Application[UUID]):
         events_table: str = getattr(self.recorder, "events_table_name")  # noqa: B009
         self.event_log = EventLog(self.database, events_table, self.mapper.transcoder)
         self.rules = cmd.Rules(
-            self.build_timekeeping(), max_reopens, directory or AcceptAnyUnit()
+            self.build_timekeeping(), max_reopens, directory or EMPTY_DIRECTORY
         )
+
+    def route_by(self, directory: Directory) -> None:
+        """Routes by ``directory`` from now on: assignments are checked
+        against its units, cadres and catalogue items."""
+        self.rules = replace(self.rules, directory=directory)
 
     def build_timekeeping(self) -> Timekeeping:
         """The package calendar with the operator's loaded schedules on top."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from appeals.application.escalation import run_once
     from appeals.bootstrap import due_cycles_of
-    from appeals.demo.organisation import load_master_data
     from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
@@ -44,6 +44,17 @@ def run_demo(args: argparse.Namespace) -> int:
         datetime.now(SHANGHAI).date() - timedelta(days=round(args.months * 30.44))
     )
     clock = FixedClock(datetime.combine(start, datetime.min.time(), SHANGHAI))
+    with open_ledger(clock) as ledger:
+        issued = ledger.tickets.issued()
+    if issued:
+        print(
+            f"appeals demo: 此库已有诉求，未再次载入演示数据 the store already "
+            f"holds appeals ({issued} tickets issued); the demo loads into an "
+            "empty store only: point APPEALS_DATABASE_URL at a new database "
+            "for a fresh demo",
+            file=sys.stderr,
+        )
+        return 1
     with (
         open_ledger(clock) as ledger,
         Progress(
@@ -55,8 +66,6 @@ def run_demo(args: argparse.Namespace) -> int:
             transient=False,
         ) as progress,
     ):
-        organisation = load_master_data(ledger)
-        progress.console.print(organisation.describe())
         task = progress.add_task("loading demo appeals", total=args.appeals)
         due = due_cycles_of(ledger)
         summary = generate_demo(

@@ -1,11 +1,18 @@
 """Who appears in the demo (appeals.demo): synthetic enterprises with valid credit
-codes, units with cadres, intake, dispatch and supervision staff, and the
-``Writer`` that drafts their appeals from the words of appeals.demo.corpus."""
+codes, the registered units with their registered handlers (appeals/demo/data:
+``unit_names.csv`` maps the corpus's unit names to unit codes, ``cadres.csv``
+lists each unit's cadres), intake, dispatch and supervision staff, and the
+``Writer`` that drafts their appeals from the words of appeals.demo.corpus and
+routes them by the catalogue (``catalogue.toml``)."""
 
 from __future__ import annotations
 
+import csv
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from random import Random
 from typing import TypeVar
 
@@ -31,7 +38,7 @@ from appeals.demo.corpus import (
 )
 from appeals.domain import commands as cmd
 from appeals.domain.uscc import ALPHABET, check_character
-from appeals.domain.values import Actor, Channel, Priority, Role
+from appeals.domain.values import Actor, Category, Channel, Priority, Role
 
 T = TypeVar("T")
 
@@ -135,11 +142,64 @@ def slot_values(rng: Random, park: str, product: str) -> dict[str, object]:
     }
 
 
+DATA = Path(__file__).parent / "data"
+ROUTED_SHARE = 0.85
+"""How often dispatch names the catalogue item when the unit has one for the
+matter (the rest are dispatched by unit alone: catalogue coverage < 100%)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A catalogue item as the demo routes by it."""
+
+    code: str
+    matter_zh: str
+    kind: str
+    category: str
+    lead_unit: str
+    limits: Mapping[str, str]
+    standard_answer: str
+
+
+@cache
+def catalogue_items() -> tuple[Item, ...]:
+    """The items of the demo's catalogue (``catalogue.toml``)."""
+    with (DATA / "catalogue.toml").open("rb") as file:
+        items = tomllib.load(file)["item"]
+    return tuple(
+        Item(
+            i["code"],
+            i["matter_zh"],
+            i["kind"],
+            i["category"],
+            i["lead_unit"],
+            i.get("limits", {}),
+            i.get("standard_answer", ""),
+        )
+        for i in items
+    )
+
+
+@cache
+def registered_handlers() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each corpus unit name's code and its registered cadres (code, name)
+    who handle appeals, from ``unit_names.csv`` and ``cadres.csv``."""
+    with (DATA / "unit_names.csv").open(encoding="utf-8", newline="") as file:
+        codes = {row["name"]: row["code"] for row in csv.DictReader(file)}
+    cadres: dict[str, list[tuple[str, str]]] = {}
+    with (DATA / "cadres.csv").open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file):
+            if "handler" in row["roles"].split(";"):
+                cadres.setdefault(row["unit"], []).append((row["code"], row["name"]))
+    return {name: ((code, ""), *cadres.get(code, ())) for name, code in codes.items()}
+
+
 @dataclass(frozen=True)
 class Unit:
-    name: str
+    name: str  # as people say it (市人社局)
+    code: str  # its registered code (SZ-HRSS)
     pace: float  # > 1: systematically slower
-    cadres: tuple[tuple[Actor, float], ...]  # each with the cadre's own pace
+    cadres: tuple[tuple[Actor, float], ...]  # registered cadres (id = code), paced
 
 
 @dataclass(frozen=True)
@@ -160,29 +220,35 @@ class Cast:
 
 
 def build_cast(rng: Random, enterprises: int = 300) -> Cast:
-    """Units with 3-8 cadres each, intake, dispatch and supervision staff, and
-    ``enterprises`` enterprises; all names distinct."""
+    """The corpus's units with their registered handlers, intake, dispatch
+    and supervision staff, and ``enterprises`` enterprises; all names distinct."""
     taken: set[str] = set()
 
-    def staff(
-        prefix: str, role: Role, count: int, unit: str | None = None
-    ) -> tuple[Actor, ...]:
+    def staff(prefix: str, role: Role, count: int) -> tuple[Actor, ...]:
         return tuple(
-            Actor(f"{prefix}-{k:02d}", role, person(rng, taken), unit=unit)
+            Actor(f"{prefix}-{k:02d}", role, person(rng, taken))
             for k in range(1, count + 1)
         )
 
-    units = {
-        name: Unit(
+    handlers = registered_handlers()
+
+    def unit(name: str, pace: float) -> Unit:
+        (code, _), *cadres = handlers[name]
+        taken.update(person_name for _, person_name in cadres)
+        return Unit(
             name,
+            code,
             pace,
             tuple(
-                (actor, rng.uniform(0.75, 1.35))
-                for actor in staff(f"h-{code}", Role.HANDLER, rng.randint(3, 8), name)
+                (
+                    Actor(cadre, Role.HANDLER, person_name, unit=code),
+                    rng.uniform(0.75, 1.35),
+                )
+                for cadre, person_name in cadres
             ),
         )
-        for name, code, pace in UNITS
-    }
+
+    units = {name: unit(name, pace) for name, _, pace in UNITS}
     found = generate_enterprises(rng, enterprises)
     return Cast(
         enterprises=found,
@@ -203,6 +269,7 @@ class Draft:
     receive: cmd.Receive
     result: str
     unit: Unit
+    item: Item | None = None  # the catalogue item dispatch routes it by
 
 
 class Writer:
@@ -242,7 +309,28 @@ class Writer:
             external_id=self._external_id(channel),
         )
         unit = self.cast.units[pick(rng, dict(CATEGORY_UNITS[category]))]
-        return Draft(enterprise, receive, result.format(**slots), unit)
+        items = [
+            i
+            for i in catalogue_items()
+            if i.category == category.value and i.lead_unit == unit.code
+        ]
+        item = rng.choice(items) if items and rng.random() < ROUTED_SHARE else None
+        return Draft(enterprise, receive, result.format(**slots), unit, item)
+
+    def consultation(self) -> Draft:
+        """A question the catalogue answers in advance (当场办): the draft of
+        an appeal intake answers on the spot with the item's standard answer."""
+        rng = self.rng
+        draft = self.draft()
+        item = rng.choice([i for i in catalogue_items() if i.standard_answer])
+        receive = replace(
+            draft.receive,
+            category=Category.of(item.category),
+            priority=Priority.NORMAL,
+            title=f"咨询：{item.matter_zh}"[:200],
+            description=f"{draft.enterprise.name}来电咨询{item.matter_zh}的办理条件和流程。",
+        )
+        return replace(draft, receive=receive, item=item)
 
     def _external_id(self, channel: Channel) -> str | None:
         """Source references: 12345 hotline tickets and portal numbers."""

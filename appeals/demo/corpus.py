@@ -177,12 +177,12 @@ DEFAULT_PRIORITY_WEIGHTS = (84, 6, 10)
 # Median working hours from acceptance to resolution, before unit/cadre pace.
 RESOLVE_HOURS = {Priority.NORMAL: 10.0, Priority.URGENT: 2.5, Priority.COMPLEX: 42.0}
 # Resolve limits in working days (DOMAIN.md defaults), for extension requests.
-RESOLVE_LIMIT_DAYS = {Priority.NORMAL: 5, Priority.URGENT: 1, Priority.COMPLEX: 15}
 OUTCOMES = {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 20, Outcome.PARTIAL: 10}
 SATISFIED = {Satisfaction.SATISFIED: 75, Satisfaction.BASIC: 25}
 # Paths of appeals that are not left open (see appeals.demo.paths.PATHS), in %.
 CLOSING_WEIGHTS = {
-    "straight": 46.0,
+    "straight": 42.0,
+    "on_the_spot": 5.0,
     "returned": 7.0,
     "paused": 8.0,
     "extension_approved": 4.0,

@@ -19,6 +19,8 @@ from appeals.demo import corpus
 from appeals.demo.cast import Cast, Draft, pick
 from appeals.demo.window import Window
 from appeals.domain import commands as cmd
+from appeals.domain.deadlines import Timekeeping
+from appeals.domain.sla import Stage
 from appeals.domain.values import Actor, Channel, Outcome, Priority, Satisfaction
 
 RESULTS = {
@@ -57,8 +59,16 @@ class Plan:
 class Planner:
     """Lays out one appeal's commands in time; each phase adds some steps."""
 
-    def __init__(self, cast: Cast, window: Window, rng: Random, max_reopens: int):
+    def __init__(
+        self,
+        cast: Cast,
+        window: Window,
+        rng: Random,
+        max_reopens: int,
+        timekeeping: Timekeeping,
+    ) -> None:
         self.cast, self.window, self.rng = cast, window, rng
+        self.timekeeping = timekeeping
         self.max_reopens = max_reopens
         self.slow, self.outcome, self.unsatisfied = 1.0, Outcome.RESOLVED, 0
         self.final_at: datetime | None = None
@@ -98,7 +108,10 @@ class Planner:
     # ---- phases ---------------------------------------------------------
 
     def dispatch(self) -> None:
-        assign = cmd.Assign(self.draft.unit.name, self.cadre.name)
+        item = self.draft.item
+        assign = cmd.Assign(
+            self.draft.unit.code, self.cadre.id, None if item is None else item.code
+        )
         self._do(0.3 if self.urgent else 1.2, self.cast.dispatchers, assign)
         self.assigned_at = self.t
 
@@ -116,7 +129,7 @@ class Planner:
         units = self.cast.units.values()
         wrong = self.rng.choice([u for u in units if u != self.draft.unit])
         cadre = self.rng.choice(wrong.cadres)[0]
-        self._do(1.2, self.cast.dispatchers, cmd.Assign(wrong.name, cadre.name))
+        self._do(1.2, self.cast.dispatchers, cmd.Assign(wrong.code, cadre.id))
         if self.rng.random() < 0.3:
             self._do(2.0 * wrong.pace, cadre, cmd.Accept())
         reason = self.rng.choice(corpus.RETURN_REASONS)
@@ -125,6 +138,12 @@ class Planner:
             cadre,
             cmd.Return(reason.format(unit=self.draft.unit.name)),
         )
+
+    def answer_on_the_spot(self) -> None:
+        """当场办: intake answers from the item's standard answer at once."""
+        assert self.draft.item is not None  # a consultation draft (Writer)
+        intake = self.steps[0].actor
+        self._do(0.1, intake, cmd.AnswerOnTheSpot(self.draft.item.code))
 
     def work(self) -> None:
         count = self.rng.choice((0, 0, 1, 1, 2))
@@ -148,14 +167,23 @@ class Planner:
 
     def _extension(self, approve: bool) -> None:
         at = self._advance(self.resolve_hours * 0.6)
-        days = corpus.RESOLVE_LIMIT_DAYS[self.draft.receive.priority]
-        # 1 or 2 working days past the deadline set at assignment (the policy
-        # allows at most 3), and a working day after the request at least.
-        days += self.rng.choice((1, 2))
-        deadline = self.window.add_days(self.assigned_at, days)
-        latest = self.window.add(self.assigned_at, (days + 0.5) * self.window.day_hours)
+        # 1 or 2 working days past the resolve deadline set at assignment (by
+        # the item's limits or the policy), within what the policy allows,
+        # and a working day after the request at least.
+        receive, item, tk = self.draft.receive, self.draft.item, self.timekeeping
+        due = tk.due(
+            Stage.RESOLVE,
+            self.assigned_at,
+            receive.priority.value,
+            receive.category.value,
+            kind=None if item is None else item.kind,
+            limits=None if item is None else item.limits,
+        )
+        deadline = self.window.add_days(due, self.rng.choice((1, 2)))
+        most = tk.policy.extensions.max_length
+        latest = tk.moved(due, most.working_time(tk.calendar.day_length))
         deadline = max(deadline, self.window.add(at, self.window.day_hours))
-        if deadline > latest:
+        if deadline <= due or deadline > latest:
             return  # requested too late to be allowed: no extension after all
         reason = self.rng.choice(corpus.EXTENSION_REASONS)
         self._push(self.cadre, cmd.RequestExtension(deadline, reason))
@@ -263,6 +291,7 @@ class Planner:
 P = Planner
 PATHS: dict[str, tuple[Callable[[Planner], None], ...]] = {
     "straight": (P.dispatch, P.accept, P.work, P.finish, P.close),
+    "on_the_spot": (P.answer_on_the_spot, P.evaluate, P.close),
     "returned": (P.misroute, P.dispatch, P.accept, P.work, P.finish, P.close),
     "paused": (P.dispatch, P.accept, P.pause, P.work, P.finish, P.close),
     "extension_approved": (P.dispatch, P.accept, P.extend, P.finish, P.close),

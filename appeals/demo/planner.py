@@ -28,17 +28,20 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from random import Random
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
 from appeals.demo import corpus
 from appeals.demo.cast import Cast, Draft, Writer, build_cast, pick
+from appeals.demo.organisation import MasterData, load_master_data
 from appeals.demo.paths import PATHS, MergeInto, Plan, Planner, Step
 from appeals.demo.window import Window
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS
+from appeals.domain.deadlines import Timekeeping
+from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.working_time import WorkingCalendar
 from appeals.infra.calendar_data import build_calendar
 from appeals.infra.clock import SHANGHAI, FixedClock
@@ -74,14 +77,26 @@ def choose_paths(rng: Random, receipts: list[datetime], end: datetime) -> list[s
 class DemoBuilder:
     """Drafts appeals and plans each so that it fits in the window."""
 
-    def __init__(self, rng: Random, cast: Cast, window: Window, max_reopens: int):
+    def __init__(
+        self,
+        rng: Random,
+        cast: Cast,
+        window: Window,
+        max_reopens: int,
+        timekeeping: Timekeeping,
+    ) -> None:
         self.rng, self.cast, self.window = rng, cast, window
+        self.timekeeping = timekeeping
         self.max_reopens = max_reopens
         self.writer = Writer(rng, cast, window.begin.year)
         self.plans: list[Plan] = []
 
     def plan(self, slot: datetime, path: str) -> None:
-        seed, draft = self.rng.getrandbits(64), self.writer.draft()
+        seed = self.rng.getrandbits(64)
+        if path == "on_the_spot":
+            draft = self.writer.consultation()
+        else:
+            draft = self.writer.draft()
         if path == "reopened" and self.max_reopens < 1:
             path = "referred"  # no automatic reopen is allowed
         if path == "merged":
@@ -94,7 +109,7 @@ class DemoBuilder:
 
     def _planner(self, seed: int) -> Planner:
         rng = Random(seed)  # noqa: S311 (synthetic data, not security)
-        return Planner(self.cast, self.window, rng, self.max_reopens)
+        return Planner(self.cast, self.window, rng, self.max_reopens, self.timekeeping)
 
     def _fit(self, draft: Draft, seed: int, receipt: datetime, path: str) -> Plan:
         """Moves the receipt earlier until the plan ends inside the window
@@ -146,6 +161,7 @@ class DemoSummary:
     sample_appeal_ids: dict[str, UUID]
     first_receipt: datetime
     as_of: datetime
+    organisation: MasterData
 
     def describe(self) -> str:
         """A few lines for the person who ran ``appeals demo``."""
@@ -156,6 +172,7 @@ class DemoSummary:
             for path, ticket in sorted(self.sample_tickets.items())
         )
         return (
+            f"{self.organisation.describe()}\n"
             f"loaded {self.appeals} appeals ({self.commands} commands) from "
             f"{self.first_receipt:%Y-%m-%d} to {self.as_of:%Y-%m-%d}: "
             f"{self.enterprises} enterprises, {self.units} units, "
@@ -236,7 +253,11 @@ def _mornings_until(
 
 
 def summarise(
-    ledger: AppealLedger, builder: DemoBuilder, ids: dict[int, UUID], commands: int
+    ledger: AppealLedger,
+    builder: DemoBuilder,
+    ids: dict[int, UUID],
+    commands: int,
+    organisation: MasterData,
 ) -> DemoSummary:
     statuses: Counter[str] = Counter()
     tickets: dict[str, str] = {}
@@ -262,6 +283,7 @@ def summarise(
         sample_appeal_ids=samples,
         first_receipt=min((p.receipt for p in builder.plans), default=window.begin),
         as_of=window.end,
+        organisation=organisation,
     )
 
 
@@ -273,14 +295,18 @@ def plan_demo(
     months: int = 6,
     max_reopens: int = DEFAULT_MAX_REOPENS,
     calendar: WorkingCalendar | None = None,
+    policy: SlaPolicy = DEFAULT_POLICY,
 ) -> DemoBuilder:
     """Plans the demo (see ``generate_demo``) without running anything, in
-    working time on ``calendar`` (by default the package's official calendar)."""
+    working time on ``calendar`` (by default the package's official calendar)
+    under the time limits of ``policy``."""
     if appeals < 0 or months < 1:
         raise ValueError("appeals must be >= 0 and months >= 1")
     rng = Random(seed)  # noqa: S311 (synthetic data, not security)
-    window = Window(start, months, calendar or build_calendar())
-    builder = DemoBuilder(rng, build_cast(rng), window, max_reopens)
+    calendar = calendar or build_calendar()
+    window = Window(start, months, calendar)
+    timekeeping = Timekeeping(calendar, policy)
+    builder = DemoBuilder(rng, build_cast(rng), window, max_reopens, timekeeping)
     receipts = sorted(window.receipt(rng) for _ in range(appeals))
     for receipt, path in zip(
         receipts, choose_paths(rng, receipts, window.end), strict=True
@@ -305,6 +331,8 @@ def generate_demo(
     leaving it at the end of the window; calls ``progress(n)`` when the n-th
     appeal has had its last step."""
     rules = ledger.rules
+    clock.set(datetime.combine(start, time(), SHANGHAI))
+    organisation = load_master_data(ledger)  # registered before any appeal
     builder = plan_demo(
         appeals=appeals,
         seed=seed,
@@ -312,9 +340,10 @@ def generate_demo(
         months=months,
         max_reopens=rules.max_reopens,
         calendar=rules.timekeeping.calendar,
+        policy=rules.timekeeping.policy,
     )
     ids, commands = execute(ledger, clock, builder.plans, progress, on_morning)
     clock.set(builder.window.end)
     if on_morning is not None:
         on_morning()
-    return summarise(ledger, builder, ids, commands)
+    return summarise(ledger, builder, ids, commands, organisation)

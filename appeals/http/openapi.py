@@ -351,8 +351,27 @@ APPEAL_SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "contact": {"type": "string"},
         "external_id": NULLABLE_STRING,
+        "kind": {
+            **NULLABLE_STRING,
+            "description": "诉求类型 the deadlines were computed for (consult 咨询, "
+            "help 求助, complaint 投诉, suggestion 建议, ...); null if not given",
+        },
         "unit": NULLABLE_STRING,
         "cadre": NULLABLE_STRING,
+        "routing": {
+            "type": "object",
+            "description": "How the appeal was routed (派单目录): the catalogue "
+            "item and version of its current assignment or on-the-spot answer, "
+            "the co-handling (协办) units, and whether intake answered it on "
+            "the spot (当场办).",
+            "required": ["item", "item_version", "co_units", "answered_on_the_spot"],
+            "properties": {
+                "item": NULLABLE_STRING,
+                "item_version": {"type": ["integer", "null"]},
+                "co_units": {"type": "array", "items": {"type": "string"}},
+                "answered_on_the_spot": {"type": "boolean"},
+            },
+        },
         "paused": {"type": "boolean"},
         "pending_extension": {"type": ["object", "null"]},
         "outcome": NULLABLE_STRING,
@@ -364,10 +383,12 @@ APPEAL_SCHEMA: dict[str, Any] = {
         "merged_into": NULLABLE_STRING,
         "deadlines": {
             "type": "object",
-            "description": "Deadlines as recorded in the events (working time).",
+            "description": "Deadlines as recorded in the events (working time); "
+            "dispatch is the centre's own (接诉转办).",
             "properties": {
                 stage: {"type": ["string", "null"], "format": "date-time"}
                 for stage in (
+                    "dispatch",
                     "first_response",
                     "accept",
                     "resolve",

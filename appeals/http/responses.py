@@ -46,8 +46,15 @@ def appeal_json(appeal: AppealView) -> dict[str, Any]:
         "description": appeal.description,
         "contact": appeal.contact,
         "external_id": appeal.external_id,
+        "kind": appeal.kind,
         "unit": appeal.unit,
         "cadre": appeal.cadre,
+        "routing": {
+            "item": appeal.item,
+            "item_version": appeal.item_version,
+            "co_units": list(appeal.co_units),
+            "answered_on_the_spot": appeal.answered_on_the_spot,
+        },
         "paused": appeal.paused,
         "pending_extension": appeal.pending_extension,
         "outcome": appeal.outcome,
@@ -58,6 +65,7 @@ def appeal_json(appeal: AppealView) -> dict[str, Any]:
         "needs_supervisor": appeal.needs_supervisor,
         "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
         "deadlines": {
+            "dispatch": _iso(appeal.dispatch_due),
             "first_response": _iso(appeal.first_response_due),
             "accept": _iso(appeal.accept_due),
             "resolve": _iso(appeal.resolve_due),

@@ -40,3 +40,12 @@ class TicketCounter:
             row = cursor.execute(statement, (day.isoformat(),)).one()
         assert row is not None
         return int(row[0])
+
+    def issued(self) -> int:
+        """How many ticket numbers were handed out, on every day (receipts,
+        and the odd number a failed receipt left unused)."""
+        with self.database.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT COALESCE(SUM(last_sequence), 0) FROM {self.table}"
+            ).one()
+        return 0 if row is None else int(row[0])

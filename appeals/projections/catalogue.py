@@ -115,7 +115,9 @@ def segment(text: str) -> list[str]:
 
 def item_terms(code: str, content: Mapping[str, Any]) -> dict[str, int]:
     """Each term of an item (its code, matter, keywords and procedure) with
-    its weight: the sum of the weights of the fields it occurs in."""
+    its weight: the sum of the weights of the fields it occurs in; in term
+    order, so the stored row is the same in every process (a set's order
+    depends on the process's string hashing)."""
     texts = {
         "code": [code],
         "matter_zh": [content["matter_zh"]],
@@ -128,7 +130,7 @@ def item_terms(code: str, content: Mapping[str, Any]) -> dict[str, int]:
         found = {term for value in values for term in segment(value)}
         for term in found:
             weights[term] = weights.get(term, 0) + FIELD_WEIGHTS[name]
-    return weights
+    return dict(sorted(weights.items()))
 
 
 # ---- tables -------------------------------------------------------------------

@@ -45,6 +45,8 @@ from tests.support.catalogue import (
 DISPATCHER = Actor("disp-1", Role.DISPATCHER, "李派单")
 HANDLER = Actor("h-1", Role.HANDLER, "张三", unit="SZ-POWER")
 
+pytestmark = pytest.mark.empty_organisation  # counts its own records
+
 
 @pytest.fixture
 def catalogue(ledger: AppealLedger) -> Catalogue:

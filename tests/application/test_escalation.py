@@ -18,6 +18,7 @@ from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
+from tests.support.organisation import register_test_organisation
 
 
 def run_pass(
@@ -123,6 +124,7 @@ def test_a_restart_in_the_middle_skips_nothing_and_repeats_nothing(
     settings: Settings, clock: FixedClock
 ) -> None:
     with open_ledger(settings, clock=clock) as first:
+        register_test_organisation(first)
         appeal_id = due_before_national_day(first, clock)
         at(clock, 10, 8, 10)
         run_pass(first)

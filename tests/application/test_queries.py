@@ -19,6 +19,7 @@ from appeals.domain.errors import AppealNotFound, InvalidField
 from appeals.domain.values import Outcome
 from appeals.infra.clock import FixedClock
 from tests.builders import (
+    CADRE,
     DISPATCHER,
     HANDLER,
     SUPERVISOR,
@@ -37,7 +38,7 @@ def test_the_view_holds_what_people_read_and_decisions_do_not_need() -> None:
     assert (view.status, view.version) == ("closed", 7)
     assert view.title == "贷款贴息政策咨询"
     assert view.contact == "王经理 138****0000"
-    assert (view.unit, view.cadre) == (UNIT, "张三")
+    assert (view.unit, view.cadre) == (UNIT, CADRE)
     assert view.outcome == "resolved"
     assert view.evaluation == {"resolved": True, "satisfaction": "satisfied"}
     assert view.received_at == history[0].timestamp
@@ -63,7 +64,7 @@ def test_the_view_at_a_version_or_instant_and_by_ticket(
 ) -> None:
     appeal_id = receive(ledger).appeal_id
     clock.advance(timedelta(hours=1))
-    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     clock.advance(timedelta(hours=1))
     ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     ledger.execute(appeal_id, cmd.Supervise(level=2, note="请加快"), SUPERVISOR)
@@ -82,7 +83,7 @@ def test_the_view_at_a_version_or_instant_and_by_ticket(
     assigned, _ = appeal_view(
         ledger, appeal_id, as_of=now.received_at + timedelta(hours=1)
     )
-    assert (assigned.status, assigned.cadre) == ("assigned", "张三")
+    assert (assigned.status, assigned.cadre) == ("assigned", CADRE)
     assert appeal_at(ledger, appeal_id, done.version) == now
     assert appeal_by_ticket(ledger, now.ticket) == now
     with pytest.raises(AppealNotFound):

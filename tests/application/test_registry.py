@@ -40,6 +40,8 @@ from tests.support.registry import (
 )
 from tests.support.reports import project
 
+pytestmark = pytest.mark.empty_organisation  # registers its own
+
 
 def organisation(ledger: AppealLedger) -> Registry:
     registry = Registry(ledger)

@@ -27,6 +27,8 @@ from tests.support.registry import (
     UNITS_CSV,
 )
 
+pytestmark = pytest.mark.empty_organisation  # registers its own
+
 
 def write(path: Path, text: str, bom: bool = False) -> Path:
     path.write_text(("\ufeff" if bom else "") + text, encoding="utf-8")

@@ -1,7 +1,8 @@
 """Routing, the dispatch stage and 当场办 through the application service, on
 SQLite and PostgreSQL: a ledger given the registered directory refuses what
-is not registered and records nothing; one given none keeps the pre-registry
-behaviour (any unit, no catalogue); the scheduler escalates a late dispatch."""
+is not registered and records nothing; the ledger bootstrap opens routes by
+the registries and catalogue in its own store; the scheduler escalates a late
+dispatch."""
 
 from __future__ import annotations
 
@@ -10,22 +11,28 @@ from datetime import datetime
 
 import pytest
 
+from appeals.application.catalogue import Catalogue
 from appeals.application.escalation import run_once
 from appeals.application.queries import appeal_view
-from appeals.application.service import AcceptAnyUnit, AppealLedger
+from appeals.application.registry import Registry
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import due_cycles_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
+from appeals.domain.catalogue import Publish
 from appeals.domain.errors import InvalidField
 from appeals.domain.identities import CENTRE_UNIT
-from appeals.domain.values import Satisfaction
+from appeals.domain.organisation import RetireUnit
+from appeals.domain.values import AppealKind, Category, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from appeals.infra.store import eventsourcing_env
 from tests.builders import (
+    ADMIN,
     CADRE,
     DIRECTORY,
     ITEM,
+    MARKET_UNIT,
     TAX_UNIT,
     receive,
 )
@@ -57,9 +64,9 @@ def test_an_unregistered_unit_is_refused_and_nothing_is_recorded(
 ) -> None:
     appeal_id = receive(routed).appeal_id
     with pytest.raises(InvalidField) as refused:
-        routed.execute(appeal_id, cmd.Assign(unit="市人设局"), DISPATCHER)
+        routed.execute(appeal_id, cmd.Assign(unit="SZ-RJS"), DISPATCHER)
     assert refused.value.field == "unit"
-    assert "是否为 '市人社局'" in refused.value.reason
+    assert "是否为 'SZ-RSJ'" in refused.value.reason
     assert len(routed.history(appeal_id)) == 1
     with pytest.raises(InvalidField) as refused:
         routed.execute(appeal_id, cmd.Assign(unit=TAX_UNIT, cadre=CADRE), DISPATCHER)
@@ -108,17 +115,48 @@ def test_answered_on_the_spot_then_evaluated_and_closed(
     assert routed.verify_appeal(appeal_id) is None  # the chain holds the new fields
 
 
-def test_without_a_directory_the_ledger_keeps_the_pre_registry_behaviour(
+def test_the_opened_ledger_routes_by_the_registries_and_catalogue_in_its_store(
     ledger: AppealLedger,
 ) -> None:
-    assert isinstance(ledger.rules.directory, AcceptAnyUnit)
+    """bootstrap.open_ledger routes by what is registered in the same store:
+    the fixture's units and cadres, then a retirement and a new catalogue
+    item, each seen by the next assignment."""
     appeal_id = receive(ledger).appeal_id
-    ledger.execute(appeal_id, cmd.Assign(unit="任何单位", cadre="任何人"), DISPATCHER)
-    assert ledger.get(appeal_id).unit == "任何单位"
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
+    assert appeal_view(ledger, appeal_id)[0].cadre == CADRE
     other = receive(ledger, title="另一诉求").appeal_id
     with pytest.raises(InvalidField) as refused:
-        ledger.execute(other, cmd.AnswerOnTheSpot(item=ITEM), INTAKE)
-    assert refused.value.field == "item"  # no catalogue yet
+        ledger.execute(other, cmd.Assign(unit="市场监管局"), DISPATCHER)
+    assert refused.value.reason.startswith("未登记的单位 '市场监管局'")
+    Registry(ledger).change(MARKET_UNIT, RetireUnit(reason="机构改革"), ADMIN)
+    with pytest.raises(InvalidField) as refused:
+        ledger.execute(other, cmd.Assign(unit=MARKET_UNIT), DISPATCHER)
+    assert "已撤销" in refused.value.reason
+    with pytest.raises(InvalidField) as refused:
+        ledger.execute(other, cmd.Assign(item="HR-100"), DISPATCHER)
+    assert refused.value.field == "item"
+    Catalogue(ledger).publish(
+        Publish(
+            code="HR-100",
+            matter_zh="稳岗返还",
+            kind=AppealKind.CONSULT,
+            category=Category.LABOUR,
+            lead_unit=UNIT,
+            co_units=(TAX_UNIT,),
+            procedure="人社部门比对参保数据，符合条件的企业免申即享。",
+        ),
+        ADMIN,
+    )
+    ledger.execute(other, cmd.Assign(item="HR-100"), DISPATCHER)
+    assigned = ledger.history(other)[-1]
+    assert isinstance(assigned, Appeal.Assigned)
+    assert (assigned.unit, assigned.item, assigned.item_version) == (
+        UNIT,
+        "HR-100",
+        1,
+    )
+    assert list(assigned.co_units) == [TAX_UNIT]
+    assert len(ledger.history(other)) == 2  # the refusals recorded nothing
 
 
 def test_the_scheduler_escalates_a_late_dispatch_to_the_centre(

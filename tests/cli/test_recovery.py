@@ -17,7 +17,7 @@ from appeals.domain import commands as cmd
 from appeals.projections import appeal_list
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import LIVE
-from tests.builders import DISPATCHER, INTAKE, receive
+from tests.builders import DISPATCHER, INTAKE, MARKET_UNIT, receive
 from tests.support.views import caught_up, events, failing_on_unit, folded, stored
 
 
@@ -25,12 +25,12 @@ def test_a_view_stopped_on_an_event_is_recovered_by_a_rebuild(
     ledger: AppealLedger, store: str
 ) -> None:
     ids = [receive(ledger).appeal_id for _ in range(3)]
-    ledger.execute(ids[0], cmd.Assign(unit="市人社局"), DISPATCHER)
-    bad = ledger.execute(ids[1], cmd.Assign(unit="坏单位"), DISPATCHER)
-    ledger.execute(ids[2], cmd.Assign(unit="市税务局"), DISPATCHER)
+    ledger.execute(ids[0], cmd.Assign(unit="SZ-RSJ"), DISPATCHER)
+    bad = ledger.execute(ids[1], cmd.Assign(unit=MARKET_UNIT), DISPATCHER)
+    ledger.execute(ids[2], cmd.Assign(unit="SZ-SWJ"), DISPATCHER)
 
     # 1. The release in production cannot fold one event: the view stops there.
-    buggy = Runner(events_of(ledger), failing_on_unit("坏单位"), batch_size=1000)
+    buggy = Runner(events_of(ledger), failing_on_unit(MARKET_UNIT), batch_size=1000)
     buggy.prepare()
     with pytest.raises(ProjectionFailed):
         buggy.catch_up()

@@ -14,6 +14,8 @@ from appeals.cli import registry as cli
 from appeals.cli.main import main
 from tests.support.registry import CADRES_CSV, ENTERPRISES_CSV, UNITS_CSV
 
+pytestmark = pytest.mark.empty_organisation  # registers its own
+
 
 @pytest.fixture(autouse=True)
 def environment(store: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ def test_a_name_or_a_misspelling_is_refused_with_a_suggestion(
     ledger: AppealLedger, capsys: pytest.CaptureFixture[str]
 ) -> None:
     Registry(ledger).register(HRSS, ADMIN)
-    assert create("市人社局") == 2
+    assert create("市人社局") == 2  # a name, not a code
     assert "未登记的单位" in capsys.readouterr().err
     assert create("SZ-HRS") == 2
     assert "did you mean SZ-HRSS" in capsys.readouterr().err

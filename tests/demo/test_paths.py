@@ -11,6 +11,7 @@ from appeals.demo.cast import Writer, build_cast
 from appeals.demo.paths import PATHS, Planner
 from appeals.demo.window import Window
 from appeals.domain import commands as cmd
+from appeals.domain.deadlines import Timekeeping
 from appeals.infra.calendar_data import build_calendar
 
 
@@ -23,13 +24,17 @@ def test_every_path_is_drawn_by_one_weight_table() -> None:
 def test_each_path_starts_with_the_receipt_and_runs_on_in_working_time() -> None:
     calendar = build_calendar()
     window = Window(date(2026, 4, 1), 3, calendar)
+    timekeeping = Timekeeping(calendar)
     rng = Random(11)
     cast = build_cast(rng)
     writer_rng = Random(12)
     writer = Writer(writer_rng, cast, 2026)
     for path in PATHS:
         receipt = window.receipt(rng)
-        plan = Planner(cast, window, Random(13), 2).run(writer.draft(), receipt, path)
+        draft = writer.consultation() if path == "on_the_spot" else writer.draft()
+        plan = Planner(cast, window, Random(13), 2, timekeeping).run(
+            draft, receipt, path
+        )
         assert plan.path == path
         assert isinstance(plan.steps[0].command, cmd.Receive)
         times = [step.at for step in plan.steps]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from itertools import pairwise
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
@@ -32,6 +33,23 @@ def notifications(ledger: AppealLedger) -> list[tuple[str, UUID, datetime]]:
                 assert isinstance(event, Appeal.Event)
                 found.append((notification.topic, event.originator_id, event.timestamp))
         start = page[-1].id + 1
+
+
+def routing(ledger: AppealLedger) -> Counter[str]:
+    """How the demo's assignments were routed: by a catalogue item or by unit
+    alone, and how many went to a unit that then returned them."""
+    counts: Counter[str] = Counter()
+    for topic, appeal_id, _ in notifications(ledger):
+        if topic != "Appeal.Received":
+            continue
+        history = ledger.history(appeal_id)
+        for before, event in pairwise(history):
+            if isinstance(event, Appeal.Assigned):
+                counts["by item" if event.item else "by unit alone"] += 1
+            if isinstance(event, Appeal.Returned):
+                counts["misrouted"] += 1
+                assert not isinstance(before, Appeal.Received)
+    return counts
 
 
 def test_the_demo_covers_every_path_and_status_in_order(
@@ -72,8 +90,13 @@ def test_the_demo_covers_every_path_and_status_in_order(
         "ReferredToSupervisor",
         "Merged",
         "Withdrawn",
+        "AnsweredOnTheSpot",
     ):
         assert topics[f"Appeal.{topic}"] >= 1, topic
+    assert summary.organisation.units == 78  # registered before any appeal
+    routed = routing(ledger)
+    assert routed["by item"] > routed["by unit alone"] > 0  # catalogue coverage
+    assert routed["misrouted"] >= 1  # returned by a unit it was not for
     assert ledger.get(summary.sample_appeal_ids["reopened"]).reopen_count == 1
     referred = ledger.get(summary.sample_appeal_ids["referred"])
     assert referred.status == "closed"

@@ -30,6 +30,7 @@ from appeals.infra.clock import SHANGHAI
 from tests.builders import (
     ADMIN,
     AUDITOR,
+    CADRE,
     CALENDAR_2026,
     DISPATCHER,
     ENTERPRISE,
@@ -119,7 +120,7 @@ def receive(at: datetime, priority: Priority = Priority.NORMAL) -> Appeal:
 Step = Callable[[Appeal], None]
 
 STEPS: dict[str, Step] = {
-    "assigned": lambda a: when(a, Assign(UNIT, "张三"), DISPATCHER, at(1)),
+    "assigned": lambda a: when(a, Assign(UNIT, CADRE), DISPATCHER, at(1)),
     "in_progress": lambda a: when(a, Accept(), HANDLER, at(2)),
     "resolved": lambda a: when(
         a, Resolve(Outcome.RESOLVED, "已办理贴息"), HANDLER, at(3)

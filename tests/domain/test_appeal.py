@@ -158,8 +158,8 @@ def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:
     assert [type(e) for e in returned] == [ev.Returned]
     return_count = view_of([*history, *returned]).return_count
     assert (appeal.status, appeal.unit, return_count) == ("received", None, 1)
-    when(appeal, Assign("市市场监管局", None), DISPATCHER, at(3))
-    assert appeal.unit == "市市场监管局"
+    when(appeal, Assign("SZ-SCJGJ", None), DISPATCHER, at(3))
+    assert appeal.unit == "SZ-SCJGJ"
 
 
 def test_pause_and_resume_while_waiting_for_the_enterprise() -> None:
@@ -240,7 +240,7 @@ def test_unsatisfied_evaluation_reopens_to_the_same_unit_automatically() -> None
     assert events[1].automatic is True  # type: ignore[attr-defined]
     assert (appeal.status, appeal.unit, appeal.reopen_count) == (
         "in_progress",
-        "市人社局",
+        "SZ-RSJ",
         1,
     )
 

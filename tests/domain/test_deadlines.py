@@ -156,14 +156,14 @@ def test_a_reassignment_after_a_return_restarts_acceptance_for_the_new_unit() ->
     appeal = receive(t(9, 14, 10))
     when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
     when(appeal, Return("不属本单位"), HANDLER, t(9, 15, 9, 30))
-    when(appeal, Assign("市税务局", None), DISPATCHER, t(9, 16, 10))
+    when(appeal, Assign("SZ-SWJ", None), DISPATCHER, t(9, 16, 10))
     assert appeal.accept_due == t(9, 17, 17, 30)  # Thu 17 Sep 1
     events = appeal.collect_events()
     stages = timeliness(events, t(9, 16, 11), TK)
     accepts = [s for s in stages if s["stage"] == "accept"]
     assert [(s["unit"], s["ended_by"]) for s in accepts] == [
         (UNIT, "returned"),
-        ("市税务局", None),
+        ("SZ-SWJ", None),
     ]
     # The returning unit held it from Monday 10:00 to Tuesday 09:30: 6.5 h.
     assert accepts[0]["working_seconds"] == int(6.5 * 3600)

@@ -39,7 +39,7 @@ from tests.domain.lifecycle_fixtures import (
 
 def due_before_national_day_history() -> list[Event]:
     appeal = receive(t(9, 22, 10))
-    when(appeal, Assign("市人社局", None), DISPATCHER, t(9, 22, 10))
+    when(appeal, Assign("SZ-RSJ", None), DISPATCHER, t(9, 22, 10))
     when(appeal, Accept(), HANDLER, t(9, 22, 11))
     # From the next day: 23, 24, (25 Mid-Autumn), 28, 29, 30 Sep: due at the
     # close of business the day before National Day.

@@ -73,10 +73,10 @@ def test_an_unknown_unit_is_refused_with_the_reason() -> None:
 @pytest.mark.parametrize(
     ("typed", "suggestion"),
     [
-        ("市人设局", "'市人社局'（苏州市人力资源和社会保障局）"),  # a wrong character
-        ("市税务局 ", "'市税务局'（国家税务总局苏州市税务局）"),  # a trailing space
+        ("SZ-RJS", "'SZ-RSJ'（苏州市人力资源和社会保障局）"),  # two letters swapped
+        ("SZ-SWJ ", "'SZ-SWJ'（国家税务总局苏州市税务局）"),  # a trailing space
         ("sz-tax", "'SZ-TAX'（苏州市税务局园区分局）"),  # the code in lower case
-        ("苏州市市场监督管理局", "'市市场监管局'（苏州市市场监督管理局）"),  # the name
+        ("苏州市市场监督管理局", "'SZ-SCJGJ'（苏州市市场监督管理局）"),  # the name
     ],
 )
 def test_a_misspelt_unit_is_refused_with_a_suggestion(
@@ -101,8 +101,8 @@ def test_a_cadre_of_another_unit_is_refused() -> None:
     error = refused(Assign(UNIT, TAX_CADRE))
     assert error.field == "cadre"
     assert error.reason == (
-        "干部 '李四' 现任职于 '市税务局'，不属于 '市人社局' "
-        "(cadre '李四' serves '市税务局', not '市人社局')"
+        "干部 'C-LISI' 现任职于 'SZ-SWJ'，不属于 'SZ-RSJ' "
+        "(cadre 'C-LISI' serves 'SZ-SWJ', not 'SZ-RSJ')"
     )
 
 
@@ -110,7 +110,7 @@ def test_a_cadre_of_another_unit_is_refused() -> None:
     ("cadre", "reason"),
     [
         ("赵六", "未登记的干部 '赵六' (no registered cadre '赵六')"),
-        ("王五", "干部 '王五' 已不在职 (cadre '王五' no longer serves)"),
+        ("C-WANGWU", "干部 'C-WANGWU' 已不在职 (cadre 'C-WANGWU' no longer serves)"),
     ],
 )
 def test_an_unregistered_or_departed_cadre_is_refused(cadre: str, reason: str) -> None:

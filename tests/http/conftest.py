@@ -12,13 +12,14 @@ import pytest_asyncio
 from appeals.application.service import AppealLedger
 from appeals.http.app import create_app
 from appeals.infra.tokens import TokenStore
+from tests.builders import TAX_UNIT
 from tests.domain.lifecycle_fixtures import T0, UNIT, USCC
 
 ROLE_TOKENS = {
     "intake": {"role": "intake", "name": "12345热线 王受理"},
     "dispatcher": {"role": "dispatcher", "name": "市营商办 李派单"},
     "handler": {"role": "handler", "name": "市人社局 张三", "unit": UNIT},
-    "other_handler": {"role": "handler", "name": "市税务局 赵四", "unit": "市税务局"},
+    "other_handler": {"role": "handler", "name": "市税务局 赵四", "unit": TAX_UNIT},
     "supervisor": {"role": "supervisor", "name": "市政府督查室 周督办"},
     "auditor": {"role": "auditor", "name": "审计局 钱审计"},
     "enterprise": {"role": "enterprise", "name": "某某科技", "uscc": USCC},

@@ -11,7 +11,7 @@ import pytest
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.infra.clock import FixedClock
-from tests.builders import receive
+from tests.builders import CADRE, receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.http.conftest import Auth
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.asyncio
 def three_steps(ledger: AppealLedger, clock: FixedClock) -> UUID:
     appeal_id = receive(ledger, title="厂房租赁补贴").appeal_id
     clock.advance(timedelta(hours=1))
-    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     clock.advance(timedelta(hours=1))
     ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     return appeal_id
@@ -48,8 +48,8 @@ async def test_a_history_lists_every_event_with_who_when_and_a_summary(
     assert accepted["business_time"] == "2026-10-08T11:12:00+08:00"
     assert accepted["recorded_time"] is not None
     assert accepted["actor"]["unit"] == UNIT
-    assert accepted["summary"]["zh"] == "2026-10-08 11:12 市人社局 张三 签收"
-    assert accepted["summary"]["en"] == "2026-10-08 11:12 市人社局 张三 accepted"
+    assert accepted["summary"]["zh"] == f"2026-10-08 11:12 {UNIT} 张三 签收"
+    assert accepted["summary"]["en"] == f"2026-10-08 11:12 {UNIT} 张三 accepted"
     assigned = events[1]
     assert assigned["payload"]["unit"] == UNIT
     assert assigned["payload"]["accept_due"].startswith("2026-10-09T17:30")  # 次日起

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
-from tests.builders import RECEIPT, log_position, post, received
+from tests.builders import CADRE, RECEIPT, log_position, post, received
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 
@@ -28,7 +28,7 @@ async def test_the_whole_lifecycle_over_http(
     assert body["position"] >= 1
     path = f"/appeals/{body['id']}"
     steps: list[tuple[str, dict[str, Any], str, str]] = [
-        ("assign", {"unit": UNIT, "cadre": "张三"}, "dispatcher", "assigned"),
+        ("assign", {"unit": UNIT, "cadre": CADRE}, "dispatcher", "assigned"),
         ("accept", {}, "handler", "in_progress"),
         ("pause", {"reason": "请补充变更材料"}, "handler", "in_progress"),
         ("resume", {"note": "已补充"}, "handler", "in_progress"),

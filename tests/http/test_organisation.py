@@ -21,7 +21,7 @@ from tests.support.openapi import check_documented
 from tests.support.registry import KUNSHAN_USCC, SIP_USCC
 from tests.support.reports import project
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.empty_organisation]
 
 UNIT = {"code": "SZ-HRSS", "name_zh": "苏州市人力资源和社会保障局",
         "kind": "department", "locality": "320500"}  # fmt: skip

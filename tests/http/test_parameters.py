@@ -122,7 +122,7 @@ async def test_a_bad_if_match_is_a_problem(
     appeal_id = await received(client, auth)
     headers: dict[str, Any] = {**auth("dispatcher"), "If-Match": etag}
     response = await client.post(
-        f"/appeals/{appeal_id}/assign", json={"unit": "市人社局"}, headers=headers
+        f"/appeals/{appeal_id}/assign", json={"unit": "SZ-RSJ"}, headers=headers
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [

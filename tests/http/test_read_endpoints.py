@@ -13,7 +13,7 @@ from appeals.domain import commands as cmd
 from appeals.http.app import create_app
 from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
-from tests.builders import receive
+from tests.builders import CADRE, receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, UNIT
 from tests.http.conftest import Auth
 
@@ -30,7 +30,7 @@ async def test_an_appeal_by_id_with_its_version_as_etag(
     client: httpx.AsyncClient, ledger: AppealLedger, auth: Auth
 ) -> None:
     appeal_id = receive(ledger, title="用地指标咨询").appeal_id
-    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     response = await client.get(f"/appeals/{appeal_id}", headers=auth("auditor"))
     assert response.status_code == 200
     body = response.json()

@@ -70,7 +70,7 @@ async def test_earlier_versions_follow_the_historys_scope(
         client, f"{path}/return", {"reason": "非本单位"}, auth("handler")
     )
     assert returned.status_code == 200, returned.text
-    await post(client, f"{path}/assign", {"unit": "市税务局"}, auth("admin"))
+    await post(client, f"{path}/assign", {"unit": "SZ-SWJ"}, auth("admin"))
     for who, expected in (("handler", 403), ("other_handler", 200)):
         history = await client.get(f"{path}/history", headers=auth(who))
         assert history.status_code == expected, (who, history.text)

@@ -14,6 +14,7 @@ from appeals.infra.calendar_data import parse_schedules
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.domain.lifecycle_fixtures import DISPATCHER, INTAKE, UNIT, USCC
+from tests.support.organisation import register_test_organisation
 
 SCHEDULE_2027 = """
 [2027]
@@ -48,6 +49,7 @@ def test_the_year_boundary_uses_the_package_estimate_until_a_schedule_is_loaded(
 ) -> None:
     clock = FixedClock(datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI))
     with open_ledger(settings, clock=clock) as ledger:
+        register_test_organisation(ledger)
         calendar = ledger.rules.timekeeping.calendar
         assert calendar.is_provisional(date(2027, 1, 4))
         before = ledger.get(assigned_at(ledger).appeal_id)

@@ -3,6 +3,8 @@ the application that takes commands, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
+
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.infra.event_source import open_event_source
@@ -24,6 +26,7 @@ def test_an_opened_source_reads_what_the_ledger_wrote(
         assert source.read(source.head() + 1, 10) == []
 
 
+@pytest.mark.empty_organisation
 def test_a_source_on_an_empty_log_is_at_position_zero(
     ledger: AppealLedger, settings: Settings
 ) -> None:

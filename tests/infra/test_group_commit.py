@@ -23,6 +23,7 @@ from appeals.infra.settings import Settings
 from devtools.pgcluster import PostgresServer
 from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
+from tests.support.organisation import register_test_organisation
 
 
 @pytest.fixture
@@ -199,6 +200,7 @@ def test_two_writing_apps_and_a_tailing_reader_miss_nothing(
     the projection worker does, while they write. Every event committed must
     reach the reader, none twice."""
     writers = [open_pg(pg_url, clock), open_pg(pg_url, clock)]
+    register_test_organisation(writers[0])
     reader = open_pg(pg_url, clock)
     stop = threading.Event()
     seen: list[tuple[str, int]] = []

@@ -18,6 +18,7 @@ from appeals.domain.values import (
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list
 from appeals.projections.runtime.model import MissingRow, fold
+from tests.builders import CADRE
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -53,7 +54,7 @@ def test_each_step_moves_the_status_the_update_time_and_the_version() -> None:
     row = the_row(Story().through(*FULL_PATH).events())
     assert row["status"] == "closed"
     assert row["unit"] == UNIT
-    assert row["cadre"] == "张三"
+    assert row["cadre"] == CADRE
     assert row["outcome"] == "resolved"
     assert row["satisfaction"] == "satisfied"
     assert row["updated_at"] == "2026-10-09T07:12:00.000000Z"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.organisation import (
@@ -28,6 +30,8 @@ from tests.support.registry import (
     XINTAI,
 )
 from tests.support.views import caught_up, events, folded, stored
+
+pytestmark = pytest.mark.empty_organisation  # registers its own
 
 
 def history(ledger: AppealLedger) -> Registry:

@@ -30,7 +30,7 @@ from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import accountability, appeal_list, overdue
 from appeals.projections import timeliness as timeliness_view
 from appeals.projections.runtime.model import fold
-from tests.builders import DIRECTORY, ITEM, TAX_UNIT, when
+from tests.builders import CADRE, DIRECTORY, ITEM, TAX_UNIT, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -59,7 +59,7 @@ def late_dispatch_prompt_unit() -> list[Any]:
     unit responds an hour after getting the appeal."""
     appeal = receive(t(9, 14, 10))
     when(appeal, Escalate("dispatch", 0), SYSTEM_ACTOR, t(9, 14, 16))
-    when(appeal, Assign(UNIT, "张三"), DISPATCHER, t(9, 15, 10))
+    when(appeal, Assign(UNIT, CADRE), DISPATCHER, t(9, 15, 10))
     when(appeal, Accept(), HANDLER, t(9, 15, 11))
     when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 15, 11))
     return list(appeal.collect_events())

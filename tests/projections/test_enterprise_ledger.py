@@ -43,7 +43,7 @@ def test_an_enterprise_counts_its_appeals_and_those_still_open() -> None:
     assert mine["last_activity"] == "2026-10-11T02:12:00.000000Z"
     assert ledger["enterprises"][OTHER_USCC]["appeals"] == 1
     line = ledger["appeals"][str(open_one.id)]
-    assert (line["status"], line["unit"]) == ("assigned", "市人社局")
+    assert (line["status"], line["unit"]) == ("assigned", "SZ-RSJ")
 
 
 def test_every_evaluation_counts_even_after_a_reopen() -> None:

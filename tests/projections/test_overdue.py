@@ -40,7 +40,7 @@ def test_the_report_buckets_late_stages_and_counts_them_in_the_database(
     _, first = overdue.report(ledger.database, tk, clock.now(), [], 1)
     assert (len(first.items), first.buckets) == (1, found.buckets)
     _, elsewhere = overdue.report(
-        ledger.database, tk, clock.now(), [("unit", "市税务局")], None
+        ledger.database, tk, clock.now(), [("unit", "SZ-SWJ")], None
     )
     assert (elsewhere.total, elsewhere.items) == (0, [])
     assert UNIT in {i["unit"] for i in found.items}

@@ -196,7 +196,10 @@ def test_carried_rows_are_dropped_when_another_runner_moves_the_copy(
     first = Runner(events_of(ledger), projection, target=REBUILD, batch_size=30)
     second = Runner(events_of(ledger), projection, target=REBUILD, batch_size=30)
     first.prepare()
-    assert first.step() == 30
+    for _ in range(20):  # past the organisation's records, which it ignores
+        assert first.step() == 30
+        if first.carried is not None and len(first.carried):
+            break
     assert first.carried is not None
     carried = len(first.carried)
     assert carried > 0

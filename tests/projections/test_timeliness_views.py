@@ -31,7 +31,7 @@ from appeals.projections import accountability
 from appeals.projections import timeliness as timeliness_view
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.model import fold
-from tests.builders import when
+from tests.builders import CADRE, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -49,7 +49,7 @@ def late_appeal() -> list[Any]:
     """Received Mon 14 Sep 10:00; accepted a day late; resolved late after
     an escalation; replied on time; judged unsatisfied (reopened)."""
     appeal = receive(t(9, 14, 10))
-    when(appeal, Assign(UNIT, "张三"), DISPATCHER, t(9, 14, 10))
+    when(appeal, Assign(UNIT, CADRE), DISPATCHER, t(9, 14, 10))
     when(appeal, Accept(), HANDLER, t(9, 16, 10))
     when(appeal, NoteProgress("已联系企业"), HANDLER, t(9, 16, 11))
     # Resolve due at the close of the make-up Sunday 20 Sep (15, 16, 17, 18,
@@ -76,7 +76,7 @@ def test_cycles_match_the_appeals_own_timeliness() -> None:
     assert rows[("accept", 1)]["on_time"] == 0
     assert rows[("resolve", 1)]["escalation_level"] == 1
     assert rows[("resolve", 2)]["is_open"] == 1  # reopened after the evaluation
-    assert rows[("resolve", 1)]["cadre"] == "张三"
+    assert rows[("resolve", 1)]["cadre"] == CADRE
 
 
 def test_accountability_counts_per_unit_cadre_and_day() -> None:
@@ -95,7 +95,7 @@ def test_accountability_counts_per_unit_cadre_and_day() -> None:
     assert (sep22["replied"], sep22["replied_on_time"]) == (1, 1)
     sep23 = days["2026-09-23"]
     assert (sep23["evaluated"], sep23["unsatisfied"], sep23["reopened"]) == (1, 1, 1)
-    assert {r["cadre"] for r in days.values()} == {"张三"}
+    assert {r["cadre"] for r in days.values()} == {CADRE}
 
 
 def test_a_return_is_counted_for_the_returning_unit() -> None:
@@ -137,7 +137,7 @@ def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
     rows = [
         ("accept", UNIT, 1, 3600),
         ("accept", UNIT, 0, 15 * 3600),
-        ("resolve", "市税务局", None, None),
+        ("resolve", "SZ-SWJ", None, None),
     ]
     by_stage = {i["stage"]: i for i in timeliness_view.summarise(rows, "stage")}
     accept = by_stage["accept"]
@@ -153,7 +153,7 @@ def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
     by_unit = timeliness_view.summarise(rows, "unit")
     assert [(i["stage"], i["unit"]) for i in by_unit] == [
         ("accept", UNIT),
-        ("resolve", "市税务局"),
+        ("resolve", "SZ-SWJ"),
     ]
 
 
@@ -191,7 +191,7 @@ def test_the_readers_answer_from_the_store(
     assert (stages["accept"]["completed"], stages["accept"]["on_time"]) == (2, 1)
     assert stages["accept"]["median_working_hours"] == 8.0
     _, none = timeliness_view.report(
-        ledger.database, *september, SHANGHAI, [("unit", "市税务局")], "stage"
+        ledger.database, *september, SHANGHAI, [("unit", "SZ-SWJ")], "stage"
     )
     assert none == []
     seen, units = accountability.report(
@@ -202,6 +202,6 @@ def test_the_readers_answer_from_the_store(
     assert (unit["period"], unit["assigned"], unit["accepted"]) == ("2026-09", 3, 2)
     assert (unit["composite"], unit["rank"]) == (pytest.approx(1.0), 1)
     _, other = accountability.report(
-        ledger.database, "unit", "all", *september, "市税务局", RateWeights()
+        ledger.database, "unit", "all", *september, "SZ-SWJ", RateWeights()
     )
     assert other == []

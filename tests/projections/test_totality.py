@@ -39,6 +39,7 @@ from appeals.domain.values import (
 from appeals.infra.calendar_data import build_calendar
 from appeals.projections.runtime.model import Projection, fold
 from tests.builders import (
+    CADRE,
     DIRECTORY,
     DISPATCHER,
     ENTERPRISE,
@@ -101,7 +102,7 @@ def deadline(appeal: Appeal, now: datetime, pick: int) -> datetime:
 
 
 CHOICES: list[Choice] = [
-    lambda a, t, n: (cmd.Assign(UNIT, None if n % 2 else "张三"), DISPATCHER),
+    lambda a, t, n: (cmd.Assign(UNIT, None if n % 2 else CADRE), DISPATCHER),
     lambda a, t, n: (cmd.Accept(), HANDLER),
     lambda a, t, n: (cmd.Return(TEXTS[n % len(TEXTS)]), HANDLER),
     lambda a, t, n: (cmd.NoteProgress(LONG if n % 2 else "进展"), HANDLER),

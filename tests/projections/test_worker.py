@@ -15,7 +15,7 @@ from appeals.projections import category_month
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
-from tests.builders import receive
+from tests.builders import MARKET_UNIT, receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.support.ledger import five_events
 from tests.support.views import failing_on_unit
@@ -39,9 +39,9 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     ledger: AppealLedger,
 ) -> None:
     appeal_id = receive(ledger).appeal_id
-    ledger.execute(appeal_id, cmd.Assign(unit="坏单位"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=MARKET_UNIT), DISPATCHER)
     receive(ledger)
-    broken = failing_on_unit("坏单位")
+    broken = failing_on_unit(MARKET_UNIT)
     worker = Worker(
         events_of(ledger),
         [broken, category_month.PROJECTION],

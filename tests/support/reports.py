@@ -15,7 +15,7 @@ from appeals.domain import commands as cmd
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections.runtime.runner import Runner
-from tests.builders import receive
+from tests.builders import CADRE, receive
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -45,7 +45,7 @@ def appeal(ledger: AppealLedger, clock: FixedClock, **changes: Any) -> UUID:
 def closed_after_evaluation(
     ledger: AppealLedger, appeal_id: UUID, satisfaction: Satisfaction
 ) -> None:
-    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     ledger.execute(
         appeal_id, cmd.Resolve(outcome=Outcome.RESOLVED, result="已办结"), HANDLER
@@ -84,7 +84,7 @@ def assigned(ledger: AppealLedger, clock: FixedClock, day: int) -> UUID:
     """Received and assigned on a September working day at 10:00."""
     at(clock, 9, day, 10)
     appeal_id = receive(ledger).appeal_id
-    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     return appeal_id
 
 

@@ -17,7 +17,7 @@ from appeals.domain.values import (
     Priority,
     Satisfaction,
 )
-from tests.builders import DIRECTORY, when
+from tests.builders import CADRE, DIRECTORY, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -73,7 +73,7 @@ class Story:
     def through(self, *statuses: str) -> Story:
         """Takes the normal path through ``statuses`` (as far as asked)."""
         path: dict[str, tuple[Actor, cmd.Command]] = {
-            "assigned": (DISPATCHER, cmd.Assign(unit=UNIT, cadre="张三")),
+            "assigned": (DISPATCHER, cmd.Assign(unit=UNIT, cadre=CADRE)),
             "in_progress": (HANDLER, cmd.Accept()),
             "resolved": (HANDLER, cmd.Resolve(Outcome.RESOLVED, "已办理")),
             "replied": (HANDLER, cmd.Reply(Channel.HOTLINE, "已电话告知")),

@@ -14,6 +14,7 @@ from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain.values import Category, Channel, Priority
 from appeals.infra.clock import FixedClock
+from tests.builders import CADRE
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     OTHER_USCC,
@@ -57,7 +58,7 @@ async def test_the_list_filters_by_what_it_was_asked(
 ) -> None:
     tax = appeal(ledger, clock, category=Category.TAX, channel=Channel.PORTAL)
     assigned = appeal(ledger, clock)
-    ledger.execute(assigned, cmd.Assign(unit=UNIT, cadre="张三"), DISPATCHER)
+    ledger.execute(assigned, cmd.Assign(unit=UNIT, cadre=CADRE), DISPATCHER)
     clock.advance(timedelta(days=2))
     other = appeal(ledger, clock, uscc=OTHER_USCC, priority=Priority.URGENT)
     project(ledger)
@@ -65,7 +66,7 @@ async def test_the_list_filters_by_what_it_was_asked(
     assert await list_ids(client, auditor, category="tax") == [str(tax)]
     assert await list_ids(client, auditor, channel="portal") == [str(tax)]
     assert await list_ids(client, auditor, status="assigned") == [str(assigned)]
-    assert await list_ids(client, auditor, unit=UNIT, cadre="张三") == [str(assigned)]
+    assert await list_ids(client, auditor, unit=UNIT, cadre=CADRE) == [str(assigned)]
     assert await list_ids(client, auditor, enterprise=OTHER_USCC) == [str(other)]
     assert await list_ids(client, auditor, priority="urgent") == [str(other)]
     both = await list_ids(client, auditor, status="received,assigned")
