@@ -36,10 +36,12 @@ from appeals.domain.errors import (
     CommandNotAllowed,
     VersionConflict,
 )
+from appeals.domain.identities import enterprise_id
 from appeals.domain.indexes import (
     source_index_id,
     ticket_index_id,
 )
+from appeals.domain.organisation import Enterprise
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
 from appeals.domain.uscc import validate_uscc
@@ -158,8 +160,9 @@ class AppealLedger(Application[UUID]):
             )
             claims = receipt_claims(command, appeal, external_id, at)
             records = request_records(request, appeal, at, created=True)
+            registered = self._first_seen(command, actor, at)
             try:
-                recordings = self.save(appeal, *claims, *records)
+                recordings = self.save(appeal, *claims, *records, *registered)
             except IntegrityError:
                 replay = self._replay(request)
                 if replay is not None:
@@ -175,6 +178,17 @@ class AppealLedger(Application[UUID]):
                 _position(recordings, appeal.id),
             )
         raise RuntimeError("could not allocate a unique ticket number")
+
+    def _first_seen(
+        self, command: cmd.Receive, actor: Actor, at: datetime
+    ) -> list[Enterprise]:
+        """The enterprise's registration, if this is its first appeal (saved
+        with the appeal; a receipt racing another for the same new enterprise
+        fails to save, and its retry finds the enterprise registered)."""
+        uscc = validate_uscc(command.uscc)
+        if enterprise_id(uscc) in self.repository:
+            return []
+        return [Enterprise.first_seen(uscc, command.enterprise_name, actor, at)]
 
     def _appeal_by_source(
         self, channel: Channel, external_id: str

@@ -1041,6 +1041,26 @@ class Enterprise(MasterRecord, created_event_name="Registered"):
             **_details(uscc, command),
         )
 
+    @classmethod
+    def first_seen(cls, uscc: str, name: str, actor: Actor, at: datetime) -> Enterprise:
+        """登记 at its first appeal's receipt: an enterprise not yet registered
+        is registered in the same transaction as the appeal, by the actor who
+        received it, with the name given then (``enterprise_name``, which the
+        receipt validated; surrounding blanks dropped, as the registry keeps
+        names); later receipts never change it, only :meth:`rename` does. The
+        receipt is its authority: no registry permission is asked of intake."""
+        uscc = validate_uscc(uscc)
+        registration = RegisterEnterprise(uscc=uscc, name=name)
+        return cls._register(
+            cls.Registered,
+            id=enterprise_id(uscc),
+            actor=actor,
+            at=at,
+            uscc=uscc,
+            name=name.strip(),
+            **_details(uscc, registration),
+        )
+
     @property
     def code(self) -> str:
         """The enterprise's code in the registry: its credit code."""

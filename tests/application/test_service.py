@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from appeals.application.queries import view_of
+from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import create_storage, open_ledger
 from appeals.domain import commands as cmd
@@ -24,7 +25,7 @@ from appeals.domain.indexes import ticket_index_id
 from appeals.domain.values import Category, Channel, Outcome, Priority, Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
-from tests.builders import CADRE, receive
+from tests.builders import CADRE, USCC, receive
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -302,3 +303,47 @@ def test_a_worker_that_creates_no_tables_uses_those_made_before_it(
         assert worker.event_log.history(result.appeal_id)[0].recorded_at is not None
     finally:
         worker.close()
+
+
+def test_the_first_appeal_of_an_enterprise_registers_it_in_the_same_transaction(
+    ledger: AppealLedger,
+) -> None:
+    """受理即登记: the registration is saved with the receipt, by the intake
+    actor, with the name typed then (blanks trimmed); a later receipt with
+    another name neither registers it again nor renames it."""
+    registry = Registry(ledger)
+    assert registry.enterprise(USCC) is None
+    head = ledger.recorder.max_notification_id() or 0
+
+    def receipt(name: str) -> UUID:
+        command = cmd.Receive(
+            uscc=USCC,
+            enterprise_name=name,
+            channel=Channel.HOTLINE,
+            category=Category.TAX,
+            priority=Priority.NORMAL,
+            title="留抵退税咨询",
+        )
+        return ledger.receive_appeal(command, INTAKE).appeal_id
+
+    first = receipt(" 杭州某某科技有限公司 ")
+    enterprise = registry.enterprise(USCC)
+    assert enterprise is not None
+    assert (enterprise.name, enterprise.locality) == ("杭州某某科技有限公司", "330100")
+    assert enterprise.version == 1
+    written = ledger.recorder.select_notifications(start=head + 1, limit=10)
+    # one save: the receipt, its claims and the registration, consecutive
+    assert (written[0].topic, written[-1].topic) == (
+        "Appeal.Received",
+        "Enterprise.Registered",
+    )
+    assert [n.id for n in written] == list(range(head + 1, head + 1 + len(written)))
+    registered = ledger.mapper.to_domain_event(
+        next(n for n in written if n.topic == "Enterprise.Registered")
+    )
+    assert registered.actor["id"] == INTAKE.id
+    assert registered.timestamp == ledger.history(first)[0].timestamp
+    receipt("杭州某某公司（旧名）")
+    again = registry.enterprise(USCC)
+    assert again is not None
+    assert (again.version, again.name) == (1, "杭州某某科技有限公司")

@@ -9,7 +9,7 @@ from typing import Any
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
-from appeals.domain.organisation import RegisterEnterprise, RenameEnterprise
+from appeals.domain.organisation import RenameEnterprise
 from appeals.domain.values import Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.projections import enterprise_ledger
@@ -108,10 +108,10 @@ def test_the_ledger_shows_the_registered_name_never_one_typed_at_intake(
         )
         return str(found["name"])
 
-    receive(ledger)  # typed "张家港某某纺织有限公司"; not registered yet
+    receive(ledger)  # its first appeal registers it, as typed at intake
     assert name_now() == "张家港某某纺织有限公司"
     registry = Registry(ledger)
-    registry.register(RegisterEnterprise(uscc=USCC, name="杭州某某科技有限公司"), ADMIN)
+    registry.change(USCC, RenameEnterprise(name="杭州某某科技有限公司"), ADMIN)
     assert name_now() == "杭州某某科技有限公司"
     receive(ledger)  # intake types the old name again: the ledger keeps the registered
     assert name_now() == "杭州某某科技有限公司"

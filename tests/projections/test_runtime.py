@@ -83,10 +83,13 @@ def test_the_stored_view_equals_the_pure_fold_of_the_log(
 
 
 def test_ignored_events_still_advance_the_position(ledger: AppealLedger) -> None:
-    receive(ledger, external_id="ext-1")  # the receipt, then two index claims
+    # the receipt, two index claims and the enterprise's registration (its
+    # first appeal): the view ignores the last three
+    receive(ledger, external_id="ext-1")
     head = ledger.recorder.max_notification_id()
     last = ledger.recorder.select_notifications(start=head, limit=1)[0]
-    assert last.topic == "AppealIndex.Claimed"
+    assert last.topic == "Enterprise.Registered"
+    assert last.topic not in appeal_list.PROJECTION.topics
     runner = caught_up(ledger, appeal_list.PROJECTION)
     assert runner.position() == head
     ignoring = dataclasses.replace(
@@ -98,10 +101,10 @@ def test_ignored_events_still_advance_the_position(ledger: AppealLedger) -> None
 @pytest.mark.empty_organisation  # counts every event in the log
 def test_a_batch_takes_at_most_batch_size_events(ledger: AppealLedger) -> None:
     for _ in range(4):
-        receive(ledger)  # two events each
+        receive(ledger)  # two events each, and the enterprise's registration
     runner = Runner(events_of(ledger), appeal_list.PROJECTION, batch_size=3)
     runner.prepare()
-    assert [runner.step() for _ in range(4)] == [3, 3, 2, 0]
+    assert [runner.step() for _ in range(4)] == [3, 3, 3, 0]
     assert runner.position() == ledger.recorder.max_notification_id()
 
 
