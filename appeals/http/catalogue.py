@@ -41,7 +41,7 @@ from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
 from appeals.http.requests import optional_positive_int, read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import json_response, page_size
+from appeals.http.tabular import page_size, report_json
 from appeals.projections import catalogue as view
 from appeals.projections.lifecycle import read_instant
 
@@ -94,7 +94,7 @@ async def list_catalogue(request: Request) -> Response:
             {**item_json(hit.item), "score": hit.score, "matched": list(hit.matched)}
             for hit in hits
         ]
-        return json_response({"query": text, "items": items}, seen)
+        return await report_json(request, {"query": text, "items": items}, seen)
     seen, rows = await run_in_threadpool(view.read_items, database, query)
     page = rows[: query.limit]
     more = len(rows) > query.limit
@@ -102,7 +102,7 @@ async def list_catalogue(request: Request) -> Response:
         "items": [item_json(row) for row in page],
         "next_after": page[-1]["code"] if more else None,
     }
-    return json_response(body, seen)
+    return await report_json(request, body, seen)
 
 
 async def get_item(request: Request) -> Response:
@@ -116,7 +116,7 @@ async def get_item(request: Request) -> Response:
     seen, row = await run_in_threadpool(view.read_item, database, code, version)
     if row is None:
         raise CatalogueItemNotFound(code, version)
-    return json_response(item_json(row), seen)
+    return await report_json(request, item_json(row), seen)
 
 
 def code_filter(raw: str | None, field: str) -> str | None:

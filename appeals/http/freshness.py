@@ -19,6 +19,13 @@ from appeals.http.problems import HttpProblem
 from appeals.projections.reading import reach
 
 POSITION_HEADER = "Projection-Position"
+COMPLETE_HEADER = "Projection-Complete"
+"""``true`` when the report's position is the log's head at answering time."""
+
+
+async def log_head(request: Request) -> int:
+    """The log's last position now."""
+    return int(await run_in_threadpool(context_of(request).ledger.event_log.head))
 
 
 async def await_position(request: Request, view: str) -> None:

@@ -152,6 +152,7 @@ ITEM = {
         "matched": {"type": "array", "items": {"type": "string"}},
         "changed": {"type": "boolean"},
         "position": {"type": ["integer", "null"]},
+        "complete": {"type": "boolean"},
     },
 }
 PATH_CODE = {"name": "code", "in": "path", "required": True, "schema": CODE_SCHEMA}
@@ -208,6 +209,7 @@ def catalogue_paths() -> dict[str, Any]:
             "next_after": {"type": ["string", "null"]},
             "query": {"type": "string"},
             "position": {"type": "integer"},
+            "complete": {"type": "boolean"},
         },
     }
     read_problems = _problems(401, 403, 422, 503)

@@ -259,6 +259,7 @@ def _changed(record: str, description: str) -> dict[str, Any]:
     extra = {
         "changed": {"type": "boolean", "description": "false: nothing to record"},
         "position": {"type": ["integer", "null"]},
+        "complete": {"type": "boolean"},
     }
     return {
         "description": description,
@@ -288,6 +289,7 @@ def organisation_paths() -> dict[str, Any]:
                 "items": {"type": "array", "items": SCHEMAS[record]},
                 "next_after": NULLABLE_STRING,
                 "position": {"type": "integer"},
+                "complete": {"type": "boolean"},
             },
         }
         paths[f"/{name}"] = {

@@ -118,7 +118,7 @@ def _report(
 ) -> dict[str, Any]:
     """A report's GET (JSON or CSV), naming the roles its ``READS`` row admits."""
     content: dict[str, Any] = {
-        "application/json": {"schema": body},
+        "application/json": {"schema": stating_position(body)},
         "text/csv": {"schema": {"type": "string"}},
     }
     return {
@@ -129,12 +129,45 @@ def _report(
             "responses": {
                 "200": {
                     "description": summary,
-                    "headers": {"Projection-Position": {"schema": {"type": "integer"}}},
+                    "headers": POSITION_HEADERS,
                     "content": content,
                 },
                 **_problems(*REPORT_ERRORS),
             },
         }
+    }
+
+
+POSITION_HEADERS = {
+    "Projection-Position": {
+        "schema": {"type": "integer"},
+        "description": "The log position the answer reflects.",
+    },
+    "Projection-Complete": {
+        "schema": {"type": "string", "enum": ["true", "false"]},
+        "description": "Whether that position was the log's head when it "
+        "answered (false while the view catches up, e.g. after a restart).",
+    },
+}
+
+
+def stating_position(body: dict[str, Any]) -> dict[str, Any]:
+    """A read's JSON body with the ``position`` it reflects and ``complete``."""
+    return {
+        **body,
+        "required": sorted({*body.get("required", []), "position", "complete"}),
+        "properties": {
+            **body.get("properties", {}),
+            "position": {
+                "type": "integer",
+                "description": "The log position the answer reflects.",
+            },
+            "complete": {
+                "type": "boolean",
+                "description": "Whether that position was the log's head when "
+                "it answered: false while the view is still catching up.",
+            },
+        },
     }
 
 

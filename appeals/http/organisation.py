@@ -55,7 +55,7 @@ from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
 from appeals.http.requests import read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import json_response, page_size
+from appeals.http.tabular import page_size, report_json
 from appeals.projections import directory as view
 from appeals.projections.lifecycle import read_instant, stored_instant
 
@@ -81,7 +81,7 @@ async def list_units(request: Request) -> Response:
     await await_position(request, view.PROJECTION.name)
     database = ledger_of(request).database
     seen, rows = await run_in_threadpool(view.read_units, database, query)
-    return page(rows, query.limit, "code", unit_json, seen)
+    return await page(request, rows, query.limit, "code", unit_json, seen)
 
 
 async def list_cadres(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def list_cadres(request: Request) -> Response:
     await await_position(request, view.PROJECTION.name)
     database = ledger_of(request).database
     seen, rows = await run_in_threadpool(view.read_cadres, database, query)
-    return page(rows, query.limit, "code", cadre_json, seen)
+    return await page(request, rows, query.limit, "code", cadre_json, seen)
 
 
 async def list_enterprises(request: Request) -> Response:
@@ -122,7 +122,7 @@ async def list_enterprises(request: Request) -> Response:
     await await_position(request, view.PROJECTION.name)
     database = ledger_of(request).database
     seen, rows = await run_in_threadpool(view.read_enterprises, database, query)
-    return page(rows, query.limit, "uscc", enterprise_json, seen)
+    return await page(request, rows, query.limit, "uscc", enterprise_json, seen)
 
 
 async def get_unit(request: Request) -> Response:
@@ -134,7 +134,7 @@ async def get_unit(request: Request) -> Response:
     seen, row = await run_in_threadpool(view.read_unit, database, code)
     if row is None:
         raise RecordNotFound("unit", code)
-    return json_response(unit_json(row), seen)
+    return await report_json(request, unit_json(row), seen)
 
 
 async def get_cadre(request: Request) -> Response:
@@ -146,7 +146,7 @@ async def get_cadre(request: Request) -> Response:
     seen, row = await run_in_threadpool(view.read_cadre, database, code)
     if row is None:
         raise RecordNotFound("cadre", code)
-    return json_response(cadre_json(row), seen)
+    return await report_json(request, cadre_json(row), seen)
 
 
 async def get_enterprise(request: Request) -> Response:
@@ -162,10 +162,11 @@ async def get_enterprise(request: Request) -> Response:
     seen, row = await run_in_threadpool(view.read_enterprise, database, uscc)
     if row is None:
         raise RecordNotFound("enterprise", uscc)
-    return json_response(enterprise_json(row), seen)
+    return await report_json(request, enterprise_json(row), seen)
 
 
-def page(
+async def page(
+    request: Request,
     rows: list[dict[str, Any]],
     limit: int,
     key: str,
@@ -179,7 +180,7 @@ def page(
         "items": [render(row) for row in shown],
         "next_after": shown[-1][key] if more else None,
     }
-    return json_response(body, seen)
+    return await report_json(request, body, seen)
 
 
 def flag(request: Request, name: str) -> bool:

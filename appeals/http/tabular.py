@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from appeals.http.freshness import POSITION_HEADER
+from appeals.http.freshness import COMPLETE_HEADER, POSITION_HEADER, log_head
 from appeals.http.parameters import cursor, invalid, make_cursor, whole_number
 from appeals.http.problems import HttpProblem
 from appeals.http.responses import OrjsonResponse
@@ -58,9 +58,23 @@ def _quality(raw: str) -> float:
         return 0.0
 
 
-def json_response(body: dict[str, Any], position: int) -> Response:
-    body["position"] = position
-    return OrjsonResponse(body, headers={POSITION_HEADER: str(position)})
+async def report_json(
+    request: Request, body: dict[str, Any], position: int
+) -> Response:
+    """A report as JSON, stating the log position it reflects and whether
+    that is the log's head (``complete``: false while its view catches up)."""
+    complete = position >= await log_head(request)
+    return json_response(body, position, complete)
+
+
+def json_response(body: dict[str, Any], position: int, complete: bool) -> Response:
+    body["position"], body["complete"] = position, complete
+    headers = {POSITION_HEADER: str(position), COMPLETE_HEADER: _flag(complete)}
+    return OrjsonResponse(body, headers=headers)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,8 +89,24 @@ def neutralised(cell: Any) -> Any:
     return cell
 
 
+async def report_csv(
+    request: Request,
+    filename: str,
+    header: Sequence[str],
+    rows: Iterator[Sequence[Any]],
+    position: int,
+) -> Response:
+    """A report as CSV, its position and completeness in the headers."""
+    complete = position >= await log_head(request)
+    return csv_response(filename, header, rows, position, complete)
+
+
 def csv_response(
-    filename: str, header: Sequence[str], rows: Iterator[Sequence[Any]], position: int
+    filename: str,
+    header: Sequence[str],
+    rows: Iterator[Sequence[Any]],
+    position: int,
+    complete: bool,
 ) -> Response:
     """Streams ``rows`` as CSV (Starlette iterates it in the threadpool)."""
 
@@ -99,6 +129,7 @@ def csv_response(
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             POSITION_HEADER: str(position),
+            COMPLETE_HEADER: _flag(complete),
         },
     )
 

@@ -22,6 +22,7 @@ from tests.domain.lifecycle_fixtures import (
 from tests.http.conftest import Auth
 from tests.support.reports import (
     appeal,
+    project,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -89,3 +90,41 @@ async def test_a_report_that_cannot_catch_up_in_time_says_so(
     assert (body["position"], body["projection_position"]) == (head, 0)
     bad = await idle.get("/appeals", params={"position": "x"}, headers=auth("auditor"))
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/accountability",
+        "/reports/timeliness",
+        "/reports/overdue",
+        "/reports/category-month",
+        "/reports/routing",
+        "/appeals",
+        "/units",
+        "/catalogue",
+    ],
+)
+async def test_every_report_states_its_position_and_whether_it_is_complete(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, path: str
+) -> None:
+    """Behind the log (nothing projected yet): ``complete`` false and the
+    position it reflects; caught up: true at the log's head; the same in
+    the CSV's headers."""
+    created = await post(client, "/appeals", RECEIPT, auth("intake"))
+    assert created.status_code == 201, created.text
+    head = ledger.recorder.max_notification_id()
+    behind = await client.get(path, headers=auth("supervisor"))
+    assert behind.status_code == 200, behind.text
+    assert behind.json()["complete"] is False
+    assert behind.json()["position"] < head
+    assert behind.headers["Projection-Complete"] == "false"
+    project(ledger)
+    caught_up = await client.get(path, headers=auth("supervisor"))
+    assert (caught_up.json()["position"], caught_up.json()["complete"]) == (head, True)
+    if path.startswith("/reports"):
+        exported = await client.get(
+            path, params={"format": "csv"}, headers=auth("supervisor")
+        )
+        assert exported.headers["Projection-Complete"] == "true"
+        assert exported.headers["Projection-Position"] == str(head)

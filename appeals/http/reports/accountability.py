@@ -14,7 +14,7 @@ from appeals.http.context import context_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range
-from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.http.tabular import report_csv, report_json, wants_csv
 from appeals.projections import accountability
 
 
@@ -50,7 +50,11 @@ async def accountability_report(request: Request) -> Response:
     }
     if wants_csv(request):
         header = tuple(items[0]) if items else ("period", group_by)
-        return csv_response(
-            "accountability.csv", header, iter([list(i.values()) for i in items]), seen
+        return await report_csv(
+            request,
+            "accountability.csv",
+            header,
+            iter([list(i.values()) for i in items]),
+            seen,
         )
-    return json_response(body, seen)
+    return await report_json(request, body, seen)

@@ -19,11 +19,11 @@ from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid, text_filter
 from appeals.http.reports.query import choice, day_bound
 from appeals.http.tabular import (
-    csv_response,
-    json_response,
     next_cursor,
     page_size,
     read_cursor,
+    report_csv,
+    report_json,
     wants_csv,
 )
 from appeals.projections import appeal_list
@@ -61,13 +61,13 @@ async def list_appeals(request: Request) -> Response:
     if as_csv:
         seen, rows = await run_in_threadpool(appeal_list.export, database, query)
         lines = (appeal_csv_line(row) for row in rows)
-        return csv_response("appeals.csv", APPEAL_CSV, lines, seen)
+        return await report_csv(request, "appeals.csv", APPEAL_CSV, lines, seen)
     seen, found = await run_in_threadpool(appeal_list.read_page, database, query)
     body = {
         "items": [appeal_item(row) for row in found[: query.limit]],
         "next_cursor": next_cursor(found, query.limit, order),
     }
-    return json_response(body, seen)
+    return await report_json(request, body, seen)
 
 
 def overdue_at(request: Request, raw: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
-from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.http.tabular import report_csv, report_json, wants_csv
 from appeals.projections import category_month
 
 
@@ -39,5 +39,5 @@ async def category_month_report(request: Request) -> Response:
             [r["month"], r["category"], r["category_label"]["zh"], r["appeals"]]
             for r in rows
         )
-        return csv_response("category-month.csv", header, lines, seen)
-    return json_response({"rows": rows}, seen)
+        return await report_csv(request, "category-month.csv", header, lines, seen)
+    return await report_json(request, {"rows": rows}, seen)

@@ -17,11 +17,11 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.tabular import (
-    csv_response,
-    json_response,
     next_cursor,
     page_size,
     read_cursor,
+    report_csv,
+    report_json,
     wants_csv,
 )
 from appeals.projections import enterprise_ledger
@@ -48,7 +48,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
             enterprise_ledger.export, ledger.database, uscc
         )
         lines = ([row[c] for c in LEDGER_CSV] for row in rows)
-        return csv_response(f"ledger-{uscc}.csv", LEDGER_CSV, lines, seen)
+        return await report_csv(request, f"ledger-{uscc}.csv", LEDGER_CSV, lines, seen)
     seen, summary, found = await run_in_threadpool(
         enterprise_ledger.read_ledger,
         ledger.database,
@@ -62,7 +62,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
         "appeals": [ledger_item(row) for row in found[:limit]],
         "next_cursor": next_cursor(found, limit, "ledger"),
     }
-    return json_response(body, seen)
+    return await report_json(request, body, seen)
 
 
 def ledger_item(row: dict[str, Any]) -> dict[str, Any]:

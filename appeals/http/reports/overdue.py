@@ -13,7 +13,7 @@ from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import equal_filters
-from appeals.http.tabular import csv_response, json_response, page_size, wants_csv
+from appeals.http.tabular import page_size, report_csv, report_json, wants_csv
 from appeals.projections import overdue, timeliness
 
 OVERDUE_CSV = (
@@ -45,11 +45,11 @@ async def overdue_report(request: Request) -> Response:
     )
     if as_csv:
         lines = iter([[item[c] for c in OVERDUE_CSV] for item in found.items])
-        return csv_response("overdue.csv", OVERDUE_CSV, lines, seen)
+        return await report_csv(request, "overdue.csv", OVERDUE_CSV, lines, seen)
     body = {
         "as_of": found.now.isoformat(),
         "total": found.total,
         "buckets": found.buckets,
         "items": found.items,
     }
-    return json_response(body, seen)
+    return await report_json(request, body, seen)

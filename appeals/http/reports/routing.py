@@ -14,7 +14,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
-from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.http.tabular import report_csv, report_json, wants_csv
 from appeals.projections import routing
 
 CSV_HEADER = (
@@ -38,5 +38,5 @@ async def routing_report(request: Request) -> Response:
     )
     if wants_csv(request):
         lines = iter([[row[name] for name in CSV_HEADER] for row in body["items"]])
-        return csv_response("routing.csv", CSV_HEADER, lines, seen)
-    return json_response({"from": first, "to": last, **body}, seen)
+        return await report_csv(request, "routing.csv", CSV_HEADER, lines, seen)
+    return await report_json(request, {"from": first, "to": last, **body}, seen)

@@ -13,7 +13,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range, equal_filters
-from appeals.http.tabular import csv_response, json_response, wants_csv
+from appeals.http.tabular import report_csv, report_json, wants_csv
 from appeals.projections import timeliness
 
 
@@ -36,8 +36,12 @@ async def timeliness_report(request: Request) -> Response:
     )
     if wants_csv(request):
         header = tuple(items[0]) if items else ("stage",)
-        return csv_response(
-            "timeliness.csv", header, iter([list(i.values()) for i in items]), seen
+        return await report_csv(
+            request,
+            "timeliness.csv",
+            header,
+            iter([list(i.values()) for i in items]),
+            seen,
         )
     body = {"from": first.isoformat(), "to": last.isoformat(), "items": items}
-    return json_response(body, seen)
+    return await report_json(request, body, seen)
