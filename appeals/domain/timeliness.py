@@ -233,6 +233,9 @@ class TimelinessFold:
             self._end("resolve", "returned", at)
             if self.responds_from_assignment:
                 self._end("first_response", "returned", at)
+            # unassigned until the next assignment: what happens meanwhile is
+            # not the returning unit's (its cycles above keep their unit)
+            self.unit = self.cadre = None
             self._start_dispatch(at, getattr(event, "dispatch_due", None), estimated)
         elif name == "Paused":
             self._update("resolve", paused_since=at)

@@ -180,7 +180,10 @@ def make_apply(tk: Timekeeping) -> Apply:
             if previous is None and cycle.stage == "accept":
                 moved[own]["assigned"] += 1
             if (previous is None or previous.is_open) and not cycle.is_open:
-                whose = CENTRE if cycle.stage == "dispatch" else own
+                # charged to whom the cycle ran against (the centre's
+                # dispatch, a returning unit's bounced stages), not to
+                # whoever holds the appeal after this event
+                whose = (cycle.unit or "", cycle.cadre or "")
                 moved[whose] += _ended_counts(cycle)
                 seconds = WORKING_SECONDS.get(cycle.stage)
                 if seconds is not None and cycle.completed_at is not None:

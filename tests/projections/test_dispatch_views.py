@@ -37,6 +37,7 @@ from tests.domain.lifecycle_fixtures import (
     HANDLER,
     INTAKE,
     OTHER_HANDLER,
+    SUPERVISOR,
     TK,
     UNIT,
     receive,
@@ -197,3 +198,32 @@ def test_the_readers_show_the_centres_dispatch_on_both_stores(
     statuses = {row["appeal_id"]: row["status"] for row in rows}
     assert statuses[str(answered)] == "replied"
     assert statuses[str(waiting)] == "received"
+
+
+def test_what_happens_while_a_returned_appeal_waits_is_not_the_returning_units() -> (
+    None
+):
+    """D5: after a 退单 the appeal is with nobody until the next assignment;
+    a supervisor's urging meanwhile is not charged to the unit that returned
+    it (nor to the unit it goes to next), and the returning unit keeps only
+    its own bounced stages."""
+    appeal = receive(t(9, 14, 10))
+    when(appeal, Assign(UNIT, CADRE), DISPATCHER, t(9, 14, 10))
+    when(appeal, Return("非本单位职责"), HANDLER, t(9, 14, 16))
+    when(appeal, cmd.Supervise(1, "请尽快转办"), SUPERVISOR, t(9, 15, 10))
+    when(appeal, Assign(TAX_UNIT), DISPATCHER, t(9, 16, 11))
+    history = list(appeal.collect_events())
+    rows = daily(history)
+    supervised = {unit: r["supervised"] for (unit, _), r in rows.items()}
+    assert supervised.get(UNIT, 0) == supervised.get(TAX_UNIT, 0) == 0
+    assert supervised[""] == 1  # unassigned: no unit is charged
+    returning = rows[(UNIT, "2026-09-14")]
+    assert (returning["returned"], returning["assigned"]) == (1, 1)
+    cycles = fold(timeliness_view.projection(TK), history).rows("timeliness_cycles")
+    bounced = {(c["stage"], c["cycle"]): c for c in cycles}
+    assert (bounced[("accept", 1)]["unit"], bounced[("accept", 1)]["cadre"]) == (
+        UNIT,
+        CADRE,
+    )
+    assert bounced[("accept", 2)]["unit"] == TAX_UNIT
+    assert bounced[("dispatch", 2)]["unit"] == CENTRE_UNIT
