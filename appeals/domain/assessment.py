@@ -9,17 +9,27 @@ its deadline by a withdrawal, a merge or a return (退单), or whose appeal is
 covered by a granted exclusion (剔除), is not due. So no unit can improve its
 figures by leaving an appeal alone.
 
-This module defines the facts (:class:`CycleFact`, :class:`Activity`) the
-view hands over and the period; the scheme and the computation build on them.
+The facts (:class:`CycleFact`, :class:`Activity`) come from the views; a
+:class:`Scheme` (a versioned file, appeals/infra/default_assessment.toml)
+weighs the indicators; :func:`assess` computes and ranks one grouping's rows.
+A row is ranked only if every scored indicator has something due, each
+scored denominator reaches the scheme's minimum sample, and it is not the
+centre's: missing indicators are reported as missing, never re-weighted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from calendar import monthrange
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from appeals.domain.errors import InvalidField
+from appeals.domain.identities import CENTRE_UNIT
 
 ASSESSED_STAGES = ("dispatch", "first_response", "accept", "resolve")
 """The stages whose cycles the assessment counts (dispatch: the centre's)."""
@@ -126,3 +136,316 @@ class Period:
     def contains(self, instant: datetime, tz: tzinfo) -> bool:
         start, end = self.bounds(tz)
         return start <= instant < end
+
+
+# ---- the scheme ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator's definition (its label, whether lower is better)."""
+
+    key: str
+    zh: str
+    en: str
+    stage: str | None  # the stage whose due cycles are its denominator
+    lower_is_better: bool = False
+
+
+INDICATORS: dict[str, Indicator] = {
+    i.key: i
+    for i in (
+        Indicator("response_rate", "响应率", "response rate", "first_response"),
+        Indicator("acceptance_rate", "及时签收率", "on-time acceptance", "accept"),
+        Indicator(
+            "on_time_resolution_rate", "按时办结率", "on-time resolution", "resolve"
+        ),
+        Indicator("completion_rate", "办结率", "completion rate", "resolve"),
+        Indicator("resolution_rate", "解决率", "resolution rate", "resolve"),
+        Indicator("satisfaction_rate", "满意率", "satisfaction rate", "resolve"),
+        Indicator("return_rate", "退单率", "return rate", None, lower_is_better=True),
+        Indicator("reopen_rate", "重办率", "reopen rate", None, lower_is_better=True),
+        Indicator("dispatch_rate", "按时转办率", "on-time dispatch", "dispatch"),
+    )
+}
+"""Every indicator the engine computes (docs/assessment.md gives formulas)."""
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """How one indicator counts in the score."""
+
+    weight: float
+    floor: float | None = None  # a value below it scores 0 (threshold scoring)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A versioned assessment scheme (考核办法): the indicators' weights and
+    floors, the minimum sample and where the weights come from."""
+
+    version: str
+    name: str
+    source: str
+    min_sample: int
+    weights: dict[str, Weighting]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.weights) - set(INDICATORS))
+        if unknown:
+            raise ValueError(f"unknown indicators: {', '.join(unknown)}")
+        if self.min_sample < 1:
+            raise ValueError("min_sample must be at least 1")
+        for key, weighting in self.weights.items():
+            if weighting.weight < 0:
+                raise ValueError(f"indicators.{key}.weight must not be negative")
+            if weighting.floor is not None and not 0 <= weighting.floor <= 1:
+                raise ValueError(f"indicators.{key}.floor must be between 0 and 1")
+        total = sum(w.weight for w in self.weights.values())
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"the weights must sum to 1, not {total:g}")
+
+    @property
+    def scored(self) -> list[str]:
+        """The indicators that count in the score (weight > 0), in order."""
+        return [k for k in INDICATORS if self.weights.get(k, Weighting(0)).weight > 0]
+
+    def to_record(self) -> dict[str, Any]:
+        """The scheme as published with each assessment (JSON)."""
+        return {
+            "version": self.version,
+            "name": self.name,
+            "source": self.source,
+            "min_sample": self.min_sample,
+            "indicators": {
+                key: {"weight": w.weight, "floor": w.floor}
+                for key, w in self.weights.items()
+            },
+        }
+
+
+# ---- the computation ----------------------------------------------------------
+
+GROUPS = ("unit", "cadre", "locality", "category")
+"""How rows are grouped; ``cadre`` rows are keyed by (unit, cadre)."""
+
+GroupKey = tuple[str, ...]
+
+
+@dataclass
+class Tally:
+    """Numerators and denominators of one group's indicators."""
+
+    counts: dict[str, list[int]] = field(
+        default_factory=lambda: {key: [0, 0] for key in INDICATORS}
+    )
+    verdicts_lapsed: int = 0
+    verdicts_pending: int = 0
+    supervised: int = 0
+    escalated: int = 0
+
+    def add(self, key: str, met: bool) -> None:
+        self.counts[key][0] += met
+        self.counts[key][1] += 1
+
+    def add_rate(self, key: str, part: int, whole: int) -> None:
+        self.counts[key][0] += part
+        self.counts[key][1] += whole
+
+
+def _keys(
+    unit: str | None,
+    cadre: str | None,
+    locality: str | None,
+    category: str,
+    group_by: str,
+) -> GroupKey | None:
+    if not unit:
+        return None  # unassigned: no unit is charged, so no row
+    if group_by == "unit":
+        return (unit,)
+    if group_by == "cadre":
+        return None if not cadre else (unit, cadre)
+    if group_by == "locality":
+        return None if unit == CENTRE_UNIT else (locality or "",)
+    return None if unit == CENTRE_UNIT else (category,)
+
+
+def tally(
+    facts: Iterable[CycleFact],
+    activity: Iterable[Activity],
+    period: Period,
+    as_of: datetime,
+    tz: tzinfo,
+    group_by: str,
+) -> dict[GroupKey, Tally]:
+    """Every group's numerators and denominators for ``period`` as of ``as_of``."""
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {GROUPS}")
+    tallies: dict[GroupKey, Tally] = defaultdict(Tally)
+    for fact in facts:
+        key = _keys(fact.unit, fact.cadre, fact.locality, fact.category, group_by)
+        if key is None or not period.contains(fact.due, tz) or not fact.is_due(as_of):
+            continue
+        group = tallies[key]
+        if fact.stage == "dispatch":
+            group.add("dispatch_rate", fact.met())
+        elif fact.stage == "first_response":
+            group.add("response_rate", fact.met())
+        elif fact.stage == "accept":
+            group.add("acceptance_rate", fact.met())
+        elif fact.stage == "resolve":
+            group.add("on_time_resolution_rate", fact.met())
+            done = fact.completed_at is not None and fact.completed_at <= as_of
+            group.add("completion_rate", done)
+            if fact.verdict_resolved is not None:
+                group.add("resolution_rate", fact.verdict_resolved)
+                group.add(
+                    "satisfaction_rate",
+                    fact.verdict_satisfaction in SATISFIED,
+                )
+            elif not done:  # no result, so no verdict: unresolved, unsatisfied
+                group.add("resolution_rate", False)
+                group.add("satisfaction_rate", False)
+            elif fact.verdict_lapsed:
+                group.verdicts_lapsed += 1
+            else:
+                group.verdicts_pending += 1
+    first, last = period.first_day, period.last_day
+    for did in activity:
+        key = _keys(did.unit, did.cadre, did.locality, did.category, group_by)
+        if key is None or not first <= did.day <= last:
+            continue
+        group = tallies[key]
+        group.add_rate("return_rate", did.returned, did.assigned)
+        group.add_rate("reopen_rate", did.reopened, did.resolved)
+        group.supervised += did.supervised
+        group.escalated += did.escalated
+    return dict(tallies)
+
+
+SATISFIED = frozenset({"satisfied", "basic", "basically_satisfied"})
+"""Verdicts counted satisfied (满意 and 基本满意)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One group's assessment."""
+
+    key: GroupKey
+    values: dict[str, float | None]  # indicator -> rate (None: nothing due)
+    samples: dict[str, list[int]]  # indicator -> [numerator, denominator]
+    score: float | None
+    ranked: bool
+    rank: int | None
+    note: str
+    missing: tuple[str, ...] = ()
+    verdicts_lapsed: int = 0
+    verdicts_pending: int = 0
+    supervised: int = 0
+    escalated: int = 0
+    centre: bool = False
+
+
+def _score(
+    values: dict[str, float | None], scheme: Scheme
+) -> tuple[float | None, tuple[str, ...]]:
+    missing = tuple(k for k in scheme.scored if values[k] is None)
+    if missing:
+        return None, missing
+    total = 0.0
+    for key in scheme.scored:
+        value = values[key]
+        assert value is not None
+        weighting = scheme.weights[key]
+        if INDICATORS[key].lower_is_better:
+            value = 1 - value
+        if weighting.floor is not None and value < weighting.floor:
+            value = 0.0
+        total += weighting.weight * value
+    return total, ()
+
+
+def assess(
+    facts: Iterable[CycleFact],
+    activity: Iterable[Activity],
+    scheme: Scheme,
+    period: Period,
+    as_of: datetime,
+    tz: tzinfo,
+    group_by: str,
+) -> list[Row]:
+    """Every group's row, ranked: scored rows with every scored indicator
+    present and each scored denominator at least ``min_sample`` share ranks
+    on equal scores (1, 1, 3); the others are listed with the reason; the
+    centre's row (dispatch) is listed apart and never ranked."""
+    rows: list[Row] = []
+    for key, group in tally(facts, activity, period, as_of, tz, group_by).items():
+        values = {
+            k: (None if whole == 0 else part / whole)
+            for k, (part, whole) in group.counts.items()
+        }
+        score, missing = _score(values, scheme)
+        centre = key[0] == CENTRE_UNIT and group_by in ("unit", "cadre")
+        small = [k for k in scheme.scored if 0 < group.counts[k][1] < scheme.min_sample]
+        if centre:
+            note = "12345中心单列，不参与单位排名 the centre is reported apart"
+        elif missing:
+            note = "缺少指标，不排名 missing: " + ", ".join(missing)
+        elif small:
+            note = (
+                f"样本不足{scheme.min_sample}件，不排名 "
+                f"fewer than {scheme.min_sample} due: " + ", ".join(small)
+            )
+        else:
+            note = ""
+        rows.append(
+            Row(
+                key=key,
+                values=values,
+                samples={k: list(v) for k, v in group.counts.items()},
+                score=score,
+                ranked=not note,
+                rank=None,
+                note=note,
+                missing=missing,
+                verdicts_lapsed=group.verdicts_lapsed,
+                verdicts_pending=group.verdicts_pending,
+                supervised=group.supervised,
+                escalated=group.escalated,
+                centre=centre,
+            )
+        )
+    return _ranked(rows)
+
+
+def _ranked(rows: list[Row]) -> list[Row]:
+    """Competition ranking (1, 1, 3) of the ranked rows by score, rounded to
+    six places; ranked rows first, then the others, each by key."""
+    ranked = sorted(
+        (r for r in rows if r.ranked),
+        key=lambda r: (-round(r.score or 0.0, 6), r.key),
+    )
+    out: list[Row] = []
+    previous: float | None = None
+    rank = 0
+    for position, row in enumerate(ranked, start=1):
+        score = round(row.score or 0.0, 6)
+        if score != previous:
+            rank, previous = position, score
+        out.append(replace(row, rank=rank))
+    others = sorted((r for r in rows if not r.ranked), key=lambda r: (r.centre, r.key))
+    return out + others
+
+
+def digest(groups: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """SHA-256 of the rows' canonical JSON (sorted keys, rows in key order):
+    the same rows give the same digest whatever order they came in."""
+    canonical = {
+        group: sorted(rows, key=lambda r: json.dumps(r["key"], ensure_ascii=False))
+        for group, rows in groups.items()
+    }
+    text = json.dumps(
+        canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

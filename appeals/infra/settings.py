@@ -140,6 +140,7 @@ class Settings:
     create_tables: bool = True
     group_commit: bool = True
     sla_policy_file: str | None = None
+    assessment_scheme_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     rate_weights: RateWeights = field(default_factory=RateWeights)
     projections: ProjectionSettings = field(default_factory=ProjectionSettings)
@@ -170,6 +171,8 @@ class Settings:
             create_tables=_flag(env, "APPEALS_CREATE_TABLES", default.create_tables),
             group_commit=_flag(env, "APPEALS_GROUP_COMMIT", default.group_commit),
             sla_policy_file=env.get("APPEALS_SLA_POLICY", "").strip() or None,
+            assessment_scheme_file=env.get("APPEALS_ASSESSMENT_SCHEME", "").strip()
+            or None,
             office_hours=_office_hours(
                 env.get("APPEALS_OFFICE_HOURS", ""), default.office_hours
             ),

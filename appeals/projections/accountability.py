@@ -35,6 +35,7 @@ from datetime import date
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.assessment import Activity
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.rates import RateWeights, rates
@@ -322,3 +323,40 @@ def rank_within_periods(items: list[dict[str, Any]]) -> None:
         group.sort(key=lambda i: (i["composite"] is None, -(i["composite"] or 0.0)))
         for rank, item in enumerate(group, start=1):
             item["rank"] = rank
+
+
+SELECT_ACTIVITY = (
+    "SELECT day, unit, cadre, category, SUM(assigned) AS assigned, "
+    "SUM(returned) AS returned, SUM(resolved) AS resolved, "
+    "SUM(reopened) AS reopened, SUM(supervised) AS supervised, "
+    "SUM(escalated) AS escalated FROM {table} WHERE day >= ? AND day <= ? "
+    "GROUP BY day, unit, cadre, category ORDER BY day, unit, cadre, category"
+)
+
+
+def activity(database: Database, first: date, last: date) -> tuple[int, list[Activity]]:
+    """The position the view reflects, and what each unit's cadres did per day
+    and category from ``first`` to ``last`` (the assessment's 退单率, 重办率
+    and 督办 counts); the unassigned pseudo-unit (``""``) included."""
+
+    def load(sql: Sql) -> list[Activity]:
+        statement = SELECT_ACTIVITY.format(table=live_table(database, DAILY))
+        rows = sql.execute(statement, [first.isoformat(), last.isoformat()]).all()
+        return [
+            Activity(
+                day=date.fromisoformat(row[0]),
+                unit=row[1],
+                cadre=row[2] or None,
+                category=row[3],
+                locality=None,
+                assigned=int(row[4]),
+                returned=int(row[5]),
+                resolved=int(row[6]),
+                reopened=int(row[7]),
+                supervised=int(row[8]),
+                escalated=int(row[9]),
+            )
+            for row in rows
+        ]
+
+    return read(database, NAME, load)

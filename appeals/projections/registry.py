@@ -11,6 +11,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.projections import (
     accountability,
     appeal_list,
+    assessment,
     catalogue,
     category_month,
     directory,
@@ -32,6 +33,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         accountability.projection(tk),
         catalogue.PROJECTION,
         routing.projection(tk),
+        assessment.PROJECTION,
     )
 
 
