@@ -1,6 +1,6 @@
 """The ``appeals`` command line: the entry point, with one module per command
 group (serve, demo, calendar, export and audit, escalate, tokens,
-projections, registry, catalogue).
+projections, registry, catalogue, assessment).
 
 Configuration comes from environment variables (README), parsed once by
 ``appeals.infra.settings``; a configuration error stops the command with one
@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from appeals.cli import (
+    assessment,
     audit,
     calendar,
     catalogue,
@@ -37,6 +38,7 @@ COMMAND_GROUPS = (
     projections,
     registry,
     catalogue,
+    assessment,
 )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -108,6 +109,8 @@ class Period:
     @classmethod
     def parse(cls, text: str, field: str = "period") -> Period:
         try:
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text) is None:
+                raise ValueError(text)
             year, month = (int(part) for part in text.split("-"))
             date(year, month, 1)
         except ValueError:

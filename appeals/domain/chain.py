@@ -20,9 +20,17 @@ from uuid import UUID
 
 GENESIS = ""
 
-CHAINED_PREFIXES = ("Appeal.", "Unit.", "Cadre.", "Enterprise.", "CatalogueItem.")
-"""The topic prefixes of every chained record: appeals and the master data
-(appeals.domain.master_data); index and request records are not chained."""
+CHAINED_PREFIXES = (
+    "Appeal.",
+    "Unit.",
+    "Cadre.",
+    "Enterprise.",
+    "CatalogueItem.",
+    "Assessment.",
+)
+"""The topic prefixes of every chained record: appeals, the master data
+(appeals.domain.master_data) and published assessments; index and request
+records are not chained."""
 
 
 def chained_topic(topic: str) -> bool:

@@ -31,3 +31,8 @@ def enterprise_id(uscc: str) -> UUID:
 
 def catalogue_item_id(code: str) -> UUID:
     return uuid5(NAMESPACE, f"catalogue:{code}")
+
+
+def assessment_id(period: str) -> UUID:
+    """A month's published assessment (``2026-11``)."""
+    return uuid5(NAMESPACE, f"assessment:{period}")

@@ -72,6 +72,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "escalate": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
     "answer_on_the_spot": frozenset({INTAKE}),
+    # the monthly assessment (考核): published by supervisors, then frozen
+    "publish_assessment": frozenset({SUPERVISOR}),
 }
 """Command name -> roles allowed besides the administrator."""
 
@@ -129,6 +131,9 @@ READS: dict[str, dict[Role, Scope]] = {
     "routing": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     # the global event feed: those who audit
     "feed": {SUPERVISOR: Scope.ALL, AUDITOR: Scope.ALL, ADMIN: Scope.ALL},
+    # the monthly assessment (考核), published and live: government only; a
+    # handler reads the whole ranking too (its own row means little alone)
+    "assessment": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it
     "catalogue": {role: Scope.ALL for role in Role if role is not SYSTEM},
 }

@@ -23,9 +23,11 @@ from starlette.routing import BaseRoute, Route
 from appeals.application.audit import checkpoint_chore
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of, open_ledger
+from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
 from appeals.domain.rates import RateWeights
 from appeals.http import appeals, health
+from appeals.http.assessments import assessment_routes
 from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
@@ -43,6 +45,7 @@ from appeals.http.problems import (
 from appeals.http.reports import report_routes
 from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
+from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
@@ -57,6 +60,7 @@ def create_app(
     threads: int | None = None,
     projections: ProjectionSettings | None = None,
     rate_weights: RateWeights | None = None,
+    assessment_scheme: Scheme | None = None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -75,6 +79,7 @@ def create_app(
             body_limit=body_limit,
             projection_settings=projections or ProjectionSettings(),
             rate_weights=rate_weights or RateWeights(),
+            assessment_scheme=assessment_scheme or load_scheme(),
         )
         views = all_projections(ledger.rules.timekeeping)
         worker = None
@@ -130,6 +135,7 @@ def all_routes() -> list[BaseRoute]:
         *organisation_routes(),
         *audit_routes(),
         *catalogue_routes(),
+        *assessment_routes(),
     ]
 
 
@@ -143,6 +149,7 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         threads=settings.pg_pool_size + settings.pg_max_overflow,
         projections=settings.projections,
         rate_weights=settings.rate_weights,
+        assessment_scheme=scheme_of(settings),
     )
 
 

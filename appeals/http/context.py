@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from appeals.application.service import AppealLedger
+from appeals.domain.assessment import Scheme
 from appeals.domain.rates import RateWeights
 from appeals.infra.settings import ProjectionSettings
 from appeals.infra.tokens import TokenStore
@@ -25,6 +26,7 @@ class ServiceContext:
     body_limit: int
     projection_settings: ProjectionSettings
     rate_weights: RateWeights
+    assessment_scheme: Scheme
 
 
 def context_of(request: Request) -> ServiceContext:

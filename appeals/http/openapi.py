@@ -12,6 +12,7 @@ from uuid import UUID
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
 from appeals.domain.values import TEXT_LIMITS, Labelled, Status
+from appeals.http.openapi_assessments import assessment_paths
 from appeals.http.openapi_catalogue import catalogue_paths
 from appeals.http.openapi_organisation import organisation_paths
 from appeals.http.openapi_reads import (
@@ -145,6 +146,7 @@ def build_openapi() -> dict[str, Any]:
         # GET /appeals shares its path with POST /appeals (receive).
         paths.setdefault(path.removesuffix("#list"), {}).update(item)
     paths.update(catalogue_paths())
+    paths.update(assessment_paths())
     return {
         "openapi": "3.1.0",
         "info": {

@@ -26,6 +26,7 @@ from appeals.domain.errors import (
     VersionConflict,
 )
 from appeals.domain.organisation import RecordNotFound
+from appeals.domain.published_assessment import AssessmentNotPublished
 from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
 from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
@@ -43,6 +44,7 @@ STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
     NotPermitted: (403, "Not permitted"),
     VersionConflict: (412, "Version conflict"),
     CatalogueItemNotFound: (404, "Catalogue item not found"),
+    AssessmentNotPublished: (404, "Assessment not published"),
     AppealError: (400, "Refused"),
 }
 """One entry per error family; a subclass (``InvalidCreditCode``) answers as

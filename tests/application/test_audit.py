@@ -120,9 +120,9 @@ def test_an_edited_unit_event_is_found_like_an_appeals(ledger: AppealLedger) -> 
     store = checkpoints(ledger)
     clean = verify_log(ledger.event_log, store.all())
     assert clean.clean
-    # the unit's two events, the test organisation's five registrations and
-    # the enterprise's, registered by its first appeal
-    assert (clean.appeals, clean.records) == (1, 2 + len(REGISTRATIONS) + 1)
+    # chained records: the appeal, the unit, the test organisation's five
+    # and the enterprise its first appeal registered
+    assert (clean.appeals, clean.records) == (1, 1 + 1 + len(REGISTRATIONS) + 1)
     # rename the unit in the stored history, leaving the checkpoints alone
     # (a tamperer who also rewrote them: the record's own chain still breaks)
     (stored,) = [

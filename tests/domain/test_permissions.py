@@ -71,6 +71,7 @@ MATRIX = {
         "reopen",
         "close",
         "merge",
+        "publish_assessment",
     },
     "auditor": set(),
     "enterprise": {"evaluate", "withdraw"},

@@ -37,6 +37,10 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
     "feed": ("/events",),
     "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
     "routing": ("/reports/routing", "/reports/routing?format=csv"),
+    "assessment": (
+        "/assessments/2026-10/preview",
+        "/assessments/2026-10/preview?format=csv",
+    ),
 }
 
 

@@ -1,0 +1,157 @@
+"""Assessments (考核) over HTTP: ``GET /assessments/{period}`` (published,
+frozen; ``?revision=N`` for an earlier one), ``GET
+/assessments/{period}/preview`` (live, stating the position it reflects and
+whether the views were caught up) and ``POST /assessments/{period}/publish``
+(``{"reason": ...}``, required to revise). ``?group_by=unit|cadre|locality|
+category`` picks the rows; ``?format=csv`` answers a spreadsheet with Chinese
+headers. Who may read and publish is the permissions table's (the
+``assessment`` read, the ``publish_assessment`` command).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from appeals.application.assessments import Assessments
+from appeals.domain.assessment import GROUPS, INDICATORS, Period
+from appeals.domain.errors import InvalidField
+from appeals.domain.permissions import authorize, read_filter
+from appeals.http.auth import authenticate
+from appeals.http.context import context_of
+from appeals.http.reports.query import choice
+from appeals.http.requests import optional_positive_int, read_body
+from appeals.http.responses import OrjsonResponse
+from appeals.http.tabular import csv_response, wants_csv
+
+KEY_HEADERS = {
+    "unit": ("单位 unit",),
+    "cadre": ("单位 unit", "干部 cadre"),
+    "locality": ("属地 locality",),
+    "category": ("类别 category",),
+}
+
+
+def assessments_of(request: Request) -> Assessments:
+    context = context_of(request)
+    return Assessments(context.ledger, context.assessment_scheme)
+
+
+def period_of(request: Request) -> Period:
+    return Period.parse(str(request.path_params["period"]))
+
+
+async def published(request: Request) -> Response:
+    actor = await authenticate(request)
+    read_filter("assessment", actor)
+    period = period_of(request)
+    group_by = choice(request, "group_by", "unit", GROUPS)
+    revision = optional_positive_int(request, "revision")
+    found = await run_in_threadpool(assessments_of(request).published, period, revision)
+    return answer(request, found, group_by, f"assessment-{period}.csv")
+
+
+async def preview(request: Request) -> Response:
+    actor = await authenticate(request)
+    read_filter("assessment", actor)
+    period = period_of(request)
+    group_by = choice(request, "group_by", "unit", GROUPS)
+    computed = await run_in_threadpool(assessments_of(request).compute, period)
+    body = {**computed.fields(), "published": False}
+    return answer(request, body, group_by, f"assessment-{period}-preview.csv")
+
+
+async def publish(request: Request) -> Response:
+    actor = await authenticate(request)
+    authorize("publish_assessment", actor, unit=None, uscc=None)
+    period = period_of(request)
+    body = await read_body(request)
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidField("reason", "must be a string")
+    revision = await run_in_threadpool(
+        assessments_of(request).publish, period, actor, reason
+    )
+    status = 201 if revision["revision"] == 1 else 200
+    return OrjsonResponse(summary(revision), status_code=status)
+
+
+def summary(revision: dict[str, Any]) -> dict[str, Any]:
+    """A revision without its rows (the answer to publishing)."""
+    return {k: v for k, v in revision.items() if k != "groups"}
+
+
+def answer(
+    request: Request, body: dict[str, Any], group_by: str, filename: str
+) -> Response:
+    rows = body["groups"][group_by]
+    headers = {
+        "Projection-Position": str(body["position"]),
+        "Projection-Complete": "true" if body["complete"] else "false",
+    }
+    if wants_csv(request):
+        header, lines = csv_rows(group_by, rows)
+        return csv_response(
+            filename, header, iter(lines), body["position"], body["complete"]
+        )
+    shown = {k: v for k, v in body.items() if k != "groups"}
+    return OrjsonResponse(
+        {**shown, "group_by": group_by, "rows": rows}, headers=headers
+    )
+
+
+def csv_rows(
+    group_by: str, rows: list[dict[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """Chinese-first headers: the key, rank and score, then each indicator's
+    value, numerator and denominator, then the counts and the note."""
+    header = [
+        *KEY_HEADERS[group_by],
+        "排名 rank",
+        "得分 score",
+        *(
+            f"{i.zh}{suffix} {i.key}{tail}"
+            for i in INDICATORS.values()
+            for suffix, tail in (("", ""), ("分子", " numerator"), ("应办数", " due"))
+        ),
+        "评价超期未评 verdicts lapsed",
+        "待评价 verdicts pending",
+        "督办 supervised",
+        "自动督办 escalated",
+        "说明 note",
+    ]
+    lines = [
+        [
+            *row["key"],
+            row["rank"],
+            row["score"],
+            *(
+                cell
+                for key in INDICATORS
+                for cell in (
+                    row["values"][key],
+                    row["samples"][key][0],
+                    row["samples"][key][1],
+                )
+            ),
+            row["verdicts_lapsed"],
+            row["verdicts_pending"],
+            row["supervised"],
+            row["escalated"],
+            row["note"],
+        ]
+        for row in rows
+    ]
+    return header, lines
+
+
+def assessment_routes() -> list[Route]:
+    return [
+        Route("/assessments/{period}", published, methods=["GET"]),
+        Route("/assessments/{period}/preview", preview, methods=["GET"]),
+        Route("/assessments/{period}/publish", publish, methods=["POST"]),
+    ]

@@ -1,0 +1,158 @@
+"""The monthly assessment over HTTP (both stores): September 2026's three
+appeals of one unit (one done on time and judged satisfied, one accepted late
+and left unresolved, one ignored) previewed live, published by a supervisor,
+frozen against a later scheme, revised only with a reason, and exported as a
+spreadsheet with Chinese headers; every answer matches the OpenAPI document."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from appeals.application.assessments import Assessments
+from appeals.application.audit import verify_log
+from appeals.application.service import AppealLedger
+from appeals.domain.assessment import Period, Weighting
+from appeals.domain.identities import CENTRE_UNIT
+from appeals.infra.assessment_scheme import load_scheme
+from appeals.infra.clock import FixedClock
+from tests.builders import CADRE, post
+from tests.domain.lifecycle_fixtures import UNIT
+from tests.http.conftest import Auth
+from tests.http.test_openapi import check
+from tests.support.reports import at, history, project
+
+pytestmark = pytest.mark.asyncio
+
+
+def september(ledger: AppealLedger, clock: FixedClock) -> None:
+    history(ledger, clock)
+    at(clock, 10, 9, 9)  # September has ended
+    project(ledger)
+
+
+async def test_a_month_previewed_published_frozen_and_revised(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    september(ledger, clock)
+    spec = (await client.get("/openapi.json")).json()
+    supervisor = auth("supervisor")
+    preview = await client.get("/assessments/2026-09/preview", headers=supervisor)
+    assert preview.status_code == 200, preview.text
+    check(spec, preview)
+    body = preview.json()
+    assert (body["complete"], body["published"]) == (True, False)
+    assert body["position"] == ledger.recorder.max_notification_id()
+    rows = {row["key"][0]: row for row in body["rows"]}
+    unit = rows[UNIT]
+    # one of three due: the ignored and the unresolved appeal count against it
+    for indicator in ("response_rate", "acceptance_rate", "on_time_resolution_rate"):
+        assert unit["samples"][indicator] == [1, 3], indicator
+    assert unit["samples"]["satisfaction_rate"] == [1, 3]
+    # 0.3 × 1/3 + 0.35 × 1/3 + 0.35 × 0 (1/3 is under the 60% floor)
+    assert unit["score"] == pytest.approx(0.65 / 3)
+    assert (unit["ranked"], unit["rank"]) == (False, None)  # 3 < min sample 5
+    assert "fewer than 5" in unit["note"]
+    centre = rows[CENTRE_UNIT]
+    assert (centre["centre"], centre["ranked"]) == (True, False)
+    assert centre["values"]["dispatch_rate"] == 1.0
+
+    missing = await client.get("/assessments/2026-09", headers=supervisor)
+    assert missing.status_code == 404
+    assert (
+        await post(client, "/assessments/2026-09/publish", {}, auth("handler"))
+    ).status_code == 403
+    not_ended = await post(client, "/assessments/2026-10/publish", {}, supervisor)
+    assert not_ended.status_code == 422
+    assert not_ended.json()["errors"][0]["field"] == "period"
+
+    records_before = verify_log(ledger.event_log, []).records
+    published = await post(client, "/assessments/2026-09/publish", {}, supervisor)
+    assert published.status_code == 201, published.text
+    check(spec, published)
+    first = published.json()
+    assert (first["revision"], first["scheme_version"]) == (1, "assessment-2026-1")
+    assert first["digest"] == body["digest"]
+    read = await client.get("/assessments/2026-09", headers=auth("auditor"))
+    check(spec, read)
+    assert read.json()["rows"] == body["rows"]
+
+    # A later scheme changes the preview, never the published month.
+    scheme = replace(
+        load_scheme(),
+        version="assessment-2027-1",
+        weights={"on_time_resolution_rate": Weighting(1.0)},
+    )
+    later = Assessments(ledger, scheme)
+    assert later.compute(Period(2026, 9)).scheme_version == "assessment-2027-1"
+    frozen = later.published(Period(2026, 9))
+    assert (frozen["scheme_version"], frozen["digest"]) == (
+        "assessment-2026-1",
+        first["digest"],
+    )
+
+    again = await post(client, "/assessments/2026-09/publish", {}, supervisor)
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["field"] == "reason"
+    revised = await post(
+        client,
+        "/assessments/2026-09/publish",
+        {"reason": "补录一件剔除申请后重新发布"},
+        supervisor,
+    )
+    assert revised.status_code == 200, revised.text
+    assert (revised.json()["revision"], revised.json()["reason"]) == (
+        2,
+        "补录一件剔除申请后重新发布",
+    )
+    latest = (await client.get("/assessments/2026-09", headers=supervisor)).json()
+    assert [r["revision"] for r in latest["revisions"]] == [1, 2]
+    old = await client.get(
+        "/assessments/2026-09", params={"revision": 1}, headers=supervisor
+    )
+    assert old.json()["revision"] == 1
+    # the publication is a chained record: the audit verifies it too
+    audit = verify_log(ledger.event_log, [])
+    assert audit.clean
+    assert audit.records == records_before + 1
+
+
+async def test_cadre_rows_and_a_spreadsheet_with_chinese_headers(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    september(ledger, clock)
+    cadres = await client.get(
+        "/assessments/2026-09/preview",
+        params={"group_by": "cadre"},
+        headers=auth("supervisor"),
+    )
+    assert [row["key"] for row in cadres.json()["rows"]] == [[UNIT, CADRE]]
+    exported = await client.get(
+        "/assessments/2026-09/preview",
+        params={"format": "csv"},
+        headers=auth("supervisor"),
+    )
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.startswith("\ufeff")  # Excel reads the BOM as UTF-8
+    header, *lines = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
+    assert header[:3] == ["单位 unit", "排名 rank", "得分 score"]
+    assert "响应率 response_rate" in header
+    assert "满意率应办数 satisfaction_rate due" in header
+    assert {line[0] for line in lines} == {UNIT, CENTRE_UNIT}
+
+
+async def test_a_bad_period_or_grouping_is_a_422(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    for path, params, field in (
+        ("/assessments/2026-13/preview", {}, "period"),
+        ("/assessments/2026-09/preview", {"group_by": "mood"}, "group_by"),
+    ):
+        response = await client.get(path, params=params, headers=auth("supervisor"))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == field
