@@ -21,8 +21,10 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
+from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import GROUPS, Period, Scheme, assess, digest
+from appeals.domain.divisions import division_name
 from appeals.domain.errors import InvalidField
 from appeals.domain.identities import assessment_id
 from appeals.domain.published_assessment import (
@@ -30,7 +32,7 @@ from appeals.domain.published_assessment import (
     Publication,
     PublishedAssessment,
 )
-from appeals.domain.values import Actor
+from appeals.domain.values import Actor, Category
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability
 from appeals.projections import assessment as view
@@ -42,6 +44,7 @@ class Assessments:
     def __init__(self, ledger: AppealLedger, scheme: Scheme) -> None:
         self.ledger = ledger
         self.scheme = scheme
+        self.registry = Registry(ledger)
 
     def compute(self, period: Period, as_of: datetime | None = None) -> Publication:
         """The month's rows for every grouping, as of ``as_of`` (default: now)."""
@@ -56,7 +59,7 @@ class Assessments:
         reached = min(seen, done)
         groups = {
             group: [
-                plain(row)
+                {**plain(row), "label": self.label(group, row.key)}
                 for row in assess(
                     facts, activity, self.scheme, period, as_of, SHANGHAI, group
                 )
@@ -73,6 +76,29 @@ class Assessments:
             groups=groups,
             digest=digest(groups),
         )
+
+    def label(self, group: str, key: tuple[str, ...]) -> dict[str, str]:
+        """What people call the row: the unit's (and cadre's) registered
+        name as it is now, the division's name, the category's label; the
+        code itself when nothing is registered under it."""
+        code = key[-1]
+        if group == "locality":
+            names = division_name(code)
+            return (
+                {"zh": code, "en": code}
+                if names is None
+                else dict(zip(("zh", "en"), names, strict=True))
+            )
+        if group == "category":
+            return Category.of(code).label()
+        unit = self.registry.unit(key[0])
+        unit_zh = key[0] if unit is None else unit.name_zh
+        unit_en = key[0] if unit is None else (unit.name_en or unit.name_zh)
+        if group == "unit":
+            return {"zh": unit_zh, "en": unit_en}
+        cadre = self.registry.cadre(code)
+        person = code if cadre is None else cadre.name
+        return {"zh": f"{unit_zh} {person}", "en": f"{unit_en} {person}"}
 
     def publish(
         self, period: Period, actor: Actor, reason: str | None = None

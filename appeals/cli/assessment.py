@@ -109,5 +109,7 @@ def run_show(args: argparse.Namespace) -> int:
     for row in found["groups"][args.group_by]:
         rank = "-" if row["rank"] is None else str(row["rank"])
         score = "-" if row["score"] is None else f"{row['score']:.4f}"
-        print(f"{rank:>4}  {' / '.join(row['key']):<28} {score:>8}  {row['note']}")
+        name = row.get("label", {}).get("zh", "")
+        key = " / ".join(row["key"])
+        print(f"{rank:>4}  {key:<22} {name:<20} {score:>8}  {row['note']}")
     return 0

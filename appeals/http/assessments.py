@@ -111,6 +111,7 @@ def csv_rows(
     value, numerator and denominator, then the counts and the note."""
     header = [
         *KEY_HEADERS[group_by],
+        "名称 name",
         "排名 rank",
         "得分 score",
         *(
@@ -127,6 +128,7 @@ def csv_rows(
     lines = [
         [
             *row["key"],
+            row["label"]["zh"],
             row["rank"],
             row["score"],
             *(

@@ -34,6 +34,11 @@ ROW = {
     "required": ["key", "values", "samples", "score", "ranked", "rank", "note"],
     "properties": {
         "key": {"type": "array", "items": {"type": "string"}},
+        "label": {
+            "type": "object",
+            "description": "What people call the row (registered names now).",
+            "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+        },
         "values": {
             "type": "object",
             "description": "Each indicator's rate; null when nothing was due.",

@@ -130,7 +130,9 @@ async def test_cadre_rows_and_a_spreadsheet_with_chinese_headers(
         params={"group_by": "cadre"},
         headers=auth("supervisor"),
     )
-    assert [row["key"] for row in cadres.json()["rows"]] == [[UNIT, CADRE]]
+    (cadre,) = cadres.json()["rows"]
+    assert cadre["key"] == [UNIT, CADRE]
+    assert cadre["label"]["zh"] == "苏州市人力资源和社会保障局 张三"  # registered
     exported = await client.get(
         "/assessments/2026-09/preview",
         params={"format": "csv"},
@@ -140,10 +142,13 @@ async def test_cadre_rows_and_a_spreadsheet_with_chinese_headers(
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.text.startswith("\ufeff")  # Excel reads the BOM as UTF-8
     header, *lines = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
-    assert header[:3] == ["单位 unit", "排名 rank", "得分 score"]
+    assert header[:4] == ["单位 unit", "名称 name", "排名 rank", "得分 score"]
     assert "响应率 response_rate" in header
     assert "满意率应办数 satisfaction_rate due" in header
     assert {line[0] for line in lines} == {UNIT, CENTRE_UNIT}
+    names = {line[0]: line[1] for line in lines}
+    assert names[UNIT] == "苏州市人力资源和社会保障局"
+    assert names[CENTRE_UNIT] == CENTRE_UNIT  # not registered in these tests
 
 
 async def test_a_bad_period_or_grouping_is_a_422(
