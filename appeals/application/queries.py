@@ -63,6 +63,7 @@ class AppealView:
     item_version: int | None = None
     co_units: tuple[str, ...] = ()
     answered_on_the_spot: bool = False
+    exclusion: dict[str, Any] | None = None
 
 
 def view_of(history: Sequence[ev.Event]) -> AppealView:
@@ -133,6 +134,20 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             view.pending_extension = {
                 "requested_deadline": event.requested_deadline,
                 "reason": event.reason,
+            }
+        case ev.ExclusionRequested():
+            view.exclusion = {
+                "status": "requested",
+                "reason": event.reason,
+                "evidence": event.evidence,
+                "note": None,
+            }
+        case ev.ExclusionGranted() | ev.ExclusionRefused():
+            granted = isinstance(event, ev.ExclusionGranted)
+            view.exclusion = {
+                **(view.exclusion or {}),
+                "status": "granted" if granted else "refused",
+                "note": event.note,
             }
         case ev.ExtensionApproved():
             view.pending_extension, view.resolve_due = None, event.new_deadline

@@ -390,6 +390,8 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Resume: Appeal.resume,
     cmd.RequestExtension: Appeal.request_extension,
     cmd.DecideExtension: Appeal.decide_extension,
+    cmd.RequestExclusion: Appeal.request_exclusion,
+    cmd.DecideExclusion: Appeal.decide_exclusion,
     cmd.Supervise: Appeal.supervise,
     cmd.Resolve: Appeal.resolve,
     cmd.Reply: Appeal.reply,

@@ -32,6 +32,7 @@ from appeals.domain.commands import (
     AnswerOnTheSpot,
     Assign,
     Close,
+    DecideExclusion,
     DecideExtension,
     Evaluate,
     Merge,
@@ -40,6 +41,7 @@ from appeals.domain.commands import (
     Receive,
     Reopen,
     Reply,
+    RequestExclusion,
     RequestExtension,
     Resolve,
     Resume,
@@ -59,6 +61,7 @@ from appeals.domain.values import (
     SYSTEM_ACTOR,
     Actor,
     AppealKind,
+    ExclusionReason,
     Satisfaction,
     Status,
     text,
@@ -88,6 +91,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         ExtensionRequested: TypeAlias = events.ExtensionRequested
         ExtensionApproved: TypeAlias = events.ExtensionApproved
         ExtensionRefused: TypeAlias = events.ExtensionRefused
+        ExclusionRequested: TypeAlias = events.ExclusionRequested
+        ExclusionGranted: TypeAlias = events.ExclusionGranted
+        ExclusionRefused: TypeAlias = events.ExclusionRefused
         Supervised: TypeAlias = events.Supervised
         Resolved: TypeAlias = events.Resolved
         Replied: TypeAlias = events.Replied
@@ -113,6 +119,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         ExtensionRequested = events.ExtensionRequested
         ExtensionApproved = events.ExtensionApproved
         ExtensionRefused = events.ExtensionRefused
+        ExclusionRequested = events.ExclusionRequested
+        ExclusionGranted = events.ExclusionGranted
+        ExclusionRefused = events.ExclusionRefused
         Supervised = events.Supervised
         Resolved = events.Resolved
         Replied = events.Replied
@@ -366,6 +375,41 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             note=note,
             provisional=rules.timekeeping.provisional(deadline),
         )
+
+    def request_exclusion(
+        self, command: RequestExclusion, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """剔除申请: one at a time; a granted exclusion stands. A merged
+        appeal is its target's: nothing to exclude."""
+        reason = ExclusionReason.parse(command.reason, "reason")
+        evidence = text(command.evidence, "evidence")
+        self.check_permitted("request_exclusion", actor)
+        if self.status == Status.MERGED.value:
+            self._refuse("request_exclusion", "it was merged into another appeal")
+        current = getattr(self, "exclusion", None)  # None in older snapshots
+        if current is not None and current["status"] in ("requested", "granted"):
+            self._refuse(
+                "request_exclusion", f"an exclusion is already {current['status']}"
+            )
+        self._record(
+            self.ExclusionRequested,
+            actor,
+            at,
+            reason=reason.value,
+            evidence=evidence,
+        )
+
+    def decide_exclusion(
+        self, command: DecideExclusion, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """剔除审核 of the pending request: granted, or refused."""
+        note = text(command.note, "note", required=False)
+        self.check_permitted("decide_exclusion", actor)
+        current = getattr(self, "exclusion", None)
+        if current is None or current["status"] != "requested":
+            self._refuse("decide_exclusion", "no exclusion request is pending")
+        granted = self.ExclusionGranted if command.approve else self.ExclusionRefused
+        self._record(granted, actor, at, note=note)
 
     def supervise(
         self, command: Supervise, actor: Actor, at: datetime, rules: Rules

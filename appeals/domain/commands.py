@@ -19,6 +19,7 @@ from appeals.domain.values import (
     AppealKind,
     Category,
     Channel,
+    ExclusionReason,
     Outcome,
     Priority,
     Satisfaction,
@@ -146,6 +147,25 @@ class DecideExtension(Command):
 
 
 @dataclass(frozen=True)
+class RequestExclusion(Command):
+    """剔除申请: the unit (or the centre) asks that the appeal be left out of
+    assessment, saying why and with what evidence."""
+
+    name = "request-exclusion"
+    summary = "Ask that the appeal be left out of assessment (剔除申请), with evidence"
+    reason: ExclusionReason
+    evidence: str
+
+
+@dataclass(frozen=True)
+class DecideExclusion(Command):
+    name = "decide-exclusion"
+    summary = "Grant or refuse a pending exclusion request (剔除审核)"
+    approve: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Supervise(Command):
     name = "supervise"
     summary = "Urge the unit, at escalation level 1-3 (督办)"
@@ -239,6 +259,8 @@ COMMANDS: dict[str, type[Command]] = {
         Resume,
         RequestExtension,
         DecideExtension,
+        RequestExclusion,
+        DecideExclusion,
         Supervise,
         Resolve,
         Reply,

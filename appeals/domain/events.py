@@ -111,6 +111,7 @@ class Received(Created):
         appeal.unit = None
         appeal.paused = False
         appeal.pending_extension = None
+        appeal.exclusion = None
         appeal.reopen_count = 0
         appeal.needs_supervisor = False
         appeal.first_response_due = self.first_response_due
@@ -282,6 +283,50 @@ class ExtensionRequested(Event):
         appeal.pending_extension = {
             "requested_deadline": self.requested_deadline,
             "reason": self.reason,
+        }
+
+
+class ExclusionRequested(Event):
+    """剔除申请: the appeal should be left out of assessment, and why."""
+
+    TOPIC = "Appeal.ExclusionRequested"
+    reason: str
+    evidence: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.exclusion = {
+            "status": "requested",
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "note": None,
+        }
+
+
+class ExclusionGranted(Event):
+    """剔除批准: the appeal is left out of every assessment from now on."""
+
+    TOPIC = "Appeal.ExclusionGranted"
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.exclusion = {
+            **(appeal.exclusion or {}),
+            "status": "granted",
+            "note": self.note,
+        }
+
+
+class ExclusionRefused(Event):
+    """剔除不予批准: the appeal stays in the assessment."""
+
+    TOPIC = "Appeal.ExclusionRefused"
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.exclusion = {
+            **(appeal.exclusion or {}),
+            "status": "refused",
+            "note": self.note,
         }
 
 

@@ -110,6 +110,7 @@ class AppealState:
         unit: str | None
         paused: bool
         pending_extension: dict[str, Any] | None
+        exclusion: dict[str, Any] | None
         reopen_count: int
         needs_supervisor: bool
         first_response_due: datetime | None

@@ -38,6 +38,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "resume": frozenset({HANDLER}),
     "request_extension": frozenset({HANDLER}),
     "decide_extension": frozenset({DISPATCH, SUPERVISOR}),
+    # 剔除: the unit handling it or the centre asks, a supervisor decides
+    "request_exclusion": frozenset({HANDLER, DISPATCH}),
+    "decide_exclusion": frozenset({SUPERVISOR}),
     "supervise": frozenset({SUPERVISOR, SYSTEM}),
     "resolve": frozenset({HANDLER}),
     "reply": frozenset({HANDLER, INTAKE}),

@@ -108,6 +108,15 @@ class Outcome(Labelled):
     PARTIAL = ("partial", "部分解决", "partially resolved")
 
 
+class ExclusionReason(Labelled):
+    """Why an appeal should be left out of assessment (剔除理由)."""
+
+    UNREASONABLE_DEMAND = ("unreasonable_demand", "诉求不合理", "unreasonable demand")
+    FINAL_REPLY = ("final_reply", "已作最终答复", "final reply already given")
+    OUTSIDE_REMIT = ("outside_remit", "非政府职能范围", "outside government's remit")
+    OTHER = ("other", "其他", "other")
+
+
 class Satisfaction(Labelled):
     """The enterprise's evaluation (企业评价); the satisfaction rate counts the
     first two."""
@@ -190,6 +199,7 @@ TEXT_LIMITS = {
     "external_id": 128,
     "item": 100,
     "answer": 10_000,
+    "evidence": 2_000,
 }
 
 

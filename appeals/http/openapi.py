@@ -11,7 +11,7 @@ from uuid import UUID
 
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
-from appeals.domain.values import TEXT_LIMITS, Labelled, Status
+from appeals.domain.values import TEXT_LIMITS, ExclusionReason, Labelled, Status
 from appeals.http.openapi_assessments import assessment_paths
 from appeals.http.openapi_catalogue import catalogue_paths
 from appeals.http.openapi_organisation import organisation_paths
@@ -372,6 +372,23 @@ APPEAL_SCHEMA: dict[str, Any] = {
                 "item_version": {"type": ["integer", "null"]},
                 "co_units": {"type": "array", "items": {"type": "string"}},
                 "answered_on_the_spot": {"type": "boolean"},
+            },
+        },
+        "exclusion": {
+            "type": ["object", "null"],
+            "description": "剔除: a request to leave the appeal out of assessment "
+            "and the supervisor's decision.",
+            "properties": {
+                "status": {
+                    "type": "string",
+                    "enum": ["requested", "granted", "refused"],
+                },
+                "reason": {
+                    "type": "string",
+                    "enum": [r.value for r in ExclusionReason],
+                },
+                "evidence": {"type": "string"},
+                "note": {"type": ["string", "null"]},
             },
         },
         "paused": {"type": "boolean"},

@@ -55,6 +55,7 @@ def appeal_json(appeal: AppealView) -> dict[str, Any]:
             "co_units": list(appeal.co_units),
             "answered_on_the_spot": appeal.answered_on_the_spot,
         },
+        "exclusion": appeal.exclusion,
         "paused": appeal.paused,
         "pending_extension": appeal.pending_extension,
         "outcome": appeal.outcome,

@@ -44,8 +44,6 @@ from appeals.projections.runtime.model import (
 from appeals.projections.timeliness import FoldMemo, advance, fold_table
 
 NAME = "assessment"
-EXCLUSION_GRANTED = "Appeal.ExclusionGranted"
-"""The topic of a granted exclusion (剔除); decoded once the event exists."""
 
 CREATE_CYCLES = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -147,7 +145,7 @@ def make_apply() -> Apply:
         row, before, after = advance(event, state, FOLDS, memo)
         appeal_id = row["appeal_id"]
         changes: list[Change] = [Put(FOLDS, row)]
-        granted = type(event).__name__ == "ExclusionGranted"
+        granted = isinstance(event, Appeal.ExclusionGranted)
         if granted:
             changes.append(Put(EXCLUSIONS, {"appeal_id": appeal_id}))
         excluded = granted or state.get(EXCLUSIONS, (appeal_id,)) is not None
@@ -186,7 +184,7 @@ def make_apply() -> Apply:
 PROJECTION = Projection(
     name=NAME,
     tables=(FOLDS, CYCLES, EXCLUSIONS),
-    topics=topics_of(*APPEAL_EVENTS) | {EXCLUSION_GRANTED},
+    topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted),
     apply=make_apply(),
     description="every stage cycle the assessment counts, with verdicts and exclusions",
     cost=3,

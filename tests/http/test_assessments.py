@@ -161,3 +161,47 @@ async def test_a_bad_period_or_grouping_is_a_422(
         response = await client.get(path, params=params, headers=auth("supervisor"))
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == field
+
+
+async def test_a_granted_exclusion_leaves_the_appeal_out_of_the_assessment(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """剔除 over HTTP: the unit asks with evidence, a supervisor grants; the
+    appeal shows it, and the month no longer counts the ignored appeal."""
+    appeals = history(ledger, clock)
+    at(clock, 10, 9, 9)
+    spec = (await client.get("/openapi.json")).json()
+    path = f"/appeals/{appeals['idle']}"
+    asked = await post(
+        client,
+        f"{path}/request-exclusion",
+        {"reason": "outside_remit", "evidence": "属民事纠纷，已告知企业通过诉讼解决"},
+        auth("handler"),
+    )
+    assert asked.status_code == 200, asked.text
+    denied = await post(
+        client, f"{path}/decide-exclusion", {"approve": True}, auth("handler")
+    )
+    assert denied.status_code == 403
+    granted = await post(
+        client,
+        f"{path}/decide-exclusion",
+        {"approve": True, "note": "同意剔除"},
+        auth("supervisor"),
+    )
+    assert granted.status_code == 200, granted.text
+    shown = await client.get(path, headers=auth("auditor"))
+    check(spec, shown)
+    assert shown.json()["exclusion"] == {
+        "status": "granted",
+        "reason": "outside_remit",
+        "evidence": "属民事纠纷，已告知企业通过诉讼解决",
+        "note": "同意剔除",
+    }
+    project(ledger)
+    preview = await client.get(
+        "/assessments/2026-09/preview", headers=auth("supervisor")
+    )
+    unit = next(row for row in preview.json()["rows"] if row["key"] == [UNIT])
+    assert unit["samples"]["on_time_resolution_rate"] == [1, 2]  # was [1, 3]
+    assert unit["samples"]["response_rate"] == [1, 2]

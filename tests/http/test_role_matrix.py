@@ -29,6 +29,11 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "reason": "会商",
     },
     "decide-extension": {"approve": False},
+    "request-exclusion": {
+        "reason": "final_reply",
+        "evidence": "已于10月9日书面最终答复",
+    },
+    "decide-exclusion": {"approve": False},
     "supervise": {"level": 1, "note": "催办"},
     "resolve": {"outcome": "resolved", "result": "已办"},
     "reply": {"channel": "hotline", "content": "已告知"},
@@ -102,6 +107,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "feed": ["/events"],
     "catalogue": ["/catalogue", "/catalogue?q=留抵退税"],
     "routing": ["/reports/routing"],
+    "assessment": ["/assessments/2026-10/preview"],
 }
 """Every read route by its row in the permissions table (READS)."""
 
