@@ -35,6 +35,9 @@ from appeals.domain.identities import CENTRE_UNIT
 ASSESSED_STAGES = ("dispatch", "first_response", "accept", "resolve")
 """The stages whose cycles the assessment counts (dispatch: the centre's)."""
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""The months an assessment may name (as the reports' date parameters)."""
+
 NOT_DUE_ENDINGS = frozenset({"withdrawn", "merged", "returned"})
 """Endings that make a cycle not due when they come before its deadline."""
 
@@ -112,10 +115,14 @@ class Period:
             if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text) is None:
                 raise ValueError(text)
             year, month = (int(part) for part in text.split("-"))
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(text)
             date(year, month, 1)
         except ValueError:
             raise InvalidField(
-                field, f"期间格式不符 {text!r} is not a month like 2026-11"
+                field,
+                f"期间格式不符 {text!r} is not a month like 2026-11 "
+                f"(years {FIRST_YEAR}-{LAST_YEAR})",
             ) from None
         return cls(year, month)
 

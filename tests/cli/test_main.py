@@ -21,9 +21,10 @@ def test_every_command_group_is_on_the_command_line() -> None:
         "projections",
         "registry",
         "catalogue",
+        "assessment",
     ):
         assert command in help_text
-    assert len(COMMAND_GROUPS) == 9
+    assert len(COMMAND_GROUPS) == 10
 
 
 def test_a_configuration_error_is_one_line_and_exit_status_2(

@@ -297,9 +297,10 @@ def test_a_period_is_a_month() -> None:
     assert str(Period.parse("2026-11")) == "2026-11"
     start, end = NOVEMBER.bounds(SHANGHAI)
     assert (start.day, end.month, end.day) == (1, 12, 1)
-    with pytest.raises(InvalidField) as refused:
-        Period.parse("2026-13")
-    assert refused.value.field == "period"
+    for bad in ("2026-13", "0001-01", "26-11", "2026-1"):
+        with pytest.raises(InvalidField) as refused:
+            Period.parse(bad)
+        assert refused.value.field == "period"
 
 
 def test_the_default_scheme_weighs_the_three_rates_30_35_35() -> None:
