@@ -1030,16 +1030,8 @@ class Enterprise(MasterRecord, created_event_name="Registered"):
         cls, command: RegisterEnterprise, actor: Actor, at: datetime
     ) -> Enterprise:
         authorize(command.permission, actor, unit=None, uscc=None)
-        uscc = validate_uscc(command.uscc)
-        return cls._register(
-            cls.Registered,
-            id=enterprise_id(uscc),
-            actor=actor,
-            at=at,
-            uscc=uscc,
-            name=checked_text(command.name, "name", required=True, name=True),
-            **_details(uscc, command),
-        )
+        name = checked_text(command.name, "name", required=True, name=True)
+        return cls._registered(command, name, actor, at)
 
     @classmethod
     def first_seen(cls, uscc: str, name: str, actor: Actor, at: datetime) -> Enterprise:
@@ -1049,16 +1041,22 @@ class Enterprise(MasterRecord, created_event_name="Registered"):
         receipt validated; surrounding blanks dropped, as the registry keeps
         names); later receipts never change it, only :meth:`rename` does. The
         receipt is its authority: no registry permission is asked of intake."""
-        uscc = validate_uscc(uscc)
         registration = RegisterEnterprise(uscc=uscc, name=name)
+        return cls._registered(registration, name.strip(), actor, at)
+
+    @classmethod
+    def _registered(
+        cls, command: RegisterEnterprise, name: str, actor: Actor, at: datetime
+    ) -> Enterprise:
+        uscc = validate_uscc(command.uscc)
         return cls._register(
             cls.Registered,
             id=enterprise_id(uscc),
             actor=actor,
             at=at,
             uscc=uscc,
-            name=name.strip(),
-            **_details(uscc, registration),
+            name=name,
+            **_details(uscc, command),
         )
 
     @property

@@ -19,11 +19,10 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import due_cycles_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
-from appeals.domain.catalogue import Publish
 from appeals.domain.errors import InvalidField
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.organisation import RetireUnit
-from appeals.domain.values import AppealKind, Category, Satisfaction
+from appeals.domain.values import Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from appeals.infra.store import eventsourcing_env
@@ -43,6 +42,7 @@ from tests.domain.lifecycle_fixtures import (
     INTAKE,
     UNIT,
 )
+from tests.support.organisation import JOB_RETENTION
 
 
 @pytest.fixture
@@ -135,18 +135,7 @@ def test_the_opened_ledger_routes_by_the_registries_and_catalogue_in_its_store(
     with pytest.raises(InvalidField) as refused:
         ledger.execute(other, cmd.Assign(item="HR-100"), DISPATCHER)
     assert refused.value.field == "item"
-    Catalogue(ledger).publish(
-        Publish(
-            code="HR-100",
-            matter_zh="稳岗返还",
-            kind=AppealKind.CONSULT,
-            category=Category.LABOUR,
-            lead_unit=UNIT,
-            co_units=(TAX_UNIT,),
-            procedure="人社部门比对参保数据，符合条件的企业免申即享。",
-        ),
-        ADMIN,
-    )
+    Catalogue(ledger).publish(JOB_RETENTION, ADMIN)
     ledger.execute(other, cmd.Assign(item="HR-100"), DISPATCHER)
     assigned = ledger.history(other)[-1]
     assert isinstance(assigned, Appeal.Assigned)

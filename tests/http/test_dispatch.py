@@ -16,9 +16,7 @@ import pytest
 
 from appeals.application.catalogue import Catalogue
 from appeals.application.service import AppealLedger
-from appeals.domain.catalogue import Publish
 from appeals.domain.identities import CENTRE_UNIT
-from appeals.domain.values import AppealKind, Category
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import directory
 from tests.builders import (
@@ -33,6 +31,7 @@ from tests.builders import (
 )
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
+from tests.support.organisation import JOB_RETENTION
 from tests.support.views import caught_up
 
 pytestmark = pytest.mark.asyncio
@@ -103,18 +102,7 @@ async def test_an_appeal_shows_its_dispatch_deadline_and_how_it_was_routed(
     """Routed by an item published in the store: GET /appeals/{id} names the
     item, its version and the co-units, and keeps the centre's dispatch
     deadline beside the unit's; a return clears the routing."""
-    Catalogue(ledger).publish(
-        Publish(
-            code="HR-100",
-            matter_zh="稳岗返还",
-            kind=AppealKind.CONSULT,
-            category=Category.LABOUR,
-            lead_unit=UNIT,
-            co_units=(TAX_UNIT,),
-            procedure="人社部门比对参保数据，符合条件的企业免申即享。",
-        ),
-        ADMIN,
-    )
+    Catalogue(ledger).publish(JOB_RETENTION, ADMIN)
     spec = (await client.get("/openapi.json")).json()
     appeal_id = await received(client, auth, external_id="route-2")
     path = f"/appeals/{appeal_id}"

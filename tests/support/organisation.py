@@ -13,13 +13,14 @@ from datetime import date
 
 from appeals.application.registry import REGISTER
 from appeals.application.service import AppealLedger
+from appeals.domain.catalogue import Publish
 from appeals.domain.organisation import (
     CadreRole,
     RegisterCadre,
     RegisterUnit,
     UnitKind,
 )
-from appeals.domain.values import Actor, Role
+from appeals.domain.values import Actor, AppealKind, Category, Role
 from tests.builders import CADRE, MARKET_UNIT, TAX_CADRE, TAX_UNIT, UNIT
 
 REGISTRAR = Actor("adm-0", Role.ADMIN, "测试管理员")
@@ -67,3 +68,16 @@ def register_test_organisation(ledger: AppealLedger) -> None:
     """Registers :data:`REGISTRATIONS` in ``ledger``'s store, atomically."""
     at = ledger.clock.now()
     ledger.save(*(REGISTER[type(c)](c, REGISTRAR, at) for c in REGISTRATIONS))
+
+
+JOB_RETENTION = Publish(
+    code="HR-100",
+    matter_zh="稳岗返还",
+    kind=AppealKind.CONSULT,
+    category=Category.LABOUR,
+    lead_unit=UNIT,
+    co_units=(TAX_UNIT,),
+    procedure="人社部门比对参保数据，符合条件的企业免申即享。",
+)
+"""A catalogue item of the test organisation's units, for tests that publish
+one in the store (not published by the fixture)."""
