@@ -25,7 +25,6 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of, open_ledger
 from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
-from appeals.domain.rates import RateWeights
 from appeals.http import appeals, health
 from appeals.http.assessments import assessment_routes
 from appeals.http.audit import audit_routes
@@ -59,7 +58,6 @@ def create_app(
     body_limit: int = DEFAULT_BODY_LIMIT,
     threads: int | None = None,
     projections: ProjectionSettings | None = None,
-    rate_weights: RateWeights | None = None,
     assessment_scheme: Scheme | None = None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
@@ -78,7 +76,6 @@ def create_app(
             tokens=TokenStore(ledger.database),
             body_limit=body_limit,
             projection_settings=projections or ProjectionSettings(),
-            rate_weights=rate_weights or RateWeights(),
             assessment_scheme=assessment_scheme or load_scheme(),
         )
         views = all_projections(ledger.rules.timekeeping)
@@ -148,7 +145,6 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         body_limit=settings.body_limit,
         threads=settings.pg_pool_size + settings.pg_max_overflow,
         projections=settings.projections,
-        rate_weights=settings.rate_weights,
         assessment_scheme=scheme_of(settings),
     )
 

@@ -12,7 +12,6 @@ from starlette.requests import Request
 
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
-from appeals.domain.rates import RateWeights
 from appeals.infra.settings import ProjectionSettings
 from appeals.infra.tokens import TokenStore
 
@@ -25,7 +24,6 @@ class ServiceContext:
     tokens: TokenStore
     body_limit: int
     projection_settings: ProjectionSettings
-    rate_weights: RateWeights
     assessment_scheme: Scheme
 
 

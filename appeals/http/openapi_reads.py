@@ -276,14 +276,14 @@ def timeliness() -> dict[str, Any]:
 def accountability() -> dict[str, Any]:
     return _report(
         "accountability",
-        "Counts, the three rates, composite score and ranking",
+        "Counts and the rates of what happened (the ranking is the assessment's)",
         [
             _query("group_by", {"enum": ["unit", "cadre", "category"]}),
             _query("period", {"enum": ["day", "week", "month", "all"]}),
             _query("from", DAY),
             _query("to", DAY),
         ],
-        _object(["items", "weights"], items=ITEMS, weights={"type": "object"}),
+        _object(["items"], items=ITEMS),
     )
 
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from appeals.domain.rates import RateWeights
-
 DEFAULT_DATABASE_URL = "sqlite:///var/appeals.sqlite3"
 
 
@@ -142,12 +140,17 @@ class Settings:
     sla_policy_file: str | None = None
     assessment_scheme_file: str | None = None
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
-    rate_weights: RateWeights = field(default_factory=RateWeights)
     projections: ProjectionSettings = field(default_factory=ProjectionSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
+        if env.get("APPEALS_RATE_WEIGHTS", "").strip():
+            raise ConfigurationError(
+                "APPEALS_RATE_WEIGHTS is no longer read: scores and their weights "
+                "are the assessment scheme's (APPEALS_ASSESSMENT_SCHEME, "
+                "docs/assessment.md); unset it"
+            )
         url = env.get("APPEALS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
         database = parse_database_url(url)
         default = cls(database=database)
@@ -176,35 +179,9 @@ class Settings:
             office_hours=_office_hours(
                 env.get("APPEALS_OFFICE_HOURS", ""), default.office_hours
             ),
-            rate_weights=_weights(env.get("APPEALS_RATE_WEIGHTS", "")),
             projections=ProjectionSettings.from_env(env, database.engine),
             server=ServerSettings.from_env(env),
         )
-
-
-def _weights(raw: str) -> RateWeights:
-    """``response=0.1,resolution=0.5,satisfaction=0.4`` (the default)."""
-    if not raw.strip():
-        return RateWeights()
-    values: dict[str, float] = {}
-    for part in raw.split(","):
-        name, _, number = part.partition("=")
-        try:
-            values[name.strip()] = float(number)
-        except ValueError:
-            raise ConfigurationError(
-                f"APPEALS_RATE_WEIGHTS: {part.strip()!r} is not name=number"
-            ) from None
-    unknown = set(values) - {"response", "resolution", "satisfaction"}
-    if unknown:
-        raise ConfigurationError(
-            f"APPEALS_RATE_WEIGHTS: unknown {', '.join(sorted(unknown))}; "
-            "use response, resolution and satisfaction"
-        )
-    try:
-        return RateWeights(**values)
-    except ValueError as error:
-        raise ConfigurationError(f"APPEALS_RATE_WEIGHTS: {error}") from None
 
 
 def _office_hours(raw: str, default: tuple[str, ...]) -> tuple[str, ...]:

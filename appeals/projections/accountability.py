@@ -20,12 +20,14 @@ Rates (docs/reports.md):
   first response is due once it is made or its stage ends without one;
 - resolution rate = evaluations judging the appeal resolved / evaluations;
 - satisfaction rate = (satisfied + basically satisfied) / evaluations;
-- composite = 0.1 response + 0.5 resolution + 0.4 satisfaction (weights are
-  configurable); evaluation windows that lapsed are counted apart and left
-  out of the resolution and satisfaction rates.
+- evaluation windows that lapsed are counted apart and left out of the
+  resolution and satisfaction rates.
 
 :func:`report` answers ``GET /reports/accountability``: sums per period and
-group, the rates and the rank within each period.
+group, and the rates. It ranks nobody: activity rates can be improved by
+leaving an appeal alone (an unresolved appeal is never evaluated); the
+ranking is the monthly assessment's, whose denominators are what was due
+(appeals.projections.assessment, appeals.domain.assessment).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.assessment import Activity
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.identities import CENTRE_UNIT
-from appeals.domain.rates import RateWeights, rates
+from appeals.domain.rates import rates
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.database import Database, Sql
@@ -270,10 +272,10 @@ def report(
     first: date,
     last: date,
     unit: str | None,
-    weights: RateWeights,
 ) -> tuple[int, list[dict[str, Any]]]:
     """The view's position and, per period and group (days ``first``..
-    ``last``, only ``unit``'s if given), the counters, rates and rank."""
+    ``last``, only ``unit``'s if given), the counters and rates. Nothing is
+    ranked here: the assessment ranks (appeals.domain.assessment)."""
     table = live_table(database, DAILY)
     seen, days = read(
         database,
@@ -292,8 +294,7 @@ def report(
     items: list[dict[str, Any]] = []
     for (when, group), counts in sorted(totals.items()):
         items.append({"period": when, group_by: group or None, **counts,
-                      **rates(counts, weights)})  # fmt: skip
-    rank_within_periods(items)
+                      **rates(counts)})  # fmt: skip
     return seen, items
 
 
@@ -308,21 +309,6 @@ def period_of(day: str, period: str) -> str:
         year, week, _ = value.isocalendar()
         return f"{year}-W{week:02d}"
     return "all"
-
-
-def rank_within_periods(items: list[dict[str, Any]]) -> None:
-    """Ranks groups by composite score within each period (no score: last).
-    The centre's own row is not ranked with the units (its rank is None)."""
-    by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in items:
-        if item.get("unit") == CENTRE_UNIT:
-            item["rank"] = None
-            continue
-        by_period[item["period"]].append(item)
-    for group in by_period.values():
-        group.sort(key=lambda i: (i["composite"] is None, -(i["composite"] or 0.0)))
-        for rank, item in enumerate(group, start=1):
-            item["rank"] = rank
 
 
 SELECT_ACTIVITY = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 import pytest
 
@@ -27,8 +28,10 @@ from appeals.infra.assessment_scheme import (
     SchemeFileError,
     load_scheme,
     parse_scheme,
+    scheme_of,
 )
 from appeals.infra.clock import SHANGHAI
+from appeals.infra.settings import ConfigurationError, Settings
 
 NOVEMBER = Period(2026, 11)
 AS_OF = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
@@ -338,3 +341,14 @@ def test_a_bad_scheme_file_names_the_key(text: str, where: str) -> None:
         parse_scheme(document, "scheme.toml")
     assert where in str(refused.value)
     assert "scheme.toml" in str(refused.value)
+
+
+def test_a_bad_scheme_named_by_the_environment_stops_start_up(tmp_path: Path) -> None:
+    bad = tmp_path / "scheme.toml"
+    bad.write_text(
+        'version = "v"\nname = "n"\n[indicators.response_rate]\nweight = 2\n'
+    )
+    settings = Settings.from_env({"APPEALS_ASSESSMENT_SCHEME": str(bad)})
+    with pytest.raises(ConfigurationError, match="APPEALS_ASSESSMENT_SCHEME"):
+        scheme_of(settings)
+    assert scheme_of(Settings.from_env({})).version == "assessment-2026-1"

@@ -24,7 +24,6 @@ from appeals.domain.commands import (
     Return,
 )
 from appeals.domain.identities import CENTRE_UNIT
-from appeals.domain.rates import RateWeights
 from appeals.domain.values import SYSTEM_ACTOR, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import accountability, appeal_list, overdue
@@ -133,20 +132,6 @@ def test_a_return_after_the_response_deadline_is_a_missed_response() -> None:
     assert returning["responded_on_time"] == 0
 
 
-def test_the_centre_is_not_ranked_with_the_units() -> None:
-    items: list[dict[str, Any]] = [
-        {"period": "p", "unit": CENTRE_UNIT, "composite": 1.0},
-        {"period": "p", "unit": UNIT, "composite": 0.5},
-        {"period": "p", "unit": TAX_UNIT, "composite": 0.9},
-    ]
-    accountability.rank_within_periods(items)
-    assert [(i["unit"], i["rank"]) for i in items] == [
-        (CENTRE_UNIT, None),
-        (UNIT, 2),
-        (TAX_UNIT, 1),
-    ]
-
-
 def test_the_readers_show_the_centres_dispatch_on_both_stores(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
@@ -166,15 +151,14 @@ def test_the_readers_show_the_centres_dispatch_on_both_stores(
 
     september = (date(2026, 9, 1), date(2026, 9, 30))
     seen, units = accountability.report(
-        ledger.database, "unit", "month", *september, None, RateWeights()
+        ledger.database, "unit", "month", *september, None
     )
     assert seen == head
     by_unit = {item["unit"]: item for item in units}
     centre = by_unit[CENTRE_UNIT]
     assert (centre["dispatched"], centre["dispatched_on_time"]) == (2, 1)
-    assert (centre["answered_on_the_spot"], centre["rank"]) == (1, None)
+    assert centre["answered_on_the_spot"] == 1
     assert (by_unit[UNIT]["assigned"], by_unit[UNIT]["dispatched"]) == (1, 0)
-    assert by_unit[UNIT]["rank"] == 1
 
     _, stages = timeliness_view.report(
         ledger.database, *september, SHANGHAI, [("stage", "dispatch")], "unit"

@@ -23,7 +23,6 @@ from appeals.domain.commands import (
     Return,
     Supervise,
 )
-from appeals.domain.rates import RateWeights
 from appeals.domain.timeliness import StageCycle, TimelinessFold, timeliness
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome, Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
@@ -157,24 +156,11 @@ def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
     ]
 
 
-def test_accountability_periods_and_ranks() -> None:
+def test_accountability_periods() -> None:
     assert accountability.period_of("2026-09-14", "day") == "2026-09-14"
     assert accountability.period_of("2026-09-14", "week") == "2026-W38"
     assert accountability.period_of("2026-09-14", "month") == "2026-09"
     assert accountability.period_of("2026-09-14", "all") == "all"
-    items: list[dict[str, Any]] = [
-        {"period": "p", "composite": None},
-        {"period": "p", "composite": 0.5},
-        {"period": "p", "composite": 0.9},
-        {"period": "q", "composite": 0.1},
-    ]
-    accountability.rank_within_periods(items)
-    assert [(i["composite"], i["rank"]) for i in items] == [
-        (None, 3),
-        (0.5, 2),
-        (0.9, 1),
-        (0.1, 1),
-    ]
 
 
 def test_the_readers_answer_from_the_store(
@@ -195,13 +181,13 @@ def test_the_readers_answer_from_the_store(
     )
     assert none == []
     seen, units = accountability.report(
-        ledger.database, "unit", "month", *september, None, RateWeights()
+        ledger.database, "unit", "month", *september, None
     )
     (unit,) = [i for i in units if i["unit"] == UNIT]
     assert seen == head
     assert (unit["period"], unit["assigned"], unit["accepted"]) == ("2026-09", 3, 2)
-    assert (unit["composite"], unit["rank"]) == (pytest.approx(1.0), 1)
+    assert unit["response_rate"] == pytest.approx(1.0)
     _, other = accountability.report(
-        ledger.database, "unit", "all", *september, "SZ-SWJ", RateWeights()
+        ledger.database, "unit", "all", *september, "SZ-SWJ"
     )
     assert other == []

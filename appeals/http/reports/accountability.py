@@ -1,6 +1,7 @@
 """``GET /reports/accountability``: per unit, cadre or category and period,
-the counts, the three rates, the composite score and the ranking, from the
-accountability view's reader (appeals.projections.accountability)."""
+the counts and the rates of what happened, from the accountability view's
+reader (appeals.projections.accountability). The ranking is the monthly
+assessment's (``GET /assessments/{period}``)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ async def accountability_report(request: Request) -> Response:
         raise invalid([{"field": "group_by", "reason": reason}])
     period = choice(request, "period", "all", accountability.PERIODS)
     first, last = day_range(request)
-    weights = context.rate_weights
     seen, items = await run_in_threadpool(
         accountability.report,
         context.ledger.database,
@@ -38,14 +38,12 @@ async def accountability_report(request: Request) -> Response:
         first,
         last,
         scope.unit,
-        weights,
     )
     body = {
         "from": first.isoformat(),
         "to": last.isoformat(),
         "group_by": group_by,
         "period": period,
-        "weights": vars(weights),
         "items": items,
     }
     if wants_csv(request):
