@@ -61,7 +61,9 @@ from appeals.domain.values import (
     SYSTEM_ACTOR,
     Actor,
     AppealKind,
+    Channel,
     ExclusionReason,
+    Role,
     Satisfaction,
     Status,
     text,
@@ -153,6 +155,12 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         uscc = validate_uscc(command.uscc)
         kind = None if command.kind is None else AppealKind.parse(command.kind, "kind")
         authorize("receive", actor, unit=None, uscc=uscc)
+        if actor.role is Role.ENTERPRISE and command.channel is not Channel.PORTAL:
+            raise InvalidField(
+                "channel",
+                "企业自助提交的诉求渠道为 portal an enterprise files its own "
+                "appeals through the portal",
+            )
         at = aware(at, "at")
         tk = rules.timekeeping
         keys = (command.priority.value, command.category.value)

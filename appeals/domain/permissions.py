@@ -29,7 +29,9 @@ INTAKE, DISPATCH, HANDLER, SUPERVISOR, AUDITOR, ENTERPRISE, ADMIN, SYSTEM = (
 )
 
 COMMAND_ROLES: dict[str, frozenset[Role]] = {
-    "receive": frozenset({INTAKE}),
+    # intake for anyone; an enterprise files its own (its credit code, the
+    # portal channel), and the centre dispatches it as usual
+    "receive": frozenset({INTAKE, ENTERPRISE}),
     "assign": frozenset({DISPATCH, SUPERVISOR}),
     "accept": frozenset({HANDLER}),
     "return": frozenset({HANDLER}),

@@ -17,6 +17,7 @@ from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
+from appeals.domain.values import Channel, Role
 from appeals.domain.working_time import OutsideCalendarError
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
@@ -85,6 +86,9 @@ async def receive(request: Request) -> Response:
     when its source reference was received before."""
     actor = await authenticate(request)
     body = await read_body(request)
+    if actor.role is Role.ENTERPRISE:
+        # its own appeal, through the portal, unless the body says otherwise
+        body = {"channel": Channel.PORTAL.value, "uscc": actor.uscc, **body}
     command = build(Receive, body)
     idempotency = idempotent_request(request, actor, body)
     ledger = ledger_of(request)

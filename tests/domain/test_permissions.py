@@ -77,7 +77,7 @@ MATRIX = {
         "decide_exclusion",
     },
     "auditor": set(),
-    "enterprise": {"evaluate", "withdraw"},
+    "enterprise": {"receive", "evaluate", "withdraw"},
     "admin": set(COMMAND_ROLES),
     "system": {"supervise", "reopen", "close", "escalate", "lapse_evaluation"},
 }
