@@ -20,12 +20,13 @@ from enum import Enum
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import GROUPS, Period, Scheme, assess, digest
 from appeals.domain.divisions import division_name
-from appeals.domain.errors import InvalidField
+from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.identities import assessment_id
 from appeals.domain.published_assessment import (
     AssessmentNotPublished,
@@ -126,7 +127,15 @@ class Assessments:
                 )
             existing.revise(publication, reason, actor, now)
             assessment = existing
-        self.ledger.save(assessment)
+        try:
+            self.ledger.save(assessment)
+        except IntegrityError:  # published or revised by someone else meanwhile
+            raise CommandNotAllowed(
+                "publish",
+                "published",
+                f"another publication of {period} was recorded at the same "
+                "time; read it, then revise it if needed",
+            ) from None
         return assessment.revision()
 
     def published(self, period: Period, revision: int | None = None) -> dict[str, Any]:

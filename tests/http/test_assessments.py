@@ -17,7 +17,9 @@ from appeals.application.assessments import Assessments
 from appeals.application.audit import verify_log
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Period, Weighting
+from appeals.domain.errors import CommandNotAllowed
 from appeals.domain.identities import CENTRE_UNIT
+from appeals.domain.values import Actor, Role
 from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import FixedClock
 from tests.builders import CADRE, post
@@ -205,3 +207,19 @@ async def test_a_granted_exclusion_leaves_the_appeal_out_of_the_assessment(
     unit = next(row for row in preview.json()["rows"] if row["key"] == [UNIT])
     assert unit["samples"]["on_time_resolution_rate"] == [1, 2]  # was [1, 3]
     assert unit["samples"]["response_rate"] == [1, 2]
+
+
+async def test_two_publications_of_a_month_at_once_record_one(
+    ledger: AppealLedger, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of two racing first publications (it found nothing
+    published when it looked) is refused with a 409, and the month holds one
+    revision."""
+    september(ledger, clock)
+    actor = Actor("sup-1", Role.SUPERVISOR, "周督办")
+    first, second = (Assessments(ledger, load_scheme()) for _ in range(2))
+    first.publish(Period(2026, 9), actor)
+    monkeypatch.setattr(second, "_load", lambda period: None)  # looked before
+    with pytest.raises(CommandNotAllowed, match="at the same time"):
+        second.publish(Period(2026, 9), actor)
+    assert len(first.published(Period(2026, 9))["revisions"]) == 1
