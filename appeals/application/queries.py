@@ -9,13 +9,16 @@ version, or as of a past instant, with its timeliness as it stood then.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from appeals.application.service import AppealLedger
 from appeals.domain import events as ev
+from appeals.domain.disclosure import public_text
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.guards import check_supported
 from appeals.domain.timeliness import timeliness
@@ -64,6 +67,11 @@ class AppealView:
     co_units: tuple[str, ...] = ()
     answered_on_the_spot: bool = False
     exclusion: dict[str, Any] | None = None
+    urge_count: int = 0
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    """Public text in order (appeals.domain.disclosure): what the enterprise
+    reads as the appeal's progress; the last is Open311's ``status_notes``."""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def view_of(history: Sequence[ev.Event]) -> AppealView:
@@ -93,6 +101,16 @@ def view_of(history: Sequence[ev.Event]) -> AppealView:
     )
     for event in history[1:]:
         evolve(view, event)
+        note = public_text(get_topic(type(event)), vars(event))
+        if note is not None:
+            view.notes.append(
+                {
+                    "at": event.timestamp,
+                    "type": get_topic(type(event)),
+                    "text": note,
+                    "by": event.actor.get("role"),
+                }
+            )
         view.version = event.originator_version
         view.updated_at = event.timestamp
     return view
@@ -189,6 +207,21 @@ def evolve(view: AppealView, event: ev.Event) -> None:
         case ev.Merged():
             view.status = Status.MERGED.value
             view.merged_into = event.into
+        case ev.Urged():
+            view.urge_count += 1
+        case ev.AttachmentAdded():
+            view.attachments.append(
+                {
+                    "sha256": event.sha256,
+                    "size": event.size,
+                    "media_type": event.media_type,
+                    "name": event.name,
+                    "purpose": event.purpose,
+                    "public": event.public,
+                    "added_at": event.timestamp,
+                    "added_by": event.actor.get("role"),
+                }
+            )
 
 
 def appeal_view(

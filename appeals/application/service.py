@@ -403,5 +403,9 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Escalate: Appeal.escalate,
     cmd.LapseEvaluation: Appeal.lapse_evaluation,
     cmd.AnswerOnTheSpot: Appeal.answer_on_the_spot,
+    cmd.Comment: Appeal.comment,
+    cmd.SupplyMaterials: Appeal.supply_materials,
+    cmd.Urge: Appeal.urge,
+    cmd.AddAttachment: Appeal.add_attachment,
 }
 """Each command and the aggregate method that decides it."""

@@ -53,6 +53,7 @@ from appeals.domain.commands import (
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
 from appeals.domain.guards import DeadlineTerms, aware
+from appeals.domain.interaction import Interaction
 from appeals.domain.late_stages import LateStages
 from appeals.domain.permissions import authorize
 from appeals.domain.sla import Stage
@@ -72,7 +73,7 @@ from appeals.domain.values import (
 __all__ = ["DEFAULT_MAX_REOPENS", "Appeal", "aware", "escalation_key"]
 
 
-class Appeal(LateStages, Aggregate, created_event_name="Received"):
+class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
     """An enterprise appeal and the decisions its lifecycle allows."""
 
     TOPIC = "Appeal"
@@ -107,6 +108,10 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         Closed: TypeAlias = events.Closed
         Withdrawn: TypeAlias = events.Withdrawn
         Merged: TypeAlias = events.Merged
+        Commented: TypeAlias = events.Commented
+        MaterialsSupplied: TypeAlias = events.MaterialsSupplied
+        Urged: TypeAlias = events.Urged
+        AttachmentAdded: TypeAlias = events.AttachmentAdded
     else:
         Event = events.Event
         Created = events.Created
@@ -135,6 +140,10 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         Closed = events.Closed
         Withdrawn = events.Withdrawn
         Merged = events.Merged
+        Commented = events.Commented
+        MaterialsSupplied = events.MaterialsSupplied
+        Urged = events.Urged
+        AttachmentAdded = events.AttachmentAdded
 
     # ---- commands -------------------------------------------------------
 
@@ -309,7 +318,7 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         note = text(command.note, "note")
         self.check_permitted("note_progress", actor)
         self.check_status("note_progress", Status.IN_PROGRESS)
-        self._record(self.ProgressNoted, actor, at, note=note)
+        self._record(self.ProgressNoted, actor, at, note=note, public=command.public)
 
     def pause(self, command: Pause, actor: Actor, at: datetime, rules: Rules) -> None:
         """补充材料: wait for the enterprise (stops the resolve clock)."""
@@ -325,20 +334,29 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         note = text(command.note, "note", required=False)
         self.check_permitted("resume", actor)
         self.check_status("resume", Status.IN_PROGRESS)
-        paused_at = self.check_is_paused("resume")
-        tk = rules.timekeeping
-        waited = tk.working_time(paused_at, aware(at, "at"))
-        assert self.resolve_due is not None
-        resolve_due = tk.moved(self.resolve_due, waited)
+        self.check_is_paused("resume")
         self._record(
             self.Resumed,
             actor,
             at,
             note=note,
-            paused_seconds=int(waited.total_seconds()),
-            resolve_due=resolve_due,
-            provisional=tk.provisional(resolve_due),
+            **self._resumption(at, rules),
+            public=command.public,
         )
+
+    def _resumption(self, at: datetime, rules: Rules) -> dict[str, Any]:
+        """The fields of a ``Resumed`` now: the working time spent waiting and
+        the resolution deadline moved back by it."""
+        tk = rules.timekeeping
+        assert self.paused_at is not None
+        assert self.resolve_due is not None
+        waited = tk.working_time(self.paused_at, aware(at, "at"))
+        resolve_due = tk.moved(self.resolve_due, waited)
+        return {
+            "paused_seconds": int(waited.total_seconds()),
+            "resolve_due": resolve_due,
+            "provisional": tk.provisional(resolve_due),
+        }
 
     def request_extension(
         self, command: RequestExtension, actor: Actor, at: datetime, rules: Rules
@@ -429,7 +447,9 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
             raise InvalidField("level", "must be 1, 2 or 3")
         self.check_permitted("supervise", actor)
         self.check_is_open("supervise")
-        self._record(self.Supervised, actor, at, level=level, note=note)
+        self._record(
+            self.Supervised, actor, at, level=level, note=note, public=command.public
+        )
 
     def resolve(
         self, command: Resolve, actor: Actor, at: datetime, rules: Rules
@@ -441,7 +461,15 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         self.check_is_not_paused("resolve", "it is paused waiting for the enterprise")
         outcome = command.outcome.value
         dues = self._dues(rules.timekeeping, at, reply_due=Stage.REPLY)
-        self._record(self.Resolved, actor, at, outcome=outcome, result=result, **dues)
+        self._record(
+            self.Resolved,
+            actor,
+            at,
+            outcome=outcome,
+            result=result,
+            **dues,
+            public=command.public,
+        )
 
     def reply(self, command: Reply, actor: Actor, at: datetime, rules: Rules) -> None:
         """反馈 the result to the enterprise; opens the evaluation window."""
@@ -488,10 +516,16 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         reason = text(command.reason, "reason")
         self.check_permitted("reopen", actor)
         self.check_status("reopen", Status.RESOLVED, Status.REPLIED, Status.EVALUATED)
-        self._reopen(actor, at, reason, rules, automatic=False)
+        self._reopen(actor, at, reason, rules, automatic=False, public=command.public)
 
     def _reopen(
-        self, actor: Actor, at: datetime, reason: str, rules: Rules, automatic: bool
+        self,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+        rules: Rules,
+        automatic: bool,
+        public: bool = False,
     ) -> None:
         """To the same unit; an appeal answered on the spot has none, so it
         goes back to the centre to be dispatched."""
@@ -504,7 +538,13 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         else:
             dues = self._dues(tk, at, resolve_due=Stage.RESOLVE)
         self._record(
-            self.Reopened, actor, at, reason=reason, automatic=automatic, **dues
+            self.Reopened,
+            actor,
+            at,
+            reason=reason,
+            automatic=automatic,
+            **dues,
+            public=public,
         )
 
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:
@@ -517,7 +557,7 @@ class Appeal(LateStages, Aggregate, created_event_name="Received"):
         else:
             self.check_status("close", Status.EVALUATED)
         self.check_referral_allows_close(actor)
-        self._record(self.Closed, actor, at, note=note)
+        self._record(self.Closed, actor, at, note=note, public=command.public)
 
     def withdraw(
         self, command: Withdraw, actor: Actor, at: datetime, rules: Rules

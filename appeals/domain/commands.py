@@ -17,6 +17,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.directory import EMPTY_DIRECTORY, Directory
 from appeals.domain.values import (
     AppealKind,
+    AttachmentPurpose,
     Category,
     Channel,
     ExclusionReason,
@@ -113,6 +114,8 @@ class NoteProgress(Command):
     name = "note-progress"
     summary = "Record a progress note (办理进展)"
     note: str
+    public: bool = True
+    """Whether the enterprise reads it (default public; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class Resume(Command):
     name = "resume"
     summary = "The enterprise supplied what was asked; the clock runs again"
     note: str = ""
+    public: bool = True
+    """Whether the enterprise reads it (default public; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,8 @@ class Supervise(Command):
     summary = "Urge the unit, at escalation level 1-3 (督办)"
     level: int
     note: str
+    public: bool = False
+    """Whether the enterprise reads it (default internal; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,8 @@ class Resolve(Command):
     summary = "Finish handling with an outcome (办结)"
     outcome: Outcome
     result: str
+    public: bool = True
+    """Whether the enterprise reads it (default public; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,8 @@ class Reopen(Command):
     name = "reopen"
     summary = "Send back to the same unit for another cycle (重办)"
     reason: str
+    public: bool = False
+    """Whether the enterprise reads it (default internal; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,8 @@ class Close(Command):
     name = "close"
     summary = "Reconcile and close (对账销号)"
     note: str = ""
+    public: bool = False
+    """Whether the enterprise reads it (default internal; appeals.domain.disclosure)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,54 @@ class Merge(Command):
     summary = "Merge into another open appeal about the same matter"
     into: UUID
     reason: str
+
+
+@dataclass(frozen=True)
+class Comment(Command):
+    """留言: the enterprise writes on its appeal (or intake for it, or an
+    official); public unless an official marks it internal."""
+
+    name = "comment"
+    summary = "Write a comment on the appeal (留言)"
+    text: str
+    public: bool = True
+    """Whether the enterprise reads it (default public; appeals.domain.disclosure)."""
+
+
+@dataclass(frozen=True)
+class SupplyMaterials(Command):
+    """补充材料: the enterprise supplies what the handler paused for, naming
+    attachments it uploaded (their SHA-256); the clock resumes at once."""
+
+    name = "supply-materials"
+    summary = "Supply the materials asked for; the clock resumes (补充材料)"
+    note: str
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Urge(Command):
+    name = "urge"
+    summary = "The enterprise urges the unit (企业催办)"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AddAttachment(Command):
+    """附件: a file already in the blob store, recorded on the appeal (not a
+    JSON command: ``POST /appeals/{id}/attachments`` uploads the file and the
+    HTTP edge builds this from what the upload measured)."""
+
+    name = "add-attachment"
+    summary = "Attach a file (附件)"
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+    purpose: AttachmentPurpose = AttachmentPurpose.SUPPLEMENT
+    public: bool | None = None
+    """Officials' attachments are internal unless true; the enterprise's are
+    always public."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +330,9 @@ COMMANDS: dict[str, type[Command]] = {
         Close,
         Withdraw,
         Merge,
+        Comment,
+        SupplyMaterials,
+        Urge,
     )
 }
 """The commands a client may send, by the name used in their URL."""

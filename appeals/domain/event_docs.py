@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from eventsourcing.utils import get_topic
 
 from appeals.domain import events
+from appeals.domain.disclosure import disclosure_table
 from appeals.domain.indexes import AppealIndex, RequestRecord
 
 INTRODUCTION = """\
@@ -156,6 +157,31 @@ def meaning(event_class: type[object]) -> str:
     return ""
 
 
+DISCLOSURE = """\
+## Public and internal text
+
+What the enterprise reads is decided in `appeals/domain/disclosure.py`. Each
+event's free text is public (the enterprise reads it in its view, history,
+exports and Open311 `status_notes`) or internal (officials only); where the
+command has a `public` field the writer chooses and the event records it
+(the enterprise's own comments and attachments are always public). Hidden
+events are left out of the enterprise's history altogether; so are
+attachments not marked public.
+"""
+
+
+def disclosure() -> str:
+    rows = [
+        "| topic | text | default | writer chooses |",
+        "|---|---|---|---|",
+        *(
+            f"| `{topic}` | {text or '-'} | {default} | {'yes' if choosable else '-'} |"
+            for topic, text, default, choosable in disclosure_table()
+        ),
+    ]
+    return f"{DISCLOSURE}\n" + "\n".join(rows) + "\n"
+
+
 def render() -> str:
     """docs/events.md as the classes say it should read."""
     rows = [
@@ -166,7 +192,8 @@ def render() -> str:
             for cls in catalogue()
         ),
     ]
-    return f"{INTRODUCTION}\n" + "\n".join(rows) + f"\n\n{SCHEMA_CHANGES}"
+    table = "\n".join(rows)
+    return f"{INTRODUCTION}\n{table}\n\n{disclosure()}\n{SCHEMA_CHANGES}"
 
 
 if __name__ == "__main__":

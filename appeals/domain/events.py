@@ -239,6 +239,8 @@ class ProgressNoted(Event):
 
     TOPIC = "Appeal.ProgressNoted"
     note: str
+    public: bool = True
+    """Whether the enterprise reads the note (appeals.domain.disclosure)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.responded = True
@@ -265,6 +267,8 @@ class Resumed(Event):
     resolve_due: datetime
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    public: bool = True
+    """Whether the enterprise reads the note (appeals.domain.disclosure)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.paused = False
@@ -361,6 +365,8 @@ class Supervised(Event):
     TOPIC = "Appeal.Supervised"
     level: int
     note: str
+    public: bool = False
+    """Whether the enterprise reads the note (appeals.domain.disclosure)."""
 
 
 class Resolved(Event):
@@ -374,6 +380,8 @@ class Resolved(Event):
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
     counting: str = OFFICE_HOURS
+    public: bool = True
+    """Whether the enterprise reads the result (appeals.domain.disclosure)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.RESOLVED.value
@@ -426,6 +434,8 @@ class Reopened(Event):
     """A deadline here falls in a provisional (estimated) calendar year."""
     counting: str = OFFICE_HOURS
     dispatch_due: datetime | None = None
+    public: bool = False
+    """Whether the enterprise reads the reason (appeals.domain.disclosure)."""
 
     def apply(self, appeal: Appeal) -> None:
         if self.dispatch_due is not None:
@@ -483,6 +493,8 @@ class Closed(Event):
 
     TOPIC = "Appeal.Closed"
     note: str
+    public: bool = False
+    """Whether the enterprise reads the note (appeals.domain.disclosure)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.CLOSED.value
@@ -508,3 +520,54 @@ class Merged(Event):
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.MERGED.value
+
+
+class Commented(Event):
+    """留言: the enterprise (or intake on its behalf, or an official) wrote
+    on the appeal; the clock is not touched."""
+
+    TOPIC = "Appeal.Commented"
+    text: str
+    public: bool = True
+    """Whether the enterprise reads it (appeals.domain.disclosure)."""
+
+
+class MaterialsSupplied(Event):
+    """补充材料已提交: the enterprise supplied what a handler paused for, with
+    the attachments it uploaded; a ``Resumed`` by the same actor follows in
+    the same command, so the clock runs again at once."""
+
+    TOPIC = "Appeal.MaterialsSupplied"
+    note: str
+    attachments: Sequence[str] = ()
+    """SHA-256 of attachments already on the appeal (``AttachmentAdded``)."""
+
+
+class Urged(Event):
+    """企业催办: the enterprise urges the unit; counted per unit in reports."""
+
+    TOPIC = "Appeal.Urged"
+    note: str
+    unit: str | None = None
+    """The unit the appeal was with when urged (none while at the centre)."""
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.urge_count = appeal.urge_count + 1
+
+
+class AttachmentAdded(Event):
+    """附件: a file on the appeal, stored content-addressed in the blob store;
+    its hash, size, sniffed type and name are here, so the chain covers them."""
+
+    TOPIC = "Appeal.AttachmentAdded"
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+    purpose: str
+    """``supplement`` (补充材料), ``evidence`` (佐证材料) or ``other``."""
+    public: bool = True
+    """Whether the enterprise may see and download it."""
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.attachments = [*appeal.attachments, self.sha256]

@@ -74,6 +74,13 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "revise_catalogue_item": frozenset({DISPATCH}),
     "retire_catalogue_item": frozenset({DISPATCH}),
     "reinstate_catalogue_item": frozenset({DISPATCH}),
+    # 政企互动: the enterprise comments, supplies materials and urges (intake
+    # may do it for an enterprise that phones); officials comment too
+    "comment": frozenset({ENTERPRISE, INTAKE, DISPATCH, HANDLER, SUPERVISOR}),
+    "supply_materials": frozenset({ENTERPRISE, INTAKE}),
+    "urge": frozenset({ENTERPRISE, INTAKE}),
+    # attachments: the enterprise's own, the handling unit's, the centre's
+    "add_attachment": frozenset({ENTERPRISE, INTAKE, DISPATCH, HANDLER, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
     "answer_on_the_spot": frozenset({INTAKE}),
@@ -202,6 +209,16 @@ def authorize(
         raise NotPermitted(command, actor.role, "the appeal is not your unit's")
     if actor.role is ENTERPRISE and actor.uscc != uscc:
         raise NotPermitted(command, actor.role, "the appeal is another enterprise's")
+
+
+INTERNAL_TEXT_READERS = frozenset(Role) - {ENTERPRISE}
+"""Who reads internal notes, reasons and attachments (appeals.domain.disclosure):
+government, not the enterprise."""
+
+
+def reads_internal_text(actor: Actor) -> bool:
+    """Whether ``actor`` reads an appeal's internal text."""
+    return actor.role in INTERNAL_TEXT_READERS
 
 
 def may_close_referred(actor: Actor) -> bool:

@@ -117,6 +117,14 @@ class ExclusionReason(Labelled):
     OTHER = ("other", "其他", "other")
 
 
+class AttachmentPurpose(Labelled):
+    """What an attachment is for."""
+
+    SUPPLEMENT = ("supplement", "补充材料", "supplementary materials")
+    EVIDENCE = ("evidence", "佐证材料", "evidence for resolution or closing")
+    OTHER = ("other", "其他附件", "other")
+
+
 class Satisfaction(Labelled):
     """The enterprise's evaluation (企业评价); the satisfaction rate counts the
     first two."""
@@ -200,6 +208,8 @@ TEXT_LIMITS = {
     "item": 100,
     "answer": 10_000,
     "evidence": 2_000,
+    "text": 5_000,
+    "filename": 255,
 }
 
 

@@ -17,7 +17,7 @@ from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
-from appeals.domain.values import Channel, Role
+from appeals.domain.values import Actor, Channel, Role
 from appeals.domain.working_time import OutsideCalendarError
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
@@ -60,7 +60,7 @@ async def get_appeal(request: Request) -> Response:
         check_read(actor, unit=now.unit, uscc=now.uscc)
     else:
         check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
-    body = appeal_json(appeal)
+    body = appeal_json(appeal, actor)
     body["timeliness"] = stages
     return appeal_response(body)
 
@@ -75,7 +75,7 @@ async def get_appeal_by_ticket(request: Request) -> Response:
         # Tickets are sequential: another's must look like a missing one, or
         # anyone could count each day's appeals.
         raise AppealNotFound(ticket)
-    return appeal_response(appeal_json(appeal))
+    return appeal_response(appeal_json(appeal, actor))
 
 
 # ---- commands --------------------------------------------------------------
@@ -93,7 +93,9 @@ async def receive(request: Request) -> Response:
     idempotency = idempotent_request(request, actor, body)
     ledger = ledger_of(request)
     result = await run_in_threadpool(ledger.receive_appeal, command, actor, idempotency)
-    return await command_response(request, result, 201 if result.created else 200)
+    return await command_response(
+        request, actor, result, 201 if result.created else 200
+    )
 
 
 async def run_command(request: Request) -> Response:
@@ -127,7 +129,7 @@ async def run_command(request: Request) -> Response:
         )
 
     result = await run_in_threadpool(execute)
-    return await command_response(request, result, 200)
+    return await command_response(request, actor, result, 200)
 
 
 READ_ONLY_PATHS = frozenset({"history", "verify"})
@@ -153,14 +155,14 @@ async def appeals_collection(request: Request) -> Response:
 
 
 async def command_response(
-    request: Request, result: CommandResult, status: int
+    request: Request, actor: Actor, result: CommandResult, status: int
 ) -> Response:
     """The appeal as the command left it (or as a replayed request left it)."""
     ledger = ledger_of(request)
     appeal = await run_in_threadpool(
         queries.appeal_at, ledger, result.appeal_id, result.version
     )
-    body = appeal_json(appeal)
+    body = appeal_json(appeal, actor)
     body["position"] = result.position
     response = appeal_response(body, status)
     response.headers["Location"] = f"/appeals/{result.appeal_id}"

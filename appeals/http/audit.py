@@ -5,6 +5,7 @@ read (auditors see all, handlers their unit's appeals, enterprises their own).""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -13,8 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from appeals.application.audit import record_entry
+from appeals.domain.disclosure import for_enterprise
 from appeals.domain.errors import AppealNotFound
-from appeals.domain.permissions import check_read, read_filter
+from appeals.domain.permissions import check_read, read_filter, reads_internal_text
 from appeals.domain.scope import appeal_scope
 from appeals.domain.values import Actor
 from appeals.http.auth import authenticate
@@ -36,13 +38,22 @@ async def get_history(request: Request) -> Response:
     actor = await authenticate(request)
     appeal_id = path_uuid(request)
     records = await readable_records(request, actor, appeal_id)
+    entries = [record_entry(r) for r in records]
+    if not reads_internal_text(actor):  # the enterprise: no internal text
+        entries = [e for e in map(disclosed, entries) if e is not None]
     return OrjsonResponse(
         {
             "appeal": str(appeal_id),
             "ticket": records[0].state.get("ticket"),
-            "events": [record_entry(r) for r in records],
+            "events": entries,
         }
     )
+
+
+def disclosed(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """A history entry as the enterprise reads it (appeals.domain.disclosure)."""
+    payload = for_enterprise(entry["type"], entry["payload"])
+    return None if payload is None else {**entry, "payload": payload}
 
 
 async def readable_records(

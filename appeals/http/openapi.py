@@ -51,6 +51,11 @@ def field_schema(name: str, annotation: Any) -> dict[str, Any]:
         schema = {"type": "string", "format": "date-time"}
     elif inner is UUID:
         schema = {"type": "string", "format": "uuid"}
+    elif typing.get_origin(inner) is tuple:
+        schema = {
+            "type": "array",
+            "items": field_schema(name, typing.get_args(inner)[0]),
+        }
     elif isinstance(inner, type) and issubclass(inner, Labelled):
         schema = {
             "type": "string",
@@ -400,6 +405,43 @@ APPEAL_SCHEMA: dict[str, Any] = {
         "supervision_level": {"type": "integer"},
         "needs_supervisor": {"type": "boolean"},
         "merged_into": NULLABLE_STRING,
+        "urge_count": {"type": "integer", "description": "企业催办 so far"},
+        "notes": {
+            "type": "array",
+            "description": "The public text on the appeal, in order (progress, "
+            "requests for materials, results, replies, comments): what the "
+            "enterprise reads. Internal text is in the history, for officials.",
+            "items": {
+                "type": "object",
+                "required": ["at", "type", "text", "by"],
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "type": {"type": "string"},
+                    "text": {"type": "string"},
+                    "by": NULLABLE_STRING,
+                },
+            },
+        },
+        "latest_public_note": NULLABLE_STRING,
+        "attachments": {
+            "type": "array",
+            "description": "Files on the appeal (the enterprise sees the public "
+            "ones); download at /appeals/{id}/attachments/{sha256}.",
+            "items": {
+                "type": "object",
+                "required": ["sha256", "size", "media_type", "name", "public"],
+                "properties": {
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "size": {"type": "integer"},
+                    "media_type": {"type": "string"},
+                    "name": {"type": "string"},
+                    "purpose": {"type": "string"},
+                    "public": {"type": "boolean"},
+                    "added_at": {"type": "string", "format": "date-time"},
+                    "added_by": NULLABLE_STRING,
+                },
+            },
+        },
         "deadlines": {
             "type": "object",
             "description": "Deadlines as recorded in the events (working time); "

@@ -131,6 +131,11 @@ def convert(annotation: Any, value: Any) -> Any:
         return value
     if inner is datetime:
         return _instant(value)
+    if typing.get_origin(inner) is tuple:
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        item_type = typing.get_args(inner)[0]
+        return tuple(convert(item_type, item) for item in value)
     if inner is UUID:
         try:
             return UUID(str(value))

@@ -10,7 +10,8 @@ import orjson
 from starlette.responses import Response
 
 from appeals.application.queries import AppealView
-from appeals.domain.values import Category, Channel, Priority, Status
+from appeals.domain.permissions import reads_internal_text
+from appeals.domain.values import Actor, Category, Channel, Priority, Status
 
 
 class OrjsonResponse(Response):
@@ -27,7 +28,21 @@ def appeal_response(body: dict[str, Any], status: int = 200) -> Response:
     )
 
 
-def appeal_json(appeal: AppealView) -> dict[str, Any]:
+def appeal_json(appeal: AppealView, actor: Actor) -> dict[str, Any]:
+    """The appeal as ``actor`` reads it: the enterprise gets no internal text
+    (appeals.domain.disclosure), nor the assessment's exclusion request."""
+    body = _appeal_json(appeal)
+    if not reads_internal_text(actor):
+        body["exclusion"] = None
+        if body["pending_extension"] is not None:
+            body["pending_extension"] = {
+                "requested_deadline": body["pending_extension"]["requested_deadline"]
+            }
+        body["attachments"] = [a for a in body["attachments"] if a["public"]]
+    return body
+
+
+def _appeal_json(appeal: AppealView) -> dict[str, Any]:
     status = Status.of(appeal.status)
     return {
         "id": str(appeal.id),
@@ -65,6 +80,12 @@ def appeal_json(appeal: AppealView) -> dict[str, Any]:
         "supervision_level": appeal.supervision_level,
         "needs_supervisor": appeal.needs_supervisor,
         "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
+        "urge_count": appeal.urge_count,
+        "notes": [{**note, "at": note["at"].isoformat()} for note in appeal.notes],
+        "latest_public_note": appeal.notes[-1]["text"] if appeal.notes else None,
+        "attachments": [
+            {**a, "added_at": a["added_at"].isoformat()} for a in appeal.attachments
+        ],
         "deadlines": {
             "dispatch": _iso(appeal.dispatch_due),
             "first_response": _iso(appeal.first_response_due),

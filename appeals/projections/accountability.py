@@ -10,7 +10,9 @@ The 12345 centre (``CENTRE_UNIT``) has its own unit row, never mixed into a
 department's: its dispatch stage (接诉转办: ``dispatched``,
 ``dispatched_on_time``, ``dispatch_working_seconds``, and the escalations of
 late dispatches) and its answers on the spot (当场办: ``answered_on_the_spot``,
-the 直接答复 count, with the evaluations of those answers). The centre's row
+the 直接答复 count, with the evaluations of those answers). ``urged`` counts
+the enterprise's own 催办, charged to the unit holding the appeal then (the
+centre's row while it awaits dispatch). The centre's row
 is not ranked with the units. A unit's first response runs from assignment
 (for appeals received with a dispatch deadline); one ended by the unit's
 return (退单) is due only if the return came after its deadline.
@@ -83,6 +85,7 @@ COUNTERS = (
     "dispatched_on_time",
     "dispatch_working_seconds",
     "answered_on_the_spot",
+    "urged",
 )
 KEY = ("day", "unit", "cadre", "category")
 
@@ -155,6 +158,8 @@ def _event_counts(event: Any) -> Counter[str]:
         moved["extended"] += 1
     elif isinstance(event, Appeal.AnsweredOnTheSpot):
         moved["answered_on_the_spot"] += 1
+    elif isinstance(event, Appeal.Urged):
+        moved["urged"] += 1  # 企业催办, charged to whoever holds the appeal
     return moved
 
 
@@ -173,10 +178,10 @@ def make_apply(tk: Timekeeping) -> Apply:
         row, before, after = advance(event, state, FOLDS, memo)
         own = (after.unit or "", after.cadre or "")
         moved: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        escalated_dispatch = (
+        centres = (  # the centre's own: a late dispatch, an urge awaiting it
             isinstance(event, Appeal.Escalated) and event.stage == "dispatch"
-        )
-        moved[CENTRE if escalated_dispatch else own] += _event_counts(event)
+        ) or (isinstance(event, Appeal.Urged) and event.unit is None)
+        moved[CENTRE if centres else own] += _event_counts(event)
         old = {(c.stage, c.cycle): c for c in before.cycles}
         for cycle in after.cycles:
             previous = old.get((cycle.stage, cycle.cycle))
@@ -223,7 +228,7 @@ def projection(tk: Timekeeping) -> Projection:
     return Projection(
         name=NAME,
         tables=(FOLDS, DAILY),
-        topics=topics_of(*APPEAL_EVENTS),
+        topics=topics_of(*APPEAL_EVENTS, Appeal.Urged),
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
         cost=4,

@@ -34,6 +34,10 @@ CATALOGUE = {
 # Intake and dispatchers register enterprises and keep their details; every
 # other registry change (units, cadres, an enterprise's name) is the admin's.
 ENTERPRISE_DETAILS = {"register_enterprise", "update_enterprise"}
+# 政企互动: officials comment and attach; the enterprise (or intake for it)
+# also supplies materials and urges.
+OFFICIALS_WRITE = {"comment", "add_attachment"}
+ON_BEHALF = {"supply_materials", "urge"}
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
     "intake": {
@@ -44,6 +48,8 @@ MATRIX = {
         "withdraw",
         *ENTERPRISE_DETAILS,
         "answer_on_the_spot",
+        *OFFICIALS_WRITE,
+        *ON_BEHALF,
     },
     "dispatcher": {
         "assign",
@@ -53,6 +59,7 @@ MATRIX = {
         "request_exclusion",
         *ENTERPRISE_DETAILS,
         *CATALOGUE,
+        *OFFICIALS_WRITE,
     },
     "handler": {
         "accept",
@@ -64,6 +71,7 @@ MATRIX = {
         "request_exclusion",
         "resolve",
         "reply",
+        *OFFICIALS_WRITE,
     },
     "supervisor": {
         "assign",
@@ -75,9 +83,10 @@ MATRIX = {
         "merge",
         "publish_assessment",
         "decide_exclusion",
+        *OFFICIALS_WRITE,
     },
     "auditor": set(),
-    "enterprise": {"receive", "evaluate", "withdraw"},
+    "enterprise": {"receive", "evaluate", "withdraw", *OFFICIALS_WRITE, *ON_BEHALF},
     "admin": set(COMMAND_ROLES),
     "system": {"supervise", "reopen", "close", "escalate", "lapse_evaluation"},
 }

@@ -43,6 +43,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "withdraw": {"reason": "不需要了"},
     "merge": {"into": "00000000-0000-4000-8000-000000000000", "reason": "重复"},
     "answer-on-the-spot": {"item": "HR-007"},
+    "comment": {"text": "请问进展如何"},
+    "supply-materials": {"note": "已补充营业执照"},
+    "urge": {"note": "请尽快办理"},
 }
 PRINCIPALS = [
     "intake",
