@@ -21,6 +21,7 @@ from uuid import UUID
 
 from appeals.domain.chain import GENESIS, canonical, chained_topic, link_problem
 from appeals.domain.summaries import summarise
+from appeals.infra.blobs import BlobStore
 from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 from appeals.infra.clock import Clock
 from appeals.infra.event_log import EventLog, StoredRecord
@@ -93,6 +94,23 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class DamagedAttachment:
+    """An attachment recorded at ``position`` on ``appeal`` whose bytes are
+    missing or no longer hash to ``sha256``."""
+
+    appeal: UUID
+    position: int
+    sha256: str
+    problem: str
+
+    def describe(self) -> str:
+        return (
+            f"attachment {self.sha256} of appeal {self.appeal} (recorded at "
+            f"position {self.position}) is {self.problem}"
+        )
+
+
+@dataclass(frozen=True)
 class Verification:
     events: int
     appeals: int
@@ -100,10 +118,14 @@ class Verification:
     finding: Finding | None
     records: int = 0
     """Chained records whose links were checked: appeals and master data."""
+    attachments: int = 0
+    """Attachments whose bytes were checked against their recorded hash."""
+    damaged: tuple[DamagedAttachment, ...] = ()
+    """Attachments whose bytes are missing from the blob store or altered."""
 
     @property
     def clean(self) -> bool:
-        return self.finding is None
+        return self.finding is None and not self.damaged
 
 
 def extend_checkpoints(
@@ -138,19 +160,37 @@ def verify_log(
     checkpoints: list[Checkpoint],
     start: Checkpoint | None = None,
     progress: Callable[[int], None] | None = None,
+    blobs: BlobStore | None = None,
 ) -> Verification:
     """Replays the log (all of it, or from the ``start`` checkpoint on): every
     chained record's links (appeals and master data, appeals.domain.chain),
     and the global digest against each checkpoint. Memory grows with the
-    number of records (a hash and a version each), not of events."""
+    number of records (a hash and a version each), not of events. With
+    ``blobs``, every attachment recorded in the events read is checked too:
+    its bytes must be in the store and still hash to the recorded SHA-256."""
     expected = {c.position: c.digest for c in checkpoints}
     heads: dict[UUID, tuple[int, str]] = {}
     digest = start.digest if start else GENESIS
     first = start.position if start else 0
     events, matched, last, appeals, records = 0, 0, first, 0, 0
 
+    recorded: list[tuple[UUID, int, str]] = []
+
     def result(finding: Finding | None) -> Verification:
-        return Verification(events, appeals, matched, finding, records)
+        damaged: list[DamagedAttachment] = []
+        if blobs is not None:
+            for appeal, position, sha256 in recorded:
+                data = blobs.get(sha256)
+                if data is None:
+                    problem = "missing from the blob store"
+                elif hashlib.sha256(data).hexdigest() != sha256:
+                    problem = "altered: its bytes no longer match the recorded hash"
+                else:
+                    continue
+                damaged.append(DamagedAttachment(appeal, position, sha256, problem))
+        return Verification(
+            events, appeals, matched, finding, records, len(recorded), tuple(damaged)
+        )
 
     for record in log.stream(start_after=first):
         first_sight = record.originator_id not in heads
@@ -166,6 +206,9 @@ def verify_log(
                 where = record.position
                 return result(Finding("the log differs from the checkpoint", where))
             matched += 1
+        if record.topic == "Appeal.AttachmentAdded":
+            sha256 = str(record.state.get("sha256"))
+            recorded.append((record.originator_id, record.position, sha256))
         if chained_topic(record.topic):
             if first_sight:
                 records += 1

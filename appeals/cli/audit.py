@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from appeals.cli.environment import open_ledger, progress_bar
+from appeals.cli.environment import open_ledger, progress_bar, settings
 
 
 def add_commands(commands: Any) -> None:
@@ -92,8 +92,11 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     import orjson
 
     from appeals.application.audit import verify_log
+    from appeals.infra.blobs import open_blob_store
     from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 
+    config = settings()
+    blobs = open_blob_store(config.blob_store, config.s3_endpoint_url)
     with open_ledger() as ledger:
         if args.checkpoints:
             with open(args.checkpoints, "rb") as file:
@@ -110,17 +113,24 @@ def run_audit_verify(args: argparse.Namespace) -> int:
                 checkpoints,
                 start=start,
                 progress=lambda p: bar.update(bar.task_ids[0], completed=p),
+                blobs=blobs,
             )
     scope = f"from checkpoint {start.position}" if start else "from the beginning"
     summary = (
         f"{result.events} events, {result.appeals} appeals, "
         f"{result.records} chained records, {scope}; "
-        f"{result.checkpoints_matched} checkpoints matched"
+        f"{result.checkpoints_matched} checkpoints matched; "
+        f"{result.attachments} attachments checked in {blobs.describe()}"
     )
-    if result.finding is None:
+    for damaged in result.damaged:
+        print(f"DAMAGED: {damaged.describe()}")
+    if result.clean:
         print(f"clean: {summary}")
         return 0
-    print(f"BROKEN: {result.finding.describe()}; {summary}")
+    if result.finding is not None:
+        print(f"BROKEN: {result.finding.describe()}; {summary}")
+    else:
+        print(f"BROKEN: {len(result.damaged)} attachments damaged; {summary}")
     return 1
 
 

@@ -87,6 +87,36 @@ class AppealNotFound(AppealError):
         return {"appeal": self.reference}
 
 
+class AttachmentNotFound(AppealError):
+    """No attachment with this hash on the appeal that the reader may read
+    (another unit's, or an internal one for the enterprise, looks the same)."""
+
+    type_slug = "attachment-not-found"
+
+    def __init__(self, sha256: str) -> None:
+        self.sha256 = sha256
+        super().__init__(f"no attachment {sha256} on this appeal for you")
+
+    def details(self) -> dict[str, Any]:
+        return {"sha256": self.sha256}
+
+
+class AttachmentDamaged(AppealError):
+    """The blob store's bytes no longer match the hash the event recorded."""
+
+    type_slug = "attachment-damaged"
+
+    def __init__(self, sha256: str, problem: str) -> None:
+        self.sha256, self.problem = sha256, problem
+        super().__init__(
+            f"attachment {sha256} is {problem}; `appeals audit verify` lists "
+            "every damaged attachment"
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"sha256": self.sha256}
+
+
 class VersionConflict(AppealError):
     """The command expected another version of the appeal than the stored one
     (optimistic concurrency): someone else changed it first."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 import psycopg
@@ -27,6 +28,7 @@ from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
 from appeals.http import appeals, health
 from appeals.http.assessments import assessment_routes
+from appeals.http.attachments import attachment_routes
 from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
@@ -46,6 +48,7 @@ from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
+from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
@@ -59,6 +62,8 @@ def create_app(
     threads: int | None = None,
     projections: ProjectionSettings | None = None,
     assessment_scheme: Scheme | None = None,
+    blobs: BlobStore | None = None,
+    attachment_limit: int = Settings.attachment_limit,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -77,6 +82,8 @@ def create_app(
             body_limit=body_limit,
             projection_settings=projections or ProjectionSettings(),
             assessment_scheme=assessment_scheme or load_scheme(),
+            blobs=blobs or FileBlobStore(Path(Settings.blob_store)),
+            attachment_limit=attachment_limit,
         )
         views = all_projections(ledger.rules.timekeeping)
         worker = None
@@ -128,6 +135,7 @@ def all_routes() -> list[BaseRoute]:
         *report_routes(),
         Route("/appeals/by-ticket/{ticket}", appeals.get_appeal_by_ticket),
         Route("/appeals/{appeal_id}", appeals.get_appeal),
+        *attachment_routes(),
         Route("/appeals/{appeal_id}/{command}", appeals.run_command, methods=["POST"]),
         *organisation_routes(),
         *audit_routes(),
@@ -146,6 +154,8 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         threads=settings.pg_pool_size + settings.pg_max_overflow,
         projections=settings.projections,
         assessment_scheme=scheme_of(settings),
+        blobs=open_blob_store(settings.blob_store, settings.s3_endpoint_url),
+        attachment_limit=settings.attachment_limit,
     )
 
 

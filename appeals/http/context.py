@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
+from appeals.infra.blobs import BlobStore
 from appeals.infra.settings import ProjectionSettings
 from appeals.infra.tokens import TokenStore
 
@@ -25,6 +26,8 @@ class ServiceContext:
     body_limit: int
     projection_settings: ProjectionSettings
     assessment_scheme: Scheme
+    blobs: BlobStore
+    attachment_limit: int
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -52,8 +52,9 @@ def render_docs(spec: dict[str, Any]) -> str:
                 parts.append(f"<p>{e(operation['description'])}</p>")
             body = operation.get("requestBody")
             if body:
-                schema = body["content"]["application/json"]["schema"]
-                parts.append(_fields_table(schema))
+                media_type, content = next(iter(body["content"].items()))
+                parts.append(f"<p>Body: <code>{e(media_type)}</code></p>")
+                parts.append(_fields_table(content["schema"]))
             responses = ", ".join(
                 f"{code} {e(r['description'])}"
                 for code, r in operation["responses"].items()

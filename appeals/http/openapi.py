@@ -11,7 +11,13 @@ from uuid import UUID
 
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.permissions import roles_for
-from appeals.domain.values import TEXT_LIMITS, ExclusionReason, Labelled, Status
+from appeals.domain.values import (
+    TEXT_LIMITS,
+    AttachmentPurpose,
+    ExclusionReason,
+    Labelled,
+    Status,
+)
 from appeals.http.openapi_assessments import assessment_paths
 from appeals.http.openapi_catalogue import catalogue_paths
 from appeals.http.openapi_organisation import organisation_paths
@@ -103,6 +109,7 @@ def problem_responses(*statuses: int) -> dict[str, Any]:
         413: "Body over the configured limit",
         415: "Body is not application/json",
         422: "Invalid input: every bad field with its reason",
+        500: "The attachment's stored bytes are damaged (see appeals audit verify)",
     }
     return {
         str(s): {
@@ -146,7 +153,12 @@ def roles_text(command: str) -> str:
 
 
 def build_openapi() -> dict[str, Any]:
-    paths = {**single_appeal_paths(), **command_paths(), **organisation_paths()}
+    paths = {
+        **single_appeal_paths(),
+        **command_paths(),
+        **attachment_paths(),
+        **organisation_paths(),
+    }
     for path, item in read_paths().items():
         # GET /appeals shares its path with POST /appeals (receive).
         paths.setdefault(path.removesuffix("#list"), {}).update(item)
@@ -266,6 +278,80 @@ def command_paths() -> dict[str, Any]:
             }
         }
     return paths
+
+
+def attachment_paths() -> dict[str, Any]:
+    """Uploading and downloading attachments (appeals.http.attachments)."""
+    purposes = [p.value for p in AttachmentPurpose]
+    form = {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {
+                "type": "string",
+                "format": "binary",
+                "description": "The file; its type is sniffed from the content "
+                "(PDF, images, office documents), the declared one is ignored. "
+                "At most APPEALS_ATTACHMENT_LIMIT bytes (default 20 MiB).",
+            },
+            "purpose": {
+                "type": "string",
+                "enum": purposes,
+                "description": "; ".join(
+                    f"{p.value}: {p.zh} ({p.en})" for p in AttachmentPurpose
+                ),
+            },
+            "public": {
+                "type": "string",
+                "enum": ["true", "false"],
+                "description": "Officials' attachments are internal unless "
+                "true; the enterprise's are always public.",
+            },
+        },
+    }
+    sha = {
+        "name": "sha256",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    }
+    return {
+        "/appeals/{appeal_id}/attachments": {
+            "post": {
+                "summary": "Attach a file (附件: 补充材料, 佐证材料)",
+                "description": roles_text("add_attachment"),
+                "parameters": [APPEAL_ID, *COMMAND_HEADERS],
+                "requestBody": {
+                    "required": True,
+                    "content": {"multipart/form-data": {"schema": form}},
+                },
+                "responses": {
+                    "201": appeal_response("The appeal with the attachment"),
+                    **problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+                },
+            }
+        },
+        "/appeals/{appeal_id}/attachments/{sha256}": {
+            "get": {
+                "summary": "Download an attachment (checked against its hash)",
+                "description": "Readers of the appeal; the enterprise only its "
+                "public attachments. Another unit's or an internal attachment "
+                "answers 404; bytes that no longer match their hash answer 500.",
+                "parameters": [APPEAL_ID, sha],
+                "responses": {
+                    "200": {
+                        "description": "The file, with its sniffed type",
+                        "content": {
+                            "application/octet-stream": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
+                        },
+                    },
+                    **problem_responses(401, 403, 404, 500),
+                },
+            }
+        },
+    }
 
 
 def _domain(url_name: str) -> str:

@@ -19,6 +19,8 @@ from appeals.domain.catalogue import CatalogueItemNotFound
 from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
+    AttachmentDamaged,
+    AttachmentNotFound,
     CommandNotAllowed,
     IdempotencyKeyReused,
     InvalidField,
@@ -39,6 +41,8 @@ STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
     InvalidField: (422, "Invalid input"),
     IdempotencyKeyReused: (422, "Idempotency key reused"),
     AppealNotFound: (404, "Appeal not found"),
+    AttachmentNotFound: (404, "Attachment not found"),
+    AttachmentDamaged: (500, "Attachment damaged"),
     RecordNotFound: (404, "Not registered"),
     CommandNotAllowed: (409, "Command not allowed in the current state"),
     NotPermitted: (403, "Not permitted"),

@@ -142,6 +142,12 @@ class Settings:
     office_hours: tuple[str, ...] = ("09:00-12:00", "13:30-17:30")
     projections: ProjectionSettings = field(default_factory=ProjectionSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    blob_store: str = "var/blobs"
+    """Where attachments' bytes live: a directory or ``s3://bucket/prefix``."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible store other than AWS (MinIO, Ceph, ...)."""
+    attachment_limit: int = 20 * 1024 * 1024
+    """The largest attachment accepted, in bytes."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -181,6 +187,15 @@ class Settings:
             ),
             projections=ProjectionSettings.from_env(env, database.engine),
             server=ServerSettings.from_env(env),
+            blob_store=env.get("APPEALS_BLOB_STORE", "").strip() or default.blob_store,
+            s3_endpoint_url=env.get("APPEALS_S3_ENDPOINT_URL", "").strip() or None,
+            attachment_limit=_int(
+                env,
+                "APPEALS_ATTACHMENT_LIMIT",
+                default.attachment_limit,
+                1024,
+                1024 * 1024 * 1024,
+            ),
         )
 
 

@@ -4,6 +4,7 @@ a bearer token for every role."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest_asyncio
 
 from appeals.application.service import AppealLedger
 from appeals.http.app import create_app
+from appeals.infra.blobs import BlobStore, FileBlobStore
 from appeals.infra.tokens import TokenStore
 from tests.builders import TAX_UNIT
 from tests.domain.lifecycle_fixtures import T0, UNIT, USCC
@@ -42,9 +44,19 @@ class Auth:
         return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
 
 
+@pytest.fixture
+def blobs(tmp_path: Path) -> BlobStore:
+    """The attachments' blob store of the test app: a directory of its own."""
+    return FileBlobStore(tmp_path / "blobs")
+
+
 @pytest_asyncio.fixture
-async def client(ledger: AppealLedger) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(lambda: ledger, body_limit=8 * 1024)
+async def client(
+    ledger: AppealLedger, blobs: BlobStore
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        lambda: ledger, body_limit=8 * 1024, blobs=blobs, attachment_limit=64 * 1024
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
