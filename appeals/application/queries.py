@@ -68,6 +68,9 @@ class AppealView:
     answered_on_the_spot: bool = False
     exclusion: dict[str, Any] | None = None
     urge_count: int = 0
+    requested_item: str | None = None
+    """The catalogue item the filer chose (Open311 ``service_code``)."""
+    address: str = ""
     notes: list[dict[str, Any]] = field(default_factory=list)
     """Public text in order (appeals.domain.disclosure): what the enterprise
     reads as the appeal's progress; the last is Open311's ``status_notes``."""
@@ -98,6 +101,8 @@ def view_of(history: Sequence[ev.Event]) -> AppealView:
         first_response_due=received.first_response_due,
         dispatch_due=received.dispatch_due,
         kind=received.kind,
+        requested_item=received.item,
+        address=received.address,
     )
     for event in history[1:]:
         evolve(view, event)

@@ -195,6 +195,11 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
             "counting": tk.counting(Stage.DISPATCH, *keys, kind=kind_code),
         }
         fields["provisional"] = tk.provisional(fields["dispatch_due"])
+        # Always recorded (the chain hashes what is stored, defaults included).
+        fields["item"] = (
+            None if command.item is None else cls._requested_item(command.item, rules)
+        )
+        fields["address"] = text(command.address, "address", required=False)
         header = {
             "originator_topic": get_topic(cls),
             "originator_id": appeal_id,
@@ -277,6 +282,18 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
             answer=answer,
             **dues,
         )
+
+    @staticmethod
+    def _requested_item(code: str, rules: Rules) -> str:
+        """A catalogue item in force, as the filer named it."""
+        entry = rules.directory.catalogue_item(text(code, "item"))
+        if entry is None or entry.retired:
+            raise InvalidField(
+                "item",
+                f"目录事项 '{code}' 不存在或已停用 "
+                f"(no catalogue item '{code}' is in force)",
+            )
+        return entry.code
 
     @staticmethod
     def _answer(given: str, item: str, standard: str | None) -> str:

@@ -60,6 +60,11 @@ class Receive:
     external_id: str | None = None
     kind: AppealKind | None = None
     """诉求类型 (consult, help, complaint, ...): time limits are keyed on it."""
+    item: str | None = None
+    """A catalogue item in force that the filer chose (a suggestion for
+    dispatch; Open311's ``service_code``)."""
+    address: str = ""
+    """Where, if it matters (a site, a plot, a road)."""
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,11 @@ class Received(Created):
     """The centre's dispatch (接诉转办) deadline."""
     counting: str = OFFICE_HOURS
     """The counting convention of this event's deadline."""
+    item: str | None = None
+    """The catalogue item the filer chose (Open311 ``service_code``): a
+    suggestion for dispatch, not a routing."""
+    address: str = ""
+    """Where, if the filer said (Open311 ``address_string``, ``lat``/``long``)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket

@@ -209,6 +209,7 @@ TEXT_LIMITS = {
     "answer": 10_000,
     "evidence": 2_000,
     "text": 5_000,
+    "address": 500,
     "filename": 255,
 }
 

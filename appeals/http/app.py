@@ -33,6 +33,7 @@ from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
+from appeals.http.open311 import open311_routes
 from appeals.http.organisation import organisation_routes
 from appeals.http.problems import (
     HttpProblem,
@@ -49,7 +50,7 @@ from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
-from appeals.infra.settings import ProjectionSettings, Settings
+from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
 from appeals.projections.runtime.worker import Worker
@@ -64,6 +65,7 @@ def create_app(
     assessment_scheme: Scheme | None = None,
     blobs: BlobStore | None = None,
     attachment_limit: int = Settings.attachment_limit,
+    open311: Open311Settings | None = None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -84,6 +86,7 @@ def create_app(
             assessment_scheme=assessment_scheme or load_scheme(),
             blobs=blobs or FileBlobStore(Path(Settings.blob_store)),
             attachment_limit=attachment_limit,
+            open311=open311 or Open311Settings(),
         )
         views = all_projections(ledger.rules.timekeeping)
         worker = None
@@ -141,6 +144,7 @@ def all_routes() -> list[BaseRoute]:
         *audit_routes(),
         *catalogue_routes(),
         *assessment_routes(),
+        *open311_routes(),
     ]
 
 
@@ -156,6 +160,7 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         assessment_scheme=scheme_of(settings),
         blobs=open_blob_store(settings.blob_store, settings.s3_endpoint_url),
         attachment_limit=settings.attachment_limit,
+        open311=settings.open311,
     )
 
 

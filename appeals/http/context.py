@@ -13,7 +13,7 @@ from starlette.requests import Request
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
 from appeals.infra.blobs import BlobStore
-from appeals.infra.settings import ProjectionSettings
+from appeals.infra.settings import Open311Settings, ProjectionSettings
 from appeals.infra.tokens import TokenStore
 
 
@@ -28,6 +28,7 @@ class ServiceContext:
     assessment_scheme: Scheme
     blobs: BlobStore
     attachment_limit: int
+    open311: Open311Settings
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -20,6 +20,7 @@ from appeals.domain.values import (
 )
 from appeals.http.openapi_assessments import assessment_paths
 from appeals.http.openapi_catalogue import catalogue_paths
+from appeals.http.openapi_open311 import open311_paths
 from appeals.http.openapi_organisation import organisation_paths
 from appeals.http.openapi_reads import (
     CREDIT_CODE_PATTERN,
@@ -164,6 +165,7 @@ def build_openapi() -> dict[str, Any]:
         paths.setdefault(path.removesuffix("#list"), {}).update(item)
     paths.update(catalogue_paths())
     paths.update(assessment_paths())
+    paths.update(open311_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -463,8 +465,14 @@ APPEAL_SCHEMA: dict[str, Any] = {
                 "item_version": {"type": ["integer", "null"]},
                 "co_units": {"type": "array", "items": {"type": "string"}},
                 "answered_on_the_spot": {"type": "boolean"},
+                "requested_item": {
+                    **NULLABLE_STRING,
+                    "description": "The catalogue item the filer chose "
+                    "(Open311 service_code): a suggestion for dispatch",
+                },
             },
         },
+        "address": {"type": "string", "description": "Where, if the filer said"},
         "exclusion": {
             "type": ["object", "null"],
             "description": "剔除: a request to leave the appeal out of assessment "

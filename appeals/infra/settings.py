@@ -85,6 +85,29 @@ RUN_PROJECTIONS = "APPEALS_RUN_PROJECTIONS"
 
 
 @dataclass(frozen=True)
+class Open311Settings:
+    """The Open311 GeoReport v2 endpoint (``/open311/v2``)."""
+
+    jurisdiction: str = "appeal-ledger"
+    """This endpoint's ``jurisdiction_id``; a request naming another is a 404."""
+    public_reads: bool = False
+    """Whether ``GET requests`` answers without an ``api_key`` (anonymised:
+    no description, notes or address). Off: enterprises' appeals are not
+    public unless the city decides so."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Open311Settings:
+        default = cls()
+        return cls(
+            jurisdiction=env.get("APPEALS_OPEN311_JURISDICTION", "").strip()
+            or default.jurisdiction,
+            public_reads=_flag(
+                env, "APPEALS_OPEN311_PUBLIC_READS", default.public_reads
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     """Limits of ``appeals serve`` against hostile or broken clients
     (README, "Limits and timeouts"). Each worker process has its own."""
@@ -148,6 +171,7 @@ class Settings:
     """An S3-compatible store other than AWS (MinIO, Ceph, ...)."""
     attachment_limit: int = 20 * 1024 * 1024
     """The largest attachment accepted, in bytes."""
+    open311: Open311Settings = field(default_factory=Open311Settings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -196,6 +220,7 @@ class Settings:
                 1024,
                 1024 * 1024 * 1024,
             ),
+            open311=Open311Settings.from_env(env),
         )
 
 

@@ -1,4 +1,6 @@
-"""The appeal list (工单列表): one row per appeal, as ``GET /appeals`` shows it.
+"""The appeal list (工单列表): one row per appeal, as ``GET /appeals`` shows it
+(and Open311's ``GET requests``: ``item`` is the catalogue item the appeal is
+filed or routed under, its ``service_code``).
 
 Answers "which appeals are where, with whom": filters on status, unit, cadre,
 category, channel, priority, enterprise and receipt time, in a stable order
@@ -67,7 +69,8 @@ CREATE TABLE IF NOT EXISTS {table} (
     outcome TEXT,
     satisfaction TEXT,
     merged_into TEXT,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    item TEXT
 )
 """
 # Every list is ordered by (received_at, appeal_id); the common filters lead.
@@ -113,6 +116,7 @@ APPEALS = Table(
         "satisfaction",
         "merged_into",
         "version",
+        "item",
     ),
     key=("appeal_id",),
     per_appeal=True,
@@ -123,7 +127,12 @@ APPEALS = Table(
 Update = Callable[[Any, Row], Mapping[str, Any]]
 
 UPDATES: dict[type[Appeal.Event], Update] = {
-    Appeal.Assigned: lambda e, row: {"unit": e.unit, "cadre": e.cadre},
+    Appeal.Assigned: lambda e, row: {
+        "unit": e.unit,
+        "cadre": e.cadre,
+        "item": e.item or row["item"],
+    },
+    Appeal.AnsweredOnTheSpot: lambda e, row: {"item": e.item},
     Appeal.Returned: lambda e, row: {
         "unit": None,
         "cadre": None,
@@ -185,6 +194,7 @@ def received_row(event: Appeal.Received) -> dict[str, Any]:
         "satisfaction": None,
         "merged_into": None,
         "version": event.originator_version,
+        "item": event.item,
     }
 
 
@@ -213,7 +223,9 @@ PROJECTION = Projection(
 
 # ---- reading ------------------------------------------------------------------
 
-FILTER_COLUMNS = frozenset({"unit", "cadre", "category", "channel", "priority", "uscc"})
+FILTER_COLUMNS = frozenset(
+    {"unit", "cadre", "category", "channel", "priority", "uscc", "item"}
+)
 SELECT_PAGE = "SELECT {columns} FROM {table}{where} ORDER BY {order} LIMIT ?"
 
 

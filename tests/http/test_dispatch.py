@@ -93,6 +93,7 @@ async def test_answer_on_the_spot_over_http(
         "item_version": 2,
         "co_units": [],
         "answered_on_the_spot": True,
+        "requested_item": None,
     }
 
 
@@ -123,6 +124,7 @@ async def test_an_appeal_shows_its_dispatch_deadline_and_how_it_was_routed(
         "item_version": 1,
         "co_units": [TAX_UNIT],
         "answered_on_the_spot": False,
+        "requested_item": None,
     }
     assert body["deadlines"]["dispatch"] == dispatch_due  # the centre's, kept
     assert body["deadlines"]["resolve"] is not None
