@@ -32,6 +32,9 @@ from appeals.domain.permissions import authorize, may_close_referred
 from appeals.domain.sla import Stage
 from appeals.domain.values import FINAL_STATUSES, Actor, Status
 
+if TYPE_CHECKING:
+    from appeals.domain.events import Event
+
 
 def aware(value: datetime, field: str) -> datetime:
     """Instants must carry a time zone: a naive one is ambiguous in an audit."""
@@ -130,6 +133,17 @@ class AppealState:
         escalations: list[str]
         evaluation_lapsed: bool
         extension_count: int
+
+        def _record(
+            self,
+            event_class: type[Event],
+            actor: Actor,
+            at: datetime,
+            **fields: Any,
+        ) -> None:
+            """Triggers an event with its actor, time and chain link (the
+            aggregate's, appeals.domain.appeal)."""
+
     else:
         # Defaults for appeals snapshotted before these were kept.
         extension_count = 0

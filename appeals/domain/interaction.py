@@ -38,14 +38,6 @@ class Interaction(AppealState):
         urge_count: int
         attachments: list[str]
 
-        def _record(
-            self,
-            event_class: type[events.Event],
-            actor: Actor,
-            at: datetime,
-            **fields: Any,
-        ) -> None: ...
-
         def _resumption(self, at: datetime, rules: Rules) -> dict[str, Any]: ...
 
     else:

@@ -10,7 +10,6 @@ like a unit's late stage, and is the centre's.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from appeals.domain import events, sla
 from appeals.domain.commands import Escalate, LapseEvaluation, Rules
@@ -30,16 +29,6 @@ The scheduler, the overdue report and the aggregate read this list."""
 
 class LateStages(AppealState):
     """The time-driven decisions of :class:`appeals.domain.appeal.Appeal`."""
-
-    if TYPE_CHECKING:
-
-        def _record(
-            self,
-            event_class: type[events.Event],
-            actor: Actor,
-            at: datetime,
-            **fields: Any,
-        ) -> None: ...
 
     def open_deadline(self, stage: str) -> datetime | None:
         """The deadline of ``stage`` if it is running now (a paused resolve

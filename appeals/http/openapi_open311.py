@@ -14,21 +14,6 @@ FORMAT = {
     "required": True,
     "schema": {"type": "string", "enum": ["json", "xml"]},
 }
-JURISDICTION = {
-    "name": "jurisdiction_id",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "APPEALS_OPEN311_JURISDICTION; any other is a 404",
-}
-API_KEY = {
-    "name": "api_key",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "a token (or Authorization: Bearer); needed unless "
-    "APPEALS_OPEN311_PUBLIC_READS publishes anonymised requests",
-}
 
 
 def _query(name: str, description: str) -> dict[str, Any]:
@@ -39,6 +24,16 @@ def _query(name: str, description: str) -> dict[str, Any]:
         "schema": {"type": "string"},
         "description": description,
     }
+
+
+JURISDICTION = _query(
+    "jurisdiction_id", "APPEALS_OPEN311_JURISDICTION; any other is a 404"
+)
+API_KEY = _query(
+    "api_key",
+    "a token (or Authorization: Bearer); needed unless "
+    "APPEALS_OPEN311_PUBLIC_READS publishes anonymised requests",
+)
 
 
 def _answer(description: str, *codes: int) -> dict[str, Any]:

@@ -5,8 +5,6 @@ header was accepted): a real uvicorn server on 127.0.0.1, configured as
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +12,8 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from appeals.infra import serving
-from appeals.infra.serving import MAX_HEADER_BYTES, BoundedHeaders, listening_socket
+from appeals.infra.serving import MAX_HEADER_BYTES, BoundedHeaders
+from tests.support.server import in_thread
 
 
 async def hello(scope: Scope, receive: Receive, send: Send) -> None:
@@ -25,20 +24,8 @@ async def hello(scope: Scope, receive: Receive, send: Send) -> None:
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    sock = listening_socket("127.0.0.1", 0)
-    config = uvicorn.Config(
-        hello, http=BoundedHeaders, loop="asyncio", lifespan="off", log_level="error"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with in_thread(hello, http=BoundedHeaders, lifespan="off") as bound:
+        yield bound
 
 
 def exchange(port: int, header_bytes: int) -> bytes:

@@ -19,16 +19,12 @@ from tests.builders import USCC, post
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
+from tests.http.test_self_service import FILED as FILED_ONCE
 from tests.support.reports import project
 
 pytestmark = pytest.mark.asyncio
 
-FILED = {
-    "enterprise_name": "苏州工业园区某某生物医药有限公司",
-    "category": "permits",
-    "title": "药品生产许可证变更审批进度",
-    "description": "许可证变更申请已提交20个工作日，仍未受理。",
-}
+FILED = {**FILED_ONCE, "external_id": None}  # filed again and again
 INTERNAL = "内部：该企业上月已有两次同类投诉，注意口径"
 PUBLIC = "已与省药监局对接，材料正在审核"
 

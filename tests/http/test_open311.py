@@ -6,8 +6,6 @@ requests and their fields, the extensions timeline, and the spec's errors."""
 
 from __future__ import annotations
 
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from georeport import GeoReport
 
 from appeals.application.catalogue import Catalogue
@@ -25,13 +22,13 @@ from appeals.domain.catalogue import Retire
 from appeals.domain.values import AppealKind, Category
 from appeals.http.app import create_app
 from appeals.infra.clock import SHANGHAI
-from appeals.infra.serving import listening_socket
 from appeals.infra.settings import Open311Settings
 from tests.builders import ADMIN, USCC
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 from tests.support.organisation import JOB_RETENTION
 from tests.support.reports import project
+from tests.support.server import in_thread
 
 JURISDICTION = "suzhou.example"
 TAX_RELIEF = replace(
@@ -56,20 +53,8 @@ def base(ledger: AppealLedger, auth: Auth) -> Iterator[str]:
     project(ledger)
     settings = Open311Settings(jurisdiction=JURISDICTION, public_reads=True)
     app = create_app(lambda: ledger, open311=settings)
-    sock = listening_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, loop="asyncio", log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/open311/v2"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with in_thread(app) as port:
+        yield f"http://127.0.0.1:{port}/open311/v2"
 
 
 def key(auth: Auth, who: str) -> str:

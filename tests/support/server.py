@@ -7,15 +7,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
 
 from appeals.bootstrap import open_ledger
+from appeals.infra.serving import listening_socket
 from appeals.infra.settings import Settings
 from appeals.infra.tokens import TokenStore
 
@@ -72,3 +76,24 @@ def served(env: Mapping[str, str], ready: str = "/healthz") -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def in_thread(app: Any, **options: Any) -> Iterator[int]:
+    """Serves the ASGI ``app`` with uvicorn in a thread on a loopback port of
+    its own, as ``appeals serve`` listens (appeals.infra.serving); yields the
+    port and stops the server afterwards."""
+    sock = listening_socket("127.0.0.1", 0)
+    config = uvicorn.Config(app, loop="asyncio", log_level="error", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
