@@ -194,3 +194,63 @@ async def test_a_damaged_attachment_is_reported_by_download_and_audit(
     blobs.path_of(sha256).unlink()
     (missing,) = verify_log(ledger.event_log, [], blobs=blobs).damaged
     assert "missing" in missing.problem
+
+
+async def test_an_enterprise_follows_its_appeal_to_closing_with_its_own_token(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    """Issue 16's "done when": files, comments, supplies materials with an
+    attachment and follows to closing, seeing no internal text."""
+    enterprise = auth("enterprise")
+    secrets = ["内部：该企业曾多次投诉", "内部督办：限期", "内部销号备注"]
+    appeal = await filed_and_in_progress(client, auth)
+    await run(
+        client, auth, appeal, "handler", "note-progress", note=secrets[0], public=False
+    )
+    await run(client, auth, appeal, "handler", "pause", reason="请上传营业执照副本")
+    commented = await post(
+        client, f"/appeals/{appeal}/comment", {"text": "今天上传"}, enterprise
+    )
+    assert commented.status_code == 200
+    assert (await upload(client, appeal, enterprise)).status_code == 201
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    supplied = await post(
+        client,
+        f"/appeals/{appeal}/supply-materials",
+        {"note": "已上传", "attachments": [sha256]},
+        enterprise,
+    )
+    assert supplied.status_code == 200, supplied.text
+    await run(client, auth, appeal, "supervisor", "supervise", level=1, note=secrets[1])
+    await run(
+        client,
+        auth,
+        appeal,
+        "handler",
+        "resolve",
+        outcome="resolved",
+        result="证照已变更",
+    )
+    await run(
+        client, auth, appeal, "handler", "reply", channel="portal", content="请查收"
+    )
+    evaluated = await post(
+        client,
+        f"/appeals/{appeal}/evaluate",
+        {"resolved": True, "satisfaction": "satisfied"},
+        enterprise,
+    )
+    assert evaluated.status_code == 200
+    await run(client, auth, appeal, "intake", "close", note=secrets[2])
+    reads = [
+        await client.get(f"/appeals/{appeal}", headers=enterprise),
+        await client.get(f"/appeals/{appeal}/history", headers=enterprise),
+        await client.get(f"/appeals/{appeal}/attachments/{sha256}", headers=enterprise),
+        await client.get("/appeals", headers=enterprise),
+    ]
+    assert [r.status_code for r in reads] == [200, 200, 200, 200]
+    assert reads[0].json()["status"] == "closed"
+    assert reads[0].json()["latest_public_note"] == "请查收"
+    for response in reads:
+        for secret in secrets:
+            assert secret not in response.text
