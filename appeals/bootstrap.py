@@ -11,18 +11,25 @@ processes running the DDL at once collide in PostgreSQL's catalog.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from appeals.application.catalogue import Catalogue
-from appeals.application.escalation import DueCycles
+from appeals.application.escalation import (
+    Action,
+    DueCycles,
+    RunResult,
+    ScheduledPass,
+    run_once,
+)
 from appeals.application.registry import LedgerDirectory
 from appeals.application.service import AppealLedger
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
 from appeals.infra.event_source import EventSource, open_event_source
-from appeals.infra.settings import Settings
+from appeals.infra.lease import lease
+from appeals.infra.settings import DatabaseConfig, Settings
 from appeals.infra.store import eventsourcing_env, prepare_database
 from appeals.infra.tickets import TicketCounter
 from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
@@ -95,3 +102,24 @@ def due_cycles_of(ledger: AppealLedger) -> DueCycles:
         return due_cycles(source.database, view, now)
 
     return due
+
+
+SCHEDULER_LEASE = "escalation-scheduler"
+
+
+def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledPass:
+    """One pass of the escalation scheduler under the lease (appeals.infra.lease):
+    ``None`` when another process holds it, else what the pass did. Used by
+    ``appeals escalate run`` and as a chore of the worker inside ``appeals
+    serve``; every action is recorded by the system actor."""
+    due = due_cycles_of(ledger)
+
+    def run(
+        dry_run: bool = False, on_action: Callable[[Action, bool], None] | None = None
+    ) -> RunResult | None:
+        with lease(db, SCHEDULER_LEASE) as held:
+            if not held:
+                return None
+            return run_once(ledger, due, dry_run=dry_run, on_action=on_action)
+
+    return run

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
@@ -114,6 +115,17 @@ def carry_out(
         if on_action is not None:
             on_action(action, done)
     return RunResult(planned, recorded, planned - recorded)
+
+
+class ScheduledPass(Protocol):
+    """One scheduler pass under a lease (bootstrap.scheduled_escalation):
+    None when another process holds the lease."""
+
+    def __call__(
+        self,
+        dry_run: bool = False,
+        on_action: Callable[[Action, bool], None] | None = None,
+    ) -> RunResult | None: ...
 
 
 DueCycles = Callable[[datetime], list[OpenCycle]]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from appeals.cli.environment import open_ledger
+from appeals.cli.environment import open_ledger, settings
 
 
 def add_commands(commands: Any) -> None:
@@ -30,17 +30,29 @@ def add_commands(commands: Any) -> None:
 def run_escalate(args: argparse.Namespace) -> int:
     import time
 
-    from appeals.application.escalation import Action, run_once
-    from appeals.bootstrap import due_cycles_of
+    from appeals.application.escalation import Action
+    from appeals.bootstrap import scheduled_escalation
 
     def show(action: Action, done: bool) -> None:
         mark = "would record" if args.dry_run else ("recorded" if done else "skipped")
         print(f"{mark}: {action.describe()}")
 
+    database = settings().database
     with open_ledger() as ledger:
-        due = due_cycles_of(ledger)
+        scheduled = scheduled_escalation(ledger, database)
         while True:
-            result = run_once(ledger, due, dry_run=args.dry_run, on_action=show)
+            result = scheduled(dry_run=args.dry_run, on_action=show)
+            if result is None:
+                print(
+                    "appeals escalate: another scheduler holds the lease "
+                    f"({'appeals serve' if database.engine == 'sqlite' else 'a peer'})"
+                    "; nothing done this pass",
+                    file=sys.stderr,
+                )
+                if args.once or args.dry_run:
+                    return 0
+                time.sleep(args.interval)
+                continue
             print(
                 f"appeals escalate: {result.planned} due, {result.recorded} "
                 f"recorded, {result.skipped} skipped",

@@ -8,7 +8,7 @@ so a burst queues for a thread instead of timing out waiting for a connection.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from appeals.application.audit import checkpoint_chore
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import events_of, open_ledger
+from appeals.bootstrap import events_of, open_ledger, scheduled_escalation
 from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
 from appeals.http import appeals, health
@@ -66,6 +66,7 @@ def create_app(
     blobs: BlobStore | None = None,
     attachment_limit: int = Settings.attachment_limit,
     open311: Open311Settings | None = None,
+    chores: Sequence[tuple[float, Callable[[AppealLedger], Callable[[], object]]]] = (),
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -95,7 +96,10 @@ def create_app(
                 events_of(ledger),
                 views,
                 projections,
-                chores=[(60.0, checkpoint_chore(ledger.event_log, ledger.clock))],
+                chores=[
+                    (60.0, checkpoint_chore(ledger.event_log, ledger.clock)),
+                    *((every, chore(ledger)) for every, chore in chores),
+                ],
             )
             worker.start()
         try:
@@ -161,7 +165,23 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         blobs=open_blob_store(settings.blob_store, settings.s3_endpoint_url),
         attachment_limit=settings.attachment_limit,
         open311=settings.open311,
+        chores=[(settings.scheduler_interval, escalation_chore(settings))]
+        if settings.scheduler_in_server
+        else [],
     )
+
+
+def escalation_chore(
+    settings: Settings,
+) -> Callable[[AppealLedger], Callable[[], object]]:
+    """The escalation scheduler as a chore of the in-server worker: one pass
+    under the lease every APPEALS_SCHEDULER_INTERVAL_SECONDS."""
+
+    def chore(ledger: AppealLedger) -> Callable[[], object]:
+        scheduled = scheduled_escalation(ledger, settings.database)
+        return lambda: scheduled()
+
+    return chore
 
 
 def create_serving_app() -> Starlette:

@@ -172,6 +172,10 @@ class Settings:
     attachment_limit: int = 20 * 1024 * 1024
     """The largest attachment accepted, in bytes."""
     open311: Open311Settings = field(default_factory=Open311Settings)
+    scheduler_in_server: bool = False
+    """Run the escalation scheduler as a chore of the in-server projection
+    worker (on by default with SQLite, like the worker)."""
+    scheduler_interval: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -221,7 +225,24 @@ class Settings:
                 1024 * 1024 * 1024,
             ),
             open311=Open311Settings.from_env(env),
+            scheduler_in_server=_scheduler_in_server(env, database.engine),
+            scheduler_interval=float(
+                _int(env, "APPEALS_SCHEDULER_INTERVAL_SECONDS", 60, 1, 86_400)
+            ),
         )
+
+
+def _scheduler_in_server(env: Mapping[str, str], engine: str) -> bool:
+    """APPEALS_RUN_SCHEDULER: defaults to whether the projection worker runs
+    in the server, and needs it (the scheduler is one of its chores)."""
+    projections = ProjectionSettings.from_env(env, engine).run_in_server
+    wanted = _flag(env, "APPEALS_RUN_SCHEDULER", projections)
+    if wanted and not projections:
+        raise ConfigurationError(
+            "APPEALS_RUN_SCHEDULER=1 needs APPEALS_RUN_PROJECTIONS=1 (the scheduler "
+            "runs in the projection worker); or run `appeals escalate run`"
+        )
+    return wanted
 
 
 def _office_hours(raw: str, default: tuple[str, ...]) -> tuple[str, ...]:
