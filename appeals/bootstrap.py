@@ -24,6 +24,7 @@ from appeals.application.escalation import (
 )
 from appeals.application.registry import LedgerDirectory
 from appeals.application.service import AppealLedger
+from appeals.application.webhooks import Deliverer, DeliveryPolicy, PassResult
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
@@ -34,6 +35,7 @@ from appeals.infra.store import eventsourcing_env, prepare_database
 from appeals.infra.tickets import TicketCounter
 from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
 from appeals.infra.tokens import TokenStore
+from appeals.infra.webhooks import WebhookStore
 from appeals.projections import timeliness
 from appeals.projections.due_cycles import OpenCycle, due_cycles
 from appeals.projections.registry import projections
@@ -52,6 +54,7 @@ def create_storage(settings: Settings) -> None:
         source.log.recorded.install()
         TokenStore(database).create_table()
         CheckpointStore(database).create_table()
+        WebhookStore(database).create_tables()
         prepare_views(source, projections(load_timekeeping(settings, database)))
 
 
@@ -105,6 +108,26 @@ def due_cycles_of(ledger: AppealLedger) -> DueCycles:
 
 
 SCHEDULER_LEASE = "escalation-scheduler"
+WEBHOOK_LEASE = "webhooks"
+
+
+def webhook_deliverer(
+    ledger: AppealLedger, settings: Settings
+) -> tuple[Deliverer, Callable[[], PassResult | None]]:
+    """The outbox's deliverer over the ledger's log, and one pass of it under
+    the ``webhooks`` lease (None when another process holds it)."""
+    policy = DeliveryPolicy(
+        timeout=settings.webhook_timeout, max_attempts=settings.webhook_attempts
+    )
+    deliverer = Deliverer(
+        ledger.event_log, WebhookStore(ledger.database), ledger.clock, policy
+    )
+
+    def run() -> PassResult | None:
+        with lease(settings.database, WEBHOOK_LEASE) as held:
+            return deliverer.run_pass() if held else None
+
+    return deliverer, run
 
 
 def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledPass:

@@ -25,6 +25,7 @@ from appeals.cli import (
     registry,
     serve,
     tokens,
+    webhooks,
 )
 from appeals.infra.settings import ConfigurationError
 
@@ -39,6 +40,7 @@ COMMAND_GROUPS = (
     registry,
     catalogue,
     assessment,
+    webhooks,
 )
 
 

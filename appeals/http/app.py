@@ -23,7 +23,12 @@ from starlette.routing import BaseRoute, Route
 
 from appeals.application.audit import checkpoint_chore
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import events_of, open_ledger, scheduled_escalation
+from appeals.bootstrap import (
+    events_of,
+    open_ledger,
+    scheduled_escalation,
+    webhook_deliverer,
+)
 from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
 from appeals.http import appeals, health
@@ -50,6 +55,7 @@ from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
+from appeals.infra.periodic import Periodic
 from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.registry import projections as all_projections
@@ -67,6 +73,9 @@ def create_app(
     attachment_limit: int = Settings.attachment_limit,
     open311: Open311Settings | None = None,
     chores: Sequence[tuple[float, Callable[[AppealLedger], Callable[[], object]]]] = (),
+    background: Sequence[
+        tuple[str, float, Callable[[AppealLedger], Callable[[], object]]]
+    ] = (),
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -102,9 +111,16 @@ def create_app(
                 ],
             )
             worker.start()
+        periodic = [
+            Periodic(name, every, make(ledger)) for name, every, make in background
+        ]
+        for task in periodic:
+            task.start()
         try:
             yield
         finally:
+            for task in periodic:
+                task.stop()
             if worker is not None:
                 worker.stop()
             ledger.close()
@@ -167,6 +183,11 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         open311=settings.open311,
         chores=[(settings.scheduler_interval, escalation_chore(settings))]
         if settings.scheduler_in_server
+        else [],
+        background=[
+            ("webhooks", 2.0, lambda ledger: webhook_deliverer(ledger, settings)[1])
+        ]
+        if settings.webhooks_in_server
         else [],
     )
 

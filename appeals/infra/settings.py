@@ -176,6 +176,11 @@ class Settings:
     """Run the escalation scheduler as a chore of the in-server projection
     worker (on by default with SQLite, like the worker)."""
     scheduler_interval: float = 60.0
+    webhooks_in_server: bool = False
+    """Deliver webhooks from a thread of ``appeals serve`` (on by default with
+    SQLite; on PostgreSQL run ``appeals webhooks run``)."""
+    webhook_timeout: float = 10.0
+    webhook_attempts: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -229,6 +234,15 @@ class Settings:
             scheduler_interval=float(
                 _int(env, "APPEALS_SCHEDULER_INTERVAL_SECONDS", 60, 1, 86_400)
             ),
+            webhooks_in_server=_flag(
+                env,
+                "APPEALS_RUN_WEBHOOKS",
+                ProjectionSettings.from_env(env, database.engine).run_in_server,
+            ),
+            webhook_timeout=float(
+                _int(env, "APPEALS_WEBHOOK_TIMEOUT_SECONDS", 10, 1, 300)
+            ),
+            webhook_attempts=_int(env, "APPEALS_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
         )
 
 

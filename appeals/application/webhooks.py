@@ -1,0 +1,202 @@
+"""Notifications out: an outbox that follows the event log by position and
+delivers each event to the webhook subscribers that want it.
+
+- **At least once, in order.** Each subscriber has its own cursor; its events
+  go one at a time in log order, and the cursor moves only after a 2xx. A
+  failure (an error status, a refused connection, a timeout) is retried with
+  exponential backoff, and nothing after it is sent meanwhile, so a receiver
+  never sees an appeal's events out of order. A receiver may see an event
+  twice (a timeout after it had processed it): ``X-Appeals-Delivery`` is the
+  same each time, for it to drop repeats.
+- **Dead letters.** After ``max_attempts`` the event goes to the subscriber's
+  dead-letter list and the cursor moves on; ``appeals webhooks replay ID
+  --from POSITION`` sends again from any position.
+- **One deliverer at a time**: each pass takes the ``webhooks`` lease
+  (appeals.infra.lease), however many processes run it.
+
+The body is the event as auditors read it (``record_entry``): officials'
+systems (政务微信, 钉钉, an SMS gateway's adapter) subscribe. The enterprise's
+own messages are the milestones of appeals.application.notifications, which
+such an adapter turns into texts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+import orjson
+
+from appeals.application.audit import record_entry
+from appeals.infra.clock import Clock
+from appeals.infra.event_log import EventLog, StoredRecord
+from appeals.infra.webhooks import SIGNATURE_HEADER, Subscriber, WebhookStore, sign
+
+
+@dataclass
+class DeliveryPolicy:
+    timeout: float = 10.0
+    """Seconds for one delivery (connect, send, answer)."""
+    max_attempts: int = 8
+    first_backoff: float = 1.0
+    """Seconds before the first retry; doubled each time, up to ``max_backoff``."""
+    max_backoff: float = 300.0
+    batch: int = 100
+
+    def backoff(self, attempts: int) -> float:
+        return float(min(self.max_backoff, self.first_backoff * 2 ** (attempts - 1)))
+
+
+@dataclass
+class PassResult:
+    delivered: int = 0
+    failed: int = 0
+    buried: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Deliverer:
+    """Delivers what each subscriber has not had yet (one pass at a time)."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        store: WebhookStore,
+        clock: Clock,
+        policy: DeliveryPolicy | None = None,
+        client: httpx.Client | None = None,
+        monotonic: Callable[[], float] = time.time,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.log, self.store, self.clock = log, store, clock
+        self.policy = policy or DeliveryPolicy()
+        self.client = client or httpx.Client(timeout=self.policy.timeout)
+        self.now = monotonic  # when retries are due
+        self.wall = wall  # the signature's timestamp (Unix seconds)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_pass(self) -> PassResult:
+        result = PassResult()
+        for subscriber in self.store.active():
+            self._serve(subscriber, result)
+        return result
+
+    def _serve(self, subscriber: Subscriber, result: PassResult) -> None:
+        state = self.store.state(subscriber.id)
+        if state.retry_at is not None and self.now() < state.retry_at:
+            return
+        attempts = state.attempts
+        histories: dict[UUID, list[StoredRecord]] = {}
+        head = self.log.head()  # read first: commit order is log order
+        records = self.log.after(state.cursor, self.policy.batch, subscriber.kinds)
+        for record in records:
+            if not record.topic.startswith("Appeal."):
+                self.store.skip(subscriber.id, record.position)
+                continue
+            unit = subscriber.unit
+            if unit is not None and self._unit_at(record, histories) != unit:
+                self.store.skip(subscriber.id, record.position)
+                result.skipped += 1
+                continue
+            error = self._send(subscriber, record)
+            if error is None:
+                self.store.done_with(subscriber.id, record.position, self.clock.now())
+                result.delivered += 1
+                attempts = 0
+                continue
+            attempts += 1
+            result.errors.append(f"{subscriber.id} @{record.position}: {error}")
+            if attempts >= self.policy.max_attempts:
+                self.store.bury(
+                    subscriber.id, record.position, attempts, error, self.clock.now()
+                )
+                result.buried += 1
+                attempts = 0
+                continue
+            retry_at = self.now() + self.policy.backoff(attempts)
+            self.store.failed(subscriber.id, attempts, retry_at, error)
+            result.failed += 1
+            return  # nothing after it until it is delivered
+        if len(records) < self.policy.batch:
+            # Nothing else up to ``head`` is for this subscriber.
+            self.store.skip(subscriber.id, head)
+
+    def _unit_at(
+        self, record: StoredRecord, histories: dict[UUID, list[StoredRecord]]
+    ) -> str | None:
+        """The unit holding the appeal when ``record`` happened (a return is
+        still the returning unit's event)."""
+        if record.topic in ("Appeal.Assigned", "Appeal.Returned"):
+            return record.state.get("unit")
+        if record.originator_id not in histories:
+            histories[record.originator_id] = self.log.history(record.originator_id)
+        unit = None
+        for earlier in histories[record.originator_id]:
+            if earlier.version > record.version:
+                break
+            if earlier.topic == "Appeal.Assigned":
+                unit = earlier.state.get("unit")
+            elif earlier.topic == "Appeal.Returned":
+                unit = None
+        return unit
+
+    def _send(self, subscriber: Subscriber, record: StoredRecord) -> str | None:
+        """Posts one event; None when the receiver took it, else why not."""
+        body = orjson.dumps(
+            {"delivery": f"{subscriber.id}:{record.position}", **record_entry(record)}
+        )
+        timestamp = int(self.wall())
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(subscriber.secret, timestamp, body),
+            "X-Appeals-Delivery": f"{subscriber.id}:{record.position}",
+            "X-Appeals-Event": record.topic,
+            "User-Agent": "appeal-ledger-webhooks/1",
+        }
+        try:
+            response = self.client.post(subscriber.url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            return "timed out"
+        except httpx.HTTPError as error:
+            return f"{type(error).__name__}: {error}"
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}"
+
+
+def status(store: WebhookStore, head: int) -> list[dict[str, Any]]:
+    """Per subscriber: its cursor, how far behind the log it is, its last
+    error, and its dead letters (``appeals webhooks status``)."""
+    rows = []
+    dead = store.dead_letters()
+    for subscriber in store.active():
+        state = store.state(subscriber.id)
+        rows.append(
+            {
+                "id": subscriber.id,
+                "url": subscriber.url,
+                "kinds": list(subscriber.kinds) or ["*"],
+                "unit": subscriber.unit,
+                "cursor": state.cursor,
+                "behind": max(0, head - state.cursor),
+                "delivered": state.delivered,
+                "attempts": state.attempts,
+                "retry_at": None
+                if state.retry_at is None
+                else datetime.fromtimestamp(state.retry_at).isoformat(),
+                "last_error": state.last_error,
+                "last_delivered_at": state.last_delivered_at,
+                "dead_letters": [
+                    d.position for d in dead if d.subscriber == subscriber.id
+                ],
+            }
+        )
+    return rows

@@ -1,0 +1,192 @@
+"""Notifications out (issue 17, item 7): a real HTTP receiver on 127.0.0.1
+that fails, times out and then accepts; every event arrives, signed, and no
+appeal's events arrive out of order; a unit's subscriber gets only its
+appeals' events; dead letters and replay (both stores)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+import pytest
+
+from appeals.application.service import AppealLedger
+from appeals.application.webhooks import Deliverer, DeliveryPolicy, status
+from appeals.domain import commands as cmd
+from appeals.infra.webhooks import SIGNATURE_HEADER, WebhookStore, verify
+from tests.builders import DISPATCHER, HANDLER, TAX_UNIT, UNIT, receive
+
+TIMEOUT = 0.3
+
+
+@dataclass
+class Receiver:
+    """Answers by script: each entry is a status, or "hang" (answer after
+    the client gave up); 200 once the script runs out."""
+
+    script: list[Any]
+    bodies: list[tuple[dict[str, Any], dict[str, str], bytes]] = field(
+        default_factory=list
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_answer(self) -> Any:
+        with self.lock:
+            return self.script.pop(0) if self.script else 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    state = Receiver(script=[500, "hang", 503])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            answer = state.next_answer()
+            if answer == "hang":
+                time.sleep(TIMEOUT * 3)
+                answer = 200  # too late: the deliverer has given up on it
+            if answer == 200:
+                with state.lock:
+                    state.bodies.append((orjson.loads(body), dict(self.headers), body))
+            self.send_response(answer)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Ticking:
+    """A clock for backoff that moves a minute each time it is read."""
+
+    def __init__(self) -> None:
+        self.value = time.time()
+
+    def __call__(self) -> float:
+        self.value += 60
+        return self.value
+
+
+def busy_history(ledger: AppealLedger) -> list[Any]:
+    appeals = [receive(ledger, title=f"诉求{n}").appeal_id for n in range(3)]
+    for appeal_id in appeals:
+        ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    for appeal_id in appeals:
+        ledger.execute(appeal_id, cmd.Accept(), HANDLER)
+        ledger.execute(appeal_id, cmd.NoteProgress(note="进展"), HANDLER)
+    return appeals
+
+
+def drain(deliverer: Deliverer, passes: int = 40) -> None:
+    for _ in range(passes):  # bounded
+        deliverer.run_pass()
+
+
+def test_nothing_is_lost_and_nothing_is_out_of_order(
+    ledger: AppealLedger, receiver: tuple[str, Receiver]
+) -> None:
+    url, state = receiver
+    store = WebhookStore(ledger.database)
+    subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
+    busy_history(ledger)
+    deliverer = Deliverer(
+        ledger.event_log,
+        store,
+        ledger.clock,
+        DeliveryPolicy(timeout=TIMEOUT, first_backoff=1.0),
+        monotonic=Ticking(),
+    )
+    try:
+        drain(deliverer)
+    finally:
+        deliverer.close()
+    appeal_positions = [
+        r.position for r in ledger.event_log.stream() if r.topic.startswith("Appeal.")
+    ]
+    received = [body["position"] for body, _, _ in state.bodies]
+    assert set(received) == set(appeal_positions)  # nothing lost
+    first_seen: dict[str, list[int]] = {}
+    for body, _, _ in state.bodies:
+        seen = first_seen.setdefault(body["originator_id"], [])
+        if body["version"] not in seen:
+            seen.append(body["version"])
+    for versions in first_seen.values():
+        assert versions == sorted(versions)  # in order per appeal
+    assert received == sorted(received)  # and in log order overall
+    for body, headers, raw in state.bodies:
+        assert verify(subscriber.secret, headers[SIGNATURE_HEADER], raw, time.time())
+        assert headers["X-Appeals-Delivery"] == f"{subscriber.id}:{body['position']}"
+        assert not verify("whsec_wrong", headers[SIGNATURE_HEADER], raw, time.time())
+    (row,) = status(store, ledger.event_log.head())
+    assert (row["behind"], row["dead_letters"]) == (0, [])
+
+
+def test_a_units_subscriber_gets_only_its_appeals_events(
+    ledger: AppealLedger, receiver: tuple[str, Receiver]
+) -> None:
+    url, state = receiver
+    state.script.clear()
+    store = WebhookStore(ledger.database)
+    store.add(
+        url,
+        ("Appeal.NoteProgress", "Appeal.ProgressNoted"),
+        TAX_UNIT,
+        0,
+        ledger.clock.now(),
+    )
+    appeals = busy_history(ledger)
+    ledger.execute(appeals[0], cmd.Return(reason="非本单位"), HANDLER)
+    ledger.execute(appeals[0], cmd.Assign(unit=TAX_UNIT), DISPATCHER)
+    tax_handler = HANDLER.__class__("h-9", HANDLER.role, "李四", unit=TAX_UNIT)
+    ledger.execute(appeals[0], cmd.Accept(), tax_handler)
+    ledger.execute(appeals[0], cmd.NoteProgress(note="税务局进展"), tax_handler)
+    deliverer = Deliverer(
+        ledger.event_log, store, ledger.clock, DeliveryPolicy(timeout=TIMEOUT)
+    )
+    try:
+        drain(deliverer, passes=3)
+    finally:
+        deliverer.close()
+    assert [b["payload"]["note"] for b, _, _ in state.bodies] == ["税务局进展"]
+
+
+def test_a_dead_letter_and_its_replay(
+    ledger: AppealLedger, receiver: tuple[str, Receiver]
+) -> None:
+    url, state = receiver
+    state.script[:] = [500, 500]
+    store = WebhookStore(ledger.database)
+    subscriber = store.add(url, ("Appeal.Received",), None, 0, ledger.clock.now())
+    first = receive(ledger).appeal_id
+    receive(ledger, external_id="second")
+    policy = DeliveryPolicy(timeout=TIMEOUT, max_attempts=2)
+    deliverer = Deliverer(
+        ledger.event_log, store, ledger.clock, policy, monotonic=Ticking()
+    )
+    try:
+        drain(deliverer, passes=5)
+        (dead,) = store.dead_letters(subscriber.id)
+        assert dead.position == ledger.position_of(first, 1)
+        assert [b["originator_id"] for b, _, _ in state.bodies] != [str(first)]
+        assert len(state.bodies) == 1  # the second went on
+        store.replay_from(subscriber.id, dead.position)
+        drain(deliverer, passes=3)
+    finally:
+        deliverer.close()
+    assert store.dead_letters(subscriber.id) == []
+    assert [b["originator_id"] for b, _, _ in state.bodies][-2:][0] == str(first)
