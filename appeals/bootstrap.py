@@ -20,6 +20,7 @@ from appeals.application.escalation import (
     DueCycles,
     RunResult,
     ScheduledPass,
+    WarnableCycles,
     run_once,
 )
 from appeals.application.registry import LedgerDirectory
@@ -37,7 +38,12 @@ from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
 from appeals.infra.tokens import TokenStore
 from appeals.infra.webhooks import WebhookStore
 from appeals.projections import timeliness
-from appeals.projections.due_cycles import OpenCycle, due_cycles
+from appeals.projections.due_cycles import (
+    OpenCycle,
+    WarnableCycle,
+    due_cycles,
+    warnable_cycles,
+)
 from appeals.projections.registry import projections
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.runner import prepare as prepare_views
@@ -107,6 +113,19 @@ def due_cycles_of(ledger: AppealLedger) -> DueCycles:
     return due
 
 
+def warnable_cycles_of(ledger: AppealLedger) -> WarnableCycles:
+    """The scheduler's reader of cycles a warning may be due for, with the
+    timeliness view brought up to the log's head first."""
+    source = events_of(ledger)
+
+    def warnable(now: datetime) -> list[WarnableCycle]:
+        view = timeliness.projection(ledger.rules.timekeeping)
+        Runner(source, view).catch_up()
+        return warnable_cycles(source.database, view, now)
+
+    return warnable
+
+
 SCHEDULER_LEASE = "escalation-scheduler"
 WEBHOOK_LEASE = "webhooks"
 
@@ -136,6 +155,7 @@ def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledP
     ``appeals escalate run`` and as a chore of the worker inside ``appeals
     serve``; every action is recorded by the system actor."""
     due = due_cycles_of(ledger)
+    warnable = warnable_cycles_of(ledger)
 
     def run(
         dry_run: bool = False, on_action: Callable[[Action, bool], None] | None = None
@@ -143,6 +163,8 @@ def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledP
         with lease(db, SCHEDULER_LEASE) as held:
             if not held:
                 return None
-            return run_once(ledger, due, dry_run=dry_run, on_action=on_action)
+            return run_once(
+                ledger, due, dry_run=dry_run, on_action=on_action, warnable=warnable
+            )
 
     return run

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.late_stages import LATE_STAGES
 from appeals.infra.clock import SHANGHAI
-from appeals.projections.due_cycles import OpenCycle
+from appeals.projections.due_cycles import OpenCycle, WarnableCycle
 
 ESCALATING_STAGES = frozenset(LATE_STAGES)
 
@@ -33,7 +33,7 @@ class Action:
 
     appeal_id: UUID
     ticket: str
-    kind: str  # "escalate" or "lapse_evaluation"
+    kind: str  # "escalate", "warn" or "lapse_evaluation"
     stage: str
     level: int | None
     due: datetime
@@ -42,6 +42,8 @@ class Action:
         due = self.due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         if self.kind == "lapse_evaluation":
             return f"{self.ticket} evaluation window lapsed (due {due})"
+        if self.kind == "warn":
+            return f"{self.ticket} {self.stage} due {due}: warning (预警)"
         return f"{self.ticket} {self.stage} late since {due}: rung {self.level}"
 
 
@@ -88,6 +90,31 @@ def plan(cycles: Iterable[OpenCycle], now: datetime, tk: Timekeeping) -> list[Ac
     return actions
 
 
+def plan_warnings(
+    cycles: Iterable[WarnableCycle], now: datetime, tk: Timekeeping
+) -> list[Action]:
+    """A warning (预警) for each running cycle that has used the policy's
+    ``warning_share`` of its working time (its pauses not counted) and whose
+    deadline is still ahead. Pure; nothing outside office hours."""
+    share = tk.policy.warning_share
+    if share is None or not tk.calendar.is_working_time(now):
+        return []
+    actions = []
+    for cycle in cycles:
+        if cycle.stage not in ESCALATING_STAGES or now >= cycle.due:
+            continue
+        paused = timedelta(seconds=cycle.paused_seconds)
+        allowed = tk.working_time(cycle.started_at, cycle.due) - paused
+        used = tk.working_time(cycle.started_at, now) - paused
+        if allowed > timedelta(0) and used >= allowed * share:
+            actions.append(
+                Action(
+                    cycle.appeal_id, cycle.ticket, "warn", cycle.stage, None, cycle.due
+                )
+            )
+    return actions
+
+
 @dataclass(frozen=True)
 class RunResult:
     planned: int
@@ -107,6 +134,8 @@ def carry_out(
         planned += 1
         if action.kind == "lapse_evaluation":
             result = ledger.lapse_evaluation(action.appeal_id)
+        elif action.kind == "warn":
+            result = ledger.warn(action.appeal_id, action.stage)
         else:
             assert action.level is not None
             result = ledger.escalate(action.appeal_id, action.stage, action.level)
@@ -129,6 +158,7 @@ class ScheduledPass(Protocol):
 
 
 DueCycles = Callable[[datetime], list[OpenCycle]]
+WarnableCycles = Callable[[datetime], list[WarnableCycle]]
 """The running cycles past their deadline at a given instant, from the
 timeliness view's reader (bootstrap's ``due_cycles_of`` keeps the view current
 first)."""
@@ -140,11 +170,16 @@ def run_once(
     *,
     dry_run: bool = False,
     on_action: Callable[[Action, bool], None] | None = None,
+    warnable: WarnableCycles | None = None,
 ) -> RunResult:
     """One pass: plan from the read model, then (unless ``dry_run``) let each
-    appeal decide and record. Writes no view."""
+    appeal decide and record. Writes no view. With ``warnable``, warnings
+    (预警) before deadlines are planned too."""
     now = ledger.clock.now()
-    actions = plan(due(now), now, ledger.rules.timekeeping)
+    tk = ledger.rules.timekeeping
+    actions = plan(due(now), now, tk)
+    if warnable is not None:
+        actions += plan_warnings(warnable(now), now, tk)
     if dry_run:
         for action in actions:
             if on_action is not None:

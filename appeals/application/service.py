@@ -280,6 +280,10 @@ class AppealLedger(Application[UUID]):
         or was already recorded (by another scheduler, say)."""
         return self._system(appeal_id, cmd.Escalate(stage, level))
 
+    def warn(self, appeal_id: UUID, stage: str) -> CommandResult | None:
+        """Records a warning (预警) before a deadline; None if not applicable."""
+        return self._system(appeal_id, cmd.Warn(stage))
+
     def lapse_evaluation(self, appeal_id: UUID) -> CommandResult | None:
         """Records that the evaluation window passed; None if not applicable."""
         return self._system(appeal_id, cmd.LapseEvaluation())
@@ -402,6 +406,7 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.Merge: Appeal.merge_into,
     cmd.Escalate: Appeal.escalate,
     cmd.LapseEvaluation: Appeal.lapse_evaluation,
+    cmd.Warn: Appeal.warn,
     cmd.AnswerOnTheSpot: Appeal.answer_on_the_spot,
     cmd.Comment: Appeal.comment,
     cmd.SupplyMaterials: Appeal.supply_materials,

@@ -36,7 +36,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
 
     from appeals.application.escalation import run_once
-    from appeals.bootstrap import due_cycles_of
+    from appeals.bootstrap import due_cycles_of, warnable_cycles_of
     from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
@@ -68,6 +68,7 @@ def run_demo(args: argparse.Namespace) -> int:
     ):
         task = progress.add_task("loading demo appeals", total=args.appeals)
         due = due_cycles_of(ledger)
+        warnable = warnable_cycles_of(ledger)
         summary = generate_demo(
             ledger,
             clock,
@@ -76,7 +77,7 @@ def run_demo(args: argparse.Namespace) -> int:
             start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
-            on_morning=lambda: run_once(ledger, due),
+            on_morning=lambda: run_once(ledger, due, warnable=warnable),
         )
     print(summary.describe())
     return 0

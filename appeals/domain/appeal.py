@@ -112,6 +112,7 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         MaterialsSupplied: TypeAlias = events.MaterialsSupplied
         Urged: TypeAlias = events.Urged
         AttachmentAdded: TypeAlias = events.AttachmentAdded
+        Warned: TypeAlias = events.Warned
     else:
         Event = events.Event
         Created = events.Created
@@ -144,6 +145,7 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         MaterialsSupplied = events.MaterialsSupplied
         Urged = events.Urged
         AttachmentAdded = events.AttachmentAdded
+        Warned = events.Warned
 
     # ---- commands -------------------------------------------------------
 

@@ -305,6 +305,15 @@ class Escalate(Command):
 
 
 @dataclass(frozen=True)
+class Warn(Command):
+    """Time-driven (the scheduler's): 预警 before a running stage's deadline."""
+
+    name = "warn"
+    summary = "Warn that a running stage's deadline is near (预警)"
+    stage: str
+
+
+@dataclass(frozen=True)
 class LapseEvaluation(Command):
     """Time-driven (the scheduler's, not an HTTP command): the evaluation
     window passed with no evaluation."""

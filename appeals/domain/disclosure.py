@@ -33,6 +33,7 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Appeal.Evaluated": ("comment",),
     "Appeal.Reopened": ("reason",),
     "Appeal.Escalated": ("note",),
+    "Appeal.Warned": ("note",),
     "Appeal.ReferredToSupervisor": ("reason",),
     "Appeal.Closed": ("note",),
     "Appeal.Withdrawn": ("reason",),
@@ -66,6 +67,7 @@ DEFAULT_PUBLIC: dict[str, bool] = {
     "Appeal.Supervised": False,
     "Appeal.Reopened": False,
     "Appeal.Escalated": False,
+    "Appeal.Warned": False,
     "Appeal.ReferredToSupervisor": False,
     "Appeal.Closed": False,
 }

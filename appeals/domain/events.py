@@ -48,6 +48,10 @@ OFFICE_HOURS = "office_hours"
 named: N x office hours from the start instant."""
 
 
+WARNING_LEVEL = -1
+"""The warning (预警) is kept beside the rungs as the one before the reminder."""
+
+
 def escalation_key(stage: str, due: datetime, level: int) -> str:
     """One rung of one deadline: a moved deadline (pause, extension) is a new
     one, so its ladder starts again."""
@@ -469,6 +473,20 @@ class Escalated(Event):
 
     def apply(self, appeal: Appeal) -> None:
         key = escalation_key(self.stage, self.due, self.level)
+        appeal.escalations = [*appeal.escalations, key]
+
+
+class Warned(Event):
+    """预警 by the system: most of a running stage's time has passed (the
+    policy's ``warning_share``); its deadline is near, not past."""
+
+    TOPIC = "Appeal.Warned"
+    stage: str
+    due: datetime
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        key = escalation_key(self.stage, self.due, WARNING_LEVEL)
         appeal.escalations = [*appeal.escalations, key]
 
 

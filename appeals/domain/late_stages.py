@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from appeals.domain import events, sla
-from appeals.domain.commands import Escalate, LapseEvaluation, Rules
+from appeals.domain.commands import Escalate, LapseEvaluation, Rules, Warn
 from appeals.domain.errors import InvalidField
-from appeals.domain.events import escalation_key
+from appeals.domain.events import WARNING_LEVEL, escalation_key
 from appeals.domain.guards import AppealState, aware
 from appeals.domain.sla import RUNG_LABELS, Stage
 from appeals.domain.values import Actor, Status
+from appeals.domain.working_time import SHANGHAI
 
 LATE_STAGES: tuple[str, ...] = tuple(
     dict.fromkeys((Stage.DISPATCH.value, *sla.LATE_STAGES))
@@ -76,6 +77,33 @@ class LateStages(AppealState):
             due=due,
             late_seconds=int(late.total_seconds()),
             note=f"{label_zh} ({label_en})",
+        )
+
+    def warn(self, command: Warn, actor: Actor, at: datetime, rules: Rules) -> None:
+        """预警: the stage is running, its deadline not yet past, and this
+        deadline was not warned of before (the scheduler decides when the
+        policy's share of its time has passed)."""
+        self.check_permitted("warn", actor)
+        stage = command.stage
+        if stage not in LATE_STAGES:
+            raise InvalidField("stage", f"{stage!r} is not a stage that runs late")
+        if rules.timekeeping.policy.warning_share is None:
+            self._refuse("warn", "the time-limit policy gives no warnings")
+        due = self.open_deadline(stage)
+        if due is None:
+            self._refuse("warn", f"its {stage} stage is not running")
+        if aware(at, "at") >= due:
+            self._refuse("warn", f"its {stage} deadline has passed: it escalates")
+        if escalation_key(stage, due, WARNING_LEVEL) in self.escalations:
+            self._refuse("warn", f"its {stage} deadline was already warned of")
+        when = due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        self._record(
+            events.Warned,
+            actor,
+            at,
+            stage=stage,
+            due=due,
+            note=f"预警：{stage} 将于 {when} 到期 (due {when})",
         )
 
     def lapse_evaluation(

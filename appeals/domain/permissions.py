@@ -82,6 +82,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # attachments: the enterprise's own, the handling unit's, the centre's
     "add_attachment": frozenset({ENTERPRISE, INTAKE, DISPATCH, HANDLER, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
+    "warn": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
     "answer_on_the_spot": frozenset({INTAKE}),
     # the monthly assessment (考核): published by supervisors, then frozen

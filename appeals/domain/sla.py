@@ -301,6 +301,9 @@ class SlaPolicy:
         default_factory=dict
     )
     day_counting: Counting = Counting.NEXT_DAY
+    warning_share: float | None = 0.8
+    """预警: a running stage is warned once this share of its working time has
+    passed (``None``: no warnings)."""
 
     def __post_init__(self) -> None:
         if not self.version.strip():

@@ -34,6 +34,11 @@ VERBS: dict[str, tuple[str, str]] = {
     "Closed": ("对账销号", "closed"),
     "Withdrawn": ("撤回", "withdrawn"),
     "Merged": ("合并", "merged"),
+    "Warned": ("预警", "warned before the deadline"),
+    "Commented": ("留言", "commented"),
+    "MaterialsSupplied": ("补充材料", "supplied materials"),
+    "Urged": ("企业催办", "urged by the enterprise"),
+    "AttachmentAdded": ("上传附件", "attached a file"),
 }
 
 

@@ -62,6 +62,7 @@ class StageCycle:
     escalation_level: int = -1  # -1: none; 0: reminder; 1-3: supervision
     cadre: str | None = None
     provisional: bool = False  # the due date falls in an estimated year
+    warned: bool = False  # 预警 recorded before this deadline
     # The cycle's to_state(), made once: a cycle never changes (changes make
     # a new one, which starts without it), and folds are stored after every
     # event, most of their cycles long closed.
@@ -97,6 +98,7 @@ class StageCycle:
             "extensions": self.extensions,
             "escalation_level": self.escalation_level,
             "provisional": self.provisional,
+            "warned": self.warned,
         }
 
     @classmethod
@@ -116,6 +118,7 @@ class StageCycle:
             extensions=state["extensions"],
             escalation_level=state["escalation_level"],
             provisional=state.get("provisional", False),
+            warned=state.get("warned", False),
         )
         object.__setattr__(cycle, "_state", state)
         return cycle
@@ -265,6 +268,8 @@ class TimelinessFold:
             if cycle is not None:
                 level = max(cycle.escalation_level, event.level)
                 self._update(event.stage, escalation_level=level)
+        elif name == "Warned":
+            self._update(event.stage, warned=True)
         elif name == "Reopened":
             for stage in ("reply", "evaluation"):
                 self._end(stage, "reopened", at)

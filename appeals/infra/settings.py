@@ -172,11 +172,11 @@ class Settings:
     attachment_limit: int = 20 * 1024 * 1024
     """The largest attachment accepted, in bytes."""
     open311: Open311Settings = field(default_factory=Open311Settings)
-    scheduler_in_server: bool = False
+    scheduler_in_server: bool = True
     """Run the escalation scheduler as a chore of the in-server projection
     worker (on by default with SQLite, like the worker)."""
     scheduler_interval: float = 60.0
-    webhooks_in_server: bool = False
+    webhooks_in_server: bool = True
     """Deliver webhooks from a thread of ``appeals serve`` (on by default with
     SQLite; on PostgreSQL run ``appeals webhooks run``)."""
     webhook_timeout: float = 10.0

@@ -58,6 +58,7 @@ _TOP_KEYS = (
     "kinds",
     "escalation",
     "extensions",
+    "warning",
 )
 _EXTENSION_KEYS = ("max_count", "max_length")
 _COUNTING_KEYS = ("days",)
@@ -126,7 +127,22 @@ class _Reader:
             extensions,
             kind_limits=kind_limits,
             day_counting=self.counting(self.table(document, ("counting",))),
+            warning_share=self.warning(self.table(document, ("warning",))),
         )
+
+    def warning(self, table: dict[str, Any]) -> float | None:
+        """``[warning]``: ``share`` of a stage's time after which it is warned
+        of (预警), between 0 and 1 exclusive, or ``"off"``."""
+        if unknown := sorted(set(table) - {"share"}):
+            raise self.refuse(("warning", unknown[0]), "unknown key; expected share")
+        value = table.get("share", DEFAULT_POLICY.warning_share)
+        if value == "off" or value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.refuse(("warning", "share"), 'a number like 0.8, or "off"')
+        if not 0 < value < 1:
+            raise self.refuse(("warning", "share"), "must be between 0 and 1")
+        return float(value)
 
     def counting(self, table: dict[str, Any]) -> Counting:
         """``[counting]``: ``days`` names the convention whole days count by."""

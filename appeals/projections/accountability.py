@@ -86,6 +86,7 @@ COUNTERS = (
     "dispatch_working_seconds",
     "answered_on_the_spot",
     "urged",
+    "warned",
 )
 KEY = ("day", "unit", "cadre", "category")
 
@@ -158,6 +159,8 @@ def _event_counts(event: Any) -> Counter[str]:
         moved["extended"] += 1
     elif isinstance(event, Appeal.AnsweredOnTheSpot):
         moved["answered_on_the_spot"] += 1
+    elif isinstance(event, Appeal.Warned):
+        moved["warned"] += 1  # 预警 before a deadline
     elif isinstance(event, Appeal.Urged):
         moved["urged"] += 1  # 企业催办, charged to whoever holds the appeal
     return moved
@@ -178,8 +181,9 @@ def make_apply(tk: Timekeeping) -> Apply:
         row, before, after = advance(event, state, FOLDS, memo)
         own = (after.unit or "", after.cadre or "")
         moved: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        centres = (  # the centre's own: a late dispatch, an urge awaiting it
-            isinstance(event, Appeal.Escalated) and event.stage == "dispatch"
+        centres = (  # the centre's own: its dispatch stage, an urge awaiting it
+            isinstance(event, Appeal.Escalated | Appeal.Warned)
+            and event.stage == "dispatch"
         ) or (isinstance(event, Appeal.Urged) and event.unit is None)
         moved[CENTRE if centres else own] += _event_counts(event)
         old = {(c.stage, c.cycle): c for c in before.cycles}
@@ -228,7 +232,7 @@ def projection(tk: Timekeeping) -> Projection:
     return Projection(
         name=NAME,
         tables=(FOLDS, DAILY),
-        topics=topics_of(*APPEAL_EVENTS, Appeal.Urged),
+        topics=topics_of(*APPEAL_EVENTS, Appeal.Urged, Appeal.Warned),
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
         cost=4,

@@ -1,7 +1,8 @@
 """What the escalation scheduler asks the timeliness view: the running stage
 cycles (evaluation windows and the centre's dispatch stage included) whose
-deadline has passed. A reader only; the view is kept current by the
-projection runtime."""
+deadline has passed, and those still ahead of their deadline not yet warned
+of (预警). A reader only; the view is kept current by the projection
+runtime."""
 
 from __future__ import annotations
 
@@ -41,4 +42,36 @@ def due_cycles(database: Database, view: Projection, now: datetime) -> list[Open
             escalation_level=level,
         )
         for appeal_id, ticket, stage, due, level in rows
+    ]
+
+
+@dataclass(frozen=True)
+class WarnableCycle:
+    """A running cycle whose deadline is still ahead, not yet warned of."""
+
+    appeal_id: UUID
+    ticket: str
+    stage: str
+    started_at: datetime
+    due: datetime
+    paused_seconds: int
+
+
+def warnable_cycles(
+    database: Database, view: Projection, now: datetime
+) -> list[WarnableCycle]:
+    """The running cycles of the live timeliness ``view`` a warning may be due for."""
+    table = Copy(database, view, LIVE).qualified(timeliness.CYCLES)
+    with transaction(database, write=False) as sql:
+        rows = timeliness.select_warnable(sql, table, now)
+    return [
+        WarnableCycle(
+            appeal_id=UUID(appeal_id),
+            ticket=ticket,
+            stage=stage,
+            started_at=read_instant(started_at),
+            due=read_instant(due),
+            paused_seconds=paused,
+        )
+        for appeal_id, ticket, stage, started_at, due, paused in rows
     ]

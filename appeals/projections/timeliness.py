@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     on_time INTEGER,
     working_seconds INTEGER,
     late_seconds INTEGER,
+    warned INTEGER NOT NULL,
     PRIMARY KEY (appeal_id, stage, cycle)
 )
 """
@@ -124,6 +125,7 @@ CYCLE_COLUMNS = (
     "on_time",
     "working_seconds",
     "late_seconds",
+    "warned",
 )
 CYCLES = Table(
     name="timeliness_cycles",
@@ -167,6 +169,7 @@ def cycle_row(
         "on_time": None,
         "working_seconds": None,
         "late_seconds": None,
+        "warned": int(cycle.warned),
     }
     if not cycle.is_open:
         figures = cycle.measure(cycle.completed_at or cycle.ended_at, tk)  # type: ignore[arg-type]
@@ -258,7 +261,7 @@ def projection(tk: Timekeeping) -> Projection:
     return Projection(
         name=NAME,
         tables=(FOLDS, CYCLES),
-        topics=topics_of(*APPEAL_EVENTS),
+        topics=topics_of(*APPEAL_EVENTS, Appeal.Warned),
         apply=make_apply(tk),
         description="stage cycles with deadlines, working time and lateness",
         cost=4,
@@ -275,6 +278,11 @@ SELECT_ENDED = (
 SELECT_DUE = (
     "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
     "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
+    "ORDER BY due, appeal_id, stage"
+)
+SELECT_WARNABLE = (
+    "SELECT appeal_id, ticket, stage, started_at, due, paused_seconds FROM {table} "
+    "WHERE is_open = 1 AND paused_since IS NULL AND warned = 0 AND due > ? "
     "ORDER BY due, appeal_id, stage"
 )
 
@@ -313,6 +321,18 @@ def select_due(
     evaluation windows included, whose deadline has passed at ``now``."""
     rows = sql.execute(SELECT_DUE.format(table=table), [stored_instant(now)]).all()
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
+
+
+def select_warnable(
+    sql: Sql, table: str, now: datetime
+) -> list[tuple[str, str, str, str, str, int]]:
+    """(appeal_id, ticket, stage, started_at, due, paused_seconds) of running
+    cycles not yet warned of whose deadline is still ahead at ``now``."""
+    rows = sql.execute(SELECT_WARNABLE.format(table=table), [stored_instant(now)]).all()
+    return [
+        (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5] or 0))
+        for r in rows
+    ]
 
 
 # ---- GET /reports/timeliness ----------------------------------------------------

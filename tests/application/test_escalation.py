@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+import pytest
+
 from appeals.application.escalation import Action, RunResult, run_once
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import due_cycles_of, open_ledger
+from appeals.bootstrap import due_cycles_of, open_ledger, warnable_cycles_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
-from appeals.domain.values import Channel, Outcome
+from appeals.domain.errors import CommandNotAllowed
+from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from tests.builders import receive
@@ -209,3 +213,57 @@ def test_evaluation_windows_lapse_and_a_dry_run_changes_nothing(
     assert appeal.evaluation_lapsed
     ledger.execute(appeal_id, cmd.Close(note="评价期满，销号"), DISPATCHER)
     assert ledger.get(appeal_id).status == "closed"
+
+
+def warnings_of(ledger: AppealLedger, appeal_id: UUID) -> list[tuple[str, str]]:
+    return [
+        (e.stage, e.timestamp.strftime("%m-%d %H:%M"))
+        for e in ledger.history(appeal_id)
+        if isinstance(e, Appeal.Warned)
+    ]
+
+
+def test_a_warning_comes_at_four_fifths_of_the_time_once(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """Resolve runs 41 working hours (22 Sep 10:00 to the close of 30 Sep);
+    four fifths, 32.8 h, are used at 29 Sep 16:18."""
+    appeal_id = due_before_national_day(ledger, clock)
+    warnable = warnable_cycles_of(ledger)
+    due = due_cycles_of(ledger)
+    at(clock, 9, 29, 16, 0)
+    assert run_once(ledger, due, warnable=warnable).planned == 0
+    at(clock, 9, 29, 16, 30)
+    assert run_once(ledger, due, warnable=warnable).recorded == 1
+    assert warnings_of(ledger, appeal_id) == [("resolve", "09-29 16:30")]
+    at(clock, 9, 30, 10, 0)
+    assert run_once(ledger, due, warnable=warnable).planned == 0  # once
+    with pytest.raises(CommandNotAllowed, match="already warned"):
+        ledger.execute(appeal_id, cmd.Warn("resolve"), SYSTEM_ACTOR)
+    at(clock, 10, 8, 10, 0)  # past the deadline: escalation, not warning
+    result = run_once(ledger, due, warnable=warnable)
+    assert result.recorded == 1
+    assert warnings_of(ledger, appeal_id) == [("resolve", "09-29 16:30")]
+    assert [level for _, level, _ in rungs(ledger, appeal_id)] == [0]
+
+
+def test_a_policy_without_warnings_warns_of_nothing(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    appeal_id = due_before_national_day(ledger, clock)
+    ledger.rules = replace(
+        ledger.rules,
+        timekeeping=replace(
+            ledger.rules.timekeeping,
+            policy=replace(ledger.rules.timekeeping.policy, warning_share=None),
+        ),
+    )
+    at(clock, 9, 30, 16, 0)
+    assert (
+        run_once(
+            ledger, due_cycles_of(ledger), warnable=warnable_cycles_of(ledger)
+        ).planned
+        == 0
+    )
+    with pytest.raises(CommandNotAllowed, match="no warnings"):
+        ledger.execute(appeal_id, cmd.Warn("resolve"), SYSTEM_ACTOR)

@@ -88,7 +88,7 @@ MATRIX = {
     "auditor": set(),
     "enterprise": {"receive", "evaluate", "withdraw", *OFFICIALS_WRITE, *ON_BEHALF},
     "admin": set(COMMAND_ROLES),
-    "system": {"supervise", "reopen", "close", "escalate", "lapse_evaluation"},
+    "system": {"supervise", "reopen", "close", "escalate", "warn", "lapse_evaluation"},
 }
 
 
