@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from appeals.application.catalogue import Catalogue
 from appeals.application.escalation import (
@@ -29,6 +30,7 @@ from appeals.application.webhooks import Deliverer, DeliveryPolicy, PassResult
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
+from appeals.infra.database import Database
 from appeals.infra.event_source import EventSource, open_event_source
 from appeals.infra.lease import lease
 from appeals.infra.settings import DatabaseConfig, Settings
@@ -38,13 +40,9 @@ from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
 from appeals.infra.tokens import TokenStore
 from appeals.infra.webhooks import WebhookStore
 from appeals.projections import timeliness
-from appeals.projections.due_cycles import (
-    OpenCycle,
-    WarnableCycle,
-    due_cycles,
-    warnable_cycles,
-)
+from appeals.projections.due_cycles import due_cycles, warnable_cycles
 from appeals.projections.registry import projections
+from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.runner import prepare as prepare_views
 
@@ -99,31 +97,34 @@ def events_of(ledger: AppealLedger) -> EventSource:
     return EventSource.of(ledger.recorder, ledger.mapper)
 
 
-def due_cycles_of(ledger: AppealLedger) -> DueCycles:
-    """The escalation scheduler's reader, with the timeliness view brought up
-    to the log's head first, as the worker would: a scheduler run on its own
-    (``appeals escalate run``, the demo) never plans from a stale view."""
+Cycle = TypeVar("Cycle")
+
+
+def _fresh_timeliness(
+    ledger: AppealLedger,
+    read: Callable[[Database, Projection, datetime], list[Cycle]],
+) -> Callable[[datetime], list[Cycle]]:
+    """A reader of the timeliness view that first brings the view up to the
+    log's head, as the worker would: a scheduler run on its own (``appeals
+    escalate run``, the demo) never plans from a stale view."""
     source = events_of(ledger)
 
-    def due(now: datetime) -> list[OpenCycle]:
+    def reader(now: datetime) -> list[Cycle]:
         view = timeliness.projection(ledger.rules.timekeeping)
         Runner(source, view).catch_up()
-        return due_cycles(source.database, view, now)
+        return read(source.database, view, now)
 
-    return due
+    return reader
+
+
+def due_cycles_of(ledger: AppealLedger) -> DueCycles:
+    """The escalation scheduler's reader of cycles past their deadline."""
+    return _fresh_timeliness(ledger, due_cycles)
 
 
 def warnable_cycles_of(ledger: AppealLedger) -> WarnableCycles:
-    """The scheduler's reader of cycles a warning may be due for, with the
-    timeliness view brought up to the log's head first."""
-    source = events_of(ledger)
-
-    def warnable(now: datetime) -> list[WarnableCycle]:
-        view = timeliness.projection(ledger.rules.timekeeping)
-        Runner(source, view).catch_up()
-        return warnable_cycles(source.database, view, now)
-
-    return warnable
+    """The scheduler's reader of cycles a warning (预警) may be due for."""
+    return _fresh_timeliness(ledger, warnable_cycles)
 
 
 SCHEDULER_LEASE = "escalation-scheduler"

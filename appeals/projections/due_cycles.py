@@ -6,11 +6,13 @@ runtime."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
-from appeals.infra.database import Database
+from appeals.infra.database import Database, Sql
 from appeals.projections import timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.runtime.model import Projection
@@ -30,9 +32,7 @@ class OpenCycle:
 
 def due_cycles(database: Database, view: Projection, now: datetime) -> list[OpenCycle]:
     """The running cycles of the live timeliness ``view`` past their deadline."""
-    table = Copy(database, view, LIVE).qualified(timeliness.CYCLES)
-    with transaction(database, write=False) as sql:
-        rows = timeliness.select_due(sql, table, now)
+    rows = _select(database, view, timeliness.select_due, now)
     return [
         OpenCycle(
             appeal_id=UUID(appeal_id),
@@ -61,9 +61,7 @@ def warnable_cycles(
     database: Database, view: Projection, now: datetime
 ) -> list[WarnableCycle]:
     """The running cycles of the live timeliness ``view`` a warning may be due for."""
-    table = Copy(database, view, LIVE).qualified(timeliness.CYCLES)
-    with transaction(database, write=False) as sql:
-        rows = timeliness.select_warnable(sql, table, now)
+    rows = _select(database, view, timeliness.select_warnable, now)
     return [
         WarnableCycle(
             appeal_id=UUID(appeal_id),
@@ -75,3 +73,18 @@ def warnable_cycles(
         )
         for appeal_id, ticket, stage, started_at, due, paused in rows
     ]
+
+
+Row = TypeVar("Row")
+
+
+def _select(
+    database: Database,
+    view: Projection,
+    select: Callable[[Sql, str, datetime], list[Row]],
+    now: datetime,
+) -> list[Row]:
+    """``select`` over the live cycles table of the timeliness ``view``."""
+    table = Copy(database, view, LIVE).qualified(timeliness.CYCLES)
+    with transaction(database, write=False) as sql:
+        return select(sql, table, now)
