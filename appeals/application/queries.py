@@ -75,6 +75,11 @@ class AppealView:
     """Public text in order (appeals.domain.disclosure): what the enterprise
     reads as the appeal's progress; the last is Open311's ``status_notes``."""
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    close_due: datetime | None = None
+    callback_due: datetime | None = None
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    """回访 attempts, in order (purpose, outcome, grade, 无法回访)."""
+    reconciliation: str | None = None
 
 
 def view_of(history: Sequence[ev.Event]) -> AppealView:
@@ -184,19 +189,36 @@ def evolve(view: AppealView, event: ev.Event) -> None:
         case ev.Replied():
             view.status = Status.REPLIED.value
             view.evaluation_due = event.evaluation_due
+            view.callback_due = event.callback_due
         case ev.Evaluated():
             view.status = Status.EVALUATED.value
             view.evaluation = {
                 "resolved": event.resolved,
                 "satisfaction": event.satisfaction,
+                "grade": event.grade,
+                "source": event.source,
             }
+            view.close_due = event.close_due
+        case ev.EvaluationLapsed():
+            view.close_due = event.close_due
+        case ev.CalledBack():
+            view.callbacks.append(
+                {
+                    "at": event.timestamp,
+                    "purpose": event.purpose,
+                    "outcome": event.outcome,
+                    "attempt": event.attempt,
+                    "grade": event.grade,
+                    "unreachable": event.unreachable,
+                }
+            )
         case ev.Reopened():
             back_to_dispatch = event.dispatch_due is not None  # answered on the spot
             view.status = (
                 Status.RECEIVED if back_to_dispatch else Status.IN_PROGRESS
             ).value
             view.resolve_due = event.resolve_due
-            view.reply_due = view.evaluation_due = None
+            view.reply_due = view.evaluation_due = view.close_due = None
             if back_to_dispatch:
                 view.dispatch_due = event.dispatch_due
             view.reopen_count += 1
@@ -207,6 +229,8 @@ def evolve(view: AppealView, event: ev.Event) -> None:
         case ev.Closed():
             view.status = Status.CLOSED.value
             view.needs_supervisor = False
+            view.close_due = None
+            view.reconciliation = event.reconciliation
         case ev.Withdrawn():
             view.status = Status.WITHDRAWN.value
         case ev.Merged():

@@ -412,5 +412,7 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.SupplyMaterials: Appeal.supply_materials,
     cmd.Urge: Appeal.urge,
     cmd.AddAttachment: Appeal.add_attachment,
+    cmd.CallBack: Appeal.call_back,
+    cmd.Sample: Appeal.sample,
 }
 """Each command and the aggregate method that decides it."""

@@ -21,8 +21,28 @@ from appeals.demo.window import Window
 from appeals.domain import commands as cmd
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.sla import Stage
-from appeals.domain.values import Actor, Channel, Outcome, Priority, Satisfaction
+from appeals.domain.values import (
+    Actor,
+    CallbackOutcome,
+    Channel,
+    Grade,
+    Outcome,
+    Priority,
+    Satisfaction,
+)
 
+GRADES = {  # 好差评: the five grades a three-grade verdict is given as
+    Satisfaction.SATISFIED: (Grade.VERY_SATISFIED, Grade.SATISFIED),
+    Satisfaction.BASIC: (Grade.BASIC,),
+    Satisfaction.UNSATISFIED: (Grade.UNSATISFIED, Grade.VERY_UNSATISFIED),
+}
+FAILED_CALLS = (
+    CallbackOutcome.NO_ANSWER,
+    CallbackOutcome.NO_ANSWER,
+    CallbackOutcome.REFUSED,
+    CallbackOutcome.WRONG_NUMBER,
+)
+REACHED = CallbackOutcome.REACHED
 RESULTS = {
     Outcome.PARTIAL: corpus.PARTIAL_RESULT,
     Outcome.EXPLAINED: corpus.EXPLAINED_RESULT,
@@ -170,15 +190,7 @@ class Planner:
         # 1 or 2 working days past the resolve deadline set at assignment (by
         # the item's limits or the policy), within what the policy allows,
         # and a working day after the request at least.
-        receive, item, tk = self.draft.receive, self.draft.item, self.timekeeping
-        due = tk.due(
-            Stage.RESOLVE,
-            self.assigned_at,
-            receive.priority.value,
-            receive.category.value,
-            kind=None if item is None else item.kind,
-            limits=None if item is None else item.limits,
-        )
+        tk, due = self.timekeeping, self._resolve_due()
         deadline = self.window.add_days(due, self.rng.choice((1, 2)))
         most = tk.policy.extensions.max_length
         latest = tk.moved(due, most.working_time(tk.calendar.day_length))
@@ -194,6 +206,19 @@ class Planner:
         self._push(deciders, decision)
         self.slow = 2.0 if approve else 0.8
 
+    def _resolve_due(self) -> datetime:
+        """The resolve deadline set at assignment (by the item's limits or
+        the policy)."""
+        receive, item = self.draft.receive, self.draft.item
+        return self.timekeeping.due(
+            Stage.RESOLVE,
+            self.assigned_at,
+            receive.priority.value,
+            receive.category.value,
+            kind=None if item is None else item.kind,
+            limits=None if item is None else item.limits,
+        )
+
     def supervise(self) -> None:
         top = self.rng.choices((1, 2, 3), (55, 30, 15))[0]
         for level in range(1, top + 1):
@@ -205,9 +230,23 @@ class Planner:
         self._do(median, self.cast.supervisors, cmd.Supervise(level, note))
 
     def stall(self) -> None:
-        """Left open; if open for weeks already, a supervisor urges once."""
+        """Left open; if open for weeks already, a supervisor urges once. Once
+        its resolve deadline has passed, the centre calls the enterprise back
+        (回访) and records its verdict, so the ignored appeal is judged."""
         if self.window.end - self.t > timedelta(days=14) and self.rng.random() < 0.6:
             self._supervise(1, self.resolve_hours * 2.0)
+        call_at = self.window.add_days(self._resolve_due(), 1)
+        if call_at <= self.t or call_at >= self.window.end:
+            return
+        self.t = call_at
+        for _ in range(self.rng.choice((0, 0, 1, 2))):
+            failed = self.rng.choice(FAILED_CALLS)
+            self._do(3.0, self.cast.hotline_ops, cmd.CallBack(failed))
+            if self.t >= self.window.end:
+                return
+        grade = self.rng.choice((Grade.UNSATISFIED, Grade.VERY_UNSATISFIED))
+        note = self.rng.choice(corpus.UNSATISFIED_COMMENTS)
+        self._do(1.0, self.cast.hotline_ops, cmd.CallBack(REACHED, grade, False, note))
 
     def resolve(self, outcome: Outcome | None = None) -> None:
         self.outcome = outcome or pick(self.rng, corpus.OUTCOMES)
@@ -235,7 +274,14 @@ class Planner:
             comment = self.rng.choice(corpus.UNSATISFIED_COMMENTS)
             self.unsatisfied += 1
         self._advance(8.0, 0.9)
-        self._push(who, cmd.Evaluate(resolved, satisfaction, comment))
+        grade = self.rng.choice(GRADES[satisfaction])
+        if isinstance(who, Actor):  # the enterprise's own (好差评)
+            self._push(who, cmd.Evaluate(resolved, comment=comment, grade=grade))
+            return
+        if self.rng.random() < 0.2:  # the first call does not get through
+            self._push(who, cmd.CallBack(self.rng.choice(FAILED_CALLS)))
+            self._advance(3.0, 0.5)
+        self._push(who, cmd.CallBack(REACHED, grade, resolved, comment))  # 回访
 
     def finish(self) -> None:
         self.resolve()
@@ -268,6 +314,14 @@ class Planner:
         who = self.cast.supervisors if referred else self.cast.dispatchers
         self._do(20.0 if referred else 6.0, who, cmd.Close(self.rng.choice(notes)))
         self.final_at = self.t
+        if self.rng.random() < 0.06:  # 抽查: a supervisor's quality-check sample
+            self._do(16.0, self.cast.supervisors, cmd.Sample("月度质量抽查"))
+            satisfaction = pick(self.rng, corpus.SATISFIED)
+            grade = self.rng.choice(GRADES[satisfaction])
+            if self.rng.random() < 0.15:
+                grade = Grade.UNSATISFIED
+            callback = cmd.CallBack(REACHED, grade, note="抽查回访")
+            self._do(6.0, self.cast.hotline_ops, callback)
 
     def withdraw(self) -> None:
         stage = self.rng.choice((0, 1, 1, 2))

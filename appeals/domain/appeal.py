@@ -52,6 +52,7 @@ from appeals.domain.commands import (
 )
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
+from appeals.domain.follow_through import FollowThrough, grading
 from appeals.domain.guards import DeadlineTerms, aware
 from appeals.domain.interaction import Interaction
 from appeals.domain.late_stages import LateStages
@@ -59,13 +60,11 @@ from appeals.domain.permissions import authorize
 from appeals.domain.sla import Stage
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import (
-    SYSTEM_ACTOR,
     Actor,
     AppealKind,
     Channel,
     ExclusionReason,
     Role,
-    Satisfaction,
     Status,
     text,
 )
@@ -73,7 +72,9 @@ from appeals.domain.values import (
 __all__ = ["DEFAULT_MAX_REOPENS", "Appeal", "aware", "escalation_key"]
 
 
-class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
+class Appeal(
+    FollowThrough, Interaction, LateStages, Aggregate, created_event_name="Received"
+):
     """An enterprise appeal and the decisions its lifecycle allows."""
 
     TOPIC = "Appeal"
@@ -113,6 +114,8 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         Urged: TypeAlias = events.Urged
         AttachmentAdded: TypeAlias = events.AttachmentAdded
         Warned: TypeAlias = events.Warned
+        CalledBack: TypeAlias = events.CalledBack
+        Sampled: TypeAlias = events.Sampled
     else:
         Event = events.Event
         Created = events.Created
@@ -146,6 +149,8 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         Urged = events.Urged
         AttachmentAdded = events.AttachmentAdded
         Warned = events.Warned
+        CalledBack = events.CalledBack
+        Sampled = events.Sampled
 
     # ---- commands -------------------------------------------------------
 
@@ -274,7 +279,9 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         answer = self._answer(given, item.code, item.standard_answer)
         tk = rules.timekeeping
         terms = DeadlineTerms(item.kind, dict(item.limits) or None)
-        dues = self._dues(tk, at, terms, evaluation_due=Stage.EVALUATION)
+        dues = self._dues(
+            tk, at, terms, callback_due=Stage.CALLBACK, evaluation_due=Stage.EVALUATION
+        )
         self._record(
             self.AnsweredOnTheSpot,
             actor,
@@ -496,38 +503,36 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         self.check_permitted("reply", actor)
         self.check_status("reply", Status.RESOLVED)
         channel = command.channel.value
-        dues = self._dues(rules.timekeeping, at, evaluation_due=Stage.EVALUATION)
+        dues = self._dues(
+            rules.timekeeping,
+            at,
+            callback_due=Stage.CALLBACK,
+            evaluation_due=Stage.EVALUATION,
+        )
         self._record(self.Replied, actor, at, channel=channel, content=content, **dues)
 
     def evaluate(
         self, command: Evaluate, actor: Actor, at: datetime, rules: Rules
     ) -> None:
-        """企业评价. Unsatisfied: reopened to the same unit automatically, up
-        to ``rules.max_reopens`` times; after that referred to a supervisor."""
+        """企业评价 (好差评): by the enterprise, or recorded by the centre from a
+        call. A 差评 goes back to the same unit for 核实整改, up to
+        ``rules.max_reopens`` times; after that referred to a supervisor."""
         comment = text(command.comment, "comment", required=False)
         if not isinstance(command.resolved, bool):
             raise InvalidField("resolved", "must be true or false")
+        satisfaction = grading(command.grade, command.satisfaction)
         self.check_permitted("evaluate", actor)
         self.check_status("evaluate", Status.REPLIED)
-        self._record(
-            self.Evaluated,
+        self._evaluate(
             actor,
             at,
+            rules,
             resolved=command.resolved,
-            satisfaction=command.satisfaction.value,
+            grade=command.grade,
+            satisfaction=satisfaction,
             comment=comment,
+            source=self.evaluation_source(actor),
         )
-        if command.satisfaction is not Satisfaction.UNSATISFIED:
-            return
-        if self.reopen_count < rules.max_reopens:
-            reason = "企业评价不满意，自动重办 (unsatisfied evaluation, reopened)"
-            self._reopen(SYSTEM_ACTOR, at, reason, rules, automatic=True)
-        else:
-            reason = (
-                f"已重办{self.reopen_count}次仍不满意，提交督办 "
-                f"(unsatisfied after {self.reopen_count} reopens)"
-            )
-            self._record(self.ReferredToSupervisor, SYSTEM_ACTOR, at, reason=reason)
 
     def reopen(self, command: Reopen, actor: Actor, at: datetime, rules: Rules) -> None:
         """重办 by a supervisor after resolution, reply or evaluation: a new
@@ -545,15 +550,19 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         rules: Rules,
         automatic: bool,
         public: bool = False,
+        rectification: bool = False,
     ) -> None:
-        """To the same unit; an appeal answered on the spot has none, so it
-        goes back to the centre to be dispatched."""
+        """To the same unit (for 核实整改 within the ``rectify`` limit after a
+        差评); an appeal answered on the spot has none, so it goes back to the
+        centre to be dispatched."""
         tk = rules.timekeeping
         if self.unit is None:
             dues = self._dues(
                 tk, at, DeadlineTerms(self.kind), dispatch_due=Stage.DISPATCH
             )
             dues["resolve_due"] = None
+        elif rectification:
+            dues = self._dues(tk, at, resolve_due=Stage.RECTIFY)
         else:
             dues = self._dues(tk, at, resolve_due=Stage.RESOLVE)
         self._record(
@@ -564,6 +573,7 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
             automatic=automatic,
             **dues,
             public=public,
+            rectification=rectification and self.unit is not None,
         )
 
     def close(self, command: Close, actor: Actor, at: datetime, rules: Rules) -> None:
@@ -576,7 +586,14 @@ class Appeal(Interaction, LateStages, Aggregate, created_event_name="Received"):
         else:
             self.check_status("close", Status.EVALUATED)
         self.check_referral_allows_close(actor)
-        self._record(self.Closed, actor, at, note=note, public=command.public)
+        self._record(
+            self.Closed,
+            actor,
+            at,
+            note=note,
+            public=command.public,
+            reconciliation=self.reconciliation(),
+        )
 
     def withdraw(
         self, command: Withdraw, actor: Actor, at: datetime, rules: Rules

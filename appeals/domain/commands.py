@@ -18,9 +18,11 @@ from appeals.domain.directory import EMPTY_DIRECTORY, Directory
 from appeals.domain.values import (
     AppealKind,
     AttachmentPurpose,
+    CallbackOutcome,
     Category,
     Channel,
     ExclusionReason,
+    Grade,
     Outcome,
     Priority,
     Satisfaction,
@@ -206,10 +208,14 @@ class Reply(Command):
 @dataclass(frozen=True)
 class Evaluate(Command):
     name = "evaluate"
-    summary = "The enterprise's evaluation (企业评价); unsatisfied reopens"
+    summary = "The enterprise's evaluation (企业评价, 好差评); a 差评 reopens for 整改"
     resolved: bool
-    satisfaction: Satisfaction
+    satisfaction: Satisfaction | None = None
+    """The three-grade verdict; with ``grade`` it must be the grade's."""
     comment: str = ""
+    grade: Grade | None = None
+    """好差评 on the five-grade scale; gives ``satisfaction`` by the table
+    (appeals.domain.values.GRADE_TO_SATISFACTION). One of the two is required."""
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,30 @@ class Urge(Command):
     name = "urge"
     summary = "The enterprise urges the unit (企业催办)"
     note: str = ""
+
+
+@dataclass(frozen=True)
+class CallBack(Command):
+    """回访: the centre calls the enterprise back and records the attempt.
+    Reached, it records the enterprise's verdict (``grade``, and whether it
+    was ``resolved`` except on a quality-check sample); otherwise the
+    failure, and after the policy's attempts the appeal is 无法回访."""
+
+    name = "callback"
+    summary = "Record a callback attempt (回访): reached with the verdict, or not"
+    outcome: CallbackOutcome
+    grade: Grade | None = None
+    resolved: bool | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sample(Command):
+    """抽查: draw an evaluated or closed appeal for a quality-check callback."""
+
+    name = "sample"
+    summary = "Draw an evaluated or closed appeal for a quality check (抽查)"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -347,6 +377,8 @@ COMMANDS: dict[str, type[Command]] = {
         Comment,
         SupplyMaterials,
         Urge,
+        CallBack,
+        Sample,
     )
 }
 """The commands a client may send, by the name used in their URL."""

@@ -41,6 +41,8 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Appeal.Commented": ("text",),
     "Appeal.MaterialsSupplied": ("note",),
     "Appeal.Urged": ("note",),
+    "Appeal.CalledBack": ("note",),
+    "Appeal.Sampled": ("reason",),
 }
 """The free text each appeal event carries."""
 
@@ -70,6 +72,9 @@ DEFAULT_PUBLIC: dict[str, bool] = {
     "Appeal.Warned": False,
     "Appeal.ReferredToSupervisor": False,
     "Appeal.Closed": False,
+    # the centre's own record of a call and of a quality check
+    "Appeal.CalledBack": False,
+    "Appeal.Sampled": False,
 }
 """Whether an event's text is public when it does not record a choice."""
 

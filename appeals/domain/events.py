@@ -172,6 +172,7 @@ class Assigned(Event):
     the appeal already had its first response, or its clock ran from receipt)."""
 
     def apply(self, appeal: Appeal) -> None:
+        new_callback_round(appeal)
         appeal.status = Status.ASSIGNED.value
         appeal.unit = self.unit
         appeal.accept_due = self.accept_due
@@ -198,12 +199,15 @@ class AnsweredOnTheSpot(Event):
     sla_version: str
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
+    callback_due: datetime | None = None
+    """回访 due (the policy's ``callback`` limit from the answer)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.REPLIED.value
         appeal.evaluation_due = self.evaluation_due
         appeal.responded = True
         appeal.evaluation_lapsed = False
+        new_callback_round(appeal)
         appeal.dispatch_due = None
         appeal.item = self.item
 
@@ -231,6 +235,7 @@ class Returned(Event):
     """A deadline here falls in a provisional (estimated) calendar year."""
 
     def apply(self, appeal: Appeal) -> None:
+        new_callback_round(appeal)
         appeal.status = Status.RECEIVED.value
         appeal.unit = None
         appeal.paused = False
@@ -409,12 +414,16 @@ class Replied(Event):
     provisional: bool = False
     """A deadline here falls in a provisional (estimated) calendar year."""
     counting: str = OFFICE_HOURS
+    callback_due: datetime | None = None
+    """回访 due (the policy's ``callback`` limit from the reply); absent in
+    replies recorded before callbacks were kept: due at once."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.REPLIED.value
         appeal.evaluation_due = self.evaluation_due
         appeal.responded = True
         appeal.evaluation_lapsed = False
+        new_callback_round(appeal)
 
 
 class Evaluated(Event):
@@ -423,10 +432,20 @@ class Evaluated(Event):
     TOPIC = "Appeal.Evaluated"
     resolved: bool
     satisfaction: str
+    """The three-grade verdict every rate counts (from ``grade`` by
+    ``appeals.domain.values.GRADE_TO_SATISFACTION`` when a grade was given)."""
     comment: str
+    grade: str | None = None
+    """好差评 on the five-grade scale; absent in evaluations recorded before it."""
+    source: str = "enterprise"
+    """``enterprise`` (its own), ``callback`` (回访 by the centre)."""
+    close_due: datetime | None = None
+    """对账销号 due (the policy's ``close`` limit); none when a 差评 reopens
+    the appeal at once, and in evaluations recorded before the close stage."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.EVALUATED.value
+        appeal.close_due = self.close_due
 
 
 class Reopened(Event):
@@ -445,8 +464,13 @@ class Reopened(Event):
     dispatch_due: datetime | None = None
     public: bool = False
     """Whether the enterprise reads the reason (appeals.domain.disclosure)."""
+    rectification: bool = False
+    """核实整改 after a 差评: ``resolve_due`` is the policy's ``rectify`` limit."""
 
     def apply(self, appeal: Appeal) -> None:
+        appeal.close_due = None
+        appeal.sampled = False
+        new_callback_round(appeal)
         if self.dispatch_due is not None:
             appeal.status = Status.RECEIVED.value
             appeal.dispatch_due = self.dispatch_due
@@ -496,9 +520,12 @@ class EvaluationLapsed(Event):
 
     TOPIC = "Appeal.EvaluationLapsed"
     due: datetime
+    close_due: datetime | None = None
+    """对账销号 due, counted from when the window passed (``due``)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.evaluation_lapsed = True
+        appeal.close_due = self.close_due
 
 
 class ReferredToSupervisor(Event):
@@ -518,6 +545,9 @@ class Closed(Event):
     note: str
     public: bool = False
     """Whether the enterprise reads the note (appeals.domain.disclosure)."""
+    reconciliation: str | None = None
+    """对账: ``confirmed`` (the enterprise evaluated) or ``lapsed`` (its
+    window passed); absent in closings recorded before it was kept."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.status = Status.CLOSED.value
@@ -594,3 +624,54 @@ class AttachmentAdded(Event):
 
     def apply(self, appeal: Appeal) -> None:
         appeal.attachments = [*appeal.attachments, self.sha256]
+
+
+def new_callback_round(appeal: Appeal) -> None:
+    """A new reason to call back (a reply, a reopen, a new assignment, a
+    sample): no attempts made yet."""
+    appeal.callback_failures = 0
+    appeal.callback_concluded = False
+
+
+class CalledBack(Event):
+    """回访: one attempt by the centre to call the enterprise back. Reached,
+    it carries the verdict when no evaluation follows (``purpose`` ``expired``:
+    the resolve deadline passed with no reply, so an ignored appeal gets a
+    verdict; ``sample``: 抽查); after a reply the verdict is the ``Evaluated``
+    recorded with it. ``unreachable`` (无法回访) after the policy's failed
+    attempts."""
+
+    TOPIC = "Appeal.CalledBack"
+    purpose: str
+    """``reply`` (after 反馈), ``expired`` (limit passed, no reply), ``sample``."""
+    outcome: str
+    """``reached``, ``no_answer``, ``refused``, ``wrong_number``."""
+    attempt: int
+    """The attempt's number in this round (1, 2, ...)."""
+    unit: str | None
+    """The unit the appeal is with (whose verdict this is)."""
+    note: str
+    resolved: bool | None = None
+    grade: str | None = None
+    satisfaction: str | None = None
+    unreachable: bool = False
+
+    def apply(self, appeal: Appeal) -> None:
+        if self.outcome == "reached" or self.unreachable:
+            appeal.callback_concluded = True
+            appeal.callback_failures = 0
+            if self.purpose == "sample":
+                appeal.sampled = False
+        else:
+            appeal.callback_failures = appeal.callback_failures + 1
+
+
+class Sampled(Event):
+    """抽查: drawn for a quality-check callback."""
+
+    TOPIC = "Appeal.Sampled"
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.sampled = True
+        new_callback_round(appeal)

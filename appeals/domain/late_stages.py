@@ -38,6 +38,11 @@ class LateStages(AppealState):
             return None
         if stage == Stage.FIRST_RESPONSE:
             return None if self.responded else self.first_response_due
+        if stage == Stage.CLOSE:  # 对账销号: after the evaluation or its lapse
+            closing = self.status == Status.EVALUATED or (
+                self.status == Status.REPLIED and self.evaluation_lapsed
+            )
+            return getattr(self, "close_due", None) if closing else None
         running = {
             Stage.DISPATCH: (Status.RECEIVED, self.dispatch_due),
             Stage.ACCEPT: (Status.ASSIGNED, self.accept_due),
@@ -116,4 +121,6 @@ class LateStages(AppealState):
         assert self.evaluation_due is not None
         if aware(at, "at") <= self.evaluation_due:
             self._refuse("lapse_evaluation", "the evaluation window is still open")
-        self._record(events.EvaluationLapsed, actor, at, due=self.evaluation_due)
+        due = self.evaluation_due
+        close_due = self._due(rules.timekeeping, Stage.CLOSE, due)
+        self._record(events.EvaluationLapsed, actor, at, due=due, close_due=close_due)

@@ -81,6 +81,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "urge": frozenset({ENTERPRISE, INTAKE}),
     # attachments: the enterprise's own, the handling unit's, the centre's
     "add_attachment": frozenset({ENTERPRISE, INTAKE, DISPATCH, HANDLER, SUPERVISOR}),
+    # 回访 by the centre's intake staff; 抽查 drawn by supervisors
+    "callback": frozenset({INTAKE}),
+    "sample": frozenset({SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "warn": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
@@ -147,6 +150,8 @@ READS: dict[str, dict[Role, Scope]] = {
     # the monthly assessment (考核), published and live: government only; a
     # handler reads the whole ranking too (its own row means little alone)
     "assessment": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
+    # the callback queue (回访): the centre's, and those who supervise it
+    "callbacks": {INTAKE: Scope.ALL, SUPERVISOR: Scope.ALL, ADMIN: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it
     "catalogue": {role: Scope.ALL for role in Role if role is not SYSTEM},
 }

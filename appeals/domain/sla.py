@@ -32,6 +32,14 @@ class Stage(StrEnum):
     RESOLVE = "resolve"  # 办结, from assignment
     REPLY = "reply"  # 反馈, from resolution
     EVALUATION = "evaluation"  # 企业评价, from the reply
+    CALLBACK = "callback"  # 回访 by the centre, from the reply
+    RECTIFY = "rectify"  # 核实整改 after a 差评, from the bad evaluation
+    CLOSE = "close"  # 对账销号 by the centre, from the evaluation or its lapse
+
+
+LATER_STAGE_DEFAULTS: dict[Stage, Limit]
+"""Limits of the stages added after the first policies (``callback``,
+``rectify``, ``close``): a policy that states none keeps these (below)."""
 
 
 LATE_STAGES: tuple[str, ...] = (
@@ -39,6 +47,7 @@ LATE_STAGES: tuple[str, ...] = (
     Stage.ACCEPT.value,
     Stage.RESOLVE.value,
     Stage.REPLY.value,
+    Stage.CLOSE.value,
 )
 """The stages that run late and climb the escalation ladder (the evaluation
 window does not: when it passes, it lapses). Listed once, here."""
@@ -304,10 +313,19 @@ class SlaPolicy:
     warning_share: float | None = 0.8
     """预警: a running stage is warned once this share of its working time has
     passed (``None``: no warnings)."""
+    callback_attempts: int = 3
+    """回访: failed attempts after which an appeal is marked 无法回访."""
 
     def __post_init__(self) -> None:
         if not self.version.strip():
             raise IncompletePolicyError("a policy needs a non-empty version")
+        attempts = self.callback_attempts
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise InvalidLimitError(f"callback attempts must be >= 1: {attempts!r}")
+        limits = dict(self.limits)
+        for stage, limit in LATER_STAGE_DEFAULTS.items():
+            limits.setdefault((stage, Priority.NORMAL), limit)
+        object.__setattr__(self, "limits", limits)
         if missing := [
             s.value for s in Stage if (s, Priority.NORMAL) not in self.limits
         ]:
@@ -371,8 +389,19 @@ class SlaPolicy:
         return allowance.due(calendar, start, self.day_counting)
 
 
+LATER_STAGE_DEFAULTS = {
+    # DOMAIN.md, "12345 practice": the centre calls back the day after 办结
+    # (Beijing's regulation): by the close of the next working day.
+    Stage.CALLBACK: Limit.days(1),
+    # 差评 goes back for 核实整改 within 7 days and is re-evaluated.
+    Stage.RECTIFY: Limit.days(7),
+    # 对账销号 within 3 working days of the evaluation or its lapse (a policy
+    # value: the seeds name the step, not its limit).
+    Stage.CLOSE: Limit.days(3),
+}
+
 DEFAULT_POLICY = SlaPolicy(
-    version="domain-defaults-2",
+    version="domain-defaults-3",
     limits={
         # DOMAIN.md, "12345 practice": the centre dispatches within 0.5 working day
         # (half the calendar's office day; a fraction of a day counts office hours).

@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from appeals.domain.values import Channel, Labelled, Outcome, Role, Satisfaction
+from appeals.domain.values import (
+    CallbackOutcome,
+    Channel,
+    Grade,
+    Labelled,
+    Outcome,
+    Role,
+    Satisfaction,
+)
 from appeals.domain.working_time import SHANGHAI
 
 VERBS: dict[str, tuple[str, str]] = {
@@ -39,6 +47,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "MaterialsSupplied": ("补充材料", "supplied materials"),
     "Urged": ("企业催办", "urged by the enterprise"),
     "AttachmentAdded": ("上传附件", "attached a file"),
+    "CalledBack": ("回访", "called back"),
+    "Sampled": ("抽查", "drawn for a quality check"),
 }
 
 
@@ -72,8 +82,19 @@ def _details(name: str, state: Mapping[str, Any]) -> tuple[str, str]:
     if name == "Resolved":
         zh, en = _label(Outcome, state.get("outcome"))
         return f"：{zh}", f": {en}"
+    if name == "CalledBack":
+        zh, en = _label(CallbackOutcome, state.get("outcome"))
+        if state.get("grade"):
+            grade_zh, grade_en = _label(Grade, state.get("grade"))
+            zh, en = f"{zh}，{grade_zh}", f"{en}, {grade_en}"
+        if state.get("unreachable"):
+            zh, en = f"{zh}，无法回访", f"{en}, unreachable"
+        return f"：{zh}", f": {en}"
     if name == "Evaluated":
-        zh, en = _label(Satisfaction, state.get("satisfaction"))
+        if state.get("grade"):
+            zh, en = _label(Grade, state.get("grade"))
+        else:
+            zh, en = _label(Satisfaction, state.get("satisfaction"))
         solved = "已解决" if state.get("resolved") else "未解决"
         return f"：{solved}，{zh}", (
             f": {'resolved' if state.get('resolved') else 'not resolved'}, {en}"
@@ -81,6 +102,8 @@ def _details(name: str, state: Mapping[str, Any]) -> tuple[str, str]:
     if name == "ExtensionApproved":
         until = _minute(state.get("new_deadline"))
         return f"至 {until}", f"until {until}"
+    if name == "Reopened" and state.get("rectification"):
+        return ("（差评，退回核实整改）", "(bad evaluation: to rectify)")
     if name == "Reopened" and state.get("automatic"):
         return (
             "（评价不满意自动重办）",

@@ -10,7 +10,9 @@ measure working time.
 Dispatch (接诉转办) is the 12345 centre's own stage, charged to the centre
 (``CENTRE_UNIT``): from receipt, from each return (退单) and from a reopen of
 an appeal answered on the spot, to the next assignment or answer on the spot
-(当场办), which complete it; a withdrawal or merge ends it.
+(当场办), which complete it; a withdrawal or merge ends it. Reconcile-and-close
+(对账销号, stage ``close``) is the centre's too: from the evaluation or the
+lapse of its window to the closing; a reopen ends it.
 
 First response (首次响应) is the unit's first recorded contact or progress:
 a progress note, a request for materials (pause), the resolution or the
@@ -42,6 +44,8 @@ FIRST_RESPONSE_TOPICS = frozenset(
     }
 )
 CLOSING_TOPICS = frozenset({"Appeal.Closed", "Appeal.Withdrawn", "Appeal.Merged"})
+CENTRE_STAGES = frozenset({"dispatch", "close"})
+"""The 12345 centre's own stages (接诉转办 and 对账销号), charged to it."""
 
 
 @dataclass(frozen=True)
@@ -261,8 +265,10 @@ class TimelinessFold:
             self._start("evaluation", at, event.evaluation_due, estimated)
         elif name == "Evaluated":
             self._complete("evaluation", at)
+            self._start_close(at, getattr(event, "close_due", None), estimated)
         elif name == "EvaluationLapsed":
             self._end("evaluation", "lapsed", at)
+            self._start_close(at, getattr(event, "close_due", None), estimated)
         elif name == "Escalated":
             cycle = self._open(event.stage)
             if cycle is not None:
@@ -271,12 +277,14 @@ class TimelinessFold:
         elif name == "Warned":
             self._update(event.stage, warned=True)
         elif name == "Reopened":
-            for stage in ("reply", "evaluation"):
+            for stage in ("reply", "evaluation", "close"):
                 self._end(stage, "reopened", at)
             if event.resolve_due is not None:
                 self._start("resolve", at, event.resolve_due, estimated)
             self._start_dispatch(at, getattr(event, "dispatch_due", None), estimated)
         elif topic in CLOSING_TOPICS:
+            if name == "Closed":
+                self._complete("close", at)
             for stage in list(self.open_index):
                 self._end(stage, name.lower(), at)
 
@@ -310,6 +318,14 @@ class TimelinessFold:
         """The centre's dispatch stage, if the event set its deadline."""
         if due is not None:
             self._start("dispatch", at, due, provisional, unit=CENTRE_UNIT)
+
+    def _start_close(
+        self, at: datetime, due: datetime | None, provisional: bool
+    ) -> None:
+        """The centre's reconcile-and-close stage (对账销号), if the event set
+        its deadline (evaluations recorded before it was kept did not)."""
+        if due is not None:
+            self._start("close", at, due, provisional, unit=CENTRE_UNIT)
 
     def _open(self, stage: str) -> StageCycle | None:
         index = self.open_index.get(stage)

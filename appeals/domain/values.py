@@ -134,6 +134,57 @@ class Satisfaction(Labelled):
     UNSATISFIED = ("unsatisfied", "不满意", "unsatisfied")
 
 
+class Grade(Labelled):
+    """好差评: the five-grade scale (DOMAIN.md, "12345 practice"). The last two
+    are 差评 (a bad review): they order rectification (核实整改). Each maps to
+    the three-grade :class:`Satisfaction` every rate counts by
+    :data:`GRADE_TO_SATISFACTION` (README, "Callbacks, 好差评 and closing"),
+    so evaluations recorded before the scale still read."""
+
+    VERY_SATISFIED = ("very_satisfied", "非常满意", "very satisfied")
+    SATISFIED = ("satisfied", "满意", "satisfied")
+    BASIC = ("basically_satisfied", "基本满意", "basically satisfied")
+    UNSATISFIED = ("unsatisfied", "不满意", "unsatisfied")
+    VERY_UNSATISFIED = ("very_unsatisfied", "非常不满意", "very unsatisfied")
+
+    @property
+    def satisfaction(self) -> Satisfaction:
+        """The three-grade verdict this grade counts as."""
+        return GRADE_TO_SATISFACTION[self]
+
+    @property
+    def is_bad(self) -> bool:
+        """差评: 不满意 or 非常不满意."""
+        return self in (Grade.UNSATISFIED, Grade.VERY_UNSATISFIED)
+
+
+GRADE_TO_SATISFACTION = {
+    Grade.VERY_SATISFIED: Satisfaction.SATISFIED,
+    Grade.SATISFIED: Satisfaction.SATISFIED,
+    Grade.BASIC: Satisfaction.BASIC,
+    Grade.UNSATISFIED: Satisfaction.UNSATISFIED,
+    Grade.VERY_UNSATISFIED: Satisfaction.UNSATISFIED,
+}
+"""The documented table from the five grades to the three every rate counts."""
+
+
+class EvaluationSource(Labelled):
+    """Where an evaluation came from."""
+
+    ENTERPRISE = ("enterprise", "企业自评", "the enterprise itself")
+    CALLBACK = ("callback", "回访", "the centre's callback")
+    SAMPLE = ("sample", "抽查", "a quality-check sample")
+
+
+class CallbackOutcome(Labelled):
+    """回访: how one attempt to call the enterprise back went."""
+
+    REACHED = ("reached", "已回访", "reached")
+    NO_ANSWER = ("no_answer", "无人接听", "no answer")
+    REFUSED = ("refused", "拒绝回访", "refused")
+    WRONG_NUMBER = ("wrong_number", "号码错误", "wrong number")
+
+
 class Status(Labelled):
     """Where an appeal is in its lifecycle (DOMAIN.md diagram)."""
 

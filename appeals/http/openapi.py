@@ -493,7 +493,11 @@ APPEAL_SCHEMA: dict[str, Any] = {
         "paused": {"type": "boolean"},
         "pending_extension": {"type": ["object", "null"]},
         "outcome": NULLABLE_STRING,
-        "evaluation": {"type": ["object", "null"]},
+        "evaluation": {
+            "type": ["object", "null"],
+            "description": "resolved, satisfaction (three grades), grade (好差评, "
+            "five grades, if given) and source (enterprise or callback)",
+        },
         "reopen_count": {"type": "integer"},
         "return_count": {"type": "integer"},
         "supervision_level": {"type": "integer"},
@@ -517,6 +521,28 @@ APPEAL_SCHEMA: dict[str, Any] = {
             },
         },
         "latest_public_note": NULLABLE_STRING,
+        "callbacks": {
+            "type": "array",
+            "description": "回访 attempts in order; unreachable marks 无法回访.",
+            "items": {
+                "type": "object",
+                "required": ["at", "purpose", "outcome", "attempt"],
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "purpose": {"enum": ["reply", "expired", "sample"]},
+                    "outcome": {
+                        "enum": ["reached", "no_answer", "refused", "wrong_number"]
+                    },
+                    "attempt": {"type": "integer"},
+                    "grade": NULLABLE_STRING,
+                    "unreachable": {"type": "boolean"},
+                },
+            },
+        },
+        "reconciliation": {
+            "type": ["string", "null"],
+            "description": "对账 at closing: confirmed (evaluated) or lapsed",
+        },
         "attachments": {
             "type": "array",
             "description": "Files on the appeal (the enterprise sees the public "
@@ -549,6 +575,8 @@ APPEAL_SCHEMA: dict[str, Any] = {
                     "resolve",
                     "reply",
                     "evaluation",
+                    "callback",
+                    "close",
                 )
             },
         },
@@ -576,6 +604,7 @@ STAGE_CYCLE_SCHEMA: dict[str, Any] = {
                 "resolve",
                 "reply",
                 "evaluation",
+                "close",
             ],
         },
         "cycle": {"type": "integer"},

@@ -297,6 +297,34 @@ def routing() -> dict[str, Any]:
     )
 
 
+def callback_report() -> dict[str, Any]:
+    return _report(
+        "callbacks",
+        "Callbacks (回访) concluded per unit: reached, 无法回访, 有效回访率, "
+        "quality-check samples and 抽查满意率",
+        [_query("from", DAY), _query("to", DAY)],
+        _object(["from", "to", "items"], items=ITEMS),
+    )
+
+
+def callback_queue() -> dict[str, Any]:
+    path = _report(
+        "callbacks",
+        "The callback queue (回访): pending rounds, the longest due first",
+        [
+            _query("due", {"enum": ["now", "all"]}, "now (default) or all pending"),
+            _query("unit", FILTER),
+            _query("purpose", {"enum": ["reply", "expired", "sample"]}),
+            _query(
+                "limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+            ),
+        ],
+        _object(["due", "items"], items=ITEMS),
+    )
+    del path["get"]["responses"]["200"]["content"]["text/csv"]
+    return path
+
+
 def history() -> dict[str, Any]:
     return {
         "get": {
@@ -364,6 +392,8 @@ def read_paths() -> dict[str, Any]:
         "/reports/timeliness": timeliness(),
         "/reports/accountability": accountability(),
         "/reports/routing": routing(),
+        "/reports/callbacks": callback_report(),
+        "/callbacks/queue": callback_queue(),
         "/appeals/{appeal_id}/history": history(),
         "/appeals/{appeal_id}/verify": verification(),
         "/events": feed(),

@@ -83,6 +83,8 @@ def _appeal_json(appeal: AppealView) -> dict[str, Any]:
         "needs_supervisor": appeal.needs_supervisor,
         "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
         "urge_count": appeal.urge_count,
+        "callbacks": [{**c, "at": c["at"].isoformat()} for c in appeal.callbacks],
+        "reconciliation": appeal.reconciliation,
         "notes": [{**note, "at": note["at"].isoformat()} for note in appeal.notes],
         "latest_public_note": appeal.notes[-1]["text"] if appeal.notes else None,
         "attachments": [
@@ -95,6 +97,8 @@ def _appeal_json(appeal: AppealView) -> dict[str, Any]:
             "resolve": _iso(appeal.resolve_due),
             "reply": _iso(appeal.reply_due),
             "evaluation": _iso(appeal.evaluation_due),
+            "callback": _iso(appeal.callback_due),
+            "close": _iso(appeal.close_due),
         },
         "received_at": appeal.received_at.isoformat(),
         "updated_at": appeal.updated_at.isoformat(),

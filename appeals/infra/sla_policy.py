@@ -59,6 +59,7 @@ _TOP_KEYS = (
     "escalation",
     "extensions",
     "warning",
+    "callback",
 )
 _EXTENSION_KEYS = ("max_count", "max_length")
 _COUNTING_KEYS = ("days",)
@@ -128,7 +129,19 @@ class _Reader:
             kind_limits=kind_limits,
             day_counting=self.counting(self.table(document, ("counting",))),
             warning_share=self.warning(self.table(document, ("warning",))),
+            callback_attempts=self.callback(self.table(document, ("callback",))),
         )
+
+    def callback(self, table: dict[str, Any]) -> int:
+        """``[callback]``: ``max_attempts`` failed calls before 无法回访."""
+        if unknown := sorted(set(table) - {"max_attempts"}):
+            raise self.refuse(
+                ("callback", unknown[0]), "unknown key; expected max_attempts"
+            )
+        value = table.get("max_attempts", DEFAULT_POLICY.callback_attempts)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.refuse(("callback", "max_attempts"), "a whole number >= 1")
+        return value
 
     def warning(self, table: dict[str, Any]) -> float | None:
         """``[warning]``: ``share`` of a stage's time after which it is warned

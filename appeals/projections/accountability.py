@@ -43,7 +43,7 @@ from appeals.domain.assessment import Activity
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.rates import rates
-from appeals.domain.timeliness import StageCycle
+from appeals.domain.timeliness import CENTRE_STAGES, StageCycle
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
@@ -167,7 +167,7 @@ def _event_counts(event: Any) -> Counter[str]:
 
 
 CENTRE = (CENTRE_UNIT, "")
-"""The centre's (unit, cadre): its dispatch stage is its own, not a unit's."""
+"""The centre's (unit, cadre): its dispatch and close stages are its own."""
 WORKING_SECONDS = {
     "resolve": "resolve_working_seconds",
     "dispatch": "dispatch_working_seconds",
@@ -181,9 +181,9 @@ def make_apply(tk: Timekeeping) -> Apply:
         row, before, after = advance(event, state, FOLDS, memo)
         own = (after.unit or "", after.cadre or "")
         moved: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        centres = (  # the centre's own: its dispatch stage, an urge awaiting it
+        centres = (  # the centre's own: its stages, an urge awaiting it
             isinstance(event, Appeal.Escalated | Appeal.Warned)
-            and event.stage == "dispatch"
+            and event.stage in CENTRE_STAGES
         ) or (isinstance(event, Appeal.Urged) and event.unit is None)
         moved[CENTRE if centres else own] += _event_counts(event)
         old = {(c.stage, c.cycle): c for c in before.cycles}

@@ -5,10 +5,12 @@ exclusion (剔除), as the domain's :class:`~appeals.domain.assessment.CycleFact
 Cycles come from the domain's :class:`TimelinessFold` (the fold the
 timeliness and accountability views and ``GET /appeals/{id}`` use, so they
 agree), charged to the unit and cadre each ran against. An evaluation is the
-verdict on the appeal's latest resolve cycle; a lapsed evaluation window
-marks that cycle ``verdict_lapsed``. An appeal whose exclusion is granted has
-every cycle, past and later, marked ``excluded``. The locality is the
-enterprise's registration division: the credit code's characters 3–8.
+verdict on the appeal's latest resolve cycle, and so is a callback (回访)
+reached after that cycle's deadline passed with no reply; a lapsed
+evaluation window or 无法回访 marks that cycle ``verdict_lapsed``. An appeal
+whose exclusion is granted has every cycle, past and later, marked
+``excluded``. The locality is the enterprise's registration division: the
+credit code's characters 3–8.
 
 :func:`facts` reads the cycles due in a window; the month's activity counts
 (退单, 重办, 督办) are the accountability view's
@@ -138,6 +140,22 @@ def cycle_row(
     }
 
 
+def callback_verdict(event: Any) -> dict[str, Any]:
+    """What a callback (回访) says of the latest resolve cycle: a reached
+    callback after its resolve deadline passed with no reply is the verdict
+    (so an ignored appeal is judged); 无法回访 counts like a lapsed window
+    (out of satisfaction). A reply's callback is judged by the ``Evaluated``
+    recorded with it; a sample's grade is not the unit's verdict."""
+    if event.purpose == "expired" and event.outcome == "reached":
+        return {
+            "verdict_resolved": int(bool(event.resolved)),
+            "verdict_satisfaction": event.satisfaction,
+        }
+    if event.unreachable and event.purpose != "sample":
+        return {"verdict_lapsed": 1}
+    return {}
+
+
 def make_apply() -> Apply:
     memo = FoldMemo()
 
@@ -163,6 +181,8 @@ def make_apply() -> Apply:
             }
         elif isinstance(event, Appeal.EvaluationLapsed):
             verdict = {"verdict_lapsed": 1}
+        elif isinstance(event, Appeal.CalledBack):
+            verdict = callback_verdict(event)
         for cycle in after.cycles:
             if cycle.stage not in ASSESSED_STAGES:
                 continue
@@ -184,7 +204,7 @@ def make_apply() -> Apply:
 PROJECTION = Projection(
     name=NAME,
     tables=(FOLDS, CYCLES, EXCLUSIONS),
-    topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted),
+    topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted, Appeal.CalledBack),
     apply=make_apply(),
     description="every stage cycle the assessment counts, with verdicts and exclusions",
     cost=3,

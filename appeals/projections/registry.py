@@ -12,6 +12,7 @@ from appeals.projections import (
     accountability,
     appeal_list,
     assessment,
+    callbacks,
     catalogue,
     category_month,
     directory,
@@ -34,6 +35,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         catalogue.PROJECTION,
         routing.projection(tk),
         assessment.PROJECTION,
+        callbacks.PROJECTION,
     )
 
 

@@ -422,6 +422,9 @@ class TestHourLimitsAlwaysCountOfficeHours:
             Stage.RESOLVE: "next_day",
             Stage.REPLY: "next_day",
             Stage.EVALUATION: "next_day",
+            Stage.CALLBACK: "next_day",
+            Stage.RECTIFY: "next_day",
+            Stage.CLOSE: "next_day",
         }
         office = Timekeeping(CALENDAR_2026, OFFICE_HOURS_POLICY)
         assert {office.counting(stage, "normal", "tax") for stage in Stage} == {

@@ -21,6 +21,7 @@ from appeals.domain.commands import (
     Evaluate,
     NoteProgress,
     Pause,
+    Reopen,
     Reply,
     RequestExtension,
     Resolve,
@@ -52,7 +53,7 @@ def test_receipt_records_the_dispatch_deadline_and_policy_version() -> None:
     # The centre's half day (3.5 working hours): 10:00-12:00, 13:30-15:00.
     assert event.dispatch_due == t(2, 13, 15)
     assert event.first_response_due is None  # the unit's clock starts later
-    assert event.sla_version == "domain-defaults-2"
+    assert event.sla_version == "domain-defaults-3"
     when(appeal, Assign(UNIT, None), DISPATCHER, t(2, 13, 10))
     # Next-day 1d from Friday 13 Feb: make-up Saturday 14 Feb 1 → 14 Feb 17:30.
     assert last_event(appeal).first_response_due == t(2, 14, 17, 30)
@@ -147,8 +148,20 @@ def test_a_reopen_starts_a_fresh_resolve_cycle() -> None:
     when(appeal, Evaluate(False, Satisfaction.UNSATISFIED, ""), ENTERPRISE, t(9, 17, 9))
     reopened = last_event(appeal)
     assert type(reopened) is ev.Reopened
-    # Reopened Thu 17 Sep 09:00: Fri 18 1, Sun 20 (make-up) 2, Mon 21 3, Tue 22 4,
-    # Wed 23 5.
+    # A 差评 goes back for 核实整改 within 7 working days: reopened Thu 17 Sep
+    # 09:00: Fri 18 1, Sun 20 (make-up) 2, Mon 21 3, Tue 22 4, Wed 23 5, Thu 24
+    # 6, then the Mid-Autumn holiday (Fri 25 - Sun 27), Mon 28 7.
+    assert reopened.rectification
+    assert reopened.resolve_due == t(9, 28, 17, 30)
+
+
+def test_a_supervisors_reopen_gets_the_resolve_limit() -> None:
+    appeal = in_progress_at(t(9, 14, 10))
+    when(appeal, Resolve(Outcome.RESOLVED, "已办"), HANDLER, t(9, 16, 10))
+    when(appeal, Reopen("复核"), SUPERVISOR, t(9, 17, 9))
+    reopened = last_event(appeal)
+    assert not reopened.rectification
+    # Fri 18 1, Sun 20 (make-up) 2, Mon 21 3, Tue 22 4, Wed 23 5.
     assert reopened.resolve_due == t(9, 23, 17, 30)
 
 

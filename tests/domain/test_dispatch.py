@@ -189,8 +189,9 @@ def test_answered_on_the_spot_goes_straight_to_evaluation_and_closes() -> None:
                 "counting": TK.counting(
                     Stage.EVALUATION, "normal", "financing", **ITEM_TERMS
                 ),
-                "sla_version": "domain-defaults-2",
+                "sla_version": "domain-defaults-3",
                 "provisional": False,
+                "callback_due": due(Stage.CALLBACK, at(1), **ITEM_TERMS),
             },
         )
     ]

@@ -85,7 +85,7 @@ class TestDefaultsFromTheDomainBrief:
     def test_has_a_version(self) -> None:
         # Changed from "domain-defaults-1" when 诉求类型 limits, next-day counting
         # and the 0.5-day dispatch limit came in.
-        assert DEFAULT_POLICY.version == "domain-defaults-2"
+        assert DEFAULT_POLICY.version == "domain-defaults-3"
 
     def test_counts_whole_days_from_the_next_day(self) -> None:
         assert DEFAULT_POLICY.day_counting is Counting.NEXT_DAY

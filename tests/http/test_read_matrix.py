@@ -37,6 +37,12 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
     "feed": ("/events",),
     "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
     "routing": ("/reports/routing", "/reports/routing?format=csv"),
+    "callbacks": (
+        "/callbacks/queue",
+        "/callbacks/queue?due=all",
+        "/reports/callbacks",
+        "/reports/callbacks?format=csv",
+    ),
     "assessment": (
         "/assessments/2026-10/preview",
         "/assessments/2026-10/preview?format=csv",

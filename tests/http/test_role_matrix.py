@@ -46,6 +46,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "comment": {"text": "请问进展如何"},
     "supply-materials": {"note": "已补充营业执照"},
     "urge": {"note": "请尽快办理"},
+    "callback": {"outcome": "no_answer"},
+    "sample": {"reason": "月度抽查"},
 }
 PRINCIPALS = [
     "intake",
@@ -111,6 +113,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "catalogue": ["/catalogue", "/catalogue?q=留抵退税"],
     "routing": ["/reports/routing"],
     "assessment": ["/assessments/2026-10/preview"],
+    "callbacks": ["/callbacks/queue", "/reports/callbacks"],
 }
 """Every read route by its row in the permissions table (READS)."""
 

@@ -41,7 +41,7 @@ class TestTheShippedDefault:
 
     def test_states_the_new_defaults(self) -> None:
         policy = load_policy()
-        assert policy.version == "domain-defaults-2"
+        assert policy.version == "domain-defaults-3"
         assert policy.day_counting is Counting.NEXT_DAY
         assert policy.limit(Stage.DISPATCH) == Limit.days(Fraction(1, 2))
         assert str(policy.limit(Stage.RESOLVE, kind=AppealKind.CONSULT)) == "3d"
@@ -168,7 +168,7 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\n[limits.approve]\nnormal = "5d"\n',
                 "p.toml:2: limits.approve: unknown stage; known: dispatch, accept, "
-                "first_response, resolve, reply, evaluation",
+                "first_response, resolve, reply, evaluation, callback, rectify, close",
             ),
             (
                 'version = "v"\n\n[limits.resolve]\nlow = "9d"\n',
@@ -192,7 +192,7 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\nowner = "me"\n',
                 "p.toml:2: owner: unknown key; expected version, counting, "
-                "limits, categories, kinds, escalation, extensions, warning",
+                "limits, categories, kinds, escalation, extensions, warning, callback",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',
@@ -221,7 +221,8 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\n[kinds.consult.approve]\nnormal = "5d"\n',
                 "p.toml:2: kinds.consult.approve: unknown stage; known: dispatch, "
-                "accept, first_response, resolve, reply, evaluation",
+                "accept, first_response, resolve, reply, evaluation, callback, "
+                "rectify, close",
             ),
             (
                 'version = "v"\n[kinds.consult.resolve]\nnormal = 3\n',

@@ -56,7 +56,9 @@ def test_other_views_ask_it_which_appeals_are_overdue(
     query = appeal_list.ListQuery(overdue_at=clock.now())
     _, rows = appeal_list.read_page(ledger.database, query)
     ids = {row["appeal_id"] for row in rows}
-    assert ids == {str(appeals["slow"]), str(appeals["idle"])}
+    # "done" was evaluated on 16 Sep and nobody closed it: the centre's close
+    # stage (对账销号, 3 working days) is late too.
+    assert ids == {str(appeals["slow"]), str(appeals["idle"]), str(appeals["done"])}
     assert str(on_time) not in ids
-    assert overdue.count_appeals(ledger.database, clock.now(), USCC) == 2
+    assert overdue.count_appeals(ledger.database, clock.now(), USCC) == 3
     assert overdue.count_appeals(ledger.database, clock.now(), "X") == 0

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from appeals.http.reports import (
     accountability,
+    callbacks,
     category_month,
     enterprise_ledger,
     overdue,
@@ -40,4 +41,6 @@ def report_routes() -> list[Route]:
             methods=["GET"],
         ),
         Route("/reports/routing", routing.routing_report, methods=["GET"]),
+        Route("/reports/callbacks", callbacks.callback_report, methods=["GET"]),
+        Route("/callbacks/queue", callbacks.callback_queue, methods=["GET"]),
     ]
