@@ -19,6 +19,7 @@ from appeals.application.catalogue import Catalogue
 from appeals.application.escalation import (
     Action,
     DueCycles,
+    OverdueOrders,
     RunResult,
     ScheduledPass,
     WarnableCycles,
@@ -39,12 +40,13 @@ from appeals.infra.tickets import TicketCounter
 from appeals.infra.timekeeping import load_timekeeping, office_hours, sla_policy
 from appeals.infra.tokens import TokenStore
 from appeals.infra.webhooks import WebhookStore
-from appeals.projections import timeliness
+from appeals.projections import supervision, timeliness
 from appeals.projections.due_cycles import due_cycles, warnable_cycles
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.runner import prepare as prepare_views
+from appeals.projections.supervision import OverdueOrder, overdue_orders
 
 
 def create_storage(settings: Settings) -> None:
@@ -127,6 +129,18 @@ def warnable_cycles_of(ledger: AppealLedger) -> WarnableCycles:
     return _fresh_timeliness(ledger, warnable_cycles)
 
 
+def overdue_orders_of(ledger: AppealLedger) -> OverdueOrders:
+    """The scheduler's reader of supervision orders left unanswered past
+    their reply deadline, the supervision view first brought up to the head."""
+    source = events_of(ledger)
+
+    def reader(now: datetime) -> list[OverdueOrder]:
+        Runner(source, supervision.PROJECTION).catch_up()
+        return overdue_orders(source.database, now)
+
+    return reader
+
+
 SCHEDULER_LEASE = "escalation-scheduler"
 WEBHOOK_LEASE = "webhooks"
 
@@ -157,6 +171,7 @@ def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledP
     serve``; every action is recorded by the system actor."""
     due = due_cycles_of(ledger)
     warnable = warnable_cycles_of(ledger)
+    orders = overdue_orders_of(ledger)
 
     def run(
         dry_run: bool = False, on_action: Callable[[Action, bool], None] | None = None
@@ -165,7 +180,12 @@ def scheduled_escalation(ledger: AppealLedger, db: DatabaseConfig) -> ScheduledP
             if not held:
                 return None
             return run_once(
-                ledger, due, dry_run=dry_run, on_action=on_action, warnable=warnable
+                ledger,
+                due,
+                dry_run=dry_run,
+                on_action=on_action,
+                warnable=warnable,
+                orders=orders,
             )
 
     return run

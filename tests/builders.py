@@ -86,6 +86,8 @@ ITEM = "HR-007"
 """稳岗返还: routed to UNIT with TAX_UNIT co-handling; resolve within 3 days."""
 ITEM_WITHOUT_ANSWER = "TAX-012"
 RETIRED_ITEM = "HR-001"
+LEADER = "C-ZHAOLIU"
+"""UNIT's registered leader (分管领导): its supervision orders' addressee."""
 DIRECTORY = InMemoryDirectory(
     units=[
         UnitEntry(CENTRE_UNIT, "12345热线中心", "12345 hotline centre", "centre"),
@@ -99,6 +101,8 @@ DIRECTORY = InMemoryDirectory(
         CadreEntry(CADRE, "张三", UNIT, ("handler",)),
         CadreEntry(TAX_CADRE, "李四", TAX_UNIT, ("handler",)),
         CadreEntry("C-WANGWU", "王五", UNIT, ("handler",), retired=True),
+        CadreEntry("C-ZHAOLIU", "赵六", UNIT, ("leader",)),
+        CadreEntry("C-HEAD", "钱主任", CENTRE_UNIT, ("leader",)),
     ],
     items=[
         CatalogueEntry(

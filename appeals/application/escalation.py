@@ -23,6 +23,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.late_stages import LATE_STAGES
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.due_cycles import OpenCycle, WarnableCycle
+from appeals.projections.supervision import OverdueOrder
 
 ESCALATING_STAGES = frozenset(LATE_STAGES)
 
@@ -115,6 +116,33 @@ def plan_warnings(
     return actions
 
 
+def plan_orders(
+    orders: Iterable[OverdueOrder], now: datetime, tk: Timekeeping
+) -> list[Action]:
+    """The next rung for each supervision order left unanswered past its
+    reply deadline (the order escalates further); nothing past the ladder's
+    last rung (the appeal stays on the 通报 list). Pure; office hours only."""
+    if not tk.calendar.is_working_time(now):
+        return []
+    actions = []
+    for order in orders:
+        if order.stage not in ESCALATING_STAGES or now <= order.reply_due:
+            continue
+        higher = [r.level for r in tk.policy.escalation if r.level > order.level]
+        if higher:
+            actions.append(
+                Action(
+                    order.appeal_id,
+                    order.ticket,
+                    "escalate",
+                    order.stage,
+                    min(higher),
+                    order.due,
+                )
+            )
+    return actions
+
+
 @dataclass(frozen=True)
 class RunResult:
     planned: int
@@ -159,6 +187,7 @@ class ScheduledPass(Protocol):
 
 DueCycles = Callable[[datetime], list[OpenCycle]]
 WarnableCycles = Callable[[datetime], list[WarnableCycle]]
+OverdueOrders = Callable[[datetime], list[OverdueOrder]]
 """The running cycles past their deadline at a given instant, from the
 timeliness view's reader (bootstrap's ``due_cycles_of`` keeps the view current
 first)."""
@@ -171,13 +200,23 @@ def run_once(
     dry_run: bool = False,
     on_action: Callable[[Action, bool], None] | None = None,
     warnable: WarnableCycles | None = None,
+    orders: OverdueOrders | None = None,
 ) -> RunResult:
     """One pass: plan from the read model, then (unless ``dry_run``) let each
     appeal decide and record. Writes no view. With ``warnable``, warnings
-    (预警) before deadlines are planned too."""
+    (预警) before deadlines are planned too; with ``orders``, the next rung of
+    every supervision order left unanswered (the same rung planned twice is
+    recorded once: the aggregate refuses the second)."""
     now = ledger.clock.now()
     tk = ledger.rules.timekeeping
     actions = plan(due(now), now, tk)
+    if orders is not None:
+        planned = {(a.appeal_id, a.stage, a.due, a.level) for a in actions}
+        actions += [
+            a
+            for a in plan_orders(orders(now), now, tk)
+            if (a.appeal_id, a.stage, a.due, a.level) not in planned
+        ]
     if warnable is not None:
         actions += plan_warnings(warnable(now), now, tk)
     if dry_run:

@@ -19,7 +19,7 @@ the log by the projection worker's delay.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -263,6 +263,15 @@ class LedgerDirectory:
         projection worker's delay."""
         _, codes = view.read_unit_codes(self.ledger.database)
         return codes
+
+    def leaders(self, unit: str) -> Sequence[CadreEntry]:
+        """The unit's active leaders, found through the directory view (it
+        may lag the log by the worker's delay), read from the registry."""
+        query = view.CadreQuery(unit=unit, role="leader", limit=20)
+        _, rows = view.read_cadres(self.ledger.database, query)
+        entries = (self.cadre(row["code"]) for row in rows)
+        found = [e for e in entries if e and e.unit == unit and not e.retired]
+        return sorted(found, key=lambda e: e.code)
 
 
 def registration_code(command: Registration) -> str:

@@ -414,5 +414,6 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.AddAttachment: Appeal.add_attachment,
     cmd.CallBack: Appeal.call_back,
     cmd.Sample: Appeal.sample,
+    cmd.AnswerOrder: Appeal.answer_order,
 }
 """Each command and the aggregate method that decides it."""

@@ -35,8 +35,7 @@ def run_demo(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from appeals.application.escalation import run_once
-    from appeals.bootstrap import due_cycles_of, warnable_cycles_of
+    from appeals.demo.mornings import morning_routine
     from appeals.demo.planner import generate_demo
     from appeals.infra.clock import SHANGHAI, FixedClock
 
@@ -67,8 +66,6 @@ def run_demo(args: argparse.Namespace) -> int:
         ) as progress,
     ):
         task = progress.add_task("loading demo appeals", total=args.appeals)
-        due = due_cycles_of(ledger)
-        warnable = warnable_cycles_of(ledger)
         summary = generate_demo(
             ledger,
             clock,
@@ -77,7 +74,7 @@ def run_demo(args: argparse.Namespace) -> int:
             start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
-            on_morning=lambda: run_once(ledger, due, warnable=warnable),
+            on_morning=morning_routine(ledger, args.seed),
         )
     print(summary.describe())
     return 0

@@ -21,6 +21,7 @@ from appeals.cli import (
     catalogue,
     demo,
     escalate,
+    notices,
     projections,
     registry,
     serve,
@@ -40,6 +41,7 @@ COMMAND_GROUPS = (
     registry,
     catalogue,
     assessment,
+    notices,
     webhooks,
 )
 

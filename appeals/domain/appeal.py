@@ -116,6 +116,7 @@ class Appeal(
         Warned: TypeAlias = events.Warned
         CalledBack: TypeAlias = events.CalledBack
         Sampled: TypeAlias = events.Sampled
+        OrderAnswered: TypeAlias = events.OrderAnswered
     else:
         Event = events.Event
         Created = events.Created
@@ -151,6 +152,7 @@ class Appeal(
         Warned = events.Warned
         CalledBack = events.CalledBack
         Sampled = events.Sampled
+        OrderAnswered = events.OrderAnswered
 
     # ---- commands -------------------------------------------------------
 

@@ -297,6 +297,17 @@ class CallBack(Command):
 
 
 @dataclass(frozen=True)
+class AnswerOrder(Command):
+    """督办回复: answer the open supervision order of a rung on a late stage."""
+
+    name = "answer-order"
+    summary = "Answer a supervision order (督办回复)"
+    stage: str
+    level: int
+    answer: str
+
+
+@dataclass(frozen=True)
 class Sample(Command):
     """抽查: draw an evaluated or closed appeal for a quality-check callback."""
 
@@ -379,6 +390,7 @@ COMMANDS: dict[str, type[Command]] = {
         Urge,
         CallBack,
         Sample,
+        AnswerOrder,
     )
 }
 """The commands a client may send, by the name used in their URL."""

@@ -61,6 +61,11 @@ class Timekeeping:
         limit = self.limit(stage, priority, category, kind=kind, limits=limits)
         return limit.due(self.calendar, start, self.policy.day_counting)
 
+    def due_after(self, limit: Limit, start: datetime) -> datetime:
+        """When ``limit`` runs out from ``start`` under the policy's day
+        counting (a limit outside the stage table: an order's reply)."""
+        return limit.due(self.calendar, start, self.policy.day_counting)
+
     def counting(
         self,
         stage: Stage,

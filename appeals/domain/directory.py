@@ -10,7 +10,7 @@ domain never looks anything up itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +24,8 @@ class UnitEntry:
     name_en: str = ""
     kind: str = "department"
     retired: bool = False
+    parent: str | None = None
+    """The unit above it (a district's department, a town's district)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class Directory(Protocol):
         """Every registered unit's code (to suggest one for a misspelling)."""
         ...
 
+    def leaders(self, unit: str) -> Sequence[CadreEntry]:
+        """The active cadres of ``unit`` with the leader role, by code
+        (whom a supervision order is addressed to)."""
+        ...
+
 
 class InMemoryDirectory:
     """A directory held in memory: tests, and the empty default."""
@@ -92,6 +99,14 @@ class InMemoryDirectory:
 
     def unit_codes(self) -> Iterable[str]:
         return self.units.keys()
+
+    def leaders(self, unit: str) -> Sequence[CadreEntry]:
+        found = (
+            c
+            for c in self.cadres.values()
+            if c.unit == unit and "leader" in c.roles and not c.retired
+        )
+        return sorted(found, key=lambda c: c.code)
 
 
 EMPTY_DIRECTORY = InMemoryDirectory()

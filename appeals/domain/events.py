@@ -494,10 +494,36 @@ class Escalated(Event):
     due: datetime
     late_seconds: int
     note: str
+    addressee_kind: str | None = None
+    """督办单: ``unit``, ``unit_leader``, ``parent_leader`` or ``centre_head``
+    (the policy's ``[orders]``); absent in rungs recorded before orders."""
+    addressee_unit: str | None = None
+    """The unit the order is addressed to."""
+    addressee: str | None = None
+    """The registered leader (cadre code) it is addressed to, if one is."""
+    reply_due: datetime | None = None
+    """When the order must be answered; unanswered, the next rung follows."""
 
     def apply(self, appeal: Appeal) -> None:
         key = escalation_key(self.stage, self.due, self.level)
         appeal.escalations = [*appeal.escalations, key]
+        if self.reply_due is not None:
+            appeal.open_orders = {**appeal.open_orders, key: self.reply_due}
+
+
+class OrderAnswered(Event):
+    """督办回复: the addressee answered a supervision order."""
+
+    TOPIC = "Appeal.OrderAnswered"
+    stage: str
+    level: int
+    due: datetime
+    """The deadline the order was about (with ``stage`` and ``level``, the order)."""
+    answer: str
+
+    def apply(self, appeal: Appeal) -> None:
+        key = escalation_key(self.stage, self.due, self.level)
+        appeal.open_orders = {k: v for k, v in appeal.open_orders.items() if k != key}
 
 
 class Warned(Event):

@@ -36,3 +36,8 @@ def catalogue_item_id(code: str) -> UUID:
 def assessment_id(period: str) -> UUID:
     """A month's published assessment (``2026-11``)."""
     return uuid5(NAMESPACE, f"assessment:{period}")
+
+
+def notice_id(period: str) -> UUID:
+    """A month's published 通报 (``2026-11``)."""
+    return uuid5(NAMESPACE, f"notice:{period}")

@@ -10,14 +10,17 @@ like a unit's late stage, and is the centre's.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from appeals.domain import events, sla
-from appeals.domain.commands import Escalate, LapseEvaluation, Rules, Warn
+from appeals.domain.commands import AnswerOrder, Escalate, LapseEvaluation, Rules, Warn
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import WARNING_LEVEL, escalation_key
 from appeals.domain.guards import AppealState, aware
-from appeals.domain.sla import RUNG_LABELS, Stage
-from appeals.domain.values import Actor, Status
+from appeals.domain.identities import CENTRE_UNIT
+from appeals.domain.sla import RUNG_LABELS, Addressee, Stage
+from appeals.domain.timeliness import CENTRE_STAGES
+from appeals.domain.values import Actor, Status, text
 from appeals.domain.working_time import SHANGHAI
 
 LATE_STAGES: tuple[str, ...] = tuple(
@@ -29,7 +32,14 @@ The scheduler, the overdue report and the aggregate read this list."""
 
 
 class LateStages(AppealState):
-    """The time-driven decisions of :class:`appeals.domain.appeal.Appeal`."""
+    """The time-driven decisions of :class:`appeals.domain.appeal.Appeal`,
+    and the supervision orders (督办单) its rungs issue."""
+
+    if TYPE_CHECKING:
+        open_orders: dict[str, datetime]
+        """Unanswered orders: escalation key -> reply deadline."""
+    else:
+        open_orders = {}  # replaced, never changed in place
 
     def open_deadline(self, stage: str) -> datetime | None:
         """The deadline of ``stage`` if it is running now (a paused resolve
@@ -68,11 +78,18 @@ class LateStages(AppealState):
         if due is None:
             self._refuse("escalate", f"its {stage} stage is not running")
         late = tk.working_time(due, aware(at, "at"))
-        if at <= due or late < rung.offset(tk.calendar.day_length):
+        unanswered = self._unanswered_before(stage, due, level, at)
+        if at <= due or (
+            late < rung.offset(tk.calendar.day_length) and unanswered is None
+        ):
             self._refuse("escalate", f"its {stage} stage is not late enough yet")
         if escalation_key(stage, due, level) in self.escalations:
             self._refuse("escalate", f"rung {level} of {stage} is already recorded")
+        kind, unit, leader = self._addressee(stage, level, rules)
+        reply_due = tk.due_after(tk.policy.orders.reply, at)
         label_zh, label_en = RUNG_LABELS[level]
+        to = leader or unit
+        reason = "" if unanswered is None else f"，第{unanswered}级督办单逾期未复"
         self._record(
             events.Escalated,
             actor,
@@ -81,7 +98,69 @@ class LateStages(AppealState):
             level=level,
             due=due,
             late_seconds=int(late.total_seconds()),
-            note=f"{label_zh} ({label_en})",
+            note=f"{label_zh}：督办单致 {to}{reason} ({label_en}, order to {to})",
+            addressee_kind=kind.value,
+            addressee_unit=unit,
+            addressee=leader,
+            reply_due=reply_due,
+        )
+
+    def _unanswered_before(
+        self, stage: str, due: datetime, level: int, at: datetime
+    ) -> int | None:
+        """The level of an earlier rung's order on this deadline left
+        unanswered past its reply deadline, if any: the next rung is due."""
+        orders: dict[str, datetime] = getattr(self, "open_orders", {})
+        for earlier in range(level - 1, -1, -1):
+            reply_due = orders.get(escalation_key(stage, due, earlier))
+            if reply_due is not None and at > reply_due:
+                return earlier
+        return None
+
+    def _addressee(
+        self, stage: str, level: int, rules: Rules
+    ) -> tuple[Addressee, str, str | None]:
+        """Whom the rung's order goes to: the kind the policy names for the
+        level, the unit, and its registered leader (None if none is)."""
+        kind = rules.timekeeping.policy.orders.addressee(level)
+        directory = rules.directory
+        unit = self.unit if stage not in CENTRE_STAGES and self.unit else CENTRE_UNIT
+        if kind is Addressee.PARENT_LEADER:
+            entry = directory.unit(unit)
+            unit = entry.parent if entry is not None and entry.parent else CENTRE_UNIT
+        elif kind is Addressee.CENTRE_HEAD:
+            unit = CENTRE_UNIT
+        if kind is Addressee.UNIT:
+            return kind, unit, None
+        leaders = directory.leaders(unit)
+        return kind, unit, leaders[0].code if leaders else None
+
+    def answer_order(
+        self, command: AnswerOrder, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """督办回复: the addressee answers an open supervision order of the
+        running stage (the unit's own staff, the centre, a supervisor)."""
+        answer = text(command.answer, "answer")
+        self.check_permitted("answer_order", actor)
+        orders: dict[str, datetime] = getattr(self, "open_orders", {})
+        prefix, suffix = f"{command.stage}@", f"#{command.level}"
+        found = [k for k in orders if k.startswith(prefix) and k.endswith(suffix)]
+        if not found:
+            self._refuse(
+                "answer_order",
+                f"no open supervision order of level {command.level} on its "
+                f"{command.stage} stage",
+            )
+        key = found[-1]
+        due = datetime.fromisoformat(key[len(prefix) : -len(suffix)])
+        self._record(
+            events.OrderAnswered,
+            actor,
+            at,
+            stage=command.stage,
+            level=command.level,
+            due=due,
+            answer=answer,
         )
 
     def warn(self, command: Warn, actor: Actor, at: datetime, rules: Rules) -> None:

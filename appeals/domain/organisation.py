@@ -698,6 +698,7 @@ class Unit(MasterRecord, created_event_name="Registered"):
             name_en=self.name_en,
             kind=self.kind,
             retired=self.retired,
+            parent=self.parent,
         )
 
 

@@ -84,12 +84,16 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # 回访 by the centre's intake staff; 抽查 drawn by supervisors
     "callback": frozenset({INTAKE}),
     "sample": frozenset({SUPERVISOR}),
+    # 督办回复: the late unit's staff, the centre for its own stages, supervisors
+    "answer_order": frozenset({HANDLER, DISPATCH, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "warn": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
     "answer_on_the_spot": frozenset({INTAKE}),
     # the monthly assessment (考核): published by supervisors, then frozen
     "publish_assessment": frozenset({SUPERVISOR}),
+    # the monthly 通报 of appeals still late after the last rung: likewise
+    "publish_notice": frozenset({SUPERVISOR}),
 }
 """Command name -> roles allowed besides the administrator."""
 
@@ -150,6 +154,10 @@ READS: dict[str, dict[Role, Scope]] = {
     # the monthly assessment (考核), published and live: government only; a
     # handler reads the whole ranking too (its own row means little alone)
     "assessment": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
+    # supervision orders (督办单) and the monthly 通报: government; a handler
+    # sees the orders on its own unit's stages
+    "supervision": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
+    "notices": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
     # the callback queue (回访): the centre's, and those who supervise it
     "callbacks": {INTAKE: Scope.ALL, SUPERVISOR: Scope.ALL, ADMIN: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it

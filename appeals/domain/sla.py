@@ -266,6 +266,38 @@ class ExtensionRules:
 DEFAULT_EXTENSIONS = ExtensionRules()
 
 
+class Addressee(StrEnum):
+    """Whom a supervision order (督办单) of a rung is addressed to."""
+
+    UNIT = "unit"  # the unit the late stage is charged to
+    UNIT_LEADER = "unit_leader"  # its registered leader (分管领导)
+    PARENT_LEADER = "parent_leader"  # the leader of the unit above it
+    CENTRE_HEAD = "centre_head"  # the 12345 centre's leader
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """Supervision orders (督办单): each rung of the ladder is an order to the
+    addressee named for its level, to be answered within ``reply`` working
+    time; unanswered by then, the next rung is recorded at once."""
+
+    reply: Limit = Limit(1, DurationUnit.DAYS)
+    addressees: Mapping[int, Addressee] = field(
+        default_factory=lambda: {
+            0: Addressee.UNIT,
+            1: Addressee.UNIT_LEADER,
+            2: Addressee.PARENT_LEADER,
+            3: Addressee.CENTRE_HEAD,
+        }
+    )
+
+    def addressee(self, level: int) -> Addressee:
+        return self.addressees.get(level, Addressee.UNIT)
+
+
+DEFAULT_ORDERS = OrderRules()
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """Limits per stage and priority, with overrides per category and per 诉求类型,
@@ -315,6 +347,8 @@ class SlaPolicy:
     passed (``None``: no warnings)."""
     callback_attempts: int = 3
     """回访: failed attempts after which an appeal is marked 无法回访."""
+    orders: OrderRules = DEFAULT_ORDERS
+    """督办单: whom each rung is addressed to and how long they have to answer."""
 
     def __post_init__(self) -> None:
         if not self.version.strip():

@@ -52,6 +52,7 @@ from appeals.http.problems import (
 from appeals.http.reports import report_routes
 from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
+from appeals.http.supervision import supervision_routes
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
@@ -164,6 +165,7 @@ def all_routes() -> list[BaseRoute]:
         *audit_routes(),
         *catalogue_routes(),
         *assessment_routes(),
+        *supervision_routes(),
         *open311_routes(),
     ]
 

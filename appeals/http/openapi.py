@@ -28,6 +28,7 @@ from appeals.http.openapi_reads import (
     INSTANT,
     read_paths,
 )
+from appeals.http.openapi_supervision import supervision_paths
 from appeals.http.parameters import MAX_POSITION as MAX
 from appeals.http.problems import TYPE_BASE
 from appeals.http.requests import field_types
@@ -165,6 +166,7 @@ def build_openapi() -> dict[str, Any]:
         paths.setdefault(path.removesuffix("#list"), {}).update(item)
     paths.update(catalogue_paths())
     paths.update(assessment_paths())
+    paths.update(supervision_paths())
     paths.update(open311_paths())
     return {
         "openapi": "3.1.0",

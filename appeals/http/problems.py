@@ -29,6 +29,7 @@ from appeals.domain.errors import (
 )
 from appeals.domain.organisation import RecordNotFound
 from appeals.domain.published_assessment import AssessmentNotPublished
+from appeals.domain.published_notice import NoticeNotPublished
 from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
 from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
@@ -49,6 +50,7 @@ STATUS_BY_ERROR: dict[type[Exception], tuple[int, str]] = {
     VersionConflict: (412, "Version conflict"),
     CatalogueItemNotFound: (404, "Catalogue item not found"),
     AssessmentNotPublished: (404, "Assessment not published"),
+    NoticeNotPublished: (404, "Notice not published"),
     AppealError: (400, "Refused"),
 }
 """One entry per error family; a subclass (``InvalidCreditCode``) answers as

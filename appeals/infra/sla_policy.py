@@ -35,10 +35,12 @@ from typing import Any, TypeVar
 
 from appeals.domain.sla import (
     DEFAULT_POLICY,
+    Addressee,
     Counting,
     ExtensionRules,
     InvalidLimitError,
     Limit,
+    OrderRules,
     Rung,
     SlaPolicy,
     Stage,
@@ -60,6 +62,7 @@ _TOP_KEYS = (
     "extensions",
     "warning",
     "callback",
+    "orders",
 )
 _EXTENSION_KEYS = ("max_count", "max_length")
 _COUNTING_KEYS = ("days",)
@@ -130,7 +133,32 @@ class _Reader:
             day_counting=self.counting(self.table(document, ("counting",))),
             warning_share=self.warning(self.table(document, ("warning",))),
             callback_attempts=self.callback(self.table(document, ("callback",))),
+            orders=self.orders(self.table(document, ("orders",))),
         )
+
+    def orders(self, table: dict[str, Any]) -> OrderRules:
+        """``[orders]``: ``reply`` (a limit) and ``level_0`` .. ``level_3``
+        (unit, unit_leader, parent_leader or centre_head)."""
+        default = DEFAULT_POLICY.orders
+        levels = {"level_0": 0, "level_1": 1, "level_2": 2, "level_3": 3}
+        addressees = dict(default.addressees)
+        reply = default.reply
+        for name, value in table.items():
+            place = ("orders", name)
+            if name == "reply":
+                try:
+                    reply = Limit.parse(str(value))
+                except InvalidLimitError as error:
+                    raise self.refuse(place, str(error)) from None
+            elif name in levels:
+                known = [a.value for a in Addressee]
+                if value not in known:
+                    raise self.refuse(place, f"one of {', '.join(known)}")
+                addressees[levels[name]] = Addressee(value)
+            else:
+                expected = ", ".join(["reply", *levels])
+                raise self.refuse(place, f"unknown key; expected {expected}")
+        return OrderRules(reply, addressees)
 
     def callback(self, table: dict[str, Any]) -> int:
         """``[callback]``: ``max_attempts`` failed calls before 无法回访."""

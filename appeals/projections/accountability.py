@@ -22,12 +22,15 @@ Rates (docs/reports.md):
   first response is due once it is made or its stage ends without one;
 - resolution rate = evaluations judging the appeal resolved / evaluations;
 - satisfaction rate = (satisfied + basically satisfied) / evaluations;
+  a callback (回访) reached after a resolve deadline passed with no reply is
+  an evaluation of the unit holding the appeal;
 - evaluation windows that lapsed are counted apart and left out of the
   resolution and satisfaction rates.
 
 :func:`report` answers ``GET /reports/accountability``: sums per period and
 group, and the rates. It ranks nobody: activity rates can be improved by
-leaving an appeal alone (an unresolved appeal is never evaluated); the
+leaving an appeal alone (an unresolved appeal is evaluated only when the
+centre calls the enterprise back); the
 ranking is the monthly assessment's, whose denominators are what was due
 (appeals.projections.assessment, appeals.domain.assessment).
 """
@@ -142,7 +145,11 @@ def _ended_counts(cycle: StageCycle) -> Counter[str]:
 def _event_counts(event: Any) -> Counter[str]:
     """Counters an event moves by itself."""
     moved: Counter[str] = Counter()
-    if isinstance(event, Appeal.Evaluated):
+    if isinstance(event, Appeal.Evaluated) or (
+        isinstance(event, Appeal.CalledBack)  # an ignored appeal's verdict (回访)
+        and event.purpose == "expired"
+        and event.outcome == "reached"
+    ):
         moved["evaluated"] += 1
         moved["judged_resolved"] += bool(event.resolved)
         moved[event.satisfaction] += 1
@@ -232,7 +239,9 @@ def projection(tk: Timekeeping) -> Projection:
     return Projection(
         name=NAME,
         tables=(FOLDS, DAILY),
-        topics=topics_of(*APPEAL_EVENTS, Appeal.Urged, Appeal.Warned),
+        topics=topics_of(
+            *APPEAL_EVENTS, Appeal.Urged, Appeal.Warned, Appeal.CalledBack
+        ),
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
         cost=4,

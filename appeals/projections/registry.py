@@ -18,6 +18,7 @@ from appeals.projections import (
     directory,
     enterprise_ledger,
     routing,
+    supervision,
     timeliness,
 )
 from appeals.projections.runtime.model import Projection
@@ -36,6 +37,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         routing.projection(tk),
         assessment.PROJECTION,
         callbacks.PROJECTION,
+        supervision.PROJECTION,
     )
 
 

@@ -40,7 +40,12 @@ def test_the_view_holds_what_people_read_and_decisions_do_not_need() -> None:
     assert view.contact == "王经理 138****0000"
     assert (view.unit, view.cadre) == (UNIT, CADRE)
     assert view.outcome == "resolved"
-    assert view.evaluation == {"resolved": True, "satisfaction": "satisfied"}
+    assert view.evaluation == {
+        "resolved": True,
+        "satisfaction": "satisfied",
+        "grade": None,
+        "source": "enterprise",
+    }
     assert view.received_at == history[0].timestamp
     assert view.updated_at == history[-1].timestamp
 

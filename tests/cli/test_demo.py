@@ -30,7 +30,7 @@ def test_the_demo_loads_once_and_a_second_run_refuses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     first = run(url)
     assert first.returncode == 0, first.stderr
-    assert "organisation: 78 units, 96 cadres, 60 enterprises" in first.stdout
+    assert "organisation: 78 units, 106 cadres, 60 enterprises" in first.stdout
     assert "loaded 30 appeals" in first.stdout
     with open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url})) as ledger:
         head = ledger.recorder.max_notification_id()

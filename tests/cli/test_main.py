@@ -22,10 +22,11 @@ def test_every_command_group_is_on_the_command_line() -> None:
         "registry",
         "catalogue",
         "assessment",
+        "notices",
         "webhooks",
     ):
         assert command in help_text
-    assert len(COMMAND_GROUPS) == 11
+    assert len(COMMAND_GROUPS) == 12
 
 
 def test_a_configuration_error_is_one_line_and_exit_status_2(

@@ -13,7 +13,7 @@ from appeals.domain.identities import CENTRE_UNIT
 
 def test_the_demo_organisation_loads_once(ledger: AppealLedger) -> None:
     loaded = load_master_data(ledger)
-    assert (loaded.units, loaded.cadres, loaded.enterprises) == (78, 96, 60)
+    assert (loaded.units, loaded.cadres, loaded.enterprises) == (78, 106, 60)
     assert loaded.items >= 60
     registry = Registry(ledger)
     centre = registry.unit(CENTRE_UNIT)

@@ -147,7 +147,10 @@ def test_the_normal_path_from_receipt_to_close() -> None:
     assert view_of(history).evaluation == {
         "resolved": True,
         "satisfaction": "satisfied",
+        "grade": None,
+        "source": "enterprise",
     }
+    assert view_of(history).reconciliation == "confirmed"
 
 
 def test_a_return_sends_the_appeal_back_for_dispatch_without_a_unit() -> None:

@@ -165,7 +165,14 @@ def test_a_late_dispatch_climbs_the_ladder_as_the_centres() -> None:
                 "level": 0,
                 "due": DISPATCH_DUE,
                 "late_seconds": 48 * 60,
-                "note": "催办 (reminder)",
+                "note": "催办：督办单致 12345 (reminder, order to 12345)",
+                # the centre's own stage: the order goes to the centre, to be
+                # answered by the close of the next working day (the make-up
+                # Saturday 10 Oct)
+                "addressee_kind": "unit",
+                "addressee_unit": CENTRE_UNIT,
+                "addressee": None,
+                "reply_due": t(10, 10, 17, 30),
             },
         )
     ]

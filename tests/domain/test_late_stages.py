@@ -11,9 +11,11 @@ from datetime import datetime
 import pytest
 
 from appeals.application.queries import view_of
+from appeals.domain import events as ev
 from appeals.domain.appeal import Appeal
 from appeals.domain.commands import (
     Accept,
+    AnswerOrder,
     Assign,
     Close,
     DecideExtension,
@@ -27,10 +29,11 @@ from appeals.domain.commands import (
 from appeals.domain.errors import CommandNotAllowed, NotPermitted
 from appeals.domain.events import Event
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
-from tests.builders import given, when
+from tests.builders import LEADER, given, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     HANDLER,
+    INTAKE,
     SUPERVISOR,
     receive,
     t,
@@ -64,21 +67,74 @@ def test_a_reminder_at_the_deadline_then_levels_on_working_days_only() -> None:
     # Not a working minute late until 8 Oct; the holiday adds nothing.
     with pytest.raises(CommandNotAllowed, match="not late enough"):
         escalate(appeal, t(10, 8, 17, 29), 1)
+    answer(appeal, 0, t(10, 8, 9))  # each order answered: only lateness climbs
     escalate(appeal, t(10, 8, 17, 30), 1)
+    answer(appeal, 1, t(10, 9, 9))
     with pytest.raises(CommandNotAllowed, match="not late enough"):
         escalate(appeal, t(10, 10, 17, 29), 2)
     escalate(appeal, t(10, 10, 17, 30), 2)  # the make-up Saturday counts
+    answer(appeal, 2, t(10, 12, 9))
     escalate(appeal, t(10, 13, 17, 30), 3)
-    events = appeal.collect_events()
-    assert [(e.level, e.late_seconds // 3600) for e in events] == [  # type: ignore[attr-defined]
+    events = [e for e in appeal.collect_events() if isinstance(e, ev.Escalated)]
+    assert [(e.level, e.late_seconds // 3600) for e in events] == [
         (0, 0),
         (1, 7),
         (2, 21),
         (3, 35),
     ]
-    assert events[-1].note == "通报 (public notice (level 3))"  # type: ignore[attr-defined]
+    assert (
+        events[-1].note
+        == "通报：督办单致 C-HEAD (public notice (level 3), order to C-HEAD)"
+    )
     assert events[-1].actor["role"] == "system"  # type: ignore[attr-defined]
     assert view_of([*history, *events]).supervision_level == 3
+
+
+def answer(appeal: Appeal, level: int, at: datetime, stage: str = "resolve") -> None:
+    when(appeal, AnswerOrder(stage, level, "已部署整改"), HANDLER, at)
+
+
+def test_each_rung_is_an_order_to_the_addressee_the_policy_names() -> None:
+    appeal = due_before_national_day()
+    escalate(appeal, t(9, 30, 17, 31), 0)
+    escalate(appeal, t(10, 8, 17, 30), 1)
+    reminder, first = appeal.collect_events()
+    assert isinstance(reminder, ev.Escalated)
+    assert isinstance(first, ev.Escalated)
+    assert (reminder.addressee_kind, reminder.addressee_unit) == ("unit", "SZ-RSJ")
+    # level 1 to the unit's registered leader (tests/builders.py)
+    assert (first.addressee_kind, first.addressee_unit) == ("unit_leader", "SZ-RSJ")
+    assert first.addressee == LEADER
+    # due back by the close of the next working day
+    assert first.reply_due == t(10, 9, 17, 30)
+    escalate(appeal, t(10, 13, 17, 30), 2)
+    escalate(appeal, t(10, 15, 17, 30), 3)
+    second, third = appeal.collect_events()
+    # no unit above SZ-RSJ is registered: its parent's leader is the centre's
+    assert (second.addressee_unit, second.addressee) == ("12345", "C-HEAD")  # type: ignore[attr-defined]
+    assert (third.addressee_kind, third.addressee) == ("centre_head", "C-HEAD")  # type: ignore[attr-defined]
+
+
+def test_an_unanswered_order_escalates_at_once_and_an_answer_closes_it() -> None:
+    appeal = due_before_national_day()
+    escalate(appeal, t(9, 30, 17, 31), 0)
+    answer(appeal, 0, t(10, 8, 9))
+    escalate(appeal, t(10, 8, 17, 30), 1)
+    # rung 2 waits for 3 working days late, but the level-1 order was due
+    # back at the close of 9 Oct and nobody answered it
+    with pytest.raises(CommandNotAllowed, match="not late enough"):
+        escalate(appeal, t(10, 9, 17, 0), 2)
+    escalate(appeal, t(10, 10, 9, 30), 2)
+    second = appeal.collect_events()[-1]
+    assert "第1级督办单逾期未复" in second.note  # type: ignore[attr-defined]
+    answer(appeal, 2, t(10, 10, 10))
+    answered = appeal.collect_events()[-1]
+    assert isinstance(answered, ev.OrderAnswered)
+    assert answered.level == 2
+    with pytest.raises(CommandNotAllowed, match="no open supervision order"):
+        answer(appeal, 2, t(10, 10, 11))
+    with pytest.raises(NotPermitted):
+        when(appeal, AnswerOrder("resolve", 1, "x"), INTAKE, t(10, 10, 11))
 
 
 def test_no_rung_is_recorded_twice() -> None:

@@ -37,6 +37,12 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
     "feed": ("/events",),
     "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
     "routing": ("/reports/routing", "/reports/routing?format=csv"),
+    "supervision": ("/supervision/orders", "/supervision/orders?settled=true"),
+    "notices": (
+        "/notices/2026-10/preview",
+        "/notices/2026-10/preview?format=csv",
+        "/notices/2026-10/preview?format=html",
+    ),
     "callbacks": (
         "/callbacks/queue",
         "/callbacks/queue?due=all",

@@ -48,6 +48,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "urge": {"note": "请尽快办理"},
     "callback": {"outcome": "no_answer"},
     "sample": {"reason": "月度抽查"},
+    "answer-order": {"stage": "resolve", "level": 1, "answer": "已部署"},
 }
 PRINCIPALS = [
     "intake",
@@ -114,6 +115,8 @@ READ_ROUTES: dict[str, list[str]] = {
     "routing": ["/reports/routing"],
     "assessment": ["/assessments/2026-10/preview"],
     "callbacks": ["/callbacks/queue", "/reports/callbacks"],
+    "supervision": ["/supervision/orders"],
+    "notices": ["/notices/2026-10/preview"],
 }
 """Every read route by its row in the permissions table (READS)."""
 

@@ -192,7 +192,8 @@ class TestBadPolicyFiles:
             (
                 'version = "v"\nowner = "me"\n',
                 "p.toml:2: owner: unknown key; expected version, counting, "
-                "limits, categories, kinds, escalation, extensions, warning, callback",
+                "limits, categories, kinds, escalation, extensions, warning, callback, "
+                "orders",
             ),
             (
                 'version = "v"\n[limits.resolve]\nnormal = "5d"\nnormal = "4d"\n',

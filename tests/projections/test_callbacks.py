@@ -5,14 +5,14 @@ callback's verdict on an ignored appeal."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain.values import CallbackOutcome, Channel, Grade, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
-from appeals.projections import assessment, callbacks
+from appeals.projections import accountability, assessment, callbacks
 from tests.domain.lifecycle_fixtures import HANDLER, INTAKE, SUPERVISOR, UNIT
 from tests.support.reports import assigned, at, project
 
@@ -126,6 +126,12 @@ def test_an_ignored_appeal_is_called_back_at_its_deadline_and_judged(
         "unsatisfied",
     )
     assert ledger.get(ignored).status == "assigned"  # still the unit's
+    # the descriptive report counts the verdict as the unit's evaluation too
+    _, items = accountability.report(
+        ledger.database, "unit", "all", date(2026, 9, 1), date(2026, 9, 30), None
+    )
+    [row] = [i for i in items if i["unit"] == UNIT]
+    assert (row["evaluated"], row["satisfaction_rate"]) == (1, 0.0)
 
 
 def test_a_sample_is_queued_after_closing_and_counted_apart(

@@ -1,0 +1,191 @@
+"""The OpenAPI paths of supervision orders and the monthly 通报
+(appeals.http.supervision)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appeals.domain.permissions import roles_for
+from appeals.http.openapi_assessments import PERIOD, PROBLEM
+from appeals.http.openapi_reads import (
+    FILTER,
+    POSITION,
+    POSITION_HEADERS,
+    _problems,
+    _query,
+    _readers,
+)
+from appeals.http.tabular import MAX_PAGE_SIZE
+
+INSTANT = {"type": ["string", "null"], "format": "date-time"}
+TEXT = {"type": ["string", "null"]}
+ORDER = {
+    "type": "object",
+    "required": ["appeal_id", "stage", "due", "level", "issued_at"],
+    "properties": {
+        "appeal_id": {"type": "string", "format": "uuid"},
+        "ticket": {"type": "string"},
+        "stage": {"type": "string"},
+        "due": {"type": "string", "format": "date-time"},
+        "level": {"type": "integer", "minimum": 0, "maximum": 3},
+        "unit": TEXT,
+        "addressee_kind": {
+            "enum": ["unit", "unit_leader", "parent_leader", "centre_head", None]
+        },
+        "addressee_unit": TEXT,
+        "addressee": {**TEXT, "description": "the registered leader's cadre code"},
+        "issued_at": {"type": "string", "format": "date-time"},
+        "reply_due": INSTANT,
+        "answered_at": INSTANT,
+        "answer_by": TEXT,
+        "settled_at": {**INSTANT, "description": "when the stage stopped being late"},
+    },
+}
+NOTICE: dict[str, Any] = {
+    "type": "object",
+    "required": ["period", "level", "position", "complete", "as_of", "appeals"],
+    "properties": {
+        "period": {"type": "string"},
+        "level": {"type": "integer", "description": "the ladder's last rung"},
+        "position": {"type": "integer"},
+        "complete": {"type": "boolean"},
+        "as_of": {"type": "string", "format": "date-time"},
+        "appeals": {"type": "array", "items": {"type": "object"}},
+        "units": {"type": "array", "items": {"type": "object"}},
+        "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "published": {"type": "boolean"},
+        "revision": {"type": "integer", "minimum": 1},
+        "reason": TEXT,
+        "revisions": {"type": "array", "items": {"type": "object"}},
+    },
+}
+NOTICE_FORMAT = _query(
+    "format",
+    {"enum": ["json", "csv", "html"]},
+    "json (default), csv, or html: a printable page (Chinese first)",
+)
+
+
+def _notice(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "description": f"{description} {_readers('notices')}",
+            "parameters": [PERIOD, *extra, NOTICE_FORMAT],
+            "responses": {
+                "200": {
+                    "description": summary,
+                    "headers": POSITION_HEADERS,
+                    "content": {
+                        "application/json": {"schema": NOTICE},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "text/html": {"schema": {"type": "string"}},
+                    },
+                },
+                **_problems(401, 403, 404, 422),
+            },
+        }
+    }
+
+
+def supervision_paths() -> dict[str, Any]:
+    roles = ", ".join(sorted(r.value for r in roles_for("publish_notice")))
+    shown = {k: v for k, v in NOTICE["properties"].items() if k != "appeals"}
+    publish_problems = {
+        str(status): {
+            "description": reason,
+            "content": {"application/problem+json": {"schema": PROBLEM}},
+        }
+        for status, reason in {
+            400: "Malformed JSON",
+            401: "Missing or bad credentials",
+            403: "Outside the principal's role",
+            415: "Body is not application/json",
+            422: "The month has not ended, or a revision gives no reason",
+        }.items()
+    }
+    published = {
+        "application/json": {"schema": {"type": "object", "properties": shown}}
+    }
+    return {
+        "/supervision/orders": {
+            "get": {
+                "summary": "Supervision orders (督办单) on stages still late",
+                "description": "Whom each rung was addressed to, its reply "
+                "deadline and answer; settled=true lists every order. "
+                + _readers("supervision"),
+                "parameters": [
+                    _query("unit", FILTER, "the unit the late stage is charged to"),
+                    _query("addressee_unit", FILTER),
+                    _query("addressee", FILTER, "a leader's cadre code"),
+                    _query("stage", FILTER),
+                    _query("level", {"type": "integer", "minimum": 0, "maximum": 3}),
+                    _query("settled", {"enum": ["true", "false"]}),
+                    _query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                    ),
+                    POSITION,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The orders",
+                        "headers": POSITION_HEADERS,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["items"],
+                                    "properties": {
+                                        "items": {"type": "array", "items": ORDER},
+                                        "position": {"type": "integer"},
+                                        "complete": {"type": "boolean"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_problems(401, 403, 422, 503),
+                },
+            }
+        },
+        "/notices/{period}": _notice(
+            "A published month's 通报 (appeals still late after the last rung)",
+            "The latest revision, or ?revision=N; 404 until published.",
+            [_query("revision", {"type": "integer", "minimum": 1})],
+        ),
+        "/notices/{period}/preview": _notice(
+            "The month's 通报 drawn up now (live, not published)",
+            "States the log position it reflects (complete).",
+            [],
+        ),
+        "/notices/{period}/publish": {
+            "post": {
+                "summary": "Publish the ended month's 通报 (发布通报)",
+                "description": f"Roles: {roles}. Frozen with its position and "
+                "digest; publishing again is a revision and needs a reason.",
+                "parameters": [PERIOD],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "reason": {"type": "string", "maxLength": 2000}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Published (revision 1)",
+                        "content": published,
+                    },
+                    "200": {"description": "Revised", "content": published},
+                    **publish_problems,
+                },
+            }
+        },
+    }
