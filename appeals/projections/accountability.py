@@ -152,7 +152,7 @@ def _event_counts(event: Any) -> Counter[str]:
     ):
         moved["evaluated"] += 1
         moved["judged_resolved"] += bool(event.resolved)
-        moved[event.satisfaction] += 1
+        moved[str(event.satisfaction)] += 1  # a reached callback carries one
     elif isinstance(event, Appeal.EvaluationLapsed):
         moved["evaluation_lapsed"] += 1
     elif isinstance(event, Appeal.Reopened):
