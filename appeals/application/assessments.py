@@ -19,20 +19,17 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
-
+from appeals.application.publications import (
+    load_month,
+    publish_month,
+    published_month,
+)
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import GROUPS, Period, Scheme, assess, digest
 from appeals.domain.divisions import division_name
-from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.identities import assessment_id
-from appeals.domain.published_assessment import (
-    AssessmentNotPublished,
-    Publication,
-    PublishedAssessment,
-)
+from appeals.domain.published_assessment import Publication, PublishedAssessment
 from appeals.domain.values import Actor, Category
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability
@@ -106,59 +103,25 @@ class Assessments:
     ) -> dict[str, Any]:
         """Publishes the ended month ``period`` (a revision, with ``reason``,
         if it was published before); returns the revision recorded."""
-        now = self.ledger.clock.now()
-        _, end = period.bounds(SHANGHAI)
-        if now < end:
-            raise InvalidField(
-                "period",
-                f"{period} 尚未结束 has not ended: only an ended month is "
-                "published (its preview answers live)",
-            )
-        publication = self.compute(period, now)
-        existing = self._load(period)
-        if existing is None:
-            assessment = PublishedAssessment.publish(publication, actor, now)
-        else:
-            if reason is None:
-                raise InvalidField(
-                    "reason",
-                    f"{period} 已发布 was published before: a revision must give "
-                    "its reason",
-                )
-            existing.revise(publication, reason, actor, now)
-            assessment = existing
-        try:
-            self.ledger.save(assessment)
-        except IntegrityError:  # published or revised by someone else meanwhile
-            raise CommandNotAllowed(
-                "publish",
-                "published",
-                f"another publication of {period} was recorded at the same "
-                "time; read it, then revise it if needed",
-            ) from None
-        return assessment.revision()
+        return publish_month(
+            self.ledger,
+            period,
+            actor,
+            reason,
+            content_at=lambda now: self.compute(period, now),
+            existing=self._load(period),
+            first=PublishedAssessment.publish,
+        )
 
     def published(self, period: Period, revision: int | None = None) -> dict[str, Any]:
         """The latest revision of the month's assessment (or ``revision``),
         with the list of all revisions."""
-        assessment = self._load(period)
-        if assessment is None:
-            raise AssessmentNotPublished(str(period))
-        return {
-            **assessment.revision(revision),
-            "revisions": [
-                {k: r[k] for k in ("revision", "reason", "published_at", "digest")}
-                for r in assessment.revisions
-            ],
-        }
+        record = self._load(period)
+        return published_month(record, PublishedAssessment, period, revision)
 
     def _load(self, period: Period) -> PublishedAssessment | None:
-        try:
-            found: object = self.ledger.repository.get(assessment_id(str(period)))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(found, PublishedAssessment)
-        return found
+        record_id = assessment_id(str(period))
+        return load_month(self.ledger, record_id, PublishedAssessment)
 
 
 def plain(row: Any) -> dict[str, Any]:

@@ -16,15 +16,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
+from appeals.application.publications import (
+    load_month,
+    publish_month,
+    published_month,
+)
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Period
-from appeals.domain.errors import CommandNotAllowed, InvalidField
 from appeals.domain.identities import notice_id
-from appeals.domain.published_notice import NoticeNotPublished, PublishedNotice
+from appeals.domain.published_notice import PublishedNotice
 from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import supervision
@@ -105,56 +107,21 @@ class Notices:
     ) -> dict[str, Any]:
         """Publishes the ended month (a revision, with ``reason``, if it was
         published before); returns the revision recorded."""
-        now = self.ledger.clock.now()
-        _, end = period.bounds(SHANGHAI)
-        if now < end:
-            raise InvalidField(
-                "period",
-                f"{period} 尚未结束 has not ended: only an ended month is "
-                "published (its preview answers live)",
-            )
-        content = self.compute(period, now)
-        existing = self._load(period)
-        if existing is None:
-            notice = PublishedNotice.publish(content, actor, now)
-        else:
-            if reason is None:
-                raise InvalidField(
-                    "reason",
-                    f"{period} 已发布 was published before: a revision must give "
-                    "its reason",
-                )
-            existing.revise(content, reason, actor, now)
-            notice = existing
-        try:
-            self.ledger.save(notice)
-        except IntegrityError:
-            raise CommandNotAllowed(
-                "publish",
-                "published",
-                f"another publication of {period} was recorded at the same "
-                "time; read it, then revise it if needed",
-            ) from None
-        return notice.revision()
+        return publish_month(
+            self.ledger,
+            period,
+            actor,
+            reason,
+            content_at=lambda now: self.compute(period, now),
+            existing=self._load(period),
+            first=PublishedNotice.publish,
+        )
 
     def published(self, period: Period, revision: int | None = None) -> dict[str, Any]:
         """The latest revision of the month's 通报 (or ``revision``), with the
         list of all revisions."""
-        notice = self._load(period)
-        if notice is None:
-            raise NoticeNotPublished(str(period))
-        return {
-            **notice.revision(revision),
-            "revisions": [
-                {k: r[k] for k in ("revision", "reason", "published_at", "digest")}
-                for r in notice.revisions
-            ],
-        }
+        record = self._load(period)
+        return published_month(record, PublishedNotice, period, revision)
 
     def _load(self, period: Period) -> PublishedNotice | None:
-        try:
-            found: object = self.ledger.repository.get(notice_id(str(period)))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(found, PublishedNotice)
-        return found
+        return load_month(self.ledger, notice_id(str(period)), PublishedNotice)

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from appeals.domain.errors import AppealError, InvalidField
 from appeals.domain.identities import assessment_id
-from appeals.domain.master_data import MasterCreated, MasterEvent, MasterRecord
-from appeals.domain.permissions import authorize
+from appeals.domain.master_data import MasterCreated, MasterEvent
+from appeals.domain.publication import MonthlyPublication, MonthNotPublished
 from appeals.domain.values import Actor
 
-REASON_LIMIT = 2_000
+CONTENT = (
+    "period",
+    "scheme_version",
+    "scheme",
+    "position",
+    "complete",
+    "as_of",
+    "groups",
+    "digest",
+)
+"""What each publication holds (a revision's content)."""
 
 
 @dataclass(frozen=True)
@@ -39,36 +48,23 @@ class Publication:
     digest: str
 
     def fields(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "scheme_version": self.scheme_version,
-            "scheme": self.scheme,
-            "position": self.position,
-            "complete": self.complete,
-            "as_of": self.as_of,
-            "groups": self.groups,
-            "digest": self.digest,
-        }
+        return {key: getattr(self, key) for key in CONTENT}
 
 
-class AssessmentNotPublished(AppealError):
+class AssessmentNotPublished(MonthNotPublished):
     """No assessment of this month has been published (404)."""
 
     type_slug = "assessment-not-published"
-
-    def __init__(self, period: str, revision: int | None = None) -> None:
-        self.period, self.revision = period, revision
-        which = "" if revision is None else f" revision {revision}"
-        super().__init__(f"未发布 no published assessment of {period}{which}")
-
-    def details(self) -> dict[str, Any]:
-        return {"period": self.period, "revision": self.revision}
+    what = "assessment"
 
 
-class PublishedAssessment(MasterRecord, created_event_name="Published"):
+class PublishedAssessment(MonthlyPublication, created_event_name="Published"):
     """One month's published assessment and its revisions."""
 
     TOPIC = "Assessment"
+    CONTENT = CONTENT
+    PERMISSION = "publish_assessment"
+    NOT_PUBLISHED = AssessmentNotPublished
 
     class Event(MasterEvent):
         TOPIC = "Assessment.Event"
@@ -90,8 +86,7 @@ class PublishedAssessment(MasterRecord, created_event_name="Published"):
         digest: str
 
         def apply(self, assessment: PublishedAssessment) -> None:
-            assessment.period = self.period
-            assessment.revisions = [_revision(self, 1, None)]
+            assessment._add_revision(self, 1, None)
 
     class Revised(Event):
         """修订: a later publication of the same month, with its reason."""
@@ -109,72 +104,17 @@ class PublishedAssessment(MasterRecord, created_event_name="Published"):
         digest: str
 
         def apply(self, assessment: PublishedAssessment) -> None:
-            revision = _revision(self, self.revision, self.reason)
-            assessment.revisions = [*assessment.revisions, revision]
-
-    if TYPE_CHECKING:  # set by the events (an annotation would make it an init arg)
-        period: str
-        revisions: list[dict[str, Any]]
+            assessment._add_revision(self, self.revision, self.reason)
 
     @classmethod
     def publish(
         cls, publication: Publication, actor: Actor, at: datetime
     ) -> PublishedAssessment:
-        authorize("publish_assessment", actor, unit=None, uscc=None)
-        return cls._register(
-            cls.Published,
-            id=assessment_id(publication.period),
-            actor=actor,
-            at=at,
-            **publication.fields(),
-        )
+        record_id = assessment_id(publication.period)
+        return cls._first(cls.Published, record_id, publication.fields(), actor, at)
 
     def revise(
         self, publication: Publication, reason: str, actor: Actor, at: datetime
     ) -> None:
         """A new revision; its reason is required (why the month changed)."""
-        authorize("publish_assessment", actor, unit=None, uscc=None)
-        reason = reason.strip()
-        if not reason:
-            raise InvalidField(
-                "reason", "须说明修订原因 a revision must give its reason"
-            )
-        if len(reason) > REASON_LIMIT:
-            raise InvalidField("reason", f"at most {REASON_LIMIT} characters")
-        self._record(
-            self.Revised,
-            actor,
-            at,
-            revision=len(self.revisions) + 1,
-            reason=reason,
-            **publication.fields(),
-        )
-
-    def revision(self, number: int | None = None) -> dict[str, Any]:
-        """The latest revision, or revision ``number`` (1 is the first)."""
-        if number is None:
-            return self.revisions[-1]
-        if not 1 <= number <= len(self.revisions):
-            raise AssessmentNotPublished(self.period, number)
-        return self.revisions[number - 1]
-
-
-def _revision(
-    event: PublishedAssessment.Published | PublishedAssessment.Revised,
-    number: int,
-    reason: str | None,
-) -> dict[str, Any]:
-    return {
-        "revision": number,
-        "reason": reason,
-        "published_at": event.timestamp.isoformat(),
-        "published_by": event.actor,
-        "period": event.period,
-        "scheme_version": event.scheme_version,
-        "scheme": event.scheme,
-        "position": event.position,
-        "complete": event.complete,
-        "as_of": event.as_of,
-        "groups": event.groups,
-        "digest": event.digest,
-    }
+        self._revise(self.Revised, publication.fields(), reason, actor, at)

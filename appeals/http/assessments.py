@@ -18,13 +18,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from appeals.application.assessments import Assessments
-from appeals.domain.assessment import GROUPS, INDICATORS, Period
-from appeals.domain.errors import InvalidField
-from appeals.domain.permissions import authorize, read_filter
+from appeals.domain.assessment import GROUPS, INDICATORS
+from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
 from appeals.http.context import context_of
+from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
-from appeals.http.requests import optional_positive_int, read_body
+from appeals.http.requests import optional_positive_int
 from appeals.http.responses import OrjsonResponse
 from appeals.http.tabular import csv_response, wants_csv
 
@@ -39,10 +39,6 @@ KEY_HEADERS = {
 def assessments_of(request: Request) -> Assessments:
     context = context_of(request)
     return Assessments(context.ledger, context.assessment_scheme)
-
-
-def period_of(request: Request) -> Period:
-    return Period.parse(str(request.path_params["period"]))
 
 
 async def published(request: Request) -> Response:
@@ -66,23 +62,10 @@ async def preview(request: Request) -> Response:
 
 
 async def publish(request: Request) -> Response:
-    actor = await authenticate(request)
-    authorize("publish_assessment", actor, unit=None, uscc=None)
-    period = period_of(request)
-    body = await read_body(request)
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise InvalidField("reason", "must be a string")
-    revision = await run_in_threadpool(
-        assessments_of(request).publish, period, actor, reason
+    service = assessments_of(request)
+    return await publish_response(
+        request, "publish_assessment", service.publish, "groups"
     )
-    status = 201 if revision["revision"] == 1 else 200
-    return OrjsonResponse(summary(revision), status_code=status)
-
-
-def summary(revision: dict[str, Any]) -> dict[str, Any]:
-    """A revision without its rows (the answer to publishing)."""
-    return {k: v for k, v in revision.items() if k != "groups"}
 
 
 def answer(

@@ -121,9 +121,14 @@ def _read(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
     }
 
 
-def assessment_paths() -> dict[str, Any]:
-    roles = ", ".join(sorted(r.value for r in roles_for("publish_assessment")))
-    publish_problems = {
+def publish_path(
+    summary: str, permission: str, description: str, shown: dict[str, Any]
+) -> dict[str, Any]:
+    """``POST /…/{period}/publish``: the first publication (201) or a
+    revision with its reason (200); the answer is the revision's ``shown``
+    fields (its rows left out)."""
+    roles = ", ".join(sorted(r.value for r in roles_for(permission)))
+    problems = {
         str(status): {
             "description": reason,
             "content": {"application/problem+json": {"schema": PROBLEM}},
@@ -136,6 +141,39 @@ def assessment_paths() -> dict[str, Any]:
             422: "The month has not ended, or a revision gives no reason",
         }.items()
     }
+    answer = {"application/json": {"schema": {"type": "object", "properties": shown}}}
+    return {
+        "post": {
+            "summary": summary,
+            "description": f"Roles: {roles}. {description} Publishing again is a "
+            "revision and needs a reason.",
+            "parameters": [PERIOD],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "reason": {"type": "string", "maxLength": 2000}
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": {"description": "Published (revision 1)", "content": answer},
+                "200": {
+                    "description": "Revised (revision 2 or later)",
+                    "content": answer,
+                },
+                **problems,
+            },
+        }
+    }
+
+
+def assessment_paths() -> dict[str, Any]:
     published = {k: v for k, v in ASSESSMENT["properties"].items() if k != "rows"}
     return {
         "/assessments/{period}": _read(
@@ -149,45 +187,10 @@ def assessment_paths() -> dict[str, Any]:
             "caught up (complete).",
             [],
         ),
-        "/assessments/{period}/publish": {
-            "post": {
-                "summary": "Publish the ended month's assessment (发布考核结果)",
-                "description": f"Roles: {roles}. Records the scheme, position, "
-                "rows and digest; publishing again is a revision and needs a "
-                "reason.",
-                "parameters": [PERIOD],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "reason": {"type": "string", "maxLength": 2000}
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "201": {
-                        "description": "Published (revision 1)",
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": published}
-                            }
-                        },
-                    },
-                    "200": {
-                        "description": "Revised (revision 2 or later)",
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": published}
-                            }
-                        },
-                    },
-                    **publish_problems,
-                },
-            }
-        },
+        "/assessments/{period}/publish": publish_path(
+            "Publish the ended month's assessment (发布考核结果)",
+            "publish_assessment",
+            "Records the scheme, position, rows and digest.",
+            published,
+        ),
     }

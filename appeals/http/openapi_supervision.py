@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appeals.domain.permissions import roles_for
-from appeals.http.openapi_assessments import PERIOD, PROBLEM
+from appeals.http.openapi_assessments import PERIOD, publish_path
 from appeals.http.openapi_reads import (
     FILTER,
     POSITION,
@@ -89,24 +88,7 @@ def _notice(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
 
 
 def supervision_paths() -> dict[str, Any]:
-    roles = ", ".join(sorted(r.value for r in roles_for("publish_notice")))
     shown = {k: v for k, v in NOTICE["properties"].items() if k != "appeals"}
-    publish_problems = {
-        str(status): {
-            "description": reason,
-            "content": {"application/problem+json": {"schema": PROBLEM}},
-        }
-        for status, reason in {
-            400: "Malformed JSON",
-            401: "Missing or bad credentials",
-            403: "Outside the principal's role",
-            415: "Body is not application/json",
-            422: "The month has not ended, or a revision gives no reason",
-        }.items()
-    }
-    published = {
-        "application/json": {"schema": {"type": "object", "properties": shown}}
-    }
     return {
         "/supervision/orders": {
             "get": {
@@ -159,33 +141,10 @@ def supervision_paths() -> dict[str, Any]:
             "States the log position it reflects (complete).",
             [],
         ),
-        "/notices/{period}/publish": {
-            "post": {
-                "summary": "Publish the ended month's 通报 (发布通报)",
-                "description": f"Roles: {roles}. Frozen with its position and "
-                "digest; publishing again is a revision and needs a reason.",
-                "parameters": [PERIOD],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "reason": {"type": "string", "maxLength": 2000}
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "201": {
-                        "description": "Published (revision 1)",
-                        "content": published,
-                    },
-                    "200": {"description": "Revised", "content": published},
-                    **publish_problems,
-                },
-            }
-        },
+        "/notices/{period}/publish": publish_path(
+            "Publish the ended month's 通报 (发布通报)",
+            "publish_notice",
+            "Frozen with its position and digest.",
+            shown,
+        ),
     }

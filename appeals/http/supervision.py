@@ -22,16 +22,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from appeals.application.notices import Notices
-from appeals.domain.assessment import Period
-from appeals.domain.errors import InvalidField
-from appeals.domain.permissions import authorize, read_filter
+from appeals.domain.permissions import read_filter
 from appeals.domain.sla import Stage
 from appeals.http import parameters
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
+from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
-from appeals.http.requests import optional_positive_int, read_body
+from appeals.http.requests import optional_positive_int
 from appeals.http.responses import OrjsonResponse
 from appeals.http.tabular import csv_response, page_size, report_json
 from appeals.infra.clock import SHANGHAI
@@ -94,10 +93,6 @@ def notices_of(request: Request) -> Notices:
     return Notices(ledger_of(request))
 
 
-def period_of(request: Request) -> Period:
-    return Period.parse(str(request.path_params["period"]))
-
-
 async def published_notice(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("notices", actor)
@@ -116,19 +111,8 @@ async def notice_preview(request: Request) -> Response:
 
 
 async def publish_notice(request: Request) -> Response:
-    actor = await authenticate(request)
-    authorize("publish_notice", actor, unit=None, uscc=None)
-    period = period_of(request)
-    body = await read_body(request)
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise InvalidField("reason", "must be a string")
-    revision = await run_in_threadpool(
-        notices_of(request).publish, period, actor, reason
-    )
-    status = 201 if revision["revision"] == 1 else 200
-    shown = {k: v for k, v in revision.items() if k != "appeals"}
-    return OrjsonResponse(shown, status_code=status)
+    service = notices_of(request)
+    return await publish_response(request, "publish_notice", service.publish, "appeals")
 
 
 CSV_HEADER = (
