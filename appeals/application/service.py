@@ -8,7 +8,7 @@ transaction. Time comes from the injected clock, the actor from the caller
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -132,10 +132,16 @@ class AppealLedger(Application[UUID]):
         command: cmd.Receive,
         actor: Actor,
         request: IdempotentRequest | None = None,
+        *,
+        visit: tuple[UUID, str] | None = None,
+        with_records: Callable[[Appeal, datetime], Sequence[Any]] | None = None,
     ) -> CommandResult:
         """受理. With a source reference (channel + ``external_id``), receiving
         the same reference again returns the existing appeal (``created`` is
-        false) and records nothing, also under concurrent retries."""
+        false) and records nothing, also under concurrent retries. A problem
+        found on a visit names it (``visit``: its id and its cadre's unit);
+        ``with_records`` gives the records saved in the same transaction
+        (drawn afresh on each attempt)."""
         replay = self._replay(request)
         if replay is not None:
             return replay
@@ -157,12 +163,14 @@ class AppealLedger(Application[UUID]):
                 actor=actor,
                 at=at,
                 rules=self.rules,
+                visit=visit,
             )
             claims = receipt_claims(command, appeal, external_id, at)
             records = request_records(request, appeal, at, created=True)
             registered = self._first_seen(command, actor, at)
+            extra = [] if with_records is None else with_records(appeal, at)
             try:
-                recordings = self.save(appeal, *claims, *records, *registered)
+                recordings = self.save(appeal, *claims, *records, *registered, *extra)
             except IntegrityError:
                 replay = self._replay(request)
                 if replay is not None:

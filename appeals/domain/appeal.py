@@ -166,13 +166,24 @@ class Appeal(
         actor: Actor,
         at: datetime,
         rules: Rules,
+        visit: tuple[UUID, str] | None = None,
     ) -> Appeal:
         """受理. The application allocates the ticket number and id; this
         records the receipt and the centre's dispatch deadline (the
-        first-response clock starts at assignment)."""
+        first-response clock starts at assignment). A problem found on a
+        visit (走访) names the visit and its cadre's unit (``visit``): it is
+        filed through the visit channel by that unit, the centre or a
+        supervisor."""
         uscc = validate_uscc(command.uscc)
         kind = None if command.kind is None else AppealKind.parse(command.kind, "kind")
-        authorize("receive", actor, unit=None, uscc=uscc)
+        if visit is None:
+            authorize("receive", actor, unit=None, uscc=uscc)
+        else:
+            authorize("file_from_visit", actor, unit=visit[1], uscc=uscc)
+            if command.channel is not Channel.VISIT:
+                raise InvalidField(
+                    "channel", "走访发现的问题渠道为 visit (filed from a visit)"
+                )
         if actor.role is Role.ENTERPRISE and command.channel is not Channel.PORTAL:
             raise InvalidField(
                 "channel",
@@ -209,6 +220,7 @@ class Appeal(
             None if command.item is None else cls._requested_item(command.item, rules)
         )
         fields["address"] = text(command.address, "address", required=False)
+        fields["visit"] = None if visit is None else str(visit[0])
         header = {
             "originator_topic": get_topic(cls),
             "originator_id": appeal_id,

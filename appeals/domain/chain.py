@@ -27,10 +27,15 @@ CHAINED_PREFIXES = (
     "Enterprise.",
     "CatalogueItem.",
     "Assessment.",
+    "Notice.",
+    "Project.",
+    "Link.",
+    "Visit.",
 )
 """The topic prefixes of every chained record: appeals, the master data
-(appeals.domain.master_data) and published assessments; index and request
-records are not chained."""
+(appeals.domain.master_data), published assessments and 通报, and the 挂钩服务
+records (projects, links, visits); index and request records are not
+chained."""
 
 
 def chained_topic(topic: str) -> bool:

@@ -110,6 +110,8 @@ class Received(Created):
     suggestion for dispatch, not a routing."""
     address: str = ""
     """Where, if the filer said (Open311 ``address_string``, ``lat``/``long``)."""
+    visit: str | None = None
+    """The visit (走访) this problem was found on (channel ``visit``)."""
 
     def apply(self, appeal: Appeal) -> None:
         appeal.ticket = self.ticket

@@ -53,7 +53,13 @@ TEXT_LIMITS = {
 }
 """Free-text limits in code points (a Chinese character counts once)."""
 
-RECORD_NAMES = {"unit": "单位", "cadre": "干部", "enterprise": "企业"}
+RECORD_NAMES = {
+    "unit": "单位",
+    "cadre": "干部",
+    "enterprise": "企业",
+    "project": "项目",
+    "visit": "走访记录",
+}
 """Each kind of record, as officials name it."""
 
 
@@ -422,6 +428,10 @@ def _convert(annotation: Any, value: Any) -> Any:
         return value
     if inner is date:
         return _day(value)
+    if inner is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("须为整数 must be a whole number")
+        return value
     if not isinstance(value, str):
         raise ValueError("须为字符串 must be a string")
     if "\x00" in value:

@@ -86,6 +86,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "sample": frozenset({SUPERVISOR}),
     # 督办回复: the late unit's staff, the centre for its own stages, supervisors
     "answer_order": frozenset({HANDLER, DISPATCH, SUPERVISOR}),
+    # 挂钩服务: links and projects kept by the centre and supervisors; a visit
+    # recorded, and its problems filed, by the cadre's unit or the centre
+    "manage_links": frozenset({DISPATCH, SUPERVISOR}),
+    "record_visit": frozenset({HANDLER, DISPATCH, SUPERVISOR}),
+    "file_from_visit": frozenset({HANDLER, INTAKE, DISPATCH, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "warn": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
@@ -158,6 +163,9 @@ READS: dict[str, dict[Role, Scope]] = {
     # sees the orders on its own unit's stages
     "supervision": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     "notices": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
+    # 挂钩服务: links, visits and visit coverage, read across the city (a
+    # handler too: its cadres visit enterprises linked to other units' cadres)
+    "links": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
     # the callback queue (回访): the centre's, and those who supervise it
     "callbacks": {INTAKE: Scope.ALL, SUPERVISOR: Scope.ALL, ADMIN: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it

@@ -52,6 +52,7 @@ from appeals.http.problems import (
 from appeals.http.reports import report_routes
 from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
+from appeals.http.service_links import service_link_routes
 from appeals.http.supervision import supervision_routes
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
@@ -166,6 +167,7 @@ def all_routes() -> list[BaseRoute]:
         *catalogue_routes(),
         *assessment_routes(),
         *supervision_routes(),
+        *service_link_routes(),
         *open311_routes(),
     ]
 

@@ -28,6 +28,7 @@ from appeals.http.openapi_reads import (
     INSTANT,
     read_paths,
 )
+from appeals.http.openapi_service_links import service_link_paths
 from appeals.http.openapi_supervision import supervision_paths
 from appeals.http.parameters import MAX_POSITION as MAX
 from appeals.http.problems import TYPE_BASE
@@ -167,6 +168,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(catalogue_paths())
     paths.update(assessment_paths())
     paths.update(supervision_paths())
+    paths.update(service_link_paths(_body(Receive), appeal_response("Received")))
     paths.update(open311_paths())
     return {
         "openapi": "3.1.0",

@@ -225,7 +225,10 @@ def enterprise_ledger() -> dict[str, Any]:
             LIMIT,
         ],
         _object(
-            ["enterprise", "appeals"], enterprise={"type": "object"}, appeals=ITEMS
+            ["enterprise", "appeals"],
+            enterprise={"type": "object"},
+            linked=ITEMS,
+            appeals=ITEMS,
         ),
     )
 

@@ -18,6 +18,7 @@ from appeals.projections import (
     directory,
     enterprise_ledger,
     routing,
+    service_links,
     supervision,
     timeliness,
 )
@@ -38,6 +39,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         assessment.PROJECTION,
         callbacks.PROJECTION,
         supervision.PROJECTION,
+        service_links.PROJECTION,
     )
 
 

@@ -38,6 +38,7 @@ ENTERPRISE_DETAILS = {"register_enterprise", "update_enterprise"}
 # also supplies materials and urges.
 OFFICIALS_WRITE = {"comment", "add_attachment"}
 ON_BEHALF = {"supply_materials", "urge"}
+LINKS = {"manage_links", "record_visit", "file_from_visit"}  # 挂钩服务
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
     "intake": {
@@ -49,6 +50,7 @@ MATRIX = {
         *ENTERPRISE_DETAILS,
         "answer_on_the_spot",
         "callback",
+        "file_from_visit",
         *OFFICIALS_WRITE,
         *ON_BEHALF,
     },
@@ -59,6 +61,7 @@ MATRIX = {
         "merge",
         "request_exclusion",
         "answer_order",
+        *LINKS,
         *ENTERPRISE_DETAILS,
         *CATALOGUE,
         *OFFICIALS_WRITE,
@@ -74,6 +77,8 @@ MATRIX = {
         "resolve",
         "reply",
         "answer_order",
+        "record_visit",
+        "file_from_visit",
         *OFFICIALS_WRITE,
     },
     "supervisor": {
@@ -83,6 +88,7 @@ MATRIX = {
         "supervise",
         "sample",
         "answer_order",
+        *LINKS,
         "reopen",
         "close",
         "merge",

@@ -116,6 +116,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "assessment": ["/assessments/2026-10/preview"],
     "callbacks": ["/callbacks/queue", "/reports/callbacks"],
     "supervision": ["/supervision/orders"],
+    "links": ["/reports/visits", "/reports/unvisited?days=60"],
     "notices": ["/notices/2026-10/preview"],
 }
 """Every read route by its row in the permissions table (READS)."""

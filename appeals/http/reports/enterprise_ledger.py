@@ -24,7 +24,8 @@ from appeals.http.tabular import (
     report_json,
     wants_csv,
 )
-from appeals.projections import enterprise_ledger
+from appeals.infra.clock import SHANGHAI
+from appeals.projections import enterprise_ledger, service_links
 from appeals.projections.lifecycle import read_instant
 
 LEDGER_CSV = ("ticket", "title", "status", "unit", "received_at", "last_activity",
@@ -57,8 +58,16 @@ async def enterprise_ledger_report(request: Request) -> Response:
         limit,
         ledger.clock.now(),
     )
+    today = ledger.clock.now().astimezone(SHANGHAI).date()
+    _, linked = await run_in_threadpool(
+        service_links.links_of, ledger.database, uscc, today
+    )
     body = {
         "enterprise": summary,
+        "linked": [  # 挂钩干部 and 联络专员 serving it (or its projects) today
+            {k: row[k] for k in ("cadre", "role", "target_kind", "target", "start_day")}
+            for row in linked
+        ],
         "appeals": [ledger_item(row) for row in found[:limit]],
         "next_cursor": next_cursor(found, limit, "ledger"),
     }

@@ -1,0 +1,208 @@
+"""The OpenAPI paths of 挂钩服务 (appeals.http.service_links)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appeals.domain.service_links import LinkRole, VisitMode
+from appeals.http.openapi_organisation import DAY, _json, _problems, _readers, _roles
+from appeals.http.openapi_reads import CREDIT_CODE, MONTH, POSITION, _query
+
+TEXT = {"type": "string"}
+NULLABLE = {"type": ["string", "null"]}
+LINK_TARGET = {
+    "uscc": {
+        **CREDIT_CODE,
+        "type": ["string", "null"],
+        "description": "an enterprise (or give project)",
+    },
+    "project": {**NULLABLE, "description": "a registered project's code"},
+}
+BODIES: dict[str, dict[str, Any]] = {
+    "project": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "name", "uscc"],
+        "properties": {
+            "code": TEXT,
+            "name": TEXT,
+            "uscc": CREDIT_CODE,
+            "park": TEXT,
+            "kind": TEXT,
+            "investment": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "万元",
+            },
+        },
+    },
+    "link": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["cadre", "start"],
+        "properties": {
+            "cadre": TEXT,
+            "start": DAY,
+            **LINK_TARGET,
+            "role": {"type": "string", "enum": [r.value for r in LinkRole]},
+        },
+    },
+    "end": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["cadre", "end"],
+        "properties": {"cadre": TEXT, "end": DAY, **LINK_TARGET},
+    },
+    "visit": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["cadre", "uscc", "day", "mode", "findings"],
+        "properties": {
+            "cadre": TEXT,
+            "uscc": CREDIT_CODE,
+            "day": DAY,
+            "mode": {"type": "string", "enum": [m.value for m in VisitMode]},
+            "findings": TEXT,
+            "people_met": TEXT,
+        },
+    },
+}
+LINK = {
+    "type": "object",
+    "required": ["cadre", "target_kind", "target", "uscc", "periods"],
+    "properties": {
+        "cadre": TEXT,
+        "target_kind": {"type": "string", "enum": ["enterprise", "project"]},
+        "target": TEXT,
+        "uscc": TEXT,
+        "periods": {"type": "array", "items": {"type": "object"}},
+        "version": {"type": "integer"},
+    },
+}
+VISIT = {
+    "type": "object",
+    "required": ["id", "cadre", "unit", "uscc", "day", "mode", "appeals"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "cadre": TEXT,
+        "unit": TEXT,
+        "uscc": TEXT,
+        "day": DAY,
+        "mode": {"type": "string", "enum": [m.value for m in VisitMode]},
+        "people_met": TEXT,
+        "findings": TEXT,
+        "appeals": {"type": "array", "items": TEXT},
+        "version": {"type": "integer"},
+    },
+}
+VISIT_ID = {
+    "name": "visit_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+def _post(
+    summary: str, permission: str, body: str, answer: dict[str, Any], *codes: int
+) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "description": _roles(permission),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": BODIES[body]}},
+            },
+            "responses": {
+                **{str(code): _json(summary, answer) for code in codes},
+                **_problems(400, 401, 403, 409, 413, 415, 422),
+            },
+        }
+    }
+
+
+def _report(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "description": _readers("links"),
+            "parameters": [*parameters, POSITION],
+            "responses": {
+                "200": _json(
+                    summary,
+                    {
+                        "type": "object",
+                        "required": ["items"],
+                        "properties": {
+                            "items": {"type": "array", "items": {"type": "object"}}
+                        },
+                    },
+                ),
+                **_problems(401, 403, 422, 503),
+            },
+        }
+    }
+
+
+def service_link_paths(
+    receive_body: dict[str, Any], appeal_created: dict[str, Any]
+) -> dict[str, Any]:
+    """``receive_body`` and ``appeal_created``: ``POST /appeals``'s body and
+    201 answer (appeals.http.openapi), which filing from a visit shares."""
+    return {
+        "/projects": _post(
+            "Register a project (登记项目)",
+            "manage_links",
+            "project",
+            {"type": "object"},
+            201,
+        ),
+        "/links": _post(
+            "Link a cadre to an enterprise or project (挂钩)",
+            "manage_links",
+            "link",
+            LINK,
+            200,
+            201,
+        ),
+        "/links/end": _post("End a link (解除挂钩)", "manage_links", "end", LINK, 200),
+        "/visits": _post(
+            "Record a visit by a linked cadre (走访)",
+            "record_visit",
+            "visit",
+            VISIT,
+            201,
+        ),
+        "/visits/{visit_id}": {
+            "get": {
+                "summary": "A visit and the appeals filed from it",
+                "description": _readers("links"),
+                "parameters": [VISIT_ID],
+                "responses": {
+                    "200": _json("The visit", VISIT),
+                    **_problems(401, 403, 404),
+                },
+            }
+        },
+        "/visits/{visit_id}/appeals": {
+            "post": {
+                "summary": "File a problem found on a visit as an appeal (走访)",
+                "description": _roles("file_from_visit"),
+                "parameters": [VISIT_ID],
+                "requestBody": receive_body,
+                "responses": {
+                    "201": appeal_created,
+                    **_problems(400, 401, 403, 404, 413, 415, 422),
+                },
+            }
+        },
+        "/reports/visits": _report(
+            "每月走访率 per cadre: linked enterprises visited in the month",
+            [_query("month", MONTH)],
+        ),
+        "/reports/unvisited": _report(
+            "Links in force whose enterprise was not visited for N days",
+            [_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})],
+        ),
+    }
