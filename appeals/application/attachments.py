@@ -108,7 +108,7 @@ def attach(
 def readable_attachment(view: AppealView, sha256: str, actor: Actor) -> dict[str, str]:
     """The attachment's record if ``actor`` may download it (else not found:
     another unit's or an internal file looks like no file)."""
-    check_read(actor, unit=view.unit, uscc=view.uscc)
+    check_read(actor, unit=view.unit, uscc=view.uscc, co_units=view.co_units)
     for attachment in view.attachments:
         if attachment["sha256"] != sha256:
             continue

@@ -76,6 +76,8 @@ class AppealView:
     reads as the appeal's progress; the last is Open311's ``status_notes``."""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     close_due: datetime | None = None
+    co_handling: list[dict[str, Any]] = field(default_factory=list)
+    """Each co-unit's part (协办): accepted, reported, waived."""
     callback_due: datetime | None = None
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     """回访 attempts, in order (purpose, outcome, grade, 无法回访)."""
@@ -137,6 +139,10 @@ def evolve(view: AppealView, event: ev.Event) -> None:
                 view.first_response_due = event.first_response_due
             view.item, view.item_version = event.item, event.item_version
             view.co_units = tuple(event.co_units)
+            view.co_handling = [
+                {"unit": u, "accepted": False, "reported": False, "waived": False}
+                for u in event.co_units
+            ]
             view.kind = event.kind or view.kind
         case ev.AnsweredOnTheSpot():  # 当场办: straight to evaluation
             view.status = Status.REPLIED.value
@@ -151,7 +157,7 @@ def evolve(view: AppealView, event: ev.Event) -> None:
             view.paused, view.pending_extension = False, None
             view.accept_due = view.resolve_due = None
             view.item = view.item_version = None
-            view.co_units = ()
+            view.co_units, view.co_handling = (), []
             view.dispatch_due = event.dispatch_due or view.dispatch_due
             view.return_count += 1
         case ev.Paused():
@@ -236,6 +242,16 @@ def evolve(view: AppealView, event: ev.Event) -> None:
         case ev.Merged():
             view.status = Status.MERGED.value
             view.merged_into = event.into
+        case ev.PartAccepted() | ev.PartReported() | ev.PartWaived():
+            done = {
+                ev.PartAccepted: {"accepted": True},
+                ev.PartReported: {"accepted": True, "reported": True},
+                ev.PartWaived: {"waived": True},
+            }[type(event)]
+            view.co_handling = [
+                {**part, **done} if part["unit"] == event.unit else part
+                for part in view.co_handling
+            ]
         case ev.Urged():
             view.urge_count += 1
         case ev.AttachmentAdded():

@@ -423,5 +423,8 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.CallBack: Appeal.call_back,
     cmd.Sample: Appeal.sample,
     cmd.AnswerOrder: Appeal.answer_order,
+    cmd.AcceptPart: Appeal.accept_part,
+    cmd.ReportPart: Appeal.report_part,
+    cmd.WaivePart: Appeal.waive_part,
 }
 """Each command and the aggregate method that decides it."""

@@ -26,6 +26,7 @@ from eventsourcing.utils import get_topic
 
 from appeals.domain import events
 from appeals.domain.chain import GENESIS, chained
+from appeals.domain.co_handling import CoHandling
 from appeals.domain.commands import (
     DEFAULT_MAX_REOPENS,
     Accept,
@@ -50,6 +51,7 @@ from appeals.domain.commands import (
     Supervise,
     Withdraw,
 )
+from appeals.domain.directory import CatalogueEntry, Directory
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import escalation_key
 from appeals.domain.follow_through import FollowThrough, grading
@@ -73,7 +75,12 @@ __all__ = ["DEFAULT_MAX_REOPENS", "Appeal", "aware", "escalation_key"]
 
 
 class Appeal(
-    FollowThrough, Interaction, LateStages, Aggregate, created_event_name="Received"
+    CoHandling,
+    FollowThrough,
+    Interaction,
+    LateStages,
+    Aggregate,
+    created_event_name="Received",
 ):
     """An enterprise appeal and the decisions its lifecycle allows."""
 
@@ -117,6 +124,9 @@ class Appeal(
         CalledBack: TypeAlias = events.CalledBack
         Sampled: TypeAlias = events.Sampled
         OrderAnswered: TypeAlias = events.OrderAnswered
+        PartAccepted: TypeAlias = events.PartAccepted
+        PartReported: TypeAlias = events.PartReported
+        PartWaived: TypeAlias = events.PartWaived
     else:
         Event = events.Event
         Created = events.Created
@@ -153,6 +163,9 @@ class Appeal(
         CalledBack = events.CalledBack
         Sampled = events.Sampled
         OrderAnswered = events.OrderAnswered
+        PartAccepted = events.PartAccepted
+        PartReported = events.PartReported
+        PartWaived = events.PartWaived
 
     # ---- commands -------------------------------------------------------
 
@@ -253,6 +266,7 @@ class Appeal(
         )
         if cadre is not None:
             self.check_cadre_serves(directory, cadre, unit)
+        co_units = self._co_units(directory, unit, item, command.co_units)
         if item is None:
             terms = DeadlineTerms(self.kind)
         else:
@@ -264,6 +278,9 @@ class Appeal(
             tk, at, terms, accept_due=Stage.ACCEPT, resolve_due=Stage.RESOLVE
         )
         dues["provisional"] = dues["provisional"] or tk.provisional(first_response_due)
+        # every field is recorded, defaults too (the chain hashes what is stored)
+        dues["co_accept_due"] = dues["accept_due"] if co_units else None
+        dues["co_report_due"] = dues["resolve_due"] if co_units else None
         self._record(
             self.Assigned,
             actor,
@@ -272,12 +289,33 @@ class Appeal(
             cadre=cadre,
             item=None if item is None else item.code,
             item_version=None if item is None else item.version,
-            co_units=[] if item is None else list(item.co_units),
+            co_units=co_units,
             kind=terms.kind,
             limits=None if terms.limits is None else dict(terms.limits),
             first_response_due=first_response_due,
             **dues,
         )
+
+    def _co_units(
+        self,
+        directory: Directory,
+        lead: str,
+        item: CatalogueEntry | None,
+        added: tuple[str, ...],
+    ) -> list[str]:
+        """The item's co-handling units and those the dispatcher adds, each
+        registered and active, none the lead, in order, once."""
+        named = [text(code, "unit") for code in added]
+        for code in named:
+            if code == lead:
+                raise InvalidField(
+                    "co_units", f"协办单位不能是主办单位 {code} is the lead"
+                )
+            self.check_unit_is_active(
+                self.check_unit_is_registered(directory, code, "co_units"), "co_units"
+            )
+        from_item = [] if item is None else [u for u in item.co_units if u != lead]
+        return list(dict.fromkeys([*from_item, *named]))
 
     def answer_on_the_spot(
         self, command: AnswerOnTheSpot, actor: Actor, at: datetime, rules: Rules
@@ -499,6 +537,7 @@ class Appeal(
         self.check_permitted("resolve", actor)
         self.check_status("resolve", Status.IN_PROGRESS)
         self.check_is_not_paused("resolve", "it is paused waiting for the enterprise")
+        self.check_parts_in("resolve")
         outcome = command.outcome.value
         dues = self._dues(rules.timekeeping, at, reply_due=Stage.REPLY)
         self._record(

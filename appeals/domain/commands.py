@@ -89,6 +89,8 @@ class Assign(Command):
     unit: str | None = None
     cadre: str | None = None
     item: str | None = None
+    co_units: tuple[str, ...] = ()
+    """协办 units besides the item's (registered, active, not the lead)."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,36 @@ class AnswerOrder(Command):
 
 
 @dataclass(frozen=True)
+class AcceptPart(Command):
+    """协办签收 by a co-handling unit (a handler: its own unit)."""
+
+    name = "accept-part"
+    summary = "A co-handling unit accepts its part (协办签收)"
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportPart(Command):
+    """协办反馈: a co-handling unit reports its part to the lead unit."""
+
+    name = "report-part"
+    summary = "A co-handling unit reports its part (协办反馈)"
+    report: str
+    unit: str | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class WaivePart(Command):
+    """A supervisor waives a co-unit's part (recorded with the reason)."""
+
+    name = "waive-part"
+    summary = "Waive a co-handling unit's part, with the reason (免于协办)"
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Sample(Command):
     """抽查: draw an evaluated or closed appeal for a quality-check callback."""
 
@@ -391,6 +423,9 @@ COMMANDS: dict[str, type[Command]] = {
         CallBack,
         Sample,
         AnswerOrder,
+        AcceptPart,
+        ReportPart,
+        WaivePart,
     )
 }
 """The commands a client may send, by the name used in their URL."""

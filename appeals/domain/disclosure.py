@@ -42,6 +42,8 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Appeal.MaterialsSupplied": ("note",),
     "Appeal.Urged": ("note",),
     "Appeal.CalledBack": ("note",),
+    "Appeal.PartReported": ("report",),
+    "Appeal.PartWaived": ("reason",),
     "Appeal.Sampled": ("reason",),
 }
 """The free text each appeal event carries."""
@@ -74,6 +76,9 @@ DEFAULT_PUBLIC: dict[str, bool] = {
     "Appeal.Closed": False,
     # the centre's own record of a call and of a quality check
     "Appeal.CalledBack": False,
+    # between the units: a co-unit's report to the lead, a waiver
+    "Appeal.PartReported": False,
+    "Appeal.PartWaived": False,
     "Appeal.Sampled": False,
 }
 """Whether an event's text is public when it does not record a choice."""
@@ -88,6 +93,7 @@ CHOOSABLE = frozenset(
         "Appeal.Closed",
         "Appeal.Commented",
         "Appeal.AttachmentAdded",
+        "Appeal.PartReported",
     }
 )
 """Events whose command has a ``public`` field (the writer chooses)."""

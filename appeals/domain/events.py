@@ -172,9 +172,17 @@ class Assigned(Event):
     first_response_due: datetime | None = None
     """The unit's first-response deadline, counted from this assignment (None:
     the appeal already had its first response, or its clock ran from receipt)."""
+    co_accept_due: datetime | None = None
+    """Each co-unit's own acceptance deadline (the accept limit), if any."""
+    co_report_due: datetime | None = None
+    """Each co-unit's own deadline to report its part (the resolve limit)."""
 
     def apply(self, appeal: Appeal) -> None:
         new_callback_round(appeal)
+        appeal.co_parts = {
+            unit: {"accepted": False, "reported": False, "waived": False}
+            for unit in self.co_units
+        }
         appeal.status = Status.ASSIGNED.value
         appeal.unit = self.unit
         appeal.accept_due = self.accept_due
@@ -703,3 +711,44 @@ class Sampled(Event):
     def apply(self, appeal: Appeal) -> None:
         appeal.sampled = True
         new_callback_round(appeal)
+
+
+def _part(appeal: Appeal, unit: str, **changes: bool) -> None:
+    appeal.co_parts = {
+        **appeal.co_parts,
+        unit: {**appeal.co_parts[unit], **changes},
+    }
+
+
+class PartAccepted(Event):
+    """协办签收: a co-handling unit accepted its part."""
+
+    TOPIC = "Appeal.PartAccepted"
+    unit: str
+
+    def apply(self, appeal: Appeal) -> None:
+        _part(appeal, self.unit, accepted=True)
+
+
+class PartReported(Event):
+    """协办反馈: a co-handling unit reported its part to the lead unit."""
+
+    TOPIC = "Appeal.PartReported"
+    unit: str
+    report: str
+    public: bool = False
+    """Whether the enterprise reads the report (appeals.domain.disclosure)."""
+
+    def apply(self, appeal: Appeal) -> None:
+        _part(appeal, self.unit, accepted=True, reported=True)
+
+
+class PartWaived(Event):
+    """免于协办: a supervisor waived a co-unit's part, with the reason."""
+
+    TOPIC = "Appeal.PartWaived"
+    unit: str
+    reason: str
+
+    def apply(self, appeal: Appeal) -> None:
+        _part(appeal, self.unit, waived=True)

@@ -59,6 +59,8 @@ IMMUTABLE = frozenset(
 """Value types an appeal's copy may share with the original."""
 
 OPEN_STATUSES = tuple(s for s in Status if s not in FINAL_STATUSES)
+CO_UNIT_COMMANDS = frozenset({"accept_part", "report_part"})
+"""What a co-handling unit (协办) does on an appeal another unit leads."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,12 @@ class AppealState:
 
     def check_permitted(self, command: str, actor: Actor) -> None:
         """The permissions table allows ``actor`` this command on this appeal
-        (its unit and enterprise)."""
-        authorize(command, actor, unit=self.unit, uscc=self.uscc)
+        (its unit and enterprise; a co-handling unit's on its own part)."""
+        unit = self.unit
+        co_parts: dict[str, Any] = getattr(self, "co_parts", {})
+        if command in CO_UNIT_COMMANDS and actor.unit in co_parts:
+            unit = actor.unit
+        authorize(command, actor, unit=unit, uscc=self.uscc)
 
     def check_status(self, command: str, *statuses: Status) -> None:
         """The appeal is in one of ``statuses``."""

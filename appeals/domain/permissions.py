@@ -11,6 +11,7 @@ ask this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,6 +35,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "receive": frozenset({INTAKE, ENTERPRISE}),
     "assign": frozenset({DISPATCH, SUPERVISOR}),
     "accept": frozenset({HANDLER}),
+    # 协办: each co-handling unit accepts and reports its own part; a
+    # supervisor may waive one (the lead cannot resolve until all are in)
+    "accept_part": frozenset({HANDLER}),
+    "report_part": frozenset({HANDLER}),
+    "waive_part": frozenset({SUPERVISOR}),
     "return": frozenset({HANDLER}),
     "note_progress": frozenset({HANDLER, SUPERVISOR}),
     "pause": frozenset({HANDLER}),
@@ -248,16 +254,27 @@ def may_close_referred(actor: Actor) -> bool:
     return actor.role in REFERRED_CLOSE_ROLES
 
 
-def may_read(actor: Actor, *, unit: str | None, uscc: str | None) -> bool:
-    """Whether ``actor`` may read one appeal assigned to ``unit`` and raised
-    by ``uscc`` (the ``appeal`` row of :data:`READS`)."""
+def may_read(
+    actor: Actor, *, unit: str | None, uscc: str | None, co_units: Iterable[str] = ()
+) -> bool:
+    """Whether ``actor`` may read one appeal assigned to ``unit`` (with
+    ``co_units`` co-handling it) and raised by ``uscc`` (the ``appeal`` row
+    of :data:`READS`): a co-handling unit reads the appeal it works on."""
     scope = READS["appeal"].get(actor.role)
     if scope is None:
         return False
+    if (
+        scope is Scope.OWN_UNIT
+        and actor.unit is not None
+        and actor.unit in set(co_units)
+    ):
+        return True
     return read_filter("appeal", actor).admits(unit=unit, uscc=uscc)
 
 
-def check_read(actor: Actor, *, unit: str | None, uscc: str | None) -> None:
+def check_read(
+    actor: Actor, *, unit: str | None, uscc: str | None, co_units: Iterable[str] = ()
+) -> None:
     """Raises :class:`NotPermitted` unless ``actor`` may read that appeal."""
-    if not may_read(actor, unit=unit, uscc=uscc):
+    if not may_read(actor, unit=unit, uscc=uscc, co_units=co_units):
         raise NotPermitted("read", actor.role, "the appeal is outside your scope")

@@ -21,18 +21,23 @@ class AppealScope:
 
     unit: str | None
     uscc: str | None
+    co_units: tuple[str, ...] = ()
+    """The co-handling units (协办) of the current assignment."""
 
 
 def appeal_scope(history: Iterable[tuple[str, Mapping[str, Any]]]) -> AppealScope:
     """The scope after ``history``, (topic, state) pairs in order from the
-    receipt: an assignment sets the unit, a return clears it."""
+    receipt: an assignment sets the unit and its co-units, a return clears
+    them."""
     unit: str | None = None
     uscc: str | None = None
+    co_units: tuple[str, ...] = ()
     for topic, state in history:
         if topic == RECEIVED:
             uscc = state.get("uscc")
         elif topic == ASSIGNED:
             unit = state.get("unit")
+            co_units = tuple(state.get("co_units") or ())
         elif topic == RETURNED:
-            unit = None
-    return AppealScope(unit=unit, uscc=uscc)
+            unit, co_units = None, ()
+    return AppealScope(unit=unit, uscc=uscc, co_units=co_units)

@@ -49,6 +49,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "AttachmentAdded": ("上传附件", "attached a file"),
     "CalledBack": ("回访", "called back"),
     "Sampled": ("抽查", "drawn for a quality check"),
+    "OrderAnswered": ("督办回复", "answered a supervision order"),
+    "PartAccepted": ("协办签收", "accepted its co-handling part"),
+    "PartReported": ("协办反馈", "reported its co-handling part"),
+    "PartWaived": ("免于协办", "waived a co-handling part"),
 }
 
 

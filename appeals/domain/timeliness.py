@@ -222,6 +222,7 @@ class TimelinessFold:
             self._start_dispatch(at, dispatch_due, estimated)
         elif name == "Assigned":
             self._complete("dispatch", at)
+            self._end_parts("superseded", at)
             self.unit = event.unit
             self.cadre = event.cadre
             self._start("accept", at, event.accept_due, estimated)
@@ -229,17 +230,27 @@ class TimelinessFold:
             first_response_due = getattr(event, "first_response_due", None)
             if first_response_due is not None:
                 self._start("first_response", at, first_response_due, estimated)
+            self._start_parts(event, at, estimated)
         elif name == "AnsweredOnTheSpot":
             self._complete("dispatch", at)
             self.unit, self.cadre = CENTRE_UNIT, None  # the centre answered
             self._start("evaluation", at, event.evaluation_due, estimated)
         elif name == "Accepted":
             self._complete("accept", at)
+        elif name == "PartAccepted":
+            self._complete(f"co_accept:{event.unit}", at)
+        elif name == "PartReported":
+            self._complete(f"co_accept:{event.unit}", at)
+            self._complete(f"co_report:{event.unit}", at)
+        elif name == "PartWaived":
+            self._end(f"co_accept:{event.unit}", "waived", at)
+            self._end(f"co_report:{event.unit}", "waived", at)
         elif name == "Returned":
             self._end("accept", "returned", at)
             self._end("resolve", "returned", at)
             if self.responds_from_assignment:
                 self._end("first_response", "returned", at)
+            self._end_parts("returned", at)
             # unassigned until the next assignment: what happens meanwhile is
             # not the returning unit's (its cycles above keep their unit)
             self.unit = self.cadre = None
@@ -300,17 +311,44 @@ class TimelinessFold:
         due: datetime,
         provisional: bool = False,
         unit: str | None = None,
+        key: str | None = None,
     ) -> None:
         """A new cycle of ``stage``, charged to ``unit`` (default: the unit
-        the appeal is with), replacing a running one."""
-        self._end(stage, "superseded", at)
+        the appeal is with), replacing a running one; ``key`` tells apart
+        cycles of one stage that run side by side (each co-unit's part)."""
+        key = key or stage
+        self._end(key, "superseded", at)
         self.counts[stage] = self.counts.get(stage, 0) + 1
         cadre = self.cadre if unit is None else None
         cycle = StageCycle(
             stage, self.counts[stage], unit or self.unit, at, due, cadre=cadre
         )
         self.cycles.append(replace(cycle, provisional=provisional))
-        self.open_index[stage] = len(self.cycles) - 1
+        self.open_index[key] = len(self.cycles) - 1
+
+    def _start_parts(self, event: Any, at: datetime, provisional: bool) -> None:
+        """Each co-unit's own clocks (协办): accept, then report its part."""
+        accept_due = getattr(event, "co_accept_due", None)
+        report_due = getattr(event, "co_report_due", None)
+        if report_due is None:
+            return
+        for unit in getattr(event, "co_units", ()):
+            if accept_due is not None:
+                self._start(
+                    "co_accept",
+                    at,
+                    accept_due,
+                    provisional,
+                    unit,
+                    key=f"co_accept:{unit}",
+                )
+            self._start(
+                "co_report", at, report_due, provisional, unit, key=f"co_report:{unit}"
+            )
+
+    def _end_parts(self, reason: str, at: datetime) -> None:
+        for key in [k for k in self.open_index if k.startswith("co_")]:
+            self._end(key, reason, at)
 
     def _start_dispatch(
         self, at: datetime, due: datetime | None, provisional: bool

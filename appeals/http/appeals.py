@@ -57,9 +57,9 @@ async def get_appeal(request: Request) -> Response:
         # An earlier state is read under the appeal's scope now, the rule
         # its history follows: not under the scope it had then.
         now, _ = await run_in_threadpool(queries.appeal_view, ledger, appeal_id)
-        check_read(actor, unit=now.unit, uscc=now.uscc)
+        check_read(actor, unit=now.unit, uscc=now.uscc, co_units=now.co_units)
     else:
-        check_read(actor, unit=appeal.unit, uscc=appeal.uscc)
+        check_read(actor, unit=appeal.unit, uscc=appeal.uscc, co_units=appeal.co_units)
     body = appeal_json(appeal, actor)
     body["timeliness"] = stages
     return appeal_response(body)

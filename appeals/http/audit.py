@@ -67,7 +67,7 @@ async def readable_records(
     if not records or records[0].topic != "Appeal.Received":
         raise AppealNotFound(appeal_id)
     scope = appeal_scope((record.topic, record.state) for record in records)
-    check_read(actor, unit=scope.unit, uscc=scope.uscc)
+    check_read(actor, unit=scope.unit, uscc=scope.uscc, co_units=scope.co_units)
     return records
 
 

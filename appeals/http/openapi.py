@@ -543,6 +543,21 @@ APPEAL_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "co_handling": {
+            "type": "array",
+            "description": "Each co-handling unit's part (协办): accepted, "
+            "reported, or waived by a supervisor; the lead resolves when all are in.",
+            "items": {
+                "type": "object",
+                "required": ["unit", "accepted", "reported", "waived"],
+                "properties": {
+                    "unit": {"type": "string"},
+                    "accepted": {"type": "boolean"},
+                    "reported": {"type": "boolean"},
+                    "waived": {"type": "boolean"},
+                },
+            },
+        },
         "reconciliation": {
             "type": ["string", "null"],
             "description": "对账 at closing: confirmed (evaluated) or lapsed",
@@ -609,6 +624,8 @@ STAGE_CYCLE_SCHEMA: dict[str, Any] = {
                 "reply",
                 "evaluation",
                 "close",
+                "co_accept",
+                "co_report",
             ],
         },
         "cycle": {"type": "integer"},

@@ -85,11 +85,13 @@ def test_an_item_routes_through_the_store(routed: AppealLedger) -> None:
     assert assigned.first_response_due is not None
     view, stages = appeal_view(routed, appeal_id)
     assert view.first_response_due == assigned.first_response_due
-    assert [s["stage"] for s in stages] == [
-        "dispatch",
-        "accept",
-        "resolve",
-        "first_response",
+    assert [(s["stage"], s["unit"]) for s in stages] == [
+        ("dispatch", CENTRE_UNIT),
+        ("accept", UNIT),
+        ("resolve", UNIT),
+        ("first_response", UNIT),
+        ("co_accept", TAX_UNIT),  # the co-unit's own clocks (协办)
+        ("co_report", TAX_UNIT),
     ]
 
 

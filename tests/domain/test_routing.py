@@ -156,6 +156,8 @@ def test_a_registered_unit_and_its_cadre_are_recorded_with_the_appeals_terms() -
                 "kind": None,
                 "limits": None,
                 "counting": TK.counting(Stage.RESOLVE, "normal", "financing"),
+                "co_accept_due": None,
+                "co_report_due": None,
             },
         )
     ]
@@ -183,6 +185,9 @@ def test_an_item_routes_to_its_lead_unit_with_co_units_kind_and_limits() -> None
                 "kind": "consult",
                 "limits": {"resolve": "3d"},
                 "counting": TK.counting(Stage.RESOLVE, "normal", "financing", **terms),
+                # the co-unit's own clocks: the same limits from the assignment
+                "co_accept_due": normal_due(Stage.ACCEPT, **terms),
+                "co_report_due": normal_due(Stage.RESOLVE, **terms),
             },
         )
     ]

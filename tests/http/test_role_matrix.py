@@ -49,6 +49,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "callback": {"outcome": "no_answer"},
     "sample": {"reason": "月度抽查"},
     "answer-order": {"stage": "resolve", "level": 1, "answer": "已部署"},
+    "accept-part": {"unit": "SZ-SWJ"},
+    "report-part": {"report": "已核实", "unit": "SZ-SWJ"},
+    "waive-part": {"unit": "SZ-SWJ", "reason": "无关"},
 }
 PRINCIPALS = [
     "intake",

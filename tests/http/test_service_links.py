@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
-from tests.builders import USCC, post
+from tests.builders import MARKET_UNIT, TAX_UNIT, USCC, post
 from tests.domain.lifecycle_fixtures import CADRE, UNIT
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
@@ -85,8 +85,34 @@ async def test_a_visit_raises_an_appeal_that_is_handled_and_closed(
     check(spec, filed)
     appeal = filed.json()["id"]
     assert filed.json()["channel"] == "visit"
-    await run(client, auth, appeal, "dispatcher", "assign", unit=UNIT)
+    # co-handled by two units besides the lead: one reports, one is waived
+    await run(
+        client, auth, appeal, "dispatcher", "assign",
+        unit=UNIT, co_units=[TAX_UNIT, MARKET_UNIT],
+    )  # fmt: skip
     await run(client, auth, appeal, "handler", "accept")
+    own = await client.get(f"/appeals/{appeal}", headers=auth("other_handler"))
+    assert own.status_code == 200  # a co-unit reads the appeal it works on
+    await run(client, auth, appeal, "other_handler", "accept-part")
+    early = await post(
+        client,
+        f"/appeals/{appeal}/resolve",
+        {"outcome": "resolved", "result": "已协调"},
+        auth("handler"),
+    )
+    assert early.status_code == 409
+    await run(client, auth, appeal, "other_handler", "report-part", report="已核减税款")
+    await run(
+        client, auth, appeal, "supervisor", "waive-part",
+        unit=MARKET_UNIT, reason="不涉及市场监管事项",
+    )  # fmt: skip
+    now = (await client.get(f"/appeals/{appeal}", headers=auth("supervisor"))).json()
+    parts = {p["unit"]: p for p in now["co_handling"]}
+    assert parts[TAX_UNIT]["reported"]
+    assert parts[MARKET_UNIT]["waived"]
+    measured = {(c["stage"], c["unit"]): c for c in now["timeliness"]}
+    assert measured[("co_report", TAX_UNIT)]["on_time"] is True
+    assert measured[("co_report", MARKET_UNIT)]["ended_by"] == "waived"
     await run(
         client, auth, appeal, "handler", "resolve", outcome="resolved", result="已协调"
     )
