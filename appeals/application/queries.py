@@ -76,6 +76,8 @@ class AppealView:
     reads as the appeal's progress; the last is Open311's ``status_notes``."""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     close_due: datetime | None = None
+    leader: str | None = None
+    """领导领办: the leader who took the appeal over."""
     co_handling: list[dict[str, Any]] = field(default_factory=list)
     """Each co-unit's part (协办): accepted, reported, waived."""
     callback_due: datetime | None = None
@@ -252,6 +254,8 @@ def evolve(view: AppealView, event: ev.Event) -> None:
                 {**part, **done} if part["unit"] == event.unit else part
                 for part in view.co_handling
             ]
+        case ev.TakenOver():
+            view.leader = event.leader
         case ev.Urged():
             view.urge_count += 1
         case ev.AttachmentAdded():

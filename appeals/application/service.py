@@ -426,5 +426,6 @@ COMMAND_HANDLERS: dict[type[cmd.Command], Handler] = {
     cmd.AcceptPart: Appeal.accept_part,
     cmd.ReportPart: Appeal.report_part,
     cmd.WaivePart: Appeal.waive_part,
+    cmd.TakeOver: Appeal.take_over,
 }
 """Each command and the aggregate method that decides it."""

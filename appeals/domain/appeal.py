@@ -127,6 +127,7 @@ class Appeal(
         PartAccepted: TypeAlias = events.PartAccepted
         PartReported: TypeAlias = events.PartReported
         PartWaived: TypeAlias = events.PartWaived
+        TakenOver: TypeAlias = events.TakenOver
     else:
         Event = events.Event
         Created = events.Created
@@ -166,6 +167,7 @@ class Appeal(
         PartAccepted = events.PartAccepted
         PartReported = events.PartReported
         PartWaived = events.PartWaived
+        TakenOver = events.TakenOver
 
     # ---- commands -------------------------------------------------------
 

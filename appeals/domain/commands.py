@@ -340,6 +340,17 @@ class WaivePart(Command):
 
 
 @dataclass(frozen=True)
+class TakeOver(Command):
+    """领导领办: a registered leader takes the appeal over; it is supervised
+    under the leader's name from then on."""
+
+    name = "take-over"
+    summary = "A leader takes the appeal over (领导领办)"
+    leader: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Sample(Command):
     """抽查: draw an evaluated or closed appeal for a quality-check callback."""
 
@@ -426,6 +437,7 @@ COMMANDS: dict[str, type[Command]] = {
         AcceptPart,
         ReportPart,
         WaivePart,
+        TakeOver,
     )
 }
 """The commands a client may send, by the name used in their URL."""

@@ -44,6 +44,7 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "Appeal.CalledBack": ("note",),
     "Appeal.PartReported": ("report",),
     "Appeal.PartWaived": ("reason",),
+    "Appeal.TakenOver": ("note",),
     "Appeal.Sampled": ("reason",),
 }
 """The free text each appeal event carries."""
@@ -79,6 +80,7 @@ DEFAULT_PUBLIC: dict[str, bool] = {
     # between the units: a co-unit's report to the lead, a waiver
     "Appeal.PartReported": False,
     "Appeal.PartWaived": False,
+    "Appeal.TakenOver": False,
     "Appeal.Sampled": False,
 }
 """Whether an event's text is public when it does not record a choice."""

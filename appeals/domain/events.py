@@ -752,3 +752,17 @@ class PartWaived(Event):
 
     def apply(self, appeal: Appeal) -> None:
         _part(appeal, self.unit, waived=True)
+
+
+class TakenOver(Event):
+    """领导领办: a leader took the appeal over; its supervision orders are
+    addressed to the leader from then on."""
+
+    TOPIC = "Appeal.TakenOver"
+    leader: str
+    """The leader's cadre code."""
+    leader_unit: str
+    note: str
+
+    def apply(self, appeal: Appeal) -> None:
+        appeal.leader = self.leader

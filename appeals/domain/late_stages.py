@@ -13,7 +13,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from appeals.domain import events, sla
-from appeals.domain.commands import AnswerOrder, Escalate, LapseEvaluation, Rules, Warn
+from appeals.domain.commands import (
+    AnswerOrder,
+    Escalate,
+    LapseEvaluation,
+    Rules,
+    TakeOver,
+    Warn,
+)
 from appeals.domain.errors import InvalidField
 from appeals.domain.events import WARNING_LEVEL, escalation_key
 from appeals.domain.guards import AppealState, aware
@@ -38,8 +45,11 @@ class LateStages(AppealState):
     if TYPE_CHECKING:
         open_orders: dict[str, datetime]
         """Unanswered orders: escalation key -> reply deadline."""
+        leader: str | None
+        """A leader who took the appeal over (领导领办): orders go to them."""
     else:
         open_orders = {}  # replaced, never changed in place
+        leader = None
 
     def open_deadline(self, stage: str) -> datetime | None:
         """The deadline of ``stage`` if it is running now (a paused resolve
@@ -124,6 +134,9 @@ class LateStages(AppealState):
         level, the unit, and its registered leader (None if none is)."""
         kind = rules.timekeeping.policy.orders.addressee(level)
         directory = rules.directory
+        taken = directory.cadre(self.leader) if self.leader else None
+        if taken is not None and kind is not Addressee.UNIT:
+            return kind, taken.unit, taken.code  # 领导领办: under the leader's name
         unit = self.unit if stage not in CENTRE_STAGES and self.unit else CENTRE_UNIT
         if kind is Addressee.PARENT_LEADER:
             entry = directory.unit(unit)
@@ -134,6 +147,26 @@ class LateStages(AppealState):
             return kind, unit, None
         leaders = directory.leaders(unit)
         return kind, unit, leaders[0].code if leaders else None
+
+    def take_over(
+        self, command: TakeOver, actor: Actor, at: datetime, rules: Rules
+    ) -> None:
+        """领导领办 of an open appeal by a registered, active leader."""
+        code = text(command.leader, "cadre")
+        note = text(command.note, "note", required=False)
+        self.check_permitted("take_over", actor)
+        self.check_is_open("take_over")
+        leader = rules.directory.cadre(code)
+        if leader is None or leader.retired or "leader" not in leader.roles:
+            raise InvalidField(
+                "leader",
+                f"'{code}' 不是在任的领导干部 is not a registered, active leader",
+            )
+        if self.leader == code:
+            self._refuse("take_over", f"{code} has already taken it over")
+        self._record(
+            events.TakenOver, actor, at, leader=code, leader_unit=leader.unit, note=note
+        )
 
     def answer_order(
         self, command: AnswerOrder, actor: Actor, at: datetime, rules: Rules

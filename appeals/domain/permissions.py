@@ -40,6 +40,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "accept_part": frozenset({HANDLER}),
     "report_part": frozenset({HANDLER}),
     "waive_part": frozenset({SUPERVISOR}),
+    # 领导领办: recorded by the supervisors' office for the leader
+    "take_over": frozenset({SUPERVISOR}),
     "return": frozenset({HANDLER}),
     "note_progress": frozenset({HANDLER, SUPERVISOR}),
     "pause": frozenset({HANDLER}),

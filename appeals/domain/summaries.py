@@ -53,6 +53,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "PartAccepted": ("协办签收", "accepted its co-handling part"),
     "PartReported": ("协办反馈", "reported its co-handling part"),
     "PartWaived": ("免于协办", "waived a co-handling part"),
+    "TakenOver": ("领导领办", "taken over by a leader"),
 }
 
 

@@ -558,6 +558,10 @@ APPEAL_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "leader": {
+            "type": ["string", "null"],
+            "description": "领导领办: the leader (cadre code) who took it over",
+        },
         "reconciliation": {
             "type": ["string", "null"],
             "description": "对账 at closing: confirmed (evaluated) or lapsed",

@@ -86,6 +86,7 @@ def _appeal_json(appeal: AppealView) -> dict[str, Any]:
         "callbacks": [{**c, "at": c["at"].isoformat()} for c in appeal.callbacks],
         "reconciliation": appeal.reconciliation,
         "co_handling": appeal.co_handling,
+        "leader": appeal.leader,
         "notes": [{**note, "at": note["at"].isoformat()} for note in appeal.notes],
         "latest_public_note": appeal.notes[-1]["text"] if appeal.notes else None,
         "attachments": [

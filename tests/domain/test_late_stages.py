@@ -25,8 +25,9 @@ from appeals.domain.commands import (
     Reply,
     RequestExtension,
     Resolve,
+    TakeOver,
 )
-from appeals.domain.errors import CommandNotAllowed, NotPermitted
+from appeals.domain.errors import CommandNotAllowed, InvalidField, NotPermitted
 from appeals.domain.events import Event
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
 from tests.builders import LEADER, given, when
@@ -192,3 +193,22 @@ def test_an_evaluation_window_that_passes_lets_the_appeal_close() -> None:
         when(appeal, LapseEvaluation(), SYSTEM_ACTOR, t(10, 8, 17, 40))
     when(appeal, Close("评价期满未评价，销号"), DISPATCHER, t(10, 9, 9))
     assert appeal.status == "closed"
+
+
+def test_a_leader_takes_over_and_the_orders_are_addressed_to_the_leader() -> None:
+    appeal = due_before_national_day()
+    with pytest.raises(InvalidField) as not_a_leader:
+        when(appeal, TakeOver("C-ZHANGSAN", "x"), SUPERVISOR, t(9, 30, 9))
+    assert not_a_leader.value.field == "leader"
+    with pytest.raises(NotPermitted):
+        when(appeal, TakeOver("C-HEAD"), HANDLER, t(9, 30, 9))
+    when(appeal, TakeOver("C-HEAD", "市领导领办"), SUPERVISOR, t(9, 30, 9))
+    escalate(appeal, t(9, 30, 17, 31), 0)
+    escalate(appeal, t(10, 8, 17, 30), 1)
+    taken, reminder, first = appeal.collect_events()
+    assert isinstance(taken, ev.TakenOver)
+    assert (taken.leader, taken.leader_unit) == ("C-HEAD", "12345")
+    assert reminder.addressee_kind == "unit"  # type: ignore[attr-defined]
+    # level 1 would go to the unit's leader: it goes to the leader who took it
+    assert first.addressee == "C-HEAD"  # type: ignore[attr-defined]
+    assert view_of([*due_before_national_day_history(), taken]).leader == "C-HEAD"

@@ -91,6 +91,7 @@ MATRIX = {
         "sample",
         "answer_order",
         "waive_part",
+        "take_over",
         *LINKS,
         "reopen",
         "close",

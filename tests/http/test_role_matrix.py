@@ -52,6 +52,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "accept-part": {"unit": "SZ-SWJ"},
     "report-part": {"report": "已核实", "unit": "SZ-SWJ"},
     "waive-part": {"unit": "SZ-SWJ", "reason": "无关"},
+    "take-over": {"leader": "C-NOBODY"},
 }
 PRINCIPALS = [
     "intake",
