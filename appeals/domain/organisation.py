@@ -59,6 +59,7 @@ RECORD_NAMES = {
     "enterprise": "企业",
     "project": "项目",
     "visit": "走访记录",
+    "meeting": "会办记录",
 }
 """Each kind of record, as officials name it."""
 

@@ -99,6 +99,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "manage_links": frozenset({DISPATCH, SUPERVISOR}),
     "record_visit": frozenset({HANDLER, DISPATCH, SUPERVISOR}),
     "file_from_visit": frozenset({HANDLER, INTAKE, DISPATCH, SUPERVISOR}),
+    # 会办: meetings held and their tasks set by the centre and supervisors;
+    # a task completed by its owner unit (or them)
+    "hold_meeting": frozenset({DISPATCH, SUPERVISOR}),
+    "complete_task": frozenset({HANDLER, DISPATCH, SUPERVISOR}),
     "escalate": frozenset({SYSTEM}),
     "warn": frozenset({SYSTEM}),
     "lapse_evaluation": frozenset({SYSTEM}),
@@ -174,6 +178,8 @@ READS: dict[str, dict[Role, Scope]] = {
     # 挂钩服务: links, visits and visit coverage, read across the city (a
     # handler too: its cadres visit enterprises linked to other units' cadres)
     "links": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
+    # joint meetings and their tasks (会办)
+    "meetings": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.ALL},
     # the callback queue (回访): the centre's, and those who supervise it
     "callbacks": {INTAKE: Scope.ALL, SUPERVISOR: Scope.ALL, ADMIN: Scope.ALL},
     # the routing catalogue (派单目录): everyone who signs in may consult it

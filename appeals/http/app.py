@@ -38,6 +38,7 @@ from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
 from appeals.http.docs import docs_page, openapi_json
+from appeals.http.meetings import meeting_routes
 from appeals.http.open311 import open311_routes
 from appeals.http.organisation import organisation_routes
 from appeals.http.problems import (
@@ -168,6 +169,7 @@ def all_routes() -> list[BaseRoute]:
         *assessment_routes(),
         *supervision_routes(),
         *service_link_routes(),
+        *meeting_routes(),
         *open311_routes(),
     ]
 

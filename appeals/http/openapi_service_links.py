@@ -67,6 +67,53 @@ BODIES: dict[str, dict[str, Any]] = {
         },
     },
 }
+UNITS = {"type": "array", "items": TEXT, "uniqueItems": True}
+BODIES["meeting"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["subject", "day", "units", "decisions"],
+    "properties": {
+        "subject": TEXT,
+        "day": DAY,
+        "units": {**UNITS, "minItems": 2},
+        "decisions": TEXT,
+        "appeals": UNITS,
+        "cadres": UNITS,
+    },
+}
+BODIES["task"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["task", "owner", "due"],
+    "properties": {"task": TEXT, "owner": TEXT, "due": DAY},
+}
+BODIES["done"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"note": TEXT},
+}
+MEETING = {
+    "type": "object",
+    "required": ["id", "subject", "day", "units", "decisions", "tasks"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "subject": TEXT,
+        "day": DAY,
+        "units": UNITS,
+        "cadres": UNITS,
+        "appeals": UNITS,
+        "decisions": TEXT,
+        "tasks": {"type": "array", "items": {"type": "object"}},
+        "version": {"type": "integer"},
+        "number": {"type": "integer"},
+    },
+}
+MEETING_ID = {
+    "name": "meeting_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
 LINK = {
     "type": "object",
     "required": ["cadre", "target_kind", "target", "uscc", "periods"],
@@ -145,6 +192,12 @@ def _report(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _with_path(
+    path: dict[str, Any], parameters: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {"post": {**path["post"], "parameters": parameters}}
+
+
 def service_link_paths(
     receive_body: dict[str, Any], appeal_created: dict[str, Any]
 ) -> dict[str, Any]:
@@ -195,6 +248,64 @@ def service_link_paths(
                     "201": appeal_created,
                     **_problems(400, 401, 403, 404, 413, 415, 422),
                 },
+            }
+        },
+        "/meetings": _post(
+            "Record a joint meeting (会办): units, decisions",
+            "hold_meeting",
+            "meeting",
+            MEETING,
+            201,
+        ),
+        "/meetings/{meeting_id}": {
+            "get": {
+                "summary": "A joint meeting and its follow-up tasks",
+                "description": _readers("meetings"),
+                "parameters": [MEETING_ID],
+                "responses": {
+                    "200": _json("The meeting", MEETING),
+                    **_problems(401, 403, 404),
+                },
+            }
+        },
+        "/meetings/{meeting_id}/tasks": _with_path(
+            _post(
+                "A follow-up task for an attending unit",
+                "hold_meeting",
+                "task",
+                MEETING,
+                201,
+            ),
+            [MEETING_ID],
+        ),
+        "/meetings/{meeting_id}/tasks/{number}/done": _with_path(
+            _post(
+                "Complete a follow-up task (its owner unit)",
+                "complete_task",
+                "done",
+                MEETING,
+                200,
+            ),
+            [
+                MEETING_ID,
+                {
+                    "name": "number",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+            ],
+        ),
+        "/reports/meeting-tasks": {
+            "get": {
+                **_report(
+                    "Follow-up tasks of joint meetings, overdue flagged",
+                    [
+                        _query("open", {"type": "string", "enum": ["true", "false"]}),
+                        _query("owner", {"type": "string"}),
+                    ],
+                )["get"],
+                "description": _readers("meetings"),
             }
         },
         "/reports/visits": _report(

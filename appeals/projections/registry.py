@@ -17,6 +17,7 @@ from appeals.projections import (
     category_month,
     directory,
     enterprise_ledger,
+    meetings,
     routing,
     service_links,
     supervision,
@@ -40,6 +41,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         callbacks.PROJECTION,
         supervision.PROJECTION,
         service_links.PROJECTION,
+        meetings.PROJECTION,
     )
 
 

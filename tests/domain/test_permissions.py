@@ -39,6 +39,7 @@ ENTERPRISE_DETAILS = {"register_enterprise", "update_enterprise"}
 OFFICIALS_WRITE = {"comment", "add_attachment"}
 ON_BEHALF = {"supply_materials", "urge"}
 LINKS = {"manage_links", "record_visit", "file_from_visit"}  # 挂钩服务
+MEETINGS = {"hold_meeting", "complete_task"}  # 会办
 # The matrix as the README states it (role -> commands), independent of the code.
 MATRIX = {
     "intake": {
@@ -62,6 +63,7 @@ MATRIX = {
         "request_exclusion",
         "answer_order",
         *LINKS,
+        *MEETINGS,
         *ENTERPRISE_DETAILS,
         *CATALOGUE,
         *OFFICIALS_WRITE,
@@ -81,6 +83,7 @@ MATRIX = {
         "report_part",
         "record_visit",
         "file_from_visit",
+        "complete_task",
         *OFFICIALS_WRITE,
     },
     "supervisor": {
@@ -93,6 +96,7 @@ MATRIX = {
         "waive_part",
         "take_over",
         *LINKS,
+        *MEETINGS,
         "reopen",
         "close",
         "merge",

@@ -38,6 +38,7 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
     "catalogue": ("/catalogue", "/catalogue?q=留抵退税"),
     "routing": ("/reports/routing", "/reports/routing?format=csv"),
     "supervision": ("/supervision/orders", "/supervision/orders?settled=true"),
+    "meetings": ("/reports/meeting-tasks", "/reports/meeting-tasks?open=false"),
     "links": ("/reports/visits", "/reports/visits?month=2026-10", "/reports/unvisited"),
     "notices": (
         "/notices/2026-10/preview",

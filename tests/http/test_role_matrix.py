@@ -121,6 +121,7 @@ READ_ROUTES: dict[str, list[str]] = {
     "callbacks": ["/callbacks/queue", "/reports/callbacks"],
     "supervision": ["/supervision/orders"],
     "links": ["/reports/visits", "/reports/unvisited?days=60"],
+    "meetings": ["/reports/meeting-tasks"],
     "notices": ["/notices/2026-10/preview"],
 }
 """Every read route by its row in the permissions table (READS)."""
