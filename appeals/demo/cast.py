@@ -159,6 +159,7 @@ class Item:
     lead_unit: str
     limits: Mapping[str, str]
     standard_answer: str
+    co_units: tuple[str, ...] = ()
 
 
 @cache
@@ -175,6 +176,7 @@ def catalogue_items() -> tuple[Item, ...]:
             i["lead_unit"],
             i.get("limits", {}),
             i.get("standard_answer", ""),
+            tuple(i.get("co_units", ())),
         )
         for i in items
     )

@@ -600,3 +600,15 @@ REPLY_PREFIX: dict[Channel, str] = {
 DEFAULT_REPLY_PREFIX = "已当面告知企业："
 PARTIAL_RESULT = "目前已协调解决部分问题，其余事项将持续跟进"
 EXPLAINED_RESULT = "已向企业解释相关政策规定和办理条件"
+
+
+# 协办: what a co-handling unit reports of its part, and why a supervisor waives one.
+PART_REPORTS = (
+    "本单位职责范围内事项已核实办理，相关材料已移交主办单位。",
+    "已按会商意见完成本单位配合事项，无异议。",
+    "经核查，本单位涉及部分已处理完毕，请主办单位统一答复企业。",
+)
+WAIVER_REASONS = (
+    "经核实不涉及该单位职责，免于协办。",
+    "该事项已由主办单位一并办理，协办单位无需另行反馈。",
+)

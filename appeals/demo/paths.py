@@ -28,6 +28,7 @@ from appeals.domain.values import (
     Grade,
     Outcome,
     Priority,
+    Role,
     Satisfaction,
 )
 
@@ -93,6 +94,7 @@ class Planner:
         self.slow, self.outcome, self.unsatisfied = 1.0, Outcome.RESOLVED, 0
         self.final_at: datetime | None = None
         self.target = -1
+        self.parts: list[str] = []
 
     def run(self, draft: Draft, at: datetime, path: str) -> Plan:
         self.draft, self.t = draft, at
@@ -134,6 +136,7 @@ class Planner:
         )
         self._do(0.3 if self.urgent else 1.2, self.cast.dispatchers, assign)
         self.assigned_at = self.t
+        self.parts = [] if item is None else list(item.co_units)  # 协办
 
     def accept(self) -> None:
         self._advance((0.4 if self.urgent else 2.0) * self.pace, 0.8)
@@ -248,7 +251,28 @@ class Planner:
         note = self.rng.choice(corpus.UNSATISFIED_COMMENTS)
         self._do(1.0, self.cast.hotline_ops, cmd.CallBack(REACHED, grade, False, note))
 
+    def co_handle(self) -> None:
+        """Each co-handling unit accepts and reports its part before the lead
+        resolves; now and then a supervisor waives one instead."""
+        for code in self.parts:
+            if self.rng.random() < 0.1:
+                waiver = cmd.WaivePart(code, self.rng.choice(corpus.WAIVER_REASONS))
+                self._do(4.0, self.cast.supervisors, waiver)
+                continue
+            handler = self._co_handler(code)
+            self._do(1.5 * self.pace, handler, cmd.AcceptPart())
+            report = self.rng.choice(corpus.PART_REPORTS)
+            self._do(self.resolve_hours * 0.4, handler, cmd.ReportPart(report))
+        self.parts = []
+
+    def _co_handler(self, code: str) -> Actor:
+        for unit in self.cast.units.values():
+            if unit.code == code and unit.cadres:
+                return self.rng.choice(unit.cadres)[0]
+        return Actor(f"demo-{code}", Role.HANDLER, f"{code} 协办联络人", unit=code)
+
     def resolve(self, outcome: Outcome | None = None) -> None:
+        self.co_handle()
         self.outcome = outcome or pick(self.rng, corpus.OUTCOMES)
         result = RESULTS.get(self.outcome, self.draft.result)
         self._advance(self.resolve_hours * self.slow, 0.7)

@@ -32,6 +32,7 @@ CHAINED_PREFIXES = (
     "Link.",
     "Visit.",
     "Meeting.",
+    "TaskForce.",
 )
 """The topic prefixes of every chained record: appeals, the master data
 (appeals.domain.master_data), published assessments and 通报, and the 挂钩服务

@@ -60,6 +60,7 @@ RECORD_NAMES = {
     "project": "项目",
     "visit": "走访记录",
     "meeting": "会办记录",
+    "task_force": "专班",
 }
 """Each kind of record, as officials name it."""
 

@@ -55,6 +55,7 @@ from appeals.http.request_id import RequestIdMiddleware
 from appeals.http.requests import DEFAULT_BODY_LIMIT
 from appeals.http.service_links import service_link_routes
 from appeals.http.supervision import supervision_routes
+from appeals.http.task_forces import task_force_routes
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
@@ -170,6 +171,7 @@ def all_routes() -> list[BaseRoute]:
         *supervision_routes(),
         *service_link_routes(),
         *meeting_routes(),
+        *task_force_routes(),
         *open311_routes(),
     ]
 

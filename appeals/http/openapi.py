@@ -30,6 +30,7 @@ from appeals.http.openapi_reads import (
 )
 from appeals.http.openapi_service_links import service_link_paths
 from appeals.http.openapi_supervision import supervision_paths
+from appeals.http.openapi_task_forces import task_force_paths
 from appeals.http.parameters import MAX_POSITION as MAX
 from appeals.http.problems import TYPE_BASE
 from appeals.http.requests import field_types
@@ -168,6 +169,7 @@ def build_openapi() -> dict[str, Any]:
     paths.update(catalogue_paths())
     paths.update(assessment_paths())
     paths.update(supervision_paths())
+    paths.update(task_force_paths())
     paths.update(service_link_paths(_body(Receive), appeal_response("Received")))
     paths.update(open311_paths())
     return {

@@ -163,7 +163,7 @@ def _post(
             },
             "responses": {
                 **{str(code): _json(summary, answer) for code in codes},
-                **_problems(400, 401, 403, 409, 413, 415, 422),
+                **_problems(400, 401, 403, 404, 409, 413, 415, 422),
             },
         }
     }
@@ -306,6 +306,22 @@ def service_link_paths(
                     ],
                 )["get"],
                 "description": _readers("meetings"),
+            }
+        },
+        "/cadres/{code}/portfolio": {
+            "get": {
+                **_report(
+                    "A cadre's portfolio (挂钩台账): linked enterprises, their open "
+                    "and overdue appeals, the last visit",
+                    [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                )["get"],
             }
         },
         "/reports/visits": _report(

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from appeals.application.portfolio import portfolio
 from appeals.application.service_links import ServiceLinks
 from appeals.domain.commands import Receive
 from appeals.domain.organisation import RecordNotFound, parse_command
@@ -183,8 +184,20 @@ async def unvisited(request: Request) -> Response:
     return await report_json(request, {"days": days or 30, "items": rows}, seen)
 
 
+async def cadre_portfolio(request: Request) -> Response:
+    """挂钩台账: the cadre's linked enterprises with their open and overdue
+    appeals and the cadre's last visit."""
+    actor = await authenticate(request)
+    read_filter("links", actor)
+    code = parameters.text_filter(str(request.path_params["code"]), "code") or ""
+    await await_position(request, view.NAME)
+    seen, rows = await run_in_threadpool(portfolio, ledger_of(request), code)
+    return await report_json(request, {"cadre": code, "items": rows}, seen)
+
+
 def service_link_routes() -> list[Route]:
     return [
+        Route("/cadres/{code}/portfolio", cadre_portfolio, methods=["GET"]),
         Route("/projects", register_project, methods=["POST"]),
         Route("/links", link, methods=["POST"]),
         Route("/links/end", end_link, methods=["POST"]),

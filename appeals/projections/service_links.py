@@ -284,3 +284,36 @@ def links_of(
         return [dict(zip(LINK_COLUMNS, row, strict=True)) for row in rows]
 
     return read(database, NAME, load)
+
+
+SELECT_OF_CADRE = (
+    "SELECT {columns} FROM {table} WHERE cadre = ? AND start_day <= ? "
+    "AND (end_day IS NULL OR end_day >= ?) ORDER BY uscc, target_kind, target"
+)
+
+
+def links_of_cadre(
+    database: Database, cadre: str, today: date
+) -> tuple[int, list[dict[str, Any]]]:
+    """The cadre's links in force today, each with the cadre's last visit to
+    the enterprise (an ISO day, or None)."""
+
+    def load(sql: Sql) -> list[dict[str, Any]]:
+        statement = SELECT_OF_CADRE.format(
+            columns=", ".join(LINK_COLUMNS), table=live_table(database, LINKS)
+        )
+        day = today.isoformat()
+        rows = sql.execute(statement, [cadre, day, day]).all()
+        links = [dict(zip(LINK_COLUMNS, row, strict=True)) for row in rows]
+        last = sql.execute(
+            "SELECT uscc, MAX(day) FROM "
+            + live_table(database, VISITS)
+            + " WHERE cadre = ? GROUP BY uscc",
+            [cadre],
+        ).all()
+        visited = dict(last)
+        for link in links:
+            link["last_visit"] = visited.get(link["uscc"])
+        return links
+
+    return read(database, NAME, load)

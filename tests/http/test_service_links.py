@@ -141,3 +141,31 @@ async def test_a_visit_raises_an_appeal_that_is_handled_and_closed(
         "/visits/00000000-0000-4000-8000-000000000000", headers=auth("supervisor")
     )
     assert missing.status_code == 404
+
+
+async def test_a_cadres_portfolio_lists_linked_enterprises_with_their_appeals(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger
+) -> None:
+    await post(
+        client, "/enterprises", {"uscc": USCC, "name": "某某科技"}, auth("dispatcher")
+    )
+    today = ledger.clock.now().date().isoformat()
+    linked = await post(
+        client,
+        "/links",
+        {"cadre": CADRE, "uscc": USCC, "start": today},
+        auth("dispatcher"),
+    )
+    assert linked.status_code == 201
+    filed = await post(
+        client, "/appeals", {"uscc": USCC, "enterprise_name": "某某科技",
+                             "channel": "hotline", "category": "tax", "title": "退税"},
+        auth("intake"),
+    )  # fmt: skip
+    assert filed.status_code == 201
+    project(ledger)
+    shown = await client.get(f"/cadres/{CADRE}/portfolio", headers=auth("handler"))
+    assert shown.status_code == 200, shown.text
+    [row] = shown.json()["items"]
+    assert (row["uscc"], row["open_appeals"], row["overdue_appeals"]) == (USCC, 1, 0)
+    assert row["last_visit"] is None
