@@ -37,6 +37,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from appeals.demo.mornings import morning_routine
     from appeals.demo.planner import generate_demo
+    from appeals.demo.service_links import DemoService
     from appeals.infra.clock import SHANGHAI, FixedClock
 
     start: date = args.start or (
@@ -66,6 +67,13 @@ def run_demo(args: argparse.Namespace) -> int:
         ) as progress,
     ):
         task = progress.add_task("loading demo appeals", total=args.appeals)
+        service = DemoService(ledger, start, args.seed)
+        scheduler = morning_routine(ledger, args.seed)
+
+        def morning() -> None:
+            service.morning()  # the day's visits, then the scheduler's pass
+            scheduler()
+
         summary = generate_demo(
             ledger,
             clock,
@@ -74,7 +82,9 @@ def run_demo(args: argparse.Namespace) -> int:
             start=start,
             months=args.months,
             progress=lambda n: progress.update(task, completed=n),
-            on_morning=morning_routine(ledger, args.seed),
+            on_morning=morning,
+            receive=service.receive,
         )
     print(summary.describe())
+    print(service.describe())
     return 0

@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 from random import Random
 from uuid import UUID
 
-from appeals.application.service import AppealLedger
+from appeals.application.service import AppealLedger, CommandResult
 from appeals.demo import corpus
 from appeals.demo.cast import Cast, Draft, Writer, build_cast, pick
 from appeals.demo.organisation import MasterData, load_master_data
@@ -42,6 +42,7 @@ from appeals.domain import commands as cmd
 from appeals.domain.appeal import DEFAULT_MAX_REOPENS
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
+from appeals.domain.values import Actor
 from appeals.domain.working_time import WorkingCalendar
 from appeals.infra.calendar_data import build_calendar
 from appeals.infra.clock import SHANGHAI, FixedClock
@@ -182,12 +183,20 @@ class DemoSummary:
         )
 
 
+Receive = Callable[[cmd.Receive, Actor], CommandResult]
+
+
 def run_step(
-    ledger: AppealLedger, ids: dict[int, UUID], index: int, step: Step
+    ledger: AppealLedger,
+    ids: dict[int, UUID],
+    index: int,
+    step: Step,
+    receive: Receive | None = None,
 ) -> None:
     command = step.command
     if isinstance(command, cmd.Receive):
-        ids[index] = ledger.receive_appeal(command, step.actor).appeal_id
+        received = (receive or ledger.receive_appeal)(command, step.actor)
+        ids[index] = received.appeal_id
         return
     if isinstance(command, MergeInto):
         into = ids[command.target]
@@ -202,6 +211,7 @@ def execute(
     plans: list[Plan],
     progress: Callable[[int], None] | None,
     on_morning: Callable[[], object] | None = None,
+    receive: Receive | None = None,
 ) -> tuple[dict[int, UUID], int]:
     """Runs every step of every plan in time order; returns the appeal ids
     (by plan index) and the number of commands. ``on_morning`` runs with the
@@ -220,7 +230,7 @@ def execute(
         clock.set(at)
         plan = plans[index]
         try:
-            run_step(ledger, ids, index, plan.steps[number])
+            run_step(ledger, ids, index, plan.steps[number], receive)
         except Exception as error:
             error.add_note(f"demo appeal #{index} ({plan.path}), step {number}, {at}")
             raise
@@ -325,6 +335,7 @@ def generate_demo(
     months: int = 6,
     progress: Callable[[int], None] | None = None,
     on_morning: Callable[[], object] | None = None,
+    receive: Receive | None = None,
 ) -> DemoSummary:
     """Loads ``appeals`` synthetic appeals received over ``months`` months from
     ``start`` through ``ledger``, setting ``clock`` before each command and
@@ -342,7 +353,7 @@ def generate_demo(
         calendar=rules.timekeeping.calendar,
         policy=rules.timekeeping.policy,
     )
-    ids, commands = execute(ledger, clock, builder.plans, progress, on_morning)
+    ids, commands = execute(ledger, clock, builder.plans, progress, on_morning, receive)
     clock.set(builder.window.end)
     if on_morning is not None:
         on_morning()

@@ -47,6 +47,9 @@ APPEAL_EVENTS: tuple[type[Appeal.Event], ...] = (
     Appeal.Escalated,
     Appeal.EvaluationLapsed,
     Appeal.ReferredToSupervisor,
+    Appeal.PartAccepted,
+    Appeal.PartReported,
+    Appeal.PartWaived,
 )
 """Every appeal event a read model may see (each is activity on the appeal)."""
 

@@ -32,6 +32,12 @@ def test_the_demo_loads_once_and_a_second_run_refuses(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "organisation: 78 units, 106 cadres, 60 enterprises" in first.stdout
     assert "loaded 30 appeals" in first.stdout
+    # every registered enterprise linked, visits made through the month, one
+    # task force per key enterprise (5 in enterprises.csv)
+    assert "挂钩服务: 60 enterprises linked," in first.stdout
+    assert "5 task forces" in first.stdout
+    visits = int(first.stdout.split("enterprises linked, ")[1].split(" visits")[0])
+    assert visits > 20
     with open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url})) as ledger:
         head = ledger.recorder.max_notification_id()
     second = run(url)
