@@ -33,8 +33,11 @@ from appeals.domain.service_links import (
     project_id,
     target_of,
 )
+from appeals.domain.task_forces import TaskForce, task_force_id
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Actor, Channel
+from appeals.infra.clock import SHANGHAI
+from appeals.projections import service_links as view
 
 T = TypeVar("T")
 
@@ -129,6 +132,26 @@ class ServiceLinks:
             visit=(visit.id, visit.unit),
             with_records=raised,
         )
+
+    def profile(self, uscc: str) -> dict[str, Any]:
+        """An enterprise's 挂钩服务: service list, linked cadres, projects,
+        recent visits and its task force (if one is in place)."""
+        today = self.now().astimezone(SHANGHAI).date()
+        _, found = view.profile_of(self.ledger.database, uscc, today)
+        enterprise = self.registry.enterprise(uscc)
+        force = self._load(task_force_id(uscc, None), TaskForce)
+        return {
+            "service_list": None if enterprise is None else enterprise.service_list,
+            **found,
+            "task_force": None
+            if force is None or not force.active
+            else {
+                "id": str(force.id),
+                "name": force.name,
+                "lead": force.lead,
+                "members": force.members,
+            },
+        }
 
     # ---- helpers ---------------------------------------------------------------
 

@@ -227,7 +227,11 @@ def enterprise_ledger() -> dict[str, Any]:
         _object(
             ["enterprise", "appeals"],
             enterprise={"type": "object"},
-            linked=ITEMS,
+            service={
+                "type": "object",
+                "description": "挂钩服务: service_list, linked cadres, projects, "
+                "recent_visits, task_force",
+            },
             appeals=ITEMS,
         ),
     )

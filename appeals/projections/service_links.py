@@ -23,7 +23,7 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from appeals.domain.rates import ratio
-from appeals.domain.service_links import Link, Visit
+from appeals.domain.service_links import Link, Project, Visit
 from appeals.infra.database import Database, Sql
 from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
@@ -96,13 +96,35 @@ CREATE TABLE IF NOT EXISTS {table} (
 )
 """
 INDEX_VISITS_DAY = "CREATE INDEX IF NOT EXISTS {name}_day ON {table} (day)"
+INDEX_VISITS_USCC = "CREATE INDEX IF NOT EXISTS {name}_uscc ON {table} (uscc, day)"
 VISIT_COLUMNS = ("visit_id", "cadre", "unit", "uscc", "day", "mode", "problems")
 VISITS = Table(
     name="service_visits",
     columns=VISIT_COLUMNS,
     key=("visit_id",),
     create=CREATE_VISITS,
-    indexes=(INDEX_VISITS_DAY,),
+    indexes=(INDEX_VISITS_DAY, INDEX_VISITS_USCC),
+)
+
+
+CREATE_PROJECTS = """
+CREATE TABLE IF NOT EXISTS {table} (
+    code TEXT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    uscc TEXT NOT NULL,
+    park TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    investment INTEGER
+)
+"""
+INDEX_PROJECTS_USCC = "CREATE INDEX IF NOT EXISTS {name}_uscc ON {table} (uscc)"
+PROJECT_COLUMNS = ("code", "name", "uscc", "park", "kind", "investment")
+PROJECTS = Table(
+    name="service_projects",
+    columns=PROJECT_COLUMNS,
+    key=("code",),
+    create=CREATE_PROJECTS,
+    indexes=(INDEX_PROJECTS_USCC,),
 )
 
 
@@ -155,6 +177,9 @@ def apply(event: Any, state: State) -> list[Change]:
             "problems": 0,
         }
         return [Put(VISITS, visit)]
+    if isinstance(event, Project.Registered):
+        row = {column: getattr(event, column) for column in PROJECT_COLUMNS}
+        return [Put(PROJECTS, row)]
     if isinstance(event, Visit.ProblemRaised):
         visit = dict(require(state, VISITS, (record_id,)))
         return [Put(VISITS, {**visit, "problems": int(visit["problems"]) + 1})]
@@ -163,7 +188,7 @@ def apply(event: Any, state: State) -> list[Change]:
 
 PROJECTION = Projection(
     name=NAME,
-    tables=(LINKS, HEADS, VISITS),
+    tables=(LINKS, HEADS, VISITS, PROJECTS),
     topics=frozenset(
         get_topic(cls)
         for cls in (
@@ -172,6 +197,7 @@ PROJECTION = Projection(
             Link.Ended,
             Visit.Recorded,
             Visit.ProblemRaised,
+            Project.Registered,
         )
     ),
     apply=apply,
@@ -315,5 +341,39 @@ def links_of_cadre(
         for link in links:
             link["last_visit"] = visited.get(link["uscc"])
         return links
+
+    return read(database, NAME, load)
+
+
+def profile_of(
+    database: Database, uscc: str, today: date, visits: int = 10
+) -> tuple[int, dict[str, Any]]:
+    """An enterprise's 挂钩服务 at a glance: its links in force today, its
+    projects and its latest ``visits`` visits."""
+
+    def load(sql: Sql) -> dict[str, Any]:
+        day = today.isoformat()
+        links = sql.execute(
+            SELECT_OF.format(
+                columns=", ".join(LINK_COLUMNS), table=live_table(database, LINKS)
+            ),
+            [uscc, day, day],
+        ).all()
+        projects = sql.execute(
+            f"SELECT {', '.join(PROJECT_COLUMNS)} FROM "
+            f"{live_table(database, PROJECTS)} WHERE uscc = ? ORDER BY code",
+            [uscc],
+        ).all()
+        recent = sql.execute(
+            f"SELECT {', '.join(VISIT_COLUMNS)} FROM "
+            f"{live_table(database, VISITS)} WHERE uscc = ? "
+            "ORDER BY day DESC, visit_id LIMIT ?",
+            [uscc, visits],
+        ).all()
+        return {
+            "linked": [dict(zip(LINK_COLUMNS, r, strict=True)) for r in links],
+            "projects": [dict(zip(PROJECT_COLUMNS, r, strict=True)) for r in projects],
+            "recent_visits": [dict(zip(VISIT_COLUMNS, r, strict=True)) for r in recent],
+        }
 
     return read(database, NAME, load)

@@ -136,7 +136,10 @@ async def test_a_visit_raises_an_appeal_that_is_handled_and_closed(
     ledger_page = await client.get(
         f"/enterprises/{USCC}/ledger", headers=auth("enterprise")
     )
-    assert [c["cadre"] for c in ledger_page.json()["linked"]] == [CADRE]
+    service = ledger_page.json()["service"]
+    assert [c["cadre"] for c in service["linked"]] == [CADRE]
+    assert [v["problems"] for v in service["recent_visits"]] == [1]
+    assert service["task_force"] is None
     missing = await client.get(
         "/visits/00000000-0000-4000-8000-000000000000", headers=auth("supervisor")
     )

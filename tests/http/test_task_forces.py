@@ -50,6 +50,10 @@ async def test_a_task_force_tracks_the_enterprises_appeals(
     again = await post(client, "/taskforces", body, auth("supervisor"))
     assert again.status_code == 409  # one at a time
     project(ledger)
+    ledger_page = await client.get(
+        f"/enterprises/{uscc}/ledger", headers=auth("auditor")
+    )
+    assert ledger_page.json()["service"]["task_force"]["name"] == "某某生物医药专班"
     board = await client.get(
         f"/taskforces/{force['id']}/board", headers=auth("handler")
     )

@@ -161,6 +161,9 @@ def test_links_renew_end_and_reach_projects(
         ("enterprise", "linked_cadre"),
         ("project", "deputy"),
     }
+    _, profile = view.profile_of(ledger.database, A, date(2026, 9, 20))
+    [registered] = profile["projects"]
+    assert (registered["code"], registered["investment"]) == ("P-001", 50000)
     _, to_c = view.links_of(ledger.database, C, date(2026, 9, 20))
     assert [r["role"] for r in to_c] == ["liaison_officer"]
     assert HANDLER.unit == UNIT

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appeals.application.service_links import ServiceLinks
 from appeals.domain.errors import NotPermitted
 from appeals.domain.permissions import read_filter
 from appeals.domain.uscc import validate_uscc
@@ -24,8 +25,7 @@ from appeals.http.tabular import (
     report_json,
     wants_csv,
 )
-from appeals.infra.clock import SHANGHAI
-from appeals.projections import enterprise_ledger, service_links
+from appeals.projections import enterprise_ledger
 from appeals.projections.lifecycle import read_instant
 
 LEDGER_CSV = ("ticket", "title", "status", "unit", "received_at", "last_activity",
@@ -58,16 +58,10 @@ async def enterprise_ledger_report(request: Request) -> Response:
         limit,
         ledger.clock.now(),
     )
-    today = ledger.clock.now().astimezone(SHANGHAI).date()
-    _, linked = await run_in_threadpool(
-        service_links.links_of, ledger.database, uscc, today
-    )
+    service = await run_in_threadpool(ServiceLinks(ledger).profile, uscc)
     body = {
         "enterprise": summary,
-        "linked": [  # 挂钩干部 and 联络专员 serving it (or its projects) today
-            {k: row[k] for k in ("cadre", "role", "target_kind", "target", "start_day")}
-            for row in linked
-        ],
+        "service": service,  # 挂钩服务: linked cadres, projects, visits, 专班
         "appeals": [ledger_item(row) for row in found[:limit]],
         "next_cursor": next_cursor(found, limit, "ledger"),
     }
