@@ -102,7 +102,7 @@ def run_audit_verify(args: argparse.Namespace) -> int:
             with open(args.checkpoints, "rb") as file:
                 checkpoints = [
                     Checkpoint(int(row["position"]), str(row["digest"]))
-                    for row in map(orjson.loads, file)
+                    for row in map(orjson.loads, filter(bytes.strip, file))
                 ]
         else:
             checkpoints = CheckpointStore(ledger.database).all()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from appeals.cli import (
     assessment,
     audit,
+    backup,
     calendar,
     catalogue,
     demo,
@@ -43,6 +44,7 @@ COMMAND_GROUPS = (
     assessment,
     notices,
     webhooks,
+    backup,
 )
 
 

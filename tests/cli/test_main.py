@@ -24,9 +24,11 @@ def test_every_command_group_is_on_the_command_line() -> None:
         "assessment",
         "notices",
         "webhooks",
+        "backup",
+        "restore",
     ):
         assert command in help_text
-    assert len(COMMAND_GROUPS) == 12
+    assert len(COMMAND_GROUPS) == 13
 
 
 def test_a_configuration_error_is_one_line_and_exit_status_2(
