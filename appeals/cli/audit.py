@@ -4,6 +4,7 @@ digest chain's checkpoints and a full verification."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime
 from typing import Any
@@ -99,6 +100,13 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     blobs = open_blob_store(config.blob_store, config.s3_endpoint_url)
     with open_ledger() as ledger:
         if args.checkpoints:
+            if not os.path.isfile(args.checkpoints):
+                print(
+                    f"appeals audit verify: no checkpoints file {args.checkpoints} "
+                    "(make one with: appeals audit checkpoints > FILE)",
+                    file=sys.stderr,
+                )
+                return 2
             with open(args.checkpoints, "rb") as file:
                 checkpoints = [
                     Checkpoint(int(row["position"]), str(row["digest"]))

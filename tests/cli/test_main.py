@@ -3,6 +3,8 @@ and a configuration error reported in one line with exit status 2."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from appeals.cli.main import COMMAND_GROUPS, build_parser, main
@@ -39,3 +41,18 @@ def test_a_configuration_error_is_one_line_and_exit_status_2(
     error = capsys.readouterr().err
     assert error.startswith("appeals: configuration error: APPEALS_DATABASE_URL=")
     assert error.count("\n") == 1
+
+
+def test_version_and_a_missing_checkpoints_file_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("appeals 0.")
+    monkeypatch.setenv("APPEALS_DATABASE_URL", f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    missing = tmp_path / "nowhere.ndjson"
+    assert main(["audit", "verify", "--checkpoints", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no checkpoints file" in err
