@@ -37,7 +37,7 @@ from appeals.http.attachments import attachment_routes
 from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
-from appeals.http.docs import docs_page, openapi_json
+from appeals.http.docs import docs_page, index, openapi_json
 from appeals.http.meetings import meeting_routes
 from appeals.http.open311 import open311_routes
 from appeals.http.organisation import organisation_routes
@@ -154,6 +154,7 @@ def create_app(
 def all_routes() -> list[BaseRoute]:
     """Every route, the specific before the general."""
     return [
+        Route("/", index),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
         Route("/openapi.json", openapi_json),

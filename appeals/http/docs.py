@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from appeals.http.openapi import build_openapi
+from appeals.http.responses import OrjsonResponse
 
 
 @cache
@@ -20,7 +21,8 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def openapi_json(request: Request) -> Response:
-    return Response(orjson.dumps(openapi_document()), media_type="application/json")
+    body = orjson.dumps(openapi_document(), option=orjson.OPT_APPEND_NEWLINE)
+    return Response(body, media_type="application/json")
 
 
 async def docs_page(request: Request) -> Response:
@@ -87,3 +89,15 @@ def _fields_table(schema: dict[str, Any]) -> str:
         )
     rows.append("</table>")
     return "".join(rows)
+
+
+async def index(request: Request) -> Response:
+    """``/``: where to go from here."""
+    return OrjsonResponse(
+        {
+            "service": "Appeal Ledger 企业诉求台账",
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+            "health": "/healthz",
+        }
+    )

@@ -70,7 +70,8 @@ def render(
     """``body`` as JSON, or as XML under ``<root>`` (a list: one ``<item>``
     per element)."""
     if fmt == "json":
-        return Response(orjson.dumps(body), status, media_type=FORMATS["json"])
+        data = orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+        return Response(data, status, media_type=FORMATS["json"])
     element = ET.Element(root)
     if isinstance(body, list):
         assert item is not None

@@ -197,6 +197,12 @@ def build_openapi() -> dict[str, Any]:
 def single_appeal_paths() -> dict[str, Any]:
     """Health, receipt and the reads of one appeal."""
     return {
+        "/": {
+            "get": _plain(
+                "Where to go: the docs and the API document",
+                {"200": _json_ok("An index")},
+            )
+        },
         "/healthz": {"get": _plain("Process is up", {"200": _json_ok("Up")})},
         "/readyz": {
             "get": _plain(

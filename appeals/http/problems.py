@@ -104,7 +104,10 @@ def problem_response(
         **fields,
     }
     return Response(
-        orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers
+        orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
     )
 
 

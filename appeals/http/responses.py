@@ -18,7 +18,7 @@ class OrjsonResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def appeal_response(body: dict[str, Any], status: int = 200) -> Response:

@@ -112,3 +112,14 @@ async def test_an_unexpected_error_is_a_500_problem_with_a_logged_request_id(
     assert response.headers["x-request-id"] == "req-7"
     assert "a bug" not in response.text  # no internals leak to the client
     assert any("request_id=req-7" in r.getMessage() for r in caplog.records)
+
+
+async def test_json_ends_with_a_newline_and_the_root_points_to_the_docs(
+    client: httpx.AsyncClient,
+) -> None:
+    root = await client.get("/")
+    assert root.status_code == 200
+    assert root.json()["docs"] == "/docs"
+    assert root.content.endswith(b"}\n")
+    missing = await client.get("/nowhere")
+    assert missing.content.endswith(b"}\n")
