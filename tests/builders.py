@@ -215,6 +215,22 @@ async def post(
     return await client.post(path, json=body, headers=headers)
 
 
+async def run(
+    client: httpx.AsyncClient,
+    auth: Callable[[str], dict[str, str]],
+    appeal: str,
+    who: str,
+    name: str,
+    **body: Any,
+) -> dict[str, Any]:
+    """``POST /appeals/{appeal}/{name}`` as ``who``, which must succeed; the
+    appeal as the command left it."""
+    response = await post(client, f"/appeals/{appeal}/{name}", body, auth(who))
+    assert response.status_code == 200, (name, response.text)
+    result: dict[str, Any] = response.json()
+    return result
+
+
 async def received(
     client: httpx.AsyncClient, auth: Callable[[str], dict[str, str]], **changes: Any
 ) -> str:

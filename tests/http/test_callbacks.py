@@ -5,29 +5,19 @@ and the close stage, on both stores, with the OpenAPI document checked."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
 from appeals.infra.clock import FixedClock
-from tests.builders import RECEIPT, post
+from tests.builders import RECEIPT, post, run
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
 from tests.support.reports import project
 
 pytestmark = pytest.mark.asyncio
-
-
-async def run(
-    client: httpx.AsyncClient, auth: Auth, appeal: str, who: str, name: str, **body: Any
-) -> dict[str, Any]:
-    response = await post(client, f"/appeals/{appeal}/{name}", body, auth(who))
-    assert response.status_code == 200, (name, response.text)
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def replied(client: httpx.AsyncClient, auth: Auth, external_id: str) -> str:

@@ -5,7 +5,6 @@ the enterprise's own token (both stores)."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -15,7 +14,7 @@ from appeals.application.service import AppealLedger
 from appeals.domain import events as ev
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.infra.clock import SHANGHAI, FixedClock
-from tests.builders import USCC, post
+from tests.builders import USCC, post, run
 from tests.domain.lifecycle_fixtures import UNIT
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
@@ -27,15 +26,6 @@ pytestmark = pytest.mark.asyncio
 FILED = {**FILED_ONCE, "external_id": None}  # filed again and again
 INTERNAL = "内部：该企业上月已有两次同类投诉，注意口径"
 PUBLIC = "已与省药监局对接，材料正在审核"
-
-
-async def run(
-    client: httpx.AsyncClient, auth: Auth, appeal: str, who: str, name: str, **body: Any
-) -> dict[str, Any]:
-    response = await post(client, f"/appeals/{appeal}/{name}", body, auth(who))
-    assert response.status_code == 200, (name, response.text)
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def filed_and_in_progress(client: httpx.AsyncClient, auth: Auth) -> str:

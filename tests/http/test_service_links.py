@@ -5,28 +5,17 @@ and closed, the visit coverage and the enterprise's ledger."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
-from tests.builders import MARKET_UNIT, TAX_UNIT, USCC, post
+from tests.builders import MARKET_UNIT, TAX_UNIT, USCC, post, run
 from tests.domain.lifecycle_fixtures import CADRE, UNIT
 from tests.http.conftest import Auth
 from tests.http.test_openapi import check
 from tests.support.reports import project
 
 pytestmark = pytest.mark.asyncio
-
-
-async def run(
-    client: httpx.AsyncClient, auth: Auth, appeal: str, who: str, name: str, **body: Any
-) -> dict[str, Any]:
-    response = await post(client, f"/appeals/{appeal}/{name}", body, auth(who))
-    assert response.status_code == 200, (name, response.text)
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def test_a_visit_raises_an_appeal_that_is_handled_and_closed(
