@@ -200,7 +200,25 @@ def single_appeal_paths() -> dict[str, Any]:
         "/": {
             "get": _plain(
                 "Where to go: the docs and the API document",
-                {"200": _json_ok("An index")},
+                {
+                    "200": {
+                        "description": "An index",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["docs", "openapi"],
+                                    "properties": {
+                                        "service": {"type": "string"},
+                                        "docs": {"type": "string"},
+                                        "openapi": {"type": "string"},
+                                        "health": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
             )
         },
         "/healthz": {"get": _plain("Process is up", {"200": _json_ok("Up")})},
