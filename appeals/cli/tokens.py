@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from appeals.cli.environment import open_ledger
@@ -27,6 +28,12 @@ def add_commands(commands: Any) -> None:
     create.add_argument("--name", required=True, help="who or what uses it")
     create.add_argument("--unit", help="the unit of a handler token")
     create.add_argument("--uscc", help="the credit code of an enterprise token")
+    create.add_argument(
+        "--expires",
+        type=days,
+        default=None,
+        help="stop accepting it after this many days, like 90d (default: never)",
+    )
     create.set_defaults(run=run_tokens_create)
     listing = actions.add_parser("list", help="list tokens (never secrets)")
     listing.set_defaults(run=run_tokens_list)
@@ -58,6 +65,9 @@ def run_tokens_create(args: argparse.Namespace) -> int:
                 unit=args.unit,
                 uscc=args.uscc,
                 now=ledger.clock.now(),
+                expires_at=None
+                if args.expires is None
+                else ledger.clock.now() + args.expires,
             )
         except TokenError as error:
             print(f"appeals tokens: {error}", file=sys.stderr)
@@ -93,16 +103,36 @@ def unit_refusal(ledger: AppealLedger, role: str, unit: str | None) -> str | Non
     )
 
 
+LIST_HEADER = ("id", "role", "scope", "name", "created_at", "state")
+
+
 def run_tokens_list(args: argparse.Namespace) -> int:
-    with token_store() as (_, store):
+    with token_store() as (ledger, store):
+        now = ledger.clock.now()
+        print("\t".join(LIST_HEADER))
         for info in store.list():
             scope = info.unit or info.uscc or ""
-            state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+            if info.revoked_at:
+                state = f"revoked {info.revoked_at}"
+            elif info.expired(now):
+                state = f"expired {info.expires_at}"
+            elif info.expires_at:
+                state = f"active until {info.expires_at}"
+            else:
+                state = "active"
             print(
                 f"{info.id}\t{info.role.value}\t{scope}\t{info.name}\t"
                 f"{info.created_at}\t{state}"
             )
     return 0
+
+
+def days(raw: str) -> timedelta:
+    """``90d``: a number of days (1 to 3660)."""
+    number = raw.removesuffix("d")
+    if not number.isdigit() or not 1 <= int(number) <= 3660:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of days like 90d")
+    return timedelta(days=int(number))
 
 
 def run_tokens_revoke(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from threading import Lock
 
 from appeals.domain.errors import InvalidField
@@ -21,6 +21,7 @@ from appeals.domain.values import Actor, Role, text
 from appeals.infra.database import Database
 
 TOKEN_PREFIX = "alt_"  # noqa: S105 (a prefix, not a secret)
+COLUMNS = "id, name, role, unit, uscc, created_at, revoked_at, expires_at"
 
 
 class TokenError(Exception):
@@ -38,6 +39,14 @@ class TokenInfo:
     uscc: str | None
     created_at: str
     revoked_at: str | None
+    expires_at: str | None = None
+    """When it stops being accepted (``tokens create --expires 90d``)."""
+
+    def expired(self, now: datetime) -> bool:
+        return (
+            self.expires_at is not None
+            and datetime.fromisoformat(self.expires_at) <= now
+        )
 
     def actor(self) -> Actor:
         return Actor(
@@ -75,9 +84,29 @@ class TokenStore:
                 " unit TEXT,"
                 " uscc TEXT,"
                 " created_at TEXT NOT NULL,"
-                " revoked_at TEXT)"
+                " revoked_at TEXT,"
+                " expires_at TEXT)"
             ]
         )
+        self._add_expiry_column()
+
+    def _add_expiry_column(self) -> None:
+        """Stores made before tokens could expire gain the column."""
+        if self.database.engine == "postgres":
+            statement = (
+                f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS expires_at TEXT"
+            )
+            self.database.execute_script([statement])
+            return
+        with self.database.reading() as cursor:
+            columns = [
+                row[1]
+                for row in cursor.execute(f"PRAGMA table_info({self.table})").all()
+            ]
+        if "expires_at" not in columns:
+            self.database.execute_script(
+                [f"ALTER TABLE {self.table} ADD COLUMN expires_at TEXT"]
+            )
 
     def create(
         self,
@@ -87,6 +116,7 @@ class TokenStore:
         now: datetime,
         unit: str | None = None,
         uscc: str | None = None,
+        expires_at: datetime | None = None,
     ) -> tuple[str, TokenInfo]:
         """Returns the secret token (shown once) and what is stored of it."""
         parsed_role = _check_scope(role, name, unit, uscc)
@@ -104,12 +134,13 @@ class TokenStore:
             uscc=uscc,
             created_at=now.isoformat(),
             revoked_at=None,
+            expires_at=None if expires_at is None else expires_at.isoformat(),
         )
         with self.database.transaction() as cursor:
             cursor.execute(
                 f"INSERT INTO {self.table} "
-                "(id, digest, name, role, unit, uscc, created_at, revoked_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                "(id, digest, name, role, unit, uscc, created_at, revoked_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
                 (
                     info.id,
                     digest(token),
@@ -118,6 +149,7 @@ class TokenStore:
                     unit,
                     uscc,
                     info.created_at,
+                    info.expires_at,
                 ),
             )
         return token, info
@@ -125,8 +157,7 @@ class TokenStore:
     def list(self) -> list[TokenInfo]:
         with self.database.reading() as cursor:
             rows = cursor.execute(
-                f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
-                f"FROM {self.table} ORDER BY created_at, id"
+                f"SELECT {COLUMNS} FROM {self.table} ORDER BY created_at, id"
             ).all()
         return [_info(row) for row in rows]
 
@@ -154,12 +185,13 @@ class TokenStore:
             return cached[1]
         with self.database.reading() as cursor:
             row = cursor.execute(
-                f"SELECT id, name, role, unit, uscc, created_at, revoked_at "
-                f"FROM {self.table} WHERE digest = ?",
+                f"SELECT {COLUMNS} FROM {self.table} WHERE digest = ?",
                 (key,),
             ).one()
         info = _info(row) if row is not None else None
-        if info is not None and info.revoked_at is not None:
+        if info is not None and (
+            info.revoked_at is not None or info.expired(datetime.now(UTC))
+        ):
             info = None
         with self._lock:
             if len(self._cache) > 10_000:
@@ -186,7 +218,7 @@ def _check_scope(role: str, name: str, unit: str | None, uscc: str | None) -> Ro
 
 
 def _info(row: tuple[object, ...]) -> TokenInfo:
-    token_id, name, role, unit, uscc, created_at, revoked_at = row
+    token_id, name, role, unit, uscc, created_at, revoked_at, expires_at = row
     return TokenInfo(
         id=str(token_id),
         name=str(name),
@@ -195,4 +227,5 @@ def _info(row: tuple[object, ...]) -> TokenInfo:
         uscc=None if uscc is None else str(uscc),
         created_at=str(created_at),
         revoked_at=None if revoked_at is None else str(revoked_at),
+        expires_at=None if expires_at is None else str(expires_at),
     )

@@ -54,3 +54,43 @@ def test_a_retired_unit_gets_no_new_token(
     registry.change("SZ-TAX", RetireUnit(reason="机构改革"), ADMIN)
     assert create("SZ-TAX") == 2
     assert "retired" in capsys.readouterr().err
+
+
+def test_a_token_expires_and_the_list_says_so(
+    ledger: AppealLedger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Registry(ledger).register(HRSS, ADMIN)
+    args = ["tokens", "create", "--role", "auditor", "--name", "审计", "--expires"]
+    with pytest.raises(SystemExit):
+        main([*args, "soon"])
+    assert "not a number of days" in capsys.readouterr().err
+    assert main([*args, "30d"]) == 0
+    token = capsys.readouterr().out.strip()
+    store = TokenStore(ledger.database, cache_seconds=0)
+    assert store.verify(token) is not None
+    [info] = store.list()
+    assert info.expires_at is not None
+    assert main(["tokens", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split("\t") == ["id", "role", "scope", "name", "created_at", "state"]
+    assert row.split("\t")[-1].startswith("active until ")
+    with ledger.database.transaction() as cursor:  # as if 30 days had passed
+        cursor.execute(
+            f"UPDATE {store.table} SET expires_at = ?", ("2000-01-01T00:00:00+00:00",)
+        )
+    assert store.verify(token) is None
+    assert main(["tokens", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[-1].startswith("expired")
+
+
+def test_a_token_table_made_before_expiry_gains_the_column(
+    ledger: AppealLedger,
+) -> None:
+    store = TokenStore(ledger.database)
+    store.create(role="auditor", name="审计", now=ledger.clock.now())
+    ledger.database.execute_script(
+        [f"ALTER TABLE {store.table} DROP COLUMN expires_at"]
+    )
+    store.create_table()  # what start-up does
+    [info] = store.list()
+    assert info.expires_at is None
