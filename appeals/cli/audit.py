@@ -16,8 +16,20 @@ def add_commands(commands: Any) -> None:
     export = commands.add_parser(
         "export", help="stream stored events as NDJSON (business time from/to)"
     )
-    export.add_argument("--from", dest="start", type=_instant, default=None)
-    export.add_argument("--to", dest="end", type=_instant, default=None)
+    export.add_argument(
+        "--from",
+        dest="start",
+        type=_instant,
+        default=None,
+        help="business time from: a day (Shanghai midnight) or a time with offset",
+    )
+    export.add_argument(
+        "--to",
+        dest="end",
+        type=_instant,
+        default=None,
+        help="business time to: a day (Shanghai midnight) or a time with offset",
+    )
     export.set_defaults(run=run_export)
 
     audit = commands.add_parser("audit", help="tamper evidence: chains, checkpoints")
@@ -47,7 +59,17 @@ def add_commands(commands: Any) -> None:
 
 
 def _instant(raw: str) -> datetime:
-    value = datetime.fromisoformat(raw)
+    """An instant with its offset, or a plain day: its midnight in Asia/Shanghai."""
+    from appeals.infra.clock import SHANGHAI
+
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not a day (2026-11-01) or a time with its offset"
+        ) from None
+    if len(raw) == len("2026-11-01"):
+        return value.replace(tzinfo=SHANGHAI)
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{raw!r} needs a time zone, like +08:00")
     return value

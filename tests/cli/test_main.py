@@ -3,6 +3,7 @@ and a configuration error reported in one line with exit status 2."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,16 @@ def test_version_and_a_missing_checkpoints_file_are_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "no checkpoints file" in err
+
+
+def test_export_takes_a_plain_day_as_shanghai_midnight() -> None:
+    from datetime import datetime
+
+    from appeals.cli.audit import _instant
+    from appeals.infra.clock import SHANGHAI
+
+    assert _instant("2026-11-01") == datetime(2026, 11, 1, tzinfo=SHANGHAI)
+    assert _instant("2026-11-01T08:00:00+08:00").hour == 8
+    for bad in ("2026-11-01T08:00:00", "yesterday"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _instant(bad)
