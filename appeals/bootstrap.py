@@ -46,7 +46,7 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.runner import prepare as prepare_views
-from appeals.projections.supervision import OverdueOrder, overdue_orders
+from appeals.projections.supervision import overdue_orders
 
 
 def create_storage(settings: Settings) -> None:
@@ -102,17 +102,17 @@ def events_of(ledger: AppealLedger) -> EventSource:
 Cycle = TypeVar("Cycle")
 
 
-def _fresh_timeliness(
+def _fresh(
     ledger: AppealLedger,
+    view: Projection,
     read: Callable[[Database, Projection, datetime], list[Cycle]],
 ) -> Callable[[datetime], list[Cycle]]:
-    """A reader of the timeliness view that first brings the view up to the
-    log's head, as the worker would: a scheduler run on its own (``appeals
-    escalate run``, the demo) never plans from a stale view."""
+    """A reader of ``view`` that first brings the view up to the log's head,
+    as the worker would: a scheduler run on its own (``appeals escalate
+    run``, the demo) never plans from a stale view."""
     source = events_of(ledger)
 
     def reader(now: datetime) -> list[Cycle]:
-        view = timeliness.projection(ledger.rules.timekeeping)
         Runner(source, view).catch_up()
         return read(source.database, view, now)
 
@@ -121,24 +121,24 @@ def _fresh_timeliness(
 
 def due_cycles_of(ledger: AppealLedger) -> DueCycles:
     """The escalation scheduler's reader of cycles past their deadline."""
-    return _fresh_timeliness(ledger, due_cycles)
+    view = timeliness.projection(ledger.rules.timekeeping)
+    return _fresh(ledger, view, due_cycles)
 
 
 def warnable_cycles_of(ledger: AppealLedger) -> WarnableCycles:
     """The scheduler's reader of cycles a warning (预警) may be due for."""
-    return _fresh_timeliness(ledger, warnable_cycles)
+    view = timeliness.projection(ledger.rules.timekeeping)
+    return _fresh(ledger, view, warnable_cycles)
 
 
 def overdue_orders_of(ledger: AppealLedger) -> OverdueOrders:
     """The scheduler's reader of supervision orders left unanswered past
-    their reply deadline, the supervision view first brought up to the head."""
-    source = events_of(ledger)
-
-    def reader(now: datetime) -> list[OverdueOrder]:
-        Runner(source, supervision.PROJECTION).catch_up()
-        return overdue_orders(source.database, now)
-
-    return reader
+    their reply deadline (the supervision view)."""
+    return _fresh(
+        ledger,
+        supervision.PROJECTION,
+        lambda database, _view, now: overdue_orders(database, now),
+    )
 
 
 SCHEDULER_LEASE = "escalation-scheduler"

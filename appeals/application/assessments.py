@@ -20,7 +20,6 @@ from enum import Enum
 from typing import Any
 
 from appeals.application.publications import (
-    load_month,
     publish_month,
     published_month,
 )
@@ -121,7 +120,7 @@ class Assessments:
 
     def _load(self, period: Period) -> PublishedAssessment | None:
         record_id = assessment_id(str(period))
-        return load_month(self.ledger, record_id, PublishedAssessment)
+        return self.ledger.find(record_id, PublishedAssessment)
 
 
 def plain(row: Any) -> dict[str, Any]:

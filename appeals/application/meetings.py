@@ -58,11 +58,8 @@ class Meetings:
         return meeting
 
     def meeting(self, meeting_id: UUID) -> Meeting:
-        try:
-            found: object = self.ledger.repository.get(meeting_id)
-        except AggregateNotFoundError:
-            raise RecordNotFound("meeting", str(meeting_id)) from None
-        if not isinstance(found, Meeting):
+        found = self.ledger.find(meeting_id, Meeting)
+        if found is None:
             raise RecordNotFound("meeting", str(meeting_id))
         return found
 

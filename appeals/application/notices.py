@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 
 from appeals.application.publications import (
-    load_month,
     publish_month,
     published_month,
 )
@@ -65,17 +64,18 @@ class Notices:
         seen, rows = supervision.notice_rows(
             self.ledger.database, self.level, start, min(end, as_of)
         )
+        names = {unit: self.unit_name(unit) for unit in {row["unit"] for row in rows}}
         appeals = [
             {
                 **{key: row[key] for key in ROW_FIELDS},
-                "unit_name": self.unit_name(row["unit"]),
+                "unit_name": names[row["unit"]],
                 "still_late": row["settled_at"] is None,
             }
             for row in rows
         ]
         per_unit = Counter(row["unit"] for row in appeals)
         units = [
-            {"unit": unit, "unit_name": self.unit_name(unit), "appeals": count}
+            {"unit": unit, "unit_name": names[unit], "appeals": count}
             for unit, count in sorted(
                 per_unit.items(), key=lambda u: (-u[1], u[0] or "")
             )
@@ -124,4 +124,4 @@ class Notices:
         return published_month(record, PublishedNotice, period, revision)
 
     def _load(self, period: Period) -> PublishedNotice | None:
-        return load_month(self.ledger, notice_id(str(period)), PublishedNotice)
+        return self.ledger.find(notice_id(str(period)), PublishedNotice)

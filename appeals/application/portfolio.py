@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.application.service import AppealLedger
-from appeals.domain.values import FINAL_STATUSES
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import appeal_list, overdue, service_links
+from appeals.projections.lifecycle import is_open
 
-FINAL = frozenset(s.value for s in FINAL_STATUSES)
 APPEALS_PER_ENTERPRISE = 500
 
 
@@ -36,7 +35,7 @@ def portfolio(ledger: AppealLedger, cadre: str) -> tuple[int, list[dict[str, Any
                 "target_kind": link["target_kind"],
                 "target": link["target"],
                 "linked_since": link["start_day"],
-                "open_appeals": sum(1 for a in appeals if a["status"] not in FINAL),
+                "open_appeals": sum(1 for a in appeals if is_open(a["status"])),
                 "overdue_appeals": overdue.count_appeals(database, now, uscc),
                 "last_visit": link["last_visit"],
             }

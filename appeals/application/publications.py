@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from appeals.application.service import AppealLedger
@@ -20,18 +18,6 @@ from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
 
 Record = TypeVar("Record", bound=MonthlyPublication)
-
-
-def load_month(
-    ledger: AppealLedger, record_id: UUID, kind: type[Record]
-) -> Record | None:
-    """The month's publication record, or None if never published."""
-    try:
-        found: object = ledger.repository.get(record_id)
-    except AggregateNotFoundError:
-        return None
-    assert isinstance(found, kind)
-    return found
 
 
 def publish_month(

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Recording
 
 from appeals.application.service import AppealLedger
@@ -225,11 +224,7 @@ class Registry:
         return found
 
     def _load(self, record_class: type[R], record_id: UUID) -> R | None:
-        try:
-            found: object = self.ledger.repository.get(record_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, record_class) else None
+        return self.ledger.find(record_id, record_class)
 
 
 class LedgerDirectory:

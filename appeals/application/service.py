@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -70,6 +70,9 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
+
+
+R = TypeVar("R")
 
 
 class AppealLedger(Application[UUID]):
@@ -328,6 +331,15 @@ class AppealLedger(Application[UUID]):
         )
 
     # ---- reads --------------------------------------------------------------
+
+    def find(self, record_id: UUID, kind: type[R]) -> R | None:
+        """A record of ``kind`` (a unit, a meeting, a month's publication...)
+        by its id, or None if there is none of that kind."""
+        try:
+            found: object = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
 
     def get(self, appeal_id: UUID, version: int | None = None) -> Appeal:
         """The appeal now, or as it was at ``version``."""

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from appeals.application.registry import Registry
@@ -63,13 +62,13 @@ class ServiceLinks:
             target = uscc = self._enterprise(target)
             command = replace(command, uscc=uscc)
         else:
-            project = self._load(project_id(target), Project)
+            project = self.ledger.find(project_id(target), Project)
             if project is None:
                 raise InvalidField(
                     "project", f"项目 '{target}' 未登记 is not registered"
                 )
             uscc = project.uscc
-        existing = self._load(link_id(command.cadre, kind.value, target), Link)
+        existing = self.ledger.find(link_id(command.cadre, kind.value, target), Link)
         if existing is None:
             link = Link.link(command, uscc, actor, self.now())
         else:
@@ -82,7 +81,7 @@ class ServiceLinks:
         kind, target = target_of(command.uscc, command.project)
         if kind is TargetKind.ENTERPRISE:
             target = validate_uscc(target)
-        link = self._load(link_id(command.cadre, kind.value, target), Link)
+        link = self.ledger.find(link_id(command.cadre, kind.value, target), Link)
         if link is None:
             raise InvalidField(
                 "cadre", f"{command.cadre} 未挂钩 is not linked to {target}"
@@ -95,7 +94,7 @@ class ServiceLinks:
         """走访 by a cadre linked to the enterprise on that day."""
         cadre = self._cadre(command.cadre)
         uscc = validate_uscc(command.uscc)
-        link = self._load(
+        link = self.ledger.find(
             link_id(command.cadre, TargetKind.ENTERPRISE.value, uscc), Link
         )
         visit = Visit.record(
@@ -105,7 +104,7 @@ class ServiceLinks:
         return visit
 
     def visit(self, visit_id: UUID) -> Visit:
-        found = self._load(visit_id, Visit)
+        found = self.ledger.find(visit_id, Visit)
         if found is None:
             raise RecordNotFound("visit", str(visit_id))
         return found
@@ -139,7 +138,7 @@ class ServiceLinks:
         today = self.now().astimezone(SHANGHAI).date()
         _, found = view.profile_of(self.ledger.database, uscc, today)
         enterprise = self.registry.enterprise(uscc)
-        force = self._load(task_force_id(uscc, None), TaskForce)
+        force = self.ledger.find(task_force_id(uscc, None), TaskForce)
         return {
             "service_list": None if enterprise is None else enterprise.service_list,
             **found,
@@ -172,13 +171,6 @@ class ServiceLinks:
         if self.registry.enterprise(code) is None:
             raise InvalidField("uscc", f"企业 {code} 未登记 is not registered")
         return code
-
-    def _load(self, record_id: UUID, kind: type[T]) -> T | None:
-        try:
-            found: object = self.ledger.repository.get(record_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, kind) else None
 
     def _save(self, record: Any, kind: str, what: str) -> None:
         try:

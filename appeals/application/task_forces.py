@@ -11,7 +11,6 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from appeals.application.registry import Registry
@@ -26,11 +25,11 @@ from appeals.domain.task_forces import (
     task_force_id,
 )
 from appeals.domain.uscc import validate_uscc
-from appeals.domain.values import FINAL_STATUSES, Actor
+from appeals.domain.values import Actor
 from appeals.projections import appeal_list, overdue
+from appeals.projections.lifecycle import is_open
 
 BOARD_LIMIT = 500
-FINAL = frozenset(s.value for s in FINAL_STATUSES)
 
 
 class TaskForces:
@@ -45,7 +44,7 @@ class TaskForces:
         if self.registry.enterprise(uscc) is None:
             raise InvalidField("uscc", f"企业 {uscc} 未登记 is not registered")
         if command.project is not None:
-            project = self._load(project_id(command.project), Project)
+            project = self.ledger.find(project_id(command.project), Project)
             if project is None or project.uscc != uscc:
                 raise InvalidField("project", f"{command.project} 不是该企业的项目")
         units = []
@@ -56,7 +55,7 @@ class TaskForces:
                 raise InvalidField(field, f"干部 '{code}' 未登记或已停用 is not active")
             units.append(cadre.unit)
         command = replace(command, uscc=uscc)
-        existing = self._load(task_force_id(uscc, command.project), TaskForce)
+        existing = self.ledger.find(task_force_id(uscc, command.project), TaskForce)
         now = self.ledger.clock.now()
         if existing is None:
             force = TaskForce.form(command, units, actor, now)
@@ -75,7 +74,7 @@ class TaskForces:
         return force
 
     def task_force(self, force_id: UUID) -> TaskForce:
-        found = self._load(force_id, TaskForce)
+        found = self.ledger.find(force_id, TaskForce)
         if not isinstance(found, TaskForce):
             raise RecordNotFound("task_force", str(force_id))
         return found
@@ -91,7 +90,7 @@ class TaskForces:
             self.ledger.database, self.ledger.clock.now(), force.uscc
         )
         statuses = Counter(row["status"] for row in rows)
-        open_rows = [row for row in rows if row["status"] not in FINAL]
+        open_rows = [row for row in rows if is_open(row["status"])]
         progress = {
             "appeals": len(rows),
             "open": len(open_rows),
@@ -107,13 +106,6 @@ class TaskForces:
             for row in open_rows
         ]
         return seen, {"progress": progress, "open_appeals": items}
-
-    def _load(self, record_id: UUID, kind: type[Any]) -> Any:
-        try:
-            found: object = self.ledger.repository.get(record_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, kind) else None
 
     def _save(self, force: TaskForce) -> None:
         try:

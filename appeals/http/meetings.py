@@ -8,7 +8,6 @@ read)."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,14 +16,14 @@ from starlette.routing import Route
 
 from appeals.application.meetings import Meetings
 from appeals.domain.meetings import AssignTask, CompleteTask, HoldMeeting, Meeting
-from appeals.domain.organisation import RecordNotFound, parse_command
+from appeals.domain.organisation import parse_command
 from appeals.domain.permissions import authorize, read_filter
 from appeals.http import parameters
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice
-from appeals.http.requests import read_body
+from appeals.http.requests import path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
 from appeals.http.tabular import report_json
 from appeals.infra.clock import SHANGHAI
@@ -33,14 +32,6 @@ from appeals.projections import meetings as view
 
 def meetings_of(request: Request) -> Meetings:
     return Meetings(ledger_of(request))
-
-
-def _meeting_id(request: Request) -> UUID:
-    raw = str(request.path_params["meeting_id"])
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise RecordNotFound("meeting", raw) from None
 
 
 def meeting_json(meeting: Meeting) -> dict[str, Any]:
@@ -66,7 +57,7 @@ async def get_meeting(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("meetings", actor)
     meeting = await run_in_threadpool(
-        meetings_of(request).meeting, _meeting_id(request)
+        meetings_of(request).meeting, path_record_id(request, "meeting_id", "meeting")
     )
     return OrjsonResponse(meeting_json(meeting))
 
@@ -75,7 +66,10 @@ async def assign_task(request: Request) -> Response:
     actor = await authenticate(request)
     authorize("hold_meeting", actor, unit=None, uscc=None)
     command = parse_command(AssignTask, await read_body(request))
-    service, meeting_id = meetings_of(request), _meeting_id(request)
+    service, meeting_id = (
+        meetings_of(request),
+        path_record_id(request, "meeting_id", "meeting"),
+    )
     number = await run_in_threadpool(service.assign_task, meeting_id, command, actor)
     meeting = await run_in_threadpool(service.meeting, meeting_id)
     return OrjsonResponse({**meeting_json(meeting), "number": number}, status_code=201)
@@ -89,7 +83,11 @@ async def complete_task(request: Request) -> Response:
     )
     assert number is not None
     meeting = await run_in_threadpool(
-        meetings_of(request).complete_task, _meeting_id(request), number, command, actor
+        meetings_of(request).complete_task,
+        path_record_id(request, "meeting_id", "meeting"),
+        number,
+        command,
+        actor,
     )
     return OrjsonResponse(meeting_json(meeting))
 

@@ -8,6 +8,11 @@ from appeals.domain.service_links import LinkRole, VisitMode
 from appeals.http.openapi_organisation import DAY, _json, _problems, _readers, _roles
 from appeals.http.openapi_reads import CREDIT_CODE, MONTH, POSITION, _query
 
+
+def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
 TEXT = {"type": "string"}
 NULLABLE = {"type": ["string", "null"]}
 LINK_TARGET = {
@@ -108,12 +113,7 @@ MEETING = {
         "number": {"type": "integer"},
     },
 }
-MEETING_ID = {
-    "name": "meeting_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "format": "uuid"},
-}
+MEETING_ID = _path("meeting_id", {"type": "string", "format": "uuid"})
 LINK = {
     "type": "object",
     "required": ["cadre", "target_kind", "target", "uscc", "periods"],
@@ -142,21 +142,24 @@ VISIT = {
         "version": {"type": "integer"},
     },
 }
-VISIT_ID = {
-    "name": "visit_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "format": "uuid"},
-}
+
+
+VISIT_ID = _path("visit_id", {"type": "string", "format": "uuid"})
 
 
 def _post(
-    summary: str, permission: str, body: str, answer: dict[str, Any], *codes: int
+    summary: str,
+    permission: str,
+    body: str,
+    answer: dict[str, Any],
+    *codes: int,
+    path: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "post": {
             "summary": summary,
             "description": _roles(permission),
+            **({} if path is None else {"parameters": path}),
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": BODIES[body]}},
@@ -169,11 +172,13 @@ def _post(
     }
 
 
-def _report(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+def _report(
+    summary: str, parameters: list[dict[str, Any]], read: str = "links"
+) -> dict[str, Any]:
     return {
         "get": {
             "summary": summary,
-            "description": _readers("links"),
+            "description": _readers(read),
             "parameters": [*parameters, POSITION],
             "responses": {
                 "200": _json(
@@ -190,12 +195,6 @@ def _report(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
             },
         }
     }
-
-
-def _with_path(
-    path: dict[str, Any], parameters: list[dict[str, Any]]
-) -> dict[str, Any]:
-    return {"post": {**path["post"], "parameters": parameters}}
 
 
 def service_link_paths(
@@ -268,62 +267,35 @@ def service_link_paths(
                 },
             }
         },
-        "/meetings/{meeting_id}/tasks": _with_path(
-            _post(
-                "A follow-up task for an attending unit",
-                "hold_meeting",
-                "task",
-                MEETING,
-                201,
-            ),
-            [MEETING_ID],
+        "/meetings/{meeting_id}/tasks": _post(
+            "A follow-up task for an attending unit",
+            "hold_meeting",
+            "task",
+            MEETING,
+            201,
+            path=[MEETING_ID],
         ),
-        "/meetings/{meeting_id}/tasks/{number}/done": _with_path(
-            _post(
-                "Complete a follow-up task (its owner unit)",
-                "complete_task",
-                "done",
-                MEETING,
-                200,
-            ),
+        "/meetings/{meeting_id}/tasks/{number}/done": _post(
+            "Complete a follow-up task (its owner unit)",
+            "complete_task",
+            "done",
+            MEETING,
+            200,
+            path=[MEETING_ID, _path("number", {"type": "integer", "minimum": 1})],
+        ),
+        "/reports/meeting-tasks": _report(
+            "Follow-up tasks of joint meetings, overdue flagged",
             [
-                MEETING_ID,
-                {
-                    "name": "number",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
-                },
+                _query("open", {"type": "string", "enum": ["true", "false"]}),
+                _query("owner", {"type": "string"}),
             ],
+            read="meetings",
         ),
-        "/reports/meeting-tasks": {
-            "get": {
-                **_report(
-                    "Follow-up tasks of joint meetings, overdue flagged",
-                    [
-                        _query("open", {"type": "string", "enum": ["true", "false"]}),
-                        _query("owner", {"type": "string"}),
-                    ],
-                )["get"],
-                "description": _readers("meetings"),
-            }
-        },
-        "/cadres/{code}/portfolio": {
-            "get": {
-                **_report(
-                    "A cadre's portfolio (挂钩台账): linked enterprises, their open "
-                    "and overdue appeals, the last visit",
-                    [
-                        {
-                            "name": "code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                )["get"],
-            }
-        },
+        "/cadres/{code}/portfolio": _report(
+            "A cadre's portfolio (挂钩台账): linked enterprises, their open "
+            "and overdue appeals, the last visit",
+            [_path("code", {"type": "string"})],
+        ),
         "/reports/visits": _report(
             "每月走访率 per cadre: linked enterprises visited in the month",
             [_query("month", MONTH)],

@@ -236,3 +236,15 @@ def idempotent_request(
         )
     ).hexdigest()
     return IdempotentRequest(principal=actor.id, key=key, fingerprint=fingerprint)
+
+
+def path_record_id(request: Request, param: str, record: str) -> UUID:
+    """A record's id in the path (a visit, a meeting, a task force); one
+    that is not a UUID is a record that does not exist (404)."""
+    from appeals.domain.organisation import RecordNotFound
+
+    raw = str(request.path_params[param])
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise RecordNotFound(record, raw) from None

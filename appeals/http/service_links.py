@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from starlette.routing import Route
 from appeals.application.portfolio import portfolio
 from appeals.application.service_links import ServiceLinks
 from appeals.domain.commands import Receive
-from appeals.domain.organisation import RecordNotFound, parse_command
+from appeals.domain.organisation import parse_command
 from appeals.domain.permissions import authorize, read_filter
 from appeals.domain.service_links import (
     EndLink,
@@ -36,7 +35,7 @@ from appeals.http.appeals import command_response
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
-from appeals.http.requests import build, read_body
+from appeals.http.requests import build, path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
 from appeals.http.tabular import report_json
 from appeals.infra.clock import SHANGHAI
@@ -121,18 +120,12 @@ async def record_visit(request: Request) -> Response:
     return OrjsonResponse(_visit_json(visit), status_code=201)
 
 
-def _visit_id(request: Request) -> UUID:
-    raw = str(request.path_params["visit_id"])
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise RecordNotFound("visit", raw) from None
-
-
 async def get_visit(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("links", actor)
-    visit = await run_in_threadpool(service_of(request).visit, _visit_id(request))
+    visit = await run_in_threadpool(
+        service_of(request).visit, path_record_id(request, "visit_id", "visit")
+    )
     return OrjsonResponse(_visit_json(visit))
 
 
@@ -143,7 +136,7 @@ async def file_from_visit(request: Request) -> Response:
     body = await read_body(request)
     body.setdefault("channel", "visit")
     command = build(Receive, body)
-    visit_id = _visit_id(request)
+    visit_id = path_record_id(request, "visit_id", "visit")
     result = await run_in_threadpool(
         service_of(request).file_from_visit, visit_id, command, actor
     )

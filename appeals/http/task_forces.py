@@ -7,7 +7,6 @@ the permissions table's (``manage_links``, the ``links`` read)."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,26 +14,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from appeals.application.task_forces import TaskForces
-from appeals.domain.organisation import RecordNotFound, parse_command
+from appeals.domain.organisation import parse_command
 from appeals.domain.permissions import authorize, read_filter
 from appeals.domain.task_forces import DisbandTaskForce, FormTaskForce, TaskForce
 from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
-from appeals.http.requests import read_body
+from appeals.http.requests import path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
 from appeals.http.tabular import report_json
 
 
 def forces_of(request: Request) -> TaskForces:
     return TaskForces(ledger_of(request))
-
-
-def _force_id(request: Request) -> UUID:
-    raw = str(request.path_params["force_id"])
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise RecordNotFound("task_force", raw) from None
 
 
 def force_json(force: TaskForce) -> dict[str, Any]:
@@ -63,7 +54,9 @@ async def form(request: Request) -> Response:
 async def get_force(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("links", actor)
-    force = await run_in_threadpool(forces_of(request).task_force, _force_id(request))
+    force = await run_in_threadpool(
+        forces_of(request).task_force, path_record_id(request, "force_id", "task_force")
+    )
     return OrjsonResponse(force_json(force))
 
 
@@ -72,7 +65,10 @@ async def disband(request: Request) -> Response:
     authorize("manage_links", actor, unit=None, uscc=None)
     command = parse_command(DisbandTaskForce, await read_body(request))
     force = await run_in_threadpool(
-        forces_of(request).disband, _force_id(request), command, actor
+        forces_of(request).disband,
+        path_record_id(request, "force_id", "task_force"),
+        command,
+        actor,
     )
     return OrjsonResponse(force_json(force))
 
@@ -80,7 +76,10 @@ async def disband(request: Request) -> Response:
 async def board(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("links", actor)
-    service, force_id = forces_of(request), _force_id(request)
+    service, force_id = (
+        forces_of(request),
+        path_record_id(request, "force_id", "task_force"),
+    )
     force = await run_in_threadpool(service.task_force, force_id)
     seen, body = await run_in_threadpool(service.board, force_id)
     return await report_json(request, {"task_force": force_json(force), **body}, seen)

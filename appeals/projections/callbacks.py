@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.assessment import SATISFIED
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.rates import ratio
 from appeals.infra.database import Database, Sql
@@ -388,9 +389,6 @@ def queue(
         return rows[:limit]
 
     return read(database, NAME, load)
-
-
-SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 
 
 def figures(

@@ -296,20 +296,22 @@ SELECT_OF = (
 )
 
 
+def _links_of(
+    sql: Sql, database: Database, uscc: str, today: date
+) -> list[dict[str, Any]]:
+    statement = SELECT_OF.format(
+        columns=", ".join(LINK_COLUMNS), table=live_table(database, LINKS)
+    )
+    day = today.isoformat()
+    rows = sql.execute(statement, [uscc, day, day]).all()
+    return [dict(zip(LINK_COLUMNS, row, strict=True)) for row in rows]
+
+
 def links_of(
     database: Database, uscc: str, today: date
 ) -> tuple[int, list[dict[str, Any]]]:
     """The cadres linked to the enterprise (or to one of its projects) today."""
-
-    def load(sql: Sql) -> list[dict[str, Any]]:
-        statement = SELECT_OF.format(
-            columns=", ".join(LINK_COLUMNS), table=live_table(database, LINKS)
-        )
-        day = today.isoformat()
-        rows = sql.execute(statement, [uscc, day, day]).all()
-        return [dict(zip(LINK_COLUMNS, row, strict=True)) for row in rows]
-
-    return read(database, NAME, load)
+    return read(database, NAME, lambda sql: _links_of(sql, database, uscc, today))
 
 
 SELECT_OF_CADRE = (
@@ -352,13 +354,6 @@ def profile_of(
     projects and its latest ``visits`` visits."""
 
     def load(sql: Sql) -> dict[str, Any]:
-        day = today.isoformat()
-        links = sql.execute(
-            SELECT_OF.format(
-                columns=", ".join(LINK_COLUMNS), table=live_table(database, LINKS)
-            ),
-            [uscc, day, day],
-        ).all()
         projects = sql.execute(
             f"SELECT {', '.join(PROJECT_COLUMNS)} FROM "
             f"{live_table(database, PROJECTS)} WHERE uscc = ? ORDER BY code",
@@ -371,7 +366,7 @@ def profile_of(
             [uscc, visits],
         ).all()
         return {
-            "linked": [dict(zip(LINK_COLUMNS, r, strict=True)) for r in links],
+            "linked": _links_of(sql, database, uscc, today),
             "projects": [dict(zip(PROJECT_COLUMNS, r, strict=True)) for r in projects],
             "recent_visits": [dict(zip(VISIT_COLUMNS, r, strict=True)) for r in recent],
         }

@@ -33,7 +33,6 @@ from tests.builders import DIRECTORY, given, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
-    HANDLER,
     INTAKE,
     SUPERVISOR,
     TK,
@@ -238,4 +237,3 @@ def test_a_late_close_climbs_the_ladder_as_the_centres() -> None:
     assert close["overdue_now"]
     assert close["escalation_level"] == 0
     assert close["unit"] == CENTRE_UNIT
-    assert HANDLER.unit != close["unit"]

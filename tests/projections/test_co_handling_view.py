@@ -13,7 +13,6 @@ from appeals.projections.reading import live_table
 from appeals.projections.runtime.storage import transaction
 from tests.builders import MARKET_UNIT, TAX_UNIT
 from tests.domain.lifecycle_fixtures import HANDLER, SUPERVISOR, UNIT
-from tests.http.conftest import ROLE_TOKENS
 from tests.support.reports import assigned, project
 
 
@@ -26,7 +25,7 @@ def test_each_part_is_its_own_cycle_in_the_timeliness_view(
     ledger.execute(
         appeal_id, cmd.Assign(unit=UNIT, co_units=(TAX_UNIT, MARKET_UNIT)), dispatcher
     )
-    tax = Actor("t", Role.HANDLER, ROLE_TOKENS["other_handler"]["name"], unit=TAX_UNIT)
+    tax = Actor("t", Role.HANDLER, "市税务局 赵四", unit=TAX_UNIT)
     ledger.execute(appeal_id, cmd.Accept(), HANDLER)
     ledger.execute(appeal_id, cmd.ReportPart(report="已核实"), tax)
     ledger.execute(

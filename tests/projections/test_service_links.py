@@ -32,7 +32,6 @@ from tests.domain.lifecycle_fixtures import (
     HANDLER,
     INTAKE,
     OTHER_HANDLER,
-    UNIT,
 )
 from tests.support.reports import project
 
@@ -166,4 +165,3 @@ def test_links_renew_end_and_reach_projects(
     assert (registered["code"], registered["investment"]) == ("P-001", 50000)
     _, to_c = view.links_of(ledger.database, C, date(2026, 9, 20))
     assert [r["role"] for r in to_c] == ["liaison_officer"]
-    assert HANDLER.unit == UNIT
