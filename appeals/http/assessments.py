@@ -26,13 +26,13 @@ from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
 from appeals.http.requests import optional_positive_int
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import csv_response, wants_csv
+from appeals.http.tabular import table_response, wants_table
 
 KEY_HEADERS = {
-    "unit": ("单位 unit",),
-    "cadre": ("单位 unit", "干部 cadre"),
-    "locality": ("属地 locality",),
-    "category": ("类别 category",),
+    "unit": ("unit",),
+    "cadre": ("unit", "cadre"),
+    "locality": ("locality",),
+    "category": ("category",),
 }
 
 
@@ -76,10 +76,10 @@ def answer(
         "Projection-Position": str(body["position"]),
         "Projection-Complete": "true" if body["complete"] else "false",
     }
-    if wants_csv(request):
+    if wants_table(request):
         header, lines = csv_rows(group_by, rows)
-        return csv_response(
-            filename, header, iter(lines), body["position"], body["complete"]
+        return table_response(
+            request, filename, header, iter(lines), body["position"], body["complete"]
         )
     shown = {k: v for k, v in body.items() if k != "groups"}
     return OrjsonResponse(
@@ -90,23 +90,19 @@ def answer(
 def csv_rows(
     group_by: str, rows: list[dict[str, Any]]
 ) -> tuple[list[str], list[list[Any]]]:
-    """Chinese-first headers: the key, rank and score, then each indicator's
+    """Columns (appeals.http.columns): the key, rank and score, then each indicator's
     value, numerator and denominator, then the counts and the note."""
     header = [
         *KEY_HEADERS[group_by],
-        "名称 name",
-        "排名 rank",
-        "得分 score",
-        *(
-            f"{i.zh}{suffix} {i.key}{tail}"
-            for i in INDICATORS.values()
-            for suffix, tail in (("", ""), ("分子", " numerator"), ("应办数", " due"))
-        ),
-        "评价超期未评 verdicts lapsed",
-        "待评价 verdicts pending",
-        "督办 supervised",
-        "自动督办 escalated",
-        "说明 note",
+        "name",
+        "rank",
+        "score",
+        *(f"{key}{tail}" for key in INDICATORS for tail in ("", "_numerator", "_due")),
+        "verdicts_lapsed",
+        "verdicts_pending",
+        "supervised",
+        "escalated",
+        "note",
     ]
     lines = [
         [

@@ -32,7 +32,7 @@ from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
 from appeals.http.requests import optional_positive_int
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import csv_response, page_size, report_json
+from appeals.http.tabular import page_size, report_json, table_response
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import supervision
 
@@ -116,15 +116,15 @@ async def publish_notice(request: Request) -> Response:
 
 
 CSV_HEADER = (
-    "工单号 ticket",
-    "单位 unit",
-    "单位名称 unit name",
-    "环节 stage",
-    "期限 due",
-    "通报时间 noticed",
-    "督办对象 addressee",
-    "回复时间 answered",
-    "办理时间 settled",
+    "ticket",
+    "unit",
+    "unit_name",
+    "stage",
+    "due",
+    "noticed",
+    "addressee",
+    "answered",
+    "settled",
 )
 
 
@@ -154,7 +154,7 @@ def answer(request: Request, body: dict[str, Any]) -> Response:
             for a in body["appeals"]
         )
         name = f"notice-{body['period']}.csv"
-        return csv_response(name, CSV_HEADER, lines, position, complete)
+        return table_response(request, name, CSV_HEADER, lines, position, complete)
     return OrjsonResponse(body, headers=headers)
 
 

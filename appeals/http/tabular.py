@@ -1,8 +1,11 @@
-"""How a report answers: JSON or CSV, chosen by the client, paged by keyset.
+"""How a report answers: JSON, CSV or XLSX, chosen by the client, paged by
+keyset.
 
 CSV is UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code
 page and garbles Chinese) and CRLF line ends; a CSV export holds every
-matching row, streamed one page at a time so memory stays bounded. JSON pages
+matching row, streamed one page at a time so memory stays bounded. XLSX has
+typed cells. Both have Chinese headers (English with ``?lang=en``), rates as
+percentages and times in Shanghai minutes (appeals.http.columns). JSON pages
 carry an opaque ``next_cursor``: the last row's sort key, so page N costs
 what page 1 costs and rows arriving meanwhile never shift a page.
 """
@@ -14,9 +17,13 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from appeals.http.columns import Column, column, csv_cell, xlsx_cell
 from appeals.http.freshness import COMPLETE_HEADER, POSITION_HEADER, log_head
 from appeals.http.parameters import cursor, invalid, make_cursor, whole_number
 from appeals.http.problems import HttpProblem
@@ -26,29 +33,50 @@ from appeals.projections.reading import SortKey
 PAGE_SIZE, MAX_PAGE_SIZE, CSV_PAGE_SIZE = 50, 500, 1000
 
 
-def wants_csv(request: Request) -> bool:
-    """``?format=csv|json`` wins (a link Excel can open); otherwise the Accept
-    header's preference, JSON on a tie, 406 if it accepts neither."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"json": "application/json", "csv": "text/csv", "xlsx": XLSX}
+XLSX_ROWS = 1_048_575
+"""Rows a worksheet holds under its header (Excel's limit)."""
+
+
+def table_format(request: Request) -> str | None:
+    """``?format=csv|xlsx|json`` wins (a link a spreadsheet can open);
+    otherwise the Accept header's preference, JSON on a tie, 406 if it
+    accepts none. ``None`` means JSON, else the table format."""
     chosen = request.query_params.get("format")
     if chosen is not None:
-        if chosen not in ("csv", "json"):
-            raise invalid([{"field": "format", "reason": "must be csv or json"}])
-        return chosen == "csv"
-    quality = {"text/csv": 0.0, "application/json": 0.0}
+        if chosen not in MEDIA:
+            raise invalid([{"field": "format", "reason": "must be json, csv or xlsx"}])
+        return None if chosen == "json" else chosen
+    quality = dict.fromkeys(MEDIA, 0.0)
     for media_range in request.headers.get("accept", "*/*").split(","):
         media, *options = (part.strip().lower() for part in media_range.split(";"))
         q = next((option[2:] for option in options if option.startswith("q=")), "1")
-        for target in quality:
+        for name, target in MEDIA.items():
             if media in (target, target.split("/")[0] + "/*", "*/*"):
-                quality[target] = max(quality[target], _quality(q))
+                quality[name] = max(quality[name], _quality(q))
     if not any(quality.values()):
         raise HttpProblem(
             406,
             "not-acceptable",
             "Not acceptable",
-            "reports are available as application/json or text/csv",
+            "reports are available as application/json, text/csv or " + XLSX,
         )
-    return quality["text/csv"] > quality["application/json"]
+    best = max(quality, key=lambda name: (quality[name], name == "json"))
+    return None if best == "json" else best
+
+
+def wants_table(request: Request) -> bool:
+    """Whether the client asked for a table (CSV or XLSX) rather than JSON."""
+    return table_format(request) is not None
+
+
+def header_language(request: Request) -> str:
+    """``?lang=zh|en``: the headers' language in CSV and XLSX (Chinese first)."""
+    lang = request.query_params.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise invalid([{"field": "lang", "reason": "must be zh or en"}])
+    return lang
 
 
 def _quality(raw: str) -> float:
@@ -89,49 +117,97 @@ def neutralised(cell: Any) -> Any:
     return cell
 
 
-async def report_csv(
+async def report_table(
     request: Request,
     filename: str,
-    header: Sequence[str],
+    header: Sequence[str | Column],
     rows: Iterator[Sequence[Any]],
     position: int,
 ) -> Response:
-    """A report as CSV, its position and completeness in the headers."""
+    """A report as CSV or XLSX, its position and completeness in the headers."""
     complete = position >= await log_head(request)
-    return csv_response(filename, header, rows, position, complete)
+    return table_response(request, filename, header, rows, position, complete)
 
 
-def csv_response(
+def table_response(
+    request: Request,
     filename: str,
-    header: Sequence[str],
+    header: Sequence[str | Column],
     rows: Iterator[Sequence[Any]],
     position: int,
     complete: bool,
 ) -> Response:
-    """Streams ``rows`` as CSV (Starlette iterates it in the threadpool)."""
-
-    def chunks() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(header)
-        for count, row in enumerate(rows, start=1):
-            writer.writerow([neutralised(cell) for cell in row])
-            if count % CSV_PAGE_SIZE == 0:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode()
-
+    """``rows`` as the table the request asked for (``filename`` names the
+    CSV; an XLSX takes its stem), headers in ``?lang=`` (docs/reports.md,
+    "Exports"). Each column is a key of appeals.http.columns or a Column."""
+    lang = header_language(request)
+    columns = [c if isinstance(c, Column) else column(c) for c in header]
+    headers = {POSITION_HEADER: str(position), COMPLETE_HEADER: _flag(complete)}
+    if table_format(request) == "xlsx":
+        stem = filename.rsplit(".", 1)[0]
+        body = xlsx_bytes(stem, columns, rows, lang)
+        headers["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return Response(body, media_type=XLSX, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return StreamingResponse(
-        chunks(),
+        csv_chunks(columns, rows, lang),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            POSITION_HEADER: str(position),
-            COMPLETE_HEADER: _flag(complete),
-        },
+        headers=headers,
     )
+
+
+def csv_chunks(
+    columns: Sequence[Column], rows: Iterator[Sequence[Any]], lang: str
+) -> Iterator[bytes]:
+    """The CSV, a page at a time (Starlette iterates it in the threadpool)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([c.header(lang, percent=True) for c in columns])
+    kinds = [c.kind for c in columns]
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(
+            [neutralised(csv_cell(k, v)) for k, v in zip(kinds, row, strict=False)]
+        )
+        if count % CSV_PAGE_SIZE == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def xlsx_bytes(
+    title: str, columns: Sequence[Column], rows: Iterator[Sequence[Any]], lang: str
+) -> bytes:
+    """One worksheet with a bold header row and typed cells (openpyxl's
+    write-only mode streams the rows to a temporary file)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31] or "report")
+    bold = Font(bold=True)
+    heading = []
+    for c in columns:
+        cell = WriteOnlyCell(sheet, value=c.header(lang, percent=False))
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    kinds = [c.kind for c in columns]
+    for count, row in enumerate(rows, start=1):
+        if count > XLSX_ROWS:
+            sheet.append(
+                ["已截断，完整数据请导出CSV truncated: export CSV for every row"]
+            )
+            break
+        cells = []
+        for kind, value in zip(kinds, row, strict=False):
+            typed, number_format = xlsx_cell(kind, neutralised(value))
+            cell = WriteOnlyCell(sheet, value=typed)
+            if number_format is not None:
+                cell.number_format = number_format
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def page_size(request: Request) -> int:

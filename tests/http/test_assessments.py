@@ -144,9 +144,9 @@ async def test_cadre_rows_and_a_spreadsheet_with_chinese_headers(
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.text.startswith("\ufeff")  # Excel reads the BOM as UTF-8
     header, *lines = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff"))))
-    assert header[:4] == ["单位 unit", "名称 name", "排名 rank", "得分 score"]
-    assert "响应率 response_rate" in header
-    assert "满意率应办数 satisfaction_rate due" in header
+    assert header[:4] == ["单位", "名称", "排名", "得分"]
+    assert "响应率(%)" in header
+    assert "满意率应办数" in header
     assert {line[0] for line in lines} == {UNIT, CENTRE_UNIT}
     names = {line[0]: line[1] for line in lines}
     assert names[UNIT] == "苏州市人力资源和社会保障局"

@@ -74,7 +74,7 @@ async def test_orders_are_answered_and_the_month_is_noticed_and_published(
     csv = await client.get(
         "/notices/2026-09", params={"format": "csv"}, headers=auth("auditor")
     )
-    assert "工单号 ticket" in csv.text
+    assert "工单号,单位,单位名称,环节,期限" in csv.text
     assert ticket in csv.text
     page = await client.get(
         "/notices/2026-09", params={"format": "html"}, headers=auth("auditor")

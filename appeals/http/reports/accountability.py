@@ -15,7 +15,7 @@ from appeals.http.context import context_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range
-from appeals.http.tabular import report_csv, report_json, wants_csv
+from appeals.http.tabular import report_json, report_table, wants_table
 from appeals.projections import accountability
 
 
@@ -46,9 +46,9 @@ async def accountability_report(request: Request) -> Response:
         "period": period,
         "items": items,
     }
-    if wants_csv(request):
+    if wants_table(request):
         header = tuple(items[0]) if items else ("period", group_by)
-        return await report_csv(
+        return await report_table(
             request,
             "accountability.csv",
             header,

@@ -22,9 +22,9 @@ from appeals.http.tabular import (
     next_cursor,
     page_size,
     read_cursor,
-    report_csv,
     report_json,
-    wants_csv,
+    report_table,
+    wants_table,
 )
 from appeals.projections import appeal_list
 from appeals.projections.lifecycle import read_instant
@@ -42,7 +42,7 @@ async def list_appeals(request: Request) -> Response:
     scoped like single reads: a handler sees its unit's, an enterprise its own."""
     actor = await authenticate(request)
     scope = read_filter("appeals", actor)
-    as_csv = wants_csv(request)
+    as_csv = wants_table(request)
     params = request.query_params
     order = choice(request, "order", "newest", ("newest", "oldest"))
     statuses = [s for raw in params.getlist("status") for s in raw.split(",") if s]
@@ -61,7 +61,7 @@ async def list_appeals(request: Request) -> Response:
     if as_csv:
         seen, rows = await run_in_threadpool(appeal_list.export, database, query)
         lines = (appeal_csv_line(row) for row in rows)
-        return await report_csv(request, "appeals.csv", APPEAL_CSV, lines, seen)
+        return await report_table(request, "appeals.csv", APPEAL_CSV, lines, seen)
     seen, found = await run_in_threadpool(appeal_list.read_page, database, query)
     body = {
         "items": [appeal_item(row) for row in found[: query.limit]],

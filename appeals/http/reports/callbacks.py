@@ -19,7 +19,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range
-from appeals.http.tabular import page_size, report_csv, report_json, wants_csv
+from appeals.http.tabular import page_size, report_json, report_table, wants_table
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import callbacks
 
@@ -64,7 +64,7 @@ async def callback_report(request: Request) -> Response:
     seen, items = await run_in_threadpool(
         callbacks.figures, ledger_of(request).database, start, end
     )
-    if wants_csv(request):
+    if wants_table(request):
         header = (
             "unit",
             "reached",
@@ -75,6 +75,6 @@ async def callback_report(request: Request) -> Response:
             "sample_satisfaction_rate",
         )
         lines = iter([[item[h] for h in header] for item in items])
-        return await report_csv(request, "callbacks.csv", header, lines, seen)
+        return await report_table(request, "callbacks.csv", header, lines, seen)
     body = {"from": first.isoformat(), "to": last.isoformat(), "items": items}
     return await report_json(request, body, seen)

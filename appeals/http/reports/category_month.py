@@ -13,14 +13,14 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
-from appeals.http.tabular import report_csv, report_json, wants_csv
+from appeals.http.tabular import report_json, report_table, wants_table
 from appeals.projections import category_month
 
 
 async def category_month_report(request: Request) -> Response:
     """Appeals received per category per month (``from``/``to``: YYYY-MM)."""
     actor = await authenticate(request)
-    as_csv = wants_csv(request)
+    as_csv = wants_table(request)
     read_filter("category_month", actor)  # city-wide: no filter, or refused
     params = request.query_params
     first, last = month(params.get("from"), "from"), month(params.get("to"), "to")
@@ -39,5 +39,5 @@ async def category_month_report(request: Request) -> Response:
             [r["month"], r["category"], r["category_label"]["zh"], r["appeals"]]
             for r in rows
         )
-        return await report_csv(request, "category-month.csv", header, lines, seen)
+        return await report_table(request, "category-month.csv", header, lines, seen)
     return await report_json(request, {"rows": rows}, seen)

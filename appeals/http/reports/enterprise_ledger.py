@@ -21,9 +21,9 @@ from appeals.http.tabular import (
     next_cursor,
     page_size,
     read_cursor,
-    report_csv,
     report_json,
-    wants_csv,
+    report_table,
+    wants_table,
 )
 from appeals.projections import enterprise_ledger
 from appeals.projections.lifecycle import read_instant
@@ -36,7 +36,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
     """问题台账 of one enterprise: an enterprise reads only its own, handlers
     none (their scope is a unit, not an enterprise), other roles any."""
     actor = await authenticate(request)
-    as_csv = wants_csv(request)
+    as_csv = wants_table(request)
     uscc = validate_uscc(request.path_params["uscc"])
     if not read_filter("ledger", actor).admits(unit=None, uscc=uscc):
         raise NotPermitted("read", actor.role, "the ledger is outside your scope")
@@ -49,7 +49,9 @@ async def enterprise_ledger_report(request: Request) -> Response:
             enterprise_ledger.export, ledger.database, uscc
         )
         lines = ([row[c] for c in LEDGER_CSV] for row in rows)
-        return await report_csv(request, f"ledger-{uscc}.csv", LEDGER_CSV, lines, seen)
+        return await report_table(
+            request, f"ledger-{uscc}.csv", LEDGER_CSV, lines, seen
+        )
     seen, summary, found = await run_in_threadpool(
         enterprise_ledger.read_ledger,
         ledger.database,

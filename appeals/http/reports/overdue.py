@@ -13,7 +13,7 @@ from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import equal_filters
-from appeals.http.tabular import page_size, report_csv, report_json, wants_csv
+from appeals.http.tabular import page_size, report_json, report_table, wants_table
 from appeals.projections import overdue, timeliness
 
 OVERDUE_CSV = (
@@ -33,7 +33,7 @@ async def overdue_report(request: Request) -> Response:
         raise invalid([{"field": "stage", "reason": reason}])
     equals = [*equal_filters(request, ("unit", "cadre", "category", "stage")),
               *scope.equals()]  # fmt: skip
-    as_csv = wants_csv(request)
+    as_csv = wants_table(request)
     limit = None if as_csv else page_size(request)
     seen, found = await run_in_threadpool(
         overdue.report,
@@ -45,7 +45,7 @@ async def overdue_report(request: Request) -> Response:
     )
     if as_csv:
         lines = iter([[item[c] for c in OVERDUE_CSV] for item in found.items])
-        return await report_csv(request, "overdue.csv", OVERDUE_CSV, lines, seen)
+        return await report_table(request, "overdue.csv", OVERDUE_CSV, lines, seen)
     body = {
         "as_of": found.now.isoformat(),
         "total": found.total,

@@ -14,7 +14,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
-from appeals.http.tabular import report_csv, report_json, wants_csv
+from appeals.http.tabular import report_json, report_table, wants_table
 from appeals.projections import routing
 
 CSV_HEADER = (
@@ -36,7 +36,7 @@ async def routing_report(request: Request) -> Response:
     seen, body = await run_in_threadpool(
         routing.report, ledger_of(request).database, first, last, scope
     )
-    if wants_csv(request):
+    if wants_table(request):
         lines = iter([[row[name] for name in CSV_HEADER] for row in body["items"]])
-        return await report_csv(request, "routing.csv", CSV_HEADER, lines, seen)
+        return await report_table(request, "routing.csv", CSV_HEADER, lines, seen)
     return await report_json(request, {"from": first, "to": last, **body}, seen)

@@ -13,7 +13,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range, equal_filters
-from appeals.http.tabular import report_csv, report_json, wants_csv
+from appeals.http.tabular import report_json, report_table, wants_table
 from appeals.projections import timeliness
 
 
@@ -34,9 +34,9 @@ async def timeliness_report(request: Request) -> Response:
         equals,
         group_by,
     )
-    if wants_csv(request):
+    if wants_table(request):
         header = tuple(items[0]) if items else ("stage",)
-        return await report_csv(
+        return await report_table(
             request,
             "timeliness.csv",
             header,

@@ -126,7 +126,7 @@ async def test_the_list_as_csv_opens_in_excel_with_its_chinese(
         assert response.headers["content-type"] == "text/csv; charset=utf-8"
         assert response.content.startswith("\ufeff".encode())
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        assert rows[0][:3] == ["ticket", "status", "status_zh"]
+        assert rows[0][:3] == ["工单号", "状态", "状态(中文)"]
         assert len(rows) == 4  # the header and every row, not one page
         assert rows[1][2] == "已受理"
         assert rows[1][4] == "苏州工业园区某某生物医药有限公司"

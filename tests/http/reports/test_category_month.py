@@ -41,7 +41,7 @@ async def test_appeals_per_category_per_month(
         headers=auth("supervisor"),
     )
     assert november.content.decode("utf-8-sig").splitlines() == [
-        "month,category,category_zh,appeals",
+        "月份,类别,类别(中文),诉求件数",
         "2026-11,financing,融资,1",
     ]
     refused = await client.get("/reports/category-month", headers=auth("handler"))

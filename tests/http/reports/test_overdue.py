@@ -84,5 +84,5 @@ async def test_reports_answer_csv_with_a_bom(
     assert response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["ticket", "stage", "unit"]
+    assert rows[0][:3] == ["工单号", "环节", "单位"]
     assert len(rows) >= 3
