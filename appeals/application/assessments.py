@@ -75,27 +75,7 @@ class Assessments:
         )
 
     def label(self, group: str, key: tuple[str, ...]) -> dict[str, str]:
-        """What people call the row: the unit's (and cadre's) registered
-        name as it is now, the division's name, the category's label; the
-        code itself when nothing is registered under it."""
-        code = key[-1]
-        if group == "locality":
-            names = division_name(code)
-            return (
-                {"zh": code, "en": code}
-                if names is None
-                else dict(zip(("zh", "en"), names, strict=True))
-            )
-        if group == "category":
-            return Category.of(code).label()
-        unit = self.registry.unit(key[0])
-        unit_zh = key[0] if unit is None else unit.name_zh
-        unit_en = key[0] if unit is None else (unit.name_en or unit.name_zh)
-        if group == "unit":
-            return {"zh": unit_zh, "en": unit_en}
-        cadre = self.registry.cadre(code)
-        person = code if cadre is None else cadre.name
-        return {"zh": f"{unit_zh} {person}", "en": f"{unit_en} {person}"}
+        return group_label(self.registry, group, key)
 
     def publish(
         self, period: Period, actor: Actor, reason: str | None = None
@@ -141,3 +121,27 @@ def plain(row: Any) -> dict[str, Any]:
         else dict(row)
     )
     return {key: value(item) for key, item in record.items()}
+
+
+def group_label(registry: Registry, group: str, key: tuple[str, ...]) -> dict[str, str]:
+    """What people call a row: the unit's (and cadre's) registered name as it
+    is now, the division's name, the category's label; the code itself when
+    nothing is registered under it."""
+    code = key[-1]
+    if group == "locality":
+        names = division_name(code)
+        return (
+            {"zh": code, "en": code}
+            if names is None
+            else dict(zip(("zh", "en"), names, strict=True))
+        )
+    if group == "category":
+        return Category.of(code).label()
+    unit = registry.unit(key[0])
+    unit_zh = key[0] if unit is None else unit.name_zh
+    unit_en = key[0] if unit is None else (unit.name_en or unit.name_zh)
+    if group == "unit":
+        return {"zh": unit_zh, "en": unit_en}
+    cadre = registry.cadre(code)
+    person = code if cadre is None else cadre.name
+    return {"zh": f"{unit_zh} {person}", "en": f"{unit_en} {person}"}

@@ -164,6 +164,9 @@ READS: dict[str, dict[Role, Scope]] = {
     "enterprises": {**_GOVERNMENT_STATISTICS, ENTERPRISE: Scope.OWN_ENTERPRISE},
     # city-wide statistics
     "category_month": _GOVERNMENT_STATISTICS,
+    "hotspots": _GOVERNMENT_STATISTICS,
+    # trends: a handler sees its own unit's row beside the city's
+    "trends": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     # routing by the catalogue: a handler sees its own unit's rows
     "routing": {**_GOVERNMENT_STATISTICS, HANDLER: Scope.OWN_UNIT},
     # the global event feed: those who audit

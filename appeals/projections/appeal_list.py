@@ -20,10 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from appeals.domain.appeal import Appeal
+from appeals.domain.divisions import locality_of
+from appeals.domain.trends import Receipt
 from appeals.infra.database import Database, Sql
 from appeals.projections import overdue
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
+    read_instant,
     status_after,
     stored_instant,
     topics_of,
@@ -310,3 +313,28 @@ def export(
 
     seen = position(database, PROJECTION.name)
     return seen, (row for rows in keyset_pages(database, page) for row in rows)
+
+
+SELECT_RECEIPTS = (
+    "SELECT received_at, category, unit, uscc FROM {table} "
+    "WHERE received_at >= ? AND received_at < ?"
+)
+
+
+def receipts(
+    database: Database, start: datetime, end: datetime
+) -> tuple[int, list[Receipt]]:
+    """The view's position and every appeal received in [start, end), as
+    volumes count it (the unit holding it now; the locality of its credit
+    code, like the assessment view's)."""
+    table = live_table(database, APPEALS)
+
+    def load(sql: Sql) -> list[Receipt]:
+        bounds = [stored_instant(start), stored_instant(end)]
+        rows = sql.execute(SELECT_RECEIPTS.format(table=table), bounds).all()
+        return [
+            Receipt(read_instant(at), category, unit, locality_of(uscc))
+            for at, category, unit, uscc in rows
+        ]
+
+    return read(database, PROJECTION.name, load)

@@ -55,6 +55,12 @@ READ_ROUTES: dict[str, tuple[str, ...]] = {
         "/assessments/2026-10/preview",
         "/assessments/2026-10/preview?format=csv",
     ),
+    "trends": (
+        "/reports/trend",
+        "/reports/trend?group_by=unit&format=csv",
+        "/reports/trend?indicator=received&format=xlsx",
+    ),
+    "hotspots": ("/reports/hotspots", "/reports/hotspots?format=xlsx"),
 }
 
 

@@ -123,6 +123,8 @@ READ_ROUTES: dict[str, list[str]] = {
     "links": ["/reports/visits", "/reports/unvisited?days=60"],
     "meetings": ["/reports/meeting-tasks"],
     "notices": ["/notices/2026-10/preview"],
+    "trends": ["/reports/trend?group_by=unit"],
+    "hotspots": ["/reports/hotspots"],
 }
 """Every read route by its row in the permissions table (READS)."""
 

@@ -16,6 +16,7 @@ from appeals.http.reports import (
     overdue,
     routing,
     timeliness,
+    trends,
 )
 
 
@@ -41,6 +42,8 @@ def report_routes() -> list[Route]:
             methods=["GET"],
         ),
         Route("/reports/routing", routing.routing_report, methods=["GET"]),
+        Route("/reports/trend", trends.trend_report, methods=["GET"]),
+        Route("/reports/hotspots", trends.hotspot_report, methods=["GET"]),
         Route("/reports/callbacks", callbacks.callback_report, methods=["GET"]),
         Route("/callbacks/queue", callbacks.callback_queue, methods=["GET"]),
     ]

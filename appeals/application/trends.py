@@ -1,0 +1,163 @@
+"""Trends and hotspots as a service: read the views a measure needs for the
+months asked, let the domain (appeals.domain.trends) compute, and name the
+rows as people call them.
+
+Rates read the assessment view's due cycles and the accountability view's
+activity, volumes the appeal list, first-response hours the assessment view;
+the answer states the lowest position among the views it read and whether
+they had all caught up with the log (``complete``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from appeals.application.assessments import group_label
+from appeals.application.registry import Registry
+from appeals.application.service import AppealLedger
+from appeals.domain import trends
+from appeals.domain.assessment import Activity, CycleFact, Period
+from appeals.domain.errors import InvalidField
+from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt
+from appeals.infra.clock import SHANGHAI
+from appeals.projections import accountability, appeal_list
+from appeals.projections import assessment as assessment_view
+
+VIEWS = (assessment_view.NAME, accountability.NAME, appeal_list.PROJECTION.name)
+"""The views trends read (an answer waits for each with ``?position=``)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: dict[str, Any]
+    position: int
+    complete: bool
+
+
+class Trends:
+    """Computes trends and hotspots over one ledger's views."""
+
+    def __init__(self, ledger: AppealLedger) -> None:
+        self.ledger = ledger
+        self.registry = Registry(ledger)
+
+    def trend(
+        self,
+        measure: str,
+        group_by: str,
+        first: Period,
+        last: Period,
+        baseline: Period,
+        compare: Period,
+        unit: str | None = None,
+    ) -> Answer:
+        """``measure`` per month ``first``..``last`` for the city and per
+        group (only ``unit``'s row besides the city's when given), with each
+        row's change from ``baseline`` to ``compare``."""
+        periods = trends.months(first, last)
+        for name, period in (("baseline", baseline), ("compare", compare)):
+            if period not in periods:
+                raise InvalidField(name, "must be a month from from to to")
+        start, end = first.bounds(SHANGHAI)[0], last.bounds(SHANGHAI)[1]
+        as_of = self.ledger.clock.now()
+        facts, activity, receipts, reached = self._read(
+            measure, start, end, first.first_day, last.last_day
+        )
+        tk = self.ledger.rules.timekeeping
+        series = trends.trend(
+            measure,
+            group_by,
+            periods,
+            facts,
+            activity,
+            receipts,
+            as_of,
+            SHANGHAI,
+            tk.working_time,
+        )
+        items = []
+        for key in trends.ordered(series):
+            if unit is not None and key not in (CITY_KEY, (unit,)):
+                continue
+            figures = series[key]
+            before, after = figures[str(baseline)].value, figures[str(compare)].value
+            difference, relative = trends.change(before, after)
+            items.append(
+                {
+                    "group": key[0] or None,
+                    "label": self._label(group_by, key),
+                    "values": [
+                        {"period": str(p), **figures[str(p)].plain()} for p in periods
+                    ],
+                    "baseline": before,
+                    "compare": after,
+                    "change": difference,
+                    "relative_change": relative,
+                }
+            )
+        chosen = MEASURES[measure]
+        body = {
+            "indicator": measure,
+            "label": chosen.label(),
+            "kind": chosen.kind,
+            "lower_is_better": chosen.lower_is_better,
+            "group_by": group_by,
+            "from": str(first),
+            "to": str(last),
+            "periods": [str(p) for p in periods],
+            "baseline": str(baseline),
+            "compare": str(compare),
+            "as_of": as_of.isoformat(),
+            "items": items,
+        }
+        return self._answer(body, reached)
+
+    def hotspots(self, first: date, last: date) -> Answer:
+        """Categories × localities on days ``first``..``last``."""
+        start = datetime.combine(first, time(0), SHANGHAI)
+        end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
+        seen, facts = assessment_view.facts(self.ledger.database, start, end)
+        listed, receipts = appeal_list.receipts(self.ledger.database, start, end)
+        as_of = self.ledger.clock.now()
+        spots = trends.hotspots(receipts, facts, first, last, as_of, SHANGHAI)
+        items = [
+            {
+                "category": s.category,
+                "category_label": group_label(self.registry, "category", (s.category,)),
+                "locality": s.locality,
+                "locality_label": group_label(self.registry, "locality", (s.locality,)),
+                "received": s.received,
+                "due": s.due,
+                "late": s.late,
+                "late_rate": s.late_rate,
+            }
+            for s in spots
+        ]
+        body = {"from": first.isoformat(), "to": last.isoformat(), "items": items}
+        return self._answer(body, min(seen, listed))
+
+    def _read(
+        self, measure: str, start: datetime, end: datetime, first: date, last: date
+    ) -> tuple[list[CycleFact], list[Activity], list[Receipt], int]:
+        database = self.ledger.database
+        if measure == "received":
+            seen, receipts = appeal_list.receipts(database, start, end)
+            return [], [], receipts, seen
+        seen, facts = assessment_view.facts(database, start, end)
+        if measure == "first_response_hours":
+            return facts, [], [], seen
+        done, activity = accountability.activity(database, first, last)
+        return facts, activity, [], min(seen, done)
+
+    def _answer(self, body: dict[str, Any], reached: int) -> Answer:
+        head = self.ledger.recorder.max_notification_id() or 0
+        return Answer(body, reached, reached >= head)
+
+    def _label(self, group_by: str, key: tuple[str, ...]) -> dict[str, str]:
+        if key == CITY_KEY:
+            return dict(CITY_LABEL)
+        if key == ("",):
+            return {"zh": "未交办", "en": "not assigned"}
+        return group_label(self.registry, group_by, key)

@@ -1,0 +1,336 @@
+"""Trends (趋势对比) and hotspots (热点): any indicator month by month, for the
+city and per unit, locality or category, compared between a baseline and a
+compared month — the "response time −80%, satisfaction 70% → 90%" kind of
+claim, made checkable (docs/reports.md, "Trends and hotspots").
+
+Every rate is the assessment's (appeals.domain.assessment): its denominator is
+what came due in the month, open and late stages included, so a unit cannot
+improve its trend by leaving an appeal alone. Two measures are not rates:
+
+- ``received``: appeals received in the month (by the unit holding each now);
+- ``first_response_hours``: the median working hours to the first response of
+  the first responses due in the month; one still not made counts with the
+  working time elapsed so far (a lower bound), so ignoring an appeal raises
+  the median instead of dropping out of it.
+
+A change is ``compare − baseline`` (percentage points for a rate) and the
+relative change ``(compare − baseline) / baseline`` (none from a zero or
+missing baseline). The city row sums every unit's numerators and denominators
+(the centre's dispatch included), never averages the units' rates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from statistics import median
+from typing import Any
+
+from appeals.domain.assessment import (
+    INDICATORS,
+    Activity,
+    CycleFact,
+    GroupKey,
+    Period,
+    Tally,
+    tally,
+)
+from appeals.domain.errors import InvalidField
+from appeals.domain.identities import CENTRE_UNIT
+
+CITY = "city"
+GROUPS = (CITY, "unit", "locality", "category")
+CITY_KEY: GroupKey = (CITY,)
+CITY_LABEL = {"zh": "全市", "en": "City-wide"}
+MAX_MONTHS = 36
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One indicator a trend can follow."""
+
+    key: str
+    zh: str
+    en: str
+    kind: str  # rate, count or hours
+    lower_is_better: bool = False
+
+    def label(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+MEASURES: dict[str, Measure] = {
+    "received": Measure("received", "受理量", "appeals received", "count"),
+    "first_response_hours": Measure(
+        "first_response_hours",
+        "首次响应工作时长中位数(小时)",
+        "median working hours to first response",
+        "hours",
+        lower_is_better=True,
+    ),
+    **{
+        key: Measure(key, i.zh, i.en, "rate", i.lower_is_better)
+        for key, i in INDICATORS.items()
+    },
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One appeal received, as volumes count it."""
+
+    received_at: datetime
+    category: str
+    unit: str | None  # the unit holding it now (None: not yet assigned)
+    locality: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One group's value in one month, with what it was computed from."""
+
+    value: float | None
+    numerator: float | None
+    denominator: int
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+        }
+
+
+Series = dict[GroupKey, dict[str, Figure]]
+WorkingTime = Callable[[datetime, datetime], timedelta]
+
+
+def months(first: Period, last: Period) -> list[Period]:
+    """Every month from ``first`` to ``last``; an InvalidField if reversed or
+    longer than :data:`MAX_MONTHS`."""
+    if (last.year, last.month) < (first.year, first.month):
+        raise InvalidField("from", "起始月份晚于截止月份 must not be after to")
+    out: list[Period] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(Period(year, month))
+        if len(out) > MAX_MONTHS:
+            raise InvalidField(
+                "from", f"最多{MAX_MONTHS}个月 at most {MAX_MONTHS} months"
+            )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def month_of(instant: datetime, tz: tzinfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m")
+
+
+def trend(
+    measure: str,
+    group_by: str,
+    periods: Sequence[Period],
+    facts: Iterable[CycleFact],
+    activity: Iterable[Activity],
+    receipts: Iterable[Receipt],
+    as_of: datetime,
+    tz: tzinfo,
+    working_time: WorkingTime,
+) -> Series:
+    """Per group (the city's row always included) and month, ``measure``."""
+    if measure not in MEASURES:
+        raise InvalidField("indicator", "unknown indicator: " + measure)
+    if group_by not in GROUPS:
+        raise InvalidField("group_by", "must be one of " + ", ".join(GROUPS))
+    wanted = {str(p) for p in periods}
+    series: Series = defaultdict(dict)
+    if measure == "received":
+        _received(series, group_by, receipts, wanted, tz)
+    elif measure == "first_response_hours":
+        _response_hours(series, group_by, facts, wanted, as_of, tz, working_time)
+    else:
+        _rates(series, measure, group_by, periods, facts, activity, as_of, tz)
+    for key in series:
+        for period in wanted:
+            series[key].setdefault(period, Figure(None, None, 0))
+    series.setdefault(CITY_KEY, {p: Figure(None, None, 0) for p in wanted})
+    return dict(series)
+
+
+def _group_key(group_by: str, unit: str | None, locality: str, category: str) -> Any:
+    if group_by == "unit":
+        return (unit or "",)
+    if group_by == "locality":
+        return (locality,)
+    return (category,)
+
+
+def _received(
+    series: Series,
+    group_by: str,
+    receipts: Iterable[Receipt],
+    wanted: set[str],
+    tz: tzinfo,
+) -> None:
+    counts: dict[GroupKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for receipt in receipts:
+        month = month_of(receipt.received_at, tz)
+        if month not in wanted:
+            continue
+        counts[CITY_KEY][month] += 1
+        if group_by != CITY:
+            key = _group_key(group_by, receipt.unit, receipt.locality, receipt.category)
+            counts[key][month] += 1
+    for key, by_month in counts.items():
+        for month, count in by_month.items():
+            series[key][month] = Figure(float(count), float(count), count)
+
+
+def _response_hours(
+    series: Series,
+    group_by: str,
+    facts: Iterable[CycleFact],
+    wanted: set[str],
+    as_of: datetime,
+    tz: tzinfo,
+    working_time: WorkingTime,
+) -> None:
+    hours: dict[GroupKey, dict[str, list[float]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for fact in facts:
+        if fact.stage != "first_response" or not fact.is_due(as_of):
+            continue
+        month = month_of(fact.due, tz)
+        if month not in wanted:
+            continue
+        end = fact.completed_at if fact.completed_at is not None else as_of
+        taken = working_time(fact.started_at, end) / HOUR
+        hours[CITY_KEY][month].append(taken)
+        if group_by != CITY and fact.unit:
+            key = _group_key(group_by, fact.unit, fact.locality or "", fact.category)
+            hours[key][month].append(taken)
+    for key, by_month in hours.items():
+        for month, values in by_month.items():
+            middle = round(median(values), 2)
+            series[key][month] = Figure(middle, None, len(values))
+
+
+def _rates(
+    series: Series,
+    measure: str,
+    group_by: str,
+    periods: Sequence[Period],
+    facts: Iterable[CycleFact],
+    activity: Iterable[Activity],
+    as_of: datetime,
+    tz: tzinfo,
+) -> None:
+    facts_by_month: dict[str, list[CycleFact]] = defaultdict(list)
+    for fact in facts:
+        facts_by_month[month_of(fact.due, tz)].append(fact)
+    activity_by_month: dict[str, list[Activity]] = defaultdict(list)
+    for did in activity:
+        activity_by_month[did.day.strftime("%Y-%m")].append(did)
+    for period in periods:
+        month = str(period)
+        due, done = facts_by_month.get(month, []), activity_by_month.get(month, [])
+        by_unit = tally(due, done, period, as_of, tz, "unit")
+        series[CITY_KEY][month] = _figure(_summed(by_unit.values()), measure)
+        if group_by == CITY:
+            continue
+        groups = (
+            by_unit
+            if group_by == "unit"
+            else tally(due, done, period, as_of, tz, group_by)
+        )
+        for key, group in groups.items():
+            series[key][month] = _figure(group, measure)
+
+
+def _summed(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for group in tallies:
+        for key, (part, whole) in group.counts.items():
+            total.add_rate(key, part, whole)
+    return total
+
+
+def _figure(group: Tally, measure: str) -> Figure:
+    part, whole = group.counts[measure]
+    return Figure(None if whole == 0 else part / whole, float(part), whole)
+
+
+def change(
+    baseline: float | None, compare: float | None
+) -> tuple[float | None, float | None]:
+    """``compare − baseline`` and the relative change (None where undefined)."""
+    if baseline is None or compare is None:
+        return None, None
+    difference = compare - baseline
+    relative = None if baseline == 0 else difference / baseline
+    return difference, relative
+
+
+def ordered(series: Series) -> list[GroupKey]:
+    """The city first, then the groups by key (the unassigned last)."""
+    rest = sorted(k for k in series if k != CITY_KEY)
+    return [
+        CITY_KEY,
+        *(k for k in rest if k != ("",)),
+        *(k for k in rest if k == ("",)),
+    ]
+
+
+# ---- hotspots -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """Appeals of one category from one locality in a window, and how many
+    of their resolve stages that came due were late."""
+
+    category: str
+    locality: str
+    received: int
+    due: int
+    late: int
+
+    @property
+    def late_rate(self) -> float | None:
+        return None if self.due == 0 else self.late / self.due
+
+
+def hotspots(
+    receipts: Iterable[Receipt],
+    facts: Iterable[CycleFact],
+    first: date,
+    last: date,
+    as_of: datetime,
+    tz: tzinfo,
+) -> list[Hotspot]:
+    """Per (category, locality): appeals received on days ``first``..``last``
+    and the resolve stages due then (late: not completed by the deadline),
+    the busiest first."""
+    received: dict[tuple[str, str], int] = defaultdict(int)
+    due: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for receipt in receipts:
+        if first <= receipt.received_at.astimezone(tz).date() <= last:
+            received[(receipt.category, receipt.locality)] += 1
+    for fact in facts:
+        if fact.stage != "resolve" or fact.unit == CENTRE_UNIT:
+            continue
+        if not first <= fact.due.astimezone(tz).date() <= last:
+            continue
+        if fact.is_due(as_of):
+            due[(fact.category, fact.locality or "")].append(not fact.met())
+    keys = set(received) | set(due)
+    spots = [
+        Hotspot(c, loc, received.get((c, loc), 0), len(due[(c, loc)]),
+                sum(due[(c, loc)]))
+        for c, loc in keys
+    ]  # fmt: skip
+    return sorted(spots, key=lambda s: (-s.received, -s.late, s.category, s.locality))
