@@ -1,0 +1,447 @@
+"""The dashboard's pages: each reads the API (appeals.http.dashboard.api) with
+the signed-in token and renders a server-side template (jinja2) with tables
+and Plotly charts. Nothing here computes a figure: a page shows what the API
+answers, so a chart and the API can never disagree, and a unit's cadre sees
+what the permissions table lets a unit see."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from appeals.domain.trends import GROUPS, MEASURES
+from appeals.domain.values import Actor
+from appeals.http.context import context_of, ledger_of
+from appeals.http.dashboard import charts
+from appeals.http.dashboard.api import Answer, fetch, get
+from appeals.http.dashboard.session import (
+    PATH,
+    language,
+    remember_language,
+    safe_next,
+    signed_in,
+    signed_out,
+    viewer,
+)
+from appeals.infra.clock import SHANGHAI
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "dashboard"),
+    autoescape=select_autoescape(["html"]),
+)
+BUCKET_NAMES = {
+    "zh": {"under_1": "超期<1日", "1_to_3": "1–3日", "3_to_5": "3–5日",
+           "over_5": "5日以上"},
+    "en": {"under_1": "< 1 day", "1_to_3": "1–3 days", "3_to_5": "3–5 days",
+           "over_5": "> 5 days"},
+}  # fmt: skip
+EXPORTABLE = ("/reports/", "/assessments/", "/notices/", "/appeals", "/enterprises/")
+"""API paths the dashboard's export links may fetch (reads only)."""
+
+
+def _minute(value: Any) -> str:
+    """An ISO instant as Shanghai minutes (2026-11-03 14:05)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(SHANGHAI)
+    return instant.strftime("%Y-%m-%d %H:%M")
+
+
+def _percent(value: Any) -> str:
+    return "—" if not isinstance(value, int | float) else f"{value * 100:.1f}%"
+
+
+def _points(value: Any) -> str:
+    """A change of rates, in percentage points."""
+    if not isinstance(value, int | float):
+        return "—"
+    return f"{value * 100:+.1f}"
+
+
+TEMPLATES.filters.update(minute=_minute, percent=_percent, points=_points)
+
+
+def month_now(request: Request) -> str:
+    now = ledger_of(request).clock.now().astimezone(SHANGHAI)
+    return now.strftime("%Y-%m")
+
+
+def last_month(request: Request) -> str:
+    now = ledger_of(request).clock.now().astimezone(SHANGHAI)
+    return (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+async def page(
+    request: Request, template: str, actor: Actor, **context: Any
+) -> Response:
+    lang = language(request)
+
+    def t(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en
+
+    def chart(name: str, figure: dict[str, Any]) -> Markup:
+        """A chart's placeholder; dashboard.js draws the embedded figure."""
+        data = orjson.dumps(figure).decode().replace("</", "<\\/")
+        # name is the page's own; the JSON cannot close its script element
+        return Markup(  # noqa: S704
+            f'<div class="chart" id="chart-{name}" data-chart="{name}"></div>'
+            f'<script type="application/json" id="figure-{name}">{data}</script>'
+        )
+
+    html = TEMPLATES.get_template(template).render(
+        request=request,
+        actor=actor,
+        lang=lang,
+        t=t,
+        chart=chart,
+        path=request.url.path,
+        query=str(request.query_params),
+        other_lang="en" if lang == "zh" else "zh",
+        **context,
+    )
+    response = HTMLResponse(html)
+    remember_language(request, response)
+    return response
+
+
+async def signed(request: Request) -> Actor | Response:
+    """The viewer, or a redirect to the login form (coming back here after)."""
+    actor = await viewer(request)
+    if actor is None:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(
+            PATH + "/login?" + urlencode({"next": target}), status_code=303
+        )
+    return actor
+
+
+# ---- signing in ---------------------------------------------------------------
+
+
+async def login(request: Request) -> Response:
+    lang = language(request)
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        token = str(form.get("token", "")).strip()
+        target = safe_next(str(form.get("next", "")))
+        info = (
+            await run_in_threadpool(context_of(request).tokens.verify, token)
+            if token
+            else None
+        )
+        if info is not None:
+            return signed_in(token, target)
+        error = (
+            "令牌无效、已过期或已吊销"
+            if lang == "zh"
+            else "unknown, expired or revoked token"
+        )
+    html = TEMPLATES.get_template("login.html").render(
+        lang=lang,
+        t=lambda zh, en: zh if lang == "zh" else en,
+        error=error,
+        next=safe_next(request.query_params.get("next")),
+        other_lang="en" if lang == "zh" else "zh",
+    )
+    response = HTMLResponse(html, status_code=401 if error else 200)
+    remember_language(request, response)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    return signed_out()
+
+
+# ---- pages --------------------------------------------------------------------
+
+
+async def overview(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = language(request)
+    today = ledger_of(request).clock.now().astimezone(SHANGHAI).date().isoformat()
+    overdue = await get(request, "/reports/overdue", {"limit": 10})
+    intake = await get(request, "/appeals", {"received_from": today, "limit": 500})
+    open_appeals = await get(
+        request,
+        "/appeals",
+        {"status": "received,assigned,in_progress,resolved,replied", "limit": 500},
+    )
+    volume = await get(request, "/reports/trend", {"indicator": "received"})
+    rates = await get(request, "/reports/trend", {"indicator": "response_rate"})
+    satisfaction = await get(
+        request, "/reports/trend", {"indicator": "satisfaction_rate"}
+    )
+    month = month_now(request)
+    ranking = await get(request, f"/assessments/{month}/preview", {"group_by": "unit"})
+    figures: dict[str, dict[str, Any]] = {}
+    if overdue.ok:
+        figures["ageing"] = charts.ageing_bars(
+            overdue.body["buckets"], BUCKET_NAMES[lang],
+            "超期环节账龄" if lang == "zh" else "Overdue stages by age",
+        )  # fmt: skip
+    if volume.ok:
+        figures["volume"] = charts.trend_bars(
+            volume.body, lang, "月受理量" if lang == "zh" else "Appeals received"
+        )
+    if rates.ok and satisfaction.ok:
+        both = {
+            **rates.body,
+            "items": [
+                {**rates.body["items"][0], "label": rates.body["label"]},
+                {**satisfaction.body["items"][0], "label": satisfaction.body["label"]},
+            ],
+        }
+        figures["rates"] = charts.trend_lines(
+            both,
+            lang,
+            "响应率与满意率(全市)" if lang == "zh" else "Response and satisfaction",
+        )
+    if ranking.ok:
+        figures["ranking"] = charts.score_bars(
+            ranking.body["rows"], lang,
+            f"{month} 考核得分" if lang == "zh" else f"{month} assessment scores",
+        )  # fmt: skip
+    return await page(
+        request,
+        "overview.html",
+        actor,
+        overdue=overdue,
+        intake=_counted(intake),
+        open_count=_counted(open_appeals),
+        ranking=ranking,
+        month=month,
+        figures=figures,
+        bucket_names=BUCKET_NAMES[lang],
+    )
+
+
+def _counted(answer: Answer) -> str | None:
+    """How many items a list answered (``500+`` when there are more pages)."""
+    if not answer.ok:
+        return None
+    count = len(answer.body["items"])
+    return f"{count}+" if answer.body.get("next_cursor") else str(count)
+
+
+async def trends(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = language(request)
+    params = {
+        name: request.query_params.get(name)
+        for name in ("indicator", "group_by", "from", "to", "baseline", "compare")
+    }
+    params["indicator"] = params["indicator"] or "response_rate"
+    params["group_by"] = params["group_by"] or "unit"
+    answer = await get(request, "/reports/trend", params)
+    figures = {}
+    if answer.ok:
+        shown = {**answer.body, "items": answer.body["items"][:7]}
+        figures["trend"] = charts.trend_lines(shown, lang, answer.body["label"][lang])
+    return await page(
+        request,
+        "trends.html",
+        actor,
+        answer=answer,
+        params=params,
+        measures=MEASURES,
+        groups=GROUPS,
+        figures=figures,
+        export=urlencode({k: v for k, v in params.items() if v}),
+    )
+
+
+async def hotspots(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = language(request)
+    params = {n: request.query_params.get(n) for n in ("from", "to")}
+    answer = await get(request, "/reports/hotspots", params)
+    figures = {}
+    if answer.ok and answer.body["items"]:
+        figures["hotspots"] = charts.heatmap(
+            answer.body["items"],
+            lang,
+            "热点：类别 × 属地" if lang == "zh" else "Hotspots",
+        )
+    return await page(
+        request,
+        "hotspots.html",
+        actor,
+        answer=answer,
+        figures=figures,
+        export=urlencode({k: v for k, v in params.items() if v}),
+    )
+
+
+async def overdue_list(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    params = {"limit": 200, "unit": request.query_params.get("unit")}
+    answer = await get(request, "/reports/overdue", params)
+    return await page(
+        request,
+        "overdue.html",
+        actor,
+        answer=answer,
+        bucket_names=BUCKET_NAMES[language(request)],
+        unit=params["unit"],
+    )
+
+
+async def appeal(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    appeal_id = str(request.path_params["appeal_id"])
+    found = await get(request, f"/appeals/{appeal_id}")
+    history = await get(request, f"/appeals/{appeal_id}/history")
+    return await page(request, "appeal.html", actor, found=found, history=history)
+
+
+async def unit(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = language(request)
+    code = str(request.path_params["code"])
+    found = await get(request, f"/units/{code}")
+    figures = {}
+    trends_of_unit = {}
+    for indicator in ("response_rate", "on_time_resolution_rate", "satisfaction_rate"):
+        answer = await get(
+            request, "/reports/trend", {"indicator": indicator, "group_by": "unit"}
+        )
+        if answer.ok:
+            rows = [i for i in answer.body["items"] if i["group"] in ("city", code)]
+            trends_of_unit[indicator] = {**answer.body, "items": rows}
+            figures[indicator] = charts.trend_lines(
+                trends_of_unit[indicator], lang, answer.body["label"][lang]
+            )
+    overdue = await get(request, "/reports/overdue", {"unit": code, "limit": 50})
+    return await page(
+        request,
+        "unit.html",
+        actor,
+        code=code,
+        found=found,
+        overdue=overdue,
+        trends=trends_of_unit,
+        figures=figures,
+        bucket_names=BUCKET_NAMES[lang],
+    )
+
+
+async def cadre(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    code = str(request.path_params["code"])
+    found = await get(request, f"/cadres/{code}")
+    portfolio = await get(request, f"/cadres/{code}/portfolio")
+    return await page(
+        request, "cadre.html", actor, code=code, found=found, portfolio=portfolio
+    )
+
+
+async def assessment(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    lang = language(request)
+    period = str(request.path_params.get("period") or last_month(request))
+    group_by = request.query_params.get("group_by") or "unit"
+    answer = await get(request, f"/assessments/{period}", {"group_by": group_by})
+    published = answer.ok
+    if answer.status == 404:
+        answer = await get(
+            request, f"/assessments/{period}/preview", {"group_by": group_by}
+        )
+    figures = {}
+    if answer.ok:
+        figures["scores"] = charts.score_bars(
+            answer.body["rows"], lang,
+            f"{period} 考核得分" if lang == "zh" else f"{period} assessment scores",
+        )  # fmt: skip
+    return await page(
+        request,
+        "assessment.html",
+        actor,
+        period=period,
+        group_by=group_by,
+        answer=answer,
+        published=published,
+        figures=figures,
+    )
+
+
+async def notice(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    period = str(request.path_params.get("period") or last_month(request))
+    answer = await get(request, f"/notices/{period}", {"format": "json"})
+    published = answer.ok
+    if answer.status == 404:
+        answer = await get(request, f"/notices/{period}/preview", {"format": "json"})
+    return await page(
+        request,
+        "notice.html",
+        actor,
+        period=period,
+        answer=answer,
+        published=published,
+    )
+
+
+async def enterprise(request: Request) -> Response:
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    uscc = str(request.path_params["uscc"])
+    answer = await get(request, f"/enterprises/{uscc}/ledger", {"limit": 100})
+    return await page(request, "enterprise.html", actor, uscc=uscc, answer=answer)
+
+
+async def export(request: Request) -> Response:
+    """A report's CSV or XLSX through the dashboard's session: the API's own
+    export (``path`` must be one of the readable reports)."""
+    actor = await signed(request)
+    if isinstance(actor, Response):
+        return actor
+    params = dict(request.query_params)
+    path = params.pop("path", "")
+    if not path.startswith(EXPORTABLE) or ".." in path or "//" in path:
+        return HTMLResponse("不可导出 not exportable", status_code=400)
+    params.setdefault("format", "xlsx")
+    params.setdefault("lang", language(request))
+    answer = await fetch(request, path, params)
+    keep = ("content-type", "content-disposition", "projection-position",
+            "projection-complete")  # fmt: skip
+    return Response(
+        answer.content,
+        status_code=answer.status_code,
+        headers={k: v for k, v in answer.headers.items() if k in keep},
+    )
