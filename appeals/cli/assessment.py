@@ -34,7 +34,10 @@ def add_commands(commands: Any) -> None:
     show = actions.add_parser("show", help="print a month's rows")
     show.add_argument("--period", required=True, help="the month, like 2026-11")
     show.add_argument(
-        "--group-by", default="unit", choices=("unit", "cadre", "locality", "category")
+        "--group-by",
+        default="unit",
+        choices=("unit", "cadre", "locality", "category"),
+        help="rows per unit, cadre, locality or category",
     )
     show.add_argument("--revision", type=int, help="an earlier published revision")
     show.add_argument(

@@ -83,9 +83,15 @@ def run_export(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     with open_ledger() as ledger:
         count = 0
-        for entry in export_records(ledger.event_log, args.start, args.end):
-            out.write(orjson.dumps(entry) + b"\n")
-            count += 1
+        # The bar counts positions read (on stderr, on a terminal only); the
+        # time filter may write fewer events than that.
+        with progress_bar("exporting", ledger.event_log.head()) as bar:
+            task = bar.task_ids[0]
+            for entry in export_records(ledger.event_log, args.start, args.end):
+                out.write(orjson.dumps(entry) + b"\n")
+                count += 1
+                if count % 1000 == 0:
+                    bar.update(task, completed=entry["position"])
     out.flush()
     print(f"appeals export: {count} events", file=sys.stderr)
     return 0
@@ -118,17 +124,17 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     from appeals.infra.blobs import open_blob_store
     from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 
+    if args.checkpoints and not os.path.isfile(args.checkpoints):
+        print(
+            f"appeals audit verify: no checkpoints file {args.checkpoints} "
+            "(make one with: appeals audit checkpoints > FILE)",
+            file=sys.stderr,
+        )
+        return 2
     config = settings()
     blobs = open_blob_store(config.blob_store, config.s3_endpoint_url)
     with open_ledger() as ledger:
         if args.checkpoints:
-            if not os.path.isfile(args.checkpoints):
-                print(
-                    f"appeals audit verify: no checkpoints file {args.checkpoints} "
-                    "(make one with: appeals audit checkpoints > FILE)",
-                    file=sys.stderr,
-                )
-                return 2
             with open(args.checkpoints, "rb") as file:
                 checkpoints = [
                     Checkpoint(int(row["position"]), str(row["digest"]))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from appeals.cli.environment import progress_bar, settings
+from appeals.cli.environment import announce, check_store, progress_bar, settings
 
 
 def add_commands(commands: Any) -> None:
@@ -29,6 +29,7 @@ def run_backup(args: argparse.Namespace) -> int:
     from appeals.infra.backup import BackupError, backup
 
     config = settings().database
+    check_store(config)
     try:
         if config.engine == "sqlite":
             with progress_bar("backing up", 1) as bar:
@@ -50,6 +51,7 @@ def run_restore(args: argparse.Namespace) -> int:
     from appeals.infra.backup import BackupError, restore
 
     config = settings().database
+    announce(config)
     try:
         restore(config, args.file)
     except BackupError as error:

@@ -35,7 +35,7 @@ def add_commands(commands: Any) -> None:
     save.set_defaults(run=run_export)
     search = actions.add_parser("search", help="find items by Chinese keywords")
     search.add_argument("words", nargs="+")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--limit", type=int, default=10, help="at most this many items")
     search.set_defaults(run=run_search)
 
 

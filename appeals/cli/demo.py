@@ -15,8 +15,15 @@ def add_commands(commands: Any) -> None:
         "demo", help="load a synthetic demo data set through the application"
     )
     demo.add_argument("--appeals", type=int, default=3000, help="how many appeals")
-    demo.add_argument("--seed", type=int, default=20261121)
-    demo.add_argument("--months", type=int, default=6)
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=20261121,
+        help="the random seed (same seed, same data)",
+    )
+    demo.add_argument(
+        "--months", type=int, default=6, help="months of history, ending today"
+    )
     demo.add_argument(
         "--start",
         type=date.fromisoformat,
@@ -44,7 +51,7 @@ def run_demo(args: argparse.Namespace) -> int:
         datetime.now(SHANGHAI).date() - timedelta(days=round(args.months * 30.44))
     )
     clock = FixedClock(datetime.combine(start, datetime.min.time(), SHANGHAI))
-    with open_ledger(clock) as ledger:
+    with open_ledger(clock, create=True) as ledger:
         issued = ledger.tickets.issued()
     if issued:
         print(

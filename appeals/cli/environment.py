@@ -1,16 +1,38 @@
 """What every command starts from: the settings parsed once from the
-environment, the ledger opened from them, a progress bar."""
+environment, the store checked and named on stderr, the ledger opened from
+them, a progress bar.
+
+A SQLite store must exist already unless the command makes one (``appeals
+init``, ``appeals demo``, ``appeals restore``, ``appeals serve``): the
+default, ``var/appeals.sqlite3``, is relative to the working directory, and a
+command run from the wrong directory would otherwise make a new, empty
+database there and, say, put a token in it. A file that is not a SQLite
+database, a directory, or a place that cannot be written is one line on
+stderr too, never a traceback.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appeals.infra.settings import Settings
+from appeals.infra.settings import (
+    DEFAULT_DATABASE_URL,
+    ConfigurationError,
+    DatabaseConfig,
+    Settings,
+)
 
 if TYPE_CHECKING:
     from appeals.application.service import AppealLedger
     from appeals.infra.clock import Clock
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+announced: set[str] = set()
+"""Stores already named on stderr by this command (``main`` clears it)."""
 
 
 def settings() -> Settings:
@@ -18,15 +40,116 @@ def settings() -> Settings:
     return Settings.from_env(os.environ)
 
 
-def open_ledger(clock: Clock | None = None) -> AppealLedger:
-    """The ledger, its storage created first if missing (bootstrap)."""
+def open_ledger(clock: Clock | None = None, *, create: bool = False) -> AppealLedger:
+    """The ledger, its storage created first if missing (bootstrap). A SQLite
+    file must exist unless ``create``."""
     from appeals.bootstrap import open_ledger as bootstrap_open_ledger
 
-    return bootstrap_open_ledger(settings(), clock=clock)
+    configured = settings()
+    check_store(configured.database, create=create)
+    return bootstrap_open_ledger(configured, clock=clock)
+
+
+def check_store(db: DatabaseConfig, *, create: bool = False) -> None:
+    """For SQLite, makes sure the store is a database file this process can
+    use, or raises one clear :class:`ConfigurationError` (a file that does
+    not exist is refused unless ``create``); then names the store on stderr,
+    once per command."""
+    if db.engine != "sqlite":
+        announce(db)
+        return
+    _check_sqlite(db, create)
+    announce(db)
+
+
+def _check_sqlite(db: DatabaseConfig, create: bool) -> None:
+    path = Path(db.sqlite_path).absolute()
+    explicit = os.environ.get("APPEALS_DATABASE_URL", "").strip()
+    where = (
+        f"APPEALS_DATABASE_URL={explicit}"
+        if explicit
+        else f"the default {DEFAULT_DATABASE_URL}, relative to the working directory"
+    )
+    if path.is_dir():
+        raise ConfigurationError(
+            f"{path} is a directory, not a SQLite database file ({where})"
+        )
+    if not path.exists():
+        if not create:
+            raise ConfigurationError(
+                f"no SQLite database at {path} ({where}): run the command "
+                "where the store is, set APPEALS_DATABASE_URL, or make a new "
+                "store with `appeals init`"
+            )
+        folder = _existing_parent(path)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigurationError(
+                f"cannot create the SQLite database {path}: {folder} is not writable"
+            )
+        return
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot open the SQLite database {path}: {error.strerror}"
+        ) from None
+    if header and header != SQLITE_HEADER:
+        raise ConfigurationError(f"{path} is not a SQLite database ({where})")
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"cannot write the SQLite database {path} (it and its folder must be "
+            "writable: SQLite keeps its journal beside it)"
+        )
+
+
+def _existing_parent(path: Path) -> Path:
+    """The nearest folder above ``path`` that exists (what mkdir starts from)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def describe(db: DatabaseConfig) -> str:
+    """The store as the operator should see it: a SQLite file's absolute
+    path, a PostgreSQL URL without its password."""
+    if db.engine == "sqlite":
+        return f"SQLite {Path(db.sqlite_path).absolute()}"
+    return f"PostgreSQL {db.redacted()}"
+
+
+def announce(db: DatabaseConfig) -> None:
+    """``appeals: database …`` on stderr, once per command."""
+    described = describe(db)
+    if described not in announced:
+        announced.add(described)
+        print(f"appeals: database {described}", file=sys.stderr)
+
+
+def database_failure(error: BaseException) -> str | None:
+    """One line for an error the database raised (a file SQLite cannot open,
+    a server that went away), or None for any other error."""
+    import sqlite3
+
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
+    if not isinstance(error, sqlite3.Error | psycopg.Error | PersistenceError):
+        return None
+    lines = str(error).strip().splitlines()
+    reason = lines[0] if lines else type(error).__name__
+    try:
+        store = describe(settings().database)
+    except ConfigurationError:
+        store = "the database"
+    return f"database error on {store}: {reason}"
 
 
 def progress_bar(description: str, total: int) -> Any:
-    """A transient bar for a pass over the log."""
+    """A transient bar for a pass over the log, on stderr and only when
+    stderr is a terminal (stdout stays data)."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -39,7 +162,9 @@ def progress_bar(description: str, total: int) -> Any:
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
         transient=True,
+        disable=not sys.stderr.isatty(),
     )
     progress.add_task(description, total=total)
     return progress

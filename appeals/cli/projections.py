@@ -16,7 +16,7 @@ from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from appeals.cli.environment import settings
+from appeals.cli.environment import check_store, settings
 
 if TYPE_CHECKING:
     from appeals.domain.deadlines import Timekeeping
@@ -52,7 +52,12 @@ def add_commands(commands: Any) -> None:
         action="store_true",
         help="discard an interrupted rebuild instead of resuming it",
     )
-    rebuild.add_argument("--batch-size", type=int, default=None)
+    rebuild.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="events per transaction (default: APPEALS_PROJECTION_BATCH_SIZE)",
+    )
     rebuild.add_argument(
         "--jobs",
         type=int,
@@ -71,6 +76,7 @@ def open_from_env() -> tuple[EventSource, Timekeeping, Settings]:
     from appeals.infra.timekeeping import load_timekeeping
 
     configured = settings()
+    check_store(configured.database)
     if configured.create_tables:
         create_storage(configured)
     else:
@@ -152,15 +158,15 @@ def run_rebuild(args: argparse.Namespace) -> int:
     from appeals.projections.runtime.rebuild import rebuild
     from appeals.projections.runtime.runner import ProjectionFailed
 
+    if args.jobs is not None and args.jobs < 1:
+        print("appeals projections: --jobs must be at least 1", file=sys.stderr)
+        return 2
     source, tk, configured = open_from_env()
     with source:
         try:
             chosen = projections(tk) if args.name == "all" else (find(args.name, tk),)
         except UnknownProjection as unknown:
             print(f"appeals projections: {unknown}", file=sys.stderr)
-            return 2
-        if args.jobs is not None and args.jobs < 1:
-            print("appeals projections: --jobs must be at least 1", file=sys.stderr)
             return 2
         jobs = _jobs(args.jobs, source.database.engine)
         batch_size = args.batch_size or configured.projections.batch_size

@@ -46,7 +46,13 @@ def add_commands(commands: Any) -> None:
         "replay", help="deliver again from a log position (dead letters included)"
     )
     replay.add_argument("subscriber")
-    replay.add_argument("--from", dest="position", type=int, required=True)
+    replay.add_argument(
+        "--from",
+        dest="position",
+        type=int,
+        required=True,
+        help="the first log position to deliver again",
+    )
     replay.set_defaults(run=run_replay)
     run = actions.add_parser("run", help="deliver (a service on PostgreSQL)")
     run.add_argument("--once", action="store_true", help="one pass, then exit")

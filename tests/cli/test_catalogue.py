@@ -67,7 +67,9 @@ def test_rejected_items_are_file_line_reason_and_exit_1(
     )
     assert main(["catalogue", "import", str(path)]) == 1
     captured = capsys.readouterr()
-    assert captured.err.splitlines() == [
+    database, *rejected = captured.err.splitlines()
+    assert database.startswith("appeals: database ")  # which store it used
+    assert rejected == [
         f"{path}:9: code: 编码格式不符 must be 1-32 letters, digits, '.', '_' or "
         "'-', starting with a letter or digit"
     ]

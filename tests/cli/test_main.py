@@ -14,6 +14,7 @@ from appeals.cli.main import COMMAND_GROUPS, build_parser, main
 def test_every_command_group_is_on_the_command_line() -> None:
     help_text = build_parser().format_help()
     for command in (
+        "init",
         "serve",
         "demo",
         "calendar",
@@ -31,7 +32,7 @@ def test_every_command_group_is_on_the_command_line() -> None:
         "restore",
     ):
         assert command in help_text
-    assert len(COMMAND_GROUPS) == 13
+    assert len(COMMAND_GROUPS) == 14
 
 
 def test_a_configuration_error_is_one_line_and_exit_status_2(

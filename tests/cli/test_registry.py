@@ -77,7 +77,8 @@ def test_rejected_rows_are_file_line_reason_and_exit_1(
     )
     assert main(["registry", "import", "units", str(path)]) == 1
     captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
+    database, *lines = captured.err.strip().splitlines()
+    assert database.startswith("appeals: database ")  # which store it used
     assert lines[0].startswith(f"{path}:3: code: ")
     assert lines[1].startswith(f"{path}:4: locality: ")
     assert "registered 1" in captured.out

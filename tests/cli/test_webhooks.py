@@ -28,6 +28,9 @@ def test_a_subscriber_from_the_command_line(
     env = {"APPEALS_DATABASE_URL": f"sqlite:///{tmp_path / 'appeals.sqlite3'}"}
     monkeypatch.setenv("APPEALS_DATABASE_URL", env["APPEALS_DATABASE_URL"])
     assert main(["webhooks", "add", "ftp://x"]) == 2
+    assert main(["webhooks", "add", url, "--kind", "Appeal.Received"]) == 2
+    assert "no SQLite database at" in capsys.readouterr().err  # not made silently
+    assert main(["init"]) == 0
     assert main(["webhooks", "add", url, "--kind", "Appeal.Received"]) == 0
     subscriber, secret = capsys.readouterr().out.split()
     assert secret.startswith("whsec_")
