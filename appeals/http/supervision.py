@@ -26,7 +26,7 @@ from appeals.domain.permissions import read_filter
 from appeals.domain.sla import Stage
 from appeals.http import parameters
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
@@ -83,7 +83,7 @@ async def supervision_orders(request: Request) -> Response:
     await await_position(request, supervision.NAME)
     seen, rows = await run_in_threadpool(
         lambda: supervision.orders(
-            ledger_of(request).database, settled=settled, equals=equals, limit=limit
+            reads_of(request), settled=settled, equals=equals, limit=limit
         )
     )
     return await report_json(request, {"items": rows}, seen)
@@ -129,8 +129,9 @@ CSV_HEADER = (
 
 
 def answer(request: Request, body: dict[str, Any]) -> Response:
-    """JSON, CSV (``format=csv``) or the printable page (``format=html``)."""
-    chosen = choice(request, "format", "json", ("json", "csv", "html"))
+    """JSON, CSV or XLSX (``format=csv|xlsx``) or the printable page
+    (``format=html``)."""
+    chosen = choice(request, "format", "json", ("json", "csv", "xlsx", "html"))
     position, complete = body["position"], body["complete"]
     headers = {
         "Projection-Position": str(position),
@@ -138,18 +139,18 @@ def answer(request: Request, body: dict[str, Any]) -> Response:
     }
     if chosen == "html":
         return HTMLResponse(render_notice(body), headers=headers)
-    if chosen == "csv":
+    if chosen in ("csv", "xlsx"):
         lines = iter(
             [
                 a["ticket"],
                 a["unit"],
                 a["unit_name"],
                 a["stage"],
-                _minute(a["due"]),
-                _minute(a["issued_at"]),
+                a["due"],
+                a["issued_at"],
                 a["addressee"] or a["addressee_unit"],
-                _minute(a["answered_at"]),
-                _minute(a["settled_at"]),
+                a["answered_at"],
+                a["settled_at"],
             ]
             for a in body["appeals"]
         )
