@@ -31,7 +31,7 @@ from appeals.application.webhooks import Deliverer, DeliveryPolicy, PassResult
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
-from appeals.infra.database import Database
+from appeals.infra.database import Database, open_replica
 from appeals.infra.event_source import EventSource, open_event_source
 from appeals.infra.lease import lease
 from appeals.infra.settings import DatabaseConfig, Settings
@@ -92,6 +92,20 @@ def open_ledger_from_env(
     env: Mapping[str, str], *, clock: Clock | None = None
 ) -> AppealLedger:
     return open_ledger(Settings.from_env(env), clock=clock)
+
+
+def open_reads(settings: Settings) -> Database | None:
+    """The read replica reports and lists read from (APPEALS_READ_DATABASE_URL,
+    docs/scaling.md), with a pool like the primary's; None: they read the
+    primary."""
+    if settings.read_database is None:
+        return None
+    return open_replica(
+        settings.read_database,
+        pool_size=settings.pg_pool_size,
+        max_overflow=settings.pg_max_overflow,
+        wait=settings.db_wait,
+    )
 
 
 def events_of(ledger: AppealLedger) -> EventSource:

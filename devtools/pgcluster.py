@@ -37,6 +37,7 @@ __all__ = [
     "PostgresServer",
     "PostgresUnavailable",
     "postgres_for_tests",
+    "replica_of",
     "server_from_url",
     "stopped",
     "throwaway_cluster",
@@ -607,6 +608,62 @@ def stopped(
                 f"could not restart the cluster on port {server.port}: "
                 + (result.stderr or result.stdout).strip()
             )
+
+
+@contextmanager
+def replica_of(
+    primary: PostgresServer, *, log: Callable[[str], None] = print
+) -> Iterator[PostgresServer]:
+    """A hot-standby streaming replica of the throwaway cluster ``primary``
+    for the ``with`` body: ``pg_basebackup -R`` (initdb's defaults already
+    allow it: ``wal_level=replica``, ``max_wal_senders``, and a replication
+    line for 127.0.0.1 in pg_hba.conf) into a directory of its own, started
+    on another free port; yielded once it accepts connections, stopped and
+    removed afterwards like the primary."""
+    if primary.data_dir is None:
+        raise PostgresUnavailable("only a throwaway cluster can have a replica")
+    binaries, run_as = _find_binaries(), _run_as()
+    base = _make_base_dir(run_as)
+    data_dir = base / "data"
+    log_file = base / "server.log"
+    server: PostgresServer | None = None
+    try:
+        backup = _run(
+            run_as,
+            [
+                binaries.pg_ctl.resolve().parent / "pg_basebackup",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(primary.port),
+                "-U",
+                primary.user,
+                "-D",
+                data_dir,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ],
+            cwd=base,
+            timeout=180,
+        )
+        if backup.returncode != 0:
+            raise PostgresUnavailable(
+                "pg_basebackup of the throwaway cluster failed: "
+                + (backup.stderr or backup.stdout).strip()
+            )
+        server = _start(binaries, run_as, base, data_dir, log_file, log, False)
+        yield server
+    finally:
+        try:
+            _stop(run_as, binaries.pg_ctl, data_dir, base, log)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+            if server is not None:
+                log(f"stopped the replica on port {server.port}")
 
 
 # --------------------------------------------------------------------------

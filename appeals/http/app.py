@@ -26,6 +26,7 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import (
     events_of,
     open_ledger,
+    open_reads,
     scheduled_escalation,
     webhook_deliverer,
 )
@@ -59,6 +60,7 @@ from appeals.http.task_forces import task_force_routes
 from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
+from appeals.infra.database import Database
 from appeals.infra.periodic import Periodic
 from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
@@ -80,6 +82,7 @@ def create_app(
     background: Sequence[
         tuple[str, float, Callable[[AppealLedger], Callable[[], object]]]
     ] = (),
+    reads: Callable[[], Database | None] = lambda: None,
 ) -> Starlette:
     """The app, opening its ledger on startup and closing it on shutdown;
     with ``projections.run_in_server`` it also runs the projection worker.
@@ -92,6 +95,7 @@ def create_app(
             limiter = anyio.to_thread.current_default_thread_limiter()
             limiter.total_tokens = threads
         ledger = ledger_factory()
+        replica = reads()  # the read replica, if configured (docs/scaling.md)
         app.state.context = ServiceContext(
             ledger=ledger,
             tokens=TokenStore(ledger.database),
@@ -101,6 +105,7 @@ def create_app(
             blobs=blobs or FileBlobStore(Path(Settings.blob_store)),
             attachment_limit=attachment_limit,
             open311=open311 or Open311Settings(),
+            reads=replica,
         )
         views = all_projections(ledger.rules.timekeeping)
         worker = None
@@ -127,6 +132,8 @@ def create_app(
                 task.stop()
             if worker is not None:
                 worker.stop()
+            if replica is not None:
+                replica.close()
             ledger.close()
 
     app = Starlette(
@@ -198,6 +205,7 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         ]
         if settings.webhooks_in_server
         else [],
+        reads=lambda: open_reads(settings),
     )
 
 

@@ -35,7 +35,7 @@ from appeals.domain.catalogue import (
 from appeals.domain.permissions import read_filter
 from appeals.domain.values import AppealKind, Category
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
@@ -82,7 +82,7 @@ async def list_catalogue(request: Request) -> Response:
         limit=page_size(request),
     )
     text = text_filter(params.get("q"), "q")
-    database = ledger_of(request).database
+    database = reads_of(request)
     await await_position(request, view.PROJECTION.name)
     if text is not None:
         if query.include_retired or query.after is not None:
@@ -112,7 +112,7 @@ async def get_item(request: Request) -> Response:
     code = path_code(request)
     version = optional_positive_int(request, "version")
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, row = await run_in_threadpool(view.read_item, database, code, version)
     if row is None:
         raise CatalogueItemNotFound(code, version)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
 from appeals.infra.blobs import BlobStore
+from appeals.infra.database import Database
 from appeals.infra.settings import Open311Settings, ProjectionSettings
 from appeals.infra.tokens import TokenStore
 
@@ -29,6 +30,8 @@ class ServiceContext:
     blobs: BlobStore
     attachment_limit: int
     open311: Open311Settings
+    reads: Database | None = None
+    """The read replica (APPEALS_READ_DATABASE_URL), or None: the primary."""
 
 
 def context_of(request: Request) -> ServiceContext:
@@ -38,3 +41,12 @@ def context_of(request: Request) -> ServiceContext:
 
 def ledger_of(request: Request) -> AppealLedger:
     return context_of(request).ledger
+
+
+def reads_of(request: Request) -> Database:
+    """The database views are read from: the replica if one is configured,
+    else the primary. Whatever honours ``?position=`` reads here, and waits
+    here (appeals.http.freshness); commands and the event store use the
+    primary."""
+    context = context_of(request)
+    return context.reads or context.ledger.database

@@ -6,6 +6,11 @@ projection has taken the log up to N into account; if it has not by then, the
 answer is a 503 problem with ``Retry-After`` rather than data that silently
 lacks the caller's own write. The waiting itself, and reading a view's
 position with its rows, are the readers' (appeals.projections.reading).
+
+With a read replica (APPEALS_READ_DATABASE_URL) the wait is for the view's
+position on the replica, which is where the report then reads: the
+position comes from the primary's log, and the replica shows the view at
+that position only once it has replayed it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from appeals.http.context import context_of
+from appeals.http.context import context_of, reads_of
 from appeals.http.parameters import invalid, whole_number
 from appeals.http.problems import HttpProblem
 from appeals.projections.reading import reach
@@ -40,7 +45,7 @@ async def await_position(request: Request, view: str) -> None:
         reason = f"is beyond the log's last position, {head}"
         raise invalid([{"field": "position", "reason": reason}])
     timeout = context.projection_settings.max_wait
-    reached = await reach(context.ledger.database, view, wanted, timeout)
+    reached = await reach(reads_of(request), view, wanted, timeout)
     if reached < wanted:
         raise HttpProblem(
             503,

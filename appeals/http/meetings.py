@@ -20,7 +20,7 @@ from appeals.domain.organisation import parse_command
 from appeals.domain.permissions import authorize, read_filter
 from appeals.http import parameters
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice
 from appeals.http.requests import path_record_id, read_body
@@ -101,7 +101,7 @@ async def meeting_tasks(request: Request) -> Response:
     today = ledger.clock.now().astimezone(SHANGHAI).date()
     await await_position(request, view.NAME)
     seen, rows = await run_in_threadpool(
-        lambda: view.tasks(ledger.database, today, open_only=open_only, owner=owner)
+        lambda: view.tasks(reads_of(request), today, open_only=open_only, owner=owner)
     )
     return await report_json(request, {"items": rows}, seen)
 

@@ -49,7 +49,7 @@ from appeals.domain.permissions import authorize, read_filter
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Actor
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
@@ -79,7 +79,7 @@ async def list_units(request: Request) -> Response:
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, rows = await run_in_threadpool(view.read_units, database, query)
     return await page(request, rows, query.limit, "code", unit_json, seen)
 
@@ -97,7 +97,7 @@ async def list_cadres(request: Request) -> Response:
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, rows = await run_in_threadpool(view.read_cadres, database, query)
     return await page(request, rows, query.limit, "code", cadre_json, seen)
 
@@ -120,7 +120,7 @@ async def list_enterprises(request: Request) -> Response:
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, rows = await run_in_threadpool(view.read_enterprises, database, query)
     return await page(request, rows, query.limit, "uscc", enterprise_json, seen)
 
@@ -130,7 +130,7 @@ async def get_unit(request: Request) -> Response:
     read_filter("units", actor)
     code = path_code(request, "unit")
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, row = await run_in_threadpool(view.read_unit, database, code)
     if row is None:
         raise RecordNotFound("unit", code)
@@ -142,7 +142,7 @@ async def get_cadre(request: Request) -> Response:
     read_filter("cadres", actor)
     code = path_code(request, "cadre")
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, row = await run_in_threadpool(view.read_cadre, database, code)
     if row is None:
         raise RecordNotFound("cadre", code)
@@ -158,7 +158,7 @@ async def get_enterprise(request: Request) -> Response:
     if not scope.admits(unit=None, uscc=uscc):
         raise NotPermitted("read enterprises", actor.role, "it is not your own")
     await await_position(request, view.PROJECTION.name)
-    database = ledger_of(request).database
+    database = reads_of(request)
     seen, row = await run_in_threadpool(view.read_enterprise, database, uscc)
     if row is None:
         raise RecordNotFound("enterprise", uscc)

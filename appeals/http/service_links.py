@@ -33,7 +33,7 @@ from appeals.domain.service_links import (
 from appeals.http import parameters
 from appeals.http.appeals import command_response
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.requests import build, path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
@@ -151,9 +151,7 @@ async def visit_coverage(request: Request) -> Response:
     first = today.replace(day=1) if month is None else date.fromisoformat(f"{month}-01")
     last = _month_end(first)
     await await_position(request, view.NAME)
-    seen, rows = await run_in_threadpool(
-        view.coverage, ledger_of(request).database, first, last
-    )
+    seen, rows = await run_in_threadpool(view.coverage, reads_of(request), first, last)
     body = {"month": first.strftime("%Y-%m"), "items": rows}
     return await report_json(request, body, seen)
 
@@ -172,7 +170,7 @@ async def unvisited(request: Request) -> Response:
     today = ledger_of(request).clock.now().astimezone(SHANGHAI).date()
     await await_position(request, view.NAME)
     seen, rows = await run_in_threadpool(
-        view.unvisited, ledger_of(request).database, today, days or 30
+        view.unvisited, reads_of(request), today, days or 30
     )
     return await report_json(request, {"days": days or 30, "items": rows}, seen)
 

@@ -4,6 +4,10 @@ database and through the same connection pool the event store uses.
 SQL is written once with ``?`` placeholders; on PostgreSQL they become ``%s``.
 Statements are plain SQL that both engines accept (``INSERT ... ON CONFLICT``,
 ``RETURNING``: SQLite 3.35 and later).
+
+:func:`open_replica` opens a second one, read-only, on a PostgreSQL streaming
+replica (APPEALS_READ_DATABASE_URL): the views' tables and tracking rows live
+in the primary's database, so the replica replays them with everything else.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from appeals.infra.availability import install, probe
+from appeals.infra.settings import DatabaseConfig
 
 Engine = Literal["sqlite", "postgres"]
 
@@ -72,11 +77,37 @@ class Database:
         with self.datastore.transaction(commit=False) as cursor:
             yield Sql(self, tuple_rows(cursor))
 
+    def close(self) -> None:
+        """Closes the datastore's connections (for a database opened apart
+        from the event store, such as :func:`open_replica`'s)."""
+        self.datastore.close()
+
     def execute_script(self, statements: Sequence[str]) -> None:
         """Runs DDL statements, each idempotent (``IF NOT EXISTS``)."""
         with self.transaction() as sql:
             for statement in statements:
                 sql.execute(statement)
+
+
+def open_replica(
+    config: DatabaseConfig, *, pool_size: int, max_overflow: int, wait: float
+) -> Database:
+    """A :class:`Database` on a read replica, with a pool of its own sized
+    like the primary's and the same wait for a connection."""
+    datastore = PostgresDatastore(
+        dbname=config.pg_dbname,
+        host=config.pg_host,
+        port=config.pg_port,
+        user=config.pg_user,
+        password=config.pg_password,
+        connect_timeout=wait,
+        idle_in_transaction_session_timeout=30,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pre_ping=True,
+        schema=config.pg_schema,
+    )
+    return Database(datastore)
 
 
 class Sql:

@@ -5,7 +5,7 @@ README). Every error names the variable and says what is wrong in one line.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -150,6 +150,9 @@ class Settings:
     database: DatabaseConfig = field(
         default_factory=lambda: parse_database_url(DEFAULT_DATABASE_URL)
     )
+    read_database: DatabaseConfig | None = None
+    """A streaming replica of ``database`` that reports and lists read from
+    (APPEALS_READ_DATABASE_URL; docs/scaling.md); None: they read the primary."""
     max_reopens: int = 2
     snapshot_interval: int = 50
     pg_pool_size: int = 10
@@ -195,6 +198,7 @@ class Settings:
         default = cls(database=database)
         return cls(
             database=database,
+            read_database=_read_database(env, database),
             max_reopens=_int(env, "APPEALS_MAX_REOPENS", default.max_reopens, 0),
             snapshot_interval=_int(
                 env, "APPEALS_SNAPSHOT_INTERVAL", default.snapshot_interval, 1
@@ -244,6 +248,25 @@ class Settings:
             ),
             webhook_attempts=_int(env, "APPEALS_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
         )
+
+
+def _read_database(
+    env: Mapping[str, str], primary: DatabaseConfig
+) -> DatabaseConfig | None:
+    """APPEALS_READ_DATABASE_URL: a PostgreSQL replica of the primary, in the
+    primary's schema unless the URL names one."""
+    url = env.get("APPEALS_READ_DATABASE_URL", "").strip()
+    if not url:
+        return None
+    replica = parse_database_url(url, "APPEALS_READ_DATABASE_URL")
+    if primary.engine != "postgres" or replica.engine != "postgres":
+        raise ConfigurationError(
+            "APPEALS_READ_DATABASE_URL names a PostgreSQL replica of a PostgreSQL "
+            "APPEALS_DATABASE_URL; unset it for SQLite"
+        )
+    if "schema" not in parse_qs(urlsplit(url).query):
+        replica = replace(replica, pg_schema=primary.pg_schema)
+    return replica
 
 
 def _scheduler_in_server(env: Mapping[str, str], engine: str) -> bool:
@@ -309,15 +332,18 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name}={raw!r} must be 1 or 0")
 
 
-def parse_database_url(url: str) -> DatabaseConfig:
+def parse_database_url(
+    url: str, variable: str = "APPEALS_DATABASE_URL"
+) -> DatabaseConfig:
     """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
-    ``postgresql://user:password@host:port/dbname?schema=name``."""
+    ``postgresql://user:password@host:port/dbname?schema=name``; errors name
+    ``variable``."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
             raise ConfigurationError(
-                f"APPEALS_DATABASE_URL={url!r}: a SQLite URL is sqlite:///relative/path"
+                f"{variable}={url!r}: a SQLite URL is sqlite:///relative/path"
                 " or sqlite:////absolute/path"
             )
         return DatabaseConfig(engine="sqlite", url=url, sqlite_path=path)
@@ -327,19 +353,19 @@ def parse_database_url(url: str) -> DatabaseConfig:
             port = parts.port or 5432
         except ValueError:
             raise ConfigurationError(
-                f"APPEALS_DATABASE_URL: the port in {url!r} is not a number"
+                f"{variable}: the port in {url!r} is not a number"
             ) from None
         host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
             raise ConfigurationError(
-                "APPEALS_DATABASE_URL: name the database, as in "
+                f"{variable}: name the database, as in "
                 "postgresql://user:password@host:5432/appeals"
             )
         schema = query.get("schema", ["public"])[0]
         if not schema.replace("_", "").isalnum():
             raise ConfigurationError(
-                f"APPEALS_DATABASE_URL: schema {schema!r} must be letters, digits, _"
+                f"{variable}: schema {schema!r} must be letters, digits, _"
             )
         return DatabaseConfig(
             engine="postgres",
@@ -352,5 +378,5 @@ def parse_database_url(url: str) -> DatabaseConfig:
             pg_schema=schema,
         )
     raise ConfigurationError(
-        f"APPEALS_DATABASE_URL={url!r}: the scheme must be sqlite or postgresql"
+        f"{variable}={url!r}: the scheme must be sqlite or postgresql"
     )

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
-from appeals.http.context import context_of
+from appeals.http.context import reads_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range
@@ -22,7 +22,6 @@ from appeals.projections import accountability
 async def accountability_report(request: Request) -> Response:
     actor = await authenticate(request)
     scope = read_filter("accountability", actor)
-    context = context_of(request)
     await await_position(request, accountability.NAME)
     group_by = request.query_params.get("group_by", "unit")
     if group_by not in accountability.GROUPS:
@@ -32,7 +31,7 @@ async def accountability_report(request: Request) -> Response:
     first, last = day_range(request)
     seen, items = await run_in_threadpool(
         accountability.report,
-        context.ledger.database,
+        reads_of(request),
         group_by,
         period,
         first,

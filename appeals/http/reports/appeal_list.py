@@ -14,7 +14,7 @@ from appeals.domain.permissions import read_filter
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Category, Channel, Priority, Status
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid, text_filter
 from appeals.http.reports.query import choice, day_bound
@@ -56,7 +56,7 @@ async def list_appeals(request: Request) -> Response:
         limit=page_size(request),
         overdue_at=overdue_at(request, params.get("overdue")),
     )
-    database = ledger_of(request).database
+    database = reads_of(request)
     await await_position(request, appeal_list.PROJECTION.name)
     if as_csv:
         seen, rows = await run_in_threadpool(appeal_list.export, database, query)

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from appeals.domain.permissions import read_filter
 from appeals.http import parameters
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range
 from appeals.http.tabular import page_size, report_json, report_table, wants_table
@@ -43,7 +43,7 @@ async def callback_queue(request: Request) -> Response:
     await await_position(request, callbacks.NAME)
     seen, rows = await run_in_threadpool(
         partial(callbacks.queue, due_only=due == "now"),
-        ledger.database,
+        reads_of(request),
         ledger.clock.now(),
         unit=unit,
         purpose=purpose,
@@ -62,7 +62,7 @@ async def callback_report(request: Request) -> Response:
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), SHANGHAI)
     await await_position(request, callbacks.NAME)
     seen, items = await run_in_threadpool(
-        callbacks.figures, ledger_of(request).database, start, end
+        callbacks.figures, reads_of(request), start, end
     )
     if wants_table(request):
         header = (

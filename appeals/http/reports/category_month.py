@@ -10,7 +10,7 @@ from starlette.responses import Response
 from appeals.domain.permissions import read_filter
 from appeals.domain.values import Category
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
 from appeals.http.tabular import report_json, report_table, wants_table
@@ -29,7 +29,7 @@ async def category_month_report(request: Request) -> Response:
         category = Category.parse(category, "category").value
     await await_position(request, category_month.PROJECTION.name)
     seen, rows = await run_in_threadpool(
-        category_month.read_counts, ledger_of(request).database, first, last, category
+        category_month.read_counts, reads_of(request), first, last, category
     )
     for row in rows:
         row["category_label"] = Category.of(row["category"]).label()

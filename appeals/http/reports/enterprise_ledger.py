@@ -15,7 +15,7 @@ from appeals.domain.permissions import read_filter
 from appeals.domain.uscc import validate_uscc
 from appeals.domain.values import Status
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.tabular import (
     next_cursor,
@@ -46,7 +46,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
     await await_position(request, enterprise_ledger.PROJECTION.name)
     if as_csv:
         seen, rows = await run_in_threadpool(
-            enterprise_ledger.export, ledger.database, uscc
+            enterprise_ledger.export, reads_of(request), uscc
         )
         lines = ([row[c] for c in LEDGER_CSV] for row in rows)
         return await report_table(
@@ -54,7 +54,7 @@ async def enterprise_ledger_report(request: Request) -> Response:
         )
     seen, summary, found = await run_in_threadpool(
         enterprise_ledger.read_ledger,
-        ledger.database,
+        reads_of(request),
         uscc,
         after,
         limit,

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import equal_filters
@@ -37,7 +37,7 @@ async def overdue_report(request: Request) -> Response:
     limit = None if as_csv else page_size(request)
     seen, found = await run_in_threadpool(
         overdue.report,
-        ledger.database,
+        reads_of(request),
         ledger.rules.timekeeping,
         ledger.clock.now(),
         equals,

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import month
 from appeals.http.tabular import report_json, report_table, wants_table
@@ -34,7 +34,7 @@ async def routing_report(request: Request) -> Response:
     first, last = month(params.get("from"), "from"), month(params.get("to"), "to")
     await await_position(request, routing.NAME)
     seen, body = await run_in_threadpool(
-        routing.report, ledger_of(request).database, first, last, scope
+        routing.report, reads_of(request), first, last, scope
     )
     if wants_table(request):
         lines = iter([[row[name] for name in CSV_HEADER] for row in body["items"]])

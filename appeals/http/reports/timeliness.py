@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range, equal_filters
 from appeals.http.tabular import report_json, report_table, wants_table
@@ -27,7 +27,7 @@ async def timeliness_report(request: Request) -> Response:
     group_by = choice(request, "group_by", "stage", ("stage", "unit"))
     seen, items = await run_in_threadpool(
         timeliness.report,
-        ledger.database,
+        reads_of(request),
         first,
         last,
         ledger.rules.timekeeping.calendar.tz,

@@ -10,14 +10,22 @@ that fails is left alone for ``retry_interval`` and then tried again (a fix
 deployed meanwhile, or a passing database error); the others carry on.
 
 Runs in the foreground (``appeals projections run``) or as a thread inside
-``appeals serve`` (APPEALS_RUN_PROJECTIONS). Several workers on one database
-are safe: the tracking compare-and-set lets one batch win and the other roll
-back.
+``appeals serve`` (APPEALS_RUN_PROJECTIONS). On PostgreSQL several workers
+divide the views between them (docs/scaling.md): each runs only the views
+whose lease it holds (a session advisory lock, appeals.infra.lease.Shares),
+looks every ``LEASE_INTERVAL`` for its fair share, and takes over the views
+of a worker that died (its session, and so its locks, ended with it) within
+about that long. The periodic chores go with a lease of their own, so one
+worker does them. Leases only spare the work: two workers on one view stay
+safe, as the tracking compare-and-set lets one batch win and the other roll
+back. On SQLite, with its single writer, one worker runs every view.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +35,7 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.event_source import EventSource
+from appeals.infra.lease import Shares
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import ProjectionFailed, Runner
@@ -35,6 +44,13 @@ log = logging.getLogger(__name__)
 
 INFRASTRUCTURE_BACKOFF = 1.0
 """Seconds to wait after a database error that is no projection's fault."""
+
+LEASE_INTERVAL = 1.0
+"""Seconds between two looks at the view leases (PostgreSQL): how soon a
+worker takes its share, and a dead worker's views are taken over."""
+
+CHORES = "(chores)"
+"""The lease name the periodic chores go with."""
 
 
 class Wakeup:
@@ -112,11 +128,53 @@ class Worker:
         self.stopping = threading.Event()
         self._resume_at: dict[str, float] = {}
         self._thread: threading.Thread | None = None
+        # What this worker runs: everything, unless leases divide the views.
+        self.active = list(self.runners)
+        self.chores_held = True
+        self.shares = self._shares()
+        self._leases_due = 0.0
+
+    def _shares(self) -> Shares | None:
+        """The view leases on PostgreSQL (None on SQLite)."""
+        datastore = self.source.database.datastore
+        if not isinstance(datastore, PostgresDatastore):
+            return None
+        pool: Any = datastore.pool
+        label = f"appeals-projections {socket.gethostname()}:{os.getpid()}"
+
+        def connect() -> psycopg.Connection[Any]:
+            return psycopg.connect(
+                pool.conninfo,
+                autocommit=True,
+                **{**pool.kwargs, "application_name": label[:63]},
+            )
+
+        names = [runner.name for runner in self.runners]
+        if self.chores:
+            names.append(CHORES)
+        return Shares(connect, f"projections:{datastore.schema}", names)
+
+    def take_leases(self) -> None:
+        """Takes or gives back views towards this worker's fair share
+        (PostgreSQL; on SQLite it runs them all)."""
+        if self.shares is None:
+            return
+        before = self.shares.held
+        held = self.shares.refresh()
+        if held != before:
+            log.info(
+                "projections: running %s (of %d, %d workers)",
+                ", ".join(sorted(held)) or "nothing",
+                len(self.shares.names),
+                self.shares.peers,
+            )
+        self.active = [runner for runner in self.runners if runner.name in held]
+        self.chores_held = CHORES in held
 
     def tick(self) -> int:
         """One batch for each projection that is due; how many events moved."""
         moved = 0
-        for runner in self.runners:
+        for runner in self.active:
             if self.stopping.is_set():
                 break
             if self._resume_at.get(runner.name, 0.0) > time.monotonic():
@@ -139,6 +197,8 @@ class Worker:
 
     def do_chores(self) -> None:
         """Runs each periodic chore that is due; a failing one is logged."""
+        if not self.chores_held:
+            return
         now = time.monotonic()
         for index, (every, chore) in enumerate(self.chores):
             if self._chore_due[index] > now:
@@ -160,11 +220,23 @@ class Worker:
             for runner in self.runners:
                 runner.prepare()
             while not self.stopping.is_set():
+                self._lease_if_due()
                 if self.tick() == 0:
                     self.do_chores()
-                    wakeup.wait(self.settings.poll_interval)
+                    wakeup.wait(min(self.settings.poll_interval, LEASE_INTERVAL))
         finally:
             wakeup.close()
+            if self.shares is not None:
+                self.shares.close()
+
+    def _lease_if_due(self) -> None:
+        if self.shares is None or time.monotonic() < self._leases_due:
+            return
+        self._leases_due = time.monotonic() + LEASE_INTERVAL
+        try:
+            self.take_leases()
+        except Exception:
+            log.exception("projections: could not look at the view leases")
 
     def start(self) -> None:
         """Runs in a background thread (inside ``appeals serve``)."""
