@@ -38,7 +38,7 @@ from appeals.http.attachments import attachment_routes
 from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
-from appeals.http.docs import docs_page, index, openapi_json
+from appeals.http.docs import docs_page, index, openapi_json, swagger_routes
 from appeals.http.meetings import meeting_routes
 from appeals.http.open311 import open311_routes
 from appeals.http.organisation import organisation_routes
@@ -166,6 +166,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/readyz", health.readyz),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs_page),
+        *swagger_routes(),
         Route("/appeals", appeals.appeals_collection, methods=["GET", "POST"]),
         *report_routes(),
         Route("/appeals/by-ticket/{ticket}", appeals.get_appeal_by_ticket),

@@ -21,6 +21,12 @@ from appeals.domain.values import (
 from appeals.http.openapi_assessments import assessment_paths
 from appeals.http.openapi_catalogue import catalogue_paths
 from appeals.http.openapi_open311 import open311_paths
+from appeals.http.openapi_operations import (
+    TAGS,
+    add_examples,
+    add_request_ids,
+    name_operations,
+)
 from appeals.http.openapi_organisation import organisation_paths
 from appeals.http.openapi_reads import (
     CREDIT_CODE_PATTERN,
@@ -28,9 +34,11 @@ from appeals.http.openapi_reads import (
     INSTANT,
     read_paths,
 )
+from appeals.http.openapi_schemas import SCHEMAS
 from appeals.http.openapi_service_links import service_link_paths
 from appeals.http.openapi_supervision import supervision_paths
 from appeals.http.openapi_task_forces import task_force_paths
+from appeals.http.openapi_trends import trend_paths
 from appeals.http.parameters import MAX_POSITION as MAX
 from appeals.http.problems import TYPE_BASE
 from appeals.http.requests import field_types
@@ -172,6 +180,12 @@ def build_openapi() -> dict[str, Any]:
     paths.update(task_force_paths())
     paths.update(service_link_paths(_body(Receive), appeal_response("Received")))
     paths.update(open311_paths())
+    paths.update(trend_paths())
+    # Other modules' paths join above; then every operation gets its id, tag,
+    # request-id header and examples (appeals.http.openapi_operations).
+    name_operations(paths)
+    add_request_ids(paths)
+    add_examples(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -181,6 +195,7 @@ def build_openapi() -> dict[str, Any]:
             "Authenticate with `Authorization: Bearer <token>` "
             "(`appeals tokens create`).",
         },
+        "tags": TAGS,
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -188,6 +203,7 @@ def build_openapi() -> dict[str, Any]:
                 "Problem": PROBLEM_SCHEMA,
                 "Appeal": APPEAL_SCHEMA,
                 "StageCycle": STAGE_CYCLE_SCHEMA,
+                **SCHEMAS,
             },
         },
         "security": [{"bearer": []}],

@@ -8,11 +8,14 @@ from appeals.domain.assessment import GROUPS, INDICATORS
 from appeals.domain.permissions import roles_for
 from appeals.http.openapi_reads import (
     FORMAT,
+    LANG,
     POSITION_HEADERS,
+    TABLES,
     _problems,
     _query,
     _readers,
 )
+from appeals.http.openapi_schemas import ref
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PERIOD = {
@@ -85,7 +88,7 @@ ASSESSMENT: dict[str, Any] = {
     "properties": {
         "period": {"type": "string"},
         "scheme_version": {"type": "string"},
-        "scheme": {"type": "object"},
+        "scheme": ref("AssessmentScheme"),
         "position": {"type": "integer"},
         "complete": {"type": "boolean"},
         "as_of": {"type": "string", "format": "date-time"},
@@ -95,7 +98,7 @@ ASSESSMENT: dict[str, Any] = {
         "revision": {"type": "integer", "minimum": 1},
         "reason": {"type": ["string", "null"]},
         "published": {"type": "boolean"},
-        "revisions": {"type": "array", "items": {"type": "object"}},
+        "revisions": {"type": "array", "items": ref("Revision")},
     },
 }
 
@@ -105,14 +108,14 @@ def _read(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
         "get": {
             "summary": summary,
             "description": f"{description} {_readers('assessment')}",
-            "parameters": [PERIOD, GROUP_BY, *extra, FORMAT],
+            "parameters": [PERIOD, GROUP_BY, *extra, FORMAT, LANG],
             "responses": {
                 "200": {
                     "description": summary,
                     "headers": POSITION_HEADERS,
                     "content": {
                         "application/json": {"schema": ASSESSMENT},
-                        "text/csv": {"schema": {"type": "string"}},
+                        **TABLES,
                     },
                 },
                 **_problems(401, 403, 404, 406, 422),

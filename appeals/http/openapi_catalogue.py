@@ -24,6 +24,7 @@ from appeals.http.openapi_reads import (
     FILTER,
     LIMIT,
     POSITION,
+    POSITION_HEADERS,
     _problems,
     _query,
     _readers,
@@ -231,7 +232,10 @@ def catalogue_paths() -> dict[str, Any]:
                     LIMIT,
                     POSITION,
                 ],
-                "responses": {"200": _json("Items", page), **read_problems},
+                "responses": {
+                    "200": _json("Items", page) | {"headers": POSITION_HEADERS},
+                    **read_problems,
+                },
             },
             "post": _change(Publish, "publish_catalogue_item", created=True),
         },
@@ -248,7 +252,7 @@ def catalogue_paths() -> dict[str, Any]:
                     POSITION,
                 ],
                 "responses": {
-                    "200": _json("The item", ITEM),
+                    "200": _json("The item", ITEM) | {"headers": POSITION_HEADERS},
                     **read_problems,
                     "404": {
                         "description": "No such item (or version)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.http.open311 import PREFIX
+from appeals.http.openapi_schemas import ref
 
 FORMAT = {
     "name": "format",
@@ -36,11 +37,11 @@ API_KEY = _query(
 )
 
 
-def _answer(description: str, *codes: int) -> dict[str, Any]:
+def _answer(description: str, schema: dict[str, Any], *codes: int) -> dict[str, Any]:
     body = {
         "description": description,
         "content": {
-            "application/json": {"schema": {}},
+            "application/json": {"schema": schema},
             "text/xml": {"schema": {"type": "string"}},
         },
     }
@@ -49,7 +50,9 @@ def _answer(description: str, *codes: int) -> dict[str, Any]:
             "description": "The spec's errors: [{code, description}] or "
             "<errors><error><code/><description/></error></errors>",
             "content": {
-                "application/json": {"schema": {"type": "array"}},
+                "application/json": {
+                    "schema": {"type": "array", "items": ref("Open311Error")}
+                },
                 "text/xml": {"schema": {"type": "string"}},
             },
         }
@@ -58,15 +61,24 @@ def _answer(description: str, *codes: int) -> dict[str, Any]:
     return {"200": body, **errors}
 
 
-def _get(summary: str, parameters: list[dict[str, Any]], *codes: int) -> dict[str, Any]:
+def _get(
+    summary: str,
+    parameters: list[dict[str, Any]],
+    schema: dict[str, Any],
+    *codes: int,
+) -> dict[str, Any]:
     return {
         "get": {
             "summary": summary,
-            "tags": ["Open311 GeoReport v2"],
+            "tags": ["Open311"],
             "parameters": [FORMAT, JURISDICTION, *parameters],
-            "responses": _answer(summary, *codes),
+            "responses": _answer(summary, schema, *codes),
         }
     }
+
+
+def _list(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": ref(name)}
 
 
 def open311_paths() -> dict[str, Any]:
@@ -92,10 +104,17 @@ def open311_paths() -> dict[str, Any]:
         _query("status", "open, closed or both, comma separated"),
         _query("extensions", "true adds notes[]: the public timeline"),
     ]
-    requests = _get("Service requests (appeals) in scope", listing, 400, 403, 404)
+    requests = _get(
+        "Service requests (appeals) in scope",
+        listing,
+        _list("Open311Request"),
+        400,
+        403,
+        404,
+    )
     requests["post"] = {
         "summary": "File a service request (an appeal, through the portal)",
-        "tags": ["Open311 GeoReport v2"],
+        "tags": ["Open311"],
         "parameters": [FORMAT],
         "requestBody": {
             "required": True,
@@ -130,18 +149,32 @@ def open311_paths() -> dict[str, Any]:
                 }
             },
         },
-        "responses": _answer("[{service_request_id, service_notice}]", 400, 403, 404),
+        "responses": _answer(
+            "[{service_request_id, service_notice}]",
+            _list("Open311Receipt"),
+            400,
+            403,
+            404,
+        ),
     }
     return {
-        f"{PREFIX}/discovery.{{format}}": _get("Discovery", []),
-        f"{PREFIX}/services.{{format}}": _get("Services: the catalogue in force", []),
+        f"{PREFIX}/discovery.{{format}}": _get(
+            "Discovery", [], ref("Open311Discovery")
+        ),
+        f"{PREFIX}/services.{{format}}": _get(
+            "Services: the catalogue in force", [], _list("Open311Service")
+        ),
         f"{PREFIX}/services/{{code}}.{{format}}": _get(
-            "A service's definition (attributes)", [code], 404
+            "A service's definition (attributes)",
+            [code],
+            ref("Open311ServiceDefinition"),
+            404,
         ),
         f"{PREFIX}/requests.{{format}}": requests,
         f"{PREFIX}/requests/{{ticket}}.{{format}}": _get(
             "One service request (JSON: a one-element array)",
             [ticket, API_KEY, _query("extensions", "true adds notes[]")],
+            _list("Open311Request"),
             403,
             404,
         ),

@@ -8,7 +8,8 @@ from typing import Any
 
 from appeals.domain.late_stages import LATE_STAGES
 from appeals.domain.permissions import READS
-from appeals.domain.values import Category, Channel, Priority, Status
+from appeals.domain.values import Category, Channel, Priority
+from appeals.http.openapi_schemas import ref
 from appeals.http.parameters import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -16,7 +17,7 @@ from appeals.http.parameters import (
     MAX_FILTER_LENGTH,
     MAX_POSITION,
 )
-from appeals.http.tabular import MAX_PAGE_SIZE
+from appeals.http.tabular import MAX_PAGE_SIZE, XLSX
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REPORT_ERRORS = (401, 403, 406, 422, 503)
@@ -27,7 +28,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         401: "Missing or bad credentials",
         403: "Outside the principal's scope",
         404: "No such appeal",
-        406: "Neither JSON nor CSV is acceptable to the client",
+        406: "Neither JSON, CSV nor XLSX is acceptable to the client",
         422: "Invalid query parameter (field and reason)",
         503: "?position=N not reached in time (Retry-After)",
     }
@@ -98,16 +99,25 @@ POSITION = _query(
     {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
     "Wait (bounded) until the view has taken the log up to this position.",
 )
-FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"]})
-LIST_ITEM = {
-    "type": "object",
-    "required": ["id", "ticket", "status"],
-    "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "ticket": STRING,
-        "status": {"type": "string", "enum": [s.value for s in Status]},
+FORMAT = _query(
+    "format",
+    {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    "json (default), csv (UTF-8 with BOM, every matching row) or xlsx (typed "
+    "cells); without it the Accept header chooses, JSON on a tie.",
+)
+LANG = _query(
+    "lang",
+    {"type": "string", "enum": ["zh", "en"]},
+    "The language of the CSV or XLSX header row: zh (default) or en.",
+)
+TABLES: dict[str, Any] = {
+    "text/csv": {
+        "schema": {"type": "string"},
+        "example": "工单号,状态\r\n20260901-000001,已受理\r\n",
     },
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
 }
+"""A report's table answers: CSV and XLSX, Chinese headers unless lang=en."""
 
 
 def _report(
@@ -119,13 +129,13 @@ def _report(
     """A report's GET (JSON or CSV), naming the roles its ``READS`` row admits."""
     content: dict[str, Any] = {
         "application/json": {"schema": stating_position(body)},
-        "text/csv": {"schema": {"type": "string"}},
+        **TABLES,
     }
     return {
         "get": {
             "summary": summary,
             "description": _readers(read),
-            "parameters": [*parameters, POSITION, FORMAT],
+            "parameters": [*parameters, POSITION, FORMAT, LANG],
             "responses": {
                 "200": {
                     "description": summary,
@@ -183,7 +193,18 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
 
-ITEMS = {"type": "array", "items": {"type": "object"}}
+def _items(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": ref(name)}
+
+
+NEXT_CURSOR = {
+    "type": ["string", "null"],
+    "description": "The cursor= of the following page; null on the last",
+}
+PERIOD_BOUNDS = {
+    "from": {"type": ["string", "null"], "description": "The period's first day"},
+    "to": {"type": ["string", "null"], "description": "The period's last day"},
+}
 LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
 
 
@@ -208,9 +229,8 @@ def appeal_list() -> dict[str, Any]:
         ],
         _object(
             ["items"],
-            items={"type": "array", "items": LIST_ITEM},
-            next_cursor={"type": ["string", "null"]},
-            position={"type": "integer"},
+            items=_items("AppealSummary"),
+            next_cursor=NEXT_CURSOR,
         ),
     )
 
@@ -226,13 +246,10 @@ def enterprise_ledger() -> dict[str, Any]:
         ],
         _object(
             ["enterprise", "appeals"],
-            enterprise={"type": "object"},
-            service={
-                "type": "object",
-                "description": "挂钩服务: service_list, linked cadres, projects, "
-                "recent_visits, task_force",
-            },
-            appeals=ITEMS,
+            enterprise=ref("LedgerEnterprise"),
+            service=ref("LedgerService"),
+            appeals=_items("LedgerAppeal"),
+            next_cursor=NEXT_CURSOR,
         ),
     )
 
@@ -246,7 +263,7 @@ def category_month() -> dict[str, Any]:
             _query("to", MONTH),
             _query("category", {"enum": [c.value for c in Category]}),
         ],
-        {"type": "object"},
+        _object(["rows"], rows=_items("CategoryMonthRow")),
     )
 
 
@@ -261,7 +278,13 @@ def overdue() -> dict[str, Any]:
             _query("stage", {"enum": list(LATE_STAGES)}),
             LIMIT,
         ],
-        _object(["buckets", "items"], buckets={"type": "object"}, items=ITEMS),
+        _object(
+            ["buckets", "items"],
+            as_of=STRING,
+            total={"type": "integer", "minimum": 0},
+            buckets=ref("OverdueBuckets"),
+            items=_items("OverdueRow"),
+        ),
     )
 
 
@@ -276,7 +299,7 @@ def timeliness() -> dict[str, Any]:
             _query("category", {"enum": [c.value for c in Category]}),
             _query("group_by", {"enum": ["stage", "unit"]}),
         ],
-        _object(["items"], items=ITEMS),
+        _object(["items"], **PERIOD_BOUNDS, items=_items("TimelinessRow")),
     )
 
 
@@ -290,7 +313,13 @@ def accountability() -> dict[str, Any]:
             _query("from", DAY),
             _query("to", DAY),
         ],
-        _object(["items"], items=ITEMS),
+        _object(
+            ["items"],
+            **PERIOD_BOUNDS,
+            group_by=STRING,
+            period=STRING,
+            items=_items("AccountabilityRow"),
+        ),
     )
 
 
@@ -300,7 +329,13 @@ def routing() -> dict[str, Any]:
         "Routing per catalogue item and unit: 退单 rate, re-dispatches, time to "
         "acceptance; the catalogue's coverage, 直接答复率 and counts per locality",
         [_query("from", MONTH), _query("to", MONTH)],
-        _object(["items"], items=ITEMS),
+        _object(
+            ["items"],
+            **PERIOD_BOUNDS,
+            items=_items("RoutingRow"),
+            localities=_items("RoutingLocality"),
+            totals=ref("RoutingTotals"),
+        ),
     )
 
 
@@ -310,7 +345,9 @@ def callback_report() -> dict[str, Any]:
         "Callbacks (回访) concluded per unit: reached, 无法回访, 有效回访率, "
         "quality-check samples and 抽查满意率",
         [_query("from", DAY), _query("to", DAY)],
-        _object(["from", "to", "items"], items=ITEMS),
+        _object(
+            ["from", "to", "items"], **PERIOD_BOUNDS, items=_items("CallbackReportRow")
+        ),
     )
 
 
@@ -326,9 +363,17 @@ def callback_queue() -> dict[str, Any]:
                 "limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
             ),
         ],
-        _object(["due", "items"], items=ITEMS),
+        _object(
+            ["due", "items"],
+            due={"type": "string", "enum": ["now", "all"]},
+            items=_items("CallbackRound"),
+        ),
     )
-    del path["get"]["responses"]["200"]["content"]["text/csv"]
+    content = path["get"]["responses"]["200"]["content"]
+    for media_type in TABLES:
+        del content[media_type]
+    parameters = path["get"]["parameters"]
+    parameters[:] = [p for p in parameters if p not in (FORMAT, LANG)]
     return path
 
 
@@ -339,7 +384,15 @@ def history() -> dict[str, Any]:
             "description": _readers("appeal"),
             "parameters": [_appeal_id()],
             "responses": {
-                "200": _json("The history", _object(["events"], events=ITEMS)),
+                "200": _json(
+                    "The history",
+                    _object(
+                        ["appeal", "events"],
+                        appeal={"type": "string", "format": "uuid"},
+                        ticket={"type": ["string", "null"]},
+                        events=_items("EventEntry"),
+                    ),
+                ),
                 **_problems(401, 403, 404),
             },
         }
@@ -354,7 +407,22 @@ def verification() -> dict[str, Any]:
             "parameters": [_appeal_id()],
             "responses": {
                 "200": _json(
-                    "The result", _object(["intact"], intact={"type": "boolean"})
+                    "The result",
+                    _object(
+                        ["appeal", "intact"],
+                        appeal={"type": "string", "format": "uuid"},
+                        intact={"type": "boolean"},
+                        events={
+                            "type": "integer",
+                            "description": "How many were checked (if intact)",
+                        },
+                        first_broken=_object(
+                            ["version", "reason"],
+                            version={"type": "integer"},
+                            position={"type": ["integer", "null"]},
+                            reason={"type": "string"},
+                        ),
+                    ),
                 ),
                 **_problems(401, 403, 404),
             },
@@ -363,7 +431,14 @@ def verification() -> dict[str, Any]:
 
 
 def feed() -> dict[str, Any]:
-    page = _object(["events", "next"], events=ITEMS, next={"type": ["integer", "null"]})
+    page = _object(
+        ["events", "next"],
+        events=_items("EventEntry"),
+        next={
+            "type": ["integer", "null"],
+            "description": "The after= of the following page; null on the last",
+        },
+    )
     return {
         "get": {
             "summary": "The global event feed in commit order (auditors)",

@@ -6,7 +6,14 @@ from typing import Any
 
 from appeals.domain.service_links import LinkRole, VisitMode
 from appeals.http.openapi_organisation import DAY, _json, _problems, _readers, _roles
-from appeals.http.openapi_reads import CREDIT_CODE, MONTH, POSITION, _query
+from appeals.http.openapi_reads import (
+    CREDIT_CODE,
+    MONTH,
+    POSITION,
+    POSITION_HEADERS,
+    _query,
+)
+from appeals.http.openapi_schemas import ref
 
 
 def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -14,6 +21,7 @@ def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 TEXT = {"type": "string"}
+NULLABLE_DAY = {"type": ["string", "null"], "format": "date"}
 NULLABLE = {"type": ["string", "null"]}
 LINK_TARGET = {
     "uscc": {
@@ -108,7 +116,7 @@ MEETING = {
         "cadres": UNITS,
         "appeals": UNITS,
         "decisions": TEXT,
-        "tasks": {"type": "array", "items": {"type": "object"}},
+        "tasks": {"type": "array", "items": ref("MeetingTask")},
         "version": {"type": "integer"},
         "number": {"type": "integer"},
     },
@@ -122,7 +130,15 @@ LINK = {
         "target_kind": {"type": "string", "enum": ["enterprise", "project"]},
         "target": TEXT,
         "uscc": TEXT,
-        "periods": {"type": "array", "items": {"type": "object"}},
+        "periods": {
+            "type": "array",
+            "description": "The link's periods in force, in order",
+            "items": {
+                "type": "object",
+                "required": ["role", "start", "end"],
+                "properties": {"role": TEXT, "start": DAY, "end": NULLABLE_DAY},
+            },
+        },
         "version": {"type": "integer"},
     },
 }
@@ -173,8 +189,14 @@ def _post(
 
 
 def _report(
-    summary: str, parameters: list[dict[str, Any]], read: str = "links"
+    summary: str,
+    parameters: list[dict[str, Any]],
+    row: str,
+    read: str = "links",
+    **fields: Any,
 ) -> dict[str, Any]:
+    """A JSON report: ``items`` of the component schema ``row``, ``fields``
+    beside them, and the position it reflects."""
     return {
         "get": {
             "summary": summary,
@@ -185,12 +207,16 @@ def _report(
                     summary,
                     {
                         "type": "object",
-                        "required": ["items"],
+                        "required": ["items", "position", "complete"],
                         "properties": {
-                            "items": {"type": "array", "items": {"type": "object"}}
+                            **fields,
+                            "items": {"type": "array", "items": ref(row)},
+                            "position": {"type": "integer"},
+                            "complete": {"type": "boolean"},
                         },
                     },
-                ),
+                )
+                | {"headers": POSITION_HEADERS},
                 **_problems(401, 403, 422, 503),
             },
         }
@@ -207,7 +233,16 @@ def service_link_paths(
             "Register a project (登记项目)",
             "manage_links",
             "project",
-            {"type": "object"},
+            {
+                "type": "object",
+                "required": ["code", "name", "uscc", "version"],
+                "properties": {
+                    "code": TEXT,
+                    "name": TEXT,
+                    "uscc": TEXT,
+                    "version": {"type": "integer"},
+                },
+            },
             201,
         ),
         "/links": _post(
@@ -289,19 +324,26 @@ def service_link_paths(
                 _query("open", {"type": "string", "enum": ["true", "false"]}),
                 _query("owner", {"type": "string"}),
             ],
+            "MeetingTask",
             read="meetings",
         ),
         "/cadres/{code}/portfolio": _report(
             "A cadre's portfolio (挂钩台账): linked enterprises, their open "
             "and overdue appeals, the last visit",
             [_path("code", {"type": "string"})],
+            "PortfolioRow",
+            cadre=TEXT,
         ),
         "/reports/visits": _report(
             "每月走访率 per cadre: linked enterprises visited in the month",
             [_query("month", MONTH)],
+            "VisitCoverageRow",
+            month=TEXT,
         ),
         "/reports/unvisited": _report(
             "Links in force whose enterprise was not visited for N days",
             [_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})],
+            "UnvisitedLink",
+            days={"type": "integer"},
         ),
     }

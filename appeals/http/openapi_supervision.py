@@ -8,12 +8,14 @@ from typing import Any
 from appeals.http.openapi_assessments import PERIOD, publish_path
 from appeals.http.openapi_reads import (
     FILTER,
+    LANG,
     POSITION,
     POSITION_HEADERS,
     _problems,
     _query,
     _readers,
 )
+from appeals.http.openapi_schemas import ref
 from appeals.http.tabular import MAX_PAGE_SIZE
 
 INSTANT = {"type": ["string", "null"], "format": "date-time"}
@@ -49,13 +51,13 @@ NOTICE: dict[str, Any] = {
         "position": {"type": "integer"},
         "complete": {"type": "boolean"},
         "as_of": {"type": "string", "format": "date-time"},
-        "appeals": {"type": "array", "items": {"type": "object"}},
-        "units": {"type": "array", "items": {"type": "object"}},
+        "appeals": {"type": "array", "items": ref("NoticeAppeal")},
+        "units": {"type": "array", "items": ref("NoticeUnit")},
         "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "published": {"type": "boolean"},
         "revision": {"type": "integer", "minimum": 1},
         "reason": TEXT,
-        "revisions": {"type": "array", "items": {"type": "object"}},
+        "revisions": {"type": "array", "items": ref("Revision")},
     },
 }
 NOTICE_FORMAT = _query(
@@ -70,7 +72,7 @@ def _notice(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
         "get": {
             "summary": summary,
             "description": f"{description} {_readers('notices')}",
-            "parameters": [PERIOD, *extra, NOTICE_FORMAT],
+            "parameters": [PERIOD, *extra, NOTICE_FORMAT, LANG],
             "responses": {
                 "200": {
                     "description": summary,

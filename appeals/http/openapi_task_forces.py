@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.http.openapi_organisation import DAY, _json, _problems, _readers, _roles
-from appeals.http.openapi_reads import CREDIT_CODE, POSITION
+from appeals.http.openapi_reads import CREDIT_CODE, POSITION, POSITION_HEADERS
+from appeals.http.openapi_schemas import ref
 
 TEXT = {"type": "string"}
 CODES = {"type": "array", "items": TEXT}
@@ -97,17 +98,26 @@ def task_force_paths() -> dict[str, Any]:
                         "The board",
                         {
                             "type": "object",
-                            "required": ["task_force", "progress", "open_appeals"],
+                            "required": [
+                                "task_force",
+                                "progress",
+                                "open_appeals",
+                                "position",
+                                "complete",
+                            ],
                             "properties": {
                                 "task_force": FORCE,
-                                "progress": {"type": "object"},
+                                "progress": ref("TaskForceProgress"),
                                 "open_appeals": {
                                     "type": "array",
-                                    "items": {"type": "object"},
+                                    "items": ref("BoardAppeal"),
                                 },
+                                "position": {"type": "integer"},
+                                "complete": {"type": "boolean"},
                             },
                         },
-                    ),
+                    )
+                    | {"headers": POSITION_HEADERS},
                     **_problems(401, 403, 404),
                 },
             }

@@ -1,5 +1,7 @@
 """Checking a real response against the OpenAPI document: its operation,
-status and body schema must all be documented."""
+status, media type and body schema (with the component schemas it refers
+to) must all be documented, and the documented headers it carries must be of
+their documented form."""
 
 from __future__ import annotations
 
@@ -22,16 +24,30 @@ def operation_for(spec: dict[str, Any], method: str, path: str) -> dict[str, Any
     raise AssertionError(f"{method} {path} is not documented")
 
 
-def check_documented(spec: dict[str, Any], response: httpx.Response) -> None:
-    """Fails unless the response's status and body are as documented."""
-    request = response.request
-    operation = operation_for(spec, request.method, request.url.path)
-    documented = operation["responses"].get(str(response.status_code))
-    assert documented, f"{request.method} {request.url.path} -> {response.status_code}"
-    media_type = response.headers["content-type"].split(";")[0]
-    schema = documented["content"][media_type]["schema"]
+def validate(spec: dict[str, Any], instance: Any, schema: dict[str, Any]) -> None:
     jsonschema.validate(
-        response.json(),
+        instance,
         {**schema, "components": spec["components"]},
         cls=jsonschema.Draft202012Validator,
     )
+
+
+def check_documented(spec: dict[str, Any], response: httpx.Response) -> None:
+    """Fails unless the response's status, media type, body and documented
+    headers are as documented."""
+    request = response.request
+    operation = operation_for(spec, request.method, request.url.path)
+    documented = operation["responses"].get(str(response.status_code))
+    where = f"{request.method} {request.url.path} -> {response.status_code}"
+    assert documented, where
+    for name, header in documented.get("headers", {}).items():
+        if name in response.headers and header["schema"].get("type") == "integer":
+            assert response.headers[name].isdigit(), (where, name)
+        elif name in response.headers and "enum" in header["schema"]:
+            assert response.headers[name] in header["schema"]["enum"], (where, name)
+    if not response.content:
+        return
+    media_type = response.headers["content-type"].split(";")[0]
+    assert media_type in documented.get("content", {}), (where, media_type)
+    if media_type.endswith("json"):
+        validate(spec, response.json(), documented["content"][media_type]["schema"])
