@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (DOMAIN.md): the routing catalogue as services, appeals
+"""Open311 GeoReport v2 (docs/domain.md): the routing catalogue as services, appeals
 as service requests. What each field means here is decided in this module;
 ``appeals.http.open311`` reads parameters and writes JSON or XML.
 

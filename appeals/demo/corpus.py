@@ -176,7 +176,7 @@ DEFAULT_PRIORITY_WEIGHTS = (84, 6, 10)
 
 # Median working hours from acceptance to resolution, before unit/cadre pace.
 RESOLVE_HOURS = {Priority.NORMAL: 10.0, Priority.URGENT: 2.5, Priority.COMPLEX: 42.0}
-# Resolve limits in working days (DOMAIN.md defaults), for extension requests.
+# Resolve limits in working days (docs/domain.md defaults), for extension requests.
 OUTCOMES = {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 20, Outcome.PARTIAL: 10}
 SATISFIED = {Satisfaction.SATISFIED: 75, Satisfaction.BASIC: 25}
 # Paths of appeals that are not left open (see appeals.demo.paths.PATHS), in %.

@@ -1,5 +1,5 @@
 """The Appeal aggregate (企业诉求): one enterprise request, from receipt to
-reconcile-and-close (DOMAIN.md lifecycle).
+reconcile-and-close (docs/domain.md lifecycle).
 
 Each command value (appeals.domain.commands) has one method here that
 decides: named guards, then one event (appeals.domain.events), which evolves

@@ -1,7 +1,7 @@
 """Deadlines as the domain computes them: a calendar and a policy, passed in.
 
 A deadline is computed when its stage starts and recorded in the event with
-the policy version (DOMAIN.md, "Time limits"), so a later change of policy or
+the policy version (docs/domain.md, "Time limits"), so a later change of policy or
 calendar never rewrites what a unit was told.
 """
 

@@ -41,7 +41,7 @@ class InvalidCreditCode(InvalidField):
 
 
 class CommandNotAllowed(AppealError):
-    """The appeal's current state does not allow the command (DOMAIN.md
+    """The appeal's current state does not allow the command (docs/domain.md
     lifecycle); nothing was recorded."""
 
     type_slug = "command-not-allowed"

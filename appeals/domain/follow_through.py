@@ -1,4 +1,4 @@
-"""The centre's follow-through on an appeal (DOMAIN.md, "12345 practice"):
+"""The centre's follow-through on an appeal (docs/domain.md, "12345 practice"):
 callbacks (回访), 好差评 on the five-grade scale with rectification (核实整改)
 after a 差评, quality-check samples (抽查), and reconcile-and-close (对账销号)
 with its own time limit.

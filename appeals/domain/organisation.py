@@ -97,7 +97,7 @@ class EnterpriseSize(Labelled):
 
 
 class ServiceList(Labelled):
-    """Kunshan's enterprise service lists (DOMAIN.md, seed 004)."""
+    """Kunshan's enterprise service lists (docs/domain.md, seed 004)."""
 
     KEY_CORE = ("key_core", "重点核心", "key core")
     FAST_GROWING = ("fast_growing", "快速成长", "fast-growing")

@@ -3,7 +3,7 @@
 Every command, every read (one appeal, its history, the list, each report,
 the ledger, the feed) is a row here, and so is the scope a role gets: a
 handler acts on and reads only appeals assigned to its own unit, an
-enterprise only its own (by credit code) (DOMAIN.md); the administrator may
+enterprise only its own (by credit code) (docs/domain.md); the administrator may
 do everything; the auditor reads and changes nothing. Nothing else in the
 code decides who may see or do what: the domain, the application and HTTP
 ask this module.

@@ -1,4 +1,4 @@
-"""The accountability report's descriptive rates (DOMAIN.md, "Rates"), over
+"""The accountability report's descriptive rates (docs/domain.md, "Rates"), over
 what happened in a period: of the first responses that came due, of the
 acceptances and resolutions made, of the evaluations recorded.
 

@@ -1,10 +1,10 @@
 """Time-limit (限时办结) policy: how much working time each step of an appeal may take.
 
-The stages and default limits are those of DOMAIN.md, "Time limits"; the financing
+The stages and default limits are those of docs/domain.md, "Time limits"; the financing
 override is the Suzhou business-environment action plan (2020), item 34: SME financing
 requests get a response within one working day ("响应时间不超过1个工作日"). Limits per
 诉求类型 and the counting convention for whole days (次日起 or office hours) are those
-of DOMAIN.md, "12345 practice".
+of docs/domain.md, "12345 practice".
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class Counting(StrEnum):
     ``NEXT_DAY`` (次日起): "N working days from the next day". The start day is not
     counted, whether or not it is a working day and whatever the time; the period ends
     at the close of business (the end of the last office interval) of the N-th
-    working day after the start date (民法典 §201, §203; DOMAIN.md "12345 practice").
+    working day after the start date (民法典 §201, §203; docs/domain.md,
+    "12345 practice").
     Only whole days are counted this way.
 
     ``OFFICE_HOURS``: N × the day's office hours of working time from the start
@@ -251,7 +252,7 @@ DEFAULT_LADDER = (
 class ExtensionRules:
     """How far a resolve deadline may be extended (延期): at most ``max_count``
     approved extensions, each moving the deadline by at most ``max_length`` of
-    working time (DOMAIN.md: "at most 3 extensions of at most 3 working days in
+    working time (docs/domain.md: "at most 3 extensions of at most 3 working days in
     common practice")."""
 
     max_count: int = 3
@@ -328,7 +329,7 @@ class SlaPolicy:
     fractions of a day always count office hours.
 
     ``version`` is recorded with every deadline so that a later change of policy never
-    rewrites what a unit was told (DOMAIN.md, "Time limits").
+    rewrites what a unit was told (docs/domain.md, "Time limits").
     """
 
     version: str
@@ -424,7 +425,7 @@ class SlaPolicy:
 
 
 LATER_STAGE_DEFAULTS = {
-    # DOMAIN.md, "12345 practice": the centre calls back the day after 办结
+    # docs/domain.md, "12345 practice": the centre calls back the day after 办结
     # (Beijing's regulation): by the close of the next working day.
     Stage.CALLBACK: Limit.days(1),
     # 差评 goes back for 核实整改 within 7 days and is re-evaluated.
@@ -437,10 +438,11 @@ LATER_STAGE_DEFAULTS = {
 DEFAULT_POLICY = SlaPolicy(
     version="domain-defaults-3",
     limits={
-        # DOMAIN.md, "12345 practice": the centre dispatches within 0.5 working day
+        # docs/domain.md, "12345 practice": the centre dispatches within 0.5 working day
         # (half the calendar's office day; a fraction of a day counts office hours).
         (Stage.DISPATCH, Priority.NORMAL): Limit.days(Fraction(1, 2)),
-        # DOMAIN.md, "Time limits": accept 1 working day after assignment (urgent: 2 h).
+        # docs/domain.md, "Time limits": accept 1 working day after assignment
+        # (urgent: 2 h).
         (Stage.ACCEPT, Priority.NORMAL): Limit.days(1),
         (Stage.ACCEPT, Priority.URGENT): Limit.hours(2),
         # First response to the enterprise: 1 working day after receipt.
@@ -461,8 +463,8 @@ DEFAULT_POLICY = SlaPolicy(
         (Category.FINANCING, Stage.FIRST_RESPONSE, Priority.NORMAL): Limit.days(1),
     },
     kind_limits={
-        # DOMAIN.md, "12345 practice", one city's rules: 咨询 3 working days, 投诉 and
-        # 建议 13 working days, counted from the next day (次日起). 求助, 举报 and 表扬
+        # docs/domain.md, "12345 practice", one city's rules: 咨询 3 working days,
+        # 投诉 and 建议 13 working days, counted from the next day (次日起). 求助, 举报 and 表扬
         # keep the general limits.
         (AppealKind.CONSULT, Stage.RESOLVE, Priority.NORMAL): Limit.days(3),
         (AppealKind.COMPLAINT, Stage.RESOLVE, Priority.NORMAL): Limit.days(13),

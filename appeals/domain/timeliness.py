@@ -1,6 +1,6 @@
 """Timeliness of one appeal: a pure function of its events and an instant.
 
-For every stage cycle (DOMAIN.md, "Time limits") it says when the stage started,
+For every stage cycle (docs/domain.md, "Time limits") it says when the stage started,
 the deadline recorded in the events, when it was met, the working time taken,
 the working time spent paused, whether it was on time, and whether it is
 overdue now and by how much. Deadlines are read from the events, never

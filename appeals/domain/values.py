@@ -51,7 +51,7 @@ class Labelled(StrEnum):
 
 
 class Channel(Labelled):
-    """How an appeal reached us (DOMAIN.md, channels from the seeds)."""
+    """How an appeal reached us (docs/domain.md, channels from the seeds)."""
 
     HOTLINE = ("hotline", "12345热线", "12345 hotline")
     PORTAL = ("portal", "一网通办/苏服办", "online portal")
@@ -63,7 +63,7 @@ class Channel(Labelled):
 
 
 class Category(Labelled):
-    """What the appeal is about (DOMAIN.md categories)."""
+    """What the appeal is about (docs/domain.md categories)."""
 
     FINANCING = ("financing", "融资", "financing")
     LABOUR = ("labour", "用工", "labour")
@@ -81,7 +81,7 @@ class Category(Labelled):
 
 
 class Priority(Labelled):
-    """Drives the time limits (DOMAIN.md: urgent and complex limits)."""
+    """Drives the time limits (docs/domain.md: urgent and complex limits)."""
 
     NORMAL = ("normal", "一般", "normal")
     URGENT = ("urgent", "紧急", "urgent")
@@ -89,7 +89,7 @@ class Priority(Labelled):
 
 
 class AppealKind(Labelled):
-    """诉求类型 (DOMAIN.md "12345 practice"; GB/T 39666-2020 classifies them):
+    """诉求类型 (docs/domain.md "12345 practice"; GB/T 39666-2020 classifies them):
     time limits are keyed on it besides priority and category."""
 
     CONSULT = ("consult", "咨询", "consultation")
@@ -135,7 +135,7 @@ class Satisfaction(Labelled):
 
 
 class Grade(Labelled):
-    """好差评: the five-grade scale (DOMAIN.md, "12345 practice"). The last two
+    """好差评: the five-grade scale (docs/domain.md, "12345 practice"). The last two
     are 差评 (a bad review): they order rectification (核实整改). Each maps to
     the three-grade :class:`Satisfaction` every rate counts by
     :data:`GRADE_TO_SATISFACTION` (README, "Callbacks, 好差评 and closing"),
@@ -186,7 +186,7 @@ class CallbackOutcome(Labelled):
 
 
 class Status(Labelled):
-    """Where an appeal is in its lifecycle (DOMAIN.md diagram)."""
+    """Where an appeal is in its lifecycle (docs/domain.md diagram)."""
 
     RECEIVED = ("received", "已受理", "received")
     ASSIGNED = ("assigned", "已交办", "assigned")

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 under ``/open311/v2`` (DOMAIN.md; the mapping is
+"""Open311 GeoReport v2 under ``/open311/v2`` (docs/domain.md; the mapping is
 appeals.application.open311): every resource as ``.json`` or ``.xml``, errors
 in the spec's own shape (``[{"code", "description"}]`` or
 ``<errors><error>``) with 400, 403 or 404.
@@ -33,6 +33,7 @@ from appeals.domain.permissions import may_read, read_filter, roles_for
 from appeals.domain.values import Actor, Status
 from appeals.http.context import ServiceContext, context_of
 from appeals.http.problems import HttpProblem, status_of
+from appeals.http.request_id import note_role
 from appeals.http.requests import idempotent_request
 from appeals.infra.settings import Open311Settings
 from appeals.projections import appeal_list
@@ -154,6 +155,7 @@ async def principal(request: Request, api_key: str | None) -> Actor | None:
     info = await run_in_threadpool(context_of(request).tokens.verify, key)
     if info is None:
         raise Open311Error(403, "api_key is unknown or revoked")
+    note_role(request.scope, info.actor().role.value)  # for the access line
     return info.actor()
 
 

@@ -2,7 +2,7 @@
 and how instants are stored so that both engines sort and filter them alike.
 
 Read models follow the events, not the aggregate: this is the same lifecycle
-as ``Appeal.*.apply`` (DOMAIN.md diagram), restated for the fields a report
+as ``Appeal.*.apply`` (docs/domain.md diagram), restated for the fields a report
 needs. Only these fields are read, so events may gain fields freely.
 """
 

@@ -40,7 +40,7 @@ def test_jiangsu_has_13_prefecture_level_cities_and_suzhou_its_counties() -> Non
 @pytest.mark.parametrize(
     ("uscc", "locality"),
     [
-        ("91330100716105852F", "330100"),  # DOMAIN.md's examples
+        ("91330100716105852F", "330100"),  # docs/domain.md's examples
         ("9144030071526726XG", "440300"),
         ("91110000802100433B", "110000"),
         ("91320583MA1JUUGT0J", "320583"),

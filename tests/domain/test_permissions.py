@@ -1,5 +1,5 @@
 """Who may do what: every cell of the role matrix, and the unit and
-enterprise scopes (DOMAIN.md: a unit's handlers act only on appeals assigned
+enterprise scopes (docs/domain.md: a unit's handlers act only on appeals assigned
 to their unit)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Time-limit policy: the defaults of DOMAIN.md, how limits are looked up, deadlines."""
+"""Time-limit policy: the defaults of docs/domain.md, how limits are looked up, deadlines."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class TestDefaultsFromTheDomainBrief:
     @pytest.mark.parametrize(
         ("kind", "limit"),
         [
-            # One city's rules (DOMAIN.md, "12345 practice"): 咨询 3, 投诉/建议 13.
+            # One city's rules (docs/domain.md, "12345 practice"): 咨询 3, 投诉/建议 13.
             (AppealKind.CONSULT, "3d"),
             (AppealKind.COMPLAINT, "13d"),
             (AppealKind.SUGGESTION, "13d"),

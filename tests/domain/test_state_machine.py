@@ -35,7 +35,7 @@ from tests.domain.lifecycle_fixtures import ADMIN, ALL_STATUSES, UNIT, appeal_in
 
 OPEN = {"received", "assigned", "in_progress", "resolved", "replied", "evaluated"}
 
-# The lifecycle of DOMAIN.md, written out: command -> (call, statuses allowing it).
+# The lifecycle of docs/domain.md, written out: command -> (call, statuses allowing it).
 COMMANDS: dict[str, tuple[Callable[[Appeal], None], set[str]]] = {
     "assign": (lambda a: when(a, Assign(UNIT, None), ADMIN, at(9)), {"received"}),
     "accept": (lambda a: when(a, Accept(), ADMIN, at(9)), {"assigned"}),
