@@ -464,8 +464,8 @@ DEFAULT_POLICY = SlaPolicy(
     },
     kind_limits={
         # docs/domain.md, "12345 practice", one city's rules: 咨询 3 working days,
-        # 投诉 and 建议 13 working days, counted from the next day (次日起). 求助, 举报 and 表扬
-        # keep the general limits.
+        # 投诉 and 建议 13 working days, counted from the next day (次日起). 求助, 举报
+        # and 表扬 keep the general limits.
         (AppealKind.CONSULT, Stage.RESOLVE, Priority.NORMAL): Limit.days(3),
         (AppealKind.COMPLAINT, Stage.RESOLVE, Priority.NORMAL): Limit.days(13),
         (AppealKind.SUGGESTION, Stage.RESOLVE, Priority.NORMAL): Limit.days(13),
