@@ -2,8 +2,8 @@
 
 Time limits (docs/domain.md, "Time limits") are measured in working time: only
 office hours on working days count. A working day is a Monday to Friday that is
-not a holiday, or a weekend day declared a make-up working day (调休上班) by the State Council's
-yearly notice (国务院办公厅关于部分节假日安排的通知).
+not a holiday, or a weekend day declared a make-up working day (调休上班) by the
+State Council's yearly notice (国务院办公厅关于部分节假日安排的通知).
 
 Conventions, chosen so that adding and measuring are exact inverses:
 
@@ -108,7 +108,8 @@ class OfficeHours:
 
     docs/domain.md ("Time limits") makes office hours configurable; the default is
     the common government schedule 09:00–12:00 and 13:30–17:30. ``whole_day()``
-    counts all of a working day (00:00–24:00), for limits stated in calendar hours of working days.
+    counts all of a working day (00:00–24:00), for limits stated in calendar hours
+    of working days.
     """
 
     intervals: tuple[OfficeInterval, ...] = (
