@@ -72,19 +72,25 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         self._queue: list[_Save] = []
         self._leading = False
         self.batches = 0  # how many insert calls carried more than one save
-        self.sql_create_statements.append(self._function_ddl())
+        self.sql_create_statements.extend(self._function_ddl())
         self._call = SQL(
             "SELECT originator_id, originator_version, notification_id "
             "FROM {schema}.{function}(%s)"
         ).format(schema=Identifier(datastore.schema), function=Identifier(FUNCTION))
 
-    def _function_ddl(self) -> Composed:
+    def _function_ddl(self) -> list[Composed]:
+        """The function, and EXECUTE for its owner only (and whom the
+        deployment grants it, deploy/postgres). It runs as its owner
+        (SECURITY DEFINER) because the table lock needs more than INSERT: a
+        service role that may only INSERT and SELECT the log still appends to
+        it under the lock, and never UPDATEs or DELETEs."""
         schema = Identifier(self.datastore.schema)
-        return SQL(
+        function = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
             "RETURNS TABLE (originator_id {id_type}, originator_version bigint, "
             "notification_id bigint) "
-            "LANGUAGE plpgsql AS $body$ "
+            "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
+            "AS $body$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
@@ -106,6 +112,14 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
             table=Identifier(self.events_table_name),
             channel=Identifier(self.channel_name),
         )
+        private = SQL(
+            "REVOKE ALL ON FUNCTION {schema}.{function}({schema}.{event}[]) FROM PUBLIC"
+        ).format(
+            schema=schema,
+            function=Identifier(FUNCTION),
+            event=Identifier(self.stored_event_type_name),
+        )
+        return [function, private]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

@@ -102,11 +102,17 @@ def prepare_database(db: DatabaseConfig) -> None:
         return
     try:
         with connect(db, connect_timeout=10, autocommit=True) as connection:
-            connection.execute(
-                psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    psycopg.sql.Identifier(db.pg_schema)
+            # Looks first: a role that may not create schemas (the service's,
+            # deploy/postgres/roles.sql) is refused even IF NOT EXISTS.
+            found = connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (db.pg_schema,)
+            ).fetchone()
+            if found is None:
+                connection.execute(
+                    psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        psycopg.sql.Identifier(db.pg_schema)
+                    )
                 )
-            )
     except psycopg.Error as error:
         lines = str(error).strip().splitlines()
         reason = lines[0] if lines else type(error).__name__
