@@ -11,6 +11,7 @@ from appeals.http.openapi_reads import (
     LANG,
     POSITION,
     POSITION_HEADERS,
+    TABLES,
     _problems,
     _query,
     _readers,
@@ -62,8 +63,8 @@ NOTICE: dict[str, Any] = {
 }
 NOTICE_FORMAT = _query(
     "format",
-    {"enum": ["json", "csv", "html"]},
-    "json (default), csv, or html: a printable page (Chinese first)",
+    {"enum": ["json", "csv", "xlsx", "html"]},
+    "json (default), csv, xlsx, or html: a printable page (Chinese first)",
 )
 
 
@@ -79,7 +80,7 @@ def _notice(summary: str, description: str, extra: list[Any]) -> dict[str, Any]:
                     "headers": POSITION_HEADERS,
                     "content": {
                         "application/json": {"schema": NOTICE},
-                        "text/csv": {"schema": {"type": "string"}},
+                        **TABLES,
                         "text/html": {"schema": {"type": "string"}},
                     },
                 },
