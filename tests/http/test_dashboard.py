@@ -114,6 +114,11 @@ async def test_every_page_shows_the_apis_figures(
         headers=cookie,
     )
     assert "33.3%" in trends.text and "100.0%" in trends.text and "+66.7" in trends.text
+    cadre = await client.get(f"/dashboard/cadres/{CADRE}", headers=cookie)
+    assert (
+        f'href="/dashboard/units/{UNIT}"' in cadre.text
+        and 'id="portfolio"' in cadre.text
+    )
     timeline = await client.get(f"/dashboard/appeals/{appeal_id}", headers=cookie)
     assert "Appeal.Received" in timeline.text
 
