@@ -127,7 +127,10 @@ class Shares:
     Each :meth:`refresh` counts the live peers (every peer holds the
     ``group``'s presence lock, shared), takes free names up to its fair share
     (the names divided by the peers, rounded up) and gives back any beyond
-    it, so a newcomer gets its part within a refresh or two. A peer that dies
+    it, so a newcomer gets its part within a refresh or two. List the names
+    heaviest first: the first taken are the first in the list, and those
+    given back are spread over it, so heavy names end up with different
+    peers. A peer that dies
     loses its session and with it its locks; the others take its names at
     their next refresh. Holding a name is an efficiency, not the guarantee:
     the work must stay safe when two do it at once (the projection runtime's
@@ -156,9 +159,17 @@ class Shares:
             self.peers = max(1, self._count_peers(connection))
             share = -(-len(self.names) // self.peers)
             held = [name for name in self.names if name in self.held]
-            for name in reversed(held[share:]):
-                connection.execute("SELECT pg_advisory_unlock(%s)", (self._keys[name],))
-                held.remove(name)
+            if len(held) > share:
+                # Keep every peers-th name, so that names listed heaviest
+                # first are spread rather than kept in a block.
+                keep = held[:: self.peers][:share]
+                keep += [n for n in held if n not in keep][: share - len(keep)]
+                for name in held:
+                    if name not in keep:
+                        connection.execute(
+                            "SELECT pg_advisory_unlock(%s)", (self._keys[name],)
+                        )
+                held = [name for name in held if name in keep]
             for name in self.names:
                 if len(held) >= share:
                     break

@@ -149,7 +149,9 @@ class Worker:
                 **{**pool.kwargs, "application_name": label[:63]},
             )
 
-        names = [runner.name for runner in self.runners]
+        # Heaviest first, so that the heavy views are spread over workers.
+        heaviest = sorted(self.runners, key=lambda runner: -runner.projection.cost)
+        names = [runner.name for runner in heaviest]
         if self.chores:
             names.append(CHORES)
         return Shares(connect, f"projections:{datastore.schema}", names)
