@@ -32,7 +32,7 @@ from appeals.bootstrap import (
 )
 from appeals.domain.assessment import Scheme
 from appeals.domain.errors import AppealError
-from appeals.http import appeals, health
+from appeals.http import appeals, health, metrics
 from appeals.http.assessments import assessment_routes
 from appeals.http.attachments import attachment_routes
 from appeals.http.audit import audit_routes
@@ -78,6 +78,7 @@ def create_app(
     blobs: BlobStore | None = None,
     attachment_limit: int = Settings.attachment_limit,
     open311: Open311Settings | None = None,
+    ready_max_lag: int = Settings.ready_max_lag,
     chores: Sequence[tuple[float, Callable[[AppealLedger], Callable[[], object]]]] = (),
     background: Sequence[
         tuple[str, float, Callable[[AppealLedger], Callable[[], object]]]
@@ -108,6 +109,9 @@ def create_app(
             reads=replica,
         )
         views = all_projections(ledger.rules.timekeeping)
+        app.state.watch = health.Watch(
+            events_of(ledger), tuple(view.name for view in views), ready_max_lag
+        )
         worker = None
         if projections is not None and projections.run_in_server:
             worker = Worker(
@@ -134,11 +138,15 @@ def create_app(
                 worker.stop()
             if replica is not None:
                 replica.close()
+            metrics.worker_stopped()
             ledger.close()
 
     app = Starlette(
         routes=all_routes(),
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(metrics.RequestObserver),
+        ],
         exception_handlers={
             AppealError: handle_domain_error,
             HttpProblem: handle_http_problem,
@@ -164,6 +172,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/", index),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
+        Route("/metrics", metrics.metrics),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs_page),
         *swagger_routes(),
@@ -198,6 +207,7 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         blobs=open_blob_store(settings.blob_store, settings.s3_endpoint_url),
         attachment_limit=settings.attachment_limit,
         open311=settings.open311,
+        ready_max_lag=settings.ready_max_lag,
         chores=[(settings.scheduler_interval, escalation_chore(settings))]
         if settings.scheduler_in_server
         else [],

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from appeals.domain.values import Actor
 from appeals.http.context import context_of
 from appeals.http.problems import HttpProblem
+from appeals.http.request_id import note_role
 
 
 async def authenticate(request: Request) -> Actor:
@@ -28,7 +29,9 @@ async def authenticate(request: Request) -> Actor:
     info = await run_in_threadpool(tokens.verify, token.strip())
     if info is None:
         raise unauthorized("the token is unknown or revoked")
-    return info.actor()
+    actor = info.actor()
+    note_role(request.scope, actor.role.value)  # for the access line
+    return actor
 
 
 def unauthorized(detail: str) -> HttpProblem:

@@ -240,8 +240,29 @@ def single_appeal_paths() -> dict[str, Any]:
         "/healthz": {"get": _plain("Process is up", {"200": _json_ok("Up")})},
         "/readyz": {
             "get": _plain(
-                "Store is reachable",
-                {"200": _json_ok("Ready"), "503": _json_ok("Store unreachable")},
+                "Store is reachable; how far behind the log each view is",
+                {
+                    "200": {
+                        "description": "Ready, or degraded: a view more than "
+                        "APPEALS_READY_MAX_LAG events behind or stopped (still "
+                        "serving; docs/observability.md)",
+                        "content": {"application/json": {"schema": READINESS}},
+                    },
+                    "503": _json_ok("Store unreachable"),
+                },
+            )
+        },
+        "/metrics": {
+            "get": _plain(
+                "Prometheus metrics (text format 0.0.4); unauthenticated: keep "
+                "it off the public proxy (docs/observability.md)",
+                {
+                    "200": {
+                        "description": "Requests, commands, views', webhooks' "
+                        "and the scheduler's lag, the database pool",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
             )
         },
         "/appeals": {
@@ -433,6 +454,34 @@ def _plain(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
     return {"summary": summary, "security": [], "responses": responses}
 
 
+COUNT = {"type": "integer", "minimum": 0}
+READINESS: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "max_lag", "views"],
+    "properties": {
+        "status": {"enum": ["ready", "degraded"]},
+        "head": COUNT,
+        "max_lag": COUNT,
+        "views": {
+            "type": ["object", "null"],
+            "description": "Each view's position and lag behind the head; null "
+            "when the figures could not be read in time",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["position", "lag"],
+                "properties": {
+                    "position": COUNT,
+                    "lag": COUNT,
+                    "error_position": COUNT,
+                },
+            },
+        },
+        "behind": {"type": "array", "items": {"type": "string"}},
+        "failed": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details",
@@ -456,6 +505,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
         "appeal_status": {"type": "string"},
         "command": {"type": "string"},
+        "request_id": {"type": "string", "description": "Also in X-Request-ID"},
         "current_version": {"type": "integer"},
         "expected_version": {"type": "integer"},
     },

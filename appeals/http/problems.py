@@ -2,7 +2,9 @@
 
 Every refusal a client can cause is an ``application/problem+json`` body with
 a stable ``type`` URI, a human ``title`` and ``detail``, and structured fields
-(the offending field and reason, the current state or version).
+(the offending field and reason, the current state or version). Every one
+carries the request's ``request_id`` (also in ``X-Request-ID`` and the access
+line), and its type is noted for the access line's ``outcome``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from appeals.domain.errors import (
 from appeals.domain.organisation import RecordNotFound
 from appeals.domain.published_assessment import AssessmentNotPublished
 from appeals.domain.published_notice import NoticeNotPublished
-from appeals.http.request_id import REQUEST_ID_HEADER, request_id_of
+from appeals.http.request_id import REQUEST_ID_HEADER, note_problem, request_id_of
 from appeals.infra.availability import RETRY_AFTER_SECONDS, is_outage
 
 LOG = logging.getLogger("appeals.http")
@@ -111,15 +113,39 @@ def problem_response(
     )
 
 
+def answer(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> Response:
+    """The problem answering ``request``: its path as ``instance``, its
+    ``request_id``, and its type noted for the access line."""
+    note_problem(request.scope, slug)
+    return problem_response(
+        status,
+        slug,
+        title,
+        detail,
+        headers=headers,
+        instance=request.url.path,
+        **fields,
+        request_id=request_id_of(request.scope),
+    )
+
+
 async def handle_http_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HttpProblem)
-    return problem_response(
+    return answer(
+        request,
         exc.status,
         exc.slug,
         exc.title,
         exc.detail,
         headers=exc.headers,
-        instance=request.url.path,
         **exc.fields,
     )
 
@@ -127,12 +153,12 @@ async def handle_http_problem(request: Request, exc: Exception) -> Response:
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppealError)
     status, title = status_of(exc)
-    return problem_response(
+    return answer(
+        request,
         status,
         exc.type_slug,
         title,
         str(exc),
-        instance=request.url.path,
         **exc.details(),
     )
 
@@ -140,14 +166,14 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
 async def handle_damaged_history(request: Request, exc: Exception) -> Response:
     """Stored events that do not replay (edited, deleted or reordered rows):
     a server-side fault, said plainly, pointing at the verification."""
-    return problem_response(
+    return answer(
+        request,
         500,
         "history-damaged",
         "Stored history does not replay",
         "the stored events of this appeal are inconsistent "
         f"({type(exc).__name__}); GET /appeals/{{id}}/verify shows the first "
         "broken link",
-        instance=request.url.path,
     )
 
 
@@ -163,13 +189,13 @@ async def handle_starlette_http(request: Request, exc: Exception) -> Response:
         detail = f"{request.method} is not allowed here; allowed: {allow}"
     else:
         slug, title, detail = "http-error", exc.detail, exc.detail
-    return problem_response(
+    return answer(
+        request,
         exc.status_code,
         slug,
         title,
         detail,
         headers=dict(exc.headers or {}),
-        instance=request.url.path,
     )
 
 
@@ -184,15 +210,15 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
         request.url.path,
         type(exc).__name__,
         exc_info=exc,
+        extra={"request_id": request_id},
     )
-    return problem_response(
+    return answer(
+        request,
         500,
         "internal-error",
         "Internal server error",
         f"an unexpected error; quote request id {request_id} when reporting it",
         headers={REQUEST_ID_HEADER: request_id},
-        instance=request.url.path,
-        request_id=request_id,
     )
 
 
@@ -203,12 +229,12 @@ async def handle_database_error(request: Request, exc: Exception) -> Response:
     Starlette answers unexpected errors."""
     if not is_outage(exc):
         raise exc
-    return problem_response(
+    return answer(
+        request,
         503,
         "database-unavailable",
         "Database unavailable",
         "the database cannot be reached right now; nothing was changed unless "
         "a retry with the same Idempotency-Key says so",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        instance=request.url.path,
     )

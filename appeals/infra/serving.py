@@ -226,8 +226,14 @@ class PerWorkerListeners(Multiprocess):
 
 
 def serve(
-    host: str, port: int, workers: int, limits: ServerSettings | None = None
+    host: str,
+    port: int,
+    workers: int,
+    limits: ServerSettings | None = None,
+    log_config: dict[str, Any] | None = None,
 ) -> None:
+    """``log_config``: a ``dictConfig`` every worker applies (appeals.infra.logs);
+    None: uvicorn's own."""
     config = ServingConfig(
         APP,
         limits=limits or ServerSettings(),
@@ -239,6 +245,7 @@ def serve(
         http=GuardedHttpTools,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_level="info",
+        **({} if log_config is None else {"log_config": log_config}),
     )
     if workers == 1:
         uvicorn.Server(config).run()

@@ -142,6 +142,9 @@ class ServerSettings:
         )
 
 
+LogFormat = Literal["auto", "json", "text"]
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings; see the README's configuration table. The defaults are
@@ -184,6 +187,12 @@ class Settings:
     SQLite; on PostgreSQL run ``appeals webhooks run``)."""
     webhook_timeout: float = 10.0
     webhook_attempts: int = 8
+    log_format: LogFormat = "auto"
+    """APPEALS_LOG_FORMAT: JSON lines or text; auto is text on a terminal,
+    JSON elsewhere (docs/observability.md)."""
+    ready_max_lag: int = 1000
+    """APPEALS_READY_MAX_LAG: events a view may be behind the log before
+    ``/readyz`` says degraded (still 200)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -247,6 +256,10 @@ class Settings:
                 _int(env, "APPEALS_WEBHOOK_TIMEOUT_SECONDS", 10, 1, 300)
             ),
             webhook_attempts=_int(env, "APPEALS_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
+            log_format=_log_format(env),
+            ready_max_lag=_int(
+                env, "APPEALS_READY_MAX_LAG", default.ready_max_lag, 0, 10**12
+            ),
         )
 
 
@@ -280,6 +293,19 @@ def _scheduler_in_server(env: Mapping[str, str], engine: str) -> bool:
             "runs in the projection worker); or run `appeals escalate run`"
         )
     return wanted
+
+
+LOG_FORMATS: dict[str, LogFormat] = {"auto": "auto", "json": "json", "text": "text"}
+
+
+def _log_format(env: Mapping[str, str]) -> LogFormat:
+    raw = env.get("APPEALS_LOG_FORMAT", "").strip().lower() or "auto"
+    found = LOG_FORMATS.get(raw)
+    if found is None:
+        raise ConfigurationError(
+            f"APPEALS_LOG_FORMAT={raw!r} must be json, text or auto"
+        )
+    return found
 
 
 def _office_hours(raw: str, default: tuple[str, ...]) -> tuple[str, ...]:
