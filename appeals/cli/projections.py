@@ -94,15 +94,20 @@ def run_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from appeals.projections.runtime.runner import status
+    from appeals.projections.runtime.worker import lease_holders
 
     source, _, _ = open_from_env()
     with source:
         found = status(source)
-    table = Table("projection", "copy", "position", "head", "lag", "lag (s)", "error")
+        # PostgreSQL: which worker holds each live view's lease (docs/scaling.md)
+        workers = lease_holders(source, [row.name for row in found])
+    columns = ["projection", "copy", "position", "head", "lag", "lag (s)", "error"]
+    table = Table(*columns, *(["worker"] if workers else []))
     failed = False
     for row in found:
         failure = row.tracked.failure
         failed = failed or failure is not None
+        held = workers.get(row.name, "") if row.tracked.target == "live" else ""
         table.add_row(
             row.name,
             row.tracked.target,
@@ -114,6 +119,7 @@ def run_status(args: argparse.Namespace) -> int:
             if failure is None
             else f"at {failure.position} ({failure.topic} {failure.event}): "
             f"{failure.error}",
+            *([held] if workers else []),
         )
     Console().print(table)
     return 1 if failed else 0

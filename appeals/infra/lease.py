@@ -230,8 +230,9 @@ def holders(
     session's ``application_name`` and backend pid, as ``name (pid N)``."""
     keys = {lock_ids(lock_key(f"{group}:{name}")): name for name in names}
     found = {}
-    for row in connection.execute(SELECT_ADVISORY_LOCKS):
-        classid, objid, mode, pid, application = tuple(row)
+    with connection.cursor(row_factory=tuple_row) as cursor:
+        rows = cursor.execute(SELECT_ADVISORY_LOCKS).fetchall()
+    for classid, objid, mode, pid, application in rows:
         name = keys.get((classid, objid))
         if name is not None and mode == "ExclusiveLock":
             found[name] = f"{application or '?'} (pid {pid})"

@@ -193,6 +193,19 @@ def test_two_apis_and_two_workers_over_a_replica_survive_a_killed_worker(
         taken = until("the survivor to hold every view", survivor_holds_all)
         assert orphaned <= set(taken)
         assert survivor.poll() is None
+        # ... as `appeals projections status` tells an operator.
+        shown = subprocess.run(
+            [sys.executable, "-m", "appeals.cli", "projections", "status"],
+            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400", **env},
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+        assert shown.returncode == 0, shown.stderr
+        rows = {line.split()[1]: line for line in shown.stdout.splitlines()[3:-1]}
+        for view in views:
+            assert f":{survivor.pid} (pid " in rows[view]
 
         # Every view reaches the log's head ...
         with open_event_source(settings) as source:

@@ -35,7 +35,7 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.event_source import EventSource
-from appeals.infra.lease import Shares
+from appeals.infra.lease import Shares, holders
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import ProjectionFailed, Runner
@@ -105,6 +105,22 @@ class Wakeup:
             self._connection = None
 
 
+def lease_group(datastore: PostgresDatastore) -> str:
+    """The name the view leases of one store (database and schema) share."""
+    return f"projections:{datastore.schema}"
+
+
+def lease_holders(source: EventSource, names: Sequence[str]) -> dict[str, str]:
+    """Which worker holds each of the views ``names`` (PostgreSQL), as
+    ``appeals-projections HOST:PID (pid BACKEND)``; empty on SQLite, where
+    the one worker runs them all."""
+    datastore = source.database.datastore
+    if not isinstance(datastore, PostgresDatastore):
+        return {}
+    with datastore.get_connection() as connection:
+        return holders(connection, lease_group(datastore), names)
+
+
 class Worker:
     """Applies new events to every projection's live copy until stopped."""
 
@@ -154,7 +170,7 @@ class Worker:
         names = [runner.name for runner in heaviest]
         if self.chores:
             names.append(CHORES)
-        return Shares(connect, f"projections:{datastore.schema}", names)
+        return Shares(connect, lease_group(datastore), names)
 
     def take_leases(self) -> None:
         """Takes or gives back views towards this worker's fair share
