@@ -113,8 +113,6 @@ async def collect(env: dict[str, str], blobs: Path) -> dict[str, Any]:
         await keep("/appeals/{appeal_id}/history", f"/appeals/{appeal_id}/history")
         await keep("/appeals/{appeal_id}/verify", f"/appeals/{appeal_id}/verify")
         await keep("/events", "/events", limit=KEEP)
-        uscc = appeal["enterprise"]["uscc"]
-        await keep("/enterprises/{uscc}/ledger", f"/enterprises/{uscc}/ledger")
         for report in (
             "category-month",
             "overdue",
@@ -130,10 +128,37 @@ async def collect(env: dict[str, str], blobs: Path) -> dict[str, Any]:
         await keep("/callbacks/queue", "/callbacks/queue", due="all")
         units = await keep("/units", "/units")
         await keep("/units/{code}", f"/units/{units['items'][0]['code']}")
-        cadres = await keep("/cadres", "/cadres")
-        cadre = cadres["items"][0]["code"]
+        await keep("/cadres", "/cadres")
+        coverage = examples["GET /reports/visits"]["items"]
+        cadre = next(row["cadre"] for row in coverage if row["linked"])
         await keep("/cadres/{code}", f"/cadres/{cadre}")
         await keep("/cadres/{code}/portfolio", f"/cadres/{cadre}/portfolio")
+        # The ledger of an enterprise with appeals, visits and, at best, a
+        # task force and projects: the fullest of the registered enterprises.
+        registered = await get("/enterprises", limit=500)
+        best: tuple[int, Any] = (-1, None)
+        for uscc in (e["uscc"] for e in registered["items"]):
+            body = await get(f"/enterprises/{uscc}/ledger")
+            service = body["service"]
+            score = sum(
+                (
+                    bool(body["appeals"]),
+                    bool(service["recent_visits"]),
+                    bool(service["task_force"]),
+                    bool(service["service_list"]),
+                    bool(service["projects"]),
+                )
+            )
+            best = max(best, (score, body), key=lambda pair: pair[0])
+        examples["GET /enterprises/{uscc}/ledger"] = best[1]
+        service = best[1]["service"]
+        if service["task_force"]:
+            force = service["task_force"]["id"]
+            await keep("/taskforces/{force_id}", f"/taskforces/{force}")
+            await keep("/taskforces/{force_id}/board", f"/taskforces/{force}/board")
+        if service["recent_visits"]:
+            visit = service["recent_visits"][0]["visit_id"]
+            await keep("/visits/{visit_id}", f"/visits/{visit}")
         enterprises = await keep("/enterprises", "/enterprises")
         await keep(
             "/enterprises/{uscc}", f"/enterprises/{enterprises['items'][0]['uscc']}"

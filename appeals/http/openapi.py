@@ -14,8 +14,11 @@ from appeals.domain.permissions import roles_for
 from appeals.domain.values import (
     TEXT_LIMITS,
     AttachmentPurpose,
+    EvaluationSource,
     ExclusionReason,
+    Grade,
     Labelled,
+    Satisfaction,
     Status,
 )
 from appeals.http.openapi_assessments import assessment_paths
@@ -587,12 +590,27 @@ APPEAL_SCHEMA: dict[str, Any] = {
             },
         },
         "paused": {"type": "boolean"},
-        "pending_extension": {"type": ["object", "null"]},
+        "pending_extension": {
+            "type": ["object", "null"],
+            "description": "延期申请 awaiting a decision",
+            "required": ["requested_deadline", "reason"],
+            "properties": {
+                "requested_deadline": {"type": "string", "format": "date-time"},
+                "reason": {"type": "string"},
+            },
+        },
         "outcome": NULLABLE_STRING,
         "evaluation": {
             "type": ["object", "null"],
             "description": "resolved, satisfaction (three grades), grade (好差评, "
             "five grades, if given) and source (enterprise or callback)",
+            "required": ["resolved", "satisfaction"],
+            "properties": {
+                "resolved": {"type": ["boolean", "null"]},
+                "satisfaction": {"enum": [s.value for s in Satisfaction]},
+                "grade": {"enum": [*(g.value for g in Grade), None]},
+                "source": {"enum": [*(e.value for e in EvaluationSource), None]},
+            },
         },
         "reopen_count": {"type": "integer"},
         "return_count": {"type": "integer"},

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from appeals.domain.late_stages import LATE_STAGES
+from appeals.domain.organisation import ServiceList
 from appeals.domain.values import Status
 from appeals.projections.accountability import COUNTERS as ACCOUNTABILITY_COUNTERS
 
@@ -134,14 +135,63 @@ SCHEMAS["LedgerEnterprise"] = _object(
 )
 
 SCHEMAS["LedgerService"] = _object(
-    [],
-    "挂钩服务 of the enterprise: its service list (服务清单), linked cadres, "
-    "projects, recent visits and task force (专班)",
-    service_list={"type": ["object", "null"]},
-    linked=_array({"type": "object"}),
-    projects=_array({"type": "object"}),
-    recent_visits=_array({"type": "object"}),
-    task_force={"type": ["object", "null"]},
+    ["linked", "projects", "recent_visits"],
+    "挂钩服务 of the enterprise: its service list (服务清单), the cadres linked "
+    "to it or its projects today, its projects, its latest visits and its "
+    "task force (专班), if one is in place",
+    service_list={
+        "type": ["string", "null"],
+        "enum": [*(s.value for s in ServiceList), None],
+        "description": "; ".join(f"{s.value}: {s.zh} ({s.en})" for s in ServiceList),
+    },
+    linked=_array(
+        _object(
+            ["cadre", "target_kind", "target"],
+            cadre=STRING,
+            target_kind={"type": "string", "enum": ["enterprise", "project"]},
+            target=STRING,
+            period=INTEGER,
+            uscc=STRING,
+            role=TEXT_OR_NULL,
+            start_day=DAY,
+            end_day=DAY_OR_NULL,
+        )
+    ),
+    projects=_array(
+        _object(
+            ["code", "name"],
+            code=STRING,
+            name=STRING,
+            uscc=STRING,
+            park=TEXT_OR_NULL,
+            kind=TEXT_OR_NULL,
+            investment={"type": ["integer", "null"], "description": "万元"},
+        )
+    ),
+    recent_visits=_array(
+        _object(
+            ["visit_id", "cadre", "day"],
+            visit_id=UUID,
+            cadre=STRING,
+            unit=TEXT_OR_NULL,
+            uscc=STRING,
+            day=DAY,
+            mode=STRING,
+            problems=COUNT,
+        )
+    ),
+    task_force={
+        "anyOf": [
+            _object(
+                ["id", "name"],
+                id=UUID,
+                name=STRING,
+                lead=TEXT_OR_NULL,
+                members=_array(STRING),
+            ),
+            {"type": "null"},
+        ]
+    },
 )
 
 SCHEMAS["CategoryMonthRow"] = _object(
@@ -486,8 +536,15 @@ SCHEMAS["Open311Request"] = _object(
     lat={"type": ["number", "string", "null"]},
     long={"type": ["number", "string", "null"]},
     media_url=TEXT_OR_NULL,
-    extended_attributes={"type": "object"},
-    notes=_array({"type": "object"}),
+    extended_attributes=_object([], title=TEXT_OR_NULL),
+    notes=_array(
+        _object(
+            ["datetime", "type", "description"],
+            datetime=STRING,
+            type=STRING,
+            description=STRING,
+        )
+    ),
 )
 
 SCHEMAS["Open311Receipt"] = _object(
