@@ -28,6 +28,7 @@ from appeals.http.openapi_operations import (
     TAGS,
     add_examples,
     add_request_ids,
+    describe_parameters,
     name_operations,
 )
 from appeals.http.openapi_organisation import organisation_paths
@@ -188,6 +189,7 @@ def build_openapi() -> dict[str, Any]:
     # request-id header and examples (appeals.http.openapi_operations).
     name_operations(paths)
     add_request_ids(paths)
+    describe_parameters(paths)
     add_examples(paths)
     return {
         "openapi": "3.1.0",

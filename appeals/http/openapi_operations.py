@@ -313,3 +313,82 @@ def add_examples(paths: dict[str, Any]) -> None:
         content = operation["responses"]["200"].get("content", {})
         if "application/json" in content:
             content["application/json"]["example"] = body
+
+
+PARAMETER_TEXTS: dict[tuple[str, str], str] = {
+    ("path", "appeal_id"): "The appeal's id (a UUID, as POST /appeals answered)",
+    ("path", "force_id"): "The task force's id (专班)",
+    ("path", "format"): "json or xml (the Open311 resource's format)",
+    ("path", "meeting_id"): "The joint meeting's id (会办)",
+    ("path", "number"): "The follow-up task's number in its meeting, from 1",
+    ("path", "sha256"): "The attachment's SHA-256, as its appeal lists it",
+    ("path", "ticket"): "The appeal's ticket number (工单号)",
+    ("path", "uscc"): "The enterprise's unified social credit code (统一社会信用代码)",
+    ("path", "visit_id"): "The visit's id (走访)",
+    ("query", "addressee_unit"): "Only orders addressed to this unit",
+    ("query", "after"): "The previous page's last key: the cursor of the next page",
+    ("query", "cadre"): "A cadre's code (干部)",
+    ("query", "category"): "A category of appeal (诉求类别)",
+    ("query", "channel"): "The channel it came by (来源渠道)",
+    ("query", "cursor"): "The previous page's next_cursor (opaque)",
+    ("query", "days"): "Not visited for this many days (default 30)",
+    ("query", "group_by"): "What one row is",
+    ("query", "include_retired"): "true lists retired entries too",
+    ("query", "kind"): "The kind (类型)",
+    ("query", "level"): "The escalation level (1-3; 0: not escalated)",
+    ("query", "limit"): "At most this many items in one page",
+    ("query", "open"): "true (default): open tasks only; false: all",
+    ("query", "order"): "newest (default) or oldest first, by receipt",
+    ("query", "overdue"): "true: only appeals with a stage past its deadline",
+    ("query", "owner"): "Only the tasks of this unit",
+    ("query", "park"): "An industrial park (园区)",
+    ("query", "period"): "A day, an ISO week, a month, or all of the range",
+    ("query", "priority"): "The priority (紧急程度)",
+    ("query", "purpose"): "Why the callback is due (reply, expired, sample)",
+    ("query", "received_from"): "Received on or after this day or instant",
+    ("query", "received_to"): "Received before the end of this day, or this instant",
+    ("query", "revision"): "A published revision (default: the latest)",
+    ("query", "settled"): "true lists settled orders too",
+    ("query", "stage"): "A stage of the lifecycle (受理, 签收, 办结 ...)",
+    ("query", "unit"): "A unit's code (单位)",
+    ("query", "version"): "The version to read (default: the current one)",
+    ("query", "from"): "The first day (or month, or instant) of the range",
+    ("query", "to"): "The last day (or month) of the range, or the instant it ends",
+    ("query", "month"): "The month (YYYY-MM; default: this month)",
+    ("query", "role"): "Only cadres with this role",
+    ("query", "service_list"): "Only enterprises on this service list (服务清单)",
+}
+CODES_BY_PREFIX = {
+    "/units": "The unit's code (单位编码)",
+    "/cadres": "The cadre's code (干部编号)",
+    "/catalogue": "The catalogue item's code (派单目录事项编码)",
+    "/open311": "The service's code (a catalogue item's code)",
+}
+
+
+def describe_parameters(paths: dict[str, Any]) -> None:
+    """Gives every parameter without a description the usual one for its
+    name (a path's ``code`` by what the path names)."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            described = []
+            for parameter in operation.get("parameters", []):
+                if not parameter.get("description"):
+                    key = (parameter["in"], parameter["name"])
+                    text = PARAMETER_TEXTS.get(key)
+                    if key == ("path", "code"):
+                        text = next(
+                            (
+                                t
+                                for p, t in CODES_BY_PREFIX.items()
+                                if path.startswith(p)
+                            ),
+                            None,
+                        )
+                    if text:
+                        parameter = {**parameter, "description": text}
+                described.append(parameter)
+            if "parameters" in operation:
+                operation["parameters"] = described

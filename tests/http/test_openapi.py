@@ -263,6 +263,7 @@ async def test_headers_and_query_parameters_are_documented(
         for parameter in operation.get("parameters", []):
             assert parameter["in"] in ("path", "query", "header")
             assert "schema" in parameter, (path, parameter["name"])
+            assert parameter["description"], (path, parameter["name"])
         if method == "post" and path.startswith("/appeals/{appeal_id}/"):
             assert "Idempotency-Key" in names, path
             if path.removeprefix("/appeals/{appeal_id}/") in COMMANDS:
