@@ -277,9 +277,16 @@ REQUEST_ID_ECHO = {
     "schema": {"type": "string"},
 }
 
+RETRY_AFTER = {
+    "description": "Seconds to wait before asking again (a view still "
+    "catching up to ?position=, or the store unavailable)",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
 
 def add_request_ids(paths: dict[str, Any]) -> None:
-    """Every operation takes ``X-Request-ID`` and every answer echoes it."""
+    """Every operation takes ``X-Request-ID`` and every answer echoes it; a
+    503 says when to retry."""
     for item in paths.values():
         for method, operation in item.items():
             if method not in METHODS:
@@ -287,10 +294,11 @@ def add_request_ids(paths: dict[str, Any]) -> None:
             parameters = operation.setdefault("parameters", [])
             if not any(p.get("name") == "X-Request-ID" for p in parameters):
                 parameters.append(REQUEST_ID)
-            for response in operation.get("responses", {}).values():
-                response.setdefault("headers", {}).setdefault(
-                    "X-Request-ID", REQUEST_ID_ECHO
-                )
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                headers.setdefault("X-Request-ID", REQUEST_ID_ECHO)
+                if status == "503":
+                    headers.setdefault("Retry-After", RETRY_AFTER)
 
 
 EXAMPLES = Path(__file__).with_name("openapi_examples.json")

@@ -260,6 +260,8 @@ async def test_headers_and_query_parameters_are_documented(
         assert "X-Request-ID" in names, (method, path)
         for status, response in operation["responses"].items():
             assert "X-Request-ID" in response["headers"], (method, path, status)
+            if status == "503":
+                assert "Retry-After" in response["headers"], (method, path)
         for parameter in operation.get("parameters", []):
             assert parameter["in"] in ("path", "query", "header")
             assert "schema" in parameter, (path, parameter["name"])
