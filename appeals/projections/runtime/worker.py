@@ -162,7 +162,7 @@ class Worker:
             return psycopg.connect(
                 pool.conninfo,
                 autocommit=True,
-                **{**pool.kwargs, "application_name": label[:63]},
+                **{**pool.kwargs, "application_name": label[:63], "connect_timeout": 5},
             )
 
         # Heaviest first, so that the heavy views are spread over workers.
