@@ -209,6 +209,9 @@ def as_openapi_30(value: Any) -> Any:
     if isinstance(alternatives, list) and {"type": "null"} in alternatives:
         out["anyOf"] = [a for a in alternatives if a != {"type": "null"}]
         out["nullable"] = True
+    if out.get("required") == [] and isinstance(out.get("properties"), dict):
+        del out["required"]  # 3.0 wants a required list to be non-empty
+    out.pop("propertyNames", None)  # not in 3.0 (the description says it)
     if "const" in out:
         out["enum"] = [out.pop("const")]
     return out
