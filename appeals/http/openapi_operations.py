@@ -311,9 +311,14 @@ def examples() -> dict[str, Any]:
     return loaded
 
 
+APPEAL_REF = {"$ref": "#/components/schemas/Appeal"}
+
+
 def add_examples(paths: dict[str, Any]) -> None:
-    """Each ``GET`` answer's JSON example, where the demo has one."""
-    for key, body in examples().items():
+    """Each ``GET`` answer's JSON example, where the demo has one; every
+    answer that is an appeal (the commands') shows the demo's appeal."""
+    found = examples()
+    for key, body in found.items():
         method, path = key.split(" ", 1)
         operation = paths.get(path, {}).get(method.lower())
         if operation is None:
@@ -321,6 +326,16 @@ def add_examples(paths: dict[str, Any]) -> None:
         content = operation["responses"]["200"].get("content", {})
         if "application/json" in content:
             content["application/json"]["example"] = body
+    appeal = found.get("GET /appeals/{appeal_id}")
+    for item in paths.values():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for status in ("200", "201"):
+                answer = operation["responses"].get(status, {}).get("content", {})
+                json = answer.get("application/json", {})
+                if appeal and json.get("schema") == APPEAL_REF:
+                    json.setdefault("example", appeal)
 
 
 PARAMETER_TEXTS: dict[tuple[str, str], str] = {
