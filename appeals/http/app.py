@@ -38,6 +38,7 @@ from appeals.http.attachments import attachment_routes
 from appeals.http.audit import audit_routes
 from appeals.http.catalogue import catalogue_routes
 from appeals.http.context import ServiceContext
+from appeals.http.dashboard import dashboard_routes
 from appeals.http.docs import docs_page, index, openapi_json, swagger_routes
 from appeals.http.meetings import meeting_routes
 from appeals.http.open311 import open311_routes
@@ -191,6 +192,7 @@ def all_routes() -> list[BaseRoute]:
         *meeting_routes(),
         *task_force_routes(),
         *open311_routes(),
+        *dashboard_routes(),
     ]
 
 
