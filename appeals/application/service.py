@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from appeals.application.claims import (
     IdempotentRequest,
@@ -58,6 +58,7 @@ from appeals.infra.clock import SHANGHAI, Clock, SystemClock
 from appeals.infra.database import Database
 from appeals.infra.event_log import EventLog
 from appeals.infra.tickets import TicketCounter
+from appeals.infra.transcoder import chosen_transcoder
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ class AppealLedger(Application[UUID]):
         self.rules = cmd.Rules(
             self.build_timekeeping(), max_reopens, directory or EMPTY_DIRECTORY
         )
+
+    def construct_transcoder(self) -> Transcoder:
+        """orjson, writing the library's bytes (appeals.infra.transcoder),
+        unless the environment's ``TRANSCODER`` says ``library``."""
+        return chosen_transcoder(self.env.get("TRANSCODER"), self.factory)
 
     def route_by(self, directory: Directory) -> None:
         """Routes by ``directory`` from now on: assignments are checked

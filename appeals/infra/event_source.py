@@ -19,13 +19,9 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    DatetimeAsISO,
-    DecimalAsStr,
     InfrastructureFactory,
-    JSONTranscoder,
     Mapper,
     Notification,
-    UUIDAsHex,
 )
 from eventsourcing.utils import Environment
 
@@ -33,6 +29,7 @@ from appeals.infra.database import Database
 from appeals.infra.event_log import EventLog
 from appeals.infra.settings import Settings
 from appeals.infra.store import APPLICATION_NAME, eventsourcing_env
+from appeals.infra.transcoder import chosen_transcoder
 
 
 class EventSource:
@@ -103,12 +100,7 @@ def open_event_source(
     factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
         Environment(APPLICATION_NAME, env)
     )
-    transcoder = factory.transcoder()
-    if isinstance(transcoder, JSONTranscoder):
-        # What eventsourcing's Application registers, and so what the ledger
-        # wrote with (it adds none of its own).
-        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-            transcoder.register(transcoding)
+    transcoder = chosen_transcoder(settings.transcoder, factory)
     mapper: Mapper[UUID] = factory.mapper(transcoder=transcoder)
     recorder = factory.application_recorder()
     if create_tables:

@@ -164,6 +164,9 @@ class Settings:
     """Seconds a request waits for a PostgreSQL connection before 503."""
     body_limit: int = 64 * 1024
     aggregate_cache: int = 10_000
+    transcoder: str = "orjson"
+    """How stored events are written and read: ``orjson`` (appeals.infra.
+    transcoder) or ``library`` (eventsourcing's JSONTranscoder; the same bytes)."""
     create_tables: bool = True
     group_commit: bool = True
     sla_policy_file: str | None = None
@@ -221,6 +224,7 @@ class Settings:
             aggregate_cache=_int(
                 env, "APPEALS_AGGREGATE_CACHE", default.aggregate_cache, 0
             ),
+            transcoder=_transcoder(env.get("APPEALS_TRANSCODER", default.transcoder)),
             # 0 where another process (a deployment's migration step) creates
             # the tables; `appeals serve` tells its own workers by argument.
             create_tables=_flag(env, "APPEALS_CREATE_TABLES", default.create_tables),
@@ -344,6 +348,15 @@ def _milliseconds(
 ) -> float:
     """A setting written in milliseconds, as seconds."""
     return _int(env, name, round(default * 1000), minimum, maximum) / 1000
+
+
+def _transcoder(raw: str) -> str:
+    chosen = raw.strip() or "orjson"
+    if chosen not in ("orjson", "library"):
+        raise ConfigurationError(
+            f"APPEALS_TRANSCODER={raw!r}: must be orjson or library"
+        )
+    return chosen
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -30,6 +30,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     db = settings.database
     env = {
         "IS_SNAPSHOTTING_ENABLED": "y",
+        "TRANSCODER": settings.transcoder,  # ours (appeals.infra.transcoder)
         "CREATE_TABLE": "y" if settings.create_tables else "n",
     }
     if settings.aggregate_cache:
