@@ -31,8 +31,11 @@ def browser_paths() -> tuple[str, str] | None:
 def chromium() -> Iterator[webdriver.Chrome]:
     found = browser_paths()
     if found is None:
-        message = "the browser tests need Debian's chromium and chromium-driver " \
-            "(apt-get install chromium chromium-driver; scripts/setup --dev does it as root)"  # fmt: skip
+        message = (
+            "the browser tests need Debian's chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver fonts-noto-cjk; "
+            "scripts/setup --dev does it as root)"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)

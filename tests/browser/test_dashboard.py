@@ -108,7 +108,8 @@ def test_a_supervisor_signs_in_and_reads_the_charts(
         chromium.save_screenshot(str(artefacts / "4-appeal.png"))
         assert ticket in chromium.find_element(By.TAG_NAME, "h2").text
         events = chromium.find_elements(By.CSS_SELECTOR, "#timeline li")
-        assert len(events) >= 2 and "Appeal.Received" in events[0].text
+        assert len(events) >= 2
+        assert "Appeal.Received" in events[0].text
         assert "Appeal.Assigned" in events[1].text
 
         chromium.find_element(By.ID, "lang-switch").click()

@@ -1,4 +1,5 @@
-"""Time-limit policy: the defaults of docs/domain.md, how limits are looked up, deadlines."""
+"""Time-limit policy: the defaults of docs/domain.md, how limits are looked up,
+deadlines."""
 
 from __future__ import annotations
 

@@ -50,11 +50,13 @@ async def test_signing_in_keeps_the_token_in_a_strict_cookie(
         == "/dashboard/login?next=%2Fdashboard%2Ftrends%3Flang%3Den"
     )
     form = await client.get("/dashboard/login")
-    assert form.status_code == 200 and "令牌" in form.text
+    assert form.status_code == 200
+    assert "令牌" in form.text
     wrong = await client.post(
         "/dashboard/login", data={"token": "nope", "next": "/dashboard"}
     )
-    assert wrong.status_code == 401 and "令牌无效" in wrong.text
+    assert wrong.status_code == 401
+    assert "令牌无效" in wrong.text
     assert "set-cookie" not in wrong.headers
     token = auth("supervisor")["Authorization"].removeprefix("Bearer ")
     signed = await client.post(
@@ -66,7 +68,8 @@ async def test_signing_in_keeps_the_token_in_a_strict_cookie(
     for attribute in ("httponly", "secure", "samesite=strict", "path=/dashboard"):
         assert attribute in cookie, attribute
     out = await client.post("/dashboard/logout", headers=session(auth, "supervisor"))
-    assert out.status_code == 303 and 'appeals_session=""' in out.headers["set-cookie"]
+    assert out.status_code == 303
+    assert 'appeals_session=""' in out.headers["set-cookie"]
     # the API itself keeps bearer tokens: a cookie is not a credential there
     api = await client.get("/reports/overdue", headers=session(auth, "supervisor"))
     assert api.status_code == 401
@@ -79,9 +82,8 @@ async def test_every_page_shows_the_apis_figures(
     cookie = session(auth, "supervisor")
     overview = await client.get("/dashboard", headers=cookie)
     assert overview.status_code == 200, overview.text
-    assert (
-        "总览" in overview.text and "/dashboard/static/plotly.min.js" in overview.text
-    )
+    assert "总览" in overview.text
+    assert "/dashboard/static/plotly.min.js" in overview.text
     volume = figure(overview.text, "volume")
     api = await client.get(
         "/reports/trend", params={"indicator": "received"}, headers=auth("supervisor")
@@ -113,22 +115,21 @@ async def test_every_page_shows_the_apis_figures(
         "/dashboard/trends?indicator=response_rate&group_by=unit&from=2026-09&to=2026-10",
         headers=cookie,
     )
-    assert "33.3%" in trends.text and "100.0%" in trends.text and "+66.7" in trends.text
+    assert "33.3%" in trends.text
+    assert "100.0%" in trends.text
+    assert "+66.7" in trends.text
     cadre = await client.get(f"/dashboard/cadres/{CADRE}", headers=cookie)
-    assert (
-        f'href="/dashboard/units/{UNIT}"' in cadre.text
-        and 'id="portfolio"' in cadre.text
-    )
+    assert f'href="/dashboard/units/{UNIT}"' in cadre.text
+    assert 'id="portfolio"' in cadre.text
     timeline = await client.get(f"/dashboard/appeals/{appeal_id}", headers=cookie)
     assert "Appeal.Received" in timeline.text
 
     english = await client.get("/dashboard?lang=en", headers=cookie)
-    assert (
-        "Overview" in english.text
-        and "appeals_lang=en" in english.headers["set-cookie"]
-    )
+    assert "Overview" in english.text
+    assert "appeals_lang=en" in english.headers["set-cookie"]
     script = await client.get("/dashboard/static/plotly.min.js")
-    assert script.status_code == 200 and b"plotly" in script.content[:2000].lower()
+    assert script.status_code == 200
+    assert b"plotly" in script.content[:2000].lower()
 
 
 async def test_scope_follows_the_permissions_table_and_exports_go_through(
@@ -138,7 +139,8 @@ async def test_scope_follows_the_permissions_table_and_exports_go_through(
     handler = session(auth, "handler")
     hotspots = await client.get("/dashboard/hotspots", headers=handler)
     assert hotspots.status_code == 200
-    assert "无法读取" in hotspots.text and "403" in hotspots.text
+    assert "无法读取" in hotspots.text
+    assert "403" in hotspots.text
     unit = await client.get(f"/dashboard/units/{UNIT}", headers=handler)
     assert "无法读取" not in unit.text
     ledger_page = await client.get(f"/dashboard/enterprises/{USCC}", headers=handler)
@@ -152,7 +154,8 @@ async def test_scope_follows_the_permissions_table_and_exports_go_through(
     assert exported.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
     assert sheet is not None
-    assert sheet["A1"].value == "分组" and sheet["C1"].value == "2026-09"
+    assert sheet["A1"].value == "分组"
+    assert sheet["C1"].value == "2026-09"
     refused = await client.get(
         "/dashboard/export",
         params={"path": "/events"},
