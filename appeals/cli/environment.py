@@ -168,3 +168,12 @@ def progress_bar(description: str, total: int) -> Any:
     )
     progress.add_task(description, total=total)
     return progress
+
+
+def configure_logging() -> None:
+    """Logs as ``appeals serve`` does (``APPEALS_LOG_FORMAT``): for the
+    long-running services (the projection worker, the scheduler, the webhook
+    outbox) that systemd or a container collects."""
+    from appeals.infra.logs import configure
+
+    configure(settings().log_format)

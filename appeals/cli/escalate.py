@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from appeals.cli.environment import open_ledger, settings
+from appeals.cli.environment import configure_logging, open_ledger, settings
 
 
 def add_commands(commands: Any) -> None:
@@ -37,6 +37,7 @@ def run_escalate(args: argparse.Namespace) -> int:
         mark = "would record" if args.dry_run else ("recorded" if done else "skipped")
         print(f"{mark}: {action.describe()}")
 
+    configure_logging()
     database = settings().database
     with open_ledger() as ledger:
         scheduled = scheduled_escalation(ledger, database)

@@ -16,7 +16,7 @@ from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from appeals.cli.environment import check_store, settings
+from appeals.cli.environment import check_store, configure_logging, settings
 
 if TYPE_CHECKING:
     from appeals.domain.deadlines import Timekeeping
@@ -131,6 +131,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from appeals.projections.registry import projections
     from appeals.projections.runtime.worker import Worker
 
+    configure_logging()
     source, tk, configured = open_from_env()
     with source:
         worker = Worker(

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from appeals.cli.environment import open_ledger, settings
+from appeals.cli.environment import configure_logging, open_ledger, settings
 
 
 def add_commands(commands: Any) -> None:
@@ -120,6 +120,7 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_deliver(args: argparse.Namespace) -> int:
     from appeals.bootstrap import webhook_deliverer
 
+    configure_logging()
     with open_ledger() as ledger:
         deliverer, run = webhook_deliverer(ledger, settings())
         try:

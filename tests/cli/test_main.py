@@ -71,3 +71,30 @@ def test_export_takes_a_plain_day_as_shanghai_midnight() -> None:
     for bad in ("2026-11-01T08:00:00", "yesterday"):
         with pytest.raises(argparse.ArgumentTypeError):
             _instant(bad)
+
+
+def test_the_long_running_services_log_as_serve_does() -> None:
+    """The worker, the scheduler and the outbox configure logging from
+    APPEALS_LOG_FORMAT: with json, a warning is one JSON object a line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import logging\n"
+        "from appeals.cli.environment import configure_logging\n"
+        "configure_logging()\n"
+        "logging.getLogger('appeals.projections').warning('view %s stopped', 'x')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "APPEALS_LOG_FORMAT": "json"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (line,) = [json.loads(text) for text in done.stderr.splitlines() if text]
+    assert line["message"] == "view x stopped"
+    assert (line["level"], line["logger"]) == ("WARNING", "appeals.projections")
