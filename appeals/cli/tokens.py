@@ -103,7 +103,7 @@ def unit_refusal(ledger: AppealLedger, role: str, unit: str | None) -> str | Non
     )
 
 
-LIST_HEADER = ("id", "role", "scope", "name", "created_at", "state")
+LIST_HEADER = ("id", "role", "scope", "name", "created_at", "state", "last_used")
 
 
 def run_tokens_list(args: argparse.Namespace) -> int:
@@ -122,7 +122,7 @@ def run_tokens_list(args: argparse.Namespace) -> int:
                 state = "active"
             print(
                 f"{info.id}\t{info.role.value}\t{scope}\t{info.name}\t"
-                f"{info.created_at}\t{state}"
+                f"{info.created_at}\t{state}\t{info.last_used_at or 'never'}"
             )
     return 0
 

@@ -21,7 +21,10 @@ from appeals.domain.values import Actor, Role, text
 from appeals.infra.database import Database
 
 TOKEN_PREFIX = "alt_"  # noqa: S105 (a prefix, not a secret)
-COLUMNS = "id, name, role, unit, uscc, created_at, revoked_at, expires_at"
+COLUMNS = "id, name, role, unit, uscc, created_at, revoked_at, expires_at, last_used_at"
+LAST_USE_RESOLUTION = 60.0
+"""Seconds: a token's last use is recorded at most once a minute per process
+(``tokens list`` shows it), so verifying stays a cached read."""
 
 
 class TokenError(Exception):
@@ -41,6 +44,8 @@ class TokenInfo:
     revoked_at: str | None
     expires_at: str | None = None
     """When it stops being accepted (``tokens create --expires 90d``)."""
+    last_used_at: str | None = None
+    """When a request last used it (to the minute)."""
 
     def expired(self, now: datetime) -> bool:
         return (
@@ -71,6 +76,7 @@ class TokenStore:
         self.table = database.table("api_tokens")
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, TokenInfo | None]] = {}
+        self._noted: dict[str, float] = {}  # digest -> when its use was recorded
         self._lock = Lock()
 
     def create_table(self) -> None:
@@ -85,27 +91,32 @@ class TokenStore:
                 " uscc TEXT,"
                 " created_at TEXT NOT NULL,"
                 " revoked_at TEXT,"
-                " expires_at TEXT)"
+                " expires_at TEXT,"
+                " last_used_at TEXT)"
             ]
         )
-        self._add_expiry_column()
+        self._add_columns("expires_at", "last_used_at")
 
-    def _add_expiry_column(self) -> None:
-        """Stores made before tokens could expire gain the column."""
+    def _add_columns(self, *names: str) -> None:
+        """Stores made before tokens could expire, or recorded their last
+        use, gain the columns."""
         if self.database.engine == "postgres":
-            statement = (
-                f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS expires_at TEXT"
+            self.database.execute_script(
+                [
+                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {name} TEXT"
+                    for name in names
+                ]
             )
-            self.database.execute_script([statement])
             return
         with self.database.reading() as cursor:
             columns = [
                 row[1]
                 for row in cursor.execute(f"PRAGMA table_info({self.table})").all()
             ]
-        if "expires_at" not in columns:
+        missing = [name for name in names if name not in columns]
+        if missing:
             self.database.execute_script(
-                [f"ALTER TABLE {self.table} ADD COLUMN expires_at TEXT"]
+                [f"ALTER TABLE {self.table} ADD COLUMN {name} TEXT" for name in missing]
             )
 
     def create(
@@ -196,8 +207,30 @@ class TokenStore:
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
+                self._noted.clear()
             self._cache[key] = (now, info)
+            noted = self._noted.get(key)
+            due = info is not None and (
+                noted is None or now - noted >= LAST_USE_RESOLUTION
+            )
+            if due:
+                self._noted[key] = now
+        if due:
+            self._note_use(key)
         return info
+
+    def _note_use(self, key: str) -> None:
+        """Records that the token was used now (to the minute). A store
+        whose role may not write it, or a busy database, only loses the note."""
+        at = datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+        try:
+            with self.database.transaction() as cursor:
+                cursor.execute(
+                    f"UPDATE {self.table} SET last_used_at = ? WHERE digest = ?",
+                    (at, key),
+                )
+        except Exception:  # a lost note must not refuse the request
+            return
 
 
 def _check_scope(role: str, name: str, unit: str | None, uscc: str | None) -> Role:
@@ -218,7 +251,8 @@ def _check_scope(role: str, name: str, unit: str | None, uscc: str | None) -> Ro
 
 
 def _info(row: tuple[object, ...]) -> TokenInfo:
-    token_id, name, role, unit, uscc, created_at, revoked_at, expires_at = row
+    (token_id, name, role, unit, uscc, created_at, revoked_at, expires_at,
+     last_used_at) = row  # fmt: skip
     return TokenInfo(
         id=str(token_id),
         name=str(name),
@@ -228,4 +262,5 @@ def _info(row: tuple[object, ...]) -> TokenInfo:
         created_at=str(created_at),
         revoked_at=None if revoked_at is None else str(revoked_at),
         expires_at=None if expires_at is None else str(expires_at),
+        last_used_at=None if last_used_at is None else str(last_used_at),
     )

@@ -4,6 +4,8 @@ code; a name, a misspelling or a retired unit is refused with the reason
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from appeals.application.registry import Registry
@@ -72,15 +74,22 @@ def test_a_token_expires_and_the_list_says_so(
     assert info.expires_at is not None
     assert main(["tokens", "list"]) == 0
     header, row = capsys.readouterr().out.splitlines()
-    assert header.split("\t") == ["id", "role", "scope", "name", "created_at", "state"]
-    assert row.split("\t")[-1].startswith("active until ")
+    assert header.split("\t") == [
+        "id", "role", "scope", "name", "created_at", "state", "last_used"
+    ]  # fmt: skip
+    state, last_used = row.split("\t")[-2:]
+    assert state.startswith("active until ")
+    # verified once above: its use is recorded, to the minute
+    assert info.last_used_at is not None
+    assert last_used == info.last_used_at
+    assert datetime.fromisoformat(last_used).second == 0
     with ledger.database.transaction() as cursor:  # as if 30 days had passed
         cursor.execute(
             f"UPDATE {store.table} SET expires_at = ?", ("2000-01-01T00:00:00+00:00",)
         )
     assert store.verify(token) is None
     assert main(["tokens", "list"]) == 0
-    assert capsys.readouterr().out.splitlines()[1].split("\t")[-1].startswith("expired")
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[-2].startswith("expired")
 
 
 def test_a_token_table_made_before_expiry_gains_the_column(
@@ -89,8 +98,12 @@ def test_a_token_table_made_before_expiry_gains_the_column(
     store = TokenStore(ledger.database)
     store.create(role="auditor", name="审计", now=ledger.clock.now())
     ledger.database.execute_script(
-        [f"ALTER TABLE {store.table} DROP COLUMN expires_at"]
+        [
+            f"ALTER TABLE {store.table} DROP COLUMN {column}"
+            for column in ("expires_at", "last_used_at")
+        ]
     )
     store.create_table()  # what start-up does
     [info] = store.list()
     assert info.expires_at is None
+    assert info.last_used_at is None
