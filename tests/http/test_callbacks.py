@@ -87,7 +87,7 @@ async def test_the_centre_works_the_queue_and_the_figures_follow(
     csv = await client.get(
         "/reports/callbacks", params={"format": "csv"}, headers=auth("intake")
     )
-    assert "valid_callback_rate" in csv.text
+    assert "有效回访率(%)" in csv.text  # Chinese headers, the rate in per cent
 
 
 async def test_bad_callbacks_and_evaluations_are_refused_and_change_nothing(
