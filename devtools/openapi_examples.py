@@ -142,7 +142,7 @@ async def collect(env: dict[str, str], blobs: Path) -> dict[str, Any]:
             service = body["service"]
             score = sum(
                 (
-                    bool(body["appeals"]),
+                    bool(body["items"]),
                     bool(service["recent_visits"]),
                     bool(service["task_force"]),
                     bool(service["service_list"]),

@@ -23,7 +23,7 @@ from appeals.domain.chain import GENESIS, canonical, chained_topic, link_problem
 from appeals.domain.summaries import summarise
 from appeals.infra.blobs import BlobStore
 from appeals.infra.checkpoints import Checkpoint, CheckpointStore
-from appeals.infra.clock import Clock
+from appeals.infra.clock import SHANGHAI, Clock
 from appeals.infra.event_log import EventLog, StoredRecord
 
 STANDARD_FIELDS = ("originator_topic", "timestamp", "actor", "chain")
@@ -36,6 +36,14 @@ KINDS = {
 }
 """What a chained record is, by its topic's first part (a finding names it)."""
 CHECKPOINT_EVERY = 10_000
+INTERNAL_TOPICS = ("AppealIndex.", "RequestRecord.")
+"""The ledger's own bookkeeping (ticket and source-reference claims,
+idempotency records): in the log and its audit, never in the event feed."""
+
+
+def internal(topic: str) -> bool:
+    """Whether ``topic`` is the ledger's bookkeeping rather than a business event."""
+    return topic.startswith(INTERNAL_TOPICS)
 
 
 def record_entry(record: StoredRecord) -> dict[str, Any]:
@@ -43,14 +51,16 @@ def record_entry(record: StoredRecord) -> dict[str, Any]:
     state = record.state
     timestamp = state.get("timestamp")
     return {
-        "originator_id": str(record.originator_id),
+        "aggregate_id": str(record.originator_id),
         "version": record.version,
         "position": record.position,
         "type": record.topic,
         "business_time": timestamp.isoformat()
         if isinstance(timestamp, datetime)
         else None,
-        "recorded_time": record.recorded_at.isoformat() if record.recorded_at else None,
+        "recorded_time": record.recorded_at.astimezone(SHANGHAI).isoformat()
+        if record.recorded_at
+        else None,
         "actor": state.get("actor"),
         "payload": {k: v for k, v in state.items() if k not in STANDARD_FIELDS},
         "chain": state.get("chain"),

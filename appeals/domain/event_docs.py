@@ -39,6 +39,11 @@ aggregate also stores `originator_topic`. `actor` is `{"id", "role", "name",
 "unit", "uscc"}` of the authenticated principal. Closed sets (channel, category,
 priority, outcome, satisfaction) are stored as their plain codes (`"hotline"`),
 with labels in `appeals.domain.values`. Instants are stored with their offset.
+Read through the API (history, feed, export, webhooks) an event shows its
+aggregate as `aggregate_id`, its `version` and log `position`, `type`,
+`business_time`, `recorded_time`, `actor`, `payload` and `chain`; the feed
+leaves out the ledger's own bookkeeping (`AppealIndex.*` ticket and source
+claims, `RequestRecord.*` idempotency records).
 
 ## Clocks: dispatch, then the unit's
 

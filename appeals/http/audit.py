@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from appeals.application.audit import record_entry
+from appeals.application.audit import internal, record_entry
 from appeals.domain.disclosure import for_enterprise
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, read_filter, reads_internal_text
@@ -28,6 +28,7 @@ from appeals.http.requests import (
     path_uuid,
 )
 from appeals.http.responses import OrjsonResponse
+from appeals.http.tabular import list_page, page_cursor
 from appeals.infra.event_log import StoredRecord
 
 FEED_LIMIT = 1000
@@ -97,11 +98,14 @@ async def verify_appeal(request: Request) -> Response:
 
 
 async def event_feed(request: Request) -> Response:
-    """``GET /events?after=N&limit=M&type=Appeal.Assigned&from=..&to=..``: the
-    log in commit order; ``next`` is the cursor for the following page."""
+    """``GET /events?cursor=N&limit=M&type=Appeal.Assigned&from=..&to=..``:
+    the business events in commit order (not the ledger's own bookkeeping);
+    ``next`` is the cursor of the following page (``after``, its older name,
+    still works)."""
     actor = await authenticate(request)
     read_filter("feed", actor)  # those who audit see it all, others nothing
-    after = optional_positive_int(request, "after", minimum=0) or 0
+    field, _ = page_cursor(request.query_params, "after")
+    after = optional_positive_int(request, field, minimum=0) or 0
     limit = min(optional_positive_int(request, "limit") or 100, FEED_LIMIT)
     topics = [
         topic
@@ -119,9 +123,11 @@ async def event_feed(request: Request) -> Response:
             continue
         if end and isinstance(timestamp, datetime) and timestamp >= end:
             continue
+        if internal(record.topic):
+            continue  # the ledger's bookkeeping, not a business event
         items.append(record_entry(record))
-    next_cursor = records[-1].position if len(records) == limit else None
-    return OrjsonResponse({"events": items, "next": next_cursor})
+    following = str(records[-1].position) if len(records) == limit else None
+    return OrjsonResponse(list_page(items, following))
 
 
 def audit_routes() -> list[Route]:

@@ -41,7 +41,7 @@ from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
 from appeals.http.requests import optional_positive_int, read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import page_size, report_json
+from appeals.http.tabular import list_page, page_cursor, page_size, report_json
 from appeals.projections import catalogue as view
 from appeals.projections.lifecycle import read_instant
 
@@ -78,7 +78,7 @@ async def list_catalogue(request: Request) -> Response:
         unit=code_filter(params.get("unit"), "unit"),
         include_retired=choice(request, "include_retired", "false", ("true", "false"))
         == "true",
-        after=code_filter(params.get("after"), "after"),
+        after=code_filter(*page_cursor(params, "after")[::-1]),
         limit=page_size(request),
     )
     text = text_filter(params.get("q"), "q")
@@ -98,10 +98,9 @@ async def list_catalogue(request: Request) -> Response:
     seen, rows = await run_in_threadpool(view.read_items, database, query)
     page = rows[: query.limit]
     more = len(rows) > query.limit
-    body = {
-        "items": [item_json(row) for row in page],
-        "next_after": page[-1]["code"] if more else None,
-    }
+    body = list_page(
+        [item_json(row) for row in page], page[-1]["code"] if more else None
+    )
     return await report_json(request, body, seen)
 
 

@@ -207,7 +207,7 @@ def catalogue_paths() -> dict[str, Any]:
         "required": ["items", "position"],
         "properties": {
             "items": {"type": "array", "items": ITEM},
-            "next_after": {"type": ["string", "null"]},
+            "next": {"type": ["string", "null"]},
             "query": {"type": "string"},
             "position": {"type": "integer"},
             "complete": {"type": "boolean"},
@@ -228,7 +228,7 @@ def catalogue_paths() -> dict[str, Any]:
                     _query("kind", {"enum": [k.value for k in AppealKind]}),
                     _query("unit", CODE_SCHEMA, "lead or co-handling unit"),
                     _query("include_retired", {"enum": ["true", "false"]}),
-                    _query("after", CODE_SCHEMA, "the previous page's next_after"),
+                    _query("cursor", CODE_SCHEMA, "the previous page's next"),
                     LIMIT,
                     POSITION,
                 ],

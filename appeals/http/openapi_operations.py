@@ -353,7 +353,7 @@ PARAMETER_TEXTS: dict[tuple[str, str], str] = {
     ("query", "cadre"): "A cadre's code (干部)",
     ("query", "category"): "A category of appeal (诉求类别)",
     ("query", "channel"): "The channel it came by (来源渠道)",
-    ("query", "cursor"): "The previous page's next_cursor (opaque)",
+    ("query", "cursor"): "The previous page's next (opaque)",
     ("query", "days"): "Not visited for this many days (default 30)",
     ("query", "group_by"): "What one row is",
     ("query", "include_retired"): "true lists retired entries too",

@@ -213,13 +213,13 @@ FILTERS: dict[str, list[dict[str, Any]]] = {
         _query("kind", _enum(UnitKind)),
         _query("parent", CODE_SCHEMA, "units directly under this one"),
         INCLUDE_RETIRED,
-        _query("after", CODE_SCHEMA, "the previous page's next_after"),
+        _query("cursor", CODE_SCHEMA, "the previous page's next"),
     ],
     "cadre": [
         _query("unit", CODE_SCHEMA, "cadres serving in this unit now"),
         _query("role", _enum(CadreRole)),
         INCLUDE_RETIRED,
-        _query("after", CODE_SCHEMA, "the previous page's next_after"),
+        _query("cursor", CODE_SCHEMA, "the previous page's next"),
     ],
     "enterprise": [
         _query(
@@ -230,7 +230,7 @@ FILTERS: dict[str, list[dict[str, Any]]] = {
         _query("park", FILTER),
         _query("service_list", _enum(ServiceList)),
         _query("name", FILTER, "the registered name contains this text"),
-        _query("after", CREDIT_CODE, "the previous page's next_after"),
+        _query("cursor", CREDIT_CODE, "the previous page's next"),
     ],
 }
 
@@ -284,10 +284,10 @@ def organisation_paths() -> dict[str, Any]:
         register = REGISTRATIONS[record]
         page = {
             "type": "object",
-            "required": ["items", "next_after"],
+            "required": ["items", "next"],
             "properties": {
                 "items": {"type": "array", "items": SCHEMAS[record]},
-                "next_after": NULLABLE_STRING,
+                "next": NULLABLE_STRING,
                 "position": {"type": "integer"},
                 "complete": {"type": "boolean"},
             },

@@ -199,7 +199,8 @@ def _items(name: str) -> dict[str, Any]:
 
 NEXT_CURSOR = {
     "type": ["string", "null"],
-    "description": "The cursor= of the following page; null on the last",
+    "description": "The cursor= of the following page; null on the last "
+    "(every paged list answers items and next)",
 }
 PERIOD_BOUNDS = {
     "from": {"type": ["string", "null"], "description": "The period's first day"},
@@ -228,9 +229,9 @@ def appeal_list() -> dict[str, Any]:
             LIMIT,
         ],
         _object(
-            ["items"],
+            ["items", "next"],
             items=_items("AppealSummary"),
-            next_cursor=NEXT_CURSOR,
+            next=NEXT_CURSOR,
         ),
     )
 
@@ -245,11 +246,11 @@ def enterprise_ledger() -> dict[str, Any]:
             LIMIT,
         ],
         _object(
-            ["enterprise", "appeals"],
+            ["enterprise", "items", "next"],
             enterprise=ref("LedgerEnterprise"),
             service=ref("LedgerService"),
-            appeals=_items("LedgerAppeal"),
-            next_cursor=NEXT_CURSOR,
+            items=_items("LedgerAppeal"),
+            next=NEXT_CURSOR,
         ),
     )
 
@@ -431,21 +432,23 @@ def verification() -> dict[str, Any]:
 
 
 def feed() -> dict[str, Any]:
-    page = _object(
-        ["events", "next"],
-        events=_items("EventEntry"),
-        next={
-            "type": ["integer", "null"],
-            "description": "The after= of the following page; null on the last",
-        },
-    )
+    page = _object(["items", "next"], items=_items("EventEntry"), next=NEXT_CURSOR)
     return {
         "get": {
             "summary": "The global event feed in commit order (auditors)",
-            "description": _readers("feed"),
+            "description": _readers("feed")
+            + " The ledger's own bookkeeping (ticket and idempotency claims) is "
+            "in the log and its audit, not in the feed.",
             "parameters": [
                 _query(
-                    "after", {"type": "integer", "minimum": 0, "maximum": MAX_POSITION}
+                    "cursor",
+                    {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                    "the previous page's next",
+                ),
+                _query(
+                    "after",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
+                    "the cursor's older name: the log position to start after",
                 ),
                 _query(
                     "limit",

@@ -340,13 +340,15 @@ SCHEMAS["Actor"] = _object(
 
 SCHEMAS["EventEntry"] = _object(
     ["position", "type", "payload"],
-    "One stored event, as the history and the feed show it: its place in the "
+    "One stored event, as the history and the feed show it (the feed leaves "
+    "out the ledger's own bookkeeping, its ticket and idempotency claims): "
+    "its place in the "
     "log, its type, when it happened (business time) and was recorded, who "
     "did it, its own fields (payload), its chain hash and, for an appeal's "
     "events, a summary in Chinese and English. The payload fields of each "
     "type are listed in docs/events.md; the enterprise's history replaces "
     'internal text with "withheld": true.',
-    originator_id=UUID,
+    aggregate_id={**UUID, "description": "the appeal or record the event belongs to"},
     version=INTEGER,
     position=INTEGER,
     type={"type": "string", "examples": ["Appeal.Received"]},

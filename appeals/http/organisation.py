@@ -3,7 +3,8 @@ enterprises.
 
 Reads come from the directory view (appeals.projections.directory): ``GET
 /units``, ``/cadres`` and ``/enterprises`` list in code order with filters,
-paged by ``after`` (the previous page's ``next_after``) and ``limit``; ``GET
+paged by ``cursor`` (the previous page's ``next``; ``after``, its older name,
+still works) and ``limit``; ``GET
 /units/{code}``, ``/cadres/{code}`` (with its postings) and
 ``/enterprises/{uscc}`` read one. Every read honours ``?position=N`` like the
 reports. Changes go through the registry service
@@ -55,7 +56,7 @@ from appeals.http.parameters import MAX_FILTER_LENGTH, refuse, text_filter
 from appeals.http.reports.query import choice
 from appeals.http.requests import read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import page_size, report_json
+from appeals.http.tabular import list_page, page_cursor, page_size, report_json
 from appeals.projections import directory as view
 from appeals.projections.lifecycle import read_instant, stored_instant
 
@@ -75,7 +76,7 @@ async def list_units(request: Request) -> Response:
         kind=None if kind is None else UnitKind.parse(kind, "kind").value,
         parent=code_filter(params.get("parent"), "parent"),
         include_retired=flag(request, "include_retired"),
-        after=code_filter(params.get("after"), "after"),
+        after=code_filter(*page_cursor(params, "after")[::-1]),
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
@@ -93,7 +94,7 @@ async def list_cadres(request: Request) -> Response:
         unit=code_filter(params.get("unit"), "unit"),
         role=None if role is None else CadreRole.parse(role, "role").value,
         include_retired=flag(request, "include_retired"),
-        after=code_filter(params.get("after"), "after"),
+        after=code_filter(*page_cursor(params, "after")[::-1]),
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
@@ -116,7 +117,7 @@ async def list_enterprises(request: Request) -> Response:
         else ServiceList.parse(service_list, "service_list").value,
         name=text_filter(params.get("name"), "name"),
         uscc=scope.uscc,
-        after=code_filter(params.get("after"), "after", credit_code=True),
+        after=code_filter(*page_cursor(params, "after")[::-1], credit_code=True),
         limit=page_size(request),
     )
     await await_position(request, view.PROJECTION.name)
@@ -176,10 +177,7 @@ async def page(
     """A page of a list (``rows`` holds one row more when a next page exists)."""
     shown = rows[:limit]
     more = len(rows) > limit
-    body = {
-        "items": [render(row) for row in shown],
-        "next_after": shown[-1][key] if more else None,
-    }
+    body = list_page([render(row) for row in shown], shown[-1][key] if more else None)
     return await report_json(request, body, seen)
 
 

@@ -142,7 +142,7 @@ def cursor(raw: str | None, kind: str, field: str = "cursor") -> tuple[str, str]
     """The sort key ``(stored instant, appeal id)`` in a cursor made for ``kind``."""
     if not raw:
         return None
-    reason = "is not a cursor from this list (pass next_cursor as given)"
+    reason = "is not a cursor from this list (pass next as given)"
     if len(raw) > MAX_CURSOR_LENGTH or not raw.isascii():
         raise refuse(field, reason)
     try:

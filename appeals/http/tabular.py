@@ -6,7 +6,7 @@ page and garbles Chinese) and CRLF line ends; a CSV export holds every
 matching row, streamed one page at a time so memory stays bounded. XLSX has
 typed cells. Both have Chinese headers (English with ``?lang=en``), rates as
 percentages and times in Shanghai minutes (appeals.http.columns). JSON pages
-carry an opaque ``next_cursor``: the last row's sort key, so page N costs
+carry an opaque ``next`` cursor: the last row's sort key, so page N costs
 what page 1 costs and rows arriving meanwhile never shift a page.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -215,6 +215,19 @@ def page_size(request: Request) -> int:
     raw = request.query_params.get("limit")
     found = whole_number(raw, "limit", minimum=1, maximum=MAX_PAGE_SIZE)
     return PAGE_SIZE if found is None else found
+
+
+def list_page(items: list[dict[str, Any]], next_: str | None) -> dict[str, Any]:
+    """The one shape of every paged list: its ``items`` and ``next``, the
+    cursor of the following page (``?cursor=``), null on the last."""
+    return {"items": items, "next": next_}
+
+
+def page_cursor(params: Mapping[str, str], older: str) -> tuple[str, str | None]:
+    """Which parameter holds where a page starts, and its value: ``cursor``
+    (a previous page's ``next``), else ``older``, the name it had before."""
+    field = "cursor" if params.get("cursor") else older
+    return field, params.get(field)
 
 
 def next_cursor(rows: list[dict[str, Any]], limit: int, kind: str) -> str | None:

@@ -122,7 +122,7 @@ def test_nothing_is_lost_and_nothing_is_out_of_order(
     assert set(received) == set(appeal_positions)  # nothing lost
     first_seen: dict[str, list[int]] = {}
     for body, _, _ in state.bodies:
-        seen = first_seen.setdefault(body["originator_id"], [])
+        seen = first_seen.setdefault(body["aggregate_id"], [])
         if body["version"] not in seen:
             seen.append(body["version"])
     for versions in first_seen.values():
@@ -182,11 +182,11 @@ def test_a_dead_letter_and_its_replay(
         drain(deliverer, passes=5)
         (dead,) = store.dead_letters(subscriber.id)
         assert dead.position == ledger.position_of(first, 1)
-        assert [b["originator_id"] for b, _, _ in state.bodies] != [str(first)]
+        assert [b["aggregate_id"] for b, _, _ in state.bodies] != [str(first)]
         assert len(state.bodies) == 1  # the second went on
         store.replay_from(subscriber.id, dead.position)
         drain(deliverer, passes=3)
     finally:
         deliverer.close()
     assert store.dead_letters(subscriber.id) == []
-    assert [b["originator_id"] for b, _, _ in state.bodies][-2:][0] == str(first)
+    assert [b["aggregate_id"] for b, _, _ in state.bodies][-2:][0] == str(first)

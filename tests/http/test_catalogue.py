@@ -97,7 +97,7 @@ async def test_publish_then_read_list_and_search(
         "/catalogue", params={"limit": 3, "after": "ENV-001"}, headers=auth("handler")
     )
     assert [i["code"] for i in page.json()["items"]] == ["HR-001", "PER-001", "POL-001"]
-    assert page.json()["next_after"] == "POL-001"
+    assert page.json()["next"] == "POL-001"
     taxes = await client.get(
         "/catalogue", params={"category": "tax", "kind": "help"}, headers=auth("intake")
     )

@@ -71,7 +71,7 @@ async def test_a_report_waits_for_the_callers_own_write(
         params={"position": assigned.json()["position"]},
         headers=auth("auditor"),
     )
-    assert ledger_view.json()["appeals"][0]["unit"] == UNIT
+    assert ledger_view.json()["items"][0]["unit"] == UNIT
 
 
 async def test_a_report_that_cannot_catch_up_in_time_says_so(

@@ -119,7 +119,7 @@ async def test_register_change_and_read_back(
         await client.get(f"/enterprises/{KUNSHAN_USCC}", headers=reader),
     ]
     page = responses[-3].json()
-    assert (len(page["items"]), page["next_after"]) == (1, "KS-ZHOUSHI")
+    assert (len(page["items"]), page["next"]) == (1, "KS-ZHOUSHI")
     for response in responses:
         check_documented(spec, response)
 

@@ -239,7 +239,7 @@ def _counted(answer: Answer) -> str | None:
     if not answer.ok:
         return None
     count = len(answer.body["items"])
-    return f"{count}+" if answer.body.get("next_cursor") else str(count)
+    return f"{count}+" if answer.body.get("next") else str(count)
 
 
 async def trends(request: Request) -> Response:

@@ -65,7 +65,7 @@ async def list_appeals(request: Request) -> Response:
     seen, found = await run_in_threadpool(appeal_list.read_page, database, query)
     body = {
         "items": [appeal_item(row) for row in found[: query.limit]],
-        "next_cursor": next_cursor(found, query.limit, order),
+        "next": next_cursor(found, query.limit, order),
     }
     return await report_json(request, body, seen)
 

@@ -18,6 +18,7 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.tabular import (
+    list_page,
     next_cursor,
     page_size,
     read_cursor,
@@ -64,8 +65,10 @@ async def enterprise_ledger_report(request: Request) -> Response:
     body = {
         "enterprise": summary,
         "service": service,  # 挂钩服务: linked cadres, projects, visits, 专班
-        "appeals": [ledger_item(row) for row in found[:limit]],
-        "next_cursor": next_cursor(found, limit, "ledger"),
+        **list_page(
+            [ledger_item(row) for row in found[:limit]],
+            next_cursor(found, limit, "ledger"),
+        ),
     }
     return await report_json(request, body, seen)
 

@@ -44,7 +44,7 @@ async def test_the_list_pages_newest_first_without_repeats_or_gaps(
         response = await client.get("/appeals", params=params, headers=auth("auditor"))
         body = response.json()
         seen += [item["id"] for item in body["items"]]
-        cursor = body["next_cursor"]
+        cursor = body["next"]
     assert cursor is None
     assert seen == made[::-1]
     assert response.headers["projection-position"] == str(head)

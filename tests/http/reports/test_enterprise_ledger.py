@@ -43,17 +43,17 @@ async def test_the_enterprise_ledger_summarises_its_appeals(
         "unsatisfied": 0,
         "evaluations": 1,
     }
-    assert [a["id"] for a in body["appeals"]] == [str(still_open), str(done)]
-    assert body["appeals"][1]["status"] == "closed"
+    assert [a["id"] for a in body["items"]] == [str(still_open), str(done)]
+    assert body["items"][1]["status"] == "closed"
     paged = await client.get(
         f"/enterprises/{USCC}/ledger", params={"limit": 1}, headers=auth("auditor")
     )
     after = await client.get(
         f"/enterprises/{USCC}/ledger",
-        params={"limit": 1, "cursor": paged.json()["next_cursor"]},
+        params={"limit": 1, "cursor": paged.json()["next"]},
         headers=auth("auditor"),
     )
-    assert [a["id"] for a in after.json()["appeals"]] == [str(done)]
+    assert [a["id"] for a in after.json()["items"]] == [str(done)]
     exported = await client.get(
         f"/enterprises/{USCC}/ledger", headers=auth("enterprise", Accept="text/csv")
     )
