@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +13,83 @@ from starlette.responses import Response
 from appeals.application.queries import AppealView
 from appeals.domain.permissions import reads_internal_text
 from appeals.domain.values import Actor, Category, Channel, Priority, Status
+from appeals.infra.clock import SHANGHAI
 
 
 class OrjsonResponse(Response):
+    """JSON, its instants in the one time convention (:func:`api_times`)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(api_times(content), option=orjson.OPT_APPEND_NEWLINE)
+
+
+# ---- the time convention ----------------------------------------------------------
+
+INSTANT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+TIME_KEYS = frozenset(
+    {
+        "at",
+        "due",
+        "as_of",
+        "deadline",
+        "business_time",
+        "recorded_time",
+        "noticed",
+        "last_activity",
+        "paused_since",
+        "from",
+        "to",
+    }
+)
+TIME_SUFFIXES = ("_at", "_due", "_time", "_deadline")
+TIMES_BY_STAGE = frozenset({"deadlines"})
+"""Objects whose every value is an instant (an appeal's deadlines by stage)."""
+
+
+def api_time(text: str) -> str:
+    """An instant as every JSON answer gives it: ISO 8601 in Asia/Shanghai
+    with its ``+08:00`` offset, to the microsecond
+    (``2026-11-03T14:05:00.000000+08:00``), whatever form it was made or
+    stored in; the same instant, so ``?as_of=`` given it back is exact."""
+    return (
+        datetime.fromisoformat(text)
+        .astimezone(SHANGHAI)
+        .isoformat(timespec="microseconds")
+    )
+
+
+def _is_time_key(key: str) -> bool:
+    return key in TIME_KEYS or key.endswith(TIME_SUFFIXES)
+
+
+def api_times(value: Any, times: bool = False) -> Any:
+    """``value`` with every instant under a time field (``received_at``,
+    ``due``, ``as_of``, ``business_time``, an appeal's ``deadlines`` ...) in
+    the one convention; other text, free text above all, is left alone."""
+    if isinstance(value, dict):
+        return {
+            key: api_times(
+                item,
+                times
+                or (
+                    isinstance(key, str)
+                    and (_is_time_key(key) or key in TIMES_BY_STAGE)
+                ),
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [api_times(item, times) for item in value]
+    if isinstance(value, datetime):  # a stored event's own instant
+        return value.astimezone(SHANGHAI).isoformat(timespec="microseconds")
+    if times and isinstance(value, str) and INSTANT_TEXT.fullmatch(value):
+        return api_time(value)
+    return value
 
 
 def appeal_response(body: dict[str, Any], status: int = 200) -> Response:

@@ -45,7 +45,7 @@ async def test_a_history_lists_every_event_with_who_when_and_a_summary(
     positions = [e["position"] for e in events]
     assert positions == sorted(positions)
     accepted = events[2]
-    assert accepted["business_time"] == "2026-10-08T11:12:00+08:00"
+    assert accepted["business_time"] == "2026-10-08T11:12:00.000000+08:00"
     assert accepted["recorded_time"] is not None
     assert accepted["actor"]["unit"] == UNIT
     assert accepted["summary"]["zh"] == f"2026-10-08 11:12 {UNIT} 张三 签收"

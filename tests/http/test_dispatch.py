@@ -136,7 +136,7 @@ async def test_an_appeal_shows_its_dispatch_deadline_and_how_it_was_routed(
     after = (await client.get(path, headers=auth("auditor"))).json()
     assert after["routing"]["item"] is None
     # due again half a working day (4 office hours, lunch excluded) after it
-    assert after["deadlines"]["dispatch"] == "2026-10-09T15:00:00+08:00"
+    assert after["deadlines"]["dispatch"] == "2026-10-09T15:00:00.000000+08:00"
 
 
 async def test_a_bad_kind_is_a_422_naming_the_field(

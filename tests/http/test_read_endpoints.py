@@ -135,7 +135,11 @@ async def test_read_scopes_for_handlers_and_enterprises(
 async def test_readiness_reports_the_store(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    body = response.json()
+    # the test organisation's records: the views lag, but within the limit
+    assert (body["status"], body["head"]) == ("ready", 5)
+    assert {view["lag"] for view in body["views"].values()} == {5}
+    assert body["max_lag"] == 1000
 
 
 async def test_readiness_is_503_when_the_store_cannot_answer(
