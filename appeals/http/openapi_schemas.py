@@ -50,8 +50,16 @@ INTEGER_OR_NULL = {"type": ["integer", "null"]}
 NUMBER = {"type": "number"}
 BOOLEAN = {"type": "boolean"}
 UUID = {"type": "string", "format": "uuid"}
-INSTANT = {"type": "string", "format": "date-time"}
-INSTANT_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+TIME_CONVENTION = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+08:00$"
+)
+"""Every instant an answer gives: Asia/Shanghai, +08:00, to the microsecond."""
+INSTANT = {"type": "string", "format": "date-time", "pattern": TIME_CONVENTION}
+INSTANT_OR_NULL = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "pattern": TIME_CONVENTION,
+}
 DAY = {"type": "string", "format": "date"}
 DAY_OR_NULL = {"type": ["string", "null"], "format": "date"}
 RATE = {
