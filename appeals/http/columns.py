@@ -20,7 +20,7 @@ that every report's export has a Chinese header for every column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -83,6 +83,36 @@ COLUMNS: dict[str, Column] = _columns(
     ("locality_name", "属地名称", "Locality name", "text"),
     ("period", "期间", "Period", "text"),
     ("month", "月份", "Month", "text"),
+    ("last_visit", "最近走访", "Last visit", "day"),
+    ("done_on", "完成日期", "Done on", "day"),
+    ("number", "序号", "Number", "count"),
+    ("meeting_id", "会办编号", "Meeting id", "text"),
+    ("subject", "会办事项", "Subject", "text"),
+    ("task", "任务", "Task", "text"),
+    ("owner", "责任单位", "Owner unit", "text"),
+    ("overdue", "是否逾期", "Overdue", "text"),
+    ("linked", "挂钩企业数", "Linked enterprises", "count"),
+    ("visited", "已走访企业数", "Visited", "count"),
+    ("coverage", "每月走访率", "Visit coverage", "rate"),
+    ("visits", "走访次数", "Visits", "count"),
+    ("problems", "发现问题数", "Problems raised", "count"),
+    ("problems_per_visit", "每次走访问题数", "Problems per visit", "hours"),
+    ("not_visited", "未走访企业", "Not visited", "text"),
+    ("level", "督办级别", "Level", "count"),
+    ("addressee_unit", "督办对象单位", "Addressee unit", "text"),
+    ("issued_at", "督办时间", "Issued", "time"),
+    ("reply_due", "回复期限", "Reply due", "time"),
+    ("answered_at", "回复时间", "Answered", "time"),
+    ("answer_by", "回复单位", "Answered by", "text"),
+    ("settled_at", "办理时间", "Settled", "time"),
+    ("round", "轮次", "Round", "count"),
+    ("purpose", "回访目的", "Purpose", "text"),
+    ("opened_at", "入列时间", "Queued", "time"),
+    ("state", "状态", "State", "text"),
+    ("attempts", "回访次数", "Attempts", "count"),
+    ("last_outcome", "最近结果", "Last outcome", "text"),
+    ("last_attempt_at", "最近回访时间", "Last attempt", "time"),
+    ("grade", "好差评", "Grade", "text"),
     # times
     ("received_at", "受理时间", "Received", "time"),
     ("updated_at", "更新时间", "Updated", "time"),
@@ -223,10 +253,11 @@ def half_up(value: float, places: Decimal) -> float:
 
 
 def shanghai_time(value: Any) -> datetime | None:
-    """An ISO instant (with its offset) as a naive Asia/Shanghai time."""
+    """An ISO instant (with its offset) as a naive Asia/Shanghai time; None
+    for anything else, a plain day included."""
     if isinstance(value, datetime):
         instant = value
-    elif isinstance(value, str) and value:
+    elif isinstance(value, str) and "T" in value:
         try:
             instant = datetime.fromisoformat(value)
         except ValueError:
@@ -274,6 +305,11 @@ def xlsx_cell(kind: str, value: Any) -> tuple[Any, str | None]:
     if kind == "time":
         local = shanghai_time(value)
         return (value, None) if local is None else (local, NUMBER_FORMATS["time"])
+    if kind == "day" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value), "yyyy-mm-dd"
+        except ValueError:
+            return value, None
     if kind in NUMBER_FORMATS and isinstance(value, int | float):
         return value, NUMBER_FORMATS[kind]
     return value, None

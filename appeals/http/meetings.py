@@ -20,12 +20,13 @@ from appeals.domain.organisation import parse_command
 from appeals.domain.permissions import authorize, read_filter
 from appeals.http import parameters
 from appeals.http.auth import authenticate
+from appeals.http.columns import named
 from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice
 from appeals.http.requests import path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import report_json
+from appeals.http.tabular import report_items
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import meetings as view
 
@@ -103,7 +104,13 @@ async def meeting_tasks(request: Request) -> Response:
     seen, rows = await run_in_threadpool(
         lambda: view.tasks(reads_of(request), today, open_only=open_only, owner=owner)
     )
-    return await report_json(request, {"items": rows}, seen)
+    return await report_items(
+        request, {"items": rows}, seen, "meeting-tasks.csv", TASK_COLUMNS
+    )
+
+
+TASK_COLUMNS = ("meeting_id", "number", "subject", "task", "owner",
+                named("due", "期限", "Due", "day"), "done_on", "overdue")  # fmt: skip
 
 
 def meeting_routes() -> list[Route]:

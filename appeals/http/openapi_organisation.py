@@ -51,6 +51,7 @@ REASONS = {
     409: "Already registered, or the record is retired (or is not)",
     413: "Body over the configured limit",
     415: "Body is not application/json",
+    406: "Neither JSON, CSV nor XLSX is acceptable to the client",
     422: "Invalid input: every bad field with its reason",
     503: "?position=N not reached in time (Retry-After)",
 }

@@ -353,7 +353,7 @@ def callback_report() -> dict[str, Any]:
 
 
 def callback_queue() -> dict[str, Any]:
-    path = _report(
+    return _report(
         "callbacks",
         "The callback queue (回访): pending rounds, the longest due first",
         [
@@ -370,12 +370,6 @@ def callback_queue() -> dict[str, Any]:
             items=_items("CallbackRound"),
         ),
     )
-    content = path["get"]["responses"]["200"]["content"]
-    for media_type in TABLES:
-        del content[media_type]
-    parameters = path["get"]["parameters"]
-    parameters[:] = [p for p in parameters if p not in (FORMAT, LANG)]
-    return path
 
 
 def history() -> dict[str, Any]:

@@ -8,9 +8,12 @@ from appeals.domain.service_links import LinkRole, VisitMode
 from appeals.http.openapi_organisation import DAY, _json, _problems, _readers, _roles
 from appeals.http.openapi_reads import (
     CREDIT_CODE,
+    FORMAT,
+    LANG,
     MONTH,
     POSITION,
     POSITION_HEADERS,
+    TABLES,
     _query,
 )
 from appeals.http.openapi_schemas import ref
@@ -193,31 +196,36 @@ def _report(
     parameters: list[dict[str, Any]],
     row: str,
     read: str = "links",
+    *,
+    table: bool = False,
     **fields: Any,
 ) -> dict[str, Any]:
     """A JSON report: ``items`` of the component schema ``row``, ``fields``
-    beside them, and the position it reflects."""
+    beside them, and the position it reflects; with ``table``, its items as
+    CSV or XLSX too (``?format=``, ``?lang=``)."""
+    answer = _json(
+        summary,
+        {
+            "type": "object",
+            "required": ["items", "position", "complete"],
+            "properties": {
+                **fields,
+                "items": {"type": "array", "items": ref(row)},
+                "position": {"type": "integer"},
+                "complete": {"type": "boolean"},
+            },
+        },
+    ) | {"headers": POSITION_HEADERS}
+    if table:
+        answer["content"] = {**answer["content"], **TABLES}
     return {
         "get": {
             "summary": summary,
             "description": _readers(read),
-            "parameters": [*parameters, POSITION],
+            "parameters": [*parameters, POSITION, *((FORMAT, LANG) if table else ())],
             "responses": {
-                "200": _json(
-                    summary,
-                    {
-                        "type": "object",
-                        "required": ["items", "position", "complete"],
-                        "properties": {
-                            **fields,
-                            "items": {"type": "array", "items": ref(row)},
-                            "position": {"type": "integer"},
-                            "complete": {"type": "boolean"},
-                        },
-                    },
-                )
-                | {"headers": POSITION_HEADERS},
-                **_problems(401, 403, 422, 503),
+                "200": answer,
+                **_problems(401, 403, *((406,) if table else ()), 422, 503),
             },
         }
     }
@@ -326,6 +334,7 @@ def service_link_paths(
             ],
             "MeetingTask",
             read="meetings",
+            table=True,
         ),
         "/cadres/{code}/portfolio": _report(
             "A cadre's portfolio (挂钩台账): linked enterprises, their open "
@@ -338,12 +347,14 @@ def service_link_paths(
             "每月走访率 per cadre: linked enterprises visited in the month",
             [_query("month", MONTH)],
             "VisitCoverageRow",
+            table=True,
             month=TEXT,
         ),
         "/reports/unvisited": _report(
             "Links in force whose enterprise was not visited for N days",
             [_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})],
             "UnvisitedLink",
+            table=True,
             days={"type": "integer"},
         ),
     }

@@ -8,6 +8,7 @@ from typing import Any
 from appeals.http.openapi_assessments import PERIOD, publish_path
 from appeals.http.openapi_reads import (
     FILTER,
+    FORMAT,
     LANG,
     POSITION,
     POSITION_HEADERS,
@@ -111,6 +112,8 @@ def supervision_paths() -> dict[str, Any]:
                         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                     ),
                     POSITION,
+                    FORMAT,
+                    LANG,
                 ],
                 "responses": {
                     "200": {
@@ -127,10 +130,11 @@ def supervision_paths() -> dict[str, Any]:
                                         "complete": {"type": "boolean"},
                                     },
                                 }
-                            }
+                            },
+                            **TABLES,
                         },
                     },
-                    **_problems(401, 403, 422, 503),
+                    **_problems(401, 403, 406, 422, 503),
                 },
             }
         },

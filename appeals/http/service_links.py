@@ -37,7 +37,7 @@ from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.requests import build, path_record_id, read_body
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import report_json
+from appeals.http.tabular import report_items, report_json
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import service_links as view
 
@@ -143,6 +143,11 @@ async def file_from_visit(request: Request) -> Response:
     return await command_response(request, actor, result, 201)
 
 
+VISIT_COLUMNS = ("cadre", "linked", "visited", "coverage", "visits", "problems",
+                 "problems_per_visit", "not_visited")  # fmt: skip
+UNVISITED_COLUMNS = ("cadre", "uscc", "last_visit")
+
+
 async def visit_coverage(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("links", actor)
@@ -153,7 +158,7 @@ async def visit_coverage(request: Request) -> Response:
     await await_position(request, view.NAME)
     seen, rows = await run_in_threadpool(view.coverage, reads_of(request), first, last)
     body = {"month": first.strftime("%Y-%m"), "items": rows}
-    return await report_json(request, body, seen)
+    return await report_items(request, body, seen, "visits.csv", VISIT_COLUMNS)
 
 
 def _month_end(first: date) -> date:
@@ -172,7 +177,8 @@ async def unvisited(request: Request) -> Response:
     seen, rows = await run_in_threadpool(
         view.unvisited, reads_of(request), today, days or 30
     )
-    return await report_json(request, {"days": days or 30, "items": rows}, seen)
+    body = {"days": days or 30, "items": rows}
+    return await report_items(request, body, seen, "unvisited.csv", UNVISITED_COLUMNS)
 
 
 async def cadre_portfolio(request: Request) -> Response:

@@ -32,7 +32,11 @@ from appeals.http.publications import period_of, publish_response
 from appeals.http.reports.query import choice
 from appeals.http.requests import optional_positive_int
 from appeals.http.responses import OrjsonResponse
-from appeals.http.tabular import page_size, report_json, table_response
+from appeals.http.tabular import (
+    page_size,
+    report_items,
+    table_response,
+)
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import supervision
 
@@ -86,7 +90,14 @@ async def supervision_orders(request: Request) -> Response:
             reads_of(request), settled=settled, equals=equals, limit=limit
         )
     )
-    return await report_json(request, {"items": rows}, seen)
+    return await report_items(
+        request, {"items": rows}, seen, "supervision-orders.csv", ORDER_COLUMNS
+    )
+
+
+ORDER_COLUMNS = ("ticket", "stage", "due", "level", "unit", "addressee_unit",
+                 "addressee", "issued_at", "reply_due", "answered_at", "answer_by",
+                 "settled_at", "category", "uscc", "appeal_id")  # fmt: skip
 
 
 def notices_of(request: Request) -> Notices:

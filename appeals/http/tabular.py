@@ -210,6 +210,26 @@ def xlsx_bytes(
     return out.getvalue()
 
 
+async def report_items(
+    request: Request,
+    body: dict[str, Any],
+    position: int,
+    filename: str,
+    columns: Sequence[str | Column],
+) -> Response:
+    """A report whose rows are ``body["items"]``: JSON, or those rows as CSV or
+    XLSX with ``columns`` (keys of the items; a list is joined with 、)."""
+    if not wants_table(request):
+        return await report_json(request, body, position)
+    keys = [c.key if isinstance(c, Column) else c for c in columns]
+    rows = (
+        ["、".join(map(str, v)) if isinstance(v, list) else v
+         for v in (item.get(k) for k in keys)]
+        for item in body["items"]
+    )  # fmt: skip
+    return await report_table(request, filename, columns, rows, position)
+
+
 def page_size(request: Request) -> int:
     """``?limit=``: rows per JSON page, 1 to MAX_PAGE_SIZE (PAGE_SIZE if absent)."""
     raw = request.query_params.get("limit")

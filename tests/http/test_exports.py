@@ -39,6 +39,11 @@ REPORTS = [
     ("/reports/hotspots", {"from": "2026-09-01", "to": "2026-10-31"}),
     ("/assessments/2026-09/preview", {}),
     ("/notices/2026-09/preview", {}),
+    ("/reports/visits", {"month": "2026-10"}),
+    ("/reports/unvisited", {}),
+    ("/reports/meeting-tasks", {"open": "false"}),
+    ("/supervision/orders", {"settled": "true"}),
+    ("/callbacks/queue", {"due": "all"}),
 ]
 HOSTILE = '=HYPERLINK("http://127.0.0.1/x","点击")'
 

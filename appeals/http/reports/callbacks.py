@@ -19,7 +19,13 @@ from appeals.http.auth import authenticate
 from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range
-from appeals.http.tabular import page_size, report_json, report_table, wants_table
+from appeals.http.tabular import (
+    page_size,
+    report_items,
+    report_json,
+    report_table,
+    wants_table,
+)
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import callbacks
 
@@ -49,7 +55,13 @@ async def callback_queue(request: Request) -> Response:
         purpose=purpose,
         limit=limit,
     )
-    return await report_json(request, {"due": due, "items": rows}, seen)
+    body = {"due": due, "items": rows}
+    return await report_items(request, body, seen, "callback-queue.csv", QUEUE_COLUMNS)
+
+
+QUEUE_COLUMNS = ("ticket", "round", "purpose", "unit", "category", "opened_at",
+                 "due", "state", "attempts", "last_outcome", "last_attempt_at",
+                 "uscc", "appeal_id")  # fmt: skip
 
 
 async def callback_report(request: Request) -> Response:
