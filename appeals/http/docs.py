@@ -109,6 +109,8 @@ async def index(request: Request) -> Response:
         {
             "service": "Appeal Ledger 企业诉求台账",
             "docs": "/docs",
+            "swagger": "/docs/swagger",
+            "dashboard": "/dashboard",
             "openapi": "/openapi.json",
             "health": "/healthz",
         }

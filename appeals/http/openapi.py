@@ -228,10 +228,12 @@ def single_appeal_paths() -> dict[str, Any]:
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["docs", "openapi"],
+                                    "required": ["docs", "openapi", "dashboard"],
                                     "properties": {
                                         "service": {"type": "string"},
                                         "docs": {"type": "string"},
+                                        "swagger": {"type": "string"},
+                                        "dashboard": {"type": "string"},
                                         "openapi": {"type": "string"},
                                         "health": {"type": "string"},
                                     },

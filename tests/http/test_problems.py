@@ -120,6 +120,8 @@ async def test_json_ends_with_a_newline_and_the_root_points_to_the_docs(
     root = await client.get("/")
     assert root.status_code == 200
     assert root.json()["docs"] == "/docs"
+    assert root.json()["dashboard"] == "/dashboard"
+    assert (await client.get(root.json()["swagger"])).status_code == 200
     assert root.content.endswith(b"}\n")
     missing = await client.get("/nowhere")
     assert missing.content.endswith(b"}\n")
