@@ -6,6 +6,7 @@ what the permissions table lets a unit see."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,23 @@ async def page(
     return response
 
 
+Page = Callable[[Request, Actor], Awaitable[Response]]
+
+
+def signed_page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
+    """A page for the signed-in viewer; anyone else goes to the login form."""
+
+    async def answer(request: Request) -> Response:
+        actor = await signed(request)
+        if isinstance(actor, Response):
+            return actor
+        return await handler(request, actor)
+
+    answer.__name__ = handler.__name__
+    answer.__doc__ = handler.__doc__
+    return answer
+
+
 async def signed(request: Request) -> Actor | Response:
     """The viewer, or a redirect to the login form (coming back here after)."""
     actor = await viewer(request)
@@ -172,10 +190,8 @@ async def logout(request: Request) -> Response:
 # ---- pages --------------------------------------------------------------------
 
 
-async def overview(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def overview(request: Request, actor: Actor) -> Response:
     lang = language(request)
     today = ledger_of(request).clock.now().astimezone(SHANGHAI).date().isoformat()
     overdue = await get(request, "/reports/overdue", {"limit": 10})
@@ -242,10 +258,8 @@ def _counted(answer: Answer) -> str | None:
     return f"{count}+" if answer.body.get("next") else str(count)
 
 
-async def trends(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def trends(request: Request, actor: Actor) -> Response:
     lang = language(request)
     params = {
         name: request.query_params.get(name)
@@ -271,10 +285,8 @@ async def trends(request: Request) -> Response:
     )
 
 
-async def hotspots(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def hotspots(request: Request, actor: Actor) -> Response:
     lang = language(request)
     params = {n: request.query_params.get(n) for n in ("from", "to")}
     answer = await get(request, "/reports/hotspots", params)
@@ -295,10 +307,8 @@ async def hotspots(request: Request) -> Response:
     )
 
 
-async def overdue_list(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def overdue_list(request: Request, actor: Actor) -> Response:
     params = {"limit": 200, "unit": request.query_params.get("unit")}
     answer = await get(request, "/reports/overdue", params)
     return await page(
@@ -311,20 +321,16 @@ async def overdue_list(request: Request) -> Response:
     )
 
 
-async def appeal(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def appeal(request: Request, actor: Actor) -> Response:
     appeal_id = str(request.path_params["appeal_id"])
     found = await get(request, f"/appeals/{appeal_id}")
     history = await get(request, f"/appeals/{appeal_id}/history")
     return await page(request, "appeal.html", actor, found=found, history=history)
 
 
-async def unit(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def unit(request: Request, actor: Actor) -> Response:
     lang = language(request)
     code = str(request.path_params["code"])
     found = await get(request, f"/units/{code}")
@@ -354,10 +360,8 @@ async def unit(request: Request) -> Response:
     )
 
 
-async def cadre(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def cadre(request: Request, actor: Actor) -> Response:
     code = str(request.path_params["code"])
     found = await get(request, f"/cadres/{code}")
     portfolio = await get(request, f"/cadres/{code}/portfolio")
@@ -366,10 +370,8 @@ async def cadre(request: Request) -> Response:
     )
 
 
-async def assessment(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def assessment(request: Request, actor: Actor) -> Response:
     lang = language(request)
     period = str(request.path_params.get("period") or last_month(request))
     group_by = request.query_params.get("group_by") or "unit"
@@ -397,10 +399,8 @@ async def assessment(request: Request) -> Response:
     )
 
 
-async def notice(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def notice(request: Request, actor: Actor) -> Response:
     period = str(request.path_params.get("period") or last_month(request))
     answer = await get(request, f"/notices/{period}", {"format": "json"})
     published = answer.ok
@@ -416,21 +416,17 @@ async def notice(request: Request) -> Response:
     )
 
 
-async def enterprise(request: Request) -> Response:
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
+@signed_page
+async def enterprise(request: Request, actor: Actor) -> Response:
     uscc = str(request.path_params["uscc"])
     answer = await get(request, f"/enterprises/{uscc}/ledger", {"limit": 100})
     return await page(request, "enterprise.html", actor, uscc=uscc, answer=answer)
 
 
-async def export(request: Request) -> Response:
+@signed_page
+async def export(request: Request, actor: Actor) -> Response:
     """A report's CSV or XLSX through the dashboard's session: the API's own
     export (``path`` must be one of the readable reports)."""
-    actor = await signed(request)
-    if isinstance(actor, Response):
-        return actor
     params = dict(request.query_params)
     path = params.pop("path", "")
     if not path.startswith(EXPORTABLE) or ".." in path or "//" in path:
