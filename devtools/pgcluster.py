@@ -503,12 +503,33 @@ def throwaway_cluster(
         server = _start(binaries, run_as, base, data_dir, log_file, log, durable)
         yield server
     finally:
-        try:
-            _stop(run_as, binaries.pg_ctl, data_dir, base, log)
-        finally:
-            shutil.rmtree(base, ignore_errors=True)
-            if server is not None:
-                log(f"stopped the throwaway PostgreSQL cluster on port {server.port}")
+        _remove(
+            run_as,
+            binaries,
+            data_dir,
+            base,
+            log,
+            server,
+            "throwaway PostgreSQL cluster",
+        )
+
+
+def _remove(
+    run_as: _RunAs,
+    binaries: _Binaries,
+    data_dir: Path,
+    base: Path,
+    log: Callable[[str], None],
+    server: PostgresServer | None,
+    what: str,
+) -> None:
+    """Stops a cluster started here and removes its files."""
+    try:
+        _stop(run_as, binaries.pg_ctl, data_dir, base, log)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        if server is not None:
+            log(f"stopped the {what} on port {server.port}")
 
 
 def _start(
@@ -658,12 +679,7 @@ def replica_of(
         server = _start(binaries, run_as, base, data_dir, log_file, log, False)
         yield server
     finally:
-        try:
-            _stop(run_as, binaries.pg_ctl, data_dir, base, log)
-        finally:
-            shutil.rmtree(base, ignore_errors=True)
-            if server is not None:
-                log(f"stopped the replica on port {server.port}")
+        _remove(run_as, binaries, data_dir, base, log, server, "replica")
 
 
 # --------------------------------------------------------------------------
