@@ -33,7 +33,8 @@ DATABASE = "history"
 class ReplayRun:
     """One way of reading the history, in one round."""
 
-    what: str  # "scan", "decode", "rebuild", "rebuild-parallel", "es-runner"
+    what: str  # "scan", "decode", "decode-ours", "rebuild", "rebuild-parallel",
+    # "es-runner"
     round: int
     events: int
     seconds: float
@@ -121,6 +122,7 @@ class HistorySection:
             for what, extra in (
                 ("scan", ()),
                 ("decode", ("--limit", str(plan.decode_limit))),
+                ("decode-ours", ("--limit", str(plan.decode_limit))),
                 (
                     "es-runner",
                     (

@@ -7,8 +7,11 @@ measurement per process so that its peak memory is its own:
   order, rows fetched 10,000 at a time and touched (the ceiling for any
   reader of the log);
 - ``decode``: the library's ``select_notifications`` in batches of 1,000 and
-  its mapper turning each into a domain event (the ceiling for any reader
-  that needs events, as every projection does);
+  its mapper turning each into a domain event with the library's own
+  JSONTranscoder (the baseline: the ceiling for any reader that needs
+  events, as every projection does);
+- ``decode-ours``: the same with the ledger's transcoder
+  (appeals.infra.transcoder, orjson; the same stored bytes);
 - ``rebuild``: ``appeals.projections.runtime.rebuild.rebuild`` of each projection in
   the registry in turn (``--only NAME`` for one), as ``appeals projections
   rebuild all`` does: a fresh copy filled from all history, then swapped in;
@@ -36,6 +39,15 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
+# Every module that defines stored events, so that decoding the whole log meets
+# no unknown topic (a view reads only its own topics; ``decode`` reads them all).
+import appeals.domain.catalogue
+import appeals.domain.meetings
+import appeals.domain.organisation
+import appeals.domain.published_assessment
+import appeals.domain.published_notice
+import appeals.domain.service_links
+import appeals.domain.task_forces  # noqa: F401
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import create_storage, open_ledger
 from appeals.infra.event_source import open_event_source
@@ -54,8 +66,12 @@ def _settings(url: str) -> Settings:
     return Settings.from_env({**os.environ, "APPEALS_DATABASE_URL": url})
 
 
-def _ledger(url: str) -> AppealLedger:
-    return open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+def _ledger(url: str, transcoder: str = "orjson") -> AppealLedger:
+    return open_ledger(
+        Settings.from_env(
+            {"APPEALS_DATABASE_URL": url, "APPEALS_TRANSCODER": transcoder}
+        )
+    )
 
 
 def _events_table(ledger: AppealLedger) -> str:
@@ -87,10 +103,11 @@ def scan(url: str) -> dict[str, Any]:
     return {"events": rows, "bytes": size, "seconds": seconds}
 
 
-def decode(url: str, limit: int) -> dict[str, Any]:
+def decode(url: str, limit: int, transcoder: str = "library") -> dict[str, Any]:
     """The first ``limit`` notifications decoded into domain events by the
-    library (its rate does not change along the log)."""
-    with _ledger(url) as ledger:
+    library's mapper with ``transcoder`` (the rate does not change along the
+    log)."""
+    with _ledger(url, transcoder) as ledger:
         recorder, mapper = ledger.recorder, ledger.mapper
         events = 0
         position = 0
@@ -222,7 +239,15 @@ def es_runner(url: str, limit: int, seconds: float) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.replay")
     parser.add_argument(
-        "what", choices=["scan", "decode", "rebuild", "rebuild-parallel", "es-runner"]
+        "what",
+        choices=[
+            "scan",
+            "decode",
+            "decode-ours",
+            "rebuild",
+            "rebuild-parallel",
+            "es-runner",
+        ],
     )
     parser.add_argument("url")
     parser.add_argument("result")
@@ -236,7 +261,9 @@ def main(argv: list[str]) -> int:
     if args.what == "scan":
         result = scan(args.url)
     elif args.what == "decode":
-        result = decode(args.url, args.limit)
+        result = decode(args.url, args.limit, "library")
+    elif args.what == "decode-ours":
+        result = decode(args.url, args.limit, "orjson")
     elif args.what == "rebuild":
         result = rebuild_all(args.url, args.only)
     elif args.what == "rebuild-parallel":

@@ -264,7 +264,8 @@ def history_section(results: dict[str, Any]) -> list[str]:
         grouped[run["what"]].append(run)
     labels = {
         "scan": "raw psycopg scan (server-side cursor)",
-        "decode": "library decode (select_notifications + mapper)",
+        "decode": "library decode (select_notifications + mapper, JSONTranscoder)",
+        "decode-ours": "decode with the ledger's orjson transcoder (same bytes)",
         "rebuild": "rebuild, every view in turn",
         "rebuild-parallel": "rebuild, every view side by side (a process each, "
         "one per core at once)",
