@@ -42,6 +42,7 @@ from appeals.domain.indexes import (
     ticket_index_id,
 )
 from appeals.domain.organisation import Enterprise
+from appeals.domain.permissions import authorize
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
 from appeals.domain.uscc import validate_uscc
@@ -154,7 +155,13 @@ class AppealLedger(Application[UUID]):
         replay = self._replay(request)
         if replay is not None:
             return replay
-        validate_uscc(command.uscc)  # refused before anything is looked up
+        uscc = validate_uscc(command.uscc)  # refused before anything is looked up
+        # Who may receive is checked before the duplicate lookup too: a role
+        # that may not receive never learns of an existing appeal this way.
+        if visit is None:
+            authorize("receive", actor, unit=None, uscc=uscc)
+        else:
+            authorize("file_from_visit", actor, unit=visit[1], uscc=uscc)
         external_id = command.external_id
         if external_id is not None:
             external_id = text(external_id, "external_id")

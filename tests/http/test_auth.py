@@ -1,4 +1,5 @@
-"""Bearer-token authentication: a token check never blocks the event loop."""
+"""Bearer-token authentication: a token check never blocks the event loop,
+and a role that may not receive learns nothing from a duplicate receipt."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import pytest
 from appeals.application.service import AppealLedger
 from appeals.http.app import create_app
 from appeals.infra.tokens import TokenInfo, TokenStore
+from tests.builders import RECEIPT, post
 from tests.domain.lifecycle_fixtures import T0
+from tests.http.conftest import Auth
 
 pytestmark = pytest.mark.asyncio
 
@@ -57,3 +60,21 @@ async def test_a_slow_token_check_does_not_block_other_requests(
             slow.release.set()
             response = await pending
     assert response.status_code == 404
+
+
+async def test_a_role_that_may_not_receive_learns_nothing_from_a_source_reference(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
+    """Receiving an already-received source reference answers the existing
+    appeal only to those who may receive: an auditor gets 403, not the appeal
+    (and another enterprise gets 403 for a reference it did not file)."""
+    body = {**RECEIPT, "external_id": "12345-2026-7777777"}
+    first = await post(client, "/appeals", body, auth("intake"))
+    assert first.status_code == 201, first.text
+    again = await post(client, "/appeals", body, auth("intake"))
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    for who in ("auditor", "dispatcher", "other_enterprise"):
+        refused = await post(client, "/appeals", body, auth(who))
+        assert refused.status_code == 403, (who, refused.text)
+        assert first.json()["id"] not in refused.text
