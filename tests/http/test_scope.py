@@ -54,6 +54,7 @@ async def test_a_foreign_ticket_answers_as_a_missing_one(
     )
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json()["type"] == missing.json()["type"]
+
     # the same answer but for the ticket and each request's own id
     def shown(response: httpx.Response, number: str) -> str:
         body = {**response.json(), "request_id": "R"}
