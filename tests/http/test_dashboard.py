@@ -156,9 +156,29 @@ async def test_scope_follows_the_permissions_table_and_exports_go_through(
     assert sheet is not None
     assert sheet["A1"].value == "分组"
     assert sheet["C1"].value == "2026-09"
-    refused = await client.get(
+    supervisor = session(auth, "supervisor")
+    for params in (
+        {"path": "/events"},  # not a report
+        {"path": "/appeals/x/attachments/y"},  # a file, never through here
+        {"path": "/reports/trend", "format": "json"},  # tables only
+        {"path": "/reports/../events"},
+        {"path": "/reports/trend", "format": "html"},  # html: the 通报 alone
+    ):
+        refused = await client.get(
+            "/dashboard/export", params=params, headers=supervisor
+        )
+        assert refused.status_code == 400, params
+    listed = await client.get(
         "/dashboard/export",
-        params={"path": "/events"},
-        headers=session(auth, "supervisor"),
+        params={"path": "/appeals", "format": "csv"},
+        headers=supervisor,
     )
-    assert refused.status_code == 400
+    assert listed.status_code == 200
+    assert listed.headers["content-type"].startswith("text/csv")
+    printable = await client.get(
+        "/dashboard/export",
+        params={"path": "/notices/2026-09/preview", "format": "html"},
+        headers=supervisor,
+    )
+    assert printable.status_code == 200
+    assert printable.headers["content-type"].startswith("text/html")

@@ -6,6 +6,7 @@ what the permissions table lets a unit see."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from appeals.http.dashboard.session import (
     signed_out,
     viewer,
 )
+from appeals.http.tabular import XLSX
 from appeals.infra.clock import SHANGHAI
 
 TEMPLATES = Environment(
@@ -45,8 +47,15 @@ BUCKET_NAMES = {
     "en": {"under_1": "< 1 day", "1_to_3": "1–3 days", "3_to_5": "3–5 days",
            "over_5": "> 5 days"},
 }  # fmt: skip
-EXPORTABLE = ("/reports/", "/assessments/", "/notices/", "/appeals", "/enterprises/")
-"""API paths the dashboard's export links may fetch (reads only)."""
+EXPORTABLE = re.compile(
+    r"/reports/[a-z-]+|/appeals|/callbacks/queue|/supervision/orders"
+    r"|/assessments/[0-9]{4}-[0-9]{2}(/preview)?|/notices/[0-9]{4}-[0-9]{2}(/preview)?"
+    r"|/enterprises/[0-9A-Z]{18}/ledger"
+)
+"""The reports the dashboard's export links may fetch: a table read, never a
+file, a command or anything else under the API."""
+EXPORT_FORMATS = {"csv": "text/csv", "xlsx": XLSX, "html": "text/html"}
+"""What an export may be (html: the printable 通报 alone)."""
 
 
 def _minute(value: Any) -> str:
@@ -429,11 +438,17 @@ async def export(request: Request, actor: Actor) -> Response:
     export (``path`` must be one of the readable reports)."""
     params = dict(request.query_params)
     path = params.pop("path", "")
-    if not path.startswith(EXPORTABLE) or ".." in path or "//" in path:
+    chosen = params.setdefault("format", "xlsx")
+    printable = chosen == "html" and path.startswith("/notices/")
+    if EXPORTABLE.fullmatch(path) is None or (
+        chosen not in ("csv", "xlsx") and not printable
+    ):
         return HTMLResponse("不可导出 not exportable", status_code=400)
-    params.setdefault("format", "xlsx")
     params.setdefault("lang", language(request))
     answer = await fetch(request, path, params)
+    media = answer.headers.get("content-type", "")
+    if answer.status_code == 200 and not media.startswith(EXPORT_FORMATS[chosen]):
+        return HTMLResponse("不可导出 not exportable", status_code=400)
     keep = ("content-type", "content-disposition", "projection-position",
             "projection-complete")  # fmt: skip
     return Response(
