@@ -182,3 +182,13 @@ async def test_scope_follows_the_permissions_table_and_exports_go_through(
     )
     assert printable.status_code == 200
     assert printable.headers["content-type"].startswith("text/html")
+
+
+async def test_no_text_in_a_figure_can_leave_its_script_element() -> None:
+    from appeals.http.dashboard.pages import figure_json
+
+    hostile = '</script><script>alert("x")</script><!-- & -->'
+    text = figure_json({"data": [{"name": hostile, "y": [1]}]})
+    for character in "<>&":
+        assert character not in text
+    assert json.loads(text)["data"][0]["name"] == hostile  # the same text back

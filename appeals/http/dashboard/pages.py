@@ -85,6 +85,19 @@ def _points(value: Any) -> str:
 TEMPLATES.filters.update(minute=_minute, percent=_percent, points=_points)
 
 
+def figure_json(figure: dict[str, Any]) -> str:
+    """A figure as JSON to embed in a ``<script type="application/json">``:
+    ``<``, ``>`` and ``&`` as JSON escapes, so no text in it (a unit's name,
+    say) can close the element or open a comment there."""
+    return (
+        orjson.dumps(figure)
+        .decode()
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
 def month_now(request: Request) -> str:
     now = ledger_of(request).clock.now().astimezone(SHANGHAI)
     return now.strftime("%Y-%m")
@@ -105,7 +118,7 @@ async def page(
 
     def chart(name: str, figure: dict[str, Any]) -> Markup:
         """A chart's placeholder; dashboard.js draws the embedded figure."""
-        data = orjson.dumps(figure).decode().replace("</", "<\\/")
+        data = figure_json(figure)
         # name is the page's own; the JSON cannot close its script element
         return Markup(  # noqa: S704
             f'<div class="chart" id="chart-{name}" data-chart="{name}"></div>'
