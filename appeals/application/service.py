@@ -34,6 +34,7 @@ from appeals.domain.errors import (
     AppealError,
     AppealNotFound,
     CommandNotAllowed,
+    InvalidField,
     VersionConflict,
 )
 from appeals.domain.identities import enterprise_id
@@ -42,7 +43,7 @@ from appeals.domain.indexes import (
     ticket_index_id,
 )
 from appeals.domain.organisation import Enterprise
-from appeals.domain.permissions import authorize
+from appeals.domain.permissions import authorize, check_read
 from appeals.domain.sla import DEFAULT_POLICY, SlaPolicy
 from appeals.domain.ticket import format_ticket, parse_ticket
 from appeals.domain.uscc import validate_uscc
@@ -165,7 +166,7 @@ class AppealLedger(Application[UUID]):
         external_id = command.external_id
         if external_id is not None:
             external_id = text(external_id, "external_id")
-            existing = self._appeal_by_source(command.channel, external_id)
+            existing = self._appeal_by_source(command.channel, external_id, actor, uscc)
             if existing is not None:
                 return existing
         for _attempt in range(3):
@@ -192,7 +193,9 @@ class AppealLedger(Application[UUID]):
                 if replay is not None:
                     return replay
                 if external_id is not None:
-                    existing = self._appeal_by_source(command.channel, external_id)
+                    existing = self._appeal_by_source(
+                        command.channel, external_id, actor, uscc
+                    )
                     if existing is not None:
                         return existing
                 continue  # the ticket number was taken: draw another
@@ -215,14 +218,26 @@ class AppealLedger(Application[UUID]):
         return [Enterprise.first_seen(uscc, command.enterprise_name, actor, at)]
 
     def _appeal_by_source(
-        self, channel: Channel, external_id: str
+        self, channel: Channel, external_id: str, actor: Actor, uscc: str
     ) -> CommandResult | None:
+        """The appeal received before under this source reference, if it is
+        this enterprise's and the actor may read it; a reference already used
+        for another enterprise's appeal is refused without naming it."""
         appeal_id = claimed(
             self.repository, source_index_id(channel.value, external_id)
         )
         if appeal_id is None:
             return None
         appeal = self.get(appeal_id)
+        if appeal.uscc != uscc:
+            raise InvalidField(
+                "external_id",
+                "来源编号已用于另一企业的诉求 this source reference was used for "
+                "another enterprise's appeal",
+            )
+        check_read(
+            actor, unit=appeal.unit, uscc=appeal.uscc, co_units=tuple(appeal.co_parts)
+        )
         return CommandResult(appeal.id, appeal.version, None, created=False)
 
     # ---- commands on an existing appeal ------------------------------------

@@ -78,3 +78,11 @@ async def test_a_role_that_may_not_receive_learns_nothing_from_a_source_referenc
         refused = await post(client, "/appeals", body, auth(who))
         assert refused.status_code == 403, (who, refused.text)
         assert first.json()["id"] not in refused.text
+    # another enterprise sending the same reference for itself (its own credit
+    # code, as the portal fills it) learns nothing of the first appeal either
+    own = {k: v for k, v in body.items() if k != "uscc"}
+    theirs = await post(client, "/appeals", own, auth("other_enterprise"))
+    assert theirs.status_code == 422, theirs.text
+    assert theirs.json()["errors"][0]["field"] == "external_id"
+    for leaked in (first.json()["id"], first.json()["ticket"], RECEIPT["title"]):
+        assert leaked not in theirs.text
