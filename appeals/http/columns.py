@@ -24,6 +24,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from appeals.domain.assessment import INDICATORS
 from appeals.infra.clock import SHANGHAI
 
@@ -276,7 +278,8 @@ def csv_cell(kind: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if kind == "rate" and isinstance(value, int | float):
-        return half_up(value * 100, Decimal("0.1"))
+        percent = Decimal(repr(value)) * 100  # exact: 0.0045 is 0.45, not 0.4499…
+        return float(percent.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
     if kind in PLACES and isinstance(value, int | float):
         return half_up(value, PLACES[kind])
     if kind == "time":
@@ -297,9 +300,12 @@ NUMBER_FORMATS = {
 
 def xlsx_cell(kind: str, value: Any) -> tuple[Any, str | None]:
     """A typed cell for XLSX and its number format: rates stay shares (shown
-    as percentages), times become date-times, counts integers."""
+    as percentages), times become date-times, counts integers; text loses the
+    control characters a worksheet cannot hold."""
     if value is None:
         return None, None
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if isinstance(value, bool):
         return ("是" if value else "否"), None
     if kind == "time":

@@ -145,9 +145,14 @@ def table_response(
     headers = {POSITION_HEADER: str(position), COMPLETE_HEADER: _flag(complete)}
     if table_format(request) == "xlsx":
         stem = filename.rsplit(".", 1)[0]
-        body = xlsx_bytes(stem, columns, rows, lang)
         headers["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return Response(body, media_type=XLSX, headers=headers)
+
+        def workbook() -> Iterator[bytes]:
+            # A generator: Starlette runs it in the threadpool, so building a
+            # large workbook never holds up the event loop.
+            yield xlsx_bytes(stem, columns, rows, lang)
+
+        return StreamingResponse(workbook(), media_type=XLSX, headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return StreamingResponse(
         csv_chunks(columns, rows, lang),
@@ -199,8 +204,10 @@ def xlsx_bytes(
             break
         cells = []
         for kind, value in zip(kinds, row, strict=False):
-            typed, number_format = xlsx_cell(kind, neutralised(value))
+            typed, number_format = xlsx_cell(kind, value)
             cell = WriteOnlyCell(sheet, value=typed)
+            if isinstance(typed, str):
+                cell.data_type = "s"  # text, never a formula (OWASP), as written
             if number_format is not None:
                 cell.number_format = number_format
             cells.append(cell)
