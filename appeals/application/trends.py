@@ -79,14 +79,15 @@ class Trends:
         )
         items = []
         for key in trends.ordered(series):
-            if unit is not None and key not in (CITY_KEY, (unit,)):
-                continue
+            own = group_by == "unit" and key == (unit,)
+            if unit is not None and key != CITY_KEY and not own:
+                continue  # a handler: the city and its own unit's row
             figures = series[key]
             before, after = figures[str(baseline)].value, figures[str(compare)].value
             difference, relative = trends.change(before, after)
             items.append(
                 {
-                    "group": key[0] or None,
+                    "group": "city" if key == CITY_KEY else (key[0] or None),
                     "label": self._label(group_by, key),
                     "values": [
                         {"period": str(p), **figures[str(p)].plain()} for p in periods
@@ -159,5 +160,7 @@ class Trends:
         if key == CITY_KEY:
             return dict(CITY_LABEL)
         if key == ("",):
-            return {"zh": "未交办", "en": "not assigned"}
+            if group_by == "unit":
+                return {"zh": "未交办", "en": "not assigned"}
+            return {"zh": "未知", "en": "unknown"}
         return group_label(self.registry, group_by, key)

@@ -11,7 +11,8 @@ improve its trend by leaving an appeal alone. Two measures are not rates:
 - ``first_response_hours``: the median working hours to the first response of
   the first responses due in the month; one still not made counts with the
   working time elapsed so far (a lower bound), so ignoring an appeal raises
-  the median instead of dropping out of it.
+  the median instead of dropping out of it; one whose stage ended without a
+  response (returned or withdrawn after its deadline) counts to that end.
 
 A change is ``compare − baseline`` (percentage points for a rate) and the
 relative change ``(compare − baseline) / baseline`` (none from a zero or
@@ -42,7 +43,11 @@ from appeals.domain.identities import CENTRE_UNIT
 
 CITY = "city"
 GROUPS = (CITY, "unit", "locality", "category")
-CITY_KEY: GroupKey = (CITY,)
+CITY_KEY: GroupKey = ("#city",)
+"""The city's row: ``#`` is in no unit, locality or category code."""
+ACTIVITY_MEASURES = frozenset({"return_rate", "reopen_rate"})
+"""Rates counted from the accountability view's activity, which has units and
+categories but no locality."""
 CITY_LABEL = {"zh": "全市", "en": "City-wide"}
 MAX_MONTHS = 36
 HOUR = timedelta(hours=1)
@@ -145,6 +150,11 @@ def trend(
         raise InvalidField("indicator", "unknown indicator: " + measure)
     if group_by not in GROUPS:
         raise InvalidField("group_by", "must be one of " + ", ".join(GROUPS))
+    if group_by == "locality" and measure in ACTIVITY_MEASURES:
+        raise InvalidField(
+            "group_by",
+            f"{measure} 按单位或类别统计 is counted per unit or category, not locality",
+        )
     wanted = {str(p) for p in periods}
     series: Series = defaultdict(dict)
     if measure == "received":
@@ -153,10 +163,13 @@ def trend(
         _response_hours(series, group_by, facts, wanted, as_of, tz, working_time)
     else:
         _rates(series, measure, group_by, periods, facts, activity, as_of, tz)
+    # a month with nothing received received none; a rate with nothing due
+    # has no value
+    empty = Figure(0.0, 0.0, 0) if measure == "received" else Figure(None, None, 0)
     for key in series:
         for period in wanted:
-            series[key].setdefault(period, Figure(None, None, 0))
-    series.setdefault(CITY_KEY, {p: Figure(None, None, 0) for p in wanted})
+            series[key].setdefault(period, empty)
+    series.setdefault(CITY_KEY, dict.fromkeys(wanted, empty))
     return dict(series)
 
 
@@ -207,7 +220,9 @@ def _response_hours(
         month = month_of(fact.due, tz)
         if month not in wanted:
             continue
-        end = fact.completed_at if fact.completed_at is not None else as_of
+        # made, or ended without one (returned, withdrawn, closed...) after
+        # its deadline: the time to that end; still open: the time so far
+        end = fact.completed_at or fact.ended_at or as_of
         taken = working_time(fact.started_at, end) / HOUR
         hours[CITY_KEY][month].append(taken)
         if group_by != CITY and fact.unit:
