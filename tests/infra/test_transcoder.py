@@ -160,3 +160,30 @@ def test_the_setting_names_a_transcoder() -> None:
     assert Settings.from_env({"APPEALS_TRANSCODER": "library"}).transcoder == "library"
     with pytest.raises(ConfigurationError, match="APPEALS_TRANSCODER"):
         Settings.from_env({"APPEALS_TRANSCODER": "pickle"})
+
+
+def test_what_orjson_cannot_do_falls_back_to_json() -> None:
+    theirs, mine = library(), ours()
+    huge = {"n": 2**70, "m": -(2**65)}
+    assert mine.encode(huge) == theirs.encode(huge)  # written as json writes it
+    written = theirs.encode({"x": math.nan, "y": math.inf})  # a store's old NaN
+    decoded = mine.decode(written)
+    assert math.isnan(decoded["x"])
+    assert decoded["y"] == math.inf
+
+
+def test_keys_and_subclasses_as_the_library_takes_them() -> None:
+    theirs, mine = library(), ours()
+    keyed = {3: "three", 2.5: "half", True: "yes", None: "none"}
+    assert mine.encode(keyed) == theirs.encode(keyed)
+    for bad in ({UUID(int=1): "x"}, {datetime(2026, 1, 1, tzinfo=UTC): "x"}):
+        with pytest.raises(TypeError):
+            theirs.encode(bad)
+        with pytest.raises(TypeError):
+            mine.encode(bad)
+
+    class Share(float):
+        pass
+
+    assert mine.decode(mine.encode({"rate": Share(0.5)})) == {"rate": 0.5}
+    assert mine.encode({"rate": Share(0.5)}) == theirs.encode({"rate": Share(0.5)})
