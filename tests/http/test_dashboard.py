@@ -53,8 +53,9 @@ async def test_signing_in_keeps_the_token_in_a_strict_cookie(
     assert form.status_code == 200
     assert "令牌" in form.text
     wrong = await client.post(
-        "/dashboard/login", data={"token": "nope", "next": "/dashboard"}
+        "/dashboard/login", data={"token": "nope", "next": "/dashboard/overdue"}
     )
+    assert 'value="/dashboard/overdue"' in wrong.text  # where to go, kept
     assert wrong.status_code == 401
     assert "令牌无效" in wrong.text
     assert "set-cookie" not in wrong.headers
@@ -67,6 +68,19 @@ async def test_signing_in_keeps_the_token_in_a_strict_cookie(
     cookie = signed.headers["set-cookie"].lower()
     for attribute in ("httponly", "secure", "samesite=strict", "path=/dashboard"):
         assert attribute in cookie, attribute
+    elsewhere = await client.post(  # another site signing a visitor in
+        "/dashboard/login",
+        data={"token": token},
+        headers={"Origin": "https://elsewhere.example"},
+    )
+    assert elsewhere.status_code == 403
+    assert "set-cookie" not in elsewhere.headers
+    here = await client.post(
+        "/dashboard/login",
+        data={"token": token},
+        headers={"Origin": "http://appeals.test"},
+    )
+    assert here.status_code == 303
     out = await client.post("/dashboard/logout", headers=session(auth, "supervisor"))
     assert out.status_code == 303
     assert 'appeals_session=""' in out.headers["set-cookie"]

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -177,7 +177,10 @@ async def signed(request: Request) -> Actor | Response:
 async def login(request: Request) -> Response:
     lang = language(request)
     error = None
+    target = safe_next(request.query_params.get("next"))
     if request.method == "POST":
+        if not same_origin(request):
+            return HTMLResponse("跨站登录被拒绝 cross-site sign-in refused", 403)
         form = await request.form()
         token = str(form.get("token", "")).strip()
         target = safe_next(str(form.get("next", "")))
@@ -197,12 +200,22 @@ async def login(request: Request) -> Response:
         lang=lang,
         t=lambda zh, en: zh if lang == "zh" else en,
         error=error,
-        next=safe_next(request.query_params.get("next")),
+        next=target,
         other_lang="en" if lang == "zh" else "zh",
     )
     response = HTMLResponse(html, status_code=401 if error else 200)
     remember_language(request, response)
     return response
+
+
+def same_origin(request: Request) -> bool:
+    """A form posted from this site: no ``Origin`` (an old browser, a script)
+    or the dashboard's own, so another site cannot sign a visitor in as
+    someone else."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 async def logout(request: Request) -> Response:
@@ -346,8 +359,8 @@ async def overdue_list(request: Request, actor: Actor) -> Response:
 @signed_page
 async def appeal(request: Request, actor: Actor) -> Response:
     appeal_id = str(request.path_params["appeal_id"])
-    found = await get(request, f"/appeals/{appeal_id}")
-    history = await get(request, f"/appeals/{appeal_id}/history")
+    found = await get(request, f"/appeals/{quote(appeal_id, safe='')}")
+    history = await get(request, f"/appeals/{quote(appeal_id, safe='')}/history")
     return await page(request, "appeal.html", actor, found=found, history=history)
 
 
@@ -355,7 +368,7 @@ async def appeal(request: Request, actor: Actor) -> Response:
 async def unit(request: Request, actor: Actor) -> Response:
     lang = language(request)
     code = str(request.path_params["code"])
-    found = await get(request, f"/units/{code}")
+    found = await get(request, f"/units/{quote(code, safe='')}")
     figures = {}
     trends_of_unit = {}
     for indicator in ("response_rate", "on_time_resolution_rate", "satisfaction_rate"):
@@ -385,8 +398,8 @@ async def unit(request: Request, actor: Actor) -> Response:
 @signed_page
 async def cadre(request: Request, actor: Actor) -> Response:
     code = str(request.path_params["code"])
-    found = await get(request, f"/cadres/{code}")
-    portfolio = await get(request, f"/cadres/{code}/portfolio")
+    found = await get(request, f"/cadres/{quote(code, safe='')}")
+    portfolio = await get(request, f"/cadres/{quote(code, safe='')}/portfolio")
     return await page(
         request, "cadre.html", actor, code=code, found=found, portfolio=portfolio
     )
@@ -397,11 +410,15 @@ async def assessment(request: Request, actor: Actor) -> Response:
     lang = language(request)
     period = str(request.path_params.get("period") or last_month(request))
     group_by = request.query_params.get("group_by") or "unit"
-    answer = await get(request, f"/assessments/{period}", {"group_by": group_by})
+    answer = await get(
+        request, f"/assessments/{quote(period, safe='')}", {"group_by": group_by}
+    )
     published = answer.ok
     if answer.status == 404:
         answer = await get(
-            request, f"/assessments/{period}/preview", {"group_by": group_by}
+            request,
+            f"/assessments/{quote(period, safe='')}/preview",
+            {"group_by": group_by},
         )
     figures = {}
     if answer.ok:
@@ -424,10 +441,14 @@ async def assessment(request: Request, actor: Actor) -> Response:
 @signed_page
 async def notice(request: Request, actor: Actor) -> Response:
     period = str(request.path_params.get("period") or last_month(request))
-    answer = await get(request, f"/notices/{period}", {"format": "json"})
+    answer = await get(
+        request, f"/notices/{quote(period, safe='')}", {"format": "json"}
+    )
     published = answer.ok
     if answer.status == 404:
-        answer = await get(request, f"/notices/{period}/preview", {"format": "json"})
+        answer = await get(
+            request, f"/notices/{quote(period, safe='')}/preview", {"format": "json"}
+        )
     return await page(
         request,
         "notice.html",
@@ -441,7 +462,9 @@ async def notice(request: Request, actor: Actor) -> Response:
 @signed_page
 async def enterprise(request: Request, actor: Actor) -> Response:
     uscc = str(request.path_params["uscc"])
-    answer = await get(request, f"/enterprises/{uscc}/ledger", {"limit": 100})
+    answer = await get(
+        request, f"/enterprises/{quote(uscc, safe='')}/ledger", {"limit": 100}
+    )
     return await page(request, "enterprise.html", actor, uscc=uscc, answer=answer)
 
 
