@@ -271,6 +271,16 @@ def shanghai_time(value: Any) -> datetime | None:
     return instant.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
+def shanghai_minute(value: Any) -> Any:
+    """An instant as people read it: ``2026-11-03 14:05`` in Asia/Shanghai
+    (CSV cells, the printable 通报, the dashboard); nothing as ``""``; text
+    that is no instant as it is."""
+    if value is None or value == "":
+        return ""
+    local = shanghai_time(value)
+    return value if local is None else local.strftime("%Y-%m-%d %H:%M")
+
+
 def csv_cell(kind: str, value: Any) -> Any:
     """A cell as CSV shows it: rates in percent, times in Shanghai minutes."""
     if value is None:
@@ -283,8 +293,7 @@ def csv_cell(kind: str, value: Any) -> Any:
     if kind in PLACES and isinstance(value, int | float):
         return half_up(value, PLACES[kind])
     if kind == "time":
-        local = shanghai_time(value)
-        return value if local is None else local.strftime("%Y-%m-%d %H:%M")
+        return shanghai_minute(value)
     return value
 
 

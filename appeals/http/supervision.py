@@ -11,7 +11,6 @@ publish is the permissions table's (``supervision``, ``notices``,
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from appeals.domain.permissions import read_filter
 from appeals.domain.sla import Stage
 from appeals.http import parameters
 from appeals.http.auth import authenticate
+from appeals.http.columns import shanghai_minute
 from appeals.http.context import ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.publications import period_of, publish_response
@@ -37,7 +37,6 @@ from appeals.http.tabular import (
     report_items,
     table_response,
 )
-from appeals.infra.clock import SHANGHAI
 from appeals.projections import supervision
 
 STAGE_NAMES = {
@@ -54,13 +53,7 @@ TEMPLATES = Environment(
 )
 
 
-def _minute(value: str | None) -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-TEMPLATES.filters["minute"] = _minute
+TEMPLATES.filters["minute"] = shanghai_minute
 
 
 def render_notice(body: dict[str, Any]) -> str:

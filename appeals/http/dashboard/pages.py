@@ -6,9 +6,10 @@ what the permissions table lets a unit see."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -22,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from appeals.domain.trends import GROUPS, MEASURES
 from appeals.domain.values import Actor
+from appeals.http.columns import shanghai_minute
 from appeals.http.context import context_of, ledger_of
 from appeals.http.dashboard import charts
 from appeals.http.dashboard.api import Answer, fetch, get
@@ -58,19 +60,6 @@ EXPORT_FORMATS = {"csv": "text/csv", "xlsx": XLSX, "html": "text/html"}
 """What an export may be (html: the printable 通报 alone)."""
 
 
-def _minute(value: Any) -> str:
-    """An ISO instant as Shanghai minutes (2026-11-03 14:05)."""
-    if not isinstance(value, str) or not value:
-        return ""
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if instant.tzinfo is not None:
-        instant = instant.astimezone(SHANGHAI)
-    return instant.strftime("%Y-%m-%d %H:%M")
-
-
 def _percent(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value * 100:.1f}%"
 
@@ -82,7 +71,7 @@ def _points(value: Any) -> str:
     return f"{value * 100:+.1f}"
 
 
-TEMPLATES.filters.update(minute=_minute, percent=_percent, points=_points)
+TEMPLATES.filters.update(minute=shanghai_minute, percent=_percent, points=_points)
 
 
 def figure_json(figure: dict[str, Any]) -> str:
@@ -229,20 +218,26 @@ async def logout(request: Request) -> Response:
 async def overview(request: Request, actor: Actor) -> Response:
     lang = language(request)
     today = ledger_of(request).clock.now().astimezone(SHANGHAI).date().isoformat()
-    overdue = await get(request, "/reports/overdue", {"limit": 10})
-    intake = await get(request, "/appeals", {"received_from": today, "limit": 500})
-    open_appeals = await get(
-        request,
-        "/appeals",
-        {"status": "received,assigned,in_progress,resolved,replied", "limit": 500},
-    )
-    volume = await get(request, "/reports/trend", {"indicator": "received"})
-    rates = await get(request, "/reports/trend", {"indicator": "response_rate"})
-    satisfaction = await get(
-        request, "/reports/trend", {"indicator": "satisfaction_rate"}
-    )
     month = month_now(request)
-    ranking = await get(request, f"/assessments/{month}/preview", {"group_by": "unit"})
+    open_statuses = "received,assigned,in_progress,resolved,replied"
+    # the page's reads are independent: asked at once, not one after another
+    (
+        overdue,
+        intake,
+        open_appeals,
+        volume,
+        rates,
+        satisfaction,
+        ranking,
+    ) = await asyncio.gather(
+        get(request, "/reports/overdue", {"limit": 10}),
+        get(request, "/appeals", {"received_from": today, "limit": 500}),
+        get(request, "/appeals", {"status": open_statuses, "limit": 500}),
+        get(request, "/reports/trend", {"indicator": "received"}),
+        get(request, "/reports/trend", {"indicator": "response_rate"}),
+        get(request, "/reports/trend", {"indicator": "satisfaction_rate"}),
+        get(request, f"/assessments/{month}/preview", {"group_by": "unit"}),
+    )
     figures: dict[str, dict[str, Any]] = {}
     if overdue.ok:
         figures["ageing"] = charts.ageing_bars(
@@ -371,17 +366,21 @@ async def unit(request: Request, actor: Actor) -> Response:
     found = await get(request, f"/units/{quote(code, safe='')}")
     figures = {}
     trends_of_unit = {}
-    for indicator in ("response_rate", "on_time_resolution_rate", "satisfaction_rate"):
-        answer = await get(
-            request, "/reports/trend", {"indicator": indicator, "group_by": "unit"}
-        )
+    indicators = ("response_rate", "on_time_resolution_rate", "satisfaction_rate")
+    *answers, overdue = await asyncio.gather(
+        *(
+            get(request, "/reports/trend", {"indicator": i, "group_by": "unit"})
+            for i in indicators
+        ),
+        get(request, "/reports/overdue", {"unit": code, "limit": 50}),
+    )
+    for indicator, answer in zip(indicators, answers, strict=True):
         if answer.ok:
             rows = [i for i in answer.body["items"] if i["group"] in ("city", code)]
             trends_of_unit[indicator] = {**answer.body, "items": rows}
             figures[indicator] = charts.trend_lines(
                 trends_of_unit[indicator], lang, answer.body["label"][lang]
             )
-    overdue = await get(request, "/reports/overdue", {"unit": code, "limit": 50})
     return await page(
         request,
         "unit.html",

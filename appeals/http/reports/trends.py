@@ -20,7 +20,12 @@ from appeals.http.context import ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range, month
-from appeals.http.tabular import json_response, table_response, wants_table
+from appeals.http.tabular import (
+    header_language,
+    json_response,
+    table_response,
+    wants_table,
+)
 
 DEFAULT_MONTHS = 6
 
@@ -67,7 +72,7 @@ async def trend_report(request: Request) -> Response:
         lines = (
             [
                 item["group"] or "",
-                item["label"]["zh" if _chinese(request) else "en"],
+                item["label"][header_language(request)],
                 *(v["value"] for v in item["values"]),
                 item["baseline"],
                 item["compare"],
@@ -135,7 +140,3 @@ def _months_before(last: Period) -> Period:
     for _ in range(DEFAULT_MONTHS - 1):
         day = (day - timedelta(days=1)).replace(day=1)
     return Period(day.year, day.month)
-
-
-def _chinese(request: Request) -> bool:
-    return request.query_params.get("lang", "zh") != "en"
