@@ -221,3 +221,19 @@ def test_the_gaps_are_explained_from_the_runs_own_figures() -> None:
         "ingest": [ingest("appeals", 3000.0, 1.0), *results["ingest"][1:]],
     }
     assert "**Ingest**" not in "\n".join(gaps_section(met))
+
+
+def test_the_transcoding_figures_run_on_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import transcoding
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    load_master_data(ledger)
+    ledger.close()
+    assert transcoding.main([url, "--limit", "200", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("stored events")
+    assert int(lines[0].split()[0].replace(",", "")) > 0
+    assert [line.split(":")[0] for line in lines[1:]] == ["decode", "encode"]

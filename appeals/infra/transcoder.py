@@ -15,10 +15,12 @@ other reader accepts), and an integer beyond 64 bits is read back as a float.
 
 orjson serialises in C; what remains in Python is one walk over each event
 to put the registered types (UUIDs, datetimes, decimals) in and out of their
-``_type_`` form. Measured on the demo's first 40,000 stored events: encoding
-2.2× and decoding 1.3× the library's rate on the JSON alone (``python -m bench
-run`` reports the decode through the mapper, ``decode-ours``). Like the
-library's, it refuses a type it has no transcoding for.
+``_type_`` form, and that walk, not the JSON, is most of the time left.
+``python -m bench.transcoding URL`` measures both on a store's events (the
+demo's first 40,000, three runs: decoding 1.3–1.7×, encoding 1.0–1.2× the
+library's rate); ``python -m bench run`` reports the decode through the
+mapper (``decode-ours``). Like the library's, it refuses a type it has no
+transcoding for.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-PLAIN = (str, int, bool)
+PLAIN = frozenset({str, int, bool, type(None)})
+"""Values written as they are: no call made for them (most of an event)."""
 _FALLBACK_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 OPTIONS = orjson.OPT_NON_STR_KEYS  # int keys become "1", as json writes them
 
@@ -75,12 +78,17 @@ class OrjsonTranscoder(Transcoder):
 
     def _out(self, o: Any) -> Any:
         kind = type(o)
-        if kind in PLAIN or o is None:
+        if kind in PLAIN:
             return o
         if kind is dict:
-            return {_key(k): self._out(v) for k, v in o.items()}
+            out = self._out
+            return {
+                (k if type(k) is str else _key(k)): (v if type(v) in PLAIN else out(v))
+                for k, v in o.items()
+            }
         if kind is list or kind is tuple:
-            return [self._out(v) for v in o]
+            out = self._out
+            return [v if type(v) in PLAIN else out(v) for v in o]
         transcoding = self.types.get(kind)
         if transcoding is not None:
             return {
