@@ -140,11 +140,15 @@ class HistorySection:
             last = rebuilding / (number - 1) if number > 1 else 0.0
             if number > 1 and rebuilding + last > plan.rebuild_budget:
                 continue
-            progress(f"history round {number}: rebuild every view")
             began = time.monotonic()
-            runs.append(self._child("rebuild", number))
-            progress(f"history round {number}: rebuild every view, side by side")
+            progress(f"history round {number}: rebuild every view in one pass")
+            runs.append(self._child("rebuild-together", number))
+            progress(f"history round {number}: rebuild every view, one pass per core")
             runs.append(self._child("rebuild-parallel", number))
+            if number == 1:
+                # Each view's own rate: once, the longest of the three.
+                progress(f"history round {number}: rebuild each view alone")
+                runs.append(self._child("rebuild", number))
             rebuilding += time.monotonic() - began
         return runs
 

@@ -13,10 +13,12 @@ measurement per process so that its peak memory is its own:
 - ``decode-ours``: the same with the ledger's transcoder
   (appeals.infra.transcoder, orjson; the same stored bytes);
 - ``rebuild``: ``appeals.projections.runtime.rebuild.rebuild`` of each projection in
-  the registry in turn (``--only NAME`` for one), as ``appeals projections
-  rebuild all`` does: a fresh copy filled from all history, then swapped in;
-- ``rebuild-parallel``: the same views rebuilt side by side, one process
-  each, ``--jobs`` at once (``appeals projections rebuild all`` on
+  the registry in turn (``--only NAME`` for one): a fresh copy filled from
+  all history, then swapped in; each view's own rate;
+- ``rebuild-together``: every view in one pass over the log in one process
+  (``appeals projections rebuild all --jobs 1``), timed to the last swap;
+- ``rebuild-parallel``: every view, in ``--jobs`` processes each taking a
+  group of views in one pass (``appeals projections rebuild all`` on
   PostgreSQL), timed from start to the last swap;
 - ``es-runner``: eventsourcing's own ``ProjectionRunner`` with a trivial
   projection (a counter and the tracking row, one transaction per event)
@@ -56,7 +58,11 @@ from appeals.infra.store import connect, eventsourcing_env
 from appeals.infra.timekeeping import load_timekeeping
 from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
-from appeals.projections.runtime.rebuild import rebuild
+from appeals.projections.runtime.rebuild import (
+    REBUILD_BATCH_SIZE,
+    rebuild,
+    rebuild_together,
+)
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
@@ -144,8 +150,31 @@ def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
     return {"head": head, "projections": results, "seconds": total, "events": head}
 
 
-def rebuild_parallel(url: str, jobs: int) -> dict[str, Any]:
-    """Every projection rebuilt side by side, ``jobs`` processes at once."""
+def rebuild_one_pass(url: str, batch_size: int) -> dict[str, Any]:
+    """Every projection rebuilt in one pass over the log, in this process
+    (``appeals projections rebuild all --jobs 1``)."""
+    settings = _settings(url)
+    create_storage(settings)
+    with open_event_source(settings) as source:
+        chosen = projections(load_timekeeping(settings, source.database))
+        head = source.head()
+        started = time.monotonic()
+        outcomes = rebuild_together(source, chosen, restart=True, batch_size=batch_size)
+        seconds = time.monotonic() - started
+    parts = {}
+    for outcome in outcomes:
+        if outcome.rebuilt is None:
+            raise SystemExit(f"{outcome.name}: {outcome.failure}")
+        parts[outcome.name] = {
+            "events": outcome.rebuilt.events,
+            "seconds": outcome.rebuilt.seconds,
+        }
+    return {"head": head, "events": head, "seconds": seconds, "projections": parts}
+
+
+def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
+    """Every projection rebuilt in ``jobs`` processes, each taking a group of
+    views in one pass (``appeals projections rebuild all --jobs N``)."""
     settings = _settings(url)
     create_storage(settings)  # every table, before the children start
     with open_event_source(settings) as source:
@@ -153,7 +182,7 @@ def rebuild_parallel(url: str, jobs: int) -> dict[str, Any]:
         head = source.head()
     started = time.monotonic()
     outcomes = rebuild_in_processes(
-        chosen, settings, jobs=jobs, batch_size=1000, restart=True
+        chosen, settings, jobs=jobs, batch_size=batch_size, restart=True
     )
     seconds = time.monotonic() - started
     parts = {}
@@ -245,6 +274,7 @@ def main(argv: list[str]) -> int:
             "decode",
             "decode-ours",
             "rebuild",
+            "rebuild-together",
             "rebuild-parallel",
             "es-runner",
         ],
@@ -257,6 +287,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--batch-size", type=int, default=REBUILD_BATCH_SIZE, help="rebuilds"
+    )
     args = parser.parse_args(argv)
     if args.what == "scan":
         result = scan(args.url)
@@ -266,8 +299,10 @@ def main(argv: list[str]) -> int:
         result = decode(args.url, args.limit, "orjson")
     elif args.what == "rebuild":
         result = rebuild_all(args.url, args.only)
+    elif args.what == "rebuild-together":
+        result = rebuild_one_pass(args.url, args.batch_size)
     elif args.what == "rebuild-parallel":
-        result = rebuild_parallel(args.url, args.jobs)
+        result = rebuild_parallel(args.url, args.jobs, args.batch_size)
     else:
         result = es_runner(args.url, args.limit, args.seconds)
     Path(args.result).write_bytes(orjson.dumps(result))

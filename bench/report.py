@@ -129,8 +129,9 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
     rows = [
         _rebuild_row(rates, what, label, events, rounds)
         for what, label in (
-            ("rebuild", "all views in turn"),
-            ("rebuild-parallel", "all views side by side"),
+            ("rebuild-together", "all views in one pass, 1 process"),
+            ("rebuild-parallel", "all views, one pass per process, 1 per core"),
+            ("rebuild", "each view alone, in turn"),
         )
         if rates[what]
     ]

@@ -266,9 +266,11 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "scan": "raw psycopg scan (server-side cursor)",
         "decode": "library decode (select_notifications + mapper, JSONTranscoder)",
         "decode-ours": "decode with the ledger's orjson transcoder (same bytes)",
-        "rebuild": "rebuild, every view in turn",
-        "rebuild-parallel": "rebuild, every view side by side (a process each, "
-        "one per core at once)",
+        "rebuild-together": "rebuild, every view in one pass over the log "
+        "(one process)",
+        "rebuild-parallel": "rebuild, every view: one process per core, each a "
+        "group of views in one pass",
+        "rebuild": "rebuild, each view alone in turn",
         "es-runner": "eventsourcing ProjectionRunner, trivial view",
     }
     rows = []
@@ -292,7 +294,7 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "",
     ]
     parts: dict[str, list[float]] = defaultdict(list)
-    for run in grouped.get("rebuild", []):  # alone: the side-by-side ones share
+    for run in grouped.get("rebuild", []):  # alone: the one-pass ones share
         for name, part in run["parts"].items():
             if part["seconds"]:
                 parts[name].append(_num(part["events"]) / _num(part["seconds"]))

@@ -12,7 +12,6 @@ import argparse
 import os
 import signal
 import sys
-from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +55,15 @@ def add_commands(commands: Any) -> None:
         "--batch-size",
         type=int,
         default=None,
-        help="events per transaction (default: APPEALS_PROJECTION_BATCH_SIZE)",
+        help="events per transaction (default: 5000)",
     )
     rebuild.add_argument(
         "--jobs",
         type=int,
         default=None,
-        help="views rebuilt at once, one process each (PostgreSQL; default: "
-        "one per core). SQLite, with its single writer, rebuilds one at a time",
+        help="processes, each rebuilding a group of the views in one pass over "
+        "the log (PostgreSQL; default: one per core). SQLite, with its single "
+        "writer, rebuilds them all in one process",
     )
     rebuild.set_defaults(run=run_rebuild)
 
@@ -162,8 +162,10 @@ def run_worker(args: argparse.Namespace) -> int:
 def run_rebuild(args: argparse.Namespace) -> int:
     from appeals.projections.registry import UnknownProjection, find, projections
     from appeals.projections.runtime.parallel import rebuild_in_processes
-    from appeals.projections.runtime.rebuild import rebuild
-    from appeals.projections.runtime.runner import ProjectionFailed
+    from appeals.projections.runtime.rebuild import (
+        REBUILD_BATCH_SIZE,
+        rebuild_together,
+    )
 
     if args.jobs is not None and args.jobs < 1:
         print("appeals projections: --jobs must be at least 1", file=sys.stderr)
@@ -176,7 +178,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
             print(f"appeals projections: {unknown}", file=sys.stderr)
             return 2
         jobs = _jobs(args.jobs, source.database.engine)
-        batch_size = args.batch_size or configured.projections.batch_size
+        batch_size = args.batch_size or REBUILD_BATCH_SIZE
         with RebuildProgress([p.name for p in chosen]) as shown:
             if jobs > 1 and len(chosen) > 1:
                 # Every table exists (bootstrap) before the children start.
@@ -188,37 +190,30 @@ def run_rebuild(args: argparse.Namespace) -> int:
                     restart=args.restart,
                     update=shown.update,
                 )
-                for outcome in outcomes:
-                    if outcome.rebuilt is not None:
-                        shown.done(outcome.name, outcome.rebuilt)
-                    else:
-                        shown.failed(str(outcome.failure))
-                return 1 if any(o.rebuilt is None for o in outcomes) else 0
-            for projection in chosen:
-                try:
-                    done = rebuild(
-                        source,
-                        projection,
-                        batch_size=batch_size,
-                        restart=args.restart,
-                        progress=partial(shown.update, projection.name),
-                    )
-                except ProjectionFailed as stopped:
-                    shown.progress.stop()
-                    print(f"appeals projections: {stopped}", file=sys.stderr)
-                    return 1
-                shown.done(projection.name, done)
-    return 0
+            else:
+                outcomes = rebuild_together(
+                    source,
+                    chosen,
+                    batch_size=batch_size,
+                    restart=args.restart,
+                    update=shown.update,
+                )
+            for outcome in outcomes:
+                if outcome.rebuilt is not None:
+                    shown.done(outcome.name, outcome.rebuilt)
+                else:
+                    shown.failed(str(outcome.failure))
+            return 1 if any(o.rebuilt is None for o in outcomes) else 0
 
 
 def _jobs(asked: int | None, engine: str) -> int:
-    """How many rebuilds at once: one per core unless asked; one on SQLite."""
+    """How many rebuilding processes: one per core unless asked; one on SQLite."""
     jobs = asked or os.cpu_count() or 1
     if engine == "sqlite" and jobs > 1:
         if asked:
             print(
                 "appeals projections: SQLite has a single writer; "
-                "rebuilding one view at a time",
+                "rebuilding every view in one process",
                 file=sys.stderr,
             )
         return 1

@@ -184,6 +184,10 @@ class OfficeHours:
 DEFAULT_OFFICE_HOURS = OfficeHours()
 
 
+WORKING_TIME_MEMO = 50_000
+"""Intervals whose working time a calendar remembers (then it starts afresh)."""
+
+
 class WorkingCalendar:
     """Working days and office hours under the official Chinese calendar.
 
@@ -219,6 +223,7 @@ class WorkingCalendar:
         self.years = years
         # Sorted exceptions to the Monday-to-Friday rule let us count the working days
         # of any span with two binary searches instead of walking it day by day.
+        self._between: dict[tuple[datetime, datetime], timedelta] = {}
         self._closed_weekdays = sorted(d for d in holidays if d.weekday() < _SATURDAY)
         self._open_weekends = sorted(
             d for d in makeup_workdays if d.weekday() >= _SATURDAY
@@ -346,7 +351,19 @@ class WorkingCalendar:
         return self._instant(target, hours.offset_after(rest))
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """Working time in ``[start, end)``; zero if ``end`` is not after ``start``."""
+        """Working time in ``[start, end)``; zero if ``end`` is not after ``start``.
+
+        Remembered per interval (the calendar never changes once made): the
+        views that each measure the same stage cycle ask the same question."""
+        found = self._between.get((start, end))
+        if found is None:
+            found = self._measure_between(start, end)
+            if len(self._between) >= WORKING_TIME_MEMO:
+                self._between.clear()
+            self._between[(start, end)] = found
+        return found
+
+    def _measure_between(self, start: datetime, end: datetime) -> timedelta:
         first_day, first_offset = self._local(start)
         last_day, last_offset = self._local(end)
         if end <= start:

@@ -125,6 +125,15 @@ class Sql:
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         self._cursor.executemany(self.database.sql(statement), rows)
 
+    def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """PostgreSQL's bulk load: ``rows`` into ``table`` with one ``COPY``."""
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with self._cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
         return None if row is None else tuple(row)

@@ -59,7 +59,7 @@ from appeals.projections.runtime.model import (
     State,
     Table,
 )
-from appeals.projections.timeliness import FoldMemo, advance, fold_table
+from appeals.projections.timeliness import advance, fold_table
 
 COUNTERS = (
     "assigned",
@@ -182,10 +182,9 @@ WORKING_SECONDS = {
 
 
 def make_apply(tk: Timekeeping) -> Apply:
-    memo = FoldMemo()
 
     def apply(event: Any, state: State) -> list[Change]:
-        row, before, after = advance(event, state, FOLDS, memo)
+        row, before, after = advance(event, state, FOLDS)
         own = (after.unit or "", after.cadre or "")
         moved: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         centres = (  # the centre's own: its stages, an urge awaiting it

@@ -43,7 +43,7 @@ from appeals.projections.runtime.model import (
     State,
     Table,
 )
-from appeals.projections.timeliness import FoldMemo, advance, fold_table
+from appeals.projections.timeliness import advance, fold_table
 
 NAME = "assessment"
 
@@ -157,10 +157,9 @@ def callback_verdict(event: Any) -> dict[str, Any]:
 
 
 def make_apply() -> Apply:
-    memo = FoldMemo()
 
     def apply(event: Any, state: State) -> list[Change]:
-        row, before, after = advance(event, state, FOLDS, memo)
+        row, before, after = advance(event, state, FOLDS)
         appeal_id = row["appeal_id"]
         changes: list[Change] = [Put(FOLDS, row)]
         granted = isinstance(event, Appeal.ExclusionGranted)

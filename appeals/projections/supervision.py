@@ -43,7 +43,7 @@ from appeals.projections.runtime.model import (
     State,
     Table,
 )
-from appeals.projections.timeliness import FoldMemo, advance, fold_table
+from appeals.projections.timeliness import advance, fold_table
 
 NAME = "supervision"
 
@@ -122,10 +122,9 @@ def _running(fold: TimelinessFold, stage: str, due: str) -> StageCycle | None:
 
 
 def make_apply() -> Apply:
-    memo = FoldMemo()
 
     def apply(event: Any, state: State) -> list[Change]:
-        row, _, after = advance(event, state, FOLDS, memo)
+        row, _, after = advance(event, state, FOLDS)
         appeal_id = row["appeal_id"]
         changes: list[Change] = [Put(FOLDS, row)]
         kept = state.get(OPEN, (appeal_id,))

@@ -89,6 +89,33 @@ INDEX_BY_STAGE = (
 )
 
 
+class FoldCodec:
+    """An appeal's fold, stored as the JSON of its state. The text of the
+    latest folds encoded is kept beside them (keyed by the fold object, held
+    so its identity is not reused): views that share a fold (``SharedFolds``)
+    encode it once."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._texts: OrderedDict[int, tuple[TimelinessFold, str]] = OrderedDict()
+
+    def encode(self, value: TimelinessFold) -> str:
+        found = self._texts.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        text = orjson.dumps(value.to_state()).decode()
+        self._texts[id(value)] = (value, text)
+        if len(self._texts) > self.limit:
+            self._texts.popitem(last=False)
+        return text
+
+    def decode(self, stored: str) -> TimelinessFold:
+        return TimelinessFold.from_state(orjson.loads(stored))
+
+
+FOLD_CODEC = FoldCodec()
+
+
 def fold_table(name: str) -> Table:
     """A per-appeal table holding the appeal's timeliness fold as JSON (each
     view that derives from the fold keeps its own, to rebuild on its own)."""
@@ -98,6 +125,7 @@ def fold_table(name: str) -> Table:
         key=("appeal_id",),
         create=CREATE_FOLDS,
         per_appeal=True,
+        codecs=(("fold", FOLD_CODEC),),
     )
 
 
@@ -180,44 +208,47 @@ def cycle_row(
     return row
 
 
-FOLD_MEMO = 5_000
+SHARED_FOLDS = 10_000
 
 
-class FoldMemo:
-    """Folds by their stored text: decoding is a pure function of the text,
-    so the fold an event just produced is reused when the appeal's next event
-    comes, instead of being parsed again. At most ``limit`` folds are kept,
-    the least recently used dropped first. The folds handed out are shared:
-    callers copy before they change one (``advance`` does)."""
+class SharedFolds:
+    """The folds the latest events produced, for the other views that fold
+    the same event in the same process (a rebuild feeding every view from one
+    pass over the log decodes each event once and hands them all the same
+    object). A fold after an event is a pure function of the appeal's history
+    up to it, so a view may take another's; entries are keyed by the event
+    object itself (held, so its identity is not reused), never by ids a
+    different history could repeat. At most ``limit`` are kept."""
 
-    def __init__(self, limit: int = FOLD_MEMO) -> None:
+    def __init__(self, limit: int = SHARED_FOLDS) -> None:
         self.limit = limit
-        self._folds: OrderedDict[str, TimelinessFold] = OrderedDict()
+        self._folds: OrderedDict[int, tuple[Any, TimelinessFold]] = OrderedDict()
+        self.hits = 0
 
-    def decode(self, text: str) -> TimelinessFold:
-        fold = self._folds.get(text)
-        if fold is None:
-            fold = TimelinessFold.from_state(orjson.loads(text))
-            self._keep(text, fold)
-        else:
-            self._folds.move_to_end(text)
-        return fold
-
-    def encode(self, fold: TimelinessFold) -> str:
-        text = orjson.dumps(fold.to_state()).decode()
-        self._keep(text, fold)
-        return text
-
-    def _keep(self, text: str, fold: TimelinessFold) -> None:
-        self._folds[text] = fold
+    def after(self, event: Any, before: TimelinessFold) -> TimelinessFold:
+        """The fold after ``event``: another view's if it folded this very
+        event, else ``before`` advanced by it (``before`` is not changed)."""
+        found = self._folds.get(id(event))
+        if found is not None and found[0] is event:
+            self.hits += 1
+            return found[1]
+        after = before.copy()
+        after.apply(get_topic(type(event)), event)
+        self._folds[id(event)] = (event, after)
         if len(self._folds) > self.limit:
             self._folds.popitem(last=False)
+        return after
+
+
+SHARED = SharedFolds()
 
 
 def advance(
-    event: Any, state: State, folds: Table, memo: FoldMemo
+    event: Any, state: State, folds: Table
 ) -> tuple[dict[str, Any], TimelinessFold, TimelinessFold]:
-    """The appeal's fold row, and its fold before and after ``event``."""
+    """The appeal's fold row, and its fold before and after ``event``. The
+    row holds the fold as an object (encoded when written: ``FOLD_CODEC``);
+    folds are never changed once in a row, only replaced."""
     appeal_id = str(event.originator_id)
     if isinstance(event, Appeal.Received):
         row: dict[str, Any] = {
@@ -226,23 +257,20 @@ def advance(
             "priority": event.priority,
             "uscc": event.uscc,
             "ticket": event.ticket,
-            "fold": "",
+            "fold": None,
         }
         before = TimelinessFold()
     else:
         row = dict(require(state, folds, (appeal_id,)))
-        before = memo.decode(row["fold"])
-    after = before.copy()
-    after.apply(get_topic(type(event)), event)
-    row["fold"] = memo.encode(after)
+        before = row["fold"]
+    after = SHARED.after(event, before)
+    row["fold"] = after
     return row, before, after
 
 
 def make_apply(tk: Timekeeping) -> Apply:
-    memo = FoldMemo()
-
     def apply(event: Any, state: State) -> list[Change]:
-        row, before, after = advance(event, state, FOLDS, memo)
+        row, before, after = advance(event, state, FOLDS)
         changes: list[Change] = [Put(FOLDS, row)]
         old = {(c.stage, c.cycle): c for c in before.cycles}
         for cycle in after.cycles:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -15,12 +16,19 @@ from appeals.bootstrap import events_of, open_ledger
 from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import ProjectionSettings, Settings
-from appeals.projections import appeal_list, enterprise_ledger
+from appeals.projections import appeal_list, enterprise_ledger, timeliness
 from appeals.projections.registry import projections
-from appeals.projections.runtime.parallel import rebuild_in_processes
-from appeals.projections.runtime.rebuild import rebuild
+from appeals.projections.runtime import storage
+from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.parallel import groups, rebuild_in_processes
+from appeals.projections.runtime.rebuild import rebuild, rebuild_together
 from appeals.projections.runtime.runner import Runner, prepare, status
-from appeals.projections.runtime.storage import LIVE, REBUILD, transaction
+from appeals.projections.runtime.storage import (
+    LIVE,
+    REBUILD,
+    Dropped,
+    transaction,
+)
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Worker
 from devtools.pgcluster import PostgresServer
@@ -61,6 +69,14 @@ def test_a_view_kept_live_while_history_was_written_equals_a_rebuilt_one(
     for projection in PROJECTIONS:
         rebuilt = rebuild(events_of(ledger), projection, batch_size=500, restart=True)
         assert rebuilt.position == ledger.recorder.max_notification_id()
+        assert stored(ledger, projection) == kept_live[projection.name]
+
+    # Every view in one pass over the log, rows carried in memory and evicted.
+    outcomes = rebuild_together(
+        events_of(ledger), PROJECTIONS, batch_size=500, restart=True, carried_rows=300
+    )
+    assert all(o.rebuilt is not None for o in outcomes), outcomes
+    for projection in PROJECTIONS:
         assert stored(ledger, projection) == kept_live[projection.name]
 
 
@@ -184,6 +200,118 @@ def test_rows_carried_between_batches_leave_the_rebuilt_view_unchanged(
             carried_rows=carried_rows,
         )
         assert stored(ledger, projection) == folded(projection, history)
+
+
+@pytest.mark.parametrize("carried_rows", [0, 7, 50_000])
+def test_every_view_rebuilt_in_one_pass_is_the_fold_of_history(
+    ledger: AppealLedger,
+    clock: FixedClock,
+    carried_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One pass over the log: each event decoded once for every view, the
+    fold an event produced shared by the four views that keep one, rows and
+    folds carried between batches (evicted and read back when few fit)."""
+    demo(ledger, clock, appeals=60)
+    history = events(ledger)
+    source = events_of(ledger)
+    decoded: list[int] = []
+    decode = source.decode
+
+    def counting(notification: Any) -> Any:
+        decoded.append(notification.id)
+        return decode(notification)
+
+    monkeypatch.setattr(source, "decode", counting)
+    hits = timeliness.SHARED.hits
+    outcomes = rebuild_together(
+        source, PROJECTIONS, batch_size=40, restart=True, carried_rows=carried_rows
+    )
+    head = ledger.recorder.max_notification_id()
+    assert [(o.name, o.failure) for o in outcomes] == [
+        (p.name, None) for p in PROJECTIONS
+    ]
+    assert all(o.rebuilt is not None and o.rebuilt.position == head for o in outcomes)
+    assert len(decoded) == len(set(decoded))  # never twice
+    assert timeliness.SHARED.hits > hits
+    for projection in PROJECTIONS:
+        assert stored(ledger, projection) == folded(projection, history)
+
+
+def test_rows_written_in_bulk_are_the_same_rows(
+    ledger: AppealLedger, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL every table's rows go by COPY and an upsert from the
+    staged rows (twice per table: rows new and rows changed); the live
+    copies and a rebuild both equal the fold."""
+    monkeypatch.setattr(storage, "COPY_FROM", 1)
+    demo(ledger, clock, appeals=30)
+    history = events(ledger)
+    for projection in PROJECTIONS:
+        caught_up(ledger, projection, batch_size=50)
+        assert stored(ledger, projection) == folded(projection, history)
+    outcomes = rebuild_together(
+        events_of(ledger), PROJECTIONS, batch_size=50, restart=True
+    )
+    assert all(o.failure is None for o in outcomes)
+    for projection in PROJECTIONS:
+        assert stored(ledger, projection) == folded(projection, history)
+
+
+def test_a_view_an_event_stops_leaves_the_others_rebuilt_in_the_same_pass(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=20)
+    history = events(ledger)
+    good = appeal_list.PROJECTION
+    seen = 0
+
+    def apply(event: Any, state: Any) -> list[Any]:
+        nonlocal seen
+        seen += 1
+        if seen >= 50:
+            raise RuntimeError("a bug meets its event")
+        return []
+
+    broken = Projection(
+        name="broken_list",
+        tables=(),
+        topics=good.topics,
+        apply=apply,
+    )
+    outcomes = rebuild_together(
+        events_of(ledger), [broken, good], batch_size=30, restart=True
+    )
+    assert outcomes[0].rebuilt is None
+    assert "a bug meets its event" in str(outcomes[0].failure)
+    assert outcomes[1].rebuilt is not None
+    assert stored(ledger, good) == folded(good, history)
+    stopped = Tracking(ledger.database).read("broken_list", REBUILD)
+    assert stopped is not None
+    assert stopped.failure is not None
+
+
+def test_views_are_split_into_groups_of_about_equal_work() -> None:
+    split = groups(PROJECTIONS, 2)
+    assert sorted(p.name for g in split for p in g) == sorted(
+        p.name for p in PROJECTIONS
+    )
+    costs = [sum(p.cost for p in g) for g in split]
+    assert max(costs) - min(costs) <= max(p.cost for p in PROJECTIONS)
+    assert len(groups(PROJECTIONS[:1], 4)) == 1
+
+
+def test_a_dropped_prefix_is_never_forgotten() -> None:
+    dropped = Dropped(bits=1 << 12)  # small: many false alarms, no misses
+    kept = [("view", f"appeal-{n}") for n in range(2000)]
+    for prefix in kept:
+        dropped.add(prefix)
+    assert all(prefix in dropped for prefix in kept)
+    roomy = Dropped()
+    for prefix in kept:
+        roomy.add(prefix)
+    others = [("view", f"other-{n}") for n in range(2000)]
+    assert sum(prefix in roomy for prefix in others) < 20
 
 
 def test_carried_rows_are_dropped_when_another_runner_moves_the_copy(

@@ -117,19 +117,22 @@ def test_a_changed_stage_cycle_states_its_change_not_its_predecessors() -> None:
     assert StageCycle.from_state(done.to_state()).to_state() == done.to_state()
 
 
-def test_the_fold_memo_reuses_what_it_encoded_and_parses_what_it_did_not() -> None:
-    memo = timeliness_view.FoldMemo(limit=2)
-    folds = []
-    for unit in ("unit-a", "unit-b", "unit-c"):
-        fold = TimelinessFold()
-        fold.unit = unit
-        folds.append((memo.encode(fold), fold))
-    text_c, fold_c = folds[2]
-    assert memo.decode(text_c) is fold_c  # just encoded: the same fold
-    text_a, fold_a = folds[0]
-    parsed = memo.decode(text_a)  # dropped (limit 2): parsed again
-    assert parsed is not fold_a
-    assert parsed == fold_a
+def test_views_share_the_fold_an_event_produced_only_for_that_very_event() -> None:
+    appeal: Appeal = receive(t(9, 14, 10))
+    when(appeal, Assign(UNIT, None), DISPATCHER, t(9, 14, 10))
+    received, assigned = appeal.collect_events()
+    shared = timeliness_view.SharedFolds(limit=1)
+    start = shared.after(received, TimelinessFold())
+    after = shared.after(assigned, start)
+    assert shared.after(assigned, start) is after  # the same event: reused
+    assert shared.hits == 1
+    copy = type(assigned)(**assigned.__dict__)  # equal, but not this event
+    again = shared.after(copy, start)
+    assert again is not after
+    assert again == after
+    assert shared.after(received, TimelinessFold()) is not start  # dropped: limit 1
+    text = timeliness_view.FOLD_CODEC.encode(after)
+    assert timeliness_view.FOLD_CODEC.decode(text) == after
 
 
 def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -26,6 +27,16 @@ from eventsourcing.utils import get_topic
 Key = tuple[Any, ...]
 Row = Mapping[str, Any]
 Event = DomainEventProtocol[UUID]
+
+
+class Codec(Protocol):
+    """How a column holding a Python object (a fold) is stored as text: rows
+    in memory keep the object, and the runtime encodes it only when it writes
+    the row, once per batch, not once per event."""
+
+    def encode(self, value: Any) -> str: ...
+
+    def decode(self, stored: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class Table:
 
     ``per_appeal``: the key is the appeal's id as text, so the runtime can
     read all the rows a batch will need in one query instead of one each.
+
+    ``codecs``: columns whose value in memory is an object, stored as text
+    by the column's :class:`Codec` (``state.get`` gives the object back).
     """
 
     name: str
@@ -49,9 +63,45 @@ class Table:
     create: str
     indexes: tuple[str, ...] = ()
     per_appeal: bool = False
+    codecs: tuple[tuple[str, Codec], ...] = ()
 
     def key_of(self, row: Row) -> Key:
-        return tuple(row[column] for column in self.key)
+        return self._key_getter(row)
+
+    def stored(self, row: Row) -> tuple[Any, ...]:
+        """The row's values in column order, as stored (codecs applied)."""
+        values = self._column_getter(row)
+        if not self.codecs:
+            return values
+        coded = list(values)
+        for index, codec in self._codec_positions:
+            coded[index] = codec.encode(coded[index])
+        return tuple(coded)
+
+    @cached_property
+    def _key_getter(self) -> Callable[[Row], Key]:
+        if len(self.key) == 1:
+            (column,) = self.key
+            return lambda row: (row[column],)
+        return itemgetter(*self.key)
+
+    @cached_property
+    def _column_getter(self) -> Callable[[Row], tuple[Any, ...]]:
+        if len(self.columns) == 1:
+            (column,) = self.columns
+            return lambda row: (row[column],)
+        return itemgetter(*self.columns)
+
+    def loaded(self, values: Sequence[Any]) -> dict[str, Any]:
+        """A row read from storage, its coded columns decoded."""
+        row = dict(zip(self.columns, values, strict=True))
+        for column, codec in self.codecs:
+            row[column] = codec.decode(row[column])
+        return row
+
+    @cached_property
+    def _codec_positions(self) -> tuple[tuple[int, Codec], ...]:
+        return tuple((self.columns.index(c), codec) for c, codec in self.codecs)
 
     @cached_property
     def column_set(self) -> frozenset[str]:
@@ -141,9 +191,16 @@ class InMemoryView:
             self.write(change)
 
     def rows(self, table: str) -> list[dict[str, Any]]:
-        """Every row of ``table``, in key order."""
+        """Every row of ``table``, in key order, as stored (codecs applied)."""
         found = self.tables.get(table, {})
-        return [found[key] for key in sorted(found, key=sort_key)]
+        declared = {t.name: t for t in self.projection.tables}.get(table)
+        return [_as_stored(declared, found[key]) for key in sorted(found, key=sort_key)]
+
+
+def _as_stored(table: Table | None, row: dict[str, Any]) -> dict[str, Any]:
+    if table is None or not table.codecs:
+        return row
+    return dict(zip(table.columns, table.stored(row), strict=True))
 
 
 def fold(projection: Projection, events: Iterable[Event]) -> InMemoryView:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import anyio
 import anyio.to_thread
@@ -49,6 +49,8 @@ DEFAULT_BATCH_SIZE = 1000
 ERROR_TEXT_LIMIT = 2000
 
 COUNT_AFTER = "SELECT COUNT(*) FROM {events} WHERE {id} > ?"
+
+Decode = Callable[[Notification], Any]
 
 
 class ProjectionFailed(Exception):
@@ -133,7 +135,7 @@ class Runner:
         notifications = self.source.read(start + 1, self.batch_size)
         if not notifications:
             return 0
-        return self._consume(start, notifications)
+        return self.consume(start, notifications)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Applies batches until the copy reaches the log's head as it was when
@@ -148,12 +150,17 @@ class Runner:
         return position
 
     def apply(
-        self, sql: Sql, start: int, notifications: Sequence[Notification]
+        self,
+        sql: Sql,
+        start: int,
+        notifications: Sequence[Notification],
+        decode: Decode | None = None,
     ) -> SqlState | None:
         """Applies ``notifications`` (read after ``start``) to the copy and
         moves its position, inside the caller's transaction; returns the
         batch's rows. None, with nothing written, if the copy is no longer at
-        ``start``."""
+        ``start``. ``decode`` turns a notification into its event (the
+        source's by default; a rebuild of several views shares one)."""
         now = stored_instant(self.clock.now())
         end = notifications[-1].id
         if not self.tracking.advance(sql, self.name, self.target, start, end, now):
@@ -166,10 +173,13 @@ class Runner:
         state = SqlState(sql, self.copy, self.carried)
         topics = self.projection.topics
         wanted = [n for n in notifications if n.topic in topics]
+        keys = None
         for table in self.projection.tables:
             if table.per_appeal:
-                state.preload(table, [(str(n.originator_id),) for n in wanted])
-        decode = self.source.decode
+                if keys is None:
+                    keys = [(str(n.originator_id),) for n in wanted]
+                state.preload(table, keys)
+        decode = decode or self.source.decode
         for notification in wanted:
             event = decode(notification)
             for change in self.projection.apply(event, state):
@@ -177,10 +187,18 @@ class Runner:
         state.flush()
         return state
 
-    def _consume(self, start: int, notifications: Sequence[Notification]) -> int:
+    def consume(
+        self,
+        start: int,
+        notifications: Sequence[Notification],
+        decode: Decode | None = None,
+    ) -> int:
+        """Applies notifications read after ``start`` in one transaction (one
+        at a time to find a faulty one, which raises :class:`ProjectionFailed`);
+        returns how many it applied, 0 if another runner moved the copy."""
         try:
             with transaction(self.database, write=True) as sql:
-                state = self.apply(sql, start, notifications)
+                state = self.apply(sql, start, notifications, decode)
                 if state is None:
                     self._forget()
                     return 0
@@ -191,7 +209,7 @@ class Runner:
                 # recorded against the view; the worker tries again shortly.
                 raise
             if len(notifications) > 1:
-                return self._one_by_one(start, notifications)
+                return self._one_by_one(start, notifications, decode)
             self._fail(start, notifications[0], error)
         if self.carried is not None:
             # Committed: the batch's rows are what the copy now holds.
@@ -204,11 +222,16 @@ class Runner:
             self.carried.clear()
         self._carried_at = None
 
-    def _one_by_one(self, start: int, notifications: Sequence[Notification]) -> int:
+    def _one_by_one(
+        self,
+        start: int,
+        notifications: Sequence[Notification],
+        decode: Decode | None,
+    ) -> int:
         # Finds the faulty event and keeps everything before it.
         done = 0
         for notification in notifications:
-            if self._consume(start, [notification]) == 0:
+            if self.consume(start, [notification], decode) == 0:
                 break
             start = notification.id
             done += 1

@@ -7,14 +7,15 @@ reads and writes: rows are read by key once, kept for the rest of the batch,
 and written back with one ``executemany`` per table when the batch ends, so a
 batch of a thousand events costs a few round trips, not thousands.
 
-A runner that alone writes its copy (a rebuild's) also keeps the rows of its
-shared tables (not per appeal: daily counters, enterprises) between batches
-in a bounded :class:`CarriedRows`, so the next batches read them from memory;
-per-appeal rows are preloaded per batch instead.
+A runner that alone writes its copy (a rebuild's) also keeps its rows between
+batches in a bounded :class:`CarriedRows`, so the next batches read them from
+memory (folds as objects, not parsed again); rows not carried are preloaded
+per batch, per-appeal ones in one query per table.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ from appeals.projections.runtime.model import (
 LIVE = "live"
 REBUILD = "rebuild"
 PRELOAD_CHUNK = 500
+COPY_FROM = 100
+"""Rows of one table in one batch from which PostgreSQL gets them by COPY."""
 PREFIX = {LIVE: "view_", REBUILD: "rebuild_"}
 """Table name prefix of each copy: ``view_appeal_list``, ``rebuild_appeal_list``."""
 
@@ -157,57 +160,108 @@ class _Statements:
             f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
         )
         self.delete = f"DELETE FROM {name} WHERE {where}"
+        # A session's staging table for bulk writes (PostgreSQL), named after
+        # the columns so a changed table never meets an old one's stage.
+        digest = hashlib.sha1(columns.encode(), usedforsecurity=False).hexdigest()
+        self.stage = f"pg_temp.stage_{table.name}_{digest[:8]}"
+        self.create_stage = (
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.stage} "
+            f"(LIKE {name}) ON COMMIT DELETE ROWS"
+        )
+        self.upsert_staged = (
+            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {self.stage} "
+            f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        )
 
 
 Slot = tuple[str, Key]
 """A row's place: its table's name and its key."""
 
 CARRIED_ROWS = 50_000
+DROPPED_BITS = 1 << 23
+"""The size of the filter remembering which rows were dropped (1 MiB)."""
+
+
+class Dropped:
+    """Which key prefixes (table, first key column) had a row dropped from
+    memory: a Bloom filter of fixed size, so it stays 1 MiB however long the
+    history. It may answer yes for a prefix never dropped (about 3% of them
+    once a million were), which only costs a query; never no for one that
+    was."""
+
+    def __init__(self, bits: int = DROPPED_BITS) -> None:
+        self._mask = bits - 1
+        self._bits = bytearray(bits // 8)
+
+    def _places(self, prefix: tuple[str, Any]) -> tuple[int, int, int]:
+        h = hash(prefix) & 0xFFFFFFFFFFFFFFFF
+        return (h & self._mask, (h >> 21) & self._mask, (h >> 42) & self._mask)
+
+    def add(self, prefix: tuple[str, Any]) -> None:
+        for place in self._places(prefix):
+            self._bits[place >> 3] |= 1 << (place & 7)
+
+    def __contains__(self, prefix: tuple[str, Any]) -> bool:
+        return all(
+            self._bits[place >> 3] & (1 << (place & 7))
+            for place in self._places(prefix)
+        )
 
 
 class CarriedRows:
-    """Rows of a copy's shared tables as they stand after the last batch this
-    runner committed, the least recently used dropped beyond ``limit``.
+    """Rows of a copy as they stand after the last batch this runner
+    committed, the least recently used dropped beyond ``limit``: shared rows
+    (daily counters, enterprises) and each appeal's rows with its fold, kept
+    as objects, so the next batches neither read nor decode them again.
     Valid only while nobody else writes the copy: the runner hands it to the
-    next batch only if that batch starts where the last one ended."""
+    next batch only if that batch starts where the last one ended. Every row
+    committed was written at its batch's end, so dropping one writes nothing."""
 
     def __init__(self, tables: Iterable[Table], limit: int = CARRIED_ROWS) -> None:
-        self.tables = frozenset(t.name for t in tables if not t.per_appeal)
+        self.tables = frozenset(t.name for t in tables)
         self.limit = limit
         self._rows: OrderedDict[Slot, Row | None] = OrderedDict()
         # Set when the copy was empty as these rows began: then every row it
         # has is here, except under the key prefixes (table, first key
         # column) of rows since dropped, and a row not found is absent.
         self.complete = False
-        self._dropped: set[tuple[str, Any]] = set()
+        self._dropped: Dropped | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def lookup(self, slot: Slot) -> tuple[bool, Row | None]:
         """(known, row): a known slot's row, None if known to be absent."""
-        if slot not in self._rows:
-            if self.complete and (slot[0], slot[1][0]) not in self._dropped:
+        row = self._rows.get(slot, _UNKNOWN)
+        if row is _UNKNOWN:
+            if self.complete and (
+                self._dropped is None or (slot[0], slot[1][0]) not in self._dropped
+            ):
                 return True, None
             return False, None
         self._rows.move_to_end(slot)
-        return True, self._rows[slot]
+        return True, row
 
     def keep(self, rows: dict[Slot, Row | None]) -> None:
         """Takes in a committed batch's rows (read or written)."""
+        kept = self._rows
         for slot, row in rows.items():
-            if slot[0] in self.tables:
-                self._rows[slot] = row
-                self._rows.move_to_end(slot)
-        while len(self._rows) > self.limit:
-            (table, key), _ = self._rows.popitem(last=False)
+            kept[slot] = row
+            kept.move_to_end(slot)
+        while len(kept) > self.limit:
+            (table, key), _ = kept.popitem(last=False)
             if self.complete:
+                if self._dropped is None:
+                    self._dropped = Dropped()
                 self._dropped.add((table, key[0]))
 
     def clear(self) -> None:
         self._rows.clear()
-        self._dropped.clear()
+        self._dropped = None
         self.complete = False
+
+
+_UNKNOWN: Any = object()
 
 
 class SqlState:
@@ -237,20 +291,24 @@ class SqlState:
             )
             if not known:
                 found = self.sql.execute(self.copy.statements(table).select, key).one()
-                row = (
-                    None
-                    if found is None
-                    else dict(zip(table.columns, found, strict=True))
-                )
+                row = None if found is None else table.loaded(found)
             self._rows[slot] = row
         return self._rows[slot]
 
     def preload(self, table: Table, keys: Iterable[Key]) -> None:
         """Reads the rows with these single-column keys at once (those it does
         not find are remembered as missing)."""
-        wanted = [
-            key for key in dict.fromkeys(keys) if (table.name, key) not in self._rows
-        ]
+        wanted = []
+        for key in dict.fromkeys(keys):
+            slot = (table.name, key)
+            if slot in self._rows:
+                continue
+            if self.carried is not None:
+                known, row = self.carried.lookup(slot)
+                if known:
+                    self._rows[slot] = row
+                    continue
+            wanted.append(key)
         statement = self.copy.statements(table).select_many
         for start in range(0, len(wanted), PRELOAD_CHUNK):
             chunk = wanted[start : start + PRELOAD_CHUNK]
@@ -260,9 +318,9 @@ class SqlState:
             found = self.sql.execute(
                 f"{statement}({marks})", [key[0] for key in chunk]
             ).all()
-            for row in found:
-                values = dict(zip(table.columns, row, strict=True))
-                self._rows[(table.name, table.key_of(values))] = values
+            for values in found:
+                loaded = table.loaded(values)
+                self._rows[(table.name, table.key_of(loaded))] = loaded
 
     def write(self, change: Change) -> None:
         if isinstance(change, Put):
@@ -279,13 +337,15 @@ class SqlState:
             dirty = self._dirty.get(table.name, {})
             statements = self.copy.statements(table)
             removed = [key for key, row in dirty.items() if row is None]
-            put = [
-                tuple(row[column] for column in table.columns)
-                for row in dirty.values()
-                if row is not None
-            ]
+            put = [table.stored(row) for row in dirty.values() if row is not None]
             if removed:
                 self.sql.executemany(statements.delete, removed)
-            if put:
+            if len(put) >= COPY_FROM and self.copy.database.engine == "postgres":
+                # Many rows: one COPY into a temporary table and one upsert
+                # from it, instead of a statement per row.
+                self.sql.execute(statements.create_stage)
+                self.sql.copy_rows(statements.stage, table.columns, put)
+                self.sql.execute(statements.upsert_staged)
+            elif put:
                 self.sql.executemany(statements.upsert, put)
         self._dirty.clear()
