@@ -119,6 +119,7 @@ def _header(token: str | None) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+        headers["Cookie"] = f"appeals_session={token}"  # the dashboard's session
     return headers
 
 

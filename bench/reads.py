@@ -91,6 +91,8 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
         "GET /reports/timeliness": ["/reports/timeliness"],
         "GET /reports/accountability": ["/reports/accountability"],
         "GET /reports/overdue": ["/reports/overdue"],
+        "GET Open311 requests.json": ["/open311/v2/requests.json"],
+        "GET /dashboard (overview page)": ["/dashboard"],
     }
 
 
@@ -98,10 +100,16 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
 listed in the report)."""
 
 
+def auth_headers(token: str) -> dict[str, str]:
+    """The token as the API takes it and as the dashboard's session cookie
+    (each ignores the other)."""
+    return {"Authorization": f"Bearer {token}", "Cookie": f"appeals_session={token}"}
+
+
 def _status(port: int, path: str, token: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        connection.request("GET", path, headers=auth_headers(token))
         response = connection.getresponse()
         response.read()
         return response.status
