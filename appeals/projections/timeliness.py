@@ -95,7 +95,7 @@ class FoldCodec:
     so its identity is not reused): views that share a fold (``SharedFolds``)
     encode it once."""
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int = 5_000) -> None:
         self.limit = limit
         self._texts: OrderedDict[int, tuple[TimelinessFold, str]] = OrderedDict()
 
@@ -208,7 +208,7 @@ def cycle_row(
     return row
 
 
-SHARED_FOLDS = 10_000
+SHARED_FOLDS = 5_000
 
 
 class SharedFolds:

@@ -44,9 +44,9 @@ REBUILD_BATCH_SIZE = 5_000
 nobody waits on a rebuild's next batch, and a row changed by several events
 of one batch is written once."""
 
-CARRIED_ROWS_TOGETHER = 150_000
+CARRIED_ROWS_TOGETHER = 100_000
 """Rows kept in memory between batches by all the views of a one-pass
-rebuild together (about 300 MB at most for every view in one process)."""
+rebuild together."""
 
 Progress = Callable[[int, int], None]
 """Called with (position, head) after each batch."""
