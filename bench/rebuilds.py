@@ -148,7 +148,8 @@ class HistorySection:
             if number == 1:
                 # Each view's own rate: once, the longest of the three.
                 progress(f"history round {number}: rebuild each view alone")
-                runs.append(self._child("rebuild", number))
+                alone = ("--limit", str(plan.decode_limit))
+                runs.append(self._child("rebuild", number, *alone))
             rebuilding += time.monotonic() - began
         return runs
 
@@ -157,6 +158,7 @@ class HistorySection:
         raw = self.work / f"profile_rebuild_{projection}.txt"
         argv = [processes.PYTHON, "-m", "bench.replay", "rebuild", self.url]
         argv += [str(self.work / "profile_rebuild.json"), "--only", projection]
+        argv += ["--limit", str(self.plan.decode_limit)]
         try:
             profiling.record_command(
                 argv, raw, self.work / "profile_rebuild.log", timeout=3600

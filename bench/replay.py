@@ -12,9 +12,9 @@ measurement per process so that its peak memory is its own:
   events, as every projection does);
 - ``decode-ours``: the same with the ledger's transcoder
   (appeals.infra.transcoder, orjson; the same stored bytes);
-- ``rebuild``: ``appeals.projections.runtime.rebuild.rebuild`` of each projection in
-  the registry in turn (``--only NAME`` for one): a fresh copy filled from
-  all history, then swapped in; each view's own rate;
+- ``rebuild``: each projection in the registry alone, in turn (``--only
+  NAME`` for one), into a fresh rebuild copy over the first ``--limit``
+  events, then discarded: each view's own rate;
 - ``rebuild-together``: every view in one pass over the log in one process
   (``appeals projections rebuild all --jobs 1``), timed to the last swap;
 - ``rebuild-parallel``: every view, in ``--jobs`` processes each taking a
@@ -60,9 +60,11 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
 from appeals.projections.runtime.rebuild import (
     REBUILD_BATCH_SIZE,
-    rebuild,
+    discard,
     rebuild_together,
 )
+from appeals.projections.runtime.runner import Runner
+from appeals.projections.runtime.storage import REBUILD
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
@@ -132,8 +134,10 @@ def decode(url: str, limit: int, transcoder: str = "library") -> dict[str, Any]:
     return {"events": events, "seconds": seconds}
 
 
-def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
-    """Each projection rebuilt from all history, one after the other."""
+def rebuild_all(url: str, only: str | None, limit: int) -> dict[str, Any]:
+    """Each projection alone, one after the other, into a fresh rebuild copy
+    over the first ``limit`` events (the rate is about flat along the log),
+    then the copy discarded: each view's own rate."""
     results = {}
     settings = _settings(url)
     create_storage(settings)
@@ -142,12 +146,24 @@ def rebuild_all(url: str, only: str | None) -> dict[str, Any]:
         chosen = [p for p in known if only is None or p.name == only]
         if not chosen:
             raise SystemExit(f"no projection called {only!r}")
-        head = source.head()
+        head = min(source.head(), limit)
         for projection in chosen:
-            done = rebuild(source, projection, restart=True)
-            results[projection.name] = {"events": done.events, "seconds": done.seconds}
+            discard(source, projection)
+            runner = Runner(
+                source, projection, target=REBUILD, batch_size=REBUILD_BATCH_SIZE
+            )
+            runner.prepare()
+            started = time.monotonic()
+            position = 0
+            while position < head:
+                runner.step()
+                position = runner.position()
+            seconds = time.monotonic() - started
+            discard(source, projection)
+            results[projection.name] = {"events": position, "seconds": seconds}
     total = sum(r["seconds"] for r in results.values())
-    return {"head": head, "projections": results, "seconds": total, "events": head}
+    events = min(r["events"] for r in results.values())
+    return {"head": head, "projections": results, "seconds": total, "events": events}
 
 
 def rebuild_one_pass(url: str, batch_size: int) -> dict[str, Any]:
@@ -283,7 +299,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("result")
     parser.add_argument("--only", default=None, help="rebuild: one projection")
     parser.add_argument(
-        "--limit", type=int, default=10_000, help="decode, es-runner: events"
+        "--limit", type=int, default=10_000, help="decode, es-runner, rebuild: events"
     )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -298,7 +314,7 @@ def main(argv: list[str]) -> int:
     elif args.what == "decode-ours":
         result = decode(args.url, args.limit, "orjson")
     elif args.what == "rebuild":
-        result = rebuild_all(args.url, args.only)
+        result = rebuild_all(args.url, args.only, args.limit)
     elif args.what == "rebuild-together":
         result = rebuild_one_pass(args.url, args.batch_size)
     elif args.what == "rebuild-parallel":
