@@ -4,17 +4,34 @@
 concurrency), lets the aggregate decide, and saves the new events in one
 transaction. Time comes from the injected clock, the actor from the caller
 (the authenticated principal), never from a request body.
+
+A command decides on this process's cached copy of the appeal as it is, with
+no query for newer events (appeals.infra.store says why reads differ). A
+copy that another process's write made stale cannot do harm: its events
+claim versions already taken, so the store refuses the save (its uniqueness
+on appeal id and version), and the command is decided once more on the
+appeal loaded afresh; only then is it refused. A refusal decided on a cached
+copy (not allowed in this state, not this actor's, an ``If-Match`` version
+that is not the cached one) is likewise decided again on the fresh appeal
+before it is answered. After a save the cache holds the appeal as saved; a
+save that failed evicts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from appeals.application.claims import (
@@ -116,6 +133,9 @@ class AppealLedger(Application[UUID]):
         self.rules = cmd.Rules(
             self.build_timekeeping(), max_reopens, directory or EMPTY_DIRECTORY
         )
+        # Credit codes of enterprises known to be registered: a registration
+        # is never undone, so a receipt need not look it up again.
+        self._registered: set[str] = set()
 
     def construct_transcoder(self) -> Transcoder:
         """orjson, writing the library's bytes (appeals.infra.transcoder),
@@ -199,6 +219,8 @@ class AppealLedger(Application[UUID]):
                     if existing is not None:
                         return existing
                 continue  # the ticket number was taken: draw another
+            self._remember(appeal)  # its first command finds it in memory
+            self._note_registered(command.uscc)
             return CommandResult(
                 appeal.id,
                 appeal.version,
@@ -213,9 +235,17 @@ class AppealLedger(Application[UUID]):
         with the appeal; a receipt racing another for the same new enterprise
         fails to save, and its retry finds the enterprise registered)."""
         uscc = validate_uscc(command.uscc)
+        if uscc in self._registered:
+            return []
         if enterprise_id(uscc) in self.repository:
+            self._note_registered(uscc)
             return []
         return [Enterprise.first_seen(uscc, command.enterprise_name, actor, at)]
+
+    def _note_registered(self, uscc: str) -> None:
+        if len(self._registered) >= 100_000:  # bounded, as the cache is
+            self._registered.clear()
+        self._registered.add(validate_uscc(uscc))
 
     def _appeal_by_source(
         self, channel: Channel, external_id: str, actor: Actor, uscc: str
@@ -251,59 +281,129 @@ class AppealLedger(Application[UUID]):
         expected_version: int | None = None,
         request: IdempotentRequest | None = None,
     ) -> CommandResult:
-        """Loads the appeal, checks the expected version, lets the aggregate
-        decide, and saves its new events (with the request record) at once."""
+        """Lets the appeal decide ``command`` and saves its new events (with
+        the request record) at once: decided on the cached appeal, and once
+        more on the appeal loaded afresh if the store refuses the save or the
+        cached copy refuses the command (module docstring)."""
         replay = self._replay(request)
         if replay is not None:
             return replay
-        at = self.clock.now()
-        try:
-            appeal = self._decided(appeal_id, command, actor, at, expected_version)
-        except AppealError:
-            # A retry racing its first attempt: the attempt committed after
-            # our key lookup, so the appeal already moved on. Its answer, not
-            # a refusal of a command that took effect.
-            replay = self._replay(request)
-            if replay is not None:
-                return replay
-            raise
-        loaded_version = appeal.version - len(appeal.pending_events)
-        records = request_records(request, appeal, at, created=False)
-        try:
-            recordings = self.save(appeal, *records)
-        except IntegrityError:
-            replay = self._replay(request)
-            if replay is not None:
-                return replay
-            current = self.get(appeal_id).version
-            raise VersionConflict(appeal_id, loaded_version, current) from None
-        return CommandResult(
-            appeal_id,
-            appeal.version,
-            _position(recordings, appeal_id),
-            created=False,
-        )
+        fresh = False
+        while True:
+            appeal, cached = self._for_command(appeal_id, fresh=fresh)
+            at = self.clock.now()
+            try:
+                self._decide_on(appeal, command, actor, at, expected_version)
+            except AppealError:
+                if cached:  # perhaps only stale: decide on the stored appeal
+                    fresh = True
+                    continue
+                # A retry racing its first attempt: the attempt committed
+                # after our key lookup, so the appeal already moved on. Its
+                # answer, not a refusal of a command that took effect.
+                replay = self._replay(request)
+                if replay is not None:
+                    return replay
+                raise
+            loaded_version = appeal.version - len(appeal.pending_events)
+            records = request_records(request, appeal, at, created=False)
+            try:
+                recordings = self._save_decided(appeal, *records)
+            except IntegrityError:
+                replay = self._replay(request)
+                if replay is not None:
+                    return replay
+                if not fresh:  # another writer came first: once more, fresh
+                    fresh = True
+                    continue
+                current = self.get(appeal_id).version
+                raise VersionConflict(appeal_id, loaded_version, current) from None
+            return CommandResult(
+                appeal_id,
+                appeal.version,
+                _position(recordings, appeal_id),
+                created=False,
+            )
 
-    def _decided(
+    def _decide_on(
         self,
-        appeal_id: UUID,
+        appeal: Appeal,
         command: cmd.Command,
         actor: Actor,
         at: datetime,
         expected_version: int | None,
-    ) -> Appeal:
-        """The appeal with the new events ``command`` decided, unsaved."""
-        appeal = self.get(appeal_id)
+    ) -> None:
+        """Adds to ``appeal`` the new events ``command`` decided, unsaved."""
         # Authorised before the version check: a 412 would tell anyone the
         # appeal's current version.
         appeal.check_permitted(command.name.replace("-", "_"), actor)
         if expected_version is not None and expected_version != appeal.version:
-            raise VersionConflict(appeal_id, expected_version, appeal.version)
+            raise VersionConflict(appeal.id, expected_version, appeal.version)
         decide(appeal, command, actor, at, self.rules)
         if isinstance(command, cmd.Merge):
             # Only after the actor was authorised: no peeking at other appeals.
             self._check_merge_target(command.into)
-        return appeal
+
+    # ---- the cached appeal a command decides on --------------------------------
+
+    def _for_command(self, appeal_id: UUID, *, fresh: bool) -> tuple[Appeal, bool]:
+        """A private copy of the appeal to decide a command on, and whether it
+        is the cached copy (which may be stale). Unless ``fresh``, the cached
+        copy as it is, no query for newer events; else, or if it is not
+        cached, the appeal loaded from the store (and cached)."""
+        cache = self.repository.cache
+        if cache is not None:
+            if fresh:
+                self._forget(appeal_id)
+            else:
+                try:
+                    found: object = cache.get(appeal_id)
+                except KeyError:
+                    pass
+                else:
+                    if isinstance(found, Appeal):
+                        return deepcopy(found), True
+        return self.get(appeal_id), False
+
+    def _save_decided(self, appeal: Appeal, *others: Any) -> list[Recording[UUID]]:
+        """Saves the decided appeal (with ``others``); the cache then holds it
+        as saved. A save that fails leaves no copy of it in the cache."""
+        try:
+            recordings = self.save(appeal, *others)
+        except BaseException:
+            self._forget(appeal.id)
+            raise
+        self._remember(appeal)
+        return recordings
+
+    def _remember(self, appeal: Appeal) -> None:
+        """Caches ``appeal`` as just saved (the library caches saved
+        aggregates itself only without fast-forward, appeals.infra.store),
+        unless the cache already holds a later version."""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        try:
+            held: object = cache.get(appeal.id)
+        except KeyError:
+            held = None
+        if not isinstance(held, Appeal) or held.version <= appeal.version:
+            cache.put(appeal.id, appeal)
+
+    def _forget(self, appeal_id: UUID) -> None:
+        """Evicts the appeal from the cache (its next load reads the store)."""
+        cache = self.repository.cache
+        if cache is not None:
+            with suppress(KeyError):
+                cache.get(appeal_id, evict=True)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshots as the library takes them, after the events committed.
+        One already stored at that version holds the same state: its
+        uniqueness error must not read as a refused save (a command would
+        be decided again on the appeal it already changed)."""
+        with suppress(IntegrityError):
+            super()._take_snapshots(processing_event)
 
     def _check_merge_target(self, into: UUID) -> None:
         target = self.get(into)
@@ -328,16 +428,21 @@ class AppealLedger(Application[UUID]):
         return self._system(appeal_id, cmd.LapseEvaluation())
 
     def _system(self, appeal_id: UUID, command: cmd.Command) -> CommandResult | None:
+        fresh = False
         for _attempt in range(3):
-            appeal = self.get(appeal_id)
+            appeal, cached = self._for_command(appeal_id, fresh=fresh)
             try:
                 decide(appeal, command, SYSTEM_ACTOR, self.clock.now(), self.rules)
             except CommandNotAllowed:
+                if cached:  # perhaps only stale: decide on the stored appeal
+                    fresh = True
+                    continue
                 return None
             try:
-                recordings = self.save(appeal)
+                recordings = self._save_decided(appeal)
             except IntegrityError:
-                continue  # someone else wrote first: decide again on fresh state
+                fresh = True  # someone else wrote first: decide again, fresh
+                continue
             return CommandResult(
                 appeal_id, appeal.version, _position(recordings, appeal_id), False
             )

@@ -198,14 +198,16 @@ def observed(scope: Scope, status: int, replayed: bool, seconds: float) -> None:
     watch: Watch | None = getattr(scope["app"].state, "watch", None)
     if watch is not None:  # None before the lifespan started
         sample_pool(watch.source.database)
-    role = facts.role or "anonymous"
-    duration_ms = round(seconds * 1000, 1)
-    request_id = request_id_of(scope)
     level = logging.INFO
     if status >= 500:
         level = logging.WARNING
     elif route in PROBES and status < 400:
         level = logging.DEBUG
+    if not ACCESS.isEnabledFor(level):
+        return  # nothing built for a line no handler writes (probes, at INFO)
+    role = facts.role or "anonymous"
+    duration_ms = round(seconds * 1000, 1)
+    request_id = request_id_of(scope)
     ACCESS.log(
         level,
         "%s %s %d %.1fms role=%s outcome=%s request_id=%s",

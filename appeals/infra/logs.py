@@ -100,7 +100,10 @@ def log_config(log_format: LogFormat, level: str = "INFO") -> dict[str, Any]:
             "uvicorn.error": uvicorn,
             # Our access line replaces uvicorn's, which carries the raw path
             # and query string (an Open311 api_key is a query parameter).
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            # Without a handler of its own or its parents', uvicorn does not
+            # even make the line (its protocol asks ``hasHandlers()``); the
+            # level alone would not do, as uvicorn sets it to ``info``.
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
     }
 

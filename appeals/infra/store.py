@@ -10,6 +10,25 @@ to the library's own insert path.
 
 During a database outage requests answer 503 within ``APPEALS_DB_WAIT_SECONDS``
 at most, and at once while the outage is known (``infra/availability.py``).
+
+The aggregate cache (``APPEALS_AGGREGATE_CACHE`` records per process, 0 for
+none) is read two ways:
+
+- **reads** see every process's writes. ``GET /appeals/{id}``, its history
+  and a command's answer read the appeal's events from the store
+  (``AppealLedger.history``), never the cache; every other ``get`` from the
+  repository (``AppealLedger.get``, ``find``, the claims and idempotency
+  records, the registries) fast-forwards the cached copy with the newer
+  events in the store (``AGGREGATE_CACHE_FASTFORWARD=y``, the one query it
+  costs);
+- **commands** decide on the cached appeal as it is, without that query
+  (``AppealLedger.execute``): a copy made stale by another process's write
+  is caught by the events table's uniqueness on (appeal id, version), after
+  which the command is decided once more on the appeal loaded afresh, and so
+  is a refusal or an ``If-Match`` mismatch seen on a cached copy. Since the
+  library puts saved aggregates into its cache only when fast-forward is
+  off, the ledger puts the saved appeal there itself, and evicts it when a
+  save fails.
 """
 
 from __future__ import annotations
@@ -34,9 +53,10 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         "CREATE_TABLE": "y" if settings.create_tables else "n",
     }
     if settings.aggregate_cache:
-        # Recently used appeals stay in memory; each read still fetches any
-        # newer events from the store ("fast-forward"), so other processes'
-        # writes are always seen and concurrency checks are unchanged.
+        # Recently used records stay in memory; a read from the repository
+        # still fetches any newer events from the store ("fast-forward"), so
+        # other processes' writes are seen; commands skip that query and let
+        # the store's uniqueness catch a stale copy (module docstring).
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache)
         env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
     if db.engine == "sqlite":

@@ -8,12 +8,16 @@ the principal every event it causes is attributed to.
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
+from typing import Literal, TypeAlias
 
 from appeals.domain.errors import InvalidField
 from appeals.domain.uscc import validate_uscc
@@ -25,6 +29,14 @@ COLUMNS = "id, name, role, unit, uscc, created_at, revoked_at, expires_at, last_
 LAST_USE_RESOLUTION = 60.0
 """Seconds: a token's last use is recorded at most once a minute per process
 (``tokens list`` shows it), so verifying stays a cached read."""
+
+
+class Cached(enum.Enum):
+    MISS = "miss"
+    """:meth:`TokenStore.cached`'s answer when only the database can tell."""
+
+
+Verdict: TypeAlias = "TokenInfo | Literal[Cached.MISS] | None"
 
 
 class TokenError(Exception):
@@ -68,14 +80,28 @@ class TokenStore:
 
     Verification results are cached for ``cache_seconds`` (default 5) so a
     request does not cost a database round trip; a revocation takes effect
-    everywhere within that time.
+    everywhere within that time (at once in the process that revoked), and
+    a token stops being accepted when it expires, cached or not. A request
+    asks :meth:`cached` first, in memory and without blocking; only on a
+    miss does :meth:`verify` read the database, and record the token's last
+    use (at most once a minute), in the threadpool.
     """
 
-    def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        cache_seconds: float = 5.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.database = database
         self.table = database.table("api_tokens")
         self.cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, TokenInfo | None]] = {}
+        self._monotonic = monotonic  # the age of a cached verdict
+        self._wall_clock = wall_clock  # a token's expiry (POSIX seconds)
+        # digest -> (when read, the verdict, when the token expires)
+        self._cache: dict[str, tuple[float, TokenInfo | None, float]] = {}
         self._noted: dict[str, float] = {}  # digest -> when its use was recorded
         self._lock = Lock()
 
@@ -186,29 +212,47 @@ class TokenStore:
                 return info
         raise TokenError(f"no token with id {token_id}")
 
-    def verify(self, token: str) -> TokenInfo | None:
-        """The live token's info, or None if unknown or revoked."""
-        key = digest(token)
-        now = time.monotonic()
+    def cached(self, token: str) -> Verdict:
+        """The verdict on ``token`` read less than ``cache_seconds`` ago (its
+        info, or None if unknown, revoked or expired), or ``Cached.MISS``: ask
+        :meth:`verify`. Never touches the database."""
+        return self._cached(digest(token), self._monotonic())
+
+    def _cached(self, key: str, now: float) -> Verdict:
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[1]
+            entry = self._cache.get(key)
+        if entry is None or now - entry[0] >= self.cache_seconds:
+            return Cached.MISS
+        _read_at, info, expires = entry
+        if expires != math.inf and self._wall_clock() >= expires:
+            return None
+        return info
+
+    def verify(self, token: str) -> TokenInfo | None:
+        """The live token's info, or None if unknown, revoked or expired."""
+        key = digest(token)
+        now = self._monotonic()
+        found = self._cached(key, now)
+        if found is not Cached.MISS:
+            return found
         with self.database.reading() as cursor:
             row = cursor.execute(
                 f"SELECT {COLUMNS} FROM {self.table} WHERE digest = ?",
                 (key,),
             ).one()
         info = _info(row) if row is not None else None
+        expires = math.inf
+        if info is not None and info.expires_at is not None:
+            expires = datetime.fromisoformat(info.expires_at).timestamp()
         if info is not None and (
-            info.revoked_at is not None or info.expired(datetime.now(UTC))
+            info.revoked_at is not None or self._wall_clock() >= expires
         ):
             info = None
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
                 self._noted.clear()
-            self._cache[key] = (now, info)
+            self._cache[key] = (now, info, expires)
             noted = self._noted.get(key)
             due = info is not None and (
                 noted is None or now - noted >= LAST_USE_RESOLUTION
@@ -222,7 +266,8 @@ class TokenStore:
     def _note_use(self, key: str) -> None:
         """Records that the token was used now (to the minute). A store
         whose role may not write it, or a busy database, only loses the note."""
-        at = datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+        now = datetime.fromtimestamp(self._wall_clock(), UTC)
+        at = now.replace(second=0, microsecond=0).isoformat()
         try:
             with self.database.transaction() as cursor:
                 cursor.execute(
