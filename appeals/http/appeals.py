@@ -8,12 +8,15 @@ Thin translations between HTTP and the application: parse the request
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from appeals.application import queries
-from appeals.application.service import CommandResult
+from appeals.application.queries import AppealView
+from appeals.application.service import AppealLedger, CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
@@ -92,10 +95,10 @@ async def receive(request: Request) -> Response:
     command = build(Receive, body)
     idempotency = idempotent_request(request, actor, body)
     ledger = ledger_of(request)
-    result = await run_in_threadpool(ledger.receive_appeal, command, actor, idempotency)
-    return await command_response(
-        request, actor, result, 201 if result.created else 200
+    result, appeal = await run_in_threadpool(
+        answered, ledger, lambda: ledger.receive_appeal(command, actor, idempotency)
     )
+    return command_answer(result, appeal, actor, 201 if result.created else 200)
 
 
 async def run_command(request: Request) -> Response:
@@ -128,8 +131,8 @@ async def run_command(request: Request) -> Response:
             request=idempotency,
         )
 
-    result = await run_in_threadpool(execute)
-    return await command_response(request, actor, result, 200)
+    result, appeal = await run_in_threadpool(answered, ledger, execute)
+    return command_answer(result, appeal, actor, 200)
 
 
 READ_ONLY_PATHS = frozenset({"history", "verify"})
@@ -162,6 +165,22 @@ async def command_response(
     appeal = await run_in_threadpool(
         queries.appeal_at, ledger, result.appeal_id, result.version
     )
+    return command_answer(result, appeal, actor, status)
+
+
+def answered(
+    ledger: AppealLedger, run: Callable[[], CommandResult]
+) -> tuple[CommandResult, AppealView]:
+    """Carries out a command and reads the appeal as it left it, in one trip
+    to the threadpool."""
+    result = run()
+    return result, queries.appeal_at(ledger, result.appeal_id, result.version)
+
+
+def command_answer(
+    result: CommandResult, appeal: AppealView, actor: Actor, status: int
+) -> Response:
+    """The answer to a command: the appeal as it left it, where it lives."""
     body = appeal_json(appeal, actor)
     body["position"] = result.position
     response = appeal_response(body, status)
