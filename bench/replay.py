@@ -60,6 +60,7 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime.parallel import rebuild_in_processes
 from appeals.projections.runtime.rebuild import (
     REBUILD_BATCH_SIZE,
+    Outcome,
     discard,
     rebuild_together,
 )
@@ -177,6 +178,12 @@ def rebuild_one_pass(url: str, batch_size: int) -> dict[str, Any]:
         started = time.monotonic()
         outcomes = rebuild_together(source, chosen, restart=True, batch_size=batch_size)
         seconds = time.monotonic() - started
+    parts = _parts(outcomes)
+    return {"head": head, "events": head, "seconds": seconds, "projections": parts}
+
+
+def _parts(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """Each view's events and seconds; a view that failed ends the run."""
     parts = {}
     for outcome in outcomes:
         if outcome.rebuilt is None:
@@ -185,7 +192,7 @@ def rebuild_one_pass(url: str, batch_size: int) -> dict[str, Any]:
             "events": outcome.rebuilt.events,
             "seconds": outcome.rebuilt.seconds,
         }
-    return {"head": head, "events": head, "seconds": seconds, "projections": parts}
+    return parts
 
 
 def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
@@ -201,14 +208,7 @@ def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
         chosen, settings, jobs=jobs, batch_size=batch_size, restart=True
     )
     seconds = time.monotonic() - started
-    parts = {}
-    for outcome in outcomes:
-        if outcome.rebuilt is None:
-            raise SystemExit(f"{outcome.name}: {outcome.failure}")
-        parts[outcome.name] = {
-            "events": outcome.rebuilt.events,
-            "seconds": outcome.rebuilt.seconds,
-        }
+    parts = _parts(outcomes)
     # The largest of the children's peaks (each rebuild ran in one of them).
     children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
