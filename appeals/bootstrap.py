@@ -28,6 +28,7 @@ from appeals.application.escalation import (
 from appeals.application.registry import LedgerDirectory
 from appeals.application.service import AppealLedger
 from appeals.application.webhooks import Deliverer, DeliveryPolicy, PassResult
+from appeals.infra import contiguity
 from appeals.infra.calendar_store import CalendarStore
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.clock import Clock
@@ -58,6 +59,7 @@ def create_storage(settings: Settings) -> None:
         TicketCounter(database).create_table()
         CalendarStore(database).create_table()
         source.log.recorded.install()
+        contiguity.install(database, source.events_table)
         TokenStore(database).create_table()
         CheckpointStore(database).create_table()
         WebhookStore(database).create_tables()
