@@ -89,24 +89,42 @@ INDEX_BY_STAGE = (
 )
 
 
+class IdentityMemo:
+    """What was computed from an object, by the object itself (held, so its
+    identity is not reused while remembered; never by ids another history
+    could repeat): the latest ``limit`` answers, the oldest dropped first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._found: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: Any) -> Any | None:
+        found = self._found.get(id(key))
+        if found is None or found[0] is not key:
+            return None
+        self.hits += 1
+        return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        self._found[id(key)] = (key, value)
+        if len(self._found) > self.limit:
+            self._found.popitem(last=False)
+
+
 class FoldCodec:
     """An appeal's fold, stored as the JSON of its state. The text of the
-    latest folds encoded is kept beside them (keyed by the fold object, held
-    so its identity is not reused): views that share a fold (``SharedFolds``)
-    encode it once."""
+    latest folds encoded is remembered: views that share a fold
+    (``SharedFolds``) encode it once."""
 
     def __init__(self, limit: int = 5_000) -> None:
-        self.limit = limit
-        self._texts: OrderedDict[int, tuple[TimelinessFold, str]] = OrderedDict()
+        self._texts = IdentityMemo(limit)
 
     def encode(self, value: TimelinessFold) -> str:
-        found = self._texts.get(id(value))
-        if found is not None and found[0] is value:
-            return found[1]
-        text = orjson.dumps(value.to_state()).decode()
-        self._texts[id(value)] = (value, text)
-        if len(self._texts) > self.limit:
-            self._texts.popitem(last=False)
+        text: str | None = self._texts.get(value)
+        if text is None:
+            text = orjson.dumps(value.to_state()).decode()
+            self._texts.put(value, text)
         return text
 
     def decode(self, stored: str) -> TimelinessFold:
@@ -216,27 +234,24 @@ class SharedFolds:
     the same event in the same process (a rebuild feeding every view from one
     pass over the log decodes each event once and hands them all the same
     object). A fold after an event is a pure function of the appeal's history
-    up to it, so a view may take another's; entries are keyed by the event
-    object itself (held, so its identity is not reused), never by ids a
-    different history could repeat. At most ``limit`` are kept."""
+    up to it, so a view may take another's; they are remembered by the event
+    object itself (``IdentityMemo``). At most ``limit`` are kept."""
 
     def __init__(self, limit: int = SHARED_FOLDS) -> None:
-        self.limit = limit
-        self._folds: OrderedDict[int, tuple[Any, TimelinessFold]] = OrderedDict()
-        self.hits = 0
+        self._folds = IdentityMemo(limit)
+
+    @property
+    def hits(self) -> int:
+        return self._folds.hits
 
     def after(self, event: Any, before: TimelinessFold) -> TimelinessFold:
         """The fold after ``event``: another view's if it folded this very
         event, else ``before`` advanced by it (``before`` is not changed)."""
-        found = self._folds.get(id(event))
-        if found is not None and found[0] is event:
-            self.hits += 1
-            return found[1]
-        after = before.copy()
-        after.apply(get_topic(type(event)), event)
-        self._folds[id(event)] = (event, after)
-        if len(self._folds) > self.limit:
-            self._folds.popitem(last=False)
+        after: TimelinessFold | None = self._folds.get(event)
+        if after is None:
+            after = before.copy()
+            after.apply(get_topic(type(event)), event)
+            self._folds.put(event, after)
         return after
 
 

@@ -6,18 +6,10 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from appeals.application.service import AppealLedger
-
-
-def stored(originator: object, version: int) -> StoredEvent:
-    return StoredEvent(
-        originator_id=originator,  # type: ignore[arg-type]
-        originator_version=version,
-        topic="tests:Probe",
-        state=b"{}",
-    )
+from tests.support.stored_events import probe_event as stored
 
 
 def test_an_event_after_a_missing_version_is_refused(ledger: AppealLedger) -> None:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
@@ -24,6 +24,7 @@ from devtools.pgcluster import PostgresServer
 from tests.builders import receive
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
 from tests.support.organisation import register_test_organisation
+from tests.support.stored_events import probe_event as event
 
 
 @pytest.fixture
@@ -45,15 +46,6 @@ def recorder_of(ledger: AppealLedger) -> GroupCommitRecorder:
     recorder = ledger.recorder
     assert isinstance(recorder, GroupCommitRecorder)
     return recorder
-
-
-def event(originator: object, version: int) -> StoredEvent:
-    return StoredEvent(
-        originator_id=originator,  # type: ignore[arg-type]
-        originator_version=version,
-        topic="tests:Probe",
-        state=b"{}",
-    )
 
 
 def test_group_commit_is_the_default_and_can_be_turned_off(

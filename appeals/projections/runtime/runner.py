@@ -90,9 +90,7 @@ class Runner:
         self.tracking = Tracking(self.database)
         # A rebuild's copy has one writer, this runner: its shared rows can be
         # carried from batch to batch. A live copy may have several workers.
-        self.carried = (
-            CarriedRows(projection.tables, carried_rows) if target == REBUILD else None
-        )
+        self.carried = CarriedRows(carried_rows) if target == REBUILD else None
         self._carried_at: int | None = None  # the position the carried rows match
 
     @property

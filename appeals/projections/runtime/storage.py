@@ -217,8 +217,7 @@ class CarriedRows:
     next batch only if that batch starts where the last one ended. Every row
     committed was written at its batch's end, so dropping one writes nothing."""
 
-    def __init__(self, tables: Iterable[Table], limit: int = CARRIED_ROWS) -> None:
-        self.tables = frozenset(t.name for t in tables)
+    def __init__(self, limit: int = CARRIED_ROWS) -> None:
         self.limit = limit
         self._rows: OrderedDict[Slot, Row | None] = OrderedDict()
         # Set when the copy was empty as these rows began: then every row it
