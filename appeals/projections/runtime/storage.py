@@ -4,8 +4,10 @@ Each projection has a live copy (tables prefixed ``view_``) and, while it is
 being rebuilt, a fresh copy (``rebuild_``) filled from all history beside it.
 :class:`SqlState` is the :class:`~appeals.projections.runtime.model.State` a batch
 reads and writes: rows are read by key once, kept for the rest of the batch,
-and written back with one ``executemany`` per table when the batch ends, so a
-batch of a thousand events costs a few round trips, not thousands.
+and written back when the batch ends, per table one ``executemany`` (or, on
+PostgreSQL, for ``COPY_FROM`` rows or more, one ``COPY`` into a temporary
+table and one upsert from it), so a batch of a thousand events costs a few
+round trips, not thousands.
 
 A runner that alone writes its copy (a rebuild's) also keeps its rows between
 batches in a bounded :class:`CarriedRows`, so the next batches read them from
@@ -185,9 +187,9 @@ DROPPED_BITS = 1 << 23
 class Dropped:
     """Which key prefixes (table, first key column) had a row dropped from
     memory: a Bloom filter of fixed size, so it stays 1 MiB however long the
-    history. It may answer yes for a prefix never dropped (about 3% of them
-    once a million were), which only costs a query; never no for one that
-    was."""
+    history. It may answer yes for a prefix never dropped (three hashes in
+    2**23 bits: about 3% of them once a million were dropped, by the usual
+    arithmetic), which only costs a query; never no for one that was."""
 
     def __init__(self, bits: int = DROPPED_BITS) -> None:
         self._mask = bits - 1
