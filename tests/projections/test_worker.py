@@ -4,6 +4,8 @@ does not hold up the others."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from typing import Any
 
 from appeals.application.audit import checkpoint_chore, verify_log
 from appeals.application.service import AppealLedger
@@ -11,14 +13,21 @@ from appeals.bootstrap import events_of
 from appeals.domain import commands as cmd
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.settings import ProjectionSettings
-from appeals.projections import category_month
+from appeals.projections import appeal_list, category_month
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
 from tests.builders import MARKET_UNIT, receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.support.ledger import five_events
-from tests.support.views import failing_on_unit
+from tests.support.views import (
+    PROJECTIONS,
+    events,
+    failing_on_unit,
+    folded,
+    notifications,
+    stored,
+)
 
 
 def test_on_postgresql_a_commit_wakes_the_waiting_worker(
@@ -78,3 +87,82 @@ def test_the_worker_extends_the_audit_checkpoints_when_idle(
     five_events(ledger)
     worker.do_chores()  # not due again for a minute
     assert CheckpointStore(ledger.database).all() == checkpoints
+
+
+def _counting(worker: Worker) -> dict[str, Any]:
+    """Counts the worker's reads of the log, its decodes (by position) and
+    its write transactions."""
+    source = worker.source
+    counts: dict[str, Any] = {"reads": 0, "decoded": Counter(), "writes": 0}
+    read, decode, begin = source.read, source.decode, source.database.transaction
+
+    def counted_read(start: int, limit: int) -> Any:
+        counts["reads"] += 1
+        return read(start, limit)
+
+    def counted_decode(notification: Any) -> Any:
+        counts["decoded"][notification.id] += 1
+        return decode(notification)
+
+    def counted_transaction() -> Any:
+        counts["writes"] += 1
+        return begin()
+
+    source.read = counted_read  # type: ignore[method-assign]
+    source.decode = counted_decode  # type: ignore[method-assign]
+    source.database.transaction = counted_transaction  # type: ignore[method-assign]
+    return counts
+
+
+def test_one_read_one_decode_and_one_commit_serve_every_view(
+    ledger: AppealLedger,
+) -> None:
+    for _ in range(3):
+        five_events(ledger)
+    views = list(PROJECTIONS)
+    source = events_of(ledger)
+    worker = Worker(source, views, ProjectionSettings(batch_size=1000))
+    for runner in worker.runners:
+        runner.prepare()
+    counts = _counting(worker)
+    head = ledger.recorder.max_notification_id()
+    logged = len(list(notifications(ledger)))
+    assert worker.tick() == logged * len(views)
+    assert counts["reads"] == 1
+    assert counts["writes"] == 1  # every view's batch in one commit
+    assert set(counts["decoded"].values()) == {1}  # each event decoded once
+    tracking = Tracking(ledger.database)
+    assert {tracking.position(v.name, LIVE) for v in views} == {head}
+    for view in views:
+        assert stored(ledger, view) == folded(view, events(ledger))
+    assert worker.tick() == 0
+
+
+def test_a_view_far_behind_does_not_hold_back_the_others(
+    ledger: AppealLedger,
+) -> None:
+    five_events(ledger)
+    source = events_of(ledger)
+    settings = ProjectionSettings(batch_size=2)
+    ahead = Worker(source, [category_month.PROJECTION], settings)
+    ahead.runners[0].prepare()
+    while ahead.tick():
+        pass
+    five_events(ledger)  # new events for the view at the head
+    worker = Worker(
+        source, [category_month.PROJECTION, appeal_list.PROJECTION], settings
+    )
+    for runner in worker.runners:
+        runner.prepare()
+    tracking = Tracking(ledger.database)
+    before = tracking.position("category_month", LIVE)
+    assert tracking.position("appeal_list", LIVE) == 0
+    assert worker.tick() == 4  # one batch of 2 for each view
+    assert tracking.position("appeal_list", LIVE) == 2
+    assert tracking.position("category_month", LIVE) == before + 2
+    while worker.tick():
+        pass
+    head = ledger.recorder.max_notification_id()
+    for view in (category_month.PROJECTION, appeal_list.PROJECTION):
+        assert tracking.position(view.name, LIVE) == head
+        assert stored(ledger, view) == folded(view, events(ledger))

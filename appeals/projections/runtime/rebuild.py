@@ -21,15 +21,12 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from eventsourcing.persistence import Notification
 
 from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.event_source import EventSource
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.runtime.model import Projection
-from appeals.projections.runtime.runner import ProjectionFailed, Runner
+from appeals.projections.runtime.runner import DecodedOnce, ProjectionFailed, Runner
 from appeals.projections.runtime.storage import (
     CARRIED_ROWS,
     LIVE,
@@ -211,7 +208,7 @@ def catch_up_together(
         if not notifications:
             break
         ids = [n.id for n in notifications]
-        decode = _DecodedOnce(source)
+        decode = DecodedOnce(source)
 
         for runner in active:
             at = positions[runner.name]
@@ -231,21 +228,6 @@ def catch_up_together(
             r for r in active if r.name not in stopped and positions[r.name] < head
         ]
     return stopped
-
-
-class _DecodedOnce:
-    """Decodes a batch's notifications, each once however many views ask:
-    they all get the same (immutable) event object."""
-
-    def __init__(self, source: EventSource) -> None:
-        self.source = source
-        self.events: dict[int, Any] = {}
-
-    def __call__(self, notification: Notification) -> Any:
-        event = self.events.get(notification.id)
-        if event is None:
-            event = self.events[notification.id] = self.source.decode(notification)
-        return event
 
 
 def swap(fresh: Runner, live: Runner) -> int | None:

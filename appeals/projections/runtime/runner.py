@@ -53,6 +53,21 @@ COUNT_AFTER = "SELECT COUNT(*) FROM {events} WHERE {id} > ?"
 Decode = Callable[[Notification], Any]
 
 
+class DecodedOnce:
+    """Decodes a batch's notifications, each once however many views ask:
+    they all get the same (immutable) event object."""
+
+    def __init__(self, source: EventSource) -> None:
+        self.source = source
+        self.events: dict[int, Any] = {}
+
+    def __call__(self, notification: Notification) -> Any:
+        event = self.events.get(notification.id)
+        if event is None:
+            event = self.events[notification.id] = self.source.decode(notification)
+        return event
+
+
 class ProjectionFailed(Exception):
     """A projection could not apply an event; it stays just before it."""
 

@@ -41,6 +41,7 @@ COLUMNS = (
 )
 SELECT_ONE = f"SELECT {COLUMNS} FROM {{table}} WHERE projection = ? AND target = ?"
 SELECT_POSITION = "SELECT position FROM {table} WHERE projection = ? AND target = ?"
+SELECT_POSITIONS = "SELECT projection, position FROM {table} WHERE target = ?"
 SELECT_ALL = f"SELECT {COLUMNS} FROM {{table}} ORDER BY projection, target"
 ADVANCE = """
 UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
@@ -117,6 +118,12 @@ class Tracking:
         """The copy's position, read in the caller's transaction."""
         row = sql.execute(self._sql(SELECT_POSITION), (projection, target)).one()
         return 0 if row is None else int(row[0])
+
+    def positions(self, target: str) -> dict[str, int]:
+        """Every copy's position for ``target``, by projection, in one query."""
+        with transaction(self.database, write=False) as sql:
+            rows = sql.execute(self._sql(SELECT_POSITIONS), (target,)).all()
+        return {str(name): int(position) for name, position in rows}
 
     def all(self) -> list[Tracked]:
         with transaction(self.database, write=False) as sql:

@@ -1,7 +1,12 @@
 """The live worker: keeps every projection's live copy current.
 
-While there is work it applies one batch per projection in turn, so a long
-catch-up of one view never starves the others. When all are caught up it
+While there is work, each tick reads one batch of the log ONCE, decodes each
+event once, and applies it to every view it runs, each from its own position,
+in ONE transaction (one commit for all the views). A view far behind (just
+added, or back from a failure) is served from a read of its own, so a long
+catch-up of one view never holds back the others. If anything in the shared
+transaction fails, it all rolls back and each view is tried alone, so a
+faulty event stops only the view it breaks. When all are caught up it
 sleeps until woken: on PostgreSQL by the NOTIFY the event store sends on its
 channel with every insert (eventsourcing 9.5 does so on its default insert
 path, inside the inserting transaction, so it arrives on commit); with the
@@ -28,17 +33,22 @@ import os
 import socket
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresDatastore
 
+from appeals.infra.availability import is_outage
 from appeals.infra.event_source import EventSource
 from appeals.infra.lease import Shares, holders
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
-from appeals.projections.runtime.runner import ProjectionFailed, Runner
+from appeals.projections.runtime.runner import DecodedOnce, ProjectionFailed, Runner
+from appeals.projections.runtime.storage import LIVE, transaction
+from appeals.projections.runtime.tracking import Tracking
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +147,12 @@ class Worker:
         # views are caught up, such as extending the audit checkpoints.
         self.chores = list(chores)
         self._chore_due = [0.0] * len(self.chores)
+        self.batch_size = settings.batch_size
         self.runners = [
             Runner(source, projection, batch_size=settings.batch_size)
             for projection in projections
         ]
+        self.tracking = Tracking(source.database)
         self.stopping = threading.Event()
         self._resume_at: dict[str, float] = {}
         self._thread: threading.Thread | None = None
@@ -190,27 +202,106 @@ class Worker:
         self.chores_held = CHORES in held
 
     def tick(self) -> int:
-        """One batch for each projection that is due; how many events moved."""
-        moved = 0
-        for runner in self.active:
-            if self.stopping.is_set():
-                break
-            if self._resume_at.get(runner.name, 0.0) > time.monotonic():
-                continue
-            try:
-                moved += runner.step()
-            except ProjectionFailed as failed:
-                log.error(
-                    "projections: %s; retrying in %.0fs",
-                    failed,
-                    self.settings.retry_interval,
-                )
-                self._pause(runner, self.settings.retry_interval)
-            except Exception:
-                log.exception("projections: %s could not read or write", runner.name)
+        """One batch for each projection that is due, read once and decoded
+        once for all of them; how many events moved (summed over views)."""
+        now = time.monotonic()
+        due = [r for r in self.active if self._resume_at.get(r.name, 0.0) <= now]
+        if not due or self.stopping.is_set():
+            return 0
+        try:
+            positions = self.tracking.positions(LIVE)
+        except Exception:
+            log.exception("projections: could not read the views' positions")
+            for runner in due:
                 self._pause(runner, INFRASTRUCTURE_BACKOFF)
-            else:
-                self._resume_at.pop(runner.name, None)
+            return 0
+        # Lowest first: a view far behind (just added, or resumed after a
+        # failure) gets its batch without holding back the others, which are
+        # read from their own position in a second read.
+        waiting = sorted(due, key=lambda r: positions.get(r.name, 0))
+        moved = 0
+        while waiting and not self.stopping.is_set():
+            start = positions.get(waiting[0].name, 0)
+            try:
+                notifications = self.source.read(start + 1, self.batch_size)
+            except Exception:
+                log.exception("projections: could not read the event log")
+                for runner in waiting:
+                    self._pause(runner, INFRASTRUCTURE_BACKOFF)
+                break
+            if not notifications:
+                break
+            last = notifications[-1].id
+            served = [r for r in waiting if positions.get(r.name, 0) < last]
+            waiting = [r for r in waiting if positions.get(r.name, 0) >= last]
+            moved += self._apply_together(served, positions, notifications)
+            if len(notifications) < self.batch_size:
+                break  # the head was reached: the rest are at it
+        return moved
+
+    def _apply_together(
+        self,
+        runners: Sequence[Runner],
+        positions: dict[str, int],
+        notifications: Sequence[Notification],
+    ) -> int:
+        """Applies the batch to every runner, each from its own position, in
+        ONE transaction (one commit for all the views); if anything in it
+        fails, it all rolls back and each view is tried on its own, so a
+        faulty event stops only the view it breaks."""
+        decode = DecodedOnce(self.source)
+        ids = [n.id for n in notifications]
+        # One order for every worker: two workers briefly on the same views
+        # (a lease changing hands) lock the tracking rows in the same order.
+        parts = [
+            (runner, at, notifications[bisect_right(ids, at) :])
+            for runner in sorted(runners, key=lambda r: r.name)
+            for at in (positions.get(runner.name, 0),)
+        ]
+        try:
+            with transaction(self.source.database, write=True) as sql:
+                moved = 0
+                for runner, at, part in parts:
+                    if runner.apply(sql, at, part, decode) is not None:
+                        moved += len(part)
+        except Exception as error:
+            if is_outage(error):
+                log.warning("projections: the database is unavailable: %s", error)
+                for runner, _, _ in parts:
+                    self._pause(runner, INFRASTRUCTURE_BACKOFF)
+                return 0
+            return sum(
+                self._apply_alone(runner, at, part, decode)
+                for runner, at, part in parts
+            )
+        for runner, _, _ in parts:
+            self._resume_at.pop(runner.name, None)
+        return moved
+
+    def _apply_alone(
+        self,
+        runner: Runner,
+        at: int,
+        part: Sequence[Notification],
+        decode: DecodedOnce,
+    ) -> int:
+        """One view's part in its own transaction(s): a faulty event is
+        found and recorded, and the view paused before retrying."""
+        try:
+            moved = runner.consume(at, part, decode)
+        except ProjectionFailed as failed:
+            log.error(
+                "projections: %s; retrying in %.0fs",
+                failed,
+                self.settings.retry_interval,
+            )
+            self._pause(runner, self.settings.retry_interval)
+            return 0
+        except Exception:
+            log.exception("projections: %s could not read or write", runner.name)
+            self._pause(runner, INFRASTRUCTURE_BACKOFF)
+            return 0
+        self._resume_at.pop(runner.name, None)
         return moved
 
     def do_chores(self) -> None:
