@@ -3,8 +3,11 @@ does not hold up the others."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from appeals.application.audit import checkpoint_chore, verify_log
@@ -14,6 +17,7 @@ from appeals.domain import commands as cmd
 from appeals.infra.checkpoints import CheckpointStore
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections import appeal_list, category_month
+from appeals.projections.runtime.rebuild import rebuild
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Wakeup, Worker
@@ -166,3 +170,70 @@ def test_a_view_far_behind_does_not_hold_back_the_others(
     for view in (category_month.PROJECTION, appeal_list.PROJECTION):
         assert tracking.position(view.name, LIVE) == head
         assert stored(ledger, view) == folded(view, events(ledger))
+
+
+def _selects_from(worker: Worker, table: str) -> list[str]:
+    """Records the SELECTs from ``table`` made in the worker's write
+    transactions from now on."""
+    database = worker.source.database
+    begin = database.transaction
+    seen: list[str] = []
+
+    @contextmanager
+    def watched() -> Iterator[Any]:
+        with begin() as sql:
+            execute = sql.execute
+
+            def counted(statement: str, params: Any = ()) -> Any:
+                if statement.lstrip().startswith("SELECT") and table in statement:
+                    seen.append(statement)
+                return execute(statement, params)
+
+            sql.execute = counted  # type: ignore[method-assign]
+            yield sql
+
+    database.transaction = watched  # type: ignore[method-assign]
+    return seen
+
+
+def test_the_live_worker_carries_its_rows_from_batch_to_batch(
+    ledger: AppealLedger,
+) -> None:
+    receive(ledger)
+    worker = Worker(
+        events_of(ledger), [category_month.PROJECTION], ProjectionSettings()
+    )
+    worker.runners[0].prepare()
+    assert worker.tick() > 0
+    receive(ledger)
+    selects = _selects_from(worker, "category_month")
+    assert worker.tick() > 0
+    assert selects == []  # the month's counter came from memory
+    view = category_month.PROJECTION
+    assert stored(ledger, view) == folded(view, events(ledger))
+
+
+def test_a_copy_swapped_in_meanwhile_is_read_not_the_rows_carried(
+    ledger: AppealLedger,
+) -> None:
+    skipped = receive(ledger).appeal_id
+    receive(ledger)
+    source = events_of(ledger)
+    worker = Worker(source, [category_month.PROJECTION], ProjectionSettings())
+    worker.runners[0].prepare()
+    assert worker.tick() > 0  # carries the month's counter: 2 appeals
+    # A rebuild swapped in at the same position, by a view that leaves the
+    # first appeal out: the copy now says 1, unlike what the worker carries.
+    leaves_one_out = dataclasses.replace(
+        category_month.PROJECTION,
+        apply=lambda event, state: (
+            [] if event.originator_id == skipped else category_month.apply(event, state)
+        ),
+    )
+    rebuild(source, leaves_one_out)
+    receive(ledger)
+    assert worker.tick() > 0
+    # Built on the copy swapped in (1 + 1), not on the rows carried (2 + 1).
+    assert stored(ledger, category_month.PROJECTION) == folded(
+        leaves_one_out, events(ledger)
+    )

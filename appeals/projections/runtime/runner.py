@@ -224,11 +224,20 @@ class Runner:
             if len(notifications) > 1:
                 return self._one_by_one(start, notifications, decode)
             self._fail(start, notifications[0], error)
-        if self.carried is not None:
-            # Committed: the batch's rows are what the copy now holds.
-            self.carried.keep(state.rows)
-            self._carried_at = notifications[-1].id
+        self.committed(state, notifications[-1].id)
         return len(notifications)
+
+    def committed(self, state: SqlState, end: int) -> None:
+        """Called once the batch that left ``state`` at ``end`` has
+        committed: its rows are what the copy now holds, carried to the next
+        batch if this runner carries rows."""
+        if self.carried is not None:
+            self.carried.keep(state.rows)
+            self._carried_at = end
+
+    def forget(self) -> None:
+        """Drops the carried rows: someone else may have written the copy."""
+        self._forget()
 
     def _forget(self) -> None:
         if self.carried is not None:

@@ -10,6 +10,7 @@ swapped in meanwhile, makes the batch roll back instead of applying twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from appeals.infra.database import Database, Sql
@@ -57,6 +58,10 @@ WHERE projection = ? AND target = ? AND position = ?
 LOCK = """
 UPDATE {table} SET position = position WHERE projection = ? AND target = ?
 RETURNING position
+"""
+LOCK_MANY = """
+UPDATE {table} SET position = position WHERE target = ? AND projection IN ({{marks}})
+RETURNING projection, position, updated_at
 """
 SET_POSITION = """
 UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
@@ -164,6 +169,23 @@ class Tracking:
         batch on that copy finishes first); its position, None if missing."""
         row = sql.execute(self._sql(LOCK), (projection, target)).one()
         return None if row is None else int(row[0])
+
+    def lock_many(
+        self, sql: Sql, projections: Sequence[str], target: str
+    ) -> dict[str, tuple[int, str | None]]:
+        """Locks the rows of ``projections`` for the rest of the transaction
+        and reads each one's (position, updated_at): what was last committed
+        to each copy, which no other writer can change until this commits."""
+        if not projections:
+            return {}
+        marks = ", ".join("?" for _ in projections)
+        rows = sql.execute(
+            self._sql(LOCK_MANY).format(marks=marks), (target, *projections)
+        ).all()
+        return {
+            str(name): (int(position), None if stamp is None else str(stamp))
+            for name, position, stamp in rows
+        }
 
     def set_position(
         self, sql: Sql, projection: str, target: str, position: int, now: str

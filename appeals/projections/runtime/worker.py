@@ -47,7 +47,12 @@ from appeals.infra.lease import Shares, holders
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import DecodedOnce, ProjectionFailed, Runner
-from appeals.projections.runtime.storage import LIVE, transaction
+from appeals.projections.runtime.storage import (
+    LIVE,
+    CarriedRows,
+    SqlState,
+    transaction,
+)
 from appeals.projections.runtime.tracking import Tracking
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,9 @@ INFRASTRUCTURE_BACKOFF = 1.0
 LEASE_INTERVAL = 1.0
 """Seconds between two looks at the view leases (PostgreSQL): how soon a
 worker takes its share, and a dead worker's views are taken over."""
+
+LIVE_CARRIED_ROWS = 2_000
+"""Rows each view keeps in memory between its live batches."""
 
 CHORES = "(chores)"
 """The lease name the periodic chores go with."""
@@ -152,7 +160,14 @@ class Worker:
             Runner(source, projection, batch_size=settings.batch_size)
             for projection in projections
         ]
+        for runner in self.runners:
+            # Rows carried between batches: the views' hot rows (today's
+            # counters, the appeals being worked) are not read again.
+            runner.carried = CarriedRows(LIVE_CARRIED_ROWS)
         self.tracking = Tracking(source.database)
+        # Each copy's tracking row (position, updated_at) as this worker's
+        # last commit left it: carried rows are used only while it still is.
+        self._committed: dict[str, tuple[int, str | None]] = {}
         self.stopping = threading.Event()
         self._resume_at: dict[str, float] = {}
         self._thread: threading.Thread | None = None
@@ -251,20 +266,33 @@ class Worker:
         faulty event stops only the view it breaks."""
         decode = DecodedOnce(self.source)
         ids = [n.id for n in notifications]
-        # One order for every worker: two workers briefly on the same views
-        # (a lease changing hands) lock the tracking rows in the same order.
         parts = [
             (runner, at, notifications[bisect_right(ids, at) :])
-            for runner in sorted(runners, key=lambda r: r.name)
+            for runner in runners
             for at in (positions.get(runner.name, 0),)
         ]
+        names = [runner.name for runner, _, _ in parts]
+        done: list[tuple[Runner, SqlState, int, int]] = []
         try:
             with transaction(self.source.database, write=True) as sql:
-                moved = 0
+                # Locked until the commit: nobody else can write these copies
+                # meanwhile. A copy whose row is not as this worker left it
+                # was written by someone else (another worker, a rebuild
+                # swapped in): the rows carried for it are dropped.
+                found = self.tracking.lock_many(sql, names, LIVE)
                 for runner, at, part in parts:
-                    if runner.apply(sql, at, part, decode) is not None:
-                        moved += len(part)
+                    if found.get(runner.name) != self._committed.get(runner.name):
+                        runner.forget()
+                    state = runner.apply(sql, at, part, decode)
+                    if state is None:
+                        runner.forget()  # another worker moved it first
+                    else:
+                        done.append((runner, state, part[-1].id, len(part)))
+                left = self.tracking.lock_many(sql, names, LIVE)
         except Exception as error:
+            self._committed.clear()
+            for runner, _, _ in parts:
+                runner.forget()
             if is_outage(error):
                 log.warning("projections: the database is unavailable: %s", error)
                 for runner, _, _ in parts:
@@ -274,6 +302,11 @@ class Worker:
                 self._apply_alone(runner, at, part, decode)
                 for runner, at, part in parts
             )
+        self._committed.update(left)
+        moved = 0
+        for runner, state, end, taken in done:
+            runner.committed(state, end)
+            moved += taken
         for runner, _, _ in parts:
             self._resume_at.pop(runner.name, None)
         return moved
