@@ -4,9 +4,11 @@ way of reading it back, each in its own process (bench.replay).
 Per round: the raw scan, the library's decode, eventsourcing's
 ProjectionRunner over the start of the history and, while its time budget
 lasts (always in the first round), the rebuild of every projection one after
-another (``appeals projections rebuild all --jobs 1``) and side by side,
-one process per view (``rebuild all`` on PostgreSQL's default, one job per
-core). The report says how many rounds each figure had.
+another (``appeals projections rebuild all --jobs 1``), side by side in
+groups of views, one process per core (no view split), and as ``rebuild
+all --jobs N`` does it now with 1 and 2 processes (the views kept per appeal
+split by appeal over the processes: ``rebuild-partitioned-1``, ``-2``). The
+report says how many rounds each figure had.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ class ReplayRun:
     """One way of reading the history, in one round."""
 
     what: str  # "scan", "decode", "decode-ours", "rebuild", "rebuild-parallel",
-    # "es-runner"
+    # "rebuild-partitioned-1", "rebuild-partitioned-2", "es-runner"
     round: int
     events: int
     seconds: float
     peak_rss_mib: float
     parts: dict[str, dict[str, float]]  # rebuild: per projection
     cores: dict[str, float]  # the child process and PostgreSQL, busy cores
+    cpu_seconds: float = 0.0  # the child's CPU, its own children's included
 
 
 class HistorySection:
@@ -75,8 +78,13 @@ class HistorySection:
         result["database_size"] = str(size[0]) if size else "?"
         return result
 
-    def _child(self, what: str, number: int, *extra: str) -> ReplayRun:
-        result_file = self.work / f"replay_{what}_{number}.json"
+    def _child(
+        self, what: str, number: int, *extra: str, label: str | None = None
+    ) -> ReplayRun:
+        """One bench.replay mode in its own process, recorded as ``label``
+        (the mode's name unless given)."""
+        label = label or what
+        result_file = self.work / f"replay_{label}_{number}.json"
         meter = CpuMeter()
         root = postmaster_pid(self.cluster.data_dir)
         if root is not None:
@@ -85,7 +93,7 @@ class HistorySection:
         usage = processes.run_child(
             "bench.replay",
             [what, self.url, str(result_file), *extra],
-            self.work / f"replay_{what}_{number}.log",
+            self.work / f"replay_{label}_{number}.log",
             timeout=3600,
         )
         meter.stop()
@@ -98,7 +106,7 @@ class HistorySection:
         cores["postgres, kernel, other"] = max(0.0, rest - cores["reader process"])
         result = orjson.loads(result_file.read_bytes())
         return ReplayRun(
-            what=what,
+            what=label,
             round=number,
             events=int(result["events"]),
             seconds=float(result["seconds"]),
@@ -108,6 +116,7 @@ class HistorySection:
             ),
             parts=result.get("projections", {}),
             cores=cores,
+            cpu_seconds=usage.cpu_seconds,
         )
 
     def run(self, progress: Callable[[str], None]) -> list[ReplayRun]:
@@ -145,6 +154,19 @@ class HistorySection:
             runs.append(self._child("rebuild-together", number))
             progress(f"history round {number}: rebuild every view, one pass per core")
             runs.append(self._child("rebuild-parallel", number))
+            for jobs in (1, 2):
+                progress(
+                    f"history round {number}: rebuild split by appeal, {jobs} jobs"
+                )
+                runs.append(
+                    self._child(
+                        "rebuild-partitioned",
+                        number,
+                        "--jobs",
+                        str(jobs),
+                        label=f"rebuild-partitioned-{jobs}",
+                    )
+                )
             if number == 1:
                 # Each view's own rate: once, the longest of the three.
                 progress(f"history round {number}: rebuild each view alone")

@@ -18,8 +18,14 @@ measurement per process so that its peak memory is its own:
 - ``rebuild-together``: every view in one pass over the log in one process
   (``appeals projections rebuild all --jobs 1``), timed to the last swap;
 - ``rebuild-parallel``: every view, in ``--jobs`` processes each taking a
-  group of views in one pass (``appeals projections rebuild all`` on
-  PostgreSQL), timed from start to the last swap;
+  group of views in one pass, no view split (as ``appeals projections
+  rebuild all`` did before views were split by appeal), timed from start
+  to the last swap;
+- ``rebuild-partitioned``: every view as ``appeals projections rebuild all
+  --jobs N`` does it now: with ``--jobs 1`` one pass in one process, with
+  more, each process a group of the views not split plus part K of N of
+  every view kept per appeal, the parent swapping those in; timed from
+  start to the last swap;
 - ``es-runner``: eventsourcing's own ``ProjectionRunner`` with a trivial
   projection (a counter and the tracking row, one transaction per event)
   over the first ``--limit`` events, or ``--seconds``, whichever comes first.
@@ -205,7 +211,12 @@ def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
         head = source.head()
     started = time.monotonic()
     outcomes = rebuild_in_processes(
-        chosen, settings, jobs=jobs, batch_size=batch_size, restart=True
+        chosen,
+        settings,
+        jobs=jobs,
+        batch_size=batch_size,
+        restart=True,
+        partition=False,
     )
     seconds = time.monotonic() - started
     parts = _parts(outcomes)
@@ -219,6 +230,39 @@ def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
         "projections": parts,
         "children_peak_rss_mib": children_kib / 1024,
     }
+
+
+def rebuild_partitioned(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
+    """Every projection rebuilt as ``appeals projections rebuild all --jobs
+    N`` does: one pass in this process for 1; else N processes, the views
+    kept per appeal split by appeal over all of them. Each view's part says
+    whether it was split (``split``: 1.0)."""
+    if jobs == 1:
+        result = rebuild_one_pass(url, batch_size)
+        split: set[str] = set()
+    else:
+        settings = _settings(url)
+        create_storage(settings)  # every table, before the children start
+        with open_event_source(settings) as source:
+            chosen = projections(load_timekeeping(settings, source.database))
+            head = source.head()
+        started = time.monotonic()
+        outcomes = rebuild_in_processes(
+            chosen, settings, jobs=jobs, batch_size=batch_size, restart=True
+        )
+        seconds = time.monotonic() - started
+        children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result = {
+            "head": head,
+            "events": head,
+            "seconds": seconds,
+            "projections": _parts(outcomes),
+            "children_peak_rss_mib": children_kib / 1024,
+        }
+        split = {p.name for p in chosen if p.by_appeal}
+    for name, part in result["projections"].items():
+        part["split"] = 1.0 if name in split else 0.0
+    return {**result, "jobs": jobs}
 
 
 class EventCounter(PostgresTrackingRecorder):
@@ -292,6 +336,7 @@ def main(argv: list[str]) -> int:
             "rebuild",
             "rebuild-together",
             "rebuild-parallel",
+            "rebuild-partitioned",
             "es-runner",
         ],
     )
@@ -319,6 +364,8 @@ def main(argv: list[str]) -> int:
         result = rebuild_one_pass(args.url, args.batch_size)
     elif args.what == "rebuild-parallel":
         result = rebuild_parallel(args.url, args.jobs, args.batch_size)
+    elif args.what == "rebuild-partitioned":
+        result = rebuild_partitioned(args.url, args.jobs, args.batch_size)
     else:
         result = es_runner(args.url, args.limit, args.seconds)
     Path(args.result).write_bytes(orjson.dumps(result))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 OURS = (
@@ -20,6 +21,72 @@ OURS = (
 def _median(values: list[float]) -> float:
     clean = [v for v in values if not math.isnan(v)]
     return statistics.median(clean) if clean else math.nan
+
+
+@dataclass(frozen=True)
+class SplitEstimate:
+    """The rebuild of every view split by appeal, expected at ``cores``
+    processes from the runs with 1 and 2 (rates, and CPU seconds of the
+    rebuilding processes together)."""
+
+    one: float
+    two: float
+    serial: float  # the share of one process's CPU each added process repeats
+    cores: int
+    amdahl: float  # one × the speed-up at ``cores`` by Amdahl's law
+    ceiling: float  # the slowest view not split, alone (nan: not measured)
+    ceiling_view: str
+
+    @property
+    def expected(self) -> float:
+        if math.isnan(self.ceiling):
+            return self.amdahl
+        return min(self.amdahl, self.ceiling)
+
+    def assumption(self) -> str:
+        bound = (
+            ""
+            if math.isnan(self.ceiling)
+            else f", and no faster than the slowest view not split, rebuilt alone "
+            f"({self.ceiling_view}, {self.ceiling:,.0f}/s: one process's work)"
+        )
+        return (
+            f"assumes each added process repeats {self.serial:.0%} of the "
+            f"one-process CPU, as the second did here (start-up, reading the whole "
+            f"log, folds not shared across processes), the rest dividing evenly "
+            f"(Amdahl's law from CPU seconds, not wall time: the cores here were "
+            f"shared), and PostgreSQL on cores of its own{bound}"
+        )
+
+
+def split_estimate(results: dict[str, Any], cores: int = 16) -> SplitEstimate | None:
+    """The split rebuild's expected rate at ``cores`` processes, worked out
+    from this run's figures; None without both the 1- and 2-process runs."""
+    rates: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    views: dict[str, list[float]] = defaultdict(list)
+    split: set[str] = set()
+    for run in results.get("replay", []):
+        if run["seconds"]:
+            rates[run["what"]].append(float(run["events"]) / float(run["seconds"]))
+        if run.get("cpu_seconds"):
+            cpu[run["what"]].append(float(run["cpu_seconds"]))
+        for name, part in run.get("parts", {}).items():
+            if part.get("split"):
+                split.add(name)
+            if run["what"] == "rebuild" and part["seconds"]:
+                views[name].append(float(part["events"]) / float(part["seconds"]))
+    one = _median(rates.get("rebuild-partitioned-1", []))
+    two = _median(rates.get("rebuild-partitioned-2", []))
+    cpu_one = _median(cpu.get("rebuild-partitioned-1", []))
+    cpu_two = _median(cpu.get("rebuild-partitioned-2", []))
+    if any(math.isnan(v) for v in (one, two, cpu_one, cpu_two)) or cpu_one <= 0:
+        return None
+    serial = min(1.0, max(0.0, (cpu_two - cpu_one) / cpu_one))
+    amdahl = one / (serial + (1 - serial) / cores)
+    whole = sorted((_median(v), n) for n, v in views.items() if n not in split)
+    ceiling, view = whole[0] if whole and split else (math.nan, "")
+    return SplitEstimate(one, two, serial, cores, amdahl, ceiling, view)
 
 
 def _by_scenario(results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -157,12 +224,23 @@ def _rebuild(results: dict[str, Any], cores: int) -> list[str]:
         f"{cores} here, PostgreSQL sharing the same cores; at about "
         f"{per_core:,.0f}/s per core, 50,000/s would take about "
         f"{math.ceil(50_000 / per_core) if per_core > 0 else 0} cores split by "
-        "appeal (the views that fold per appeal would have to be partitioned "
-        "by appeal, which this code does not do yet: it splits by view). "
+        "appeal. "
         f"Expected at 16 cores, split by view as now: about "
         f"{min(16 * per_core, slowest[0][0]) if slowest else math.nan:,.0f}/s, "
-        "the slowest view alone being the limit.",
+        "the slowest view alone being the limit." + _split_text(results),
     ]
+
+
+def _split_text(results: dict[str, Any]) -> str:
+    estimate = split_estimate(results)
+    if estimate is None:
+        return ""
+    return (
+        f" With the views kept per appeal split by appeal over the processes "
+        f"(`rebuild all --jobs N`): {estimate.one:,.0f}/s with 1 process, "
+        f"{estimate.two:,.0f}/s with 2; expected at 16 cores about "
+        f"{estimate.expected:,.0f}/s ({estimate.assumption()})."
+    )
 
 
 def gaps_section(results: dict[str, Any]) -> list[str]:

@@ -62,7 +62,8 @@ def add_commands(commands: Any) -> None:
         type=int,
         default=None,
         help="processes, each rebuilding a group of the views in one pass over "
-        "the log (PostgreSQL; default: one per core). SQLite, with its single "
+        "the log, and each a part of the appeals of the views kept per appeal "
+        "(PostgreSQL; default: one per core). SQLite, with its single "
         "writer, rebuilds them all in one process",
     )
     rebuild.set_defaults(run=run_rebuild)
@@ -180,12 +181,13 @@ def run_rebuild(args: argparse.Namespace) -> int:
         jobs = _jobs(args.jobs, source.database.engine)
         batch_size = args.batch_size or REBUILD_BATCH_SIZE
         with RebuildProgress([p.name for p in chosen]) as shown:
-            if jobs > 1 and len(chosen) > 1:
+            split = any(p.by_appeal for p in chosen)  # by appeal, over every job
+            if jobs > 1 and (len(chosen) > 1 or split):
                 # Every table exists (bootstrap) before the children start.
                 outcomes = rebuild_in_processes(
                     chosen,
                     configured,
-                    jobs=min(jobs, len(chosen)),
+                    jobs=jobs if split else min(jobs, len(chosen)),
                     batch_size=batch_size,
                     restart=args.restart,
                     update=shown.update,

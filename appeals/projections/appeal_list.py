@@ -222,6 +222,7 @@ PROJECTION = Projection(
     topics=topics_of(*APPEAL_EVENTS),
     apply=apply,
     description="one row per appeal, for GET /appeals",
+    by_appeal=True,
 )
 
 # ---- reading ------------------------------------------------------------------

@@ -207,6 +207,7 @@ PROJECTION = Projection(
     apply=make_apply(),
     description="every stage cycle the assessment counts, with verdicts and exclusions",
     cost=3,
+    by_appeal=True,
 )
 
 

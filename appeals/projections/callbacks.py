@@ -296,6 +296,7 @@ PROJECTION = Projection(
     ),
     apply=apply,
     description="callback rounds (回访): the queue and 有效回访率",
+    by_appeal=True,
 )
 
 

@@ -189,6 +189,7 @@ PROJECTION = Projection(
     apply=make_apply(),
     description="supervision orders (督办单): addressees, answers, the 通报 list",
     cost=3,
+    by_appeal=True,
 )
 
 

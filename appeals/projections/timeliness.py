@@ -308,6 +308,7 @@ def projection(tk: Timekeeping) -> Projection:
         apply=make_apply(tk),
         description="stage cycles with deadlines, working time and lateness",
         cost=4,
+        by_appeal=True,
     )
 
 

@@ -152,6 +152,11 @@ class Projection:
     """Rough work per event relative to the others (measured: BENCHMARKS.md);
     parallel rebuilds start the heaviest first, so none is left running
     alone at the end."""
+    by_appeal: bool = False
+    """Every topic it reads is an appeal's event and every table's key begins
+    with the appeal's id, so the rows of different appeals never meet: a
+    rebuild may split it by appeal over several processes (partitions of the
+    appeals, each writing its own rows of the same copy)."""
 
 
 def check_row(table: Table, row: Row) -> None:

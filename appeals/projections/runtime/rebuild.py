@@ -13,10 +13,21 @@ tables, renames the copy into their place, creates the indexes and hands the
 copy's position to the live tracking row. Readers see either the old view or
 the new one, never a mixture; DDL is transactional on PostgreSQL and on
 SQLite alike.
+
+A view whose rows all belong to one appeal (``Projection.by_appeal``) can
+also be rebuilt in parts (:class:`~appeals.projections.runtime.storage.Partition`):
+part K of N takes only the appeals whose id leaves K divided by N, into the
+same copy, with its own tracking row. Parts run one after another here
+(:func:`rebuild_partitioned`) or in processes side by side
+(appeals.projections.runtime.parallel); :func:`finish_partitioned` then swaps
+the view in once every part has caught up, all parts in one transaction
+(:func:`swap_partitions`). A rebuild is never resumed under another split:
+one begun whole, or in another number of parts, is discarded first.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -32,9 +43,12 @@ from appeals.projections.runtime.storage import (
     LIVE,
     REBUILD,
     Copy,
+    Partition,
     transaction,
 )
 from appeals.projections.runtime.tracking import Tracking
+
+log = logging.getLogger(__name__)
 
 REBUILD_BATCH_SIZE = 5_000
 """Events per transaction in a rebuild: larger than the live worker's, since
@@ -118,13 +132,21 @@ def rebuild_together(
     update: Update | None = None,
     clock: Clock | None = None,
     carried_rows: int | None = None,
+    partition: Partition | None = None,
+    partitioned: Sequence[Projection] = (),
 ) -> list[Outcome]:
     """Rebuilds ``projections`` in one pass over the log, each swapped in as
     it catches up; a view an event stops leaves the others going. Outcomes
     in the order given. Each view carries at most ``carried_rows`` rows
-    between batches (by default its share of ``CARRIED_ROWS_TOGETHER``)."""
+    between batches (by default its share of ``CARRIED_ROWS_TOGETHER``).
+
+    In the same pass, ``partitioned`` views (prepared with
+    :func:`prepare_partitions`) take only their part ``partition`` and are
+    not swapped: their outcomes (after the others') say where that part
+    got to; :func:`finish_partitioned` swaps them once every part has."""
     if carried_rows is None:
-        carried_rows = CARRIED_ROWS_TOGETHER // max(1, len(projections))
+        views = len(projections) + len(partitioned)
+        carried_rows = CARRIED_ROWS_TOGETHER // max(1, views)
     done, failed = _rebuild(
         source,
         projections,
@@ -133,7 +155,17 @@ def rebuild_together(
         update=update,
         clock=clock,
         carried_rows=carried_rows,
+        partition=partition,
+        partitioned=partitioned,
     )
+    return _outcomes([*projections, *partitioned], done, failed)
+
+
+def _outcomes(
+    projections: Sequence[Projection],
+    done: dict[str, Rebuilt],
+    failed: dict[str, ProjectionFailed],
+) -> list[Outcome]:
     return [
         Outcome(p.name, done[p.name])
         if p.name in done
@@ -151,6 +183,8 @@ def _rebuild(
     update: Update | None,
     clock: Clock | None,
     carried_rows: int,
+    partition: Partition | None = None,
+    partitioned: Sequence[Projection] = (),
 ) -> tuple[dict[str, Rebuilt], dict[str, ProjectionFailed]]:
     clock = clock or SystemClock()
     pending: dict[str, tuple[Runner, Runner]] = {}
@@ -165,20 +199,44 @@ def _rebuild(
             clock=clock,
             carried_rows=carried_rows,
         )
-        live.prepare()
-        if restart:
-            discard(source, projection)
+        _ready(source, projection, 1, restart=restart)
         fresh.prepare()
         resumed_from[projection.name] = fresh.position()
         pending[projection.name] = (fresh, live)
+    parts: list[Runner] = []
+    if partitioned:
+        if partition is None:
+            raise ValueError("partitioned views need the partition to rebuild")
+        for projection in partitioned:
+            part = Runner(
+                source,
+                projection,
+                target=REBUILD,
+                batch_size=batch_size,
+                clock=clock,
+                carried_rows=carried_rows,
+                partition=partition,
+            )
+            part.prepare()
+            resumed_from[projection.name] = part.position()
+            parts.append(part)
     started = time.monotonic()
     done: dict[str, Rebuilt] = {}
     failed: dict[str, ProjectionFailed] = {}
-    while pending:
-        stopped = catch_up_together([fresh for fresh, _ in pending.values()], update)
+    while pending or parts:
+        stopped = catch_up_together(
+            [*(fresh for fresh, _ in pending.values()), *parts], update
+        )
         for name, failure in stopped.items():
             failed[name] = failure
-            del pending[name]
+            pending.pop(name, None)
+        for part in parts:  # caught up: the caller swaps them, all parts at once
+            if part.name not in stopped:
+                seconds = time.monotonic() - started
+                done[part.name] = Rebuilt(
+                    part.name, resumed_from[part.name], part.position(), seconds
+                )
+        parts = []
         for name, (fresh, live) in list(pending.items()):
             position = swap(fresh, live)
             if position is not None:
@@ -193,25 +251,33 @@ def catch_up_together(
 ) -> dict[str, ProjectionFailed]:
     """Brings every runner's copy to the log's head as it was when called,
     reading each batch once and decoding each event once for all of them;
-    returns the views an event stopped (the others carry on)."""
+    returns the views an event stopped (the others carry on). Several
+    runners may keep parts of one view: an event stopping one part stops
+    the view, and ``update`` is given the view's slowest part."""
     if not runners:
         return {}
     source = runners[0].source
     batch_size = max(r.batch_size for r in runners)
     head = source.head()
-    positions = {r.name: r.position() for r in runners}
+    positions = [r.position() for r in runners]
+    of_view: dict[str, list[int]] = {}
+    for index, runner in enumerate(runners):
+        of_view.setdefault(runner.name, []).append(index)
     stopped: dict[str, ProjectionFailed] = {}
-    active = [r for r in runners if positions[r.name] < head]
+    active = [i for i, _ in enumerate(runners) if positions[i] < head]
     while active:
-        start = min(positions[r.name] for r in active)
+        start = min(positions[i] for i in active)
         notifications = source.read(start + 1, batch_size)
         if not notifications:
             break
         ids = [n.id for n in notifications]
         decode = DecodedOnce(source)
-
-        for runner in active:
-            at = positions[runner.name]
+        moved: dict[str, None] = {}
+        for index in active:
+            runner = runners[index]
+            if runner.name in stopped:
+                continue
+            at = positions[index]
             part = notifications[bisect_right(ids, at) :]
             if not part:
                 continue
@@ -220,12 +286,15 @@ def catch_up_together(
             except ProjectionFailed as failure:
                 stopped[runner.name] = failure
                 continue
-            at = part[-1].id if taken == len(part) else runner.position()
-            positions[runner.name] = at
-            if update is not None:
-                update(runner.name, at, max(head, at))
+            positions[index] = part[-1].id if taken == len(part) else runner.position()
+            moved[runner.name] = None
+        if update is not None:
+            for name in moved:
+                if name not in stopped:
+                    at = min(positions[i] for i in of_view[name])
+                    update(name, at, max(head, at))
         active = [
-            r for r in active if r.name not in stopped and positions[r.name] < head
+            i for i in active if runners[i].name not in stopped and positions[i] < head
         ]
     return stopped
 
@@ -267,15 +336,201 @@ def swap(fresh: Runner, live: Runner) -> int | None:
     return position
 
 
+def swap_partitions(parts: Sequence[Runner], live: Runner) -> int | None:
+    """Puts a view rebuilt in parts in the live copy's place in one
+    transaction: locks the live row and every part's (each must be where it
+    was read), brings each part from its own position to one common end,
+    then swaps as :func:`swap` does and deletes the parts' rows. Returns the
+    live position, or None if a part is more than a batch behind."""
+    first = parts[0]
+    name, tracking, source = first.name, first.tracking, first.source
+    positions = [part.position() for part in parts]
+    low = min(positions)
+    if source.head() - low > first.batch_size:
+        return None
+    # Read before the transaction (see swap): at most a batch after the
+    # slowest part reaches the head every part was within a batch of.
+    last = source.read(low + 1, first.batch_size)
+    end = last[-1].id if last else low
+    decode = DecodedOnce(source)
+    try:
+        with transaction(first.database, write=True) as sql:
+            tracking.lock(sql, name, LIVE)
+            for part, at in zip(parts, positions, strict=True):
+                if tracking.lock(sql, name, part.tracked_as) != at:
+                    raise _NotYet  # moved meanwhile: catch up again first
+            for part, at in zip(parts, positions, strict=True):
+                after = last[bisect_right([n.id for n in last], at) :]
+                if not after:
+                    continue
+                try:
+                    part.apply(sql, at, after, decode)
+                except Exception as error:
+                    raise _NotYet from error  # the next catch-up records it
+            live.copy.drop(sql)
+            first.copy.rename_to(sql, live.copy)
+            for table in live.projection.tables:
+                live.copy.create_indexes(sql, table)
+            now = stored_instant(first.clock.now())
+            tracking.set_position(sql, name, LIVE, end, now)
+            tracking.delete_rebuilds(sql, name)
+    except _NotYet:
+        return None
+    return end
+
+
 class _NotYet(Exception):
     """The swap must wait: the copy is not caught up (rolls the swap back)."""
 
 
 def discard(source: EventSource, projection: Projection) -> None:
-    """Drops an unfinished rebuild's copy and its tracking row."""
+    """Drops an unfinished rebuild's copy and its tracking rows (the whole
+    rebuild's, or every part's)."""
     copy = Copy(source.database, projection, REBUILD)
     tracking = Tracking(source.database)
     with transaction(source.database, write=True) as sql:
         tracking.create(sql)
         copy.drop(sql)
-        tracking.delete(sql, projection.name, REBUILD)
+        tracking.delete_rebuilds(sql, projection.name)
+
+
+def split_of(source: EventSource, projection: Projection) -> int | None:
+    """How the unfinished rebuild of ``projection`` is split: 1 if whole,
+    N if in N parts, None if there is none."""
+    counts = set()
+    for target in Tracking(source.database).targets(projection.name):
+        if target == REBUILD:
+            counts.add(1)
+        elif (part := Partition.of_target(target)) is not None:
+            counts.add(part.count)
+    return max(counts) if counts else None
+
+
+def _ready(
+    source: EventSource, projection: Projection, parts: int, *, restart: bool
+) -> None:
+    """The live copy prepared and the rebuild's copy ready to resume in
+    ``parts`` parts (1: whole): discarded if asked, or if it was begun split
+    otherwise (the copy's rows of a part may not match another split's)."""
+    Runner(source, projection, target=LIVE).prepare()
+    begun = None if restart else split_of(source, projection)
+    if begun is not None and begun != parts:
+        log.warning(
+            "%s: a rebuild begun in %d part(s) is discarded, to start over in %d",
+            projection.name,
+            begun,
+            parts,
+        )
+    if restart or (begun is not None and begun != parts):
+        discard(source, projection)
+
+
+def prepare_partitions(
+    source: EventSource, projection: Projection, parts: int, *, restart: bool = False
+) -> list[Partition]:
+    """Readies a rebuild of a by-appeal view in ``parts`` parts (creates the
+    copy and every part's tracking row): resumed if it was begun so,
+    started over if begun otherwise or if ``restart``. Done once, before
+    the parts run (in processes, by the parent before the children)."""
+    partitions = [Partition(index, parts) for index in range(parts)]
+    _ready(source, projection, parts, restart=restart)
+    for partition in partitions:
+        Runner(source, projection, target=REBUILD, partition=partition).prepare()
+    return partitions
+
+
+def finish_partitioned(
+    source: EventSource,
+    projections: Sequence[Projection],
+    *,
+    parts: int,
+    batch_size: int = REBUILD_BATCH_SIZE,
+    update: Update | None = None,
+    clock: Clock | None = None,
+) -> tuple[dict[str, int], dict[str, ProjectionFailed]]:
+    """Catches every part of each view up to the head (one pass for all)
+    and swaps each view in once all its parts have: returns the views
+    swapped in, with their live positions, and those an event stopped."""
+    clock = clock or SystemClock()
+    carried = CARRIED_ROWS_TOGETHER // max(1, parts * len(projections))
+    pending = {
+        p.name: [
+            Runner(
+                source,
+                p,
+                target=REBUILD,
+                batch_size=batch_size,
+                clock=clock,
+                carried_rows=carried,
+                partition=Partition(index, parts),
+            )
+            for index in range(parts)
+        ]
+        for p in projections
+    }
+    lives = {p.name: Runner(source, p, target=LIVE, clock=clock) for p in projections}
+    done: dict[str, int] = {}
+    failed: dict[str, ProjectionFailed] = {}
+    while pending:
+        stopped = catch_up_together(
+            [part for view in pending.values() for part in view], update
+        )
+        for name, failure in stopped.items():
+            failed[name] = failure
+            del pending[name]
+        for name, view in list(pending.items()):
+            position = swap_partitions(view, lives[name])
+            if position is not None:
+                done[name] = position
+                del pending[name]
+    return done, failed
+
+
+def rebuild_partitioned(
+    source: EventSource,
+    projections: Sequence[Projection],
+    *,
+    parts: int,
+    batch_size: int = REBUILD_BATCH_SIZE,
+    restart: bool = False,
+    update: Update | None = None,
+    clock: Clock | None = None,
+) -> list[Outcome]:
+    """Rebuilds by-appeal views in ``parts`` parts, one part after another
+    in this process (each one pass over the log for all the views), then
+    swaps each in: what ``--jobs N`` does in N processes side by side, here
+    in turn. Outcomes in the order given."""
+    started = time.monotonic()
+    resumed: dict[str, int] = {}
+    for projection in projections:
+        prepare_partitions(source, projection, parts, restart=restart)
+    failed: dict[str, ProjectionFailed] = {}
+    for partition in (Partition(index, parts) for index in range(parts)):
+        going = [p for p in projections if p.name not in failed]
+        reached, stopped = _rebuild(
+            source,
+            [],
+            batch_size=batch_size,
+            restart=False,
+            update=update,
+            clock=clock,
+            carried_rows=CARRIED_ROWS_TOGETHER // max(1, len(going)),
+            partition=partition,
+            partitioned=going,
+        )
+        failed.update(stopped)
+        for name, rebuilt in reached.items():
+            resumed[name] = min(
+                resumed.get(name, rebuilt.resumed_from), rebuilt.resumed_from
+            )
+    going = [p for p in projections if p.name not in failed]
+    swapped, stopped = finish_partitioned(
+        source, going, parts=parts, batch_size=batch_size, update=update, clock=clock
+    )
+    failed.update(stopped)
+    seconds = time.monotonic() - started
+    done = {
+        name: Rebuilt(name, resumed.get(name, 0), position, seconds)
+        for name, position in swapped.items()
+    }
+    return _outcomes(projections, done, failed)

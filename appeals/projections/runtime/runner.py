@@ -38,6 +38,7 @@ from appeals.projections.runtime.storage import (
     REBUILD,
     CarriedRows,
     Copy,
+    Partition,
     SqlState,
     existing_tables,
     transaction,
@@ -81,7 +82,12 @@ class ProjectionFailed(Exception):
 
 
 class Runner:
-    """Keeps one copy (live or rebuild) of one projection up to date."""
+    """Keeps one copy (live or rebuild) of one projection up to date.
+
+    With a ``partition`` (a rebuild's only) it applies only the events of the
+    appeals in that part, to the ordinary rebuild copy, and keeps its own
+    tracking row (``rebuild:K/N``): every part writes its own rows of the
+    same tables."""
 
     def __init__(
         self,
@@ -92,12 +98,18 @@ class Runner:
         batch_size: int = DEFAULT_BATCH_SIZE,
         clock: Clock | None = None,
         carried_rows: int = CARRIED_ROWS,
+        partition: Partition | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if partition is not None and not (target == REBUILD and projection.by_appeal):
+            raise ValueError(f"{projection.name}: only a by-appeal rebuild is split")
         self.source = source
         self.projection = projection
         self.target = target
+        self.partition = partition
+        # The tracking row's target: the copy's, or the part's own.
+        self.tracked_as = target if partition is None else partition.target
         self.batch_size = batch_size
         self.clock: Clock = clock or SystemClock()
         self.database = source.database
@@ -134,12 +146,12 @@ class Runner:
                 # processes start together; the second try finds it done.
                 if attempt == 2:
                     raise
-        if self.tracking.read(self.name, self.target) is None:
+        if self.tracking.read(self.name, self.tracked_as) is None:
             with transaction(self.database, write=True) as sql:
-                self.tracking.ensure(sql, self.name, self.target)
+                self.tracking.ensure(sql, self.name, self.tracked_as)
 
     def position(self) -> int:
-        return self.tracking.position(self.name, self.target)
+        return self.tracking.position(self.name, self.tracked_as)
 
     def step(self) -> int:
         """Applies at most one batch; returns how many notifications it took
@@ -176,7 +188,7 @@ class Runner:
         source's by default; a rebuild of several views shares one)."""
         now = stored_instant(self.clock.now())
         end = notifications[-1].id
-        if not self.tracking.advance(sql, self.name, self.target, start, end, now):
+        if not self.tracking.advance(sql, self.name, self.tracked_as, start, end, now):
             return None
         if self.carried is not None and self._carried_at != start:
             self._forget()  # the copy moved without us: carried rows may be stale
@@ -186,6 +198,10 @@ class Runner:
         state = SqlState(sql, self.copy, self.carried)
         topics = self.projection.topics
         wanted = [n for n in notifications if n.topic in topics]
+        if self.partition is not None:
+            # Another part's appeals: not even decoded.
+            holds = self.partition.holds
+            wanted = [n for n in wanted if holds(n.originator_id)]
         keys = None
         for table in self.projection.tables:
             if table.per_appeal:
@@ -269,7 +285,7 @@ class Runner:
             error=f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT],
             at=stored_instant(self.clock.now()),
         )
-        self.tracking.record_failure(self.name, self.target, start, failure)
+        self.tracking.record_failure(self.name, self.tracked_as, start, failure)
         raise ProjectionFailed(self.name, failure) from error
 
 

@@ -21,7 +21,9 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 
@@ -43,6 +45,45 @@ COPY_FROM = 100
 """Rows of one table in one batch from which PostgreSQL gets them by COPY."""
 PREFIX = {LIVE: "view_", REBUILD: "rebuild_"}
 """Table name prefix of each copy: ``view_appeal_list``, ``rebuild_appeal_list``."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Part ``index`` of ``count`` of a rebuild: the appeals whose id, as an
+    integer, leaves ``index`` when divided by ``count``. Every part of a view
+    writes the same rebuild copy (its own appeals' rows, disjoint from the
+    others') and keeps its own tracking row, under :attr:`target`."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"no part {self.index} of {self.count}")
+
+    @property
+    def target(self) -> str:
+        """The part's tracking row's target: ``rebuild:1/4``."""
+        return f"{REBUILD}:{self.index}/{self.count}"
+
+    @classmethod
+    def of_target(cls, target: str) -> Partition | None:
+        """The part a tracking target names, None for any other target."""
+        prefix, _, part = target.partition(":")
+        if prefix != REBUILD or not part:
+            return None
+        index, _, count = part.partition("/")
+        return cls(int(index), int(count))
+
+    def holds(self, originator_id: UUID | str) -> bool:
+        """Whether the appeal with this id is in this part."""
+        number = (
+            originator_id.int
+            if isinstance(originator_id, UUID)
+            else UUID(originator_id).int
+        )
+        return number % self.count == self.index
+
 
 SELECT_SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 SELECT_POSTGRES_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = ?"

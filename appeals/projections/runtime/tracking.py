@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from appeals.infra.database import Database, Sql
-from appeals.projections.runtime.storage import transaction
+from appeals.projections.runtime.storage import REBUILD, transaction
 
 TABLE = "projection_tracking"
 
@@ -43,6 +43,7 @@ COLUMNS = (
 SELECT_ONE = f"SELECT {COLUMNS} FROM {{table}} WHERE projection = ? AND target = ?"
 SELECT_POSITION = "SELECT position FROM {table} WHERE projection = ? AND target = ?"
 SELECT_POSITIONS = "SELECT projection, position FROM {table} WHERE target = ?"
+SELECT_TARGETS = "SELECT target FROM {table} WHERE projection = ? ORDER BY target"
 SELECT_ALL = f"SELECT {COLUMNS} FROM {{table}} ORDER BY projection, target"
 ADVANCE = """
 UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
@@ -69,6 +70,9 @@ UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
 WHERE projection = ? AND target = ?
 """
 DELETE = "DELETE FROM {table} WHERE projection = ? AND target = ?"
+DELETE_REBUILDS = (
+    "DELETE FROM {table} WHERE projection = ? AND (target = ? OR target LIKE ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,12 @@ class Tracking:
         with transaction(self.database, write=False) as sql:
             rows = sql.execute(self._sql(SELECT_POSITIONS), (target,)).all()
         return {str(name): int(position) for name, position in rows}
+
+    def targets(self, projection: str) -> list[str]:
+        """The copies of ``projection`` that have a tracking row."""
+        with transaction(self.database, write=False) as sql:
+            rows = sql.execute(self._sql(SELECT_TARGETS), (projection,)).all()
+        return [str(row[0]) for row in rows]
 
     def all(self) -> list[Tracked]:
         with transaction(self.database, write=False) as sql:
@@ -194,6 +204,11 @@ class Tracking:
 
     def delete(self, sql: Sql, projection: str, target: str) -> None:
         sql.execute(self._sql(DELETE), (projection, target))
+
+    def delete_rebuilds(self, sql: Sql, projection: str) -> None:
+        """Deletes the rows of every rebuild of ``projection``: the whole
+        rebuild's (``rebuild``) and each part's (``rebuild:K/N``)."""
+        sql.execute(self._sql(DELETE_REBUILDS), (projection, REBUILD, f"{REBUILD}:%"))
 
 
 def _tracked(row: tuple[object, ...]) -> Tracked:
