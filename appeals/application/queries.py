@@ -8,7 +8,10 @@ version, or as of a past instant, with its timeliness as it stood then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from appeals.application.service import AppealLedger
+from appeals.application.service import AppealLedger, CommandResult
 from appeals.domain import events as ev
 from appeals.domain.disclosure import public_text
 from appeals.domain.errors import AppealNotFound
@@ -113,7 +116,13 @@ def view_of(history: Sequence[ev.Event]) -> AppealView:
         requested_item=received.item,
         address=received.address,
     )
-    for event in history[1:]:
+    fold(view, history[1:])
+    return view
+
+
+def fold(view: AppealView, events: Iterable[ev.Event]) -> None:
+    """Folds the events that follow the view's version into it."""
+    for event in events:
         evolve(view, event)
         note = public_text(get_topic(type(event)), vars(event))
         if note is not None:
@@ -127,7 +136,6 @@ def view_of(history: Sequence[ev.Event]) -> AppealView:
             )
         view.version = event.originator_version
         view.updated_at = event.timestamp
-    return view
 
 
 def evolve(view: AppealView, event: ev.Event) -> None:
@@ -298,8 +306,84 @@ def appeal_view(
 
 
 def appeal_at(ledger: AppealLedger, appeal_id: UUID, version: int) -> AppealView:
-    """The appeal as a command left it (``version``): a command's answer."""
+    """The appeal as a command left it (``version``), from its history."""
     return view_of(ledger.history(appeal_id, version))
+
+
+class AnswerViews:
+    """A command's answer (the appeal as the command left it) without reading
+    and folding the appeal's whole history again: the view this process last
+    answered for the appeal, with the command's own saved events folded on.
+
+    Only exact: the held view is used when its version is the one the
+    command's first event follows, and the events are consecutive; in every
+    other case (nothing held, another process wrote in between, a replayed
+    request, an existing receipt) the answer is folded from the history read
+    from the store, as :func:`appeal_at` does. A view at a version is the fold
+    of the appeal's events up to it, which the store never changes (an event
+    saved is never rewritten; an event deleted behind the service's back
+    makes the next command's first event follow a version below the held
+    view's, which is then not used). Bounded: the least recently answered
+    appeals are dropped first (a view is a few KB: 2,000 hold some 6-10 MB
+    per process, enough for the commands that follow one another on an
+    appeal). Callers get copies; the held views are never handed out."""
+
+    def __init__(self, size: int = 2_000) -> None:
+        self.size = size
+        self._views: OrderedDict[UUID, AppealView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def answer(self, ledger: AppealLedger, result: CommandResult) -> AppealView:
+        """The appeal as the command of ``result`` left it."""
+        view = self._folded(result)
+        if view is None or view.version != result.version:
+            view = appeal_at(ledger, result.appeal_id, result.version)
+        self._hold(view)
+        return _copy(view)
+
+    def _folded(self, result: CommandResult) -> AppealView | None:
+        events: tuple[ev.Event, ...] = result.events
+        if not events:
+            return None
+        first = events[0]
+        if isinstance(first, ev.Received):
+            return view_of(events)
+        with self._lock:
+            held = self._views.get(result.appeal_id)
+        expected = first.originator_version - 1
+        if held is None or held.version != expected:
+            return None
+        if any(e.originator_version != expected + n for n, e in enumerate(events, 1)):
+            return None
+        view = _copy(held)
+        fold(view, events)
+        return view
+
+    def _hold(self, view: AppealView) -> None:
+        """Keeps ``view`` (never handed out) unless a later version is held."""
+        with self._lock:
+            held = self._views.get(view.id)
+            if held is not None and held.version > view.version:
+                return
+            self._views[view.id] = view
+            self._views.move_to_end(view.id)
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+
+
+def _copy(view: AppealView) -> AppealView:
+    """A copy whose lists and dictionaries the original does not share (a fold
+    appends to the lists; a reader may change what it was given)."""
+    found = copy(view)
+    found.notes = [dict(n) for n in view.notes]
+    found.attachments = [dict(a) for a in view.attachments]
+    found.co_handling = [dict(p) for p in view.co_handling]
+    found.callbacks = [dict(c) for c in view.callbacks]
+    for name in ("pending_extension", "evaluation", "exclusion"):
+        value = getattr(view, name)
+        if value is not None:
+            setattr(found, name, dict(value))
+    return found
 
 
 def appeal_by_ticket(ledger: AppealLedger, ticket: str) -> AppealView:

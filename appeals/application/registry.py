@@ -229,8 +229,10 @@ class Registry:
 
 class LedgerDirectory:
     """The directory routing consults (appeals.domain.directory.Directory):
-    units and cadres from the registries in the store, catalogue items from
-    the callable it is given (the catalogue service's ``entry``)."""
+    units and cadres from the registries in the store (as current as the
+    store: the cached record brought up to date, read in place rather than
+    copied, since only its entry value leaves), catalogue items from the
+    callable it is given (the catalogue service's ``entry``)."""
 
     def __init__(
         self,
@@ -242,11 +244,11 @@ class LedgerDirectory:
         self._catalogue_item = catalogue_item
 
     def unit(self, code: str) -> UnitEntry | None:
-        unit = self.registry.unit(code)
+        unit = self.ledger.find(record_id("unit", code), Unit, copy=False)
         return None if unit is None else unit.entry()
 
     def cadre(self, code: str) -> CadreEntry | None:
-        cadre = self.registry.cadre(code)
+        cadre = self.ledger.find(record_id("cadre", code), Cadre, copy=False)
         return None if cadre is None else cadre.entry()
 
     def catalogue_item(self, code: str) -> CatalogueEntry | None:

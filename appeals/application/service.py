@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -90,6 +90,10 @@ class CommandResult:
     position: int | None
     created: bool = True
     replayed: bool = False
+    events: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The appeal's events this command saved, in order (none for a replayed
+    request or an existing receipt): what its answer folds onto the view
+    before it (appeals.application.queries.AnswerViews)."""
 
 
 R = TypeVar("R")
@@ -225,6 +229,7 @@ class AppealLedger(Application[UUID]):
                 appeal.id,
                 appeal.version,
                 _position(recordings, appeal.id),
+                events=_saved(recordings, appeal.id),
             )
         raise RuntimeError("could not allocate a unique ticket number")
 
@@ -323,6 +328,7 @@ class AppealLedger(Application[UUID]):
                 appeal.version,
                 _position(recordings, appeal_id),
                 created=False,
+                events=_saved(recordings, appeal_id),
             )
 
     def _decide_on(
@@ -444,7 +450,11 @@ class AppealLedger(Application[UUID]):
                 fresh = True  # someone else wrote first: decide again, fresh
                 continue
             return CommandResult(
-                appeal_id, appeal.version, _position(recordings, appeal_id), False
+                appeal_id,
+                appeal.version,
+                _position(recordings, appeal_id),
+                False,
+                events=_saved(recordings, appeal_id),
             )
         return None
 
@@ -465,11 +475,13 @@ class AppealLedger(Application[UUID]):
 
     # ---- reads --------------------------------------------------------------
 
-    def find(self, record_id: UUID, kind: type[R]) -> R | None:
+    def find(self, record_id: UUID, kind: type[R], *, copy: bool = True) -> R | None:
         """A record of ``kind`` (a unit, a meeting, a month's publication...)
-        by its id, or None if there is none of that kind."""
+        by its id, or None if there is none of that kind. ``copy=False``: the
+        aggregate cache's own copy when it holds one (brought up to date all
+        the same), for a caller that only reads it and keeps nothing of it."""
         try:
-            found: object = self.repository.get(record_id)
+            found: object = self.repository.get(record_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None
@@ -525,6 +537,13 @@ def _position(recordings: list[Recording[UUID]], appeal_id: UUID) -> int | None:
         if r.notification.id and r.notification.originator_id == appeal_id
     ]
     return max(positions) if positions else None
+
+
+def _saved(recordings: list[Recording[UUID]], appeal_id: UUID) -> tuple[Any, ...]:
+    """The appeal's events among ``recordings``, in version order."""
+    return tuple(
+        r.domain_event for r in recordings if r.domain_event.originator_id == appeal_id
+    )
 
 
 Handler = Callable[[Appeal, Any, Actor, datetime, cmd.Rules], None]

@@ -16,14 +16,14 @@ from starlette.responses import Response
 
 from appeals.application import queries
 from appeals.application.queries import AppealView
-from appeals.application.service import AppealLedger, CommandResult
+from appeals.application.service import CommandResult
 from appeals.domain.commands import COMMANDS, Receive
 from appeals.domain.errors import AppealNotFound
 from appeals.domain.permissions import check_read, may_read
 from appeals.domain.values import Actor, Channel, Role
 from appeals.domain.working_time import OutsideCalendarError
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of
+from appeals.http.context import ServiceContext, context_of, ledger_of
 from appeals.http.parameters import invalid, text_filter
 from appeals.http.problems import HttpProblem
 from appeals.http.reports import appeal_list
@@ -78,7 +78,7 @@ async def get_appeal_by_ticket(request: Request) -> Response:
         # Tickets are sequential: another's must look like a missing one, or
         # anyone could count each day's appeals.
         raise AppealNotFound(ticket)
-    return appeal_response(appeal_json(appeal, actor))
+    return appeal_response(appeal_json(appeal, actor), in_convention=True)
 
 
 # ---- commands --------------------------------------------------------------
@@ -94,9 +94,12 @@ async def receive(request: Request) -> Response:
         body = {"channel": Channel.PORTAL.value, "uscc": actor.uscc, **body}
     command = build(Receive, body)
     idempotency = idempotent_request(request, actor, body)
-    ledger = ledger_of(request)
+    context = context_of(request)
+    ledger = context.ledger
     result, appeal = await run_in_threadpool(
-        answered, ledger, lambda: ledger.receive_appeal(command, actor, idempotency)
+        answered,
+        context,
+        lambda: ledger.receive_appeal(command, actor, idempotency),
     )
     return command_answer(result, appeal, actor, 201 if result.created else 200)
 
@@ -120,7 +123,8 @@ async def run_command(request: Request) -> Response:
     command = build(command_class, body)
     expected = if_match(request)
     idempotency = idempotent_request(request, actor, body)
-    ledger = ledger_of(request)
+    context = context_of(request)
+    ledger = context.ledger
 
     def execute() -> CommandResult:
         return ledger.execute(
@@ -131,7 +135,7 @@ async def run_command(request: Request) -> Response:
             request=idempotency,
         )
 
-    result, appeal = await run_in_threadpool(answered, ledger, execute)
+    result, appeal = await run_in_threadpool(answered, context, execute)
     return command_answer(result, appeal, actor, 200)
 
 
@@ -161,20 +165,18 @@ async def command_response(
     request: Request, actor: Actor, result: CommandResult, status: int
 ) -> Response:
     """The appeal as the command left it (or as a replayed request left it)."""
-    ledger = ledger_of(request)
-    appeal = await run_in_threadpool(
-        queries.appeal_at, ledger, result.appeal_id, result.version
-    )
+    context = context_of(request)
+    appeal = await run_in_threadpool(context.answers.answer, context.ledger, result)
     return command_answer(result, appeal, actor, status)
 
 
 def answered(
-    ledger: AppealLedger, run: Callable[[], CommandResult]
+    context: ServiceContext, run: Callable[[], CommandResult]
 ) -> tuple[CommandResult, AppealView]:
-    """Carries out a command and reads the appeal as it left it, in one trip
-    to the threadpool."""
+    """Carries out a command and gets the appeal as it left it, in one trip
+    to the threadpool (appeals.application.queries.AnswerViews)."""
     result = run()
-    return result, queries.appeal_at(ledger, result.appeal_id, result.version)
+    return result, context.answers.answer(context.ledger, result)
 
 
 def command_answer(
@@ -183,7 +185,7 @@ def command_answer(
     """The answer to a command: the appeal as it left it, where it lives."""
     body = appeal_json(appeal, actor)
     body["position"] = result.position
-    response = appeal_response(body, status)
+    response = appeal_response(body, status, in_convention=True)
     response.headers["Location"] = f"/appeals/{result.appeal_id}"
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -6,10 +6,11 @@ Handlers call :func:`context_of` (or :func:`ledger_of`) instead of reading
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from appeals.application.queries import AnswerViews
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
 from appeals.infra.blobs import BlobStore
@@ -32,6 +33,8 @@ class ServiceContext:
     open311: Open311Settings
     reads: Database | None = None
     """The read replica (APPEALS_READ_DATABASE_URL), or None: the primary."""
+    answers: AnswerViews = field(default_factory=AnswerViews)
+    """The views commands were last answered with (a command's answer)."""
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -70,6 +70,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
 
 
 _FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+_FIELDS: dict[type[Any], tuple[tuple[str, bool, tuple[bool, Any]], ...]] = {}
 
 
 def field_types(command_class: type[Any]) -> dict[str, Any]:
@@ -82,6 +83,25 @@ def field_types(command_class: type[Any]) -> dict[str, Any]:
     return found
 
 
+def _fields(command_class: type[Any]) -> tuple[tuple[str, bool, tuple[bool, Any]], ...]:
+    """Each field's name, whether it is required and its unwrapped type
+    (:func:`_unwrap_optional`), worked out once per class."""
+    found = _FIELDS.get(command_class)
+    if found is None:
+        types_by_name = field_types(command_class)
+        found = tuple(
+            (
+                f.name,
+                f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING,
+                _unwrap_optional(types_by_name[f.name]),
+            )
+            for f in dataclasses.fields(command_class)
+        )
+        _FIELDS[command_class] = found
+    return found
+
+
 def build(command_class: type[T], body: dict[str, Any]) -> T:
     """The command from a decoded body, or a 422 listing every bad field."""
     errors: list[dict[str, str]] = []
@@ -90,19 +110,15 @@ def build(command_class: type[T], body: dict[str, Any]) -> T:
     for name in body:
         if name not in types_by_name:
             errors.append({"field": name, "reason": "is not a field of this command"})
-    for field in dataclasses.fields(command_class):  # type: ignore[arg-type]
-        required = (
-            field.default is dataclasses.MISSING
-            and field.default_factory is dataclasses.MISSING
-        )
-        if field.name not in body:
+    for name, required, unwrapped in _fields(command_class):
+        if name not in body:
             if required:
-                errors.append({"field": field.name, "reason": "is required"})
+                errors.append({"field": name, "reason": "is required"})
             continue
         try:
-            values[field.name] = convert(types_by_name[field.name], body[field.name])
+            values[name] = _convert(unwrapped, body[name])
         except ValueError as error:
-            errors.append({"field": field.name, "reason": str(error)})
+            errors.append({"field": name, "reason": str(error)})
     if errors:
         raise invalid(errors)
     return command_class(**values)
@@ -110,7 +126,11 @@ def build(command_class: type[T], body: dict[str, Any]) -> T:
 
 def convert(annotation: Any, value: Any) -> Any:
     """One JSON value to the field's type (ValueError says why it cannot)."""
-    optional, inner = _unwrap_optional(annotation)
+    return _convert(_unwrap_optional(annotation), value)
+
+
+def _convert(unwrapped: tuple[bool, Any], value: Any) -> Any:
+    optional, inner = unwrapped
     if value is None:
         if optional:
             return None
@@ -147,7 +167,7 @@ def convert(annotation: Any, value: Any) -> Any:
                 return member
         codes = ", ".join(m.value for m in inner)
         raise ValueError(f"must be one of: {codes}")
-    raise TypeError(f"no conversion for {annotation}")  # a programming error
+    raise TypeError(f"no conversion for {inner}")  # a programming error
 
 
 def _unwrap_optional(annotation: Any) -> tuple[bool, Any]:

@@ -25,6 +25,15 @@ class OrjsonResponse(Response):
         return orjson.dumps(api_times(content), option=orjson.OPT_APPEND_NEWLINE)
 
 
+class ConventionJson(OrjsonResponse):
+    """JSON built with its instants already in the convention (an appeal's
+    body from :func:`appeal_json`), so not walked again: ``api_times`` of
+    such a body is the body itself (tests/http/test_responses.py)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_APPEND_NEWLINE)
+
+
 # ---- the time convention ----------------------------------------------------------
 
 INSTANT_TEXT = re.compile(
@@ -49,6 +58,11 @@ TIME_KEYS = frozenset(
 TIME_SUFFIXES = ("_at", "_due", "_time", "_deadline")
 TIMES_BY_STAGE = frozenset({"deadlines"})
 """Objects whose every value is an instant (an appeal's deadlines by stage)."""
+
+
+def api_instant(value: datetime) -> str:
+    """An instant in the convention of :func:`api_time`."""
+    return value.astimezone(SHANGHAI).isoformat(timespec="microseconds")
 
 
 def api_time(text: str) -> str:
@@ -86,17 +100,20 @@ def api_times(value: Any, times: bool = False) -> Any:
     if isinstance(value, list):
         return [api_times(item, times) for item in value]
     if isinstance(value, datetime):  # a stored event's own instant
-        return value.astimezone(SHANGHAI).isoformat(timespec="microseconds")
+        return api_instant(value)
     if times and isinstance(value, str) and INSTANT_TEXT.fullmatch(value):
         return api_time(value)
     return value
 
 
-def appeal_response(body: dict[str, Any], status: int = 200) -> Response:
-    """One appeal, with its version as the ETag (for ``If-Match``)."""
-    return OrjsonResponse(
-        body, status_code=status, headers={"ETag": f'"{body["version"]}"'}
-    )
+def appeal_response(
+    body: dict[str, Any], status: int = 200, *, in_convention: bool = False
+) -> Response:
+    """One appeal, with its version as the ETag (for ``If-Match``);
+    ``in_convention``: a body with nothing but :func:`appeal_json`'s and
+    plain values, whose instants need no second pass."""
+    kind = ConventionJson if in_convention else OrjsonResponse
+    return kind(body, status_code=status, headers={"ETag": f'"{body["version"]}"'})
 
 
 def appeal_json(appeal: AppealView, actor: Actor) -> dict[str, Any]:
@@ -143,26 +160,24 @@ def _appeal_json(appeal: AppealView) -> dict[str, Any]:
             "requested_item": appeal.requested_item,
         },
         "address": appeal.address,
-        "exclusion": appeal.exclusion,
+        "exclusion": _times_in(appeal.exclusion),
         "paused": appeal.paused,
-        "pending_extension": appeal.pending_extension,
+        "pending_extension": _times_in(appeal.pending_extension),
         "outcome": appeal.outcome,
-        "evaluation": appeal.evaluation,
+        "evaluation": _times_in(appeal.evaluation),
         "reopen_count": appeal.reopen_count,
         "return_count": appeal.return_count,
         "supervision_level": appeal.supervision_level,
         "needs_supervisor": appeal.needs_supervisor,
         "merged_into": str(appeal.merged_into) if appeal.merged_into else None,
         "urge_count": appeal.urge_count,
-        "callbacks": [{**c, "at": c["at"].isoformat()} for c in appeal.callbacks],
+        "callbacks": [_times_in(c) for c in appeal.callbacks],
         "reconciliation": appeal.reconciliation,
-        "co_handling": appeal.co_handling,
+        "co_handling": [_times_in(p) for p in appeal.co_handling],
         "leader": appeal.leader,
-        "notes": [{**note, "at": note["at"].isoformat()} for note in appeal.notes],
+        "notes": [_times_in(note) for note in appeal.notes],
         "latest_public_note": appeal.notes[-1]["text"] if appeal.notes else None,
-        "attachments": [
-            {**a, "added_at": a["added_at"].isoformat()} for a in appeal.attachments
-        ],
+        "attachments": [_times_in(a) for a in appeal.attachments],
         "deadlines": {
             "dispatch": _iso(appeal.dispatch_due),
             "first_response": _iso(appeal.first_response_due),
@@ -173,10 +188,29 @@ def _appeal_json(appeal: AppealView) -> dict[str, Any]:
             "callback": _iso(appeal.callback_due),
             "close": _iso(appeal.close_due),
         },
-        "received_at": appeal.received_at.isoformat(),
-        "updated_at": appeal.updated_at.isoformat(),
+        "received_at": api_instant(appeal.received_at),
+        "updated_at": api_instant(appeal.updated_at),
     }
 
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else api_instant(value)
+
+
+def _times_in(part: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of one of the view's small objects (a note, a callback, the
+    pending extension...) with its instants in the convention, as
+    :func:`api_times` would give them: a datetime anywhere, an instant's text
+    under a time key."""
+    if part is None:
+        return None
+    found = {}
+    for key, value in part.items():
+        if isinstance(value, datetime):
+            value = api_instant(value)
+        elif isinstance(value, (dict, list, str)):
+            times = _is_time_key(key) or key in TIMES_BY_STAGE
+            if times or not isinstance(value, str):
+                value = api_times(value, times)
+        found[key] = value
+    return found

@@ -14,9 +14,12 @@ at most, and at once while the outage is known (``infra/availability.py``).
 The aggregate cache (``APPEALS_AGGREGATE_CACHE`` records per process, 0 for
 none) is read two ways:
 
-- **reads** see every process's writes. ``GET /appeals/{id}``, its history
-  and a command's answer read the appeal's events from the store
-  (``AppealLedger.history``), never the cache; every other ``get`` from the
+- **reads** see every process's writes. ``GET /appeals/{id}`` and its
+  history read the appeal's events from the store (``AppealLedger.history``),
+  never the cache; a command's answer is the view this process last answered
+  with the command's own saved events folded on, only when that view's
+  version is the one those events follow, else it too is read from the store
+  (``appeals.application.queries.AnswerViews``); every other ``get`` from the
   repository (``AppealLedger.get``, ``find``, the claims and idempotency
   records, the registries) fast-forwards the cached copy with the newer
   events in the store (``AGGREGATE_CACHE_FASTFORWARD=y``, the one query it

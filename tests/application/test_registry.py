@@ -8,9 +8,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from eventsourcing import application
 
 from appeals.application.registry import LedgerDirectory, Registry
 from appeals.application.service import AppealLedger
+from appeals.bootstrap import open_ledger
 from appeals.domain.directory import CatalogueEntry
 from appeals.domain.errors import InvalidField, NotPermitted
 from appeals.domain.organisation import (
@@ -25,6 +27,7 @@ from appeals.domain.organisation import (
     UpdateUnit,
 )
 from appeals.infra.clock import FixedClock
+from appeals.infra.settings import Settings
 from tests.support.registry import (
     ADMIN,
     CADRES,
@@ -173,3 +176,35 @@ def test_the_directory_answers_from_the_store_and_delegates_items(
     assert list(directory.unit_codes()) == []  # the view has not caught up yet
     project(ledger)
     assert list(directory.unit_codes()) == sorted(u.code for u in UNITS)
+
+
+def test_the_directory_reads_the_cached_record_in_place_yet_current(
+    ledger: AppealLedger,
+    settings: Settings,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lookup copies no cached record (only its entry value leaves), and
+    still sees a change another process saved (fast-forward)."""
+    registry = organisation(ledger)
+    directory = LedgerDirectory(ledger)
+    before = directory.unit("SZ-TAX")  # now cached
+    assert directory.cadre("C-0001") is not None
+    other = open_ledger(settings, clock=clock, storage_ready=True)
+    try:
+        Registry(other).change("SZ-TAX", RetireUnit("并入"), ADMIN)
+    finally:
+        other.close()
+    copies: list[object] = []
+    original = application.deepcopy
+    monkeypatch.setattr(
+        application, "deepcopy", lambda x, *a: copies.append(x) or original(x, *a)
+    )
+    after = directory.unit("SZ-TAX")
+    assert directory.cadre("C-0001") is not None
+    assert before is not None
+    assert after is not None
+    assert (before.retired, after.retired) == (False, True)
+    assert copies == []
+    assert registry.unit("SZ-TAX") is not None
+    assert len(copies) == 1  # the registry's own reads still copy
