@@ -135,7 +135,6 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
         for what, label in (
             ("rebuild-together", "all views in one pass, 1 process"),
             ("rebuild-parallel", "all views, one pass per process, 1 per core"),
-            ("rebuild-partitioned-1", "all views, --jobs 1 (nothing split)"),
             ("rebuild-partitioned-2", "all views, --jobs 2, split by appeal"),
             ("rebuild", "each view alone, in turn"),
         )

@@ -76,9 +76,10 @@ def split_estimate(results: dict[str, Any], cores: int = 16) -> SplitEstimate | 
                 split.add(name)
             if run["what"] == "rebuild" and part["seconds"]:
                 views[name].append(float(part["events"]) / float(part["seconds"]))
-    one = _median(rates.get("rebuild-partitioned-1", []))
+    # One process: the one-pass rebuild (``--jobs 1`` runs exactly that).
+    one = _median(rates.get("rebuild-together", []))
     two = _median(rates.get("rebuild-partitioned-2", []))
-    cpu_one = _median(cpu.get("rebuild-partitioned-1", []))
+    cpu_one = _median(cpu.get("rebuild-together", []))
     cpu_two = _median(cpu.get("rebuild-partitioned-2", []))
     if any(math.isnan(v) for v in (one, two, cpu_one, cpu_two)) or cpu_one <= 0:
         return None

@@ -270,8 +270,6 @@ def history_section(results: dict[str, Any]) -> list[str]:
         "(one process)",
         "rebuild-parallel": "rebuild, every view: one process per core, each a "
         "group of views in one pass",
-        "rebuild-partitioned-1": "rebuild, every view, `--jobs 1` (one pass, "
-        "nothing split)",
         "rebuild-partitioned-2": "rebuild, every view, `--jobs 2`: views kept "
         "per appeal split by appeal over both processes",
         "rebuild": "rebuild, each view alone in turn",
