@@ -358,11 +358,25 @@ class AppealState:
         policy version, whether any deadline falls in an estimated year, and
         the counting convention of the last one named (the event's principal
         deadline)."""
-        dues = {name: self._due(tk, stage, at, terms) for name, stage in stages.items()}
-        principal = list(stages.values())[-1]
+        terms = terms or self._terms()
+        start = aware(at, "at")
+        dues: dict[str, Any] = {}
+        limit = None
+        for name, stage in stages.items():
+            # Each stage's limit is looked up once: it gives both the deadline
+            # and, for the principal (last) one, the counting convention.
+            limit = tk.limit(
+                stage,
+                self.priority,
+                self.category,
+                kind=terms.kind,
+                limits=terms.limits,
+            )
+            dues[name] = tk.due_after(limit, start)
+        assert limit is not None, "an event names at least one deadline"
         return {
             **dues,
             "sla_version": tk.version,
             "provisional": tk.provisional(*dues.values()),
-            "counting": self._counting(tk, principal, terms),
+            "counting": tk.policy.counting(limit).value,
         }

@@ -8,9 +8,12 @@ reprs, so the JSON stays readable and stable.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Self
+from functools import cache
+from types import MappingProxyType
+from typing import Self, cast
 
 from appeals.domain.errors import InvalidField
 
@@ -31,15 +34,18 @@ class Labelled(StrEnum):
     @classmethod
     def parse(cls, value: object, field: str) -> Self:
         """The member for ``value``, or :class:`InvalidField` listing the codes."""
-        for member in cls:
-            if member.value == value:
-                return member
+        member = _member(cls, value)
+        if member is not None:
+            return cast(Self, member)
         codes = ", ".join(member.value for member in cls)
         raise InvalidField(field, f"{value!r} is not one of: {codes}")
 
     @classmethod
     def of(cls, code: str) -> Self:
         """The member for a code read back from a stored event."""
+        member = _member(cls, code)
+        if member is not None:
+            return cast(Self, member)
         return cls.parse(code, cls.__name__.lower())
 
     def label(self) -> dict[str, str]:
@@ -48,6 +54,24 @@ class Labelled(StrEnum):
     @classmethod
     def labels(cls) -> list[dict[str, str]]:
         return [{"code": m.value, "zh": m.zh, "en": m.en} for m in cls]
+
+
+@cache
+def _by_code(kind: type[Labelled]) -> Mapping[object, Labelled]:
+    """Each member of ``kind`` by its code: a read-only table built once per
+    closed set (the sets never change), so a lookup is one dict probe instead
+    of a scan of the members."""
+    table: dict[object, Labelled] = {member.value: member for member in kind}
+    return MappingProxyType(table)
+
+
+def _member(kind: type[Labelled], value: object) -> Labelled | None:
+    """The member of ``kind`` whose code equals ``value``, if any (a value
+    that cannot be hashed, a list say, equals no code)."""
+    try:
+        return _by_code(kind).get(value)
+    except TypeError:
+        return None
 
 
 class Channel(Labelled):

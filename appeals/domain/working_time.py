@@ -35,6 +35,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -146,9 +147,10 @@ class OfficeHours:
     def whole_day(cls) -> OfficeHours:
         return cls((OfficeInterval(_ZERO, _ONE_DAY),))
 
-    @property
+    @cached_property
     def day_length(self) -> timedelta:
-        """Office time in one working day: the length of one working day."""
+        """Office time in one working day: the length of one working day
+        (worked out once: the hours never change)."""
         return sum((interval.length for interval in self.intervals), _ZERO)
 
     def contains(self, offset: timedelta) -> bool:
