@@ -92,6 +92,10 @@ def summary(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+LAG_TARGET_MS = 250
+"""Issue 21: projection lag p99 under the ingest load (issue 7 asked < 1 s)."""
+
+
 def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     p99s: dict[str, list[float]] = defaultdict(list)
     for run in ingest:
@@ -102,15 +106,15 @@ def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     rows: list[Row] = []
     for view, values in sorted(p99s.items()):
         spread = Spread.of(values)
-        ok = spread.median < 1000 if spread.runs else None
+        ok = spread.median < LAG_TARGET_MS if spread.runs else None
         rows.append(
             (
                 f"projection lag p99, {view} (ms)",
                 spread.format(),
                 "under the ingest load above",
                 "",
-                "< 1,000 ms",
-                _status(ok, f"{spread.median / 1000:.1f} s"),
+                f"< {LAG_TARGET_MS:,} ms",
+                _status(ok, f"{spread.median:,.0f} ms"),
             )
         )
     return rows
