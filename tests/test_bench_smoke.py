@@ -223,7 +223,7 @@ def test_the_gaps_are_explained_from_the_runs_own_figures() -> None:
     assert "add up to about 2,500/s" in text
     assert "1.2× with 2 here" in text  # 12,500 / 10,000
     assert "about 8 cores" in text  # 50,000 / (12,500 / 2) per core
-    assert "16 cores, split by view as now: about 5,000/s" in text
+    assert "16 cores, split by view only (groups of whole views): about 5,000/s" in text
     met = {
         **results,
         "ingest": [ingest("appeals", 3000.0, 1.0), *results["ingest"][1:]],
@@ -245,3 +245,18 @@ def test_the_transcoding_figures_run_on_a_store(
     assert lines[0].endswith("stored events")
     assert int(lines[0].split()[0].replace(",", "")) > 0
     assert [line.split(":")[0] for line in lines[1:]] == ["decode", "encode"]
+
+
+def test_the_report_says_what_bounds_the_projection_lag() -> None:
+    run = {
+        "scenario": "appeals+projections",
+        "throughput": 400.0,
+        "cores": {"machine": 1.9, "projection worker": 0.2},
+        "lag": {"timeliness": {"p99": 600.0}, "directory": {"p99": 300.0}},
+    }
+    text = "\n".join(gaps_section({"ingest": [run], "replay": []}))
+    assert "**Projection lag** (p99 300–600 ms over the views, worst timeliness" in text
+    assert "busy 1.90 of its 2 cores" in text
+    assert "0.50 ms of CPU per command" in text  # 0.2 cores / 400 commands/s
+    fast = {**run, "lag": {"timeliness": {"p99": 120.0}}}
+    assert "Projection lag" not in "\n".join(gaps_section({"ingest": [fast]}))
