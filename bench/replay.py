@@ -259,7 +259,7 @@ def rebuild_partitioned(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
             "projections": _parts(outcomes),
             "children_peak_rss_mib": children_kib / 1024,
         }
-        split = {p.name for p in chosen if p.by_appeal}
+        split = {p.name for p in chosen if p.splits}
     for name, part in result["projections"].items():
         part["split"] = 1.0 if name in split else 0.0
     return {**result, "jobs": jobs}

@@ -55,7 +55,7 @@ def add_commands(commands: Any) -> None:
         "--batch-size",
         type=int,
         default=None,
-        help="events per transaction (default: 5000)",
+        help="events per transaction (default: 2000)",
     )
     rebuild.add_argument(
         "--jobs",
@@ -181,7 +181,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         jobs = _jobs(args.jobs, source.database.engine)
         batch_size = args.batch_size or REBUILD_BATCH_SIZE
         with RebuildProgress([p.name for p in chosen]) as shown:
-            split = any(p.by_appeal for p in chosen)  # by appeal, over every job
+            split = any(p.splits for p in chosen)  # by appeal, over every job
             if jobs > 1 and (len(chosen) > 1 or split):
                 # Every table exists (bootstrap) before the children start.
                 outcomes = rebuild_in_processes(

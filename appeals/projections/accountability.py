@@ -52,6 +52,7 @@ from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import APPEAL_EVENTS, topics_of
 from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
+    PART,
     Apply,
     Change,
     Projection,
@@ -91,13 +92,15 @@ COUNTERS = (
     "urged",
     "warned",
 )
-KEY = ("day", "unit", "cadre", "category")
+KEY = ("day", "unit", "cadre", "category", PART)
+"""``part``: the part of a split rebuild that counted the row (0 live and
+in a whole rebuild); readers sum over it (``Projection.summed_by_part``)."""
 
 CREATE_DAILY = (
     "CREATE TABLE IF NOT EXISTS {table} (day TEXT NOT NULL, unit TEXT NOT NULL, "
-    "cadre TEXT NOT NULL, category TEXT NOT NULL, "
+    f"cadre TEXT NOT NULL, category TEXT NOT NULL, {PART} INTEGER NOT NULL, "
     + ", ".join(f"{name} INTEGER NOT NULL" for name in COUNTERS)
-    + ", PRIMARY KEY (day, unit, cadre, category))"
+    + f", PRIMARY KEY ({', '.join(KEY)}))"
 )
 INDEX_BY_UNIT = "CREATE INDEX IF NOT EXISTS {name}_by_unit ON {table} (unit, day)"
 
@@ -212,7 +215,7 @@ def make_apply(tk: Timekeeping) -> Apply:
         for (unit, cadre), counters in moved.items():
             if not counters:
                 continue
-            key = (day, unit, cadre, row["category"])
+            key = (day, unit, cadre, row["category"], state.part)
             counts = dict(state.get(DAILY, key) or dict.fromkeys(COUNTERS, 0))
             for name, amount in counters.items():
                 counts[name] = counts.get(name, 0) + amount
@@ -244,6 +247,7 @@ def projection(tk: Timekeeping) -> Projection:
         apply=make_apply(tk),
         description="per unit, cadre, category and day: what was done, on time",
         cost=4,
+        summed_by_part=True,
     )
 
 

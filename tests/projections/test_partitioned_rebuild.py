@@ -6,6 +6,7 @@ stopped part by part, and swapped in from processes side by side."""
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,9 +18,10 @@ from appeals.bootstrap import events_of, open_ledger
 from appeals.domain.appeal import Appeal
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
-from appeals.projections import appeal_list
+from appeals.projections import accountability, appeal_list
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import (
+    PART,
     Change,
     InMemoryView,
     Key,
@@ -27,6 +29,7 @@ from appeals.projections.runtime.model import (
     Put,
     Row,
     Table,
+    fold,
 )
 from appeals.projections.runtime.parallel import rebuild_in_processes
 from appeals.projections.runtime.rebuild import (
@@ -38,7 +41,13 @@ from appeals.projections.runtime.rebuild import (
     swap_partitions,
 )
 from appeals.projections.runtime.runner import Runner, prepare
-from appeals.projections.runtime.storage import LIVE, REBUILD, Partition
+from appeals.projections.runtime.storage import (
+    LIVE,
+    REBUILD,
+    Copy,
+    Partition,
+    transaction,
+)
 from appeals.projections.runtime.tracking import Tracking
 from devtools.pgcluster import PostgresServer
 from tests.builders import receive
@@ -46,6 +55,7 @@ from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, st
 
 SPLIT = [p for p in PROJECTIONS if p.by_appeal]
 TIMELINESS = next(p for p in SPLIT if p.name == "timeliness")
+ACCOUNTABILITY = next(p for p in PROJECTIONS if p.name == accountability.NAME)
 
 
 class Interrupted(Exception):
@@ -60,6 +70,20 @@ def keeps_appeals_apart(projection: Projection) -> bool:
     return topics and keys
 
 
+def keeps_counters_by_part(projection: Projection) -> bool:
+    """What ``summed_by_part`` claims, read from the declaration: every topic
+    an appeal's event, every table's key led by the appeal's id or, for a
+    table of counters shared by appeals, ending with ``part`` (its other
+    columns integers summed by the readers)."""
+    topics = all(issubclass(resolve_topic(t), Appeal.Event) for t in projection.topics)
+    keys = all(
+        table.key[0] == "appeal_id" or (table.key[-1] == PART and not table.codecs)
+        for table in projection.tables
+    )
+    counted = any(table.key[-1] == PART for table in projection.tables)
+    return topics and keys and counted
+
+
 def test_the_views_split_by_appeal_are_those_whose_rows_never_meet() -> None:
     assert {p.name for p in SPLIT} == {
         "appeal_list",
@@ -70,6 +94,16 @@ def test_the_views_split_by_appeal_are_those_whose_rows_never_meet() -> None:
     }
     for projection in PROJECTIONS:
         assert projection.by_appeal == keeps_appeals_apart(projection), projection.name
+
+
+def test_the_views_split_with_counters_per_part_keep_their_shared_rows_so() -> None:
+    summed = [p for p in PROJECTIONS if p.summed_by_part]
+    assert [p.name for p in summed] == ["accountability"]
+    for projection in PROJECTIONS:
+        claimed = projection.summed_by_part
+        assert claimed == keeps_counters_by_part(projection), projection.name
+        assert not (claimed and projection.by_appeal), projection.name
+        assert projection.splits == (projection.by_appeal or claimed)
 
 
 class OwnRowsOnly(InMemoryView):
@@ -90,6 +124,49 @@ class OwnRowsOnly(InMemoryView):
     def handle(self, event: Any) -> None:
         self.event = event
         super().handle(event)
+
+
+class OwnRowsOrOwnPart(InMemoryView):
+    """The pure fold as part ``part``: an event reads and writes only its
+    own appeal's rows, or counter rows of this part."""
+
+    event: Any = None
+
+    def _check(self, table: Table, key: Key) -> None:
+        if table.key[-1] == PART:
+            assert key[-1] == self.part, (table.name, key)
+        else:
+            assert key[0] == str(self.event.originator_id), (table.name, key)
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        self._check(table, key)
+        return super().get(table, key)
+
+    def write(self, change: Change) -> None:
+        key = change.table.key_of(change.row) if isinstance(change, Put) else change.key
+        self._check(change.table, key)
+        super().write(change)
+
+    def handle(self, event: Any) -> None:
+        self.event = event
+        super().handle(event)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_view_summed_by_part_shares_only_its_parts_counter_rows(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=40)
+    history = events(ledger)
+    whole = fold(ACCOUNTABILITY, history).rows("accountability_daily")
+    assert whole
+    assert {row[PART] for row in whole} == {0}
+    view = OwnRowsOrOwnPart(ACCOUNTABILITY, part=2)
+    for event in history:
+        view.handle(event)
+    counted = view.rows("accountability_daily")
+    assert {row[PART] for row in counted} == {2}
+    assert [{**row, PART: 0} for row in counted] == whole
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
@@ -178,6 +255,99 @@ def interrupt_the_second_part() -> Any:
         reached = position
 
     return update
+
+
+def summed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Counter rows summed over ``part`` (into part 0), in key order."""
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in accountability.KEY if c != PART)
+        if key not in totals:
+            totals[key] = {**row, PART: 0}
+        else:
+            for name in accountability.COUNTERS:
+                totals[key][name] += row[name]
+    return [totals[key] for key in sorted(totals)]
+
+
+def reports(ledger: AppealLedger) -> list[Any]:
+    """What the accountability readers answer from the live copy."""
+    first, last = date(2000, 1, 1), date(2100, 1, 1)
+    return [
+        accountability.report(ledger.database, group, period, first, last, None)[1]
+        for group in accountability.GROUPS
+        for period in accountability.PERIODS
+    ] + [accountability.activity(ledger.database, first, last)[1]]
+
+
+def days(ledger: AppealLedger, target: str) -> list[dict[str, Any]]:
+    """``select_days`` over a copy's counter table, per unit and day."""
+    copy = Copy(ledger.database, ACCOUNTABILITY, target)
+    with transaction(ledger.database, write=False) as sql:
+        found = accountability.select_days(
+            sql,
+            copy.qualified(accountability.DAILY),
+            "unit",
+            "2000-01-01",
+            "2100-01-01",
+        )
+    return sorted(found, key=lambda row: (row["group"], row["day"]))
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_accountability_rebuilt_in_parts_reports_as_the_live_view_and_the_fold(
+    ledger: AppealLedger, clock: FixedClock, parts: int
+) -> None:
+    """Each part counts its own appeals' events under its own part number;
+    the readers sum over parts, and the swap sums the parts into part 0, so
+    the copy swapped in is row for row the fold of history."""
+    demo(ledger, clock, appeals=40)
+    history = events(ledger)
+    caught_up(ledger, ACCOUNTABILITY)
+    live_rows = stored(ledger, ACCOUNTABILITY)
+    live_reports = reports(ledger)
+    live_days = days(ledger, LIVE)
+    assert live_rows == folded(ACCOUNTABILITY, history)
+    assert any(row["resolved"] for row in live_days)
+    source = events_of(ledger)
+    runners = [
+        Runner(source, ACCOUNTABILITY, target=REBUILD, batch_size=40, partition=p)
+        for p in prepare_partitions(source, ACCOUNTABILITY, parts, restart=True)
+    ]
+    for runner in runners:
+        runner.catch_up()
+    # Before the swap: rows differ from the whole view's only by part.
+    split = stored(ledger, ACCOUNTABILITY, REBUILD)
+    daily = split["accountability_daily"]
+    assert {row[PART] for row in daily} == set(range(parts))
+    assert len(daily) > len(live_rows["accountability_daily"])
+    assert summed(daily) == live_rows["accountability_daily"]
+    assert split["accountability_folds"] == live_rows["accountability_folds"]
+    assert days(ledger, REBUILD) == live_days  # the readers sum over parts
+    live = Runner(source, ACCOUNTABILITY)
+    head = source.head()
+    assert swap_partitions(runners, live) == head
+    assert stored(ledger, ACCOUNTABILITY) == live_rows  # summed into part 0
+    assert reports(ledger) == live_reports
+    assert rebuild_rows(ledger, ACCOUNTABILITY.name) == []
+    receive(ledger)  # the live copy carries on, in part 0
+    caught_up(ledger, ACCOUNTABILITY)
+    assert stored(ledger, ACCOUNTABILITY) == folded(ACCOUNTABILITY, events(ledger))
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_the_rebuild_of_a_view_summed_by_part_splits_with_the_others(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    demo(ledger, clock, appeals=30)
+    history = events(ledger)
+    chosen = [TIMELINESS, ACCOUNTABILITY]
+    outcomes = rebuild_partitioned(
+        events_of(ledger), chosen, parts=2, batch_size=40, restart=True
+    )
+    assert [o.failure for o in outcomes] == [None, None]
+    for projection in chosen:
+        assert stored(ledger, projection) == folded(projection, history)
 
 
 def test_the_swap_brings_every_part_from_its_own_position_to_one_end(
@@ -379,7 +549,7 @@ def test_views_split_over_two_processes_resume_their_parts_and_swap_in(
 def test_only_a_rebuild_of_a_view_kept_per_appeal_is_split(
     ledger: AppealLedger,
 ) -> None:
-    whole = next(p for p in PROJECTIONS if not p.by_appeal)
+    whole = next(p for p in PROJECTIONS if not p.splits)
     with pytest.raises(ValueError, match="only a by-appeal rebuild is split"):
         Runner(events_of(ledger), whole, target=REBUILD, partition=Partition(0, 2))
     with pytest.raises(ValueError, match="only a by-appeal rebuild is split"):

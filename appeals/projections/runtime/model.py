@@ -25,6 +25,9 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 Key = tuple[Any, ...]
+PART = "part"
+"""The key column of a shared counter row that names the part of a split
+rebuild which counted it (``Projection.summed_by_part``)."""
 Row = Mapping[str, Any]
 Event = DomainEventProtocol[UUID]
 
@@ -133,6 +136,13 @@ class State(Protocol):
 
     def get(self, table: Table, key: Key) -> Row | None: ...
 
+    @property
+    def part(self) -> int:
+        """The part of a split rebuild these rows are (``Partition.index``):
+        0 for the live copy, a whole rebuild and the fold in memory. A view
+        ``summed_by_part`` writes its shared counter rows under it."""
+        ...
+
 
 Apply = Callable[[Any, State], Sequence[Change]]
 
@@ -157,6 +167,18 @@ class Projection:
     with the appeal's id, so the rows of different appeals never meet: a
     rebuild may split it by appeal over several processes (partitions of the
     appeals, each writing its own rows of the same copy)."""
+    summed_by_part: bool = False
+    """Every topic it reads is an appeal's event, and each table's key either
+    begins with the appeal's id or ends with ``part`` (``State.part``): rows
+    shared by appeals are counters, written by each part of a split rebuild
+    under its own part number and summed over ``part`` by every reader. So
+    it too may be split by appeal; the live copy writes part 0 only."""
+
+    @property
+    def splits(self) -> bool:
+        """Whether a rebuild may split it by appeal (:attr:`by_appeal` or
+        :attr:`summed_by_part`)."""
+        return self.by_appeal or self.summed_by_part
 
 
 def check_row(table: Table, row: Row) -> None:
@@ -177,6 +199,7 @@ class InMemoryView:
 
     projection: Projection
     tables: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)
+    part: int = 0
 
     def get(self, table: Table, key: Key) -> Row | None:
         return self.tables.get(table.name, {}).get(key)

@@ -13,7 +13,9 @@ creates no table: bootstrap created them all before.
 
 A view is never split between groups, so the slowest one alone would bound
 any number of processes; the views whose rows each belong to one appeal
-(``Projection.by_appeal``) are therefore split by appeal instead: child K of
+(``Projection.by_appeal``), and those whose shared rows are counters kept
+per part (``Projection.summed_by_part``: accountability), are therefore
+split by appeal instead: child K of
 N also takes part K of each of them in its pass, and the parent, once the
 children are done, catches the parts up to the head and swaps each of those
 views in, all its parts in one transaction
@@ -84,8 +86,8 @@ def rebuild_in_processes(
     ``partition`` (and ``jobs`` > 1) the by-appeal views are split by appeal
     over all ``jobs`` processes instead, and swapped in by this process."""
     started = time.monotonic()
-    split = [p for p in projections if partition and jobs > 1 and p.by_appeal]
-    whole = [p for p in projections if not (p.by_appeal and split)]
+    split = [p for p in projections if partition and jobs > 1 and p.splits]
+    whole = [p for p in projections if not (p.splits and split)]
     bins = groups(whole, jobs)
     if split:
         bins += [[] for _ in range(jobs - len(bins))]  # every child takes a part

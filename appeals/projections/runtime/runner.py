@@ -102,7 +102,7 @@ class Runner:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        if partition is not None and not (target == REBUILD and projection.by_appeal):
+        if partition is not None and not (target == REBUILD and projection.splits):
             raise ValueError(f"{projection.name}: only a by-appeal rebuild is split")
         self.source = source
         self.projection = projection
@@ -195,7 +195,8 @@ class Runner:
             # A rebuild's copy at position 0 is empty (rows and position move
             # together): from here on, a row not carried is a row not there.
             self.carried.complete = start == 0
-        state = SqlState(sql, self.copy, self.carried)
+        part = 0 if self.partition is None else self.partition.index
+        state = SqlState(sql, self.copy, self.carried, part)
         topics = self.projection.topics
         wanted = [n for n in notifications if n.topic in topics]
         if self.partition is not None:

@@ -29,6 +29,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.database import Database, Sql
 from appeals.projections.runtime.model import (
+    PART,
     Change,
     Key,
     Projection,
@@ -168,6 +169,33 @@ class Copy:
                         f"ALTER TABLE {target.qualified(table)} RENAME CONSTRAINT "
                         f'"{found[0]}" TO "{target.bare(table)}_pkey"'
                     )
+
+    def merge_parts(self, sql: Sql) -> None:
+        """Sums each counter table's rows over ``part`` into part 0 (a view
+        ``summed_by_part``, rebuilt in parts): the copy is then row for row
+        what a whole rebuild would have written, and the live worker goes
+        on writing part 0. Its other columns must be counters (integers)."""
+        if not self.projection.summed_by_part:
+            return
+        for table in self.projection.tables:
+            if PART not in table.key:
+                continue
+            name = self.qualified(table)
+            grouped = [column for column in table.key if column != PART]
+            picked = ", ".join(
+                "-1"
+                if column == PART
+                else column
+                if column in table.key
+                else f"SUM({column})"
+                for column in table.columns
+            )
+            sql.execute(
+                f"INSERT INTO {name} ({', '.join(table.columns)}) SELECT {picked} "
+                f"FROM {name} GROUP BY {', '.join(grouped)}"
+            )
+            sql.execute(f"DELETE FROM {name} WHERE {PART} <> -1")
+            sql.execute(f"UPDATE {name} SET {PART} = 0")
 
     def rows(self, sql: Sql, table: Table) -> list[dict[str, Any]]:
         """Every row of ``table`` in key order (for checks and tests)."""
@@ -309,12 +337,18 @@ _UNKNOWN: Any = object()
 class SqlState:
     """The rows a batch reads and writes: read through on first use (from
     ``carried`` rows when given), written back at :meth:`flush`, inside the
-    batch's transaction."""
+    batch's transaction. ``part``: the partition's index in a split
+    rebuild, else 0 (``State.part``)."""
 
     def __init__(
-        self, sql: Sql, copy: Copy, carried: CarriedRows | None = None
+        self,
+        sql: Sql,
+        copy: Copy,
+        carried: CarriedRows | None = None,
+        part: int = 0,
     ) -> None:
         self.sql = sql
+        self.part = part
         self.copy = copy
         self.carried = carried
         self._rows: dict[Slot, Row | None] = {}
