@@ -51,7 +51,15 @@ from appeals.projections.runtime.storage import (
 from appeals.projections.runtime.tracking import Tracking
 from devtools.pgcluster import PostgresServer
 from tests.builders import receive
-from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, stored
+from tests.support.views import (
+    PROJECTIONS,
+    caught_up,
+    decodes_counted,
+    demo,
+    events,
+    folded,
+    stored,
+)
 
 SPLIT = [p for p in PROJECTIONS if p.by_appeal]
 TIMELINESS = next(p for p in SPLIT if p.name == "timeliness")
@@ -216,14 +224,7 @@ def test_views_rebuilt_in_parts_equal_the_fold_of_history_and_the_live_view(
         caught_up(ledger, projection)
         kept_live[projection.name] = stored(ledger, projection)
     source = events_of(ledger)
-    decoded: list[int] = []
-    decode = source.decode
-
-    def counting(notification: Any) -> Any:
-        decoded.append(notification.id)
-        return decode(notification)
-
-    monkeypatch.setattr(source, "decode", counting)
+    decoded = decodes_counted(monkeypatch, source)
     outcomes = rebuild_partitioned(
         source, SPLIT, parts=parts, batch_size=40, restart=True
     )
@@ -255,6 +256,19 @@ def interrupt_the_second_part() -> Any:
         reached = position
 
     return update
+
+
+def interrupted_in_two(source: Any) -> None:
+    """Timeliness rebuilt in two parts, stopped after the second part's
+    first batch."""
+    with pytest.raises(Interrupted):
+        rebuild_partitioned(
+            source,
+            [TIMELINESS],
+            parts=2,
+            batch_size=40,
+            update=interrupt_the_second_part(),
+        )
 
 
 def summed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -389,14 +403,7 @@ def test_an_interrupted_part_resumes_where_it_stopped(
     serving = stored(ledger, TIMELINESS)
     source = events_of(ledger)
     head = ledger.recorder.max_notification_id()
-    with pytest.raises(Interrupted):
-        rebuild_partitioned(
-            source,
-            [TIMELINESS],
-            parts=2,
-            batch_size=40,
-            update=interrupt_the_second_part(),
-        )
+    interrupted_in_two(source)
     tracking = Tracking(ledger.database)
     first = tracking.position(TIMELINESS.name, Partition(0, 2).target)
     second = tracking.position(TIMELINESS.name, Partition(1, 2).target)
@@ -423,14 +430,7 @@ def test_a_rebuild_begun_under_another_split_starts_over(
     source = events_of(ledger)
     history = events(ledger)
 
-    with pytest.raises(Interrupted):
-        rebuild_partitioned(
-            source,
-            [TIMELINESS],
-            parts=2,
-            batch_size=40,
-            update=interrupt_the_second_part(),
-        )
+    interrupted_in_two(source)
     assert split_of(source, TIMELINESS) == 2
     (outcome,) = rebuild_partitioned(source, [TIMELINESS], parts=3, batch_size=40)
     assert outcome.rebuilt is not None
@@ -439,14 +439,7 @@ def test_a_rebuild_begun_under_another_split_starts_over(
     assert rebuild_rows(ledger, TIMELINESS.name) == []
 
     # Begun in parts, resumed whole: started over.
-    with pytest.raises(Interrupted):
-        rebuild_partitioned(
-            source,
-            [TIMELINESS],
-            parts=2,
-            batch_size=40,
-            update=interrupt_the_second_part(),
-        )
+    interrupted_in_two(source)
     whole = rebuild(source, TIMELINESS, batch_size=40)
     assert whole.resumed_from == 0
     assert stored(ledger, TIMELINESS) == folded(TIMELINESS, history)

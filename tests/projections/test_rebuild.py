@@ -33,7 +33,15 @@ from appeals.projections.runtime.tracking import Tracking
 from appeals.projections.runtime.worker import Worker
 from devtools.pgcluster import PostgresServer
 from tests.builders import receive
-from tests.support.views import PROJECTIONS, caught_up, demo, events, folded, stored
+from tests.support.views import (
+    PROJECTIONS,
+    caught_up,
+    decodes_counted,
+    demo,
+    events,
+    folded,
+    stored,
+)
 
 LIVE_SETTINGS = ProjectionSettings(batch_size=200, poll_interval=0.02)
 
@@ -215,14 +223,7 @@ def test_every_view_rebuilt_in_one_pass_is_the_fold_of_history(
     demo(ledger, clock, appeals=60)
     history = events(ledger)
     source = events_of(ledger)
-    decoded: list[int] = []
-    decode = source.decode
-
-    def counting(notification: Any) -> Any:
-        decoded.append(notification.id)
-        return decode(notification)
-
-    monkeypatch.setattr(source, "decode", counting)
+    decoded = decodes_counted(monkeypatch, source)
     hits = timeliness.SHARED.hits
     outcomes = rebuild_together(
         source, PROJECTIONS, batch_size=40, restart=True, carried_rows=carried_rows

@@ -7,6 +7,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.demo.planner import generate_demo
@@ -14,6 +16,7 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.infra.calendar_data import build_calendar
 from appeals.infra.clock import FixedClock
+from appeals.infra.event_source import EventSource
 from appeals.projections import appeal_list
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import Projection, State, fold, sort_key
@@ -96,3 +99,16 @@ def failing_on_unit(unit: str) -> Projection:
         return appeal_list.apply(event, state)
 
     return dataclasses.replace(appeal_list.PROJECTION, apply=apply)
+
+
+def decodes_counted(monkeypatch: pytest.MonkeyPatch, source: EventSource) -> list[int]:
+    """The positions ``source`` decodes from now on, one entry per decode."""
+    decoded: list[int] = []
+    decode = source.decode
+
+    def counting(notification: Any) -> Any:
+        decoded.append(notification.id)
+        return decode(notification)
+
+    monkeypatch.setattr(source, "decode", counting)
+    return decoded
