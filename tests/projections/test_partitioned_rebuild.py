@@ -334,7 +334,10 @@ def test_accountability_rebuilt_in_parts_reports_as_the_live_view_and_the_fold(
     split = stored(ledger, ACCOUNTABILITY, REBUILD)
     daily = split["accountability_daily"]
     assert {row[PART] for row in daily} == set(range(parts))
-    assert len(daily) > len(live_rows["accountability_daily"])
+    # At least as many rows: a (day, unit, cadre, category) whose appeals
+    # fell in several parts has a row in each (how many do depends on the
+    # random appeal ids, so no more is asserted).
+    assert len(daily) >= len(live_rows["accountability_daily"])
     assert summed(daily) == live_rows["accountability_daily"]
     assert split["accountability_folds"] == live_rows["accountability_folds"]
     assert days(ledger, REBUILD) == live_days  # the readers sum over parts
