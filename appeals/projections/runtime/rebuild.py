@@ -193,16 +193,22 @@ def _rebuild(
     clock = clock or SystemClock()
     pending: dict[str, tuple[Runner, Runner]] = {}
     resumed_from: dict[str, int] = {}
-    for projection in projections:
-        live = Runner(source, projection, target=LIVE, clock=clock)
-        fresh = Runner(
+
+    def rebuilding(projection: Projection, part: Partition | None = None) -> Runner:
+        """A runner of the rebuild copy (of one part of it, if ``part``)."""
+        return Runner(
             source,
             projection,
             target=REBUILD,
             batch_size=batch_size,
             clock=clock,
             carried_rows=carried_rows,
+            partition=part,
         )
+
+    for projection in projections:
+        live = Runner(source, projection, target=LIVE, clock=clock)
+        fresh = rebuilding(projection)
         _ready(source, projection, 1, restart=restart)
         fresh.prepare()
         resumed_from[projection.name] = fresh.position()
@@ -212,15 +218,7 @@ def _rebuild(
         if partition is None:
             raise ValueError("partitioned views need the partition to rebuild")
         for projection in partitioned:
-            part = Runner(
-                source,
-                projection,
-                target=REBUILD,
-                batch_size=batch_size,
-                clock=clock,
-                carried_rows=carried_rows,
-                partition=partition,
-            )
+            part = rebuilding(projection, partition)
             part.prepare()
             resumed_from[projection.name] = part.position()
             parts.append(part)

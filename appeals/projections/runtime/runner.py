@@ -191,7 +191,7 @@ class Runner:
         if not self.tracking.advance(sql, self.name, self.tracked_as, start, end, now):
             return None
         if self.carried is not None and self._carried_at != start:
-            self._forget()  # the copy moved without us: carried rows may be stale
+            self.forget()  # the copy moved without us: carried rows may be stale
             # A rebuild's copy at position 0 is empty (rows and position move
             # together): from here on, a row not carried is a row not there.
             self.carried.complete = start == 0
@@ -230,10 +230,10 @@ class Runner:
             with transaction(self.database, write=True) as sql:
                 state = self.apply(sql, start, notifications, decode)
                 if state is None:
-                    self._forget()
+                    self.forget()
                     return 0
         except Exception as error:
-            self._forget()
+            self.forget()
             if is_outage(error):
                 # The database went away, no event is at fault: nothing is
                 # recorded against the view; the worker tries again shortly.
@@ -254,9 +254,6 @@ class Runner:
 
     def forget(self) -> None:
         """Drops the carried rows: someone else may have written the copy."""
-        self._forget()
-
-    def _forget(self) -> None:
         if self.carried is not None:
             self.carried.clear()
         self._carried_at = None
