@@ -203,7 +203,33 @@ def _parts(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
 
 def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
     """Every projection rebuilt in ``jobs`` processes, each taking a group of
-    views in one pass (``appeals projections rebuild all --jobs N``)."""
+    views in one pass, no view split (``rebuild_in_processes(partition=False)``)."""
+    result = _in_processes(url, jobs, batch_size, partition=False)
+    del result["split"]  # nothing is
+    return {**result, "jobs": jobs}
+
+
+def rebuild_partitioned(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
+    """Every projection rebuilt as ``appeals projections rebuild all --jobs
+    N`` does: one pass in this process for 1; else N processes, the views
+    kept per appeal split by appeal over all of them. Each view's part says
+    whether it was split (``split``: 1.0)."""
+    if jobs == 1:
+        result, split = rebuild_one_pass(url, batch_size), set()
+    else:
+        result = _in_processes(url, jobs, batch_size, partition=True)
+        split = set(result.pop("split"))
+    for name, part in result["projections"].items():
+        part["split"] = 1.0 if name in split else 0.0
+    return {**result, "jobs": jobs}
+
+
+def _in_processes(
+    url: str, jobs: int, batch_size: int, *, partition: bool
+) -> dict[str, Any]:
+    """Every projection rebuilt by ``rebuild_in_processes``; with the views
+    it split (``split``) and the largest of the children's peak RSS (each
+    rebuild ran in one of them)."""
     settings = _settings(url)
     create_storage(settings)  # every table, before the children start
     with open_event_source(settings) as source:
@@ -216,53 +242,18 @@ def rebuild_parallel(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
         jobs=jobs,
         batch_size=batch_size,
         restart=True,
-        partition=False,
+        partition=partition,
     )
     seconds = time.monotonic() - started
-    parts = _parts(outcomes)
-    # The largest of the children's peaks (each rebuild ran in one of them).
     children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "head": head,
         "events": head,
         "seconds": seconds,
-        "jobs": jobs,
-        "projections": parts,
+        "projections": _parts(outcomes),
         "children_peak_rss_mib": children_kib / 1024,
+        "split": [p.name for p in chosen if partition and p.splits],
     }
-
-
-def rebuild_partitioned(url: str, jobs: int, batch_size: int) -> dict[str, Any]:
-    """Every projection rebuilt as ``appeals projections rebuild all --jobs
-    N`` does: one pass in this process for 1; else N processes, the views
-    kept per appeal split by appeal over all of them. Each view's part says
-    whether it was split (``split``: 1.0)."""
-    if jobs == 1:
-        result = rebuild_one_pass(url, batch_size)
-        split: set[str] = set()
-    else:
-        settings = _settings(url)
-        create_storage(settings)  # every table, before the children start
-        with open_event_source(settings) as source:
-            chosen = projections(load_timekeeping(settings, source.database))
-            head = source.head()
-        started = time.monotonic()
-        outcomes = rebuild_in_processes(
-            chosen, settings, jobs=jobs, batch_size=batch_size, restart=True
-        )
-        seconds = time.monotonic() - started
-        children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        result = {
-            "head": head,
-            "events": head,
-            "seconds": seconds,
-            "projections": _parts(outcomes),
-            "children_peak_rss_mib": children_kib / 1024,
-        }
-        split = {p.name for p in chosen if p.splits}
-    for name, part in result["projections"].items():
-        part["split"] = 1.0 if name in split else 0.0
-    return {**result, "jobs": jobs}
 
 
 class EventCounter(PostgresTrackingRecorder):
