@@ -79,6 +79,7 @@ class IngestRun:
     lag: dict[str, dict[str, float]] = field(default_factory=dict)
     service_processes: list[float] = field(default_factory=list)
     lock: dict[str, float] = field(default_factory=dict)  # bench.locks.LockUse
+    worker_ready_s: float | None = None  # the projection worker's cold start
 
 
 def _summarise(scenario: str, number: int, result: dict[str, Any]) -> IngestRun:
@@ -108,6 +109,7 @@ class IngestSection:
         self.plan = plan
         self.work = work
         self.starts = processes.StartLog()
+        self.worker_ready: list[float] = []  # seconds from start to ready
         cluster.create_database(DATABASE)
 
     def _meter(self) -> CpuMeter:
@@ -188,6 +190,7 @@ class IngestSection:
         run.service_processes = meter.processes("service", result["seconds"])
         if probe_file is not None:
             run.lag = _lag_summary(result["positions"], probe_file)
+            run.worker_ready_s = self.worker_ready[-1]
         return run
 
     def profile(self) -> dict[str, Any]:
@@ -226,9 +229,13 @@ class IngestSection:
         probe_file = self.work / f"{slug}.probe.json"
         stop_file = self.work / f"{slug}.probe.stop"
         with contextlib.ExitStack() as stack:
-            worker = stack.enter_context(
+            # The load begins once the worker is ready (warmed up, caught up):
+            # the lag measured is the steady state's; the cold start is
+            # measured apart, as the seconds it took to get ready.
+            worker, ready = stack.enter_context(
                 processes.projection_worker(url, self.work / f"{slug}.worker.log")
             )
+            self.worker_ready.append(ready)
             meter.sessions["projection worker"] = worker
             probe = processes.start(
                 [

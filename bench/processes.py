@@ -190,14 +190,30 @@ def _start_service(
 
 
 @contextmanager
-def projection_worker(database_url: str, log_file: Path) -> Iterator[int]:
-    """``appeals projections run`` against ``database_url``; yields its pid."""
+def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, float]]:
+    """``appeals projections run`` against ``database_url``, once it says it
+    is ready (its views prepared, warmed up and caught up with the log);
+    yields its pid and how many seconds that took from its start."""
     argv = [str(BIN / "appeals"), "projections", "run"]
+    offset = log_file.stat().st_size if log_file.exists() else 0
+    began = time.monotonic()
     process = start(argv, {"APPEALS_DATABASE_URL": database_url}, log_file)
     try:
-        yield process.pid
+        deadline = began + READY_TIMEOUT
+        while WORKER_READY not in _log_since(log_file, offset):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the projection worker never got ready; see {log_file}"
+                )
+            time.sleep(0.05)
+        yield process.pid, time.monotonic() - began
     finally:
         stop(process)
+
+
+WORKER_READY = "projections: ready"
+"""What the worker logs once its views are warmed up and caught up
+(appeals.projections.runtime.worker.Worker)."""
 
 
 def wait_quietly(seconds: float) -> None:

@@ -231,12 +231,21 @@ def lag_section(results: dict[str, Any]) -> list[str]:
             )
         )
     rate = Spread.of([_num(r["throughput"]) for r in runs])
+    ready = [_num(r["worker_ready_s"]) for r in runs if r.get("worker_ready_s")]
+    cold = (
+        f" The load begins once the worker says it is ready (its views "
+        f"prepared, warmed up and caught up), so this is the steady state; "
+        f"its cold start, from launch to ready, took "
+        f"{Spread.of(ready).format(1)} s."
+        if ready
+        else ""
+    )
     return [
         "## Projection lag",
         "",
         f"From a command's answer to its log position being in each live view, "
         f"while the worker runs beside the service at {rate.format()} commands/s "
-        "(the `appeals+projections` scenario). Probe interval 5 ms.",
+        f"(the `appeals+projections` scenario). Probe interval 5 ms.{cold}",
         "",
         *table(("view", "p50 ms", "p99 ms", "max ms", "not visible by the end"), rows),
         "",

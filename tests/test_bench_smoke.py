@@ -19,12 +19,14 @@ from appeals.http.app import create_app
 from appeals.infra.settings import Settings
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import fold
-from bench import profile
+from appeals.projections.runtime.storage import LIVE
+from appeals.projections.runtime.tracking import Tracking
+from bench import processes, profile
 from bench.history import Decider
 from bench.lag import lags
 from bench.report import render
 from bench.report_gaps import gaps_section
-from bench.report_sections import profile_section
+from bench.report_sections import lag_section, profile_section
 from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
 from bench.workload import lifecycles
@@ -260,3 +262,47 @@ def test_the_report_says_what_bounds_the_projection_lag() -> None:
     assert "0.50 ms of CPU per command" in text  # 0.2 cores / 400 commands/s
     fast = {**run, "lag": {"timeliness": {"p99": 120.0}}}
     assert "Projection lag" not in "\n".join(gaps_section({"ingest": [fast]}))
+
+
+def test_the_lag_section_gives_the_worker_cold_start_apart() -> None:
+    run = {
+        "scenario": "appeals+projections",
+        "throughput": 400.0,
+        "lag": {
+            "timeliness": {
+                "p50": 40.0,
+                "p99": 90.0,
+                "max": 120.0,
+                "missing": 0.0,
+                "commands": 10.0,
+            }
+        },
+    }
+    runs = [{**run, "worker_ready_s": s} for s in (2.5, 3.25, 4.0)]
+    text = "\n".join(lag_section({"ingest": runs}))
+    assert "so this is the steady state" in text
+    assert "from launch to ready, took 3.2 [2.5–4.0] s." in text
+    assert "from launch to ready" not in "\n".join(lag_section({"ingest": [run]}))
+
+
+def test_the_bench_starts_its_load_once_the_projection_worker_is_ready(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path)
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    load_master_data(ledger)
+    head = ledger.recorder.max_notification_id()
+    ledger.close()
+    log_file = tmp_path / "worker.log"
+    with processes.projection_worker(url, log_file) as (pid, seconds):
+        assert pid > 0
+        assert seconds > 0
+        assert processes.WORKER_READY in log_file.read_text()
+        # Ready means caught up: every live view is at the head already.
+        ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+        try:
+            positions = Tracking(ledger.database).positions(LIVE)
+        finally:
+            ledger.close()
+        assert len(positions) == len(projections(ledger.rules.timekeeping))
+        assert set(positions.values()) == {head}

@@ -353,6 +353,7 @@ PROJECTION = Projection(
     ),
     apply=apply,
     description="the routing catalogue (派单目录): items, versions, search terms",
+    warm=tokenizer,
 )
 
 # ---- reading ---------------------------------------------------------------------

@@ -74,6 +74,62 @@ def test_a_failed_projection_does_not_hold_up_the_others(
     assert worker.tick() == 0  # left alone until its retry interval has passed
 
 
+@contextmanager
+def _running(worker: Worker) -> Iterator[Worker]:
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def test_the_worker_warms_its_views_up_before_the_first_event_and_then_says_ready(
+    ledger: AppealLedger,
+) -> None:
+    receive(ledger)
+    warmed: list[str] = []
+    applied_warm: list[bool] = []
+
+    def apply(event: Any, state: Any) -> Any:
+        applied_warm.append(warmed == ["warm"])
+        return appeal_list.apply(event, state)
+
+    view = dataclasses.replace(
+        appeal_list.PROJECTION, apply=apply, warm=lambda: warmed.append("warm")
+    )
+    worker = Worker(events_of(ledger), [view], ProjectionSettings(poll_interval=0.01))
+    with _running(worker):
+        assert worker.ready.wait(60.0)
+        head = ledger.recorder.max_notification_id()
+        assert Tracking(ledger.database).position("appeal_list", LIVE) == head
+    assert warmed == ["warm"]  # once
+    assert applied_warm
+    assert all(applied_warm)  # every event came after it
+
+
+def test_a_view_stopped_by_a_failure_keeps_the_worker_from_saying_ready(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger).appeal_id
+    ledger.execute(appeal_id, cmd.Assign(unit=MARKET_UNIT), DISPATCHER)
+    tracking = Tracking(ledger.database)
+    worker = Worker(
+        events_of(ledger),
+        [failing_on_unit(MARKET_UNIT)],
+        ProjectionSettings(poll_interval=0.01, retry_interval=600.0),
+    )
+    with _running(worker):
+        for _ in range(600):  # at most 60 s
+            stopped = tracking.read("appeal_list", LIVE)
+            if stopped is not None and stopped.failure is not None:
+                break
+            threading.Event().wait(0.1)
+        else:
+            raise AssertionError("the failure was never recorded")
+        # Many idle ticks later it still has not said ready.
+        assert not worker.ready.wait(0.5)
+
+
 def test_the_worker_extends_the_audit_checkpoints_when_idle(
     ledger: AppealLedger,
 ) -> None:

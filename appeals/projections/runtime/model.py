@@ -174,6 +174,12 @@ class Projection:
     under its own part number and summed over ``part`` by every reader. So
     it too may be split by appeal; the live copy writes part 0 only."""
 
+    warm: Callable[[], object] | None = None
+    """Made once before a live worker's first batch: something its first
+    event would otherwise wait for (the catalogue's tokenizer, whose
+    dictionaries take seconds to load). The worker says it is ready only
+    after, so a load never meets a cold view."""
+
     @property
     def splits(self) -> bool:
         """Whether a rebuild may split it by appeal (:attr:`by_appeal` or

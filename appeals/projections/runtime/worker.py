@@ -169,6 +169,9 @@ class Worker:
         # last commit left it: carried rows are used only while it still is.
         self._committed: dict[str, tuple[int, str | None]] = {}
         self.stopping = threading.Event()
+        # Set once the views are prepared, warmed up (Projection.warm) and
+        # caught up with the log for the first time.
+        self.ready = threading.Event()
         self._resume_at: dict[str, float] = {}
         self._thread: threading.Thread | None = None
         # What this worker runs: everything, unless leases divide the views.
@@ -359,17 +362,52 @@ class Worker:
         wakeup = Wakeup(self.source, self.stopping)
         wakeup.listen()
         try:
+            began = time.monotonic()
             for runner in self.runners:
                 runner.prepare()
+            self.warm_up()
             while not self.stopping.is_set():
                 self._lease_if_due()
                 if self.tick() == 0:
+                    if not self.ready.is_set() and not self._resume_at:
+                        self._say_ready(time.monotonic() - began)
                     self.do_chores()
                     wakeup.wait(min(self.settings.poll_interval, LEASE_INTERVAL))
         finally:
             wakeup.close()
             if self.shares is not None:
                 self.shares.close()
+
+    def warm_up(self) -> None:
+        """Makes what each view's first event would otherwise wait for
+        (:attr:`Projection.warm`), before any batch; a failure is logged and
+        left to the first event, which meets it again."""
+        for runner in self.runners:
+            warm = runner.projection.warm
+            if warm is None or self.stopping.is_set():
+                continue
+            began = time.monotonic()
+            try:
+                warm()
+            except Exception:
+                log.exception("projections: could not warm up %s", runner.name)
+                continue
+            log.info(
+                "projections: %s warmed up in %.1fs",
+                runner.name,
+                time.monotonic() - began,
+            )
+
+    def _say_ready(self, seconds: float) -> None:
+        """The first time every view is caught up (none paused by a
+        failure): logged (what a supervisor
+        or a benchmark waits for) and :attr:`ready` set."""
+        self.ready.set()
+        log.info(
+            "projections: ready in %.1fs, %d views caught up with the log",
+            seconds,
+            len(self.active),
+        )
 
     def _lease_if_due(self) -> None:
         if self.shares is None or time.monotonic() < self._leases_due:
