@@ -140,6 +140,7 @@ def run_worker(args: argparse.Namespace) -> int:
             projections(tk),
             configured.projections,
             chores=[(60.0, checkpoint_chore(source.log, SystemClock()))],
+            freeze_heap=True,
         )
         if args.once:
             for runner in worker.runners:

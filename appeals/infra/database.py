@@ -66,10 +66,22 @@ class Database:
         return statement
 
     @contextmanager
-    def transaction(self) -> Iterator[Sql]:
-        """A transaction that commits when the block ends without an error."""
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Sql]:
+        """A transaction that commits when the block ends without an error.
+
+        ``pipelined`` (PostgreSQL): the block runs in libpq's pipeline mode,
+        so statements whose results nobody reads (the rows a projection
+        writes) are sent without waiting for each one's answer; a read waits
+        only for what was sent before it, and an error surfaces at the next
+        read or at the end of the block, rolling the whole transaction back
+        as any error does. COPY cannot run in a pipeline
+        (:attr:`Sql.pipelined` tells the writer)."""
         with self.datastore.transaction(commit=True) as cursor:
-            yield Sql(self, tuple_rows(cursor))
+            if not (pipelined and isinstance(cursor, psycopg.Cursor)):
+                yield Sql(self, tuple_rows(cursor))
+                return
+            with cursor.connection.pipeline():
+                yield Sql(self, tuple_rows(cursor), pipelined=True)
 
     @contextmanager
     def reading(self) -> Iterator[Sql]:
@@ -114,9 +126,13 @@ class Sql:
     """A cursor inside one transaction: ``?`` placeholders on both engines,
     rows as tuples, and ``executemany`` for batched writes."""
 
-    def __init__(self, database: Database, cursor: Any) -> None:
+    def __init__(
+        self, database: Database, cursor: Any, *, pipelined: bool = False
+    ) -> None:
         self.database = database
         self._cursor = cursor
+        self.pipelined = pipelined
+        """In libpq's pipeline mode (:meth:`Database.transaction`): no COPY."""
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
         self._cursor.execute(self.database.sql(statement), tuple(params))

@@ -4,6 +4,7 @@ does not hold up the others."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -107,6 +108,26 @@ def test_the_worker_warms_its_views_up_before_the_first_event_and_then_says_read
     assert all(applied_warm)  # every event came after it
 
 
+def test_a_worker_of_its_own_freezes_the_heap_once_warm_and_a_thread_does_not(
+    ledger: AppealLedger,
+) -> None:
+    receive(ledger)
+    gc.unfreeze()
+    try:
+        for freeze, frozen in ((False, False), (True, True)):
+            worker = Worker(
+                events_of(ledger),
+                [appeal_list.PROJECTION],
+                ProjectionSettings(poll_interval=0.01),
+                freeze_heap=freeze,
+            )
+            with _running(worker):
+                assert worker.ready.wait(60.0)
+                assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()  # back to the collector: this is a test process
+
+
 def test_a_view_stopped_by_a_failure_keeps_the_worker_from_saying_ready(
     ledger: AppealLedger,
 ) -> None:
@@ -164,9 +185,9 @@ def _counting(worker: Worker) -> dict[str, Any]:
         counts["decoded"][notification.id] += 1
         return decode(notification)
 
-    def counted_transaction() -> Any:
+    def counted_transaction(**options: Any) -> Any:
         counts["writes"] += 1
-        return begin()
+        return begin(**options)
 
     source.read = counted_read  # type: ignore[method-assign]
     source.decode = counted_decode  # type: ignore[method-assign]
@@ -236,8 +257,8 @@ def _selects_from(worker: Worker, table: str) -> list[str]:
     seen: list[str] = []
 
     @contextmanager
-    def watched() -> Iterator[Any]:
-        with begin() as sql:
+    def watched(**options: Any) -> Iterator[Any]:
+        with begin(**options) as sql:
             execute = sql.execute
 
             def counted(statement: str, params: Any = ()) -> Any:

@@ -97,10 +97,17 @@ WHERE nsp.nspname = ? AND rel.relname = ? AND con.contype = 'p'
 
 
 @contextmanager
-def transaction(database: Database, *, write: bool) -> Iterator[Sql]:
+def transaction(
+    database: Database, *, write: bool, pipelined: bool = False
+) -> Iterator[Sql]:
     """A transaction that commits if ``write`` and the block ends normally;
-    any exception rolls everything in it back."""
-    with database.transaction() if write else database.reading() as sql:
+    any exception rolls everything in it back. ``pipelined`` (a write on
+    PostgreSQL): its statements are pipelined (:meth:`Database.transaction`)."""
+    if not write:
+        with database.reading() as sql:
+            yield sql
+        return
+    with database.transaction(pipelined=pipelined) as sql:
         yield sql
 
 
@@ -416,7 +423,11 @@ class SqlState:
             put = [table.stored(row) for row in dirty.values() if row is not None]
             if removed:
                 self.sql.executemany(statements.delete, removed)
-            if len(put) >= COPY_FROM and self.copy.database.engine == "postgres":
+            if (
+                len(put) >= COPY_FROM
+                and self.copy.database.engine == "postgres"
+                and not self.sql.pipelined
+            ):
                 # Many rows: one COPY into a temporary table and one upsert
                 # from it, instead of a statement per row.
                 self.sql.execute(statements.create_stage)
