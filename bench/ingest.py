@@ -16,6 +16,9 @@ Scenarios:
   group commit adds;
 - ``appeals+projections``: the same with ``appeals projections run`` beside
   it and the lag probe watching the views;
+- ``appeals+webhooks``: the same with a webhook subscriber (bench.webhook_sink,
+  on 127.0.0.1) and ``appeals webhooks run`` delivering to it: how long from
+  a command's answer to its event's delivery, and whether the outbox keeps up;
 - ``baseline``: the command mix against the plain Starlette + eventsourcing
   app (bench.baseline_app);
 - ``raw unlocked|locked|locked+notify``: the same writes straight through
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +56,7 @@ HTTP_SCENARIOS = (
     "appeals",
     "appeals, library insert",
     "appeals+projections",
+    "appeals+webhooks",
     "baseline",
 )
 SERVICE_ENV = {"appeals, library insert": {"APPEALS_GROUP_COMMIT": "0"}}
@@ -80,6 +85,7 @@ class IngestRun:
     service_processes: list[float] = field(default_factory=list)
     lock: dict[str, float] = field(default_factory=dict)  # bench.locks.LockUse
     worker_ready_s: float | None = None  # the projection worker's cold start
+    webhooks: dict[str, float] = field(default_factory=dict)
 
 
 def _summarise(scenario: str, number: int, result: dict[str, Any]) -> IngestRun:
@@ -180,6 +186,7 @@ class IngestSection:
                 SERVICE_ENV.get(scenario),
             ) as (port, server),
             self._projections(scenario, url, slug, meter) as probe_file,
+            self._webhooks(scenario, url, slug, meter) as sink_file,
             LockSampler(self.cluster.server.url(DATABASE)) as locks,
         ):
             meter.sessions["service"] = server
@@ -191,6 +198,8 @@ class IngestSection:
         if probe_file is not None:
             run.lag = _lag_summary(result["positions"], probe_file)
             run.worker_ready_s = self.worker_ready[-1]
+        if sink_file is not None:
+            run.webhooks = _webhook_summary(result, sink_file)
         return run
 
     def profile(self) -> dict[str, Any]:
@@ -261,6 +270,65 @@ class IngestSection:
             finally:
                 processes.stop(probe)
 
+    @contextmanager
+    def _webhooks(
+        self, scenario: str, url: str, slug: str, meter: CpuMeter
+    ) -> Iterator[Path | None]:
+        """For the webhook scenario: a receiver on 127.0.0.1, subscribed to
+        every appeal event from now on, and the deliverer; nothing else for
+        the others."""
+        if scenario != "appeals+webhooks":
+            yield None
+            return
+        port_file = self.work / f"{slug}.sink.port"
+        result_file = self.work / f"{slug}.sink.json"
+        stop_file = self.work / f"{slug}.sink.stop"
+        log = self.work / f"{slug}.webhooks.log"
+        env = {"APPEALS_DATABASE_URL": url}
+        budget = self.plan.warmup + self.plan.duration + self.plan.lag_tail + 120
+        sink = processes.start(
+            [
+                processes.PYTHON,
+                "-m",
+                "bench.webhook_sink",
+                str(port_file),
+                str(result_file),
+                "--stop-file",
+                str(stop_file),
+                "--seconds",
+                str(budget),
+            ],
+            {},
+            log,
+        )
+        try:
+            port = processes.wait_for_file(port_file, sink, log)
+            processes.run_appeals(
+                ["webhooks", "add", f"http://127.0.0.1:{port}/hook"], env, log
+            )
+            deliverer = processes.start(
+                [
+                    str(processes.BIN / "appeals"),
+                    "webhooks",
+                    "run",
+                    "--interval",
+                    "0.2",
+                ],
+                env,
+                log,
+            )
+            meter.sessions["webhook deliverer"] = deliverer.pid
+            meter.sessions["webhook receiver"] = sink.pid
+            try:
+                yield result_file
+                processes.wait_quietly(self.plan.lag_tail)
+            finally:
+                processes.stop(deliverer)
+            stop_file.touch()
+            sink.wait(30)
+        finally:
+            processes.stop(sink)
+
     def _raw(self, scenario: str, number: int) -> IngestRun:
         slug = f"r{number}_{RAW_SCENARIOS[scenario]}"
         self.cluster.create_database(f"raw_{number}")
@@ -307,3 +375,24 @@ def _lag_summary(
             "missing": float(missing),
         }
     return summary
+
+
+def _webhook_summary(result: dict[str, Any], sink_file: Path) -> dict[str, float]:
+    """From a command's answer to its event's delivery: lag percentiles, the
+    deliveries per second inside the measured window, and how many answered
+    commands' events were not delivered by the end (the backlog left)."""
+    deliveries = orjson.loads(sink_file.read_bytes())["deliveries"]
+    readings = [(float(t), int(p)) for t, p in deliveries]
+    pairs = [(float(t), int(p)) for t, p in result["positions"]]
+    found, missing = lags(pairs, readings)
+    start, end = (float(x) for x in result["window"])
+    inside = sum(1 for t, _ in readings if start <= t <= end)
+    return {
+        "p50": percentile(found, 0.5),
+        "p99": percentile(found, 0.99),
+        "max": max(found) if found else float("nan"),
+        "commands": float(len(pairs)),
+        "missing": float(missing),
+        "delivered_per_second": inside / (end - start) if end > start else math.nan,
+        "delivered": float(len(readings)),
+    }

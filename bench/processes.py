@@ -211,6 +211,30 @@ def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, 
         stop(process)
 
 
+def wait_for_file(path: Path, process: subprocess.Popen[bytes], log_file: Path) -> str:
+    """The text ``process`` writes to ``path`` once it is up (a port)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not (path.exists() and path.read_text().strip()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{path.name} never appeared; see {log_file}")
+        time.sleep(0.05)
+    return path.read_text().strip()
+
+
+def run_appeals(args: Sequence[str], env: Mapping[str, str], log_file: Path) -> None:
+    """``appeals ARGS`` to completion (a set-up step); fails loudly."""
+    with log_file.open("ab") as log:
+        subprocess.run(
+            [str(BIN / "appeals"), *args],
+            env=child_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=READY_TIMEOUT,
+        )
+
+
 WORKER_READY = "projections: ready"
 """What the worker logs once its views are warmed up and caught up
 (appeals.projections.runtime.worker.Worker)."""

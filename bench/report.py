@@ -15,6 +15,7 @@ from bench.report_sections import (
     machine_section,
     profile_section,
     reads_section,
+    webhook_section,
 )
 from bench.report_tables import Row, table
 from bench.stats import Spread, ratios
@@ -87,6 +88,7 @@ def summary(results: dict[str, Any]) -> list[Row]:
         )
     )
     rows.extend(_lag_rows(ingest))
+    rows.extend(_webhook_rows(ingest))
     rows.extend(_history_rows(results))
     rows.extend(_read_rows(results.get("reads", [])))
     return rows
@@ -118,6 +120,36 @@ def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
             )
         )
     return rows
+
+
+WEBHOOK_LAG_TARGET_MS = 1000
+"""Issue 21's "webhook outbox keeping up with ingest", read as: every answered
+command's event is delivered within the run, and the delivery lag's p99
+stays under a second (a backlog that grows over the window shows as a lag
+that grows with it)."""
+
+
+def _webhook_rows(ingest: list[dict[str, Any]]) -> list[Row]:
+    runs = [
+        r for r in ingest if r["scenario"] == "appeals+webhooks" and r.get("webhooks")
+    ]
+    if not runs:
+        return []
+    p99 = Spread.of([_num(r["webhooks"]["p99"]) for r in runs])
+    delivered = Spread.of([_num(r["webhooks"]["delivered_per_second"]) for r in runs])
+    answered = Spread.of([_num(r["throughput"]) for r in runs])
+    left = sum(_num(r["webhooks"]["missing"]) for r in runs)
+    ok = left == 0 and p99.median < WEBHOOK_LAG_TARGET_MS
+    return [
+        (
+            "webhook delivery lag p99 (ms)",
+            p99.format(),
+            f"{delivered.format()} delivered/s, {answered.format()} commands/s",
+            "",
+            f"keeps up: < {WEBHOOK_LAG_TARGET_MS:,} ms, none left",
+            _status(ok, f"{p99.median:,.0f} ms, {left:,.0f} left"),
+        )
+    ]
 
 
 def _history_rows(results: dict[str, Any]) -> list[Row]:
@@ -314,6 +346,7 @@ def render(results: dict[str, Any]) -> str:
         *machine_section(results),
         *ingest_section(results),
         *lag_section(results),
+        *webhook_section(results),
         *history_section(results),
         *reads_section(results),
         *profile_section(results),

@@ -7,8 +7,10 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from appeals.bootstrap import open_ledger
@@ -24,9 +26,9 @@ from appeals.projections.runtime.tracking import Tracking
 from bench import processes, profile
 from bench.history import Decider
 from bench.lag import lags
-from bench.report import render
+from bench.report import render, summary
 from bench.report_gaps import gaps_section
-from bench.report_sections import lag_section, profile_section
+from bench.report_sections import lag_section, profile_section, webhook_section
 from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
 from bench.workload import lifecycles
@@ -306,3 +308,76 @@ def test_the_bench_starts_its_load_once_the_projection_worker_is_ready(
             ledger.close()
         assert len(positions) == len(projections(ledger.rules.timekeeping))
         assert set(positions.values()) == {head}
+
+
+def test_the_webhook_outbox_is_reported_against_keeping_up() -> None:
+    def run(number: int, p99: float, missing: float) -> dict[str, Any]:
+        return {
+            "scenario": "appeals+webhooks",
+            "round": number,
+            "throughput": 600.0,
+            "cores": {"machine": 1.95, "webhook deliverer": 0.3},
+            "webhooks": {
+                "p50": p99 / 2,
+                "p99": p99,
+                "max": p99,
+                "commands": 4000.0,
+                "missing": missing,
+                "delivered_per_second": 500.0,
+            },
+        }
+
+    def text(results: dict[str, Any]) -> str:
+        results = {**results, "plan": {"rounds": 2}}
+        rows = [" | ".join(row) for row in summary(results) if "webhook" in row[0]]
+        sections = webhook_section(results) + gaps_section(results)
+        return "\n".join(rows + sections)
+
+    slow = text({"ingest": [run(1, 2400.0, 0.0), run(2, 2000.0, 0.0)]})
+    assert "webhook delivery lag p99 (ms) | 2,200 [2,000–2,400] |" in slow
+    assert "**not met** (2,200 ms, 0 left)" in slow
+    assert "## Webhook outbox" in slow
+    assert "0.60 ms of the deliverer's CPU per delivery" in slow  # 0.3 / 500
+    fast = text({"ingest": [run(1, 300.0, 0.0)]})
+    assert "met (300 ms, 0 left)" in fast
+    assert "**Webhook outbox**" not in fast
+    behind = text({"ingest": [run(1, 300.0, 12.0)]})
+    assert "**not met** (300 ms, 12 left)" in behind
+
+
+def test_the_webhook_receiver_records_each_delivery_by_position(
+    tmp_path: Path,
+) -> None:
+    port_file, result, stop = (tmp_path / n for n in ("port", "sink.json", "stop"))
+    sink = processes.start(
+        [
+            processes.PYTHON,
+            "-m",
+            "bench.webhook_sink",
+            str(port_file),
+            str(result),
+            "--stop-file",
+            str(stop),
+            "--seconds",
+            "60",
+        ],
+        {},
+        tmp_path / "sink.log",
+    )
+    try:
+        port = processes.wait_for_file(port_file, sink, tmp_path / "sink.log")
+        with httpx.Client() as client:
+            for position in (7, 9):
+                answer = client.post(
+                    f"http://127.0.0.1:{port}/hook",
+                    content=b"{}",
+                    headers={"X-Appeals-Delivery": f"whk_1:{position}"},
+                )
+                assert answer.status_code == 204
+        stop.touch()
+        sink.wait(30)
+    finally:
+        processes.stop(sink)
+    deliveries = orjson.loads(result.read_bytes())["deliveries"]
+    assert [position for _, position in deliveries] == [7, 9]
+    assert deliveries[0][0] <= deliveries[1][0]

@@ -6,8 +6,9 @@ delivers each event to the webhook subscribers that want it.
   failure (an error status, a refused connection, a timeout) is retried with
   exponential backoff, and nothing after it is sent meanwhile, so a receiver
   never sees an appeal's events out of order. A receiver may see an event
-  twice (a timeout after it had processed it): ``X-Appeals-Delivery`` is the
-  same each time, for it to drop repeats.
+  twice (a timeout after it had processed it, or a crash before the cursor,
+  written once per batch, was saved): ``X-Appeals-Delivery`` is the same each
+  time, for it to drop repeats.
 - **Dead letters.** After ``max_attempts`` the event goes to the subscriber's
   dead-letter list and the cursor moves on; ``appeals webhooks replay ID
   --from POSITION`` sends again from any position.
@@ -47,6 +48,10 @@ class DeliveryPolicy:
     """Seconds before the first retry; doubled each time, up to ``max_backoff``."""
     max_backoff: float = 300.0
     batch: int = 100
+    """Events read at a time; the cursor is written once per batch."""
+    pass_seconds: float = 5.0
+    """How long one pass may go on delivering before it lets go of the lease
+    (a subscriber far behind is served batch after batch until then)."""
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.max_backoff, self.first_backoff * 2 ** (attempts - 1)))
@@ -59,6 +64,9 @@ class PassResult:
     buried: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    more: bool = False
+    """A subscriber was left behind when the pass's time ran out: pass again
+    without waiting."""
 
 
 class Deliverer:
@@ -90,44 +98,64 @@ class Deliverer:
         return result
 
     def _serve(self, subscriber: Subscriber, result: PassResult) -> None:
+        """Delivers the subscriber's events in log order, batch after batch,
+        until it is caught up, a delivery fails or the pass's time
+        (``policy.pass_seconds``) is up. The cursor is written once per batch
+        (and before a failure is recorded), not once per event: after a crash
+        up to one batch may be sent again, which at least once allows."""
         state = self.store.state(subscriber.id)
         if state.retry_at is not None and self.now() < state.retry_at:
             return
         attempts = state.attempts
+        done = _Done(self.store, subscriber.id, state.cursor, self.clock)
         histories: dict[UUID, list[StoredRecord]] = {}
-        head = self.log.head()  # read first: commit order is log order
-        records = self.log.after(state.cursor, self.policy.batch, subscriber.kinds)
-        for record in records:
-            if not record.topic.startswith("Appeal."):
-                self.store.skip(subscriber.id, record.position)
-                continue
-            unit = subscriber.unit
-            if unit is not None and self._unit_at(record, histories) != unit:
-                self.store.skip(subscriber.id, record.position)
-                result.skipped += 1
-                continue
-            error = self._send(subscriber, record)
-            if error is None:
-                self.store.done_with(subscriber.id, record.position, self.clock.now())
-                result.delivered += 1
-                attempts = 0
-                continue
-            attempts += 1
-            result.errors.append(f"{subscriber.id} @{record.position}: {error}")
-            if attempts >= self.policy.max_attempts:
-                self.store.bury(
-                    subscriber.id, record.position, attempts, error, self.clock.now()
-                )
-                result.buried += 1
-                attempts = 0
-                continue
-            retry_at = self.now() + self.policy.backoff(attempts)
-            self.store.failed(subscriber.id, attempts, retry_at, error)
-            result.failed += 1
-            return  # nothing after it until it is delivered
-        if len(records) < self.policy.batch:
-            # Nothing else up to ``head`` is for this subscriber.
-            self.store.skip(subscriber.id, head)
+        deadline = self.now() + self.policy.pass_seconds
+        while True:
+            head = self.log.head()  # read first: commit order is log order
+            records = self.log.after(done.cursor, self.policy.batch, subscriber.kinds)
+            for record in records:
+                if not record.topic.startswith("Appeal."):
+                    done.skip(record.position)
+                    continue
+                unit = subscriber.unit
+                if unit is not None and self._unit_at(record, histories) != unit:
+                    done.skip(record.position)
+                    result.skipped += 1
+                    continue
+                error = self._send(subscriber, record)
+                if error is None:
+                    done.delivered(record.position)
+                    result.delivered += 1
+                    attempts = 0
+                    continue
+                attempts += 1
+                result.errors.append(f"{subscriber.id} @{record.position}: {error}")
+                done.write()
+                if attempts >= self.policy.max_attempts:
+                    self.store.bury(
+                        subscriber.id,
+                        record.position,
+                        attempts,
+                        error,
+                        self.clock.now(),
+                    )
+                    done.written(record.position)
+                    result.buried += 1
+                    attempts = 0
+                    continue
+                retry_at = self.now() + self.policy.backoff(attempts)
+                self.store.failed(subscriber.id, attempts, retry_at, error)
+                result.failed += 1
+                return  # nothing after it until it is delivered
+            if len(records) < self.policy.batch:
+                # Nothing else up to ``head`` is for this subscriber.
+                done.skip(head)
+                done.write()
+                return
+            done.write()
+            if self.now() >= deadline:
+                result.more = True  # the rest in the next pass
+                return
 
     def _unit_at(
         self, record: StoredRecord, histories: dict[UUID, list[StoredRecord]]
@@ -170,6 +198,41 @@ class Deliverer:
         if 200 <= response.status_code < 300:
             return None
         return f"HTTP {response.status_code}"
+
+
+class _Done:
+    """How far one subscriber is done (delivered or skipped), written to the
+    store in one statement when asked rather than once per event."""
+
+    def __init__(
+        self, store: WebhookStore, subscriber: str, cursor: int, clock: Clock
+    ) -> None:
+        self.store, self.subscriber, self.clock = store, subscriber, clock
+        self.cursor = cursor
+        self._written = cursor
+        self._delivered = 0
+
+    def skip(self, position: int) -> None:
+        self.cursor = max(self.cursor, position)
+
+    def delivered(self, position: int) -> None:
+        self.cursor = position
+        self._delivered += 1
+
+    def written(self, position: int) -> None:
+        """The store's cursor was moved to ``position`` by someone else (a
+        dead letter)."""
+        self.cursor = self._written = position
+
+    def write(self) -> None:
+        if self._delivered:
+            self.store.done_with(
+                self.subscriber, self.cursor, self.clock.now(), self._delivered
+            )
+        elif self.cursor > self._written:
+            self.store.skip(self.subscriber, self.cursor)
+        self._written = self.cursor
+        self._delivered = 0
 
 
 def status(store: WebhookStore, head: int) -> list[dict[str, Any]]:

@@ -139,6 +139,7 @@ def run_deliver(args: argparse.Namespace) -> int:
                     )
                 if args.once:
                     return 0
-                time.sleep(args.interval)
+                if result is None or not result.more:
+                    time.sleep(args.interval)
         finally:
             deliverer.close()

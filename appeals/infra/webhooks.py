@@ -185,14 +185,17 @@ class WebhookStore:
             row[5],
         )
 
-    def done_with(self, subscriber: str, position: int, now: datetime) -> None:
-        """Delivered: the cursor moves past ``position``."""
+    def done_with(
+        self, subscriber: str, position: int, now: datetime, delivered: int = 1
+    ) -> None:
+        """Delivered (``delivered`` events, the last at ``position``): the
+        cursor moves past ``position``."""
         with self.database.transaction() as sql:
             sql.execute(
                 f"UPDATE {self.states} SET cursor = ?, attempts = 0, "
-                "retry_at = NULL, last_error = NULL, delivered = delivered + 1, "
+                "retry_at = NULL, last_error = NULL, delivered = delivered + ?, "
                 "last_delivered_at = ? WHERE subscriber = ?",
-                (position, now.isoformat(), subscriber),
+                (position, delivered, now.isoformat(), subscriber),
             )
 
     def skip(self, subscriber: str, position: int) -> None:

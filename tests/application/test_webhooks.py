@@ -190,3 +190,67 @@ def test_a_dead_letter_and_its_replay(
         deliverer.close()
     assert store.dead_letters(subscriber.id) == []
     assert [b["aggregate_id"] for b, _, _ in state.bodies][-2:][0] == str(first)
+
+
+def test_one_pass_catches_a_subscriber_up_writing_its_cursor_once_per_batch(
+    ledger: AppealLedger, receiver: tuple[str, Receiver]
+) -> None:
+    url, state = receiver
+    state.script.clear()  # every delivery taken
+    store = WebhookStore(ledger.database)
+    subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
+    busy_history(ledger)
+    wanted = [
+        r.position for r in ledger.event_log.stream() if r.topic.startswith("Appeal.")
+    ]
+    writes: list[int] = []
+    done_with = store.done_with
+
+    def counted(subscriber: str, position: int, now: Any, delivered: int = 1) -> None:
+        writes.append(delivered)
+        done_with(subscriber, position, now, delivered)
+
+    store.done_with = counted  # type: ignore[method-assign]
+    deliverer = Deliverer(
+        ledger.event_log, store, ledger.clock, DeliveryPolicy(timeout=5.0, batch=4)
+    )
+    try:
+        result = deliverer.run_pass()
+    finally:
+        deliverer.close()
+    assert [body["position"] for body, _, _ in state.bodies] == wanted
+    assert (result.delivered, result.more) == (len(wanted), False)
+    assert len(writes) < len(wanted)  # once per batch, not per event
+    assert sum(writes) == len(wanted)
+    assert store.state(subscriber.id).delivered == len(wanted)
+    (row,) = status(store, ledger.event_log.head())
+    assert row["behind"] == 0
+
+
+def test_a_pass_out_of_time_leaves_the_rest_for_the_next_without_waiting(
+    ledger: AppealLedger, receiver: tuple[str, Receiver]
+) -> None:
+    url, state = receiver
+    state.script.clear()
+    store = WebhookStore(ledger.database)
+    subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
+    busy_history(ledger)
+    policy = DeliveryPolicy(timeout=5.0, batch=4, pass_seconds=0.0)
+    deliverer = Deliverer(ledger.event_log, store, ledger.clock, policy)
+    try:
+        first = deliverer.run_pass()
+        fourth = list(ledger.event_log.stream())[3].position
+        assert first.more  # one batch of 4 only
+        assert store.state(subscriber.id).cursor == fourth
+        delivered = first.delivered
+        for _ in range(20):  # bounded
+            later = deliverer.run_pass()
+            delivered += later.delivered
+            if not later.more:
+                break
+    finally:
+        deliverer.close()
+    wanted = [r for r in ledger.event_log.stream() if r.topic.startswith("Appeal.")]
+    assert delivered == len(wanted)
+    (row,) = status(store, ledger.event_log.head())
+    assert row["behind"] == 0
