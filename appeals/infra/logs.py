@@ -13,7 +13,9 @@ passed as ``extra``: the access line of every request (``appeals.access``,
 written by :class:`appeals.http.metrics.RequestObserver`) has
 ``request_id``, ``method``, ``route`` (the template, never the raw path or
 query string), ``status``, ``duration_ms``, ``role``, ``outcome`` and, for a write,
-``command``. Nothing logs a token, a request body or a query string.
+``command``. Nothing logs a token, a request body or a query string (httpx's
+own line per outgoing request, whole URL included, is kept below INFO: a
+webhook URL may carry a token).
 """
 
 from __future__ import annotations
@@ -104,6 +106,12 @@ def log_config(log_format: LogFormat, level: str = "INFO") -> dict[str, Any]:
             # even make the line (its protocol asks ``hasHandlers()``); the
             # level alone would not do, as uvicorn sets it to ``info``.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            # httpx logs every request it makes at INFO with its whole URL: a
+            # webhook subscriber's URL may carry a token in its query string
+            # (钉钉 and 企业微信 robots do), and a line per delivery is noise.
+            # Their warnings still come through; the deliverer logs outcomes.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 

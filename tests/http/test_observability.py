@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -242,3 +243,24 @@ def test_uvicorns_own_lines_come_out_as_json_without_colour_codes() -> None:
     assert (line["level"], line["logger"]) == ("INFO", "uvicorn.error")
     assert "color_message" not in line
     assert config["loggers"]["uvicorn.access"]["level"] == "WARNING"
+
+
+def test_no_outgoing_request_url_is_logged_at_info(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = log_config("json")
+    assert config["loggers"]["httpx"]["level"] == "WARNING"
+    assert config["loggers"]["httpcore"]["level"] == "WARNING"
+    # The same configuration applied: a webhook URL's token does not appear.
+    loggers = [logging.getLogger(name) for name in ("", "httpx", "httpcore")]
+    before = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    logging.config.dictConfig(config)
+    try:
+        transport = httpx.MockTransport(lambda request: httpx.Response(204))
+        with httpx.Client(transport=transport) as client:
+            client.post("https://oapi.dingtalk.com/robot/send?access_token=s3cret")
+    finally:
+        for logger, level, handlers in before:
+            logger.setLevel(level)
+            logger.handlers = handlers
+    assert "s3cret" not in capsys.readouterr().err
