@@ -167,7 +167,9 @@ def webhook_deliverer(
     """The outbox's deliverer over the ledger's log, and one pass of it under
     the ``webhooks`` lease (None when another process holds it)."""
     policy = DeliveryPolicy(
-        timeout=settings.webhook_timeout, max_attempts=settings.webhook_attempts
+        timeout=settings.webhook_timeout,
+        max_attempts=settings.webhook_attempts,
+        concurrency=settings.webhook_concurrency,
     )
     deliverer = Deliverer(
         ledger.event_log, WebhookStore(ledger.database), ledger.clock, policy

@@ -1,14 +1,17 @@
 """Notifications out: an outbox that follows the event log by position and
 delivers each event to the webhook subscribers that want it.
 
-- **At least once, in order.** Each subscriber has its own cursor; its events
-  go one at a time in log order, and the cursor moves only after a 2xx. A
+- **At least once, each appeal's in order.** Each subscriber has its own
+  cursor. An appeal's events go one at a time in log order, up to
+  ``concurrency`` appeals side by side (1: every event one at a time in log
+  order); the cursor moves over the delivered prefix in log order. A
   failure (an error status, a refused connection, a timeout) is retried with
-  exponential backoff, and nothing after it is sent meanwhile, so a receiver
+  exponential backoff, and nothing after it is sent meanwhile (other
+  appeals' events already sent after it come again with it), so a receiver
   never sees an appeal's events out of order. A receiver may see an event
-  twice (a timeout after it had processed it, or a crash before the cursor,
-  written once per batch, was saved): ``X-Appeals-Delivery`` is the same each
-  time, for it to drop repeats.
+  twice (that, a timeout after it had processed it, or a crash before the
+  cursor, written once per batch, was saved): ``X-Appeals-Delivery`` is the
+  same each time, for it to drop repeats.
 - **Dead letters.** After ``max_attempts`` the event goes to the subscriber's
   dead-letter list and the cursor moves on; ``appeals webhooks replay ID
   --from POSITION`` sends again from any position.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,6 +53,9 @@ class DeliveryPolicy:
     max_backoff: float = 300.0
     batch: int = 100
     """Events read at a time; the cursor is written once per batch."""
+    concurrency: int = 8
+    """Appeals whose events are sent at once (each appeal's one at a time,
+    in order): a receiver's round trip is waited for in parallel."""
     pass_seconds: float = 5.0
     """How long one pass may go on delivering before it lets go of the lease
     (a subscriber far behind is served batch after batch until then)."""
@@ -87,8 +94,11 @@ class Deliverer:
         self.client = client or httpx.Client(timeout=self.policy.timeout)
         self.now = monotonic  # when retries are due
         self.wall = wall  # the signature's timestamp (Unix seconds)
+        self._executor: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
         self.client.close()
 
     def run_pass(self) -> PassResult:
@@ -98,11 +108,15 @@ class Deliverer:
         return result
 
     def _serve(self, subscriber: Subscriber, result: PassResult) -> None:
-        """Delivers the subscriber's events in log order, batch after batch,
-        until it is caught up, a delivery fails or the pass's time
-        (``policy.pass_seconds``) is up. The cursor is written once per batch
-        (and before a failure is recorded), not once per event: after a crash
-        up to one batch may be sent again, which at least once allows."""
+        """Delivers the subscriber's events, batch after batch, until it is
+        caught up, a delivery fails or the pass's time
+        (``policy.pass_seconds``) is up. Within a batch the appeals' events
+        go ``policy.concurrency`` appeals at a time, each appeal's in order;
+        the cursor then moves over the delivered prefix of the batch, in log
+        order, and is written once per batch (and before a failure is
+        recorded). Events after a failure that went out meanwhile are sent
+        again with it, and after a crash up to one batch may come again:
+        at least once, and never an appeal's event before its predecessor."""
         state = self.store.state(subscriber.id)
         if state.retry_at is not None and self.now() < state.retry_at:
             return
@@ -113,21 +127,24 @@ class Deliverer:
         while True:
             head = self.log.head()  # read first: commit order is log order
             records = self.log.after(done.cursor, self.policy.batch, subscriber.kinds)
+            wanted = [r for r in records if self._wanted(subscriber, r, histories)]
+            errors = self._send_all(subscriber, wanted)
             for record in records:
-                if not record.topic.startswith("Appeal."):
+                if record.position not in errors:  # not for this subscriber
                     done.skip(record.position)
+                    if record.topic.startswith("Appeal."):
+                        result.skipped += 1
                     continue
-                unit = subscriber.unit
-                if unit is not None and self._unit_at(record, histories) != unit:
-                    done.skip(record.position)
-                    result.skipped += 1
-                    continue
-                error = self._send(subscriber, record)
+                error = errors[record.position]
                 if error is None:
                     done.delivered(record.position)
                     result.delivered += 1
                     attempts = 0
                     continue
+                if error is NOT_SENT:  # its appeal's earlier event failed
+                    done.write()
+                    result.more = True
+                    return
                 attempts += 1
                 result.errors.append(f"{subscriber.id} @{record.position}: {error}")
                 done.write()
@@ -156,6 +173,54 @@ class Deliverer:
             if self.now() >= deadline:
                 result.more = True  # the rest in the next pass
                 return
+
+    def _wanted(
+        self,
+        subscriber: Subscriber,
+        record: StoredRecord,
+        histories: dict[UUID, list[StoredRecord]],
+    ) -> bool:
+        """An appeal's event, of the subscriber's unit if it names one."""
+        if not record.topic.startswith("Appeal."):
+            return False
+        unit = subscriber.unit
+        return unit is None or self._unit_at(record, histories) == unit
+
+    def _send_all(
+        self, subscriber: Subscriber, records: list[StoredRecord]
+    ) -> dict[int, str | None]:
+        """Sends ``records``, each appeal's in order and up to
+        ``policy.concurrency`` appeals at once; by position, None for a
+        delivered event, why not for a failed one, and :data:`NOT_SENT` for
+        the events of an appeal after its failed one."""
+        by_appeal: dict[UUID, list[StoredRecord]] = {}
+        for record in records:
+            by_appeal.setdefault(record.originator_id, []).append(record)
+
+        def send_in_order(events: list[StoredRecord]) -> dict[int, str | None]:
+            """Each in turn; after a failure, the rest are not sent."""
+            outcome: dict[int, str | None] = {}
+            for event in events:
+                error = outcome[event.position] = self._send(subscriber, event)
+                if error is not None:
+                    outcome.update((later.position, NOT_SENT) for later in events)
+                    outcome[event.position] = error
+                    break
+            return outcome
+
+        if self.policy.concurrency <= 1 or len(by_appeal) <= 1:
+            return send_in_order(records)  # one at a time, in log order
+        errors: dict[int, str | None] = {}
+        for outcome in self._pool().map(send_in_order, by_appeal.values()):
+            errors.update(outcome)
+        return errors
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                self.policy.concurrency, thread_name_prefix="webhooks"
+            )
+        return self._executor
 
     def _unit_at(
         self, record: StoredRecord, histories: dict[UUID, list[StoredRecord]]
@@ -198,6 +263,10 @@ class Deliverer:
         if 200 <= response.status_code < 300:
             return None
         return f"HTTP {response.status_code}"
+
+
+NOT_SENT = "not sent: an earlier event of its appeal failed"
+"""The outcome of an event held back behind its appeal's failed one."""
 
 
 class _Done:

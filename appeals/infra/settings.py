@@ -190,6 +190,8 @@ class Settings:
     SQLite; on PostgreSQL run ``appeals webhooks run``)."""
     webhook_timeout: float = 10.0
     webhook_attempts: int = 8
+    webhook_concurrency: int = 8
+    """Appeals whose events go to a subscriber at once (each appeal's in order)."""
     log_format: LogFormat = "auto"
     """APPEALS_LOG_FORMAT: JSON lines or text; auto is text on a terminal,
     JSON elsewhere (docs/observability.md)."""
@@ -260,6 +262,7 @@ class Settings:
                 _int(env, "APPEALS_WEBHOOK_TIMEOUT_SECONDS", 10, 1, 300)
             ),
             webhook_attempts=_int(env, "APPEALS_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
+            webhook_concurrency=_int(env, "APPEALS_WEBHOOK_CONCURRENCY", 8, 1, 64),
             log_format=_log_format(env),
             ready_max_lag=_int(
                 env, "APPEALS_READY_MAX_LAG", default.ready_max_lag, 0, 10**12

@@ -97,8 +97,9 @@ def drain(deliverer: Deliverer, passes: int = 40) -> None:
         deliverer.run_pass()
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
 def test_nothing_is_lost_and_nothing_is_out_of_order(
-    ledger: AppealLedger, receiver: tuple[str, Receiver]
+    ledger: AppealLedger, receiver: tuple[str, Receiver], concurrency: int
 ) -> None:
     url, state = receiver
     store = WebhookStore(ledger.database)
@@ -108,7 +109,7 @@ def test_nothing_is_lost_and_nothing_is_out_of_order(
         ledger.event_log,
         store,
         ledger.clock,
-        DeliveryPolicy(timeout=TIMEOUT, first_backoff=1.0),
+        DeliveryPolicy(timeout=TIMEOUT, first_backoff=1.0, concurrency=concurrency),
         monotonic=Ticking(),
     )
     try:
@@ -127,7 +128,10 @@ def test_nothing_is_lost_and_nothing_is_out_of_order(
             seen.append(body["version"])
     for versions in first_seen.values():
         assert versions == sorted(versions)  # in order per appeal
-    assert received == sorted(received)  # and in log order overall
+    if concurrency == 1:
+        assert received == sorted(received)  # and in log order overall
+    else:  # appeals side by side: repeats after a failure, never a gap
+        assert len(received) >= len(appeal_positions)
     for body, headers, raw in state.bodies:
         assert verify(subscriber.secret, headers[SIGNATURE_HEADER], raw, time.time())
         assert headers["X-Appeals-Delivery"] == f"{subscriber.id}:{body['position']}"
@@ -174,7 +178,7 @@ def test_a_dead_letter_and_its_replay(
     subscriber = store.add(url, ("Appeal.Received",), None, 0, ledger.clock.now())
     first = receive(ledger).appeal_id
     receive(ledger, external_id="second")
-    policy = DeliveryPolicy(timeout=TIMEOUT, max_attempts=2)
+    policy = DeliveryPolicy(timeout=TIMEOUT, max_attempts=2, concurrency=1)
     deliverer = Deliverer(
         ledger.event_log, store, ledger.clock, policy, monotonic=Ticking()
     )
@@ -218,7 +222,7 @@ def test_one_pass_catches_a_subscriber_up_writing_its_cursor_once_per_batch(
         result = deliverer.run_pass()
     finally:
         deliverer.close()
-    assert [body["position"] for body, _, _ in state.bodies] == wanted
+    assert sorted(body["position"] for body, _, _ in state.bodies) == wanted
     assert (result.delivered, result.more) == (len(wanted), False)
     assert len(writes) < len(wanted)  # once per batch, not per event
     assert sum(writes) == len(wanted)
@@ -254,3 +258,58 @@ def test_a_pass_out_of_time_leaves_the_rest_for_the_next_without_waiting(
     assert delivered == len(wanted)
     (row,) = status(store, ledger.event_log.head())
     assert row["behind"] == 0
+
+
+def test_appeals_are_delivered_side_by_side_each_in_order(
+    ledger: AppealLedger,
+) -> None:
+    # The first two requests meet at a barrier: they must be in flight at
+    # once, or the barrier breaks and both are refused.
+    meeting = threading.Barrier(2, timeout=5.0)
+    arrived: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = orjson.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                first_two = len(arrived) < 2
+                arrived.append((body["aggregate_id"], body["version"]))
+            status = 200
+            if first_two:
+                try:
+                    meeting.wait()
+                except threading.BrokenBarrierError:
+                    status = 500
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    store = WebhookStore(ledger.database)
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
+    busy_history(ledger)
+    policy = DeliveryPolicy(timeout=10.0, concurrency=4)
+    deliverer = Deliverer(ledger.event_log, store, ledger.clock, policy)
+    try:
+        result = deliverer.run_pass()
+    finally:
+        deliverer.close()
+        server.shutdown()
+        server.server_close()
+    assert not meeting.broken  # two were in flight at once
+    assert result.failed == 0
+    versions: dict[str, list[int]] = {}
+    for appeal, version in arrived:
+        versions.setdefault(appeal, []).append(version)
+    assert len(versions) == 3
+    for seen in versions.values():
+        assert seen == sorted(seen)  # each appeal's in order
+    (row,) = status(store, ledger.event_log.head())
+    assert row["behind"] == 0
+    assert store.state(subscriber.id).delivered == len(arrived)
