@@ -299,12 +299,12 @@ def _webhooks(results: dict[str, Any], cores: int) -> list[str]:
         f"- **Webhook outbox** (delivery lag p99 {p99:,.0f} ms, target "
         f"{WEBHOOK_LAG_TARGET_MS:,.0f} ms; {left:,.0f} events not delivered by "
         f"the end): {delivered:,.0f} deliveries/s while the service answered "
-        f"{_rate(runs):,.0f} commands/s. Deliveries to one subscriber go one at "
-        f"a time in log order (one HTTP request each, {per_delivery:.2f} ms of "
-        f"the deliverer's CPU per delivery, {deliverer:.2f} cores), on a "
-        f"machine busy {busy:.2f} of its {cores} cores: the deliverer waits "
-        f"for a core and for each answer, so the backlog grows while the "
-        f"load lasts and drains after it."
+        f"{_rate(runs):,.0f} commands/s. Each delivery is one HTTP request "
+        f"({per_delivery:.2f} ms of the deliverer's CPU each, {deliverer:.2f} "
+        f"cores), each appeal's one at a time, up to "
+        f"`APPEALS_WEBHOOK_CONCURRENCY` appeals side by side, on a machine "
+        f"busy {busy:.2f} of its {cores} cores: the deliverer waits for a "
+        f"core as well as for each answer."
     ]
 
 

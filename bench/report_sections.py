@@ -279,9 +279,9 @@ def webhook_section(results: dict[str, Any]) -> list[str]:
         "From a command's answer to its event's delivery to a subscriber of "
         "every appeal event (a receiver on 127.0.0.1 answering 204 at once), "
         "with `appeals webhooks run` delivering beside the service under the "
-        "command mix (the `appeals+webhooks` scenario). Deliveries go one at "
-        "a time in log order, as documented; the cursor is written once per "
-        "batch of 100.",
+        "command mix (the `appeals+webhooks` scenario). Each appeal's events "
+        "go one at a time in order, up to `APPEALS_WEBHOOK_CONCURRENCY` (8) "
+        "appeals side by side; the cursor is written once per batch of 100.",
         "",
         *table(
             (
