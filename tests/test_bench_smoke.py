@@ -337,7 +337,7 @@ def test_the_webhook_outbox_is_reported_against_keeping_up() -> None:
     assert "webhook delivery lag p99 (ms) | 2,200 [2,000–2,400] |" in slow
     assert "**not met** (2,200 ms, 0 left)" in slow
     assert "## Webhook outbox" in slow
-    assert "0.60 ms of the deliverer's CPU per delivery" in slow  # 0.3 / 500
+    assert "0.60 ms of the deliverer's CPU each" in slow  # 0.3 / 500
     fast = text({"ingest": [run(1, 300.0, 0.0)]})
     assert "met (300 ms, 0 left)" in fast
     assert "**Webhook outbox**" not in fast
