@@ -15,6 +15,8 @@ INGEST_NOTES = {
     "appeals": "`appeals serve`, the command mix",
     "appeals, library insert": "the same, APPEALS_GROUP_COMMIT=0 (no group commit)",
     "appeals+projections": "the same, with `appeals projections run` beside it",
+    "appeals+webhooks": "the same, with `appeals webhooks run` delivering every "
+    "appeal event to a receiver on 127.0.0.1",
     "baseline": "plain Starlette + eventsourcing app, library defaults",
     "raw unlocked": "psycopg, one INSERT transaction per command",
     "raw locked": "psycopg, + LOCK TABLE … IN EXCLUSIVE MODE",
