@@ -384,7 +384,7 @@ def _webhook_summary(result: dict[str, Any], sink_file: Path) -> dict[str, float
     deliveries = orjson.loads(sink_file.read_bytes())["deliveries"]
     readings = [(float(t), int(p)) for t, p in deliveries]
     pairs = [(float(t), int(p)) for t, p in result["positions"]]
-    found, missing = lags(pairs, readings)
+    found, missing = delivery_lags(pairs, readings)
     start, end = (float(x) for x in result["window"])
     inside = sum(1 for t, _ in readings if start <= t <= end)
     return {
@@ -396,3 +396,24 @@ def _webhook_summary(result: dict[str, Any], sink_file: Path) -> dict[str, float
         "delivered_per_second": inside / (end - start) if end > start else math.nan,
         "delivered": float(len(readings)),
     }
+
+
+def delivery_lags(
+    answers: list[tuple[float, int]], deliveries: list[tuple[float, int]]
+) -> tuple[list[float], int]:
+    """Lag in ms from each answer to the first delivery of its position (the
+    command's event itself: appeals go side by side, so a later position
+    arriving first says nothing of an earlier one), and how many were never
+    delivered."""
+    first: dict[int, float] = {}
+    for instant, position in deliveries:
+        first.setdefault(position, instant)
+    found: list[float] = []
+    missing = 0
+    for answered, position in answers:
+        arrived = first.get(position)
+        if arrived is None:
+            missing += 1
+        else:
+            found.append(max(0.0, (arrived - answered) * 1000.0))
+    return found, missing

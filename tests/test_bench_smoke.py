@@ -25,6 +25,7 @@ from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from bench import processes, profile
 from bench.history import Decider
+from bench.ingest import delivery_lags
 from bench.lag import lags
 from bench.report import render, summary
 from bench.report_gaps import gaps_section
@@ -381,3 +382,11 @@ def test_the_webhook_receiver_records_each_delivery_by_position(
     deliveries = orjson.loads(result.read_bytes())["deliveries"]
     assert [position for _, position in deliveries] == [7, 9]
     assert deliveries[0][0] <= deliveries[1][0]
+
+
+def test_a_delivery_counts_for_its_own_position_only() -> None:
+    answers = [(1.0, 10), (1.0, 11), (2.0, 12)]
+    deliveries = [(1.5, 11), (1.75, 10), (1.8, 11)]  # 11 first, again later
+    found, missing = delivery_lags(answers, deliveries)
+    assert found == [750.0, 500.0]
+    assert missing == 1  # 12 never arrived, though 11 came after its answer

@@ -170,9 +170,8 @@ def test_two_workers_log_json_lines_and_add_up_their_metrics(
     sent: dict[str, int] = {}
     try:
         wait_until_up(process, base)
-        made = [p.name for p in temporary.iterdir()]
+        made = metrics_directories(temporary)
         assert len(made) == 1
-        assert made[0].startswith("appeals-metrics-")
         headers = {"Authorization": f"Bearer {token}"}
         for number in range(200):  # each on a new connection: spread by the kernel
             response = httpx.get(base + "/appeals", headers=headers, timeout=10)
@@ -212,7 +211,15 @@ def test_two_workers_log_json_lines_and_add_up_their_metrics(
     text = errors_text(errors)
     assert token not in text
     assert "Traceback" not in text
-    assert not list(temporary.iterdir())  # the metrics directory is gone
+    # The metrics directory is gone (jieba's dictionary cache, made when the
+    # in-server worker warms the catalogue up, may stay: it is jieba's).
+    assert not metrics_directories(temporary)
+
+
+def metrics_directories(temporary: Path) -> list[str]:
+    return [
+        p.name for p in temporary.iterdir() if p.name.startswith("appeals-metrics-")
+    ]
 
 
 @pytest.fixture
