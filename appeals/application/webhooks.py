@@ -122,11 +122,13 @@ class Deliverer:
             return
         attempts = state.attempts
         done = _Done(self.store, subscriber.id, state.cursor, self.clock)
-        histories: dict[UUID, list[StoredRecord]] = {}
         deadline = self.now() + self.policy.pass_seconds
         while True:
             head = self.log.head()  # read first: commit order is log order
             records = self.log.after(done.cursor, self.policy.batch, subscriber.kinds)
+            # Appeals' histories read for this batch only: read after it, they
+            # hold its events; a later batch may hold newer ones (a transfer).
+            histories: dict[UUID, list[StoredRecord]] = {}
             wanted = [r for r in records if self._wanted(subscriber, r, histories)]
             errors = self._send_all(subscriber, wanted)
             for record in records:
@@ -200,11 +202,11 @@ class Deliverer:
         def send_in_order(events: list[StoredRecord]) -> dict[int, str | None]:
             """Each in turn; after a failure, the rest are not sent."""
             outcome: dict[int, str | None] = {}
-            for event in events:
+            for index, event in enumerate(events):
                 error = outcome[event.position] = self._send(subscriber, event)
                 if error is not None:
-                    outcome.update((later.position, NOT_SENT) for later in events)
-                    outcome[event.position] = error
+                    later = events[index + 1 :]
+                    outcome.update((held.position, NOT_SENT) for held in later)
                     break
             return outcome
 

@@ -131,15 +131,24 @@ class Sql:
     ) -> None:
         self.database = database
         self._cursor = cursor
+        self._writer = cursor  # executemany's, whose results nobody reads
         self.pipelined = pipelined
-        """In libpq's pipeline mode (:meth:`Database.transaction`): no COPY."""
+        """In libpq's pipeline mode (:meth:`Database.transaction`): no COPY,
+        and each read on a cursor of its own."""
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        if self.pipelined:
+            # A cursor of its own: in a pipeline, the results of statements
+            # sent before (rows written, not read) may arrive while this one
+            # is sent, and they go to the cursor that sent them; on a shared
+            # cursor this read would find a write's result instead of its rows.
+            self._cursor = tuple_rows(self._cursor.connection.cursor())
         self._cursor.execute(self.database.sql(statement), tuple(params))
         return self
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(self.database.sql(statement), rows)
+        cursor = self._writer if self.pipelined else self._cursor
+        cursor.executemany(self.database.sql(statement), rows)
 
     def copy_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,7 +20,14 @@ from appeals.application.service import AppealLedger
 from appeals.application.webhooks import Deliverer, DeliveryPolicy, status
 from appeals.domain import commands as cmd
 from appeals.infra.webhooks import SIGNATURE_HEADER, WebhookStore, verify
-from tests.builders import DISPATCHER, HANDLER, TAX_UNIT, UNIT, receive
+from tests.builders import (
+    DISPATCHER,
+    HANDLER,
+    OTHER_HANDLER,
+    TAX_UNIT,
+    UNIT,
+    receive,
+)
 
 TIMEOUT = 0.3
 
@@ -260,28 +268,21 @@ def test_a_pass_out_of_time_leaves_the_rest_for_the_next_without_waiting(
     assert row["behind"] == 0
 
 
-def test_appeals_are_delivered_side_by_side_each_in_order(
-    ledger: AppealLedger,
-) -> None:
-    # The first two requests meet at a barrier: they must be in flight at
-    # once, or the barrier breaks and both are refused.
-    meeting = threading.Barrier(2, timeout=5.0)
-    arrived: list[tuple[str, int]] = []
+@contextmanager
+def receiving(
+    answer: Callable[[dict[str, Any]], int],
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A receiver on 127.0.0.1 answering each delivery ``answer(body)``;
+    yields its URL and the bodies as they arrived."""
+    arrived: list[dict[str, Any]] = []
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = orjson.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with lock:
-                first_two = len(arrived) < 2
-                arrived.append((body["aggregate_id"], body["version"]))
-            status = 200
-            if first_two:
-                try:
-                    meeting.wait()
-                except threading.BrokenBarrierError:
-                    status = 500
-            self.send_response(status)
+                arrived.append(body)
+            self.send_response(answer(body))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -290,26 +291,108 @@ def test_appeals_are_delivered_side_by_side_each_in_order(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    store = WebhookStore(ledger.database)
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
-    busy_history(ledger)
-    policy = DeliveryPolicy(timeout=10.0, concurrency=4)
-    deliverer = Deliverer(ledger.event_log, store, ledger.clock, policy)
     try:
-        result = deliverer.run_pass()
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", arrived
     finally:
-        deliverer.close()
         server.shutdown()
         server.server_close()
+
+
+def test_appeals_are_delivered_side_by_side_each_in_order(
+    ledger: AppealLedger,
+) -> None:
+    # The first two requests meet at a barrier: they must be in flight at
+    # once, or the barrier breaks and both are refused.
+    meeting = threading.Barrier(2, timeout=5.0)
+    count = iter(range(10**6))
+
+    def answer(body: dict[str, Any]) -> int:
+        if next(count) >= 2:
+            return 200
+        try:
+            meeting.wait()
+        except threading.BrokenBarrierError:
+            return 500
+        return 200
+
+    store = WebhookStore(ledger.database)
+    with receiving(answer) as (url, arrived):
+        subscriber = store.add(url, (), None, start_after=0, now=ledger.clock.now())
+        busy_history(ledger)
+        policy = DeliveryPolicy(timeout=10.0, concurrency=4)
+        deliverer = Deliverer(ledger.event_log, store, ledger.clock, policy)
+        try:
+            result = deliverer.run_pass()
+        finally:
+            deliverer.close()
     assert not meeting.broken  # two were in flight at once
     assert result.failed == 0
     versions: dict[str, list[int]] = {}
-    for appeal, version in arrived:
-        versions.setdefault(appeal, []).append(version)
+    for body in arrived:
+        versions.setdefault(body["aggregate_id"], []).append(body["version"])
     assert len(versions) == 3
     for seen in versions.values():
         assert seen == sorted(seen)  # each appeal's in order
     (row,) = status(store, ledger.event_log.head())
     assert row["behind"] == 0
     assert store.state(subscriber.id).delivered == len(arrived)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_failure_after_a_delivery_in_the_same_batch_is_retried_and_buried(
+    ledger: AppealLedger, concurrency: int
+) -> None:
+    appeal_id = receive(ledger, title="甲").appeal_id
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)  # version 2
+    store = WebhookStore(ledger.database)
+    with receiving(lambda body: 500 if body["version"] == 2 else 200) as (url, _):
+        subscriber = store.add(url, (), None, 0, ledger.clock.now())
+        policy = DeliveryPolicy(timeout=5.0, max_attempts=2, concurrency=concurrency)
+        deliverer = Deliverer(
+            ledger.event_log, store, ledger.clock, policy, monotonic=Ticking()
+        )
+        try:
+            results = [deliverer.run_pass() for _ in range(4)]
+        finally:
+            deliverer.close()
+    assert [r.failed for r in results[:2]] == [1, 0]  # counted, then buried
+    assert results[1].buried == 1
+    (dead,) = store.dead_letters(subscriber.id)
+    assert dead.position == ledger.position_of(appeal_id, 2)
+    (row,) = status(store, ledger.event_log.head())
+    assert row["behind"] == 0
+
+
+def test_a_units_subscriber_follows_a_transfer_made_during_a_long_pass(
+    ledger: AppealLedger,
+) -> None:
+    appeal_id = receive(ledger, title="甲").appeal_id
+    ledger.execute(appeal_id, cmd.Assign(unit=UNIT), DISPATCHER)
+    store = WebhookStore(ledger.database)
+    log = ledger.event_log
+    after = log.after
+    transferred: list[bool] = []
+
+    def after_with_traffic(position: int, limit: int, topics: Any = ()) -> Any:
+        # New events arrive while the pass goes batch after batch.
+        if position >= log.head() - 1 and not transferred:
+            transferred.append(True)
+            ledger.execute(appeal_id, cmd.Return(reason="非本单位"), HANDLER)
+            ledger.execute(appeal_id, cmd.Assign(unit=TAX_UNIT), DISPATCHER)
+            ledger.execute(appeal_id, cmd.Accept(), OTHER_HANDLER)
+            ledger.execute(
+                appeal_id, cmd.NoteProgress(note="税务局进展"), OTHER_HANDLER
+            )
+        return after(position, limit, topics)
+
+    log.after = after_with_traffic  # type: ignore[method-assign]
+    with receiving(lambda body: 200) as (url, arrived):
+        store.add(url, (), TAX_UNIT, 0, ledger.clock.now())
+        deliverer = Deliverer(log, store, ledger.clock, DeliveryPolicy(batch=1))
+        try:
+            deliverer.run_pass()
+        finally:
+            deliverer.close()
+    assert transferred
+    # The tax office's: its assignment, its acceptance, its progress note.
+    assert [body["version"] for body in arrived] == [4, 5, 6]

@@ -60,3 +60,31 @@ def test_an_error_in_a_pipelined_transaction_rolls_all_of_it_back(
     with pytest.raises(IntegrityError):
         write_a_duplicate_among_others()
     assert _rows(database, scratch) == [(1, "kept")]
+
+
+def test_a_read_after_many_unread_writes_in_a_pipeline_gets_its_own_rows(
+    ledger: AppealLedger,
+) -> None:
+    # Thousands of rows written and not read, then a read: on PostgreSQL the
+    # writes' results arrive while the read is sent; the read must still get
+    # its own rows (it got an INSERT's result in about one try in five).
+    database = ledger.database
+    scratch = _scratch(database)
+    counter = database.table("pipeline_counter")
+    database.execute_script(
+        [f"CREATE TABLE IF NOT EXISTS {counter} (name TEXT PRIMARY KEY, n INTEGER)"]
+    )
+    with database.transaction() as sql:
+        sql.execute(f"INSERT INTO {counter} VALUES (?, ?)", ("tick", 0))
+    upsert = (
+        f"INSERT INTO {scratch} VALUES (?, ?) "
+        "ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+    )
+    for attempt in range(1, 31):
+        with database.transaction(pipelined=True) as sql:
+            sql.executemany(upsert, [(k, f"v{attempt}") for k in range(6_000)])
+            seen = sql.execute(
+                f"UPDATE {counter} SET n = n + 1 WHERE name = ? RETURNING n", ("tick",)
+            ).one()
+            assert seen == (attempt,)
+            assert sql.execute(f"SELECT COUNT(*) FROM {scratch}").one() == (6_000,)
