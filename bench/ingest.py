@@ -115,7 +115,6 @@ class IngestSection:
         self.plan = plan
         self.work = work
         self.starts = processes.StartLog()
-        self.worker_ready: list[float] = []  # seconds from start to ready
         cluster.create_database(DATABASE)
 
     def _meter(self) -> CpuMeter:
@@ -185,7 +184,7 @@ class IngestSection:
                 self.starts,
                 SERVICE_ENV.get(scenario),
             ) as (port, server),
-            self._projections(scenario, url, slug, meter) as probe_file,
+            self._projections(scenario, url, slug, meter) as probed,
             self._webhooks(scenario, url, slug, meter) as sink_file,
             LockSampler(self.cluster.server.url(DATABASE)) as locks,
         ):
@@ -195,9 +194,9 @@ class IngestSection:
         run.lock = dataclasses.asdict(locks.use(*result["window"]))
         run.cores = meter.cores(result["seconds"])
         run.service_processes = meter.processes("service", result["seconds"])
-        if probe_file is not None:
+        if probed is not None:
+            probe_file, run.worker_ready_s = probed
             run.lag = _lag_summary(result["positions"], probe_file)
-            run.worker_ready_s = self.worker_ready[-1]
         if sink_file is not None:
             run.webhooks = _webhook_summary(result, sink_file)
         return run
@@ -229,9 +228,10 @@ class IngestSection:
     @contextmanager
     def _projections(
         self, scenario: str, url: str, slug: str, meter: CpuMeter
-    ) -> Iterator[Path | None]:
+    ) -> Iterator[tuple[Path, float] | None]:
         """The projection worker and the lag probe, for the scenario that
-        measures lag; nothing for the others."""
+        measures lag: yields the probe's file and the worker's seconds from
+        launch to ready; nothing for the others."""
         if scenario != "appeals+projections":
             yield None
             return
@@ -244,7 +244,6 @@ class IngestSection:
             worker, ready = stack.enter_context(
                 processes.projection_worker(url, self.work / f"{slug}.worker.log")
             )
-            self.worker_ready.append(ready)
             meter.sessions["projection worker"] = worker
             probe = processes.start(
                 [
@@ -263,7 +262,7 @@ class IngestSection:
             )
             meter.sessions["lag probe"] = probe.pid
             try:
-                yield probe_file
+                yield probe_file, ready
                 processes.wait_quietly(self.plan.lag_tail)
                 stop_file.touch()
                 probe.wait(30)

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,13 +199,11 @@ def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, 
     began = time.monotonic()
     process = start(argv, {"APPEALS_DATABASE_URL": database_url}, log_file)
     try:
-        deadline = began + READY_TIMEOUT
-        while WORKER_READY not in _log_since(log_file, offset):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"the projection worker never got ready; see {log_file}"
-                )
-            time.sleep(0.05)
+        _wait_for(
+            lambda: WORKER_READY in _log_since(log_file, offset),
+            process,
+            f"the projection worker never got ready; see {log_file}",
+        )
         yield process.pid, time.monotonic() - began
     finally:
         stop(process)
@@ -213,12 +211,23 @@ def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, 
 
 def wait_for_file(path: Path, process: subprocess.Popen[bytes], log_file: Path) -> str:
     """The text ``process`` writes to ``path`` once it is up (a port)."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not (path.exists() and path.read_text().strip()):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{path.name} never appeared; see {log_file}")
-        time.sleep(0.05)
+    _wait_for(
+        lambda: path.exists() and bool(path.read_text().strip()),
+        process,
+        f"{path.name} never appeared; see {log_file}",
+    )
     return path.read_text().strip()
+
+
+def _wait_for(
+    done: Callable[[], bool], process: subprocess.Popen[bytes], failure: str
+) -> None:
+    """Polls ``done`` while ``process`` runs, for up to READY_TIMEOUT."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not done():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        time.sleep(0.05)
 
 
 def run_appeals(args: Sequence[str], env: Mapping[str, str], log_file: Path) -> None:

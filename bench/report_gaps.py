@@ -236,6 +236,20 @@ def _rebuild(results: dict[str, Any], cores: int) -> list[str]:
 
 
 LAG_TARGET_MS = 250.0
+"""Issue 21: projection lag p99 under the ingest load (issue 7 asked < 1 s)."""
+
+WEBHOOK_LAG_TARGET_MS = 1000.0
+"""Issue 21's "webhook outbox keeping up with ingest", read as: every answered
+command's event is delivered within the run, and the delivery lag's p99
+stays under a second (a backlog that grows over the window shows as a lag
+that grows with it)."""
+
+
+def webhook_runs(ingest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``appeals+webhooks`` rounds that measured deliveries."""
+    return [
+        r for r in ingest if r["scenario"] == "appeals+webhooks" and r.get("webhooks")
+    ]
 
 
 def _lag(results: dict[str, Any], cores: int) -> list[str]:
@@ -272,17 +286,10 @@ def _lag(results: dict[str, Any], cores: int) -> list[str]:
     ]
 
 
-WEBHOOK_LAG_TARGET_MS = 1000.0  # as bench.report's
-
-
 def _webhooks(results: dict[str, Any], cores: int) -> list[str]:
     """The webhook outbox under the ingest load: delivered against answered,
     with what the deliverer and the machine used meanwhile."""
-    runs = [
-        r
-        for r in _by_scenario(results).get("appeals+webhooks", [])
-        if r.get("webhooks")
-    ]
+    runs = webhook_runs(results.get("ingest", []))
     if not runs:
         return []
     p99 = _median([float(r["webhooks"]["p99"]) for r in runs])

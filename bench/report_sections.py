@@ -7,6 +7,7 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
+from bench.report_gaps import webhook_runs
 from bench.report_tables import bound, cores_text, table
 from bench.stats import Spread
 
@@ -255,11 +256,7 @@ def lag_section(results: dict[str, Any]) -> list[str]:
 
 
 def webhook_section(results: dict[str, Any]) -> list[str]:
-    runs = [
-        r
-        for r in results.get("ingest", [])
-        if r["scenario"] == "appeals+webhooks" and r.get("webhooks")
-    ]
+    runs = webhook_runs(results.get("ingest", []))
     if not runs:
         return []
     rows = [

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from functools import cache
 from types import MappingProxyType
-from typing import TypeVar, cast
+from typing import TypeVar
 
-from appeals.domain.values import AppealKind, Category, Priority
+from appeals.domain.values import AppealKind, Category, Priority, member_of
 from appeals.domain.working_time import WorkingCalendar
 
 
@@ -209,20 +208,10 @@ class Limit:
 _Key = TypeVar("_Key", bound=StrEnum)
 
 
-@cache
-def _members(kind: type[StrEnum]) -> Mapping[str, StrEnum]:
-    """Each member of ``kind`` by its value: a read-only table built once per
-    enum (enums never change), so a lookup is one dict probe, not a scan."""
-    return MappingProxyType({member.value: member for member in kind})
-
-
 def _coerce(kind: type[_Key], value: _Key | str, what: str) -> _Key:
-    try:
-        member = _members(kind).get(value)
-    except TypeError:  # unhashable: equal to no value
-        member = None
+    member = member_of(kind, value)
     if member is not None:
-        return cast(_Key, member)
+        return member
     known = ", ".join(member.value for member in kind)
     raise UnknownSlaKeyError(f"unknown {what} {value!r}; known: {known}")
 

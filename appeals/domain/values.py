@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
-from typing import Self, cast
+from typing import Self, TypeVar, cast
 
 from appeals.domain.errors import InvalidField
 
@@ -34,18 +34,18 @@ class Labelled(StrEnum):
     @classmethod
     def parse(cls, value: object, field: str) -> Self:
         """The member for ``value``, or :class:`InvalidField` listing the codes."""
-        member = _member(cls, value)
+        member = member_of(cls, value)
         if member is not None:
-            return cast(Self, member)
+            return member
         codes = ", ".join(member.value for member in cls)
         raise InvalidField(field, f"{value!r} is not one of: {codes}")
 
     @classmethod
     def of(cls, code: str) -> Self:
         """The member for a code read back from a stored event."""
-        member = _member(cls, code)
+        member = member_of(cls, code)
         if member is not None:
-            return cast(Self, member)
+            return member
         return cls.parse(code, cls.__name__.lower())
 
     def label(self) -> dict[str, str]:
@@ -56,22 +56,26 @@ class Labelled(StrEnum):
         return [{"code": m.value, "zh": m.zh, "en": m.en} for m in cls]
 
 
+_Member = TypeVar("_Member", bound=StrEnum)
+
+
 @cache
-def _by_code(kind: type[Labelled]) -> Mapping[object, Labelled]:
-    """Each member of ``kind`` by its code: a read-only table built once per
-    closed set (the sets never change), so a lookup is one dict probe instead
-    of a scan of the members."""
-    table: dict[object, Labelled] = {member.value: member for member in kind}
+def _by_value(kind: type[StrEnum]) -> Mapping[object, StrEnum]:
+    """Each member of ``kind`` by its value: a read-only table built once per
+    enum (the sets never change), so a lookup is one dict probe instead of a
+    scan of the members."""
+    table: dict[object, StrEnum] = {member.value: member for member in kind}
     return MappingProxyType(table)
 
 
-def _member(kind: type[Labelled], value: object) -> Labelled | None:
-    """The member of ``kind`` whose code equals ``value``, if any (a value
-    that cannot be hashed, a list say, equals no code)."""
+def member_of(kind: type[_Member], value: object) -> _Member | None:
+    """The member of ``kind`` whose value equals ``value``, if any (a value
+    that cannot be hashed, a list say, equals no member's)."""
     try:
-        return _by_code(kind).get(value)
+        found = _by_value(kind).get(value)
     except TypeError:
         return None
+    return cast(_Member, found)
 
 
 class Channel(Labelled):

@@ -7,7 +7,6 @@ so a burst queues for a thread instead of timing out waiting for a connection.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -63,6 +62,7 @@ from appeals.infra.assessment_scheme import load_scheme, scheme_of
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.blobs import BlobStore, FileBlobStore, open_blob_store
 from appeals.infra.database import Database
+from appeals.infra.heap import freeze_startup_heap
 from appeals.infra.periodic import Periodic
 from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
@@ -238,11 +238,8 @@ def escalation_chore(
 
 def create_serving_app() -> Starlette:
     """Factory for the workers of ``appeals serve``, which created every table
-    once before starting them. Everything loaded by then (modules, routes,
-    templates) lives as long as the worker process: it is frozen out of the
-    cyclic collector's sight (``gc.freeze``), so full collections scan only
-    what requests make."""
+    once before starting them; the heap made at start is then frozen
+    (appeals.infra.heap)."""
     app = create_app_from_env(storage_ready=True)
-    gc.collect()
-    gc.freeze()
+    freeze_startup_heap()
     return app

@@ -28,7 +28,6 @@ back. On SQLite, with its single writer, one worker runs every view.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import socket
@@ -44,6 +43,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.availability import is_outage
 from appeals.infra.event_source import EventSource
+from appeals.infra.heap import freeze_startup_heap
 from appeals.infra.lease import Shares, holders
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
@@ -408,17 +408,12 @@ class Worker:
                 time.monotonic() - began,
             )
         if self.freeze_heap:
-            # What is loaded by now (modules, the views, the tokenizer) lives
-            # as long as the process: moved where the cyclic collector no
-            # longer scans it, so its full collections stop pausing a batch
-            # (110 ms once in the worker under the bench's load; 16-22 ms after).
-            gc.collect()
-            gc.freeze()
+            freeze_startup_heap()
 
     def _say_ready(self, seconds: float) -> None:
         """The first time every view is caught up (none paused by a
-        failure): logged (what a supervisor
-        or a benchmark waits for) and :attr:`ready` set."""
+        failure): logged (what a supervisor or a benchmark waits for) and
+        :attr:`ready` set."""
         self.ready.set()
         log.info(
             "projections: ready in %.1fs, %d views caught up with the log",
