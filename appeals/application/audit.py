@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,10 @@ KINDS = {
 }
 """What a chained record is, by its topic's first part (a finding names it)."""
 CHECKPOINT_EVERY = 10_000
+CHORE_STEP = 1_000
+"""Events the projection worker's chore chains in one go. A backlog (a log
+restored or imported, a long stop) is chained a step at a time between the
+views' batches, so it never holds them back for longer than one step."""
 INTERNAL_TOPICS = ("AppealIndex.", "RequestRecord.")
 """The ledger's own bookkeeping (ticket and source-reference claims,
 idempotency records): in the log and its audit, never in the event feed."""
@@ -144,14 +149,18 @@ def extend_checkpoints(
     now: datetime,
     every: int = CHECKPOINT_EVERY,
     progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
 ) -> list[Checkpoint]:
-    """Chains the log from the last checkpoint to the head, recording a
-    checkpoint every ``every`` events and one at the head."""
-    existing = store.all()
-    previous = existing[-1] if existing else Checkpoint(0, GENESIS)
+    """Chains the log from the last checkpoint to the head (or over the next
+    ``limit`` events at most), recording a checkpoint every ``every`` events
+    and one where it stops."""
+    previous = store.last() or Checkpoint(0, GENESIS)
     digest, position = previous.digest, previous.position
     new: list[Checkpoint] = []
-    records = log.stream(start_after=previous.position)
+    batch = 1000 if limit is None else max(1, min(1000, limit))
+    records: Iterator[StoredRecord] = log.stream(previous.position, batch)
+    if limit is not None:
+        records = islice(records, limit)
     for count, record in enumerate(records, start=1):
         digest = digest_step(digest, record)
         position = record.position
@@ -288,8 +297,17 @@ def export_records(
         yield record_entry(record)
 
 
-def checkpoint_chore(log: EventLog, clock: Clock) -> Callable[[], object]:
+def checkpoint_chore(
+    log: EventLog, clock: Clock, step: int = CHORE_STEP
+) -> Callable[[], bool]:
     """The verification projection as a periodic task of the projection
-    worker: chains the log from the last checkpoint and records new ones."""
+    worker: chains the next ``step`` events at most from the last checkpoint
+    and records new ones; True while it has not reached the head (the worker
+    then runs it again after its next batch)."""
     store = CheckpointStore(log.database)
-    return lambda: extend_checkpoints(log, store, clock.now())
+
+    def chore() -> bool:
+        new = extend_checkpoints(log, store, clock.now(), limit=step)
+        return bool(new) and new[-1].position < log.head()
+
+    return chore

@@ -42,6 +42,15 @@ class CheckpointStore:
             ).all()
         return [Checkpoint(int(p), str(d)) for p, d in rows]
 
+    def last(self) -> Checkpoint | None:
+        """The newest checkpoint: where the chain was last extended to."""
+        with self.database.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT position, digest FROM {self.table} "
+                "ORDER BY position DESC LIMIT 1"
+            ).one()
+        return None if row is None else Checkpoint(int(row[0]), str(row[1]))
+
     def add(self, checkpoints: Iterable[Checkpoint], now: datetime) -> None:
         with self.database.transaction() as cursor:
             for checkpoint in checkpoints:

@@ -34,6 +34,27 @@ def test_a_clean_log_verifies_against_its_checkpoints(ledger: AppealLedger) -> N
     assert result.checkpoints_matched == len(positions)
 
 
+def test_a_limited_extension_stops_with_a_checkpoint_the_next_goes_on_from(
+    ledger: AppealLedger,
+) -> None:
+    for _ in range(3):
+        five_events(ledger)
+    store = CheckpointStore(ledger.database)
+    store.create_table()
+    positions = [record.position for record in ledger.event_log.stream()]
+    now = ledger.clock.now()
+    first = extend_checkpoints(ledger.event_log, store, now, every=2, limit=5)
+    # every 2 events, and one where the step stopped
+    assert [c.position for c in first] == [positions[1], positions[3], positions[4]]
+    assert store.last() == first[-1]
+    while extend_checkpoints(ledger.event_log, store, now, every=100, limit=5):
+        pass
+    assert store.all()[-1].position == positions[-1]
+    result = verify_log(ledger.event_log, store.all())
+    assert result.clean
+    assert result.events == len(positions)
+
+
 def test_checkpoints_extend_from_where_they_stopped(ledger: AppealLedger) -> None:
     five_events(ledger)
     store = checkpoints(ledger, every=1000)

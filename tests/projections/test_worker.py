@@ -15,7 +15,7 @@ from appeals.application.audit import checkpoint_chore, verify_log
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.domain import commands as cmd
-from appeals.infra.checkpoints import CheckpointStore
+from appeals.infra.checkpoints import Checkpoint, CheckpointStore
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections import appeal_list, category_month
 from appeals.projections.runtime.rebuild import rebuild
@@ -168,6 +168,37 @@ def test_the_worker_extends_the_audit_checkpoints_when_idle(
     five_events(ledger)
     worker.do_chores()  # not due again for a minute
     assert CheckpointStore(ledger.database).all() == checkpoints
+
+
+def test_a_checkpoint_backlog_is_chained_a_step_at_a_time(
+    ledger: AppealLedger,
+) -> None:
+    """A log far ahead of its checkpoints (restored, imported) is chained one
+    bounded step per chore run, due again at once, so that the views' batches
+    come between the steps instead of waiting for the whole backlog."""
+    for _ in range(3):
+        five_events(ledger)
+    positions = [record.position for record in ledger.event_log.stream()]
+    worker = Worker(
+        events_of(ledger),
+        [],
+        ProjectionSettings(),
+        chores=[(60.0, checkpoint_chore(ledger.event_log, ledger.clock, step=4))],
+    )
+    store = CheckpointStore(ledger.database)
+    reached = []
+    while True:
+        more = worker.do_chores()
+        last = store.last()
+        assert last is not None
+        reached.append(last.position)
+        if not more:
+            break
+    assert reached == positions[3::4] + ([positions[-1]] if len(positions) % 4 else [])
+    assert verify_log(ledger.event_log, store.all()).clean
+    five_events(ledger)
+    assert worker.do_chores() is False  # caught up: not due again for a minute
+    assert store.last() == Checkpoint(reached[-1], store.all()[-1].digest)
 
 
 def _counting(worker: Worker) -> dict[str, Any]:

@@ -159,7 +159,9 @@ class Worker:
         self.freeze_heap = freeze_heap
         self.settings = settings
         # (every seconds, task): periodic work done between batches when the
-        # views are caught up, such as extending the audit checkpoints.
+        # views are caught up, such as extending the audit checkpoints. A
+        # task that returns True has more to do (a backlog, done a bounded
+        # step at a time): it is due again straight after the next batch.
         self.chores = list(chores)
         self._chore_due = [0.0] * len(self.chores)
         self.batch_size = settings.batch_size
@@ -349,19 +351,26 @@ class Worker:
         self._resume_at.pop(runner.name, None)
         return moved
 
-    def do_chores(self) -> None:
-        """Runs each periodic chore that is due; a failing one is logged."""
+    def do_chores(self) -> bool:
+        """Runs each periodic chore that is due; a failing one is logged.
+        True if one has more to do at once (its next step is due now)."""
         if not self.chores_held:
-            return
+            return False
         now = time.monotonic()
+        more = False
         for index, (every, chore) in enumerate(self.chores):
             if self._chore_due[index] > now:
                 continue
             self._chore_due[index] = now + every
             try:
-                chore()
+                unfinished = chore()
             except Exception:
                 log.exception("projections: a periodic chore failed")
+                continue
+            if unfinished is True:
+                self._chore_due[index] = now
+                more = True
+        return more
 
     def _pause(self, runner: Runner, seconds: float) -> None:
         self._resume_at[runner.name] = time.monotonic() + seconds
@@ -380,8 +389,8 @@ class Worker:
                 if self.tick() == 0:
                     if not self.ready.is_set() and not self._resume_at:
                         self._say_ready(time.monotonic() - began)
-                    self.do_chores()
-                    wakeup.wait(min(self.settings.poll_interval, LEASE_INTERVAL))
+                    if not self.do_chores():
+                        wakeup.wait(min(self.settings.poll_interval, LEASE_INTERVAL))
         finally:
             wakeup.close()
             if self.shares is not None:
