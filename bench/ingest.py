@@ -110,12 +110,33 @@ def _summarise(scenario: str, number: int, result: dict[str, Any]) -> IngestRun:
 class IngestSection:
     """Runs the scenarios of one round; files go under ``work``."""
 
-    def __init__(self, cluster: Cluster, plan: Plan, work: Path) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        plan: Plan,
+        work: Path,
+        database: str | None = None,
+    ) -> None:
+        """Each scenario in a fresh schema of the ``ingest`` database; with
+        ``database``, in that existing database itself, on top of what it
+        holds (bench.scale: the load on a long history)."""
         self.cluster = cluster
         self.plan = plan
         self.work = work
         self.starts = processes.StartLog()
-        cluster.create_database(DATABASE)
+        self.database = database or DATABASE
+        self.fresh = database is None
+        # On a long history the worker may first catch up with the previous
+        # scenarios' commands before it says it is ready.
+        self.ready_timeout = processes.READY_TIMEOUT * (1 if self.fresh else 10)
+        if self.fresh:
+            cluster.create_database(DATABASE)
+
+    def url(self, slug: str) -> str:
+        """Where the scenario ``slug`` runs."""
+        if self.fresh:
+            return self.cluster.url(self.database, slug)
+        return self.cluster.url(self.database)
 
     def _meter(self) -> CpuMeter:
         meter = CpuMeter()
@@ -161,15 +182,18 @@ class IngestSection:
         runs = []
         for scenario in SCENARIOS:
             progress(f"ingest round {number}: {scenario}")
-            if scenario in RAW_SCENARIOS:
-                runs.append(self._raw(scenario, number))
-            else:
-                runs.append(self._http(scenario, number))
+            runs.append(self.run_scenario(scenario, number))
         return runs
+
+    def run_scenario(self, scenario: str, number: int) -> IngestRun:
+        """One scenario (of SCENARIOS) in round ``number``."""
+        if scenario in RAW_SCENARIOS:
+            return self._raw(scenario, number)
+        return self._http(scenario, number)
 
     def _http(self, scenario: str, number: int) -> IngestRun:
         slug = f"r{number}_{re.sub(r'[^a-z]+', '_', scenario)}"
-        url = self.cluster.url(DATABASE, slug)
+        url = self.url(slug)
         kind = "baseline" if scenario == "baseline" else "appeals"
         tokens = {} if kind == "baseline" else make_tokens(url)
         workload = "get" if scenario == "generator" else "commands"
@@ -186,7 +210,7 @@ class IngestSection:
             ) as (port, server),
             self._projections(scenario, url, slug, meter) as probed,
             self._webhooks(scenario, url, slug, meter) as sink_file,
-            LockSampler(self.cluster.server.url(DATABASE)) as locks,
+            LockSampler(self.cluster.server.url(self.database)) as locks,
         ):
             meter.sessions["service"] = server
             result = self._load(slug, port, workload, tokens, meter)
@@ -204,7 +228,7 @@ class IngestSection:
     def profile(self) -> dict[str, Any]:
         """One more ``appeals`` window with py-spy sampling every server
         worker (bench.profile); the summary, or why there is none."""
-        url = self.cluster.url(DATABASE, "profile_appeals")
+        url = self.url("profile_appeals")
         raw = self.work / "profile_ingest.txt"
         meter = self._meter()
         with processes.service(
@@ -242,7 +266,9 @@ class IngestSection:
             # the lag measured is the steady state's; the cold start is
             # measured apart, as the seconds it took to get ready.
             worker, ready = stack.enter_context(
-                processes.projection_worker(url, self.work / f"{slug}.worker.log")
+                processes.projection_worker(
+                    url, self.work / f"{slug}.worker.log", self.ready_timeout
+                )
             )
             meter.sessions["projection worker"] = worker
             probe = processes.start(
@@ -302,9 +328,10 @@ class IngestSection:
         )
         try:
             port = processes.wait_for_file(port_file, sink, log)
-            processes.run_appeals(
+            added = processes.run_appeals(
                 ["webhooks", "add", f"http://127.0.0.1:{port}/hook"], env, log
             )
+            subscriber = added.split()[0]  # "<id> <secret>"
             deliverer = processes.start(
                 [
                     str(processes.BIN / "appeals"),
@@ -323,6 +350,8 @@ class IngestSection:
                 processes.wait_quietly(self.plan.lag_tail)
             finally:
                 processes.stop(deliverer)
+            if not self.fresh:  # the next round's deliverer would try it too
+                processes.run_appeals(["webhooks", "remove", subscriber], env, log)
             stop_file.touch()
             sink.wait(30)
         finally:

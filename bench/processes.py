@@ -190,10 +190,13 @@ def _start_service(
 
 
 @contextmanager
-def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, float]]:
+def projection_worker(
+    database_url: str, log_file: Path, ready_timeout: float = READY_TIMEOUT
+) -> Iterator[tuple[int, float]]:
     """``appeals projections run`` against ``database_url``, once it says it
-    is ready (its views prepared, warmed up and caught up with the log);
-    yields its pid and how many seconds that took from its start."""
+    is ready (its views prepared, warmed up and caught up with the log,
+    within ``ready_timeout`` seconds); yields its pid and how many seconds
+    that took from its start."""
     argv = [str(BIN / "appeals"), "projections", "run"]
     offset = log_file.stat().st_size if log_file.exists() else 0
     began = time.monotonic()
@@ -203,6 +206,7 @@ def projection_worker(database_url: str, log_file: Path) -> Iterator[tuple[int, 
             lambda: WORKER_READY in _log_since(log_file, offset),
             process,
             f"the projection worker never got ready; see {log_file}",
+            ready_timeout,
         )
         yield process.pid, time.monotonic() - began
     finally:
@@ -220,28 +224,35 @@ def wait_for_file(path: Path, process: subprocess.Popen[bytes], log_file: Path) 
 
 
 def _wait_for(
-    done: Callable[[], bool], process: subprocess.Popen[bytes], failure: str
+    done: Callable[[], bool],
+    process: subprocess.Popen[bytes],
+    failure: str,
+    timeout: float = READY_TIMEOUT,
 ) -> None:
-    """Polls ``done`` while ``process`` runs, for up to READY_TIMEOUT."""
-    deadline = time.monotonic() + READY_TIMEOUT
+    """Polls ``done`` while ``process`` runs, for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
     while not done():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(failure)
         time.sleep(0.05)
 
 
-def run_appeals(args: Sequence[str], env: Mapping[str, str], log_file: Path) -> None:
-    """``appeals ARGS`` to completion (a set-up step); fails loudly."""
+def run_appeals(args: Sequence[str], env: Mapping[str, str], log_file: Path) -> str:
+    """``appeals ARGS`` to completion (a set-up step); fails loudly. Returns
+    what it printed, which goes to the log as well (its messages too)."""
     with log_file.open("ab") as log:
-        subprocess.run(
+        done = subprocess.run(
             [str(BIN / "appeals"), *args],
             env=child_env(env),
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=True,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            check=False,
             timeout=READY_TIMEOUT,
         )
+        log.write(done.stdout)
+    done.check_returncode()
+    return done.stdout.decode()
 
 
 WORKER_READY = "projections: ready"

@@ -53,6 +53,8 @@ class HistorySection:
         self.plan = plan
         self.work = work
         self.url = cluster.url(DATABASE)
+        # a child's time limit: an hour, or more for a longer history
+        self.timeout = max(3600.0, plan.history_events / 1000)
 
     def generate(self) -> dict[str, Any]:
         """Writes the history (bench.history); returns what it wrote."""
@@ -68,7 +70,7 @@ class HistorySection:
                 str(self.plan.history_processes),
             ],
             self.work / "history.log",
-            timeout=3600,
+            timeout=self.timeout,
         )
         result: dict[str, Any] = orjson.loads(result_file.read_bytes())
         with self.cluster.server.connect(DATABASE) as connection:
@@ -79,7 +81,7 @@ class HistorySection:
         result["database_size"] = str(size[0]) if size else "?"
         return result
 
-    def _child(
+    def child(
         self, what: str, number: int, *extra: str, label: str | None = None
     ) -> ReplayRun:
         """One bench.replay mode in its own process, recorded as ``label``
@@ -95,7 +97,7 @@ class HistorySection:
             "bench.replay",
             [what, self.url, str(result_file), *extra],
             self.work / f"replay_{label}_{number}.log",
-            timeout=3600,
+            timeout=self.timeout,
         )
         meter.stop()
         wall = max(usage.wall_seconds, 1e-9)
@@ -144,7 +146,7 @@ class HistorySection:
                 ),
             ):
                 progress(f"history round {number}: {what}")
-                runs.append(self._child(what, number, *extra))
+                runs.append(self.child(what, number, *extra))
                 if what == "es-runner":
                     self._reset_es_runner()
             last = rebuilding / (number - 1) if number > 1 else 0.0
@@ -152,14 +154,14 @@ class HistorySection:
                 continue
             began = time.monotonic()
             progress(f"history round {number}: rebuild every view in one pass")
-            runs.append(self._child("rebuild-together", number))
+            runs.append(self.child("rebuild-together", number))
             progress(f"history round {number}: rebuild every view, one pass per core")
-            runs.append(self._child("rebuild-parallel", number))
+            runs.append(self.child("rebuild-parallel", number))
             # Split by appeal over 2 processes; with 1 it is exactly the
             # one-pass rebuild above (bench.replay), not run twice.
             progress(f"history round {number}: rebuild split by appeal, 2 jobs")
             runs.append(
-                self._child(
+                self.child(
                     "rebuild-partitioned",
                     number,
                     "--jobs",
@@ -171,7 +173,7 @@ class HistorySection:
                 # Each view's own rate: once, the longest of the three.
                 progress(f"history round {number}: rebuild each view alone")
                 alone = ("--limit", str(plan.decode_limit))
-                runs.append(self._child("rebuild", number, *alone))
+                runs.append(self.child("rebuild", number, *alone))
             rebuilding += time.monotonic() - began
         return runs
 
@@ -183,7 +185,7 @@ class HistorySection:
         argv += ["--limit", str(self.plan.decode_limit)]
         try:
             profiling.record_command(
-                argv, raw, self.work / "profile_rebuild.log", timeout=3600
+                argv, raw, self.work / "profile_rebuild.log", timeout=self.timeout
             )
         except (OSError, subprocess.SubprocessError) as error:
             return {"error": str(error)}

@@ -50,7 +50,7 @@ def paired(
     return [values[n] for n in rounds], [baselines[n] for n in rounds]
 
 
-def _status(ok: bool | None, detail: str) -> str:
+def status(ok: bool | None, detail: str) -> str:
     if ok is None:
         return "n/a"
     return f"met ({detail})" if ok else f"**not met** ({detail})"
@@ -74,7 +74,7 @@ def summary(results: dict[str, Any]) -> list[Row]:
             f"plain eventsourcing app {base.format()}",
             f"{vs_base.format(2)}×",
             "≥ 3× baseline",
-            _status(
+            status(
                 vs_base.median >= 3 if vs_base.runs else None,
                 f"{vs_base.median / 3:.0%} of target",
             ),
@@ -87,20 +87,20 @@ def summary(results: dict[str, Any]) -> list[Row]:
             f"raw psycopg unlocked {raw.format()}",
             f"{vs_raw.format(2)}×",
             "≥ ⅓ of raw unlocked",
-            _status(
+            status(
                 vs_raw.median >= 1 / 3 if vs_raw.runs else None,
                 f"{vs_raw.median * 3:.0%} of target",
             ),
         )
     )
-    rows.extend(_lag_rows(ingest))
-    rows.extend(_webhook_rows(ingest))
+    rows.extend(lag_rows(ingest))
+    rows.extend(webhook_rows(ingest))
     rows.extend(_history_rows(results))
-    rows.extend(_read_rows(results.get("reads", [])))
+    rows.extend(read_rows(results.get("reads", [])))
     return rows
 
 
-def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
+def lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     p99s: dict[str, list[float]] = defaultdict(list)
     for run in ingest:
         if run["scenario"] != "appeals+projections":
@@ -118,13 +118,13 @@ def _lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
                 "under the ingest load above",
                 "",
                 f"< {LAG_TARGET_MS:,.0f} ms",
-                _status(ok, f"{spread.median:,.0f} ms"),
+                status(ok, f"{spread.median:,.0f} ms"),
             )
         )
     return rows
 
 
-def _webhook_rows(ingest: list[dict[str, Any]]) -> list[Row]:
+def webhook_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     runs = webhook_runs(ingest)
     if not runs:
         return []
@@ -140,7 +140,7 @@ def _webhook_rows(ingest: list[dict[str, Any]]) -> list[Row]:
             f"{delivered.format()} delivered/s, {answered.format()} commands/s",
             "",
             f"keeps up: < {WEBHOOK_LAG_TARGET_MS:,.0f} ms, none left",
-            _status(ok, f"{p99.median:,.0f} ms, {left:,.0f} left"),
+            status(ok, f"{p99.median:,.0f} ms, {left:,.0f} left"),
         )
     ]
 
@@ -178,7 +178,7 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
                 f"measured: {estimate.one:,.0f} (1 process), {estimate.two:,.0f} (2)",
                 estimate.assumption(),
                 "≥ 50,000/s",
-                _status(
+                status(
                     estimate.expected >= 50_000,
                     f"{estimate.expected / 50_000:.0%} of target, an estimate",
                 ),
@@ -192,7 +192,7 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
             "",
             "",
             "< 300 MB",
-            _status(
+            status(
                 memory.median * 1.048576 < 300 if memory.runs else None,
                 f"{memory.median * 1.048576:.0f} MB",
             ),
@@ -218,14 +218,14 @@ def _rebuild_row(
         f"ProjectionRunner {Spread.of(list(rates['es-runner'].values())).format()}",
         f"{vs_scan.format(3)}× scan; {vs_runner.format(1)}× runner",
         "≥ 50,000/s",
-        _status(
+        status(
             rebuild.median >= 50_000 if rebuild.runs else None,
             f"{rebuild.median / 50_000:.0%} of target",
         ),
     )
 
 
-def _read_rows(reads: list[dict[str, Any]]) -> list[Row]:
+def read_rows(reads: list[dict[str, Any]]) -> list[Row]:
     p99: dict[str, list[float]] = defaultdict(list)
     p50: dict[str, list[float]] = defaultdict(list)
     for run in reads:
@@ -242,7 +242,7 @@ def _read_rows(reads: list[dict[str, Any]]) -> list[Row]:
                 f"p50 {Spread.of(p50[endpoint]).format(1)}",
                 "",
                 f"< {target:.0f} ms",
-                _status(
+                status(
                     spread.median < target if spread.runs else None,
                     f"{spread.median / target:.0%} of the limit",
                 ),

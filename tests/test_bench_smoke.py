@@ -24,15 +24,20 @@ from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from bench import processes, profile
-from bench.history import Decider
-from bench.ingest import delivery_lags
+from bench.cluster import Cluster
+from bench.history import EVENTS_PER_APPEAL, SPAN_CHUNKS, Decider, appeals_per_chunk
+from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
+from bench.plan import QUICK
 from bench.report import render, summary
 from bench.report_gaps import gaps_section
+from bench.report_scale import render_scale
 from bench.report_sections import lag_section, profile_section, webhook_section
+from bench.run import main as bench_main
 from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
 from bench.workload import lifecycles
+from devtools.pgcluster import PostgresServer
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -390,3 +395,111 @@ def test_a_delivery_counts_for_its_own_position_only() -> None:
     found, missing = delivery_lags(answers, deliveries)
     assert found == [750.0, 500.0]
     assert missing == 1  # 12 never arrived, though 11 came after its answer
+
+
+def test_a_city_scale_history_keeps_to_six_years_of_receipts() -> None:
+    for events in (1_000_000, 10_000_000, 50_000_000):
+        size = appeals_per_chunk(events, processes=2)
+        chunks = events / EVENTS_PER_APPEAL / size
+        assert chunks <= SPAN_CHUNKS, (events, size)
+    # the full run's million events keep their usual chunks
+    assert appeals_per_chunk(1_000_000, processes=2) == 4000
+    assert appeals_per_chunk(10_000_000, processes=2) > 4000
+
+
+def _scale_results(events: int, failures: dict[str, str]) -> dict[str, Any]:
+    read = {"round": 1, "throughput": 300.0, "completed": 900, "errors": {}}
+    return {
+        "kind": "scale",
+        "plan": {
+            "mode": "scale",
+            "rounds": 1,
+            "clients": 8,
+            "workers": 2,
+            "warmup": 2.0,
+            "duration": 7.0,
+            "read_clients": 1,
+            "history_events": events,
+        },
+        "started": "2026-12-04T15:00:00+00:00",
+        "seconds": 5400.0,
+        "machine": {"cores": "2"},
+        "postgres_settings": {"fsync": "on"},
+        "failures": failures,
+        "history": {
+            "events": events,
+            "appeals": events // 11,
+            "seconds": 1800.0,
+            "events_per_second": events / 1800,
+            "processes": 2,
+            "database_size": "9 GB",
+        },
+        "replay": [
+            {
+                "what": "scan",
+                "round": 1,
+                "events": events,
+                "seconds": 60.0,
+                "peak_rss_mib": 40.0,
+                "parts": {},
+                "cores": {},
+            },
+            {
+                "what": "rebuild-partitioned-2",
+                "round": 1,
+                "events": events,
+                "seconds": events / 4000,
+                "peak_rss_mib": 290.0,
+                "parts": {},
+                "cores": {},
+            },
+        ],
+        "reads": [
+            {**read, "endpoint": "GET /appeals/{id}", "p50": 2.0, "p99": 4.0},
+            {
+                **read,
+                "endpoint": "GET /enterprises/{uscc}/ledger",
+                "p50": 60.0,
+                "p99": 140.0,
+            },
+        ],
+        "checkpoints": {"events": events, "seconds": events / 20_000},
+        "ingest": [],
+    }
+
+
+def test_the_scale_report_states_each_figure_against_its_target(
+    tmp_path: Path,
+) -> None:
+    results = _scale_results(10_000_000, {"appeals+webhooks, round 1": "boom"})
+    text = render_scale(results)
+    assert "# Benchmarks at city scale (10,000,000 events)" in text
+    assert "`.venv/bin/python -m bench scale` " in text
+    assert "**appeals+webhooks, round 1 failed**: boom" in text
+    rows = {line.split(" | ")[0]: line for line in text.splitlines()}
+    assert "met (100%)" in rows["| history, events"]
+    assert "4,000" in rows["| rebuild, every view, partitioned-2, events/s"]
+    assert "**not met** (8% of target)" in text
+    assert "**not met** (304 MB)" in rows["| rebuild peak RSS (MiB)"]  # 290 MiB
+    assert "| 20,000 | 10,000,000 events in 8.3 min" in text  # the audit chain
+    assert "met (40% of the limit)" in rows["| GET /appeals/{id} p99 (ms)"]
+    ledger = rows["| GET /enterprises/{uscc}/ledger p99 (ms)"]
+    assert "**not met** (140% of the limit)" in ledger
+    smaller = render_scale(_scale_results(2_000_000, {}))
+    assert "`.venv/bin/python -m bench scale --events 2000000`" in smaller
+    assert "**not met** (20%)" in smaller
+    # `bench report` tells a scale run's results from a full run's
+    path = tmp_path / "results.json"
+    path.write_bytes(orjson.dumps(results))
+    output = tmp_path / "out.md"
+    assert bench_main(["report", str(path), "--output", str(output)]) == 0
+    assert output.read_text() == text
+
+
+def test_the_load_on_a_long_history_runs_in_that_database_itself() -> None:
+    server = PostgresServer("127.0.0.1", 1, "bench", "", "postgres")
+    cluster = Cluster(server, "15", {}, Path("/nonexistent"))
+    # an existing database: nothing is created (the cluster is not even up)
+    section = IngestSection(cluster, QUICK, Path("/nonexistent"), database="history")
+    assert section.url("r1_appeals") == server.url("history")
+    assert section.ready_timeout > processes.READY_TIMEOUT

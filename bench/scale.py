@@ -1,0 +1,164 @@
+"""``python -m bench scale``: reads, projection lag and the webhook outbox on
+a city-scale history (10,000,000 events by default), then
+BENCHMARKS-SCALE.md.
+
+A run of its own, apart from ``bench run``: making a history of ten million
+events takes about half an hour on 2 cores and rebuilding every view over it
+about three quarters of an hour more, longer than the whole of ``bench
+run``. In a fresh durable cluster (bench.cluster) it
+
+1. generates the history (bench.history: the demo planner and the real
+   domain, at most six years of receipts, so a longer history means more
+   appeals a day);
+2. reads it once with the raw scan (the same-run ceiling) and rebuilds
+   every view once as ``appeals projections rebuild all --jobs 2`` does
+   (bench.replay), which also makes the views the reads answer from;
+   then chains its audit checkpoints to the head (``appeals audit
+   checkpoint``), as a live system's projection worker keeps them;
+3. measures every read endpoint on it (bench.reads);
+4. runs the command mix against ``appeals serve`` on that same database, on
+   top of the history, with the projection worker and the lag probe beside
+   it, then with the webhook deliverer and a receiver on 127.0.0.1
+   (bench.ingest, each ``rounds`` times).
+
+Everything it starts it stops again, on errors, Ctrl-C and SIGTERM too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import machine, processes
+from bench.cluster import durable_cluster
+from bench.cpu import background_cores
+from bench.ingest import IngestSection
+from bench.plan import FULL, Plan
+from bench.reads import ReadSection
+from bench.rebuilds import DATABASE, HistorySection
+from bench.report_scale import render_scale
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALE = dataclasses.replace(
+    FULL, mode="scale", rounds=3, history_events=10_000_000, history_processes=2
+)
+SCENARIOS = ("appeals+projections", "appeals+webhooks")
+"""The ingest scenarios run on the long history: the ones whose targets are
+stated at ten million events (lag, the outbox keeping up)."""
+REBUILD_JOBS = 2
+
+
+def run_scale(
+    plan: Plan, output: Path, work: Path, progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """Runs the scale measurements; returns the results the report is made of.
+
+    ``results.json`` is written after every stage, and a stage that fails is
+    recorded (``failures``) and the next one runs: an hour of history is not
+    lost to a late failure."""
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "kind": "scale",
+        "plan": dataclasses.asdict(plan),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "background_cores": background_cores(),
+        "failures": {},
+    }
+
+    def stage(name: str, measure: Callable[[], None]) -> None:
+        try:
+            measure()
+        except Exception as error:  # recorded; the run goes on
+            progress(f"{name} failed: {error}")
+            results["failures"][name] = f"{type(error).__name__}: {error}"
+        (work / "results.json").write_bytes(
+            orjson.dumps(results, option=orjson.OPT_INDENT_2)
+        )
+
+    with durable_cluster(log=progress) as cluster:
+        results["machine"] = machine.describe(cluster.version, ROOT)
+        results["code_tree"] = machine.code_tree(ROOT)
+        results["postgres_settings"] = cluster.settings
+        history = HistorySection(cluster, plan, work)
+        results["replay"] = []
+
+        def generate() -> None:
+            progress(f"history: generating {plan.history_events:,} events")
+            results["history"] = history.generate()
+
+        def scan() -> None:
+            progress("history: raw scan")
+            results["replay"].append(dataclasses.asdict(history.child("scan", 1)))
+
+        def rebuild() -> None:
+            progress(f"history: rebuild every view, --jobs {REBUILD_JOBS}")
+            run = history.child(
+                "rebuild-partitioned",
+                1,
+                "--jobs",
+                str(REBUILD_JOBS),
+                label=f"rebuild-partitioned-{REBUILD_JOBS}",
+            )
+            results["replay"].append(dataclasses.asdict(run))
+
+        def chain() -> None:
+            # A live system's worker keeps the audit chain at the head; a
+            # generated history has none, so it is chained once, as the
+            # operator's command does after an import.
+            progress("history: chaining the audit checkpoints")
+            env = {"APPEALS_DATABASE_URL": history.url}
+            usage = processes.run_child(
+                "appeals.cli",
+                ["audit", "checkpoint"],
+                work / "checkpoint.log",
+                env=env,
+                timeout=history.timeout,
+            )
+            results["checkpoints"] = {
+                "events": results.get("history", {}).get("head", 0),
+                "seconds": usage.wall_seconds,
+                "cpu_seconds": usage.cpu_seconds,
+            }
+
+        reads = ReadSection(cluster, plan, work)
+
+        def read() -> None:
+            results["reads"] = [dataclasses.asdict(r) for r in reads.run(progress)]
+            results["reads_skipped"] = reads.skipped
+
+        stage("generate", generate)
+        stage("scan", scan)
+        stage("rebuild", rebuild)
+        stage("chain", chain)
+        stage("reads", read)
+        ingest = IngestSection(cluster, plan, work, database=DATABASE)
+        results["ingest"] = []
+        for number in range(1, plan.rounds + 1):
+            for scenario in SCENARIOS:
+
+                def load(scenario: str = scenario, number: int = number) -> None:
+                    progress(f"load on the history, round {number}: {scenario}")
+                    run = ingest.run_scenario(scenario, number)
+                    results["ingest"].append(dataclasses.asdict(run))
+
+                stage(f"{scenario}, round {number}", load)
+        with cluster.server.connect(DATABASE) as connection:
+            size = connection.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()
+        results["database_size_at_end"] = str(size[0]) if size else "?"
+    results["seconds"] = time.monotonic() - started
+    results["code_at_end"] = machine.code_version(ROOT)
+    results["code_tree_at_end"] = machine.code_tree(ROOT)
+    (work / "results.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    )
+    output.write_text(render_scale(results))
+    progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
+    return results
