@@ -31,6 +31,14 @@ class Cluster:
         url = self.server.url(dbname)
         return url if schema is None else f"{url}?schema={schema}"
 
+    def database_size(self, dbname: str) -> str:
+        """How much disk ``dbname`` takes, as PostgreSQL prints it."""
+        with self.server.connect(dbname) as connection:
+            size = connection.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()
+        return str(size[0]) if size else "?"
+
     def create_database(self, dbname: str) -> None:
         with self.server.connect() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{dbname}"')

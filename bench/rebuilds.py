@@ -75,10 +75,7 @@ class HistorySection:
         result: dict[str, Any] = orjson.loads(result_file.read_bytes())
         with self.cluster.server.connect(DATABASE) as connection:
             connection.execute("VACUUM ANALYZE")
-            size = connection.execute(
-                "SELECT pg_size_pretty(pg_database_size(current_database()))"
-            ).fetchone()
-        result["database_size"] = str(size[0]) if size else "?"
+        result["database_size"] = self.cluster.database_size(DATABASE)
         return result
 
     def child(

@@ -129,6 +129,22 @@ def summary(results: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _unfinished(results: dict[str, Any]) -> list[str]:
+    """Endpoints none of whose requests finished within its window: their
+    p99 is not a number, and the endpoint is slower than the window."""
+    plan = results["plan"]
+    window = _num(plan.get("read_warmup", 0.0)) + _num(plan.get("read_duration"))
+    slow = sorted(
+        {r["endpoint"] for r in results.get("reads", []) if not r["completed"]}
+    )
+    return [
+        f"**{endpoint}: not one request finished within its {window:.1f} s "
+        "window (warm-up and measurement): slower than that, so far over its "
+        "limit.**\n"
+        for endpoint in slow
+    ]
+
+
 def render_scale(results: dict[str, Any]) -> str:
     events = results.get("history", {}).get("events", 0)
     minutes = _num(results.get("seconds")) / 60
@@ -163,6 +179,7 @@ def render_scale(results: dict[str, Any]) -> str:
             summary(results),
         ),
         "",
+        *_unfinished(results),
         f"Database at the end: {results.get('database_size_at_end', '?')}.",
         "",
         *machine_section(results),

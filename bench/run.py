@@ -31,6 +31,7 @@ from bench.reads import ReadSection
 from bench.rebuilds import HistorySection
 from bench.report import render
 from bench.report_scale import render_scale
+from bench.results import begin, finish
 from bench.scale import SCALE, run_scale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +63,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             "run started; figures will be lower and noisier than on a quiet machine"
         )
     with durable_cluster(log=progress) as cluster:
-        results["machine"] = machine.describe(cluster.version, ROOT)
-        results["code_tree"] = machine.code_tree(ROOT)
-        results["postgres_settings"] = cluster.settings
+        begin(results, cluster, ROOT)
         ingest = IngestSection(cluster, plan, work)
         results["ingest"] = []
         results["cpu_check_ms"] = []
@@ -87,12 +86,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             "attempts": ingest.starts.attempts + reads.starts.attempts,
             "failures": ingest.starts.failures + reads.starts.failures,
         }
-    results["seconds"] = time.monotonic() - started
-    results["code_at_end"] = machine.code_version(ROOT)
-    results["code_tree_at_end"] = machine.code_tree(ROOT)
-    (work / "results.json").write_bytes(
-        orjson.dumps(results, option=orjson.OPT_INDENT_2)
-    )
+    finish(results, started, ROOT, work)
     output.write_text(render(results))
     progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
     return results

@@ -33,9 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from bench import machine, processes
+from bench import processes
 from bench.cluster import durable_cluster
 from bench.cpu import background_cores
 from bench.ingest import IngestSection
@@ -43,6 +41,7 @@ from bench.plan import FULL, Plan
 from bench.reads import ReadSection
 from bench.rebuilds import DATABASE, HistorySection
 from bench.report_scale import render_scale
+from bench.results import begin, finish, save
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = dataclasses.replace(
@@ -77,14 +76,10 @@ def run_scale(
         except Exception as error:  # recorded; the run goes on
             progress(f"{name} failed: {error}")
             results["failures"][name] = f"{type(error).__name__}: {error}"
-        (work / "results.json").write_bytes(
-            orjson.dumps(results, option=orjson.OPT_INDENT_2)
-        )
+        save(work, results)
 
     with durable_cluster(log=progress) as cluster:
-        results["machine"] = machine.describe(cluster.version, ROOT)
-        results["code_tree"] = machine.code_tree(ROOT)
-        results["postgres_settings"] = cluster.settings
+        begin(results, cluster, ROOT)
         history = HistorySection(cluster, plan, work)
         results["replay"] = []
 
@@ -148,17 +143,8 @@ def run_scale(
                     results["ingest"].append(dataclasses.asdict(run))
 
                 stage(f"{scenario}, round {number}", load)
-        with cluster.server.connect(DATABASE) as connection:
-            size = connection.execute(
-                "SELECT pg_size_pretty(pg_database_size(current_database()))"
-            ).fetchone()
-        results["database_size_at_end"] = str(size[0]) if size else "?"
-    results["seconds"] = time.monotonic() - started
-    results["code_at_end"] = machine.code_version(ROOT)
-    results["code_tree_at_end"] = machine.code_tree(ROOT)
-    (work / "results.json").write_bytes(
-        orjson.dumps(results, option=orjson.OPT_INDENT_2)
-    )
+        results["database_size_at_end"] = cluster.database_size(DATABASE)
+    finish(results, started, ROOT, work)
     output.write_text(render_scale(results))
     progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
     return results
