@@ -24,7 +24,7 @@ from bench.report_sections import (
     webhook_section,
 )
 from bench.report_tables import Row, table
-from bench.stats import Spread, ratios
+from bench.stats import Spread, num, ratios
 
 COMMAND = ".venv/bin/python -m bench run"
 READ_TARGETS_MS = {
@@ -37,10 +37,6 @@ BUSY = 0.25
 SPEED_SPREAD = 1.2
 """Slowest over fastest CPU check above which the report notes the change."""
 """Cores used by others above which the report warns that it was shared."""
-
-
-def _num(value: Any) -> float:
-    return math.nan if value is None else float(value)
 
 
 def paired(
@@ -60,7 +56,7 @@ def summary(results: dict[str, Any]) -> list[Row]:
     ingest = results.get("ingest", [])
     rate: dict[str, dict[int, float]] = defaultdict(dict)  # scenario -> round
     for run in ingest:
-        rate[run["scenario"]][int(run["round"])] = _num(run["throughput"])
+        rate[run["scenario"]][int(run["round"])] = num(run["throughput"])
     rows: list[Row] = []
     appeals = Spread.of(list(rate["appeals"].values()))
     base = Spread.of(list(rate["baseline"].values()))
@@ -106,7 +102,7 @@ def lag_rows(ingest: list[dict[str, Any]]) -> list[Row]:
         if run["scenario"] != "appeals+projections":
             continue
         for view, lag in run.get("lag", {}).items():
-            p99s[view].append(_num(lag["p99"]))
+            p99s[view].append(num(lag["p99"]))
     rows: list[Row] = []
     for view, values in sorted(p99s.items()):
         spread = Spread.of(values)
@@ -128,10 +124,10 @@ def webhook_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     runs = webhook_runs(ingest)
     if not runs:
         return []
-    p99 = Spread.of([_num(r["webhooks"]["p99"]) for r in runs])
-    delivered = Spread.of([_num(r["webhooks"]["delivered_per_second"]) for r in runs])
-    answered = Spread.of([_num(r["throughput"]) for r in runs])
-    left = sum(_num(r["webhooks"]["missing"]) for r in runs)
+    p99 = Spread.of([num(r["webhooks"]["p99"]) for r in runs])
+    delivered = Spread.of([num(r["webhooks"]["delivered_per_second"]) for r in runs])
+    answered = Spread.of([num(r["throughput"]) for r in runs])
+    left = sum(num(r["webhooks"]["missing"]) for r in runs)
     ok = left == 0 and p99.median < WEBHOOK_LAG_TARGET_MS
     return [
         (
@@ -150,12 +146,12 @@ def _history_rows(results: dict[str, Any]) -> list[Row]:
     rates: dict[str, dict[int, float]] = defaultdict(dict)
     rss: list[float] = []
     for run in replay:
-        seconds = _num(run["seconds"])
+        seconds = num(run["seconds"])
         rates[run["what"]][int(run["round"])] = (
-            _num(run["events"]) / seconds if seconds > 0 else math.nan
+            num(run["events"]) / seconds if seconds > 0 else math.nan
         )
         if run["what"].startswith("rebuild"):
-            rss.append(_num(run["peak_rss_mib"]))
+            rss.append(num(run["peak_rss_mib"]))
     events = results.get("history", {}).get("events", 0)
     rounds = int(results["plan"]["rounds"])
     memory = Spread.of(rss)
@@ -229,8 +225,8 @@ def read_rows(reads: list[dict[str, Any]]) -> list[Row]:
     p99: dict[str, list[float]] = defaultdict(list)
     p50: dict[str, list[float]] = defaultdict(list)
     for run in reads:
-        p99[run["endpoint"]].append(_num(run["p99"]))
-        p50[run["endpoint"]].append(_num(run["p50"]))
+        p99[run["endpoint"]].append(num(run["p99"]))
+        p50[run["endpoint"]].append(num(run["p50"]))
     rows: list[Row] = []
     for endpoint in p99:
         target = READ_TARGETS_MS.get(endpoint, REPORT_TARGET_MS)
@@ -254,16 +250,16 @@ def read_rows(reads: list[dict[str, Any]]) -> list[Row]:
 def _busy_warning(results: dict[str, Any]) -> list[str]:
     """A warning when something else shared the machine with the run."""
     others = [
-        _num(run["cores"].get("other", 0.0))
+        num(run["cores"].get("other", 0.0))
         for run in results.get("ingest", [])
         if run.get("cores")
     ]
     other = Spread.of(others)
-    before = _num(results.get("background_cores"))
+    before = num(results.get("background_cores"))
     if not (before > BUSY or (other.runs and other.median > BUSY)):
         return []
     generator = {
-        int(run["round"]): _num(run["cores"].get("other", 0.0))
+        int(run["round"]): num(run["cores"].get("other", 0.0))
         for run in results.get("ingest", [])
         if run["scenario"] == "generator"
     }
@@ -287,7 +283,7 @@ def _busy_warning(results: dict[str, Any]) -> list[str]:
 
 def _speed_warning(results: dict[str, Any]) -> list[str]:
     """A note when the machine's own speed changed between rounds."""
-    checks = [_num(v) for v in results.get("cpu_check_ms", [])]
+    checks = [num(v) for v in results.get("cpu_check_ms", [])]
     if len(checks) < 2 or max(checks) < SPEED_SPREAD * min(checks):
         return []
     return [
@@ -302,7 +298,7 @@ def _speed_warning(results: dict[str, Any]) -> list[str]:
 def render(results: dict[str, Any]) -> str:
     plan = results["plan"]
     events = results.get("history", {}).get("events", 0)
-    minutes = _num(results.get("seconds")) / 60
+    minutes = num(results.get("seconds")) / 60
     quick = plan["mode"] == "quick"
     lines = [
         "# Benchmarks",

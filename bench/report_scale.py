@@ -16,7 +16,7 @@ from bench.report_sections import (
     webhook_section,
 )
 from bench.report_tables import Row, table
-from bench.stats import Spread
+from bench.stats import Spread, num
 
 COMMAND = ".venv/bin/python -m bench scale"
 TARGET_EVENTS = 10_000_000
@@ -24,13 +24,9 @@ REBUILD_TARGET = 50_000.0
 RSS_TARGET_MIB = 300 * 1000**2 / 1024**2  # 300 MB
 
 
-def _num(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
 def _rate(run: dict[str, Any]) -> float:
-    seconds = _num(run["seconds"])
-    return _num(run["events"]) / seconds if seconds > 0 else math.nan
+    seconds = num(run["seconds"])
+    return num(run["events"]) / seconds if seconds > 0 else math.nan
 
 
 def history_rows(results: dict[str, Any]) -> list[Row]:
@@ -56,8 +52,8 @@ def history_rows(results: dict[str, Any]) -> list[Row]:
             (
                 "audit chain brought to the head, events/s",
                 f"{_rate(chained):,.0f}",
-                f"{_num(chained['events']):,.0f} events in "
-                f"{_num(chained['seconds']) / 60:,.1f} min "
+                f"{num(chained['events']):,.0f} events in "
+                f"{num(chained['seconds']) / 60:,.1f} min "
                 "(`appeals audit checkpoint`)",
                 "",
                 "",
@@ -83,7 +79,7 @@ def history_rows(results: dict[str, Any]) -> list[Row]:
                 ),
             )
         )
-        rss = _num(run["peak_rss_mib"])
+        rss = num(run["peak_rss_mib"])
         rows.append(
             (
                 "rebuild peak RSS (MiB)",
@@ -103,8 +99,8 @@ def load_rows(ingest: list[dict[str, Any]]) -> list[Row]:
     for scenario in ("appeals+projections", "appeals+webhooks"):
         runs = [r for r in ingest if r["scenario"] == scenario]
         if runs:
-            rate = Spread.of([_num(r["throughput"]) for r in runs])
-            p99 = Spread.of([_num(r["p99"]) for r in runs])
+            rate = Spread.of([num(r["throughput"]) for r in runs])
+            p99 = Spread.of([num(r["p99"]) for r in runs])
             rows.append(
                 (
                     f"commands/s on the history, {scenario}",
@@ -133,7 +129,7 @@ def _unfinished(results: dict[str, Any]) -> list[str]:
     """Endpoints none of whose requests finished within its window: their
     p99 is not a number, and the endpoint is slower than the window."""
     plan = results["plan"]
-    window = _num(plan.get("read_warmup", 0.0)) + _num(plan.get("read_duration"))
+    window = num(plan.get("read_warmup", 0.0)) + num(plan.get("read_duration"))
     slow = sorted(
         {r["endpoint"] for r in results.get("reads", []) if not r["completed"]}
     )
@@ -147,7 +143,7 @@ def _unfinished(results: dict[str, Any]) -> list[str]:
 
 def render_scale(results: dict[str, Any]) -> str:
     events = results.get("history", {}).get("events", 0)
-    minutes = _num(results.get("seconds")) / 60
+    minutes = num(results.get("seconds")) / 60
     wanted = int(results["plan"]["history_events"])
     lines = [
         f"# Benchmarks at city scale ({events:,} events)",

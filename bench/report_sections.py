@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.report_gaps import webhook_runs
 from bench.report_tables import bound, cores_text, table
-from bench.stats import Spread
+from bench.stats import Spread, num
 
 INGEST_NOTES = {
     "generator": "GET /healthz: the load generator's ceiling (no work done)",
@@ -25,14 +25,10 @@ INGEST_NOTES = {
 }
 
 
-def _num(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
 def _median_cores(runs: list[dict[str, Any]]) -> dict[str, float]:
     names = {name for run in runs for name in run.get("cores", {})}
     return {
-        name: statistics.median(_num(r["cores"].get(name, 0.0)) for r in runs)
+        name: statistics.median(num(r["cores"].get(name, 0.0)) for r in runs)
         for name in names
     }
 
@@ -71,7 +67,7 @@ def machine_section(results: dict[str, Any]) -> list[str]:
         (f"PostgreSQL {k}", str(v)) for k, v in results["postgres_settings"].items()
     ]
     rows += [
-        ("busy cores before the run", f"{_num(results.get('background_cores')):.2f}"),
+        ("busy cores before the run", f"{num(results.get('background_cores')):.2f}"),
         ("rounds", str(plan["rounds"])),
         ("HTTP clients (and raw connections)", str(plan["clients"])),
         ("uvicorn workers", str(plan["workers"])),
@@ -108,9 +104,9 @@ def ingest_section(results: dict[str, Any]) -> list[str]:
         busiest = Spread.of(
             [max(r["service_processes"]) for r in runs if r.get("service_processes")]
         )
-        held = Spread.of([_num(r.get("lock", {}).get("held")) for r in runs])
-        waiting = Spread.of([_num(r.get("lock", {}).get("waiting")) for r in runs])
-        rate = Spread.of([_num(r["throughput"]) for r in runs])
+        held = Spread.of([num(r.get("lock", {}).get("held")) for r in runs])
+        waiting = Spread.of([num(r.get("lock", {}).get("waiting")) for r in runs])
+        rate = Spread.of([num(r["throughput"]) for r in runs])
         verdict = bound(cores, cores_available)
         if busiest.runs and busiest.median >= 0.85 and workers > 1:
             verdict = (
@@ -127,9 +123,9 @@ def ingest_section(results: dict[str, Any]) -> list[str]:
             (
                 scenario,
                 INGEST_NOTES.get(scenario, ""),
-                Spread.of([_num(r["throughput"]) for r in runs]).format(),
-                Spread.of([_num(r["p50"]) for r in runs]).format(1),
-                Spread.of([_num(r["p99"]) for r in runs]).format(1),
+                Spread.of([num(r["throughput"]) for r in runs]).format(),
+                Spread.of([num(r["p50"]) for r in runs]).format(1),
+                Spread.of([num(r["p99"]) for r in runs]).format(1),
                 str(errors),
                 cores_text(cores),
                 busiest.format(2) if busiest.runs else "",
@@ -173,9 +169,9 @@ def ingest_section(results: dict[str, Any]) -> list[str]:
     generator = grouped.get("generator", [])
     if generator:
         costs = [
-            _num(r["cores"].get("generator", 0.0)) / _num(r["throughput"]) * 1e6
+            num(r["cores"].get("generator", 0.0)) / num(r["throughput"]) * 1e6
             for r in generator
-            if _num(r["throughput"]) > 0
+            if num(r["throughput"]) > 0
         ]
         cost = Spread.of(costs)
         lines += [
@@ -199,9 +195,9 @@ def _per_command(runs: list[dict[str, Any]]) -> list[str]:
         rows.append(
             (
                 name,
-                Spread.of([_num(e[0]) for e in entries]).format(),
-                Spread.of([_num(e[1]) for e in entries]).format(1),
-                Spread.of([_num(e[2]) for e in entries]).format(1),
+                Spread.of([num(e[0]) for e in entries]).format(),
+                Spread.of([num(e[1]) for e in entries]).format(1),
+                Spread.of([num(e[2]) for e in entries]).format(1),
             )
         )
     return [
@@ -222,19 +218,19 @@ def lag_section(results: dict[str, Any]) -> list[str]:
     rows = []
     for view in views:
         entries = [r["lag"][view] for r in runs if view in r["lag"]]
-        missing = sum(_num(e["missing"]) for e in entries)
-        commands = sum(_num(e["commands"]) for e in entries)
+        missing = sum(num(e["missing"]) for e in entries)
+        commands = sum(num(e["commands"]) for e in entries)
         rows.append(
             (
                 view,
-                Spread.of([_num(e["p50"]) for e in entries]).format(),
-                Spread.of([_num(e["p99"]) for e in entries]).format(),
-                Spread.of([_num(e["max"]) for e in entries]).format(),
+                Spread.of([num(e["p50"]) for e in entries]).format(),
+                Spread.of([num(e["p99"]) for e in entries]).format(),
+                Spread.of([num(e["max"]) for e in entries]).format(),
                 f"{missing:,.0f} of {commands:,.0f}",
             )
         )
-    rate = Spread.of([_num(r["throughput"]) for r in runs])
-    ready = [_num(r["worker_ready_s"]) for r in runs if r.get("worker_ready_s")]
+    rate = Spread.of([num(r["throughput"]) for r in runs])
+    ready = [num(r["worker_ready_s"]) for r in runs if r.get("worker_ready_s")]
     cold = (
         f" The load begins once the worker says it is ready (its views "
         f"prepared, warmed up and caught up), so this is the steady state; "
@@ -262,13 +258,13 @@ def webhook_section(results: dict[str, Any]) -> list[str]:
     rows = [
         (
             str(r["round"]),
-            f"{_num(r['throughput']):,.0f}",
-            f"{_num(r['webhooks']['delivered_per_second']):,.0f}",
-            f"{_num(r['webhooks']['p50']):,.0f}",
-            f"{_num(r['webhooks']['p99']):,.0f}",
-            f"{_num(r['webhooks']['missing']):,.0f} of "
-            f"{_num(r['webhooks']['commands']):,.0f}",
-            f"{_num(r['cores'].get('webhook deliverer', math.nan)):.2f}",
+            f"{num(r['throughput']):,.0f}",
+            f"{num(r['webhooks']['delivered_per_second']):,.0f}",
+            f"{num(r['webhooks']['p50']):,.0f}",
+            f"{num(r['webhooks']['p99']):,.0f}",
+            f"{num(r['webhooks']['missing']):,.0f} of "
+            f"{num(r['webhooks']['commands']):,.0f}",
+            f"{num(r['cores'].get('webhook deliverer', math.nan)):.2f}",
         )
         for r in runs
     ]
@@ -335,14 +331,14 @@ def history_section(results: dict[str, Any]) -> list[str]:
         runs = grouped.get(what, [])
         if not runs:
             continue
-        rates = [_num(r["events"]) / _num(r["seconds"]) for r in runs if r["seconds"]]
+        rates = [num(r["events"]) / num(r["seconds"]) for r in runs if r["seconds"]]
         cores = _median_cores(runs)
         rows.append(
             (
                 label,
                 Spread.of(rates).format(),
-                Spread.of([_num(r["events"]) for r in runs]).format(),
-                Spread.of([_num(r["peak_rss_mib"]) for r in runs]).format(),
+                Spread.of([num(r["events"]) for r in runs]).format(),
+                Spread.of([num(r["peak_rss_mib"]) for r in runs]).format(),
                 cores_text(cores),
             )
         )
@@ -354,7 +350,7 @@ def history_section(results: dict[str, Any]) -> list[str]:
     for run in grouped.get("rebuild", []):  # alone: the one-pass ones share
         for name, part in run["parts"].items():
             if part["seconds"]:
-                parts[name].append(_num(part["events"]) / _num(part["seconds"]))
+                parts[name].append(num(part["events"]) / num(part["seconds"]))
     if parts:
         lines += [
             "Each view rebuilt alone (the `rebuild` runs above, timed per view):",
@@ -379,9 +375,9 @@ def reads_section(results: dict[str, Any]) -> list[str]:
     rows = [
         (
             endpoint,
-            Spread.of([_num(r["p50"]) for r in runs]).format(1),
-            Spread.of([_num(r["p99"]) for r in runs]).format(1),
-            Spread.of([_num(r["throughput"]) for r in runs]).format(),
+            Spread.of([num(r["p50"]) for r in runs]).format(1),
+            Spread.of([num(r["p99"]) for r in runs]).format(1),
+            Spread.of([num(r["throughput"]) for r in runs]).format(),
             str(sum(sum(r["errors"].values()) for r in runs)),
         )
         for endpoint, runs in grouped.items()

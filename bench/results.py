@@ -11,12 +11,15 @@ import orjson
 from bench import machine
 from bench.cluster import Cluster
 
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout measured."""
 
-def begin(results: dict[str, Any], cluster: Cluster, root: Path) -> None:
+
+def begin(results: dict[str, Any], cluster: Cluster) -> None:
     """The machine, the code measured and the cluster's settings, as the
     run starts."""
-    results["machine"] = machine.describe(cluster.version, root)
-    results["code_tree"] = machine.code_tree(root)
+    results["machine"] = machine.describe(cluster.version, ROOT)
+    results["code_tree"] = machine.code_tree(ROOT)
     results["postgres_settings"] = cluster.settings
 
 
@@ -27,9 +30,9 @@ def save(work: Path, results: dict[str, Any]) -> None:
     )
 
 
-def finish(results: dict[str, Any], started: float, root: Path, work: Path) -> None:
+def finish(results: dict[str, Any], started: float, work: Path) -> None:
     """The run's length and the code at its end, then ``results.json``."""
     results["seconds"] = time.monotonic() - started
-    results["code_at_end"] = machine.code_version(root)
-    results["code_tree_at_end"] = machine.code_tree(root)
+    results["code_at_end"] = machine.code_version(ROOT)
+    results["code_tree_at_end"] = machine.code_tree(ROOT)
     save(work, results)

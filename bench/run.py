@@ -31,10 +31,9 @@ from bench.reads import ReadSection
 from bench.rebuilds import HistorySection
 from bench.report import render
 from bench.report_scale import render_scale
-from bench.results import begin, finish
+from bench.results import ROOT, begin, finish
 from bench.scale import SCALE, run_scale
 
-ROOT = Path(__file__).resolve().parent.parent
 PROFILED_VIEW = "timeliness"
 """The view whose rebuild is profiled: the slowest per event (BENCHMARKS.md)."""
 BUSY_MACHINE = 0.2
@@ -63,7 +62,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             "run started; figures will be lower and noisier than on a quiet machine"
         )
     with durable_cluster(log=progress) as cluster:
-        begin(results, cluster, ROOT)
+        begin(results, cluster)
         ingest = IngestSection(cluster, plan, work)
         results["ingest"] = []
         results["cpu_check_ms"] = []
@@ -86,7 +85,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
             "attempts": ingest.starts.attempts + reads.starts.attempts,
             "failures": ingest.starts.failures + reads.starts.failures,
         }
-    finish(results, started, ROOT, work)
+    finish(results, started, work)
     output.write_text(render(results))
     progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
     return results

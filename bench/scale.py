@@ -44,7 +44,6 @@ from bench.rebuilds import DATABASE, HistorySection
 from bench.report_scale import render_scale
 from bench.results import begin, finish, save
 
-ROOT = Path(__file__).resolve().parent.parent
 SCALE = dataclasses.replace(
     FULL, mode="scale", rounds=3, history_events=10_000_000, history_processes=2
 )
@@ -80,7 +79,7 @@ def run_scale(
         save(work, results)
 
     with durable_cluster(log=progress) as cluster:
-        begin(results, cluster, ROOT)
+        begin(results, cluster)
         history = HistorySection(cluster, plan, work)
         results["replay"] = []
 
@@ -145,7 +144,7 @@ def run_scale(
 
                 stage(f"{scenario}, round {number}", load)
         results["database_size_at_end"] = cluster.database_size(DATABASE)
-    finish(results, started, ROOT, work)
+    finish(results, started, work)
     output.write_text(render_scale(results))
     progress(f"wrote {output} in {results['seconds'] / 60:.1f} min")
     return results

@@ -12,6 +12,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -54,6 +55,11 @@ def ratios(values: Sequence[float], baselines: Sequence[float]) -> Spread:
     return Spread.of(
         [v / b for v, b in zip(values, baselines, strict=False) if b and b == b]
     )
+
+
+def num(value: Any) -> float:
+    """A figure from results.json; NaN where it is missing (None)."""
+    return math.nan if value is None else float(value)
 
 
 def _number(value: float, digits: int) -> str:

@@ -157,8 +157,9 @@ def extend_checkpoints(
     previous = store.last() or Checkpoint(0, GENESIS)
     digest, position = previous.digest, previous.position
     new: list[Checkpoint] = []
-    batch = 1000 if limit is None else max(1, min(1000, limit))
-    records: Iterator[StoredRecord] = log.stream(previous.position, batch)
+    records: Iterator[StoredRecord] = log.stream(
+        previous.position, min(1000, limit or 1000)
+    )
     if limit is not None:
         records = islice(records, limit)
     for count, record in enumerate(records, start=1):
