@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -50,6 +51,7 @@ from appeals.domain.values import (
     Status,
 )
 from appeals.domain.working_time import SHANGHAI
+from appeals.projections.lifecycle import read_instant
 
 CLOSED = frozenset({Status.CLOSED.value, Status.WITHDRAWN.value, Status.MERGED.value})
 MAX_WINDOW = timedelta(days=90)
@@ -204,7 +206,7 @@ def _address(filing: Filing) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def notice(view: AppealView) -> str:
+def notice(view: AppealView | RequestFacts) -> str:
     """The ``service_notice``: what happens next and by when, in words."""
     if view.status in CLOSED:
         return f"工单 {view.ticket} 已办结归档 (closed)"
@@ -222,8 +224,74 @@ def notice(view: AppealView) -> str:
 # ---- requests -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RequestFacts:
+    """What a service request shows of an appeal: from its folded view
+    (:func:`facts_of_view`) or from the Open311 view's row
+    (:func:`facts_of_row`), so both answer alike."""
+
+    id: UUID
+    ticket: str
+    status: str
+    code: str | None
+    category: str
+    title: str
+    description: str
+    address: str
+    unit: str | None
+    received_at: datetime
+    updated_at: datetime
+    resolve_due: datetime | None
+    dispatch_due: datetime | None
+    status_notes: str | None
+
+
+def facts_of_view(view: AppealView) -> RequestFacts:
+    return RequestFacts(
+        id=view.id,
+        ticket=view.ticket,
+        status=view.status,
+        code=view.item or view.requested_item,
+        category=view.category,
+        title=view.title,
+        description=view.description,
+        address=view.address,
+        unit=view.unit,
+        received_at=view.received_at,
+        updated_at=view.updated_at,
+        resolve_due=view.resolve_due,
+        dispatch_due=view.dispatch_due,
+        status_notes=view.notes[-1]["text"] if view.notes else None,
+    )
+
+
+def facts_of_row(row: Mapping[str, Any]) -> RequestFacts:
+    """From a row of appeals.projections.open311_requests."""
+
+    def instant(name: str) -> datetime | None:
+        value = row[name]
+        return None if value is None else read_instant(value)
+
+    return RequestFacts(
+        id=UUID(row["appeal_id"]),
+        ticket=row["ticket"],
+        status=row["status"],
+        code=row["item"] or row["requested_item"],
+        category=row["category"],
+        title=row["title"],
+        description=row["description"],
+        address=row["address"],
+        unit=row["unit"],
+        received_at=read_instant(row["received_at"]),
+        updated_at=read_instant(row["updated_at"]),
+        resolve_due=instant("resolve_due"),
+        dispatch_due=instant("dispatch_due"),
+        status_notes=row["status_notes"],
+    )
+
+
 def service_request(
-    view: AppealView,
+    facts: RequestFacts,
     directory: Directory,
     *,
     disclosed: bool,
@@ -232,26 +300,26 @@ def service_request(
     """An appeal as an Open311 service request. ``disclosed`` is false for an
     anonymous reader (no description, notes or address); with ``history``
     the ``extensions`` timeline is added (``notes``)."""
-    code = view.item or view.requested_item
+    code = facts.code
     entry = directory.catalogue_item(code) if code else None
-    unit = directory.unit(view.unit) if view.unit else None
-    if view.unit is None or view.unit == CENTRE_UNIT:
+    unit = directory.unit(facts.unit) if facts.unit else None
+    if facts.unit is None or facts.unit == CENTRE_UNIT:
         agency = CENTRE_NAME
     else:
-        agency = unit.name_zh if unit is not None else view.unit
+        agency = unit.name_zh if unit is not None else facts.unit
     body: dict[str, Any] = {
-        "service_request_id": view.ticket,
-        "status": "closed" if view.status in CLOSED else "open",
-        "status_notes": view.notes[-1]["text"] if view.notes and disclosed else None,
-        "service_name": entry.matter_zh if entry else Category.of(view.category).zh,
+        "service_request_id": facts.ticket,
+        "status": "closed" if facts.status in CLOSED else "open",
+        "status_notes": facts.status_notes if disclosed else None,
+        "service_name": entry.matter_zh if entry else Category.of(facts.category).zh,
         "service_code": code,
-        "description": (view.description or view.title) if disclosed else None,
+        "description": (facts.description or facts.title) if disclosed else None,
         "agency_responsible": agency,
-        "service_notice": notice(view),
-        "requested_datetime": w3c(view.received_at),
-        "updated_datetime": w3c(view.updated_at),
-        "expected_datetime": w3c(view.resolve_due),
-        "address": (view.address or None) if disclosed else None,
+        "service_notice": notice(facts),
+        "requested_datetime": w3c(facts.received_at),
+        "updated_datetime": w3c(facts.updated_at),
+        "expected_datetime": w3c(facts.resolve_due),
+        "address": (facts.address or None) if disclosed else None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
@@ -259,7 +327,7 @@ def service_request(
         "media_url": None,
     }
     if history is not None:
-        body["extended_attributes"] = {"title": view.title if disclosed else None}
+        body["extended_attributes"] = {"title": facts.title if disclosed else None}
         body["notes"] = timeline(history, disclosed=disclosed)
     return body
 

@@ -10,9 +10,12 @@ domain never looks anything up itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -110,3 +113,47 @@ class InMemoryDirectory:
 
 
 EMPTY_DIRECTORY = InMemoryDirectory()
+
+
+class RememberingDirectory:
+    """Another directory's answers, each looked up once and kept for at most
+    ``seconds`` (by ``monotonic``): for reads that show many appeals' unit
+    and item names (a list of a thousand requests names a few dozen), so a
+    rename or a new registration shows within ``seconds``. Never for
+    decisions: commands ask the directory itself."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directory = directory
+        self.seconds = seconds
+        self.monotonic = monotonic
+        self._since = monotonic()
+        self._answers: dict[tuple[str, str], object] = {}
+
+    def _remembered(self, kind: str, code: str, look_up: Callable[[str], T]) -> T:
+        now = self.monotonic()
+        if now - self._since > self.seconds:
+            self._answers, self._since = {}, now
+        key = (kind, code)
+        if key not in self._answers:
+            self._answers[key] = look_up(code)
+        return cast(T, self._answers[key])
+
+    def unit(self, code: str) -> UnitEntry | None:
+        return self._remembered("unit", code, self.directory.unit)
+
+    def cadre(self, code: str) -> CadreEntry | None:
+        return self._remembered("cadre", code, self.directory.cadre)
+
+    def catalogue_item(self, code: str) -> CatalogueEntry | None:
+        return self._remembered("item", code, self.directory.catalogue_item)
+
+    def unit_codes(self) -> Iterable[str]:
+        return self.directory.unit_codes()
+
+    def leaders(self, unit: str) -> Sequence[CadreEntry]:
+        return self.directory.leaders(unit)

@@ -7,12 +7,14 @@ Handlers call :func:`context_of` (or :func:`ledger_of`) instead of reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from starlette.requests import Request
 
 from appeals.application.queries import AnswerViews
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import Scheme
+from appeals.domain.directory import RememberingDirectory
 from appeals.infra.blobs import BlobStore
 from appeals.infra.database import Database
 from appeals.infra.settings import Open311Settings, ProjectionSettings
@@ -35,6 +37,16 @@ class ServiceContext:
     """The read replica (APPEALS_READ_DATABASE_URL), or None: the primary."""
     answers: AnswerViews = field(default_factory=AnswerViews)
     """The views commands were last answered with (a command's answer)."""
+
+    @cached_property
+    def names(self) -> RememberingDirectory:
+        """The directory lists of many appeals take unit and item names
+        from: each looked up once, kept at most NAMES_SECONDS."""
+        return RememberingDirectory(self.ledger.rules.directory, NAMES_SECONDS)
+
+
+NAMES_SECONDS = 60.0
+"""How long a list may show a unit's or an item's name after a rename."""
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -36,8 +34,8 @@ from appeals.http.problems import HttpProblem, status_of
 from appeals.http.request_id import note_role
 from appeals.http.requests import idempotent_request
 from appeals.infra.settings import Open311Settings
-from appeals.projections import appeal_list
 from appeals.projections import catalogue as catalogue_view
+from appeals.projections import open311_requests
 from appeals.projections.catalogue import CatalogueQuery
 from appeals.projections.lifecycle import stored_instant
 
@@ -257,11 +255,11 @@ async def list_requests(request: Request, fmt: str) -> Response:
     ledger = context.ledger
     if tickets:
         views = await run_in_threadpool(_by_tickets, ledger, tickets, actor)
+        facts = [open311.facts_of_view(view) for view in views]
     else:
         query = _list_query(params, actor, ledger.clock.now())
-        views = await run_in_threadpool(_listed, ledger, query, _list(
-            params.get("service_code")))  # fmt: skip
-    body = await run_in_threadpool(_requests, ledger, views, actor, extended)
+        facts = await run_in_threadpool(_listed, ledger, query)
+    body = await run_in_threadpool(_requests, context, facts, actor, extended)
     return render(fmt, "service_requests", "request", body)
 
 
@@ -274,7 +272,8 @@ async def get_request(request: Request, fmt: str) -> Response:
     views = await run_in_threadpool(_by_tickets, context.ledger, [ticket], actor)
     if not views:
         raise Open311Error(404, f"no service request {ticket!r}")
-    body = await run_in_threadpool(_requests, context.ledger, views, actor, extended)
+    facts = [open311.facts_of_view(views[0])]
+    body = await run_in_threadpool(_requests, context, facts, actor, extended)
     return render(fmt, "service_requests", "request", body)
 
 
@@ -309,7 +308,7 @@ def _instant(raw: str | None, name: str) -> datetime | None:
 
 def _list_query(
     params: Any, actor: Actor | None, now: datetime
-) -> appeal_list.ListQuery:
+) -> open311_requests.RequestQuery:
     start, end = open311.window(
         _instant(params.get("start_date"), "start_date"),
         _instant(params.get("end_date"), "end_date"),
@@ -324,30 +323,22 @@ def _list_query(
         else:
             raise InvalidField("status", "must be open or closed")
     scope = () if actor is None else tuple(read_filter("appeals", actor).equals())
-    return appeal_list.ListQuery(
-        equals=scope,
-        statuses=tuple(statuses),
+    return open311_requests.RequestQuery(
         received_from=stored_instant(start),
         received_before=stored_instant(end),
-        newest_first=True,
         limit=open311.MAX_REQUESTS,
+        statuses=tuple(statuses),
+        codes=tuple(_list(params.get("service_code"))),
+        equals=scope,
     )
 
 
 def _listed(
-    ledger: AppealLedger, query: appeal_list.ListQuery, codes: list[str]
-) -> list[queries.AppealView]:
-    rows: list[dict[str, Any]] = []
-    wanted_codes: list[str | None] = [*codes] if codes else [None]
-    for code in wanted_codes:
-        wanted = query
-        if code is not None:
-            wanted = replace(query, equals=(*query.equals, ("item", code)))
-        _, found = appeal_list.read_page(ledger.database, wanted)
-        rows.extend(found[: query.limit])
-    rows.sort(key=lambda r: (r["received_at"], r["appeal_id"]), reverse=True)
-    ids = [UUID(r["appeal_id"]) for r in rows[: open311.MAX_REQUESTS]]
-    return [queries.view_of(ledger.history(appeal_id)) for appeal_id in ids]
+    ledger: AppealLedger, query: open311_requests.RequestQuery
+) -> list[open311.RequestFacts]:
+    """The requests from the Open311 view: one query, no history read."""
+    _, rows = open311_requests.read_requests(ledger.database, query)
+    return [open311.facts_of_row(row) for row in rows]
 
 
 def _by_tickets(
@@ -365,20 +356,21 @@ def _by_tickets(
 
 
 def _requests(
-    ledger: AppealLedger,
-    views: list[queries.AppealView],
+    context: ServiceContext,
+    facts: list[open311.RequestFacts],
     actor: Actor | None,
     extended: bool,
 ) -> list[dict[str, Any]]:
-    directory = ledger.rules.directory
+    ledger = context.ledger
+    directory = context.names  # a thousand requests name a few dozen
     return [
         open311.service_request(
-            view,
+            one,
             directory,
             disclosed=actor is not None,
-            history=ledger.history(view.id) if extended else None,
+            history=ledger.history(one.id) if extended else None,
         )
-        for view in views
+        for one in facts
     ]
 
 

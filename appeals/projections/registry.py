@@ -18,6 +18,7 @@ from appeals.projections import (
     directory,
     enterprise_ledger,
     meetings,
+    open311_requests,
     routing,
     service_links,
     supervision,
@@ -42,6 +43,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         supervision.PROJECTION,
         service_links.PROJECTION,
         meetings.PROJECTION,
+        open311_requests.PROJECTION,
     )
 
 

@@ -97,6 +97,7 @@ def test_the_views_split_by_appeal_are_those_whose_rows_never_meet() -> None:
         "appeal_list",
         "assessment",
         "callbacks",
+        "open311_requests",
         "supervision",
         "timeliness",
     }
