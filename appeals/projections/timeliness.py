@@ -18,7 +18,7 @@ at its assignment (see :mod:`appeals.domain.timeliness`).
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median, quantiles
@@ -82,11 +82,25 @@ CREATE TABLE IF NOT EXISTS {table} (
 )
 """
 INDEX_OPEN_BY_DUE = (
-    "CREATE INDEX IF NOT EXISTS {name}_open_due ON {table} (is_open, due)"
+    "CREATE INDEX IF NOT EXISTS {name}_open_late ON {table} "
+    "(is_open, due, appeal_id, stage, paused_since)"
 )
-INDEX_BY_STAGE = (
-    "CREATE INDEX IF NOT EXISTS {name}_stage_completed ON {table} (stage, completed_at)"
+"""Running stages by deadline, in the order the overdue report lists them:
+holding every column its counts filter on, so they are counted from the
+index alone (a city's backlog of late stages is tens of thousands of rows)."""
+INDEX_BY_COMPLETION = (
+    "CREATE INDEX IF NOT EXISTS {name}_completed_figures ON {table} "
+    "(completed_at, stage, unit, on_time, working_seconds)"
 )
+"""The timeliness report reads the cycles completed in a window, whatever
+their stage: every column it reads is in the index, so a quarter's tens of
+thousands of cycles are read from the index alone."""
+INDEX_OPEN_BY_USCC = (
+    "CREATE INDEX IF NOT EXISTS {name}_open_uscc ON {table} (uscc, due) "
+    "WHERE is_open = 1"
+)
+"""An enterprise's running stages (its ledger's overdue count): partial, so
+it holds only the open cycles."""
 
 
 class IdentityMemo:
@@ -178,7 +192,7 @@ CYCLES = Table(
     columns=CYCLE_COLUMNS,
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
-    indexes=(INDEX_OPEN_BY_DUE, INDEX_BY_STAGE),
+    indexes=(INDEX_OPEN_BY_DUE, INDEX_BY_COMPLETION, INDEX_OPEN_BY_USCC),
 )
 
 
@@ -352,10 +366,9 @@ def select_completed(
     """(stage, unit, on_time, working_seconds) of cycles completed in [start, end)."""
     where, params = filter_conditions(equals)
     statement = SELECT_ENDED.format(table=table, where=where)
-    rows = sql.execute(
+    return sql.execute(  # the rows as they come: a quarter holds tens of thousands
         statement, [stored_instant(start), stored_instant(end), *params]
     ).all()
-    return [(str(r[0]), r[1], r[2], r[3]) for r in rows]
 
 
 def select_due(
@@ -406,24 +419,37 @@ def report(
 
 
 def summarise(rows: Sequence[Completed], group_by: str) -> list[dict[str, Any]]:
-    """Completed cycles' figures per stage (or per stage and unit)."""
-    groups: dict[tuple[str, str], list[tuple[int | None, int | None]]] = defaultdict(
-        list
-    )
+    """Completed cycles' figures per stage (or per stage and unit).
+
+    Tens of thousands of cycles in a quarter: each row is touched once, to
+    count it into its group; the hours are sorted once per group (as whole
+    seconds, the same order) and median and p90 read from the sorted list."""
+    by_unit = group_by == "unit"
+    # group -> [completed, on time, timed, working seconds]
+    groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
     for stage, unit, on_time, working in rows:
-        key = (stage, unit or "") if group_by == "unit" else (stage, "")
-        groups[key].append((on_time, working))
+        key = (stage, (unit or "") if by_unit else "")
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ([0, 0, 0], [])
+        counts, seconds = group
+        counts[0] += 1
+        if on_time is not None:
+            counts[1] += on_time
+            counts[2] += 1
+        if working is not None:
+            seconds.append(working)
     items = []
-    for (stage, unit), values in sorted(groups.items()):
-        hours = sorted(w / HOUR for _, w in values if w is not None)
-        timed = [o for o, _ in values if o is not None]
-        items.append(
+    for (stage, unit), ((completed, on_time, timed), seconds) in sorted(groups.items()):
+        seconds.sort()
+        hours = [w / HOUR for w in seconds]  # sorted already: median and
+        items.append(  # quantiles sort it again in linear time
             {
                 "stage": stage,
-                **({"unit": unit} if group_by == "unit" else {}),
-                "completed": len(values),
-                "on_time": sum(timed),
-                "on_time_rate": sum(timed) / len(timed) if timed else None,
+                **({"unit": unit} if by_unit else {}),
+                "completed": completed,
+                "on_time": on_time,
+                "on_time_rate": on_time / timed if timed else None,
                 "median_working_hours": round(median(hours), 2) if hours else None,
                 "p90_working_hours": round(quantiles(hours, n=10)[-1], 2)
                 if len(hours) >= 2
