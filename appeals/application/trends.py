@@ -63,7 +63,7 @@ class Trends:
         start, end = first.bounds(SHANGHAI)[0], last.bounds(SHANGHAI)[1]
         as_of = self.ledger.clock.now()
         facts, activity, receipts, reached = self._read(
-            measure, start, end, first.first_day, last.last_day
+            measure, group_by, start, end, first.first_day, last.last_day
         )
         tk = self.ledger.rules.timekeeping
         series = trends.trend(
@@ -140,14 +140,25 @@ class Trends:
         return self._answer(body, min(seen, listed))
 
     def _read(
-        self, measure: str, start: datetime, end: datetime, first: date, last: date
+        self,
+        measure: str,
+        group_by: str,
+        start: datetime,
+        end: datetime,
+        first: date,
+        last: date,
     ) -> tuple[list[CycleFact], list[Activity], list[Receipt], int]:
         database = self.ledger.database
         if measure == "received":
             seen, receipts = appeal_list.receipts(database, start, end)
             return [], [], receipts, seen
-        seen, facts = assessment_view.facts(database, start, end)
+        # a year of a city's cycles is some 100,000: only the stages needed
+        seen, facts = assessment_view.facts(
+            database, start, end, trends.stages_read(measure, group_by)
+        )
         if measure == "first_response_hours":
+            return facts, [], [], seen
+        if not trends.reads_activity(measure, group_by):
             return facts, [], [], seen
         done, activity = accountability.activity(database, first, last)
         return facts, activity, [], min(seen, done)

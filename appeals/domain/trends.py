@@ -134,6 +134,40 @@ def month_of(instant: datetime, tz: tzinfo) -> str:
     return instant.astimezone(tz).strftime("%Y-%m")
 
 
+STAGE_OF: dict[str, str] = {
+    "dispatch_rate": "dispatch",
+    "response_rate": "first_response",
+    "first_response_hours": "first_response",
+    "acceptance_rate": "accept",
+    "on_time_resolution_rate": "resolve",
+    "completion_rate": "resolve",
+    "resolution_rate": "resolve",
+    "satisfaction_rate": "resolve",
+}
+"""The assessed stage whose cycles each measure counts (:func:`tally`)."""
+
+
+def stages_read(measure: str, group_by: str) -> tuple[str, ...] | None:
+    """The stages whose cycles :func:`trend` needs for ``measure`` by
+    ``group_by`` (None: every stage; empty: none). A group's row appears when
+    it has any cycle due, so grouped rates read every stage; the city's row
+    and the median hours count only their own stage's cycles."""
+    if measure == "first_response_hours":
+        return ("first_response",)
+    if group_by != CITY:
+        return None
+    if measure in ACTIVITY_MEASURES:
+        return ()
+    stage = STAGE_OF.get(measure)
+    return None if stage is None else (stage,)
+
+
+def reads_activity(measure: str, group_by: str) -> bool:
+    """Whether :func:`trend` needs the units' activity for ``measure`` by
+    ``group_by`` (a group with activity only still has its row)."""
+    return group_by != CITY or measure in ACTIVITY_MEASURES
+
+
 def trend(
     measure: str,
     group_by: str,

@@ -19,7 +19,7 @@ credit code's characters 3–8.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS {table} (
     PRIMARY KEY (appeal_id, stage, cycle)
 )
 """
-INDEX_BY_DUE = "CREATE INDEX IF NOT EXISTS {name}_due ON {table} (due)"
+INDEX_BY_DUE = "CREATE INDEX IF NOT EXISTS {name}_due_stage ON {table} (due, stage)"
+"""Cycles due in a period (the assessment), of some stages (a trend)."""
 CREATE_EXCLUSIONS = (
     "CREATE TABLE IF NOT EXISTS {table} (appeal_id TEXT NOT NULL PRIMARY KEY)"
 )
@@ -217,15 +218,25 @@ SELECT_FACTS = "SELECT {columns} FROM {table} WHERE due >= ? AND due < ?"
 
 
 def facts(
-    database: Database, start: datetime, end: datetime
+    database: Database,
+    start: datetime,
+    end: datetime,
+    stages: Sequence[str] | None = None,
 ) -> tuple[int, list[CycleFact]]:
-    """The position the view reflects, and every cycle due in [start, end)."""
+    """The position the view reflects, and every cycle due in [start, end)
+    (of ``stages`` only, if given)."""
 
     def load(sql: Sql) -> list[CycleFact]:
         statement = SELECT_FACTS.format(
             columns=", ".join(COLUMNS), table=live_table(database, CYCLES)
         )
-        rows = sql.execute(statement, [stored_instant(start), stored_instant(end)])
+        params = [stored_instant(start), stored_instant(end)]
+        if stages is not None:
+            if not stages:
+                return []
+            statement += f" AND stage IN ({', '.join('?' for _ in stages)})"
+            params.extend(stages)
+        rows = sql.execute(statement, params)
         return [fact(dict(zip(COLUMNS, values, strict=True))) for values in rows.all()]
 
     return read(database, NAME, load)

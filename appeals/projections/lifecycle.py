@@ -86,7 +86,9 @@ def stored_instant(value: datetime) -> str:
 
 def read_instant(value: str) -> datetime:
     """A stored instant back, in Asia/Shanghai (the business time zone)."""
-    parsed = datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)  # reads the "Z" as UTC (3.11+)
+    if parsed.tzinfo is None:  # stored without one: UTC all the same
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(SHANGHAI)
 
 
