@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -26,7 +26,7 @@ from appeals.domain.values import Actor
 from appeals.http.columns import shanghai_minute
 from appeals.http.context import context_of, ledger_of
 from appeals.http.dashboard import charts
-from appeals.http.dashboard.api import Answer, fetch, get
+from appeals.http.dashboard.api import Answer, fetch, get, held_answers
 from appeals.http.dashboard.session import (
     PATH,
     language,
@@ -220,6 +220,8 @@ async def overview(request: Request, actor: Actor) -> Response:
     today = ledger_of(request).clock.now().astimezone(SHANGHAI).date().isoformat()
     month = month_now(request)
     open_statuses = "received,assigned,in_progress,resolved,replied"
+    # the counters are read live; the monthly charts may be held a minute
+    held, scope = held_answers(request), (actor.role.value, actor.unit, actor.uscc)
     # the page's reads are independent: asked at once, not one after another
     (
         overdue,
@@ -233,10 +235,10 @@ async def overview(request: Request, actor: Actor) -> Response:
         get(request, "/reports/overdue", {"limit": 10}),
         get(request, "/appeals", {"received_from": today, "limit": 500}),
         get(request, "/appeals", {"status": open_statuses, "limit": 500}),
-        get(request, "/reports/trend", {"indicator": "received"}),
-        get(request, "/reports/trend", {"indicator": "response_rate"}),
-        get(request, "/reports/trend", {"indicator": "satisfaction_rate"}),
-        get(request, f"/assessments/{month}/preview", {"group_by": "unit"}),
+        held.get(request, scope, "/reports/trend", {"indicator": "received"}),
+        held.get(request, scope, "/reports/trend", {"indicator": "response_rate"}),
+        held.get(request, scope, "/reports/trend", {"indicator": "satisfaction_rate"}),
+        held.get(request, scope, f"/assessments/{month}/preview", {"group_by": "unit"}),
     )
     figures: dict[str, dict[str, Any]] = {}
     if overdue.ok:
@@ -276,8 +278,19 @@ async def overview(request: Request, actor: Actor) -> Response:
         ranking=ranking,
         month=month,
         figures=figures,
+        charts_as_of=_oldest_as_of(volume, rates, satisfaction),
         bucket_names=BUCKET_NAMES[lang],
     )
+
+
+def _oldest_as_of(*answers: Answer) -> str | None:
+    """When the oldest of the held charts was computed (Shanghai, to the
+    second), or None if none was answered."""
+    found = [a.body["as_of"] for a in answers if a.ok and a.body.get("as_of")]
+    if not found:
+        return None
+    oldest = min(datetime.fromisoformat(value) for value in found)
+    return oldest.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _counted(answer: Answer) -> str | None:
