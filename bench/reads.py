@@ -14,10 +14,12 @@ from __future__ import annotations
 import http.client
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from random import Random
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -30,6 +32,7 @@ from bench.stats import percentile
 from bench.tokens import make_tokens
 
 SAMPLE = 300
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE_QUERY = """
 SELECT originator_id, state FROM {table}
 WHERE topic = 'Appeal.Received' ORDER BY random() LIMIT %s
@@ -91,9 +94,21 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
         "GET /reports/timeliness": ["/reports/timeliness"],
         "GET /reports/accountability": ["/reports/accountability"],
         "GET /reports/overdue": ["/reports/overdue"],
+        "GET /reports/trend (response rate, 12 months)": [
+            "/reports/trend?indicator=response_rate"
+        ],
+        "GET /reports/hotspots (30 days)": ["/reports/hotspots"],
+        "GET /assessments/{month}/preview": [
+            f"/assessments/{this_month()}/preview?group_by=unit"
+        ],
         "GET Open311 requests.json": ["/open311/v2/requests.json"],
         "GET /dashboard (overview page)": ["/dashboard"],
     }
+
+
+def this_month() -> str:
+    """The service's current month (its clock is the real one), Shanghai."""
+    return datetime.now(SHANGHAI).strftime("%Y-%m")
 
 
 """Endpoints this version of the service does not have are skipped (and
