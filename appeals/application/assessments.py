@@ -23,9 +23,9 @@ from appeals.application.publications import (
     publish_month,
     published_month,
 )
-from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain.assessment import GROUPS, Period, Scheme, assess, digest
+from appeals.domain.directory import Directory, RememberingDirectory
 from appeals.domain.divisions import division_name
 from appeals.domain.identities import assessment_id
 from appeals.domain.published_assessment import Publication, PublishedAssessment
@@ -41,7 +41,8 @@ class Assessments:
     def __init__(self, ledger: AppealLedger, scheme: Scheme) -> None:
         self.ledger = ledger
         self.scheme = scheme
-        self.registry = Registry(ledger)
+        # a month's rows name the same units again and again: asked once each
+        self.names = RememberingDirectory(ledger.rules.directory, seconds=60)
 
     def compute(self, period: Period, as_of: datetime | None = None) -> Publication:
         """The month's rows for every grouping, as of ``as_of`` (default: now)."""
@@ -75,7 +76,7 @@ class Assessments:
         )
 
     def label(self, group: str, key: tuple[str, ...]) -> dict[str, str]:
-        return group_label(self.registry, group, key)
+        return group_label(self.names, group, key)
 
     def publish(
         self, period: Period, actor: Actor, reason: str | None = None
@@ -123,25 +124,25 @@ def plain(row: Any) -> dict[str, Any]:
     return {key: value(item) for key, item in record.items()}
 
 
-def group_label(registry: Registry, group: str, key: tuple[str, ...]) -> dict[str, str]:
+def group_label(names: Directory, group: str, key: tuple[str, ...]) -> dict[str, str]:
     """What people call a row: the unit's (and cadre's) registered name as it
     is now, the division's name, the category's label; the code itself when
     nothing is registered under it."""
     code = key[-1]
     if group == "locality":
-        names = division_name(code)
+        division = division_name(code)
         return (
             {"zh": code, "en": code}
-            if names is None
-            else dict(zip(("zh", "en"), names, strict=True))
+            if division is None
+            else dict(zip(("zh", "en"), division, strict=True))
         )
     if group == "category":
         return Category.of(code).label()
-    unit = registry.unit(key[0])
+    unit = names.unit(key[0])
     unit_zh = key[0] if unit is None else unit.name_zh
     unit_en = key[0] if unit is None else (unit.name_en or unit.name_zh)
     if group == "unit":
         return {"zh": unit_zh, "en": unit_en}
-    cadre = registry.cadre(code)
+    cadre = names.cadre(code)
     person = code if cadre is None else cadre.name
     return {"zh": f"{unit_zh} {person}", "en": f"{unit_en} {person}"}

@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from appeals.application.assessments import group_label
-from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
 from appeals.domain import trends
 from appeals.domain.assessment import Activity, CycleFact, Period
+from appeals.domain.directory import RememberingDirectory
 from appeals.domain.errors import InvalidField
 from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt
 from appeals.infra.clock import SHANGHAI
@@ -41,7 +41,8 @@ class Trends:
 
     def __init__(self, ledger: AppealLedger) -> None:
         self.ledger = ledger
-        self.registry = Registry(ledger)
+        # the rows name the same units again and again: asked once each
+        self.names = RememberingDirectory(ledger.rules.directory, seconds=60)
 
     def trend(
         self,
@@ -126,9 +127,9 @@ class Trends:
         items = [
             {
                 "category": s.category,
-                "category_label": group_label(self.registry, "category", (s.category,)),
+                "category_label": group_label(self.names, "category", (s.category,)),
                 "locality": s.locality,
-                "locality_label": group_label(self.registry, "locality", (s.locality,)),
+                "locality_label": group_label(self.names, "locality", (s.locality,)),
                 "received": s.received,
                 "due": s.due,
                 "late": s.late,
@@ -174,4 +175,4 @@ class Trends:
             if group_by == "unit":
                 return {"zh": "未交办", "en": "not assigned"}
             return {"zh": "未知", "en": "unknown"}
-        return group_label(self.registry, group_by, key)
+        return group_label(self.names, group_by, key)

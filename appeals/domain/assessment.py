@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from appeals.domain.errors import InvalidField
@@ -139,13 +140,18 @@ class Period:
 
     def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
         """[start, end): midnight of the first day to midnight after the last."""
-        start = datetime.combine(self.first_day, time(0), tz)
-        end = datetime.combine(self.last_day + timedelta(days=1), time(0), tz)
-        return start, end
+        return _bounds(self.year, self.month, tz)
 
     def contains(self, instant: datetime, tz: tzinfo) -> bool:
         start, end = self.bounds(tz)
         return start <= instant < end
+
+
+@lru_cache(maxsize=256)  # asked once per cycle tallied: tens of thousands
+def _bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    first = date(year, month, 1)
+    after = first + timedelta(days=monthrange(year, month)[1])
+    return datetime.combine(first, time(0), tz), datetime.combine(after, time(0), tz)
 
 
 # ---- the scheme ---------------------------------------------------------------
