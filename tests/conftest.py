@@ -22,11 +22,13 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
+from appeals.infra.store import eventsourcing_env
 from devtools.pgcluster import (
     PostgresServer,
     PostgresUnavailable,
     postgres_for_tests,
 )
+from tests.builders import DIRECTORY
 from tests.support.organisation import register_test_organisation
 
 STORES = ["sqlite", "postgres"]
@@ -86,3 +88,18 @@ def pytest_report_header() -> list[str]:
     url = os.environ.get("APPEALS_TEST_DATABASE_URL")
     where = "APPEALS_TEST_DATABASE_URL" if url else "a throwaway cluster"
     return [f"PostgreSQL for store tests: {where}", f"psycopg {psycopg.__version__}"]
+
+
+@pytest.fixture
+def routed(
+    ledger: AppealLedger, settings: Settings, clock: FixedClock
+) -> Iterator[AppealLedger]:
+    """A ledger on the fixture's store that routes by the test directory
+    (tests.builders.DIRECTORY: its units, cadres and catalogue items)."""
+    app = AppealLedger(
+        {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
+        clock=clock,
+        directory=DIRECTORY,
+    )
+    yield app
+    app.close()

@@ -24,6 +24,7 @@ from appeals.domain import events
 from appeals.domain.appeal import Appeal
 from appeals.domain.disclosure import public_text
 from appeals.infra.database import Database, Sql
+from appeals.projections import appeal_list
 from appeals.projections.lifecycle import status_after, stored_instant, topics_of
 from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
@@ -55,20 +56,6 @@ CREATE TABLE IF NOT EXISTS {table} (
     status_notes TEXT
 )
 """
-# Lists are newest first within a receipt window; a scoped reader's own
-# unit or enterprise leads.
-INDEX_BY_RECEIPT = (
-    "CREATE INDEX IF NOT EXISTS {name}_by_receipt ON {table} (received_at, appeal_id)"
-)
-INDEX_BY_UNIT = (
-    "CREATE INDEX IF NOT EXISTS {name}_by_unit "
-    "ON {table} (unit, received_at, appeal_id)"
-)
-INDEX_BY_USCC = (
-    "CREATE INDEX IF NOT EXISTS {name}_by_uscc "
-    "ON {table} (uscc, received_at, appeal_id)"
-)
-
 REQUESTS = Table(
     name="open311_requests",
     columns=(
@@ -92,7 +79,13 @@ REQUESTS = Table(
     key=("appeal_id",),
     per_appeal=True,
     create=CREATE_REQUESTS,
-    indexes=(INDEX_BY_RECEIPT, INDEX_BY_UNIT, INDEX_BY_USCC),
+    # newest first within a receipt window, a scoped reader's unit or
+    # enterprise leading: the appeal list's keyset indexes
+    indexes=(
+        appeal_list.INDEX_BY_RECEIPT,
+        appeal_list.INDEX_BY_UNIT,
+        appeal_list.INDEX_BY_USCC,
+    ),
 )
 
 EVERY_APPEAL_EVENT: tuple[type[Appeal.Event], ...] = tuple(

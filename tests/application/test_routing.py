@@ -6,7 +6,6 @@ dispatch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -24,12 +23,9 @@ from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.organisation import RetireUnit
 from appeals.domain.values import Satisfaction
 from appeals.infra.clock import SHANGHAI, FixedClock
-from appeals.infra.settings import Settings
-from appeals.infra.store import eventsourcing_env
 from tests.builders import (
     ADMIN,
     CADRE,
-    DIRECTORY,
     ITEM,
     MARKET_UNIT,
     TAX_UNIT,
@@ -43,20 +39,6 @@ from tests.domain.lifecycle_fixtures import (
     UNIT,
 )
 from tests.support.organisation import JOB_RETENTION
-
-
-@pytest.fixture
-def routed(
-    ledger: AppealLedger, settings: Settings, clock: FixedClock
-) -> Iterator[AppealLedger]:
-    """A ledger on the fixture's store, given the registered directory."""
-    app = AppealLedger(
-        {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
-        clock=clock,
-        directory=DIRECTORY,
-    )
-    yield app
-    app.close()
 
 
 def test_an_unregistered_unit_is_refused_and_nothing_is_recorded(

@@ -4,14 +4,8 @@ and orders through SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
-
-import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import given as for_all
-from hypothesis import strategies as st
 
 from appeals.application import open311
 from appeals.application.queries import view_of
@@ -20,14 +14,12 @@ from appeals.domain import commands as cmd
 from appeals.domain.events import Event
 from appeals.domain.values import Priority
 from appeals.infra.clock import FixedClock
-from appeals.infra.settings import Settings
-from appeals.infra.store import eventsourcing_env
 from appeals.projections import open311_requests
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.runtime.model import fold
 from tests.builders import DIRECTORY, ITEM
 from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, UNIT
-from tests.projections.test_totality import STARTS, history, steps
+from tests.projections.test_totality import every_history, history
 from tests.support.reports import appeal, project
 from tests.support.stories import FULL_PATH, Story
 
@@ -62,17 +54,7 @@ def test_a_returned_appeal_goes_back_to_the_centre_and_its_filed_code() -> None:
     assert row["expected_datetime"] is None
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
-@for_all(
-    start=st.sampled_from(STARTS),
-    priority=st.sampled_from(list(Priority)),
-    plan=steps,
-)
+@every_history
 def test_every_history_answers_as_its_folded_view(
     start: datetime, priority: Priority, plan: list[tuple[int, timedelta, int]]
 ) -> None:
@@ -87,20 +69,6 @@ def window(clock: FixedClock, days: int = 90) -> tuple[str, str]:
 
 def ids(rows: list[dict[str, Any]]) -> list[str]:
     return [row["appeal_id"] for row in rows]
-
-
-@pytest.fixture
-def routed(
-    ledger: AppealLedger, settings: Settings, clock: FixedClock
-) -> Iterator[AppealLedger]:
-    """A ledger on the fixture's store that routes by the test catalogue."""
-    app = AppealLedger(
-        {**eventsourcing_env(settings), "CREATE_TABLE": "n"},
-        clock=clock,
-        directory=DIRECTORY,
-    )
-    yield app
-    app.close()
 
 
 def test_the_reader_filters_by_window_status_code_and_scope(

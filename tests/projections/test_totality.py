@@ -189,6 +189,23 @@ def history(
     return recorded
 
 
+def every_history(test: Callable[..., None]) -> Callable[..., None]:
+    """Runs ``test(start, priority, plan)`` over 120 generated histories
+    (:func:`history` makes each), the same ones every run."""
+    return settings(  # type: ignore[no-any-return]
+        max_examples=120,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        derandomize=True,
+    )(
+        for_all(
+            start=st.sampled_from(STARTS),
+            priority=st.sampled_from(list(Priority)),
+            plan=steps,
+        )(test)
+    )
+
+
 def fold_everywhere(recorded: list[Event]) -> None:
     for projection in PROJECTIONS:
         try:
@@ -198,17 +215,7 @@ def fold_everywhere(recorded: list[Event]) -> None:
             raise AssertionError(f"{name} fails on {recorded!r}") from error
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
-@for_all(
-    start=st.sampled_from(STARTS),
-    priority=st.sampled_from(list(Priority)),
-    plan=steps,
-)
+@every_history
 def test_every_view_folds_every_history_the_domain_can_record(
     start: datetime, priority: Priority, plan: list[tuple[int, timedelta, int]]
 ) -> None:
