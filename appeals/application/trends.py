@@ -120,7 +120,9 @@ class Trends:
         """Categories × localities on days ``first``..``last``."""
         start = datetime.combine(first, time(0), SHANGHAI)
         end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-        seen, facts = assessment_view.facts(self.ledger.database, start, end)
+        seen, facts = assessment_view.facts(
+            self.ledger.database, start, end, trends.HOTSPOT_STAGES
+        )
         listed, receipts = appeal_list.receipts(self.ledger.database, start, end)
         as_of = self.ledger.clock.now()
         spots = trends.hotspots(receipts, facts, first, last, as_of, SHANGHAI)

@@ -353,6 +353,10 @@ class Hotspot:
         return None if self.due == 0 else self.late / self.due
 
 
+HOTSPOT_STAGES = ("resolve",)
+"""The stages :func:`hotspots` counts (what its reader need read)."""
+
+
 def hotspots(
     receipts: Iterable[Receipt],
     facts: Iterable[CycleFact],
@@ -370,7 +374,7 @@ def hotspots(
         if first <= receipt.received_at.astimezone(tz).date() <= last:
             received[(receipt.category, receipt.locality)] += 1
     for fact in facts:
-        if fact.stage != "resolve" or fact.unit == CENTRE_UNIT:
+        if fact.stage not in HOTSPOT_STAGES or fact.unit == CENTRE_UNIT:
             continue
         if not first <= fact.due.astimezone(tz).date() <= last:
             continue

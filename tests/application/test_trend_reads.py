@@ -64,3 +64,18 @@ def test_every_measure_answers_alike_from_only_what_it_reads(
         assert answers[0] == answers[1], measure
     if group_by == trends.CITY:
         assert read_less >= 5  # the city's rates read one stage each
+
+
+def test_hotspots_answer_alike_from_the_resolve_stages_they_read(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    two_months(ledger, clock)
+    start, end = FIRST.bounds(SHANGHAI)[0], LAST.bounds(SHANGHAI)[1]
+    _, every = assessment_view.facts(ledger.database, start, end)
+    _, some = assessment_view.facts(ledger.database, start, end, trends.HOTSPOT_STAGES)
+    assert 0 < len(some) < len(every)
+    as_of = datetime(2026, 11, 2, 9, tzinfo=SHANGHAI)
+    first, last = FIRST.first_day, LAST.last_day
+    spots = trends.hotspots([], some, first, last, as_of, SHANGHAI)
+    assert spots == trends.hotspots([], every, first, last, as_of, SHANGHAI)
+    assert sum(spot.due for spot in spots) > 0
