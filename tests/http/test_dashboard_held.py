@@ -5,11 +5,13 @@ stores)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
 
 from appeals.application.service import AppealLedger
+from appeals.http.dashboard import api
 from appeals.http.dashboard.api import HeldAnswers
 from appeals.infra.clock import FixedClock
 from tests.builders import receive
@@ -104,3 +106,43 @@ async def test_a_refused_read_is_never_held(
     }
     assert refused, "the enterprise must be refused one of the held reads"
     assert not kept & refused
+
+
+async def test_a_refresh_that_fails_keeps_the_held_answer(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    ledger: AppealLedger,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    two_months(ledger, clock)
+    ticking = Ticking()
+    held = held_of(client, ticking)
+    cookie = session(auth, "supervisor")
+    before = received((await client.get("/dashboard", headers=cookie)).text)
+
+    live, refreshes = api.fetch_as, list[str]()
+
+    async def failing(
+        app: Any, token: str, request_id: str, path: str, params: Any = None
+    ) -> httpx.Response:
+        if request_id == "dashboard-refresh":  # only the refresh behind a page
+            refreshes.append(path)
+            raise httpx.ConnectError("the application is stopping")
+        return await live(app, token, request_id, path, params)
+
+    monkeypatch.setattr(api, "fetch_as", failing)
+    ticking.now += 61
+    stale = await client.get("/dashboard", headers=cookie)  # starts a refresh
+    assert received(stale.text) == before
+    await held.settled()  # it failed: logged, and nothing left under way
+    tried = len(refreshes)
+    assert tried == 4  # the three trends and the ranking
+    failed = [r for r in caplog.records if r.name == "appeals.dashboard"]
+    assert len(failed) == tried  # each said so in the log, none was lost
+    assert any("refreshing /reports/trend failed" in r.getMessage() for r in failed)
+    again = await client.get("/dashboard", headers=cookie)
+    assert received(again.text) == before
+    await held.settled()
+    assert len(refreshes) == 2 * tried  # still stale: this visit tried again

@@ -10,6 +10,7 @@ transport: no socket, no second process.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp
 from appeals.http.dashboard.session import token_of
 
 INTERNAL_BASE = "http://dashboard.internal"
+LOG = logging.getLogger("appeals.dashboard")
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,8 @@ class HeldAnswers:
         try:
             response = await fetch_as(app, token, "dashboard-refresh", path, params)
             self._keep(key, answer_of(response))
+        except Exception:  # the held answer stays; the next visit tries again
+            LOG.warning("dashboard: refreshing %s failed", path, exc_info=True)
         finally:
             self._refreshing.pop(key, None)
 
