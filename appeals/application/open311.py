@@ -51,7 +51,7 @@ from appeals.domain.values import (
     Status,
 )
 from appeals.domain.working_time import SHANGHAI
-from appeals.projections.lifecycle import read_instant
+from appeals.projections.lifecycle import read_instant, read_or_none
 
 CLOSED = frozenset({Status.CLOSED.value, Status.WITHDRAWN.value, Status.MERGED.value})
 MAX_WINDOW = timedelta(days=90)
@@ -268,10 +268,6 @@ def facts_of_view(view: AppealView) -> RequestFacts:
 def facts_of_row(row: Mapping[str, Any]) -> RequestFacts:
     """From a row of appeals.projections.open311_requests."""
 
-    def instant(name: str) -> datetime | None:
-        value = row[name]
-        return None if value is None else read_instant(value)
-
     return RequestFacts(
         id=UUID(row["appeal_id"]),
         ticket=row["ticket"],
@@ -284,8 +280,8 @@ def facts_of_row(row: Mapping[str, Any]) -> RequestFacts:
         unit=row["unit"],
         received_at=read_instant(row["received_at"]),
         updated_at=read_instant(row["updated_at"]),
-        resolve_due=instant("resolve_due"),
-        dispatch_due=instant("dispatch_due"),
+        resolve_due=read_or_none(row["resolve_due"]),
+        dispatch_due=read_or_none(row["dispatch_due"]),
         status_notes=row["status_notes"],
     )
 

@@ -159,8 +159,6 @@ class Trends:
         seen, facts = assessment_view.facts(
             database, start, end, trends.stages_read(measure, group_by)
         )
-        if measure == "first_response_hours":
-            return facts, [], [], seen
         if not trends.reads_activity(measure, group_by):
             return facts, [], [], seen
         done, activity = accountability.activity(database, first, last)

@@ -153,7 +153,7 @@ def stages_read(measure: str, group_by: str) -> tuple[str, ...] | None:
     it has any cycle due, so grouped rates read every stage; the city's row
     and the median hours count only their own stage's cycles."""
     if measure == "first_response_hours":
-        return ("first_response",)
+        return (STAGE_OF[measure],)
     if group_by != CITY:
         return None
     if measure in ACTIVITY_MEASURES:
@@ -164,7 +164,10 @@ def stages_read(measure: str, group_by: str) -> tuple[str, ...] | None:
 
 def reads_activity(measure: str, group_by: str) -> bool:
     """Whether :func:`trend` needs the units' activity for ``measure`` by
-    ``group_by`` (a group with activity only still has its row)."""
+    ``group_by`` (a group with activity only still has its row; the median
+    hours count first responses alone)."""
+    if measure == "first_response_hours":
+        return False
     return group_by != CITY or measure in ACTIVITY_MEASURES
 
 

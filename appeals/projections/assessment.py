@@ -31,7 +31,9 @@ from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
+    read_or_none,
     stored_instant,
+    stored_or_none,
     topics_of,
 )
 from appeals.projections.reading import live_table, read
@@ -110,10 +112,6 @@ EXCLUSIONS = Table(
 VERDICT = ("verdict_resolved", "verdict_satisfaction", "verdict_lapsed")
 
 
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else stored_instant(value)
-
-
 def cycle_row(
     appeal: dict[str, Any],
     cycle: StageCycle,
@@ -131,9 +129,9 @@ def cycle_row(
         "locality": locality_of(appeal["uscc"]),
         "started_at": stored_instant(cycle.started_at),
         "due": stored_instant(cycle.due),
-        "completed_at": _instant(cycle.completed_at),
+        "completed_at": stored_or_none(cycle.completed_at),
         "ended_by": cycle.ended_by,
-        "ended_at": _instant(cycle.ended_at),
+        "ended_at": stored_or_none(cycle.ended_at),
         "excluded": int(excluded),
         "verdict_resolved": None if kept is None else kept["verdict_resolved"],
         "verdict_satisfaction": None if kept is None else kept["verdict_satisfaction"],
@@ -245,9 +243,6 @@ def facts(
 def fact(row: dict[str, Any]) -> CycleFact:
     """A stored row as the domain's fact."""
 
-    def instant(value: str | None) -> datetime | None:
-        return None if value is None else read_instant(value)
-
     resolved = row["verdict_resolved"]
     return CycleFact(
         appeal_id=row["appeal_id"],
@@ -259,9 +254,9 @@ def fact(row: dict[str, Any]) -> CycleFact:
         locality=row["locality"],
         started_at=read_instant(row["started_at"]),
         due=read_instant(row["due"]),
-        completed_at=instant(row["completed_at"]),
+        completed_at=read_or_none(row["completed_at"]),
         ended_by=row["ended_by"],
-        ended_at=instant(row["ended_at"]),
+        ended_at=read_or_none(row["ended_at"]),
         excluded=bool(row["excluded"]),
         verdict_resolved=None if resolved is None else bool(resolved),
         verdict_satisfaction=row["verdict_satisfaction"],

@@ -84,6 +84,11 @@ def stored_instant(value: datetime) -> str:
     return utc.isoformat(timespec="microseconds") + "Z"
 
 
+def stored_or_none(value: datetime | None) -> str | None:
+    """:func:`stored_instant` of an instant that may be missing."""
+    return None if value is None else stored_instant(value)
+
+
 def read_instant(value: str) -> datetime:
     """A stored instant back, in Asia/Shanghai (the business time zone)."""
     parsed = datetime.fromisoformat(value)  # reads the "Z" as UTC (3.11+)
@@ -95,3 +100,8 @@ def read_instant(value: str) -> datetime:
 def shanghai_month(value: datetime) -> str:
     """``YYYY-MM`` of an instant in Asia/Shanghai (reports count local months)."""
     return value.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def read_or_none(value: str | None) -> datetime | None:
+    """:func:`read_instant` of a stored instant that may be missing."""
+    return None if value is None else read_instant(value)

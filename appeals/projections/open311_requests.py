@@ -25,7 +25,12 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.disclosure import public_text
 from appeals.infra.database import Database, Sql
 from appeals.projections import appeal_list
-from appeals.projections.lifecycle import status_after, stored_instant, topics_of
+from appeals.projections.lifecycle import (
+    status_after,
+    stored_instant,
+    stored_or_none,
+    topics_of,
+)
 from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
     Change,
@@ -99,10 +104,6 @@ EVERY_APPEAL_EVENT: tuple[type[Appeal.Event], ...] = tuple(
 carry its latest public text."""
 
 
-def _instant(value: Any) -> str | None:
-    return None if value is None else stored_instant(value)
-
-
 def received_row(event: Appeal.Received) -> dict[str, Any]:
     at = stored_instant(event.timestamp)
     return {
@@ -120,7 +121,7 @@ def received_row(event: Appeal.Received) -> dict[str, Any]:
         "received_at": at,
         "updated_at": at,
         "resolve_due": None,
-        "dispatch_due": _instant(event.dispatch_due),
+        "dispatch_due": stored_or_none(event.dispatch_due),
         "status_notes": None,
     }
 
@@ -133,23 +134,23 @@ def changes_of(event: Appeal.Event) -> dict[str, Any]:
             return {
                 "unit": event.unit,
                 "item": event.item,
-                "resolve_due": _instant(event.resolve_due),
+                "resolve_due": stored_or_none(event.resolve_due),
             }
         case Appeal.AnsweredOnTheSpot():
             return {"item": event.item}
         case Appeal.Returned():
             changed = {"unit": None, "item": None, "resolve_due": None}
             if event.dispatch_due is not None:
-                changed["dispatch_due"] = _instant(event.dispatch_due)
+                changed["dispatch_due"] = stored_or_none(event.dispatch_due)
             return changed
         case Appeal.Resumed():
-            return {"resolve_due": _instant(event.resolve_due)}
+            return {"resolve_due": stored_or_none(event.resolve_due)}
         case Appeal.ExtensionApproved():
-            return {"resolve_due": _instant(event.new_deadline)}
+            return {"resolve_due": stored_or_none(event.new_deadline)}
         case Appeal.Reopened():
-            changed = {"resolve_due": _instant(event.resolve_due)}
+            changed = {"resolve_due": stored_or_none(event.resolve_due)}
             if event.dispatch_due is not None:  # answered on the spot
-                changed["dispatch_due"] = _instant(event.dispatch_due)
+                changed["dispatch_due"] = stored_or_none(event.dispatch_due)
             return changed
     return {}
 

@@ -32,6 +32,7 @@ from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
     stored_instant,
+    stored_or_none,
     topics_of,
 )
 from appeals.projections.reading import live_table, read
@@ -146,7 +147,7 @@ def make_apply() -> Apply:
                 "addressee_unit": getattr(event, "addressee_unit", None),
                 "addressee": getattr(event, "addressee", None),
                 "issued_at": at,
-                "reply_due": _stored(getattr(event, "reply_due", None)),
+                "reply_due": stored_or_none(getattr(event, "reply_due", None)),
                 "answered_at": None,
                 "answer_by": None,
                 "settled_at": None if running is not None else at,
@@ -176,10 +177,6 @@ def make_apply() -> Apply:
         return changes
 
     return apply
-
-
-def _stored(value: datetime | None) -> str | None:
-    return None if value is None else stored_instant(value)
 
 
 PROJECTION = Projection(

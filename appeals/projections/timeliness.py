@@ -31,7 +31,12 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.infra.database import Database, Sql
-from appeals.projections.lifecycle import APPEAL_EVENTS, stored_instant, topics_of
+from appeals.projections.lifecycle import (
+    APPEAL_EVENTS,
+    stored_instant,
+    stored_or_none,
+    topics_of,
+)
 from appeals.projections.reading import live_table, read
 from appeals.projections.runtime.model import (
     Apply,
@@ -196,10 +201,6 @@ CYCLES = Table(
 )
 
 
-def _instant(value: Any) -> str | None:
-    return None if value is None else stored_instant(value)
-
-
 def cycle_row(
     appeal: dict[str, Any], cycle: StageCycle, tk: Timekeeping
 ) -> dict[str, Any]:
@@ -216,11 +217,11 @@ def cycle_row(
         "priority": appeal["priority"],
         "started_at": stored_instant(cycle.started_at),
         "due": stored_instant(cycle.due),
-        "completed_at": _instant(cycle.completed_at),
+        "completed_at": stored_or_none(cycle.completed_at),
         "ended_by": cycle.ended_by,
-        "ended_at": _instant(cycle.ended_at),
+        "ended_at": stored_or_none(cycle.ended_at),
         "is_open": int(cycle.is_open),
-        "paused_since": _instant(cycle.paused_since),
+        "paused_since": stored_or_none(cycle.paused_since),
         "paused_seconds": int(cycle.paused.total_seconds()),
         "extensions": cycle.extensions,
         "escalation_level": None
@@ -425,7 +426,7 @@ def summarise(rows: Sequence[Completed], group_by: str) -> list[dict[str, Any]]:
     count it into its group; the hours are sorted once per group (as whole
     seconds, the same order) and median and p90 read from the sorted list."""
     by_unit = group_by == "unit"
-    # group -> [completed, on time, timed, working seconds]
+    # group -> ([completed, on time, timed], working seconds)
     groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
     for stage, unit, on_time, working in rows:
         key = (stage, (unit or "") if by_unit else "")

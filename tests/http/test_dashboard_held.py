@@ -83,6 +83,8 @@ async def test_charts_are_held_a_minute_then_refreshed_while_counters_are_live(
     # another scope computes its own: a handler's charts are not the city's
     handler = await client.get("/dashboard", headers=session(auth, "handler"))
     assert handler.status_code == 200
+    scopes = {key[0] for key in held._held}  # type: ignore[index]
+    assert len(scopes) == 2
 
 
 async def test_a_refused_read_is_never_held(

@@ -100,8 +100,8 @@ class HeldAnswers:
     page that waits seconds is not read. A held answer older than
     ``seconds`` is still shown once more while a fresh one is computed in
     the background; the page says when the oldest was computed (each
-    answer's ``as_of``). The live counters (open, today's intake, overdue) are never
-    held. Bounded: the least recently used scope is dropped first."""
+    answer's ``as_of``). The live counters (open, today's intake, overdue)
+    are never held. Bounded: the least recently used scope is dropped first."""
 
     def __init__(
         self,
@@ -140,7 +140,7 @@ class HeldAnswers:
         return answer
 
     async def settled(self) -> None:
-        """Waits for the refreshes under way (tests, shutdown)."""
+        """Waits for the refreshes under way (tests)."""
         while self._refreshing:
             await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
