@@ -21,7 +21,11 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime import storage
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.parallel import groups, rebuild_in_processes
-from appeals.projections.runtime.rebuild import rebuild, rebuild_together
+from appeals.projections.runtime.rebuild import (
+    rebuild,
+    rebuild_partitioned,
+    rebuild_together,
+)
 from appeals.projections.runtime.runner import Runner, prepare, status
 from appeals.projections.runtime.storage import (
     LIVE,
@@ -376,3 +380,37 @@ def test_views_rebuilt_in_parallel_processes_equal_the_fold_of_history(
         ledger.close()
         with postgres_server.connect() as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def maintained(ledger: AppealLedger, table: str) -> tuple[int, int]:
+    """How often ``table`` was vacuumed and analysed by hand (autovacuum's
+    runs are counted apart)."""
+    statement = (
+        "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables "
+        "WHERE schemaname = ? AND relname = ?"
+    )
+    schema = getattr(ledger.database.datastore, "schema")  # noqa: B009
+    with transaction(ledger.database, write=False) as sql:
+        found = sql.execute(statement, (schema, table)).one()
+    assert found is not None
+    return int(found[0]), int(found[1])
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_view_swapped_in_is_vacuumed_and_analysed(
+    ledger: AppealLedger, clock: FixedClock, parts: int
+) -> None:
+    """The overdue counts read a fresh timeliness table through its indexes
+    alone only once VACUUM has marked its pages all-visible (and the planner
+    knows its size only once analysed): the rebuild does both when it swaps
+    the view in, not autovacuum some time later."""
+    demo(ledger, clock, appeals=20)
+    source = events_of(ledger)
+    (projection,) = (p for p in PROJECTIONS if p.name == timeliness.NAME)
+    if parts == 1:
+        rebuild(source, projection)
+    else:
+        rebuild_partitioned(source, [projection], parts=parts)
+    for table in projection.tables:
+        assert maintained(ledger, "view_" + table.name) == (1, 1), table.name

@@ -335,6 +335,7 @@ def swap(fresh: Runner, live: Runner) -> int | None:
             tracking.delete(sql, name, REBUILD)
     except _NotYet:
         return None
+    vacuum(live)
     return position
 
 
@@ -381,7 +382,24 @@ def swap_partitions(parts: Sequence[Runner], live: Runner) -> int | None:
             tracking.delete_rebuilds(sql, name)
     except _NotYet:
         return None
+    vacuum(live)
     return end
+
+
+def vacuum(live: Runner) -> None:
+    """Vacuums and analyses a view's tables just swapped in (PostgreSQL,
+    :meth:`Database.vacuum`), so its first readers get index-only scans and
+    plans for its real size. The swap stands if this fails: autovacuum does
+    the same later, and the failure is logged."""
+    started = time.monotonic()
+    try:
+        live.database.vacuum(
+            [live.copy.qualified(table) for table in live.projection.tables]
+        )
+    except Exception as error:  # logged; the view is swapped in all the same
+        log.warning("projections: %s swapped in, VACUUM failed: %s", live.name, error)
+        return
+    log.info("projections: %s vacuumed in %.1fs", live.name, time.monotonic() - started)
 
 
 class _NotYet(Exception):
