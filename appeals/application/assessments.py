@@ -1,10 +1,11 @@
 """Assessments (考核) as a service: a month's figures computed from the views
 under the scheme in force, previewed live, published once and frozen.
 
-:meth:`Assessments.compute` reads the assessment view's cycle facts and the
-accountability view's activity for the month, notes the position they
-reflect and whether the views had caught up with the log (``complete``),
-and lets the domain (appeals.domain.assessment) compute every grouping's rows.
+:meth:`Assessments.compute` reads the assessment view's cycles of the month,
+counted in SQL by standing (``standings``), and the accountability view's
+activity, notes the position they reflect and whether the views had caught
+up with the log (``complete``), and lets the domain
+(appeals.domain.assessment) compute every grouping's rows.
 :meth:`Assessments.publish` records the result as a
 :class:`~appeals.domain.published_assessment.PublishedAssessment`: the first
 publication of a month, or a revision that must give its reason. A month is
@@ -24,7 +25,15 @@ from appeals.application.publications import (
     published_month,
 )
 from appeals.application.service import AppealLedger
-from appeals.domain.assessment import GROUPS, Period, Scheme, assess, digest
+from appeals.domain.assessment import (
+    GROUPING_READS,
+    GROUPS,
+    Period,
+    Scheme,
+    assess_tallies,
+    digest,
+    tally_standings,
+)
 from appeals.domain.directory import Directory, RememberingDirectory
 from appeals.domain.divisions import division_name
 from appeals.domain.identities import assessment_id
@@ -49,8 +58,10 @@ class Assessments:
         as_of = as_of or self.ledger.clock.now()
         database = self.ledger.database
         head = self.ledger.recorder.max_notification_id() or 0
-        start, end = period.bounds(SHANGHAI)
-        seen, facts = view.facts(database, start, end)
+        # the month's cycles (a city's: some 10,000) counted in SQL, per grouping
+        seen, counted = view.standings_per_grouping(
+            database, [period], as_of, SHANGHAI, GROUPING_READS
+        )
         done, activity = accountability.activity(
             database, period.first_day, period.last_day
         )
@@ -58,8 +69,12 @@ class Assessments:
         groups = {
             group: [
                 {**plain(row), "label": self.label(group, row.key)}
-                for row in assess(
-                    facts, activity, self.scheme, period, as_of, SHANGHAI, group
+                for row in assess_tallies(
+                    tally_standings(
+                        counted[group].get(str(period), []), activity, period, group
+                    ),
+                    self.scheme,
+                    group,
                 )
             ]
             for group in GROUPS

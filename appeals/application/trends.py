@@ -10,14 +10,20 @@ they had all caught up with the log (``complete``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from appeals.application.assessments import group_label
 from appeals.application.service import AppealLedger
 from appeals.domain import trends
-from appeals.domain.assessment import Activity, CycleFact, Period
+from appeals.domain.assessment import (
+    GROUPING_READS,
+    Activity,
+    Counted,
+    CycleFact,
+    Period,
+)
 from appeals.domain.directory import RememberingDirectory
 from appeals.domain.errors import InvalidField
 from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt
@@ -27,6 +33,17 @@ from appeals.projections import assessment as assessment_view
 
 VIEWS = (assessment_view.NAME, accountability.NAME, appeal_list.PROJECTION.name)
 """The views trends read (an answer waits for each with ``?position=``)."""
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a trend read from the views, and the lowest position among them."""
+
+    position: int
+    facts: list[CycleFact] = field(default_factory=list)
+    standings: dict[str, list[Counted]] | None = None
+    activity: list[Activity] = field(default_factory=list)
+    receipts: list[Receipt] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,22 +78,20 @@ class Trends:
         for name, period in (("baseline", baseline), ("compare", compare)):
             if period not in periods:
                 raise InvalidField(name, "must be a month from from to to")
-        start, end = first.bounds(SHANGHAI)[0], last.bounds(SHANGHAI)[1]
         as_of = self.ledger.clock.now()
-        facts, activity, receipts, reached = self._read(
-            measure, group_by, start, end, first.first_day, last.last_day
-        )
+        read = self._read(measure, group_by, periods, as_of)
         tk = self.ledger.rules.timekeeping
         series = trends.trend(
             measure,
             group_by,
             periods,
-            facts,
-            activity,
-            receipts,
+            read.facts,
+            read.activity,
+            read.receipts,
             as_of,
             SHANGHAI,
             tk.working_time,
+            read.standings,
         )
         items = []
         for key in trends.ordered(series):
@@ -114,7 +129,7 @@ class Trends:
             "as_of": as_of.isoformat(),
             "items": items,
         }
-        return self._answer(body, reached)
+        return self._answer(body, read.position)
 
     def hotspots(self, first: date, last: date) -> Answer:
         """Categories × localities on days ``first``..``last``."""
@@ -143,26 +158,27 @@ class Trends:
         return self._answer(body, min(seen, listed))
 
     def _read(
-        self,
-        measure: str,
-        group_by: str,
-        start: datetime,
-        end: datetime,
-        first: date,
-        last: date,
-    ) -> tuple[list[CycleFact], list[Activity], list[Receipt], int]:
+        self, measure: str, group_by: str, periods: list[Period], as_of: datetime
+    ) -> _Read:
         database = self.ledger.database
+        start, end = periods[0].bounds(SHANGHAI)[0], periods[-1].bounds(SHANGHAI)[1]
         if measure == "received":
             seen, receipts = appeal_list.receipts(database, start, end)
-            return [], [], receipts, seen
-        # a year of a city's cycles is some 100,000: only the stages needed
-        seen, facts = assessment_view.facts(
-            database, start, end, trends.stages_read(measure, group_by)
+            return _Read(seen, receipts=receipts)
+        stages = trends.stages_read(measure, group_by)
+        if measure == "first_response_hours":  # a median needs every cycle
+            seen, facts = assessment_view.facts(database, start, end, stages)
+            return _Read(seen, facts=facts)
+        # a rate: a year of a city's cycles (some 100,000) counted in SQL
+        keep = GROUPING_READS.get(group_by, ())  # the city's: the units
+        seen, standings = assessment_view.standings(
+            database, periods, as_of, SHANGHAI, stages, keep
         )
         if not trends.reads_activity(measure, group_by):
-            return facts, [], [], seen
+            return _Read(seen, standings=standings)
+        first, last = periods[0].first_day, periods[-1].last_day
         done, activity = accountability.activity(database, first, last)
-        return facts, activity, [], min(seen, done)
+        return _Read(min(seen, done), standings=standings, activity=activity)
 
     def _answer(self, body: dict[str, Any], reached: int) -> Answer:
         head = self.ledger.recorder.max_notification_id() or 0

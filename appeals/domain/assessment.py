@@ -66,22 +66,96 @@ class CycleFact:
     verdict_lapsed: bool = False  # the evaluation window passed without one
 
     def is_due(self, as_of: datetime) -> bool:
-        """Whether the cycle counts in a denominator assessed at ``as_of``:
-        its deadline has passed, no granted exclusion covers it, and it did
-        not end before the deadline by a withdrawal, merge or return."""
-        if self.excluded or self.due > as_of:
-            return False
-        ended_early = (
-            self.ended_by in NOT_DUE_ENDINGS
-            and self.ended_at is not None
-            and self.ended_at <= self.due
-            and self.completed_at is None
+        """Whether the cycle counts in a denominator assessed at ``as_of``
+        (:func:`counts_as_due`)."""
+        return counts_as_due(
+            excluded=self.excluded,
+            deadline_passed=self.due <= as_of,
+            ended_by=self.ended_by,
+            ended_by_deadline=self.ended_at is not None and self.ended_at <= self.due,
+            completed=self.completed_at is not None,
         )
-        return not ended_early
 
     def met(self) -> bool:
         """Completed by its deadline."""
         return self.completed_at is not None and self.completed_at <= self.due
+
+    def standing(self, as_of: datetime) -> Standing:
+        """What the assessment reads of this cycle at ``as_of``."""
+        completed = self.completed_at
+        return Standing(
+            stage=self.stage,
+            unit=self.unit,
+            cadre=self.cadre,
+            locality=self.locality,
+            category=self.category,
+            excluded=self.excluded,
+            ended_by=self.ended_by,
+            deadline_passed=self.due <= as_of,
+            ended_by_deadline=self.ended_at is not None and self.ended_at <= self.due,
+            completed=completed is not None,
+            completed_by_deadline=completed is not None and completed <= self.due,
+            completed_by_as_of=completed is not None and completed <= as_of,
+            verdict_resolved=self.verdict_resolved,
+            verdict_satisfaction=self.verdict_satisfaction,
+            verdict_lapsed=self.verdict_lapsed,
+        )
+
+
+def counts_as_due(
+    *,
+    excluded: bool,
+    deadline_passed: bool,
+    ended_by: str | None,
+    ended_by_deadline: bool,
+    completed: bool,
+) -> bool:
+    """Whether a cycle counts in a denominator: its deadline has passed, no
+    granted exclusion covers it, and it did not end before the deadline by a
+    withdrawal, merge or return."""
+    if excluded or not deadline_passed:
+        return False
+    ended_early = ended_by in NOT_DUE_ENDINGS and ended_by_deadline and not completed
+    return not ended_early
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Everything the assessment reads of one cycle as of an instant: who and
+    what it is charged to, and how its instants compare (with the deadline,
+    with the instant assessed), not the instants themselves. Cycles of one
+    standing count alike, so a view can count them grouped in SQL
+    (appeals.projections.assessment.standings) and :func:`tally_standings`
+    add them up as :func:`tally` adds up the cycles one by one."""
+
+    stage: str
+    unit: str | None
+    cadre: str | None
+    locality: str | None
+    category: str
+    excluded: bool
+    ended_by: str | None
+    deadline_passed: bool  # due <= as of
+    ended_by_deadline: bool  # ended_at <= due
+    completed: bool
+    completed_by_deadline: bool  # met
+    completed_by_as_of: bool  # done, as the completion rate counts
+    verdict_resolved: bool | None
+    verdict_satisfaction: str | None
+    verdict_lapsed: bool
+
+    def is_due(self) -> bool:
+        return counts_as_due(
+            excluded=self.excluded,
+            deadline_passed=self.deadline_passed,
+            ended_by=self.ended_by,
+            ended_by_deadline=self.ended_by_deadline,
+            completed=self.completed,
+        )
+
+
+Counted = tuple[Standing, int]
+"""A standing and how many cycles have it."""
 
 
 @dataclass(frozen=True)
@@ -260,13 +334,23 @@ class Tally:
     supervised: int = 0
     escalated: int = 0
 
-    def add(self, key: str, met: bool) -> None:
-        self.counts[key][0] += met
-        self.counts[key][1] += 1
+    def add(self, key: str, met: bool, times: int = 1) -> None:
+        self.counts[key][0] += met * times
+        self.counts[key][1] += times
 
     def add_rate(self, key: str, part: int, whole: int) -> None:
         self.counts[key][0] += part
         self.counts[key][1] += whole
+
+
+GROUPING_READS: dict[str, tuple[str, ...]] = {
+    "unit": (),
+    "cadre": ("cadre",),
+    "locality": ("locality",),
+    "category": ("category",),
+}
+"""What each grouping reads of a cycle besides its unit (:func:`_keys`):
+a view counting cycles for one grouping keeps only these apart."""
 
 
 def _keys(
@@ -296,37 +380,51 @@ def tally(
     group_by: str,
 ) -> dict[GroupKey, Tally]:
     """Every group's numerators and denominators for ``period`` as of ``as_of``."""
+    standings = (
+        (fact.standing(as_of), 1) for fact in facts if period.contains(fact.due, tz)
+    )
+    return tally_standings(standings, activity, period, group_by)
+
+
+def tally_standings(
+    counted: Iterable[Counted],
+    activity: Iterable[Activity],
+    period: Period,
+    group_by: str,
+) -> dict[GroupKey, Tally]:
+    """:func:`tally` of the cycles due in ``period``, counted by standing
+    (each standing taken as of the instant assessed)."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
     tallies: dict[GroupKey, Tally] = defaultdict(Tally)
-    for fact in facts:
-        key = _keys(fact.unit, fact.cadre, fact.locality, fact.category, group_by)
-        if key is None or not period.contains(fact.due, tz) or not fact.is_due(as_of):
+    for standing, times in counted:
+        s = standing
+        key = _keys(s.unit, s.cadre, s.locality, s.category, group_by)
+        if key is None or not s.is_due():
             continue
         group = tallies[key]
-        if fact.stage == "dispatch":
-            group.add("dispatch_rate", fact.met())
-        elif fact.stage == "first_response":
-            group.add("response_rate", fact.met())
-        elif fact.stage == "accept":
-            group.add("acceptance_rate", fact.met())
-        elif fact.stage == "resolve":
-            group.add("on_time_resolution_rate", fact.met())
-            done = fact.completed_at is not None and fact.completed_at <= as_of
-            group.add("completion_rate", done)
-            if fact.verdict_resolved is not None:
-                group.add("resolution_rate", fact.verdict_resolved)
-                group.add(
-                    "satisfaction_rate",
-                    fact.verdict_satisfaction in SATISFIED,
-                )
+        met = s.completed_by_deadline
+        if s.stage == "dispatch":
+            group.add("dispatch_rate", met, times)
+        elif s.stage == "first_response":
+            group.add("response_rate", met, times)
+        elif s.stage == "accept":
+            group.add("acceptance_rate", met, times)
+        elif s.stage == "resolve":
+            group.add("on_time_resolution_rate", met, times)
+            done = s.completed_by_as_of
+            group.add("completion_rate", done, times)
+            if s.verdict_resolved is not None:
+                group.add("resolution_rate", s.verdict_resolved, times)
+                satisfied = s.verdict_satisfaction in SATISFIED
+                group.add("satisfaction_rate", satisfied, times)
             elif not done:  # no result, so no verdict: unresolved, unsatisfied
-                group.add("resolution_rate", False)
-                group.add("satisfaction_rate", False)
-            elif fact.verdict_lapsed:
-                group.verdicts_lapsed += 1
+                group.add("resolution_rate", False, times)
+                group.add("satisfaction_rate", False, times)
+            elif s.verdict_lapsed:
+                group.verdicts_lapsed += times
             else:
-                group.verdicts_pending += 1
+                group.verdicts_pending += times
     first, last = period.first_day, period.last_day
     for did in activity:
         key = _keys(did.unit, did.cadre, did.locality, did.category, group_by)
@@ -395,8 +493,18 @@ def assess(
     present and each scored denominator at least ``min_sample`` share ranks
     on equal scores (1, 1, 3); the others are listed with the reason; the
     centre's row (dispatch) is listed apart and never ranked."""
+    return assess_tallies(
+        tally(facts, activity, period, as_of, tz, group_by), scheme, group_by
+    )
+
+
+def assess_tallies(
+    tallies: Mapping[GroupKey, Tally], scheme: Scheme, group_by: str
+) -> list[Row]:
+    """:func:`assess` of the groups' tallies (:func:`tally`,
+    :func:`tally_standings`)."""
     rows: list[Row] = []
-    for key, group in tally(facts, activity, period, as_of, tz, group_by).items():
+    for key, group in tallies.items():
         values = {
             k: (None if whole == 0 else part / whole)
             for k, (part, whole) in group.counts.items()

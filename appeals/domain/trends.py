@@ -22,8 +22,8 @@ missing baseline). The city row sums every unit's numerators and denominators
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
@@ -32,11 +32,13 @@ from typing import Any
 from appeals.domain.assessment import (
     INDICATORS,
     Activity,
+    Counted,
     CycleFact,
     GroupKey,
     Period,
+    Standing,
     Tally,
-    tally,
+    tally_standings,
 )
 from appeals.domain.errors import InvalidField
 from appeals.domain.identities import CENTRE_UNIT
@@ -181,8 +183,12 @@ def trend(
     as_of: datetime,
     tz: tzinfo,
     working_time: WorkingTime,
+    standings: Mapping[str, Iterable[Counted]] | None = None,
 ) -> Series:
-    """Per group (the city's row always included) and month, ``measure``."""
+    """Per group (the city's row always included) and month, ``measure``.
+    A rate counts ``standings`` per month (``YYYY-MM``) when given, as a
+    view counts them (appeals.projections.assessment.standings), else the
+    ``facts``' own; the median hours need the facts themselves."""
     if measure not in MEASURES:
         raise InvalidField("indicator", "unknown indicator: " + measure)
     if group_by not in GROUPS:
@@ -199,7 +205,9 @@ def trend(
     elif measure == "first_response_hours":
         _response_hours(series, group_by, facts, wanted, as_of, tz, working_time)
     else:
-        _rates(series, measure, group_by, periods, facts, activity, as_of, tz)
+        if standings is None:
+            standings = standings_by_month(facts, as_of, tz)
+        _rates(series, measure, group_by, periods, standings, activity)
     # a month with nothing received received none; a rate with nothing due
     # has no value
     empty = Figure(0.0, 0.0, 0) if measure == "received" else Figure(None, None, 0)
@@ -271,33 +279,43 @@ def _response_hours(
             series[key][month] = Figure(middle, None, len(values))
 
 
+def standings_by_month(
+    facts: Iterable[CycleFact], as_of: datetime, tz: tzinfo
+) -> dict[str, list[Counted]]:
+    """The facts' standings as of ``as_of``, counted per month of their
+    deadline (what a view's :func:`standings` answers, from the facts)."""
+    counts: Counter[tuple[str, Standing]] = Counter(
+        (month_of(fact.due, tz), fact.standing(as_of)) for fact in facts
+    )
+    by_month: dict[str, list[Counted]] = defaultdict(list)
+    for (month, standing), times in counts.items():
+        by_month[month].append((standing, times))
+    return dict(by_month)
+
+
 def _rates(
     series: Series,
     measure: str,
     group_by: str,
     periods: Sequence[Period],
-    facts: Iterable[CycleFact],
+    standings: Mapping[str, Iterable[Counted]],
     activity: Iterable[Activity],
-    as_of: datetime,
-    tz: tzinfo,
 ) -> None:
-    facts_by_month: dict[str, list[CycleFact]] = defaultdict(list)
-    for fact in facts:
-        facts_by_month[month_of(fact.due, tz)].append(fact)
     activity_by_month: dict[str, list[Activity]] = defaultdict(list)
     for did in activity:
         activity_by_month[did.day.strftime("%Y-%m")].append(did)
     for period in periods:
         month = str(period)
-        due, done = facts_by_month.get(month, []), activity_by_month.get(month, [])
-        by_unit = tally(due, done, period, as_of, tz, "unit")
+        due = list(standings.get(month, ()))
+        done = activity_by_month.get(month, [])
+        by_unit = tally_standings(due, done, period, "unit")
         series[CITY_KEY][month] = _figure(_summed(by_unit.values()), measure)
         if group_by == CITY:
             continue
         groups = (
             by_unit
             if group_by == "unit"
-            else tally(due, done, period, as_of, tz, group_by)
+            else tally_standings(due, done, period, group_by)
         )
         for key, group in groups.items():
             series[key][month] = _figure(group, measure)

@@ -12,19 +12,29 @@ whose exclusion is granted has every cycle, past and later, marked
 ``excluded``. The locality is the enterprise's registration division: the
 credit code's characters 3–8.
 
-:func:`facts` reads the cycles due in a window; the month's activity counts
+:func:`facts` reads the cycles due in a window; :func:`standings` counts
+them in SQL by month and by what the assessment reads of them (the domain's
+:class:`~appeals.domain.assessment.Standing`), so a year of a city's cycles
+comes back as a few hundred counted rows; the month's activity counts
 (退单, 重办, 督办) are the accountability view's
 (:func:`appeals.projections.accountability.activity`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 from appeals.domain.appeal import Appeal
-from appeals.domain.assessment import ASSESSED_STAGES, CycleFact
+from appeals.domain.assessment import (
+    ASSESSED_STAGES,
+    Counted,
+    CycleFact,
+    Period,
+    Standing,
+)
 from appeals.domain.divisions import locality_of
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.database import Database, Sql
@@ -261,4 +271,135 @@ def fact(row: dict[str, Any]) -> CycleFact:
         verdict_resolved=None if resolved is None else bool(resolved),
         verdict_satisfaction=row["verdict_satisfaction"],
         verdict_lapsed=bool(row["verdict_lapsed"]),
+    )
+
+
+GROUPED = ("cadre", "locality", "category")
+"""The columns :func:`standings` may keep besides the unit (always kept: a
+cycle without one is charged to nobody)."""
+STANDING_TESTS = (
+    "excluded",
+    "ended_by",
+    "due <= ?",  # the deadline has passed (as of)
+    "ended_at IS NOT NULL AND ended_at <= due",
+    "completed_at IS NOT NULL",
+    "completed_at IS NOT NULL AND completed_at <= due",
+    "completed_at IS NOT NULL AND completed_at <= ?",  # done (as of)
+    "verdict_resolved",
+    "verdict_satisfaction",
+    "verdict_lapsed",
+)
+"""What the assessment reads of a cycle, in :class:`Standing`'s order after
+the grouping columns: instants compared, never returned. Stored instants
+are fixed-width UTC text, so they compare as text."""
+
+
+def standings(
+    database: Database,
+    periods: Sequence[Period],
+    as_of: datetime,
+    tz: tzinfo,
+    stages: Sequence[str] | None = None,
+    keep: Collection[str] = GROUPED,
+) -> tuple[int, dict[str, list[Counted]]]:
+    """The position the view reflects, and per month of ``periods`` (in
+    ``tz``) the cycles due in it (of ``stages`` only, if given) counted by
+    their :class:`Standing` as of ``as_of``: what the domain's
+    :func:`~appeals.domain.assessment.tally_standings` adds up exactly as
+    :func:`~appeals.domain.assessment.tally` adds up :func:`facts`. Only
+    ``keep`` of :data:`GROUPED` are kept apart (the others read as None): a
+    trend by unit need not tell cadres apart, and cycles alike in what is
+    kept come back as one row."""
+    counting = _Counting(database, periods, as_of, tz, stages)
+    return read(database, NAME, lambda sql: counting.load(sql, keep))
+
+
+def standings_per_grouping(
+    database: Database,
+    periods: Sequence[Period],
+    as_of: datetime,
+    tz: tzinfo,
+    groupings: Mapping[str, Collection[str]],
+) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
+    """:func:`standings` once per grouping (its name: what it keeps apart,
+    ``GROUPING_READS``), every count in one transaction, so all of them
+    reflect the same position: a month's assessment counts its cycles four
+    ways, each a few hundred rows, where keeping every column apart at once
+    would return nearly a row per cycle."""
+    counting = _Counting(database, periods, as_of, tz, None)
+
+    def load(sql: Sql) -> dict[str, dict[str, list[Counted]]]:
+        return {name: counting.load(sql, keep) for name, keep in groupings.items()}
+
+    return read(database, NAME, load)
+
+
+class _Counting:
+    """The statement :func:`standings` runs, for one window and instant."""
+
+    def __init__(
+        self,
+        database: Database,
+        periods: Sequence[Period],
+        as_of: datetime,
+        tz: tzinfo,
+        stages: Sequence[str] | None,
+    ) -> None:
+        self.table = live_table(database, CYCLES)
+        self.periods = periods
+        self.stages = stages
+        bounds = [period.bounds(tz) for period in periods]
+        self.months: list[Any] = []
+        for period, (_, end) in zip(periods, bounds, strict=True):
+            self.months.extend((stored_instant(end), str(period)))
+        self.start = stored_instant(bounds[0][0]) if bounds else ""
+        self.at = stored_instant(as_of)
+
+    def load(self, sql: Sql, keep: Collection[str]) -> dict[str, list[Counted]]:
+        unknown = set(keep) - set(GROUPED)
+        if unknown:
+            raise ValueError(f"cannot keep {sorted(unknown)}: only {GROUPED}")
+        if not self.periods or (self.stages is not None and not self.stages):
+            return {}
+        month = "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods)
+        grouped = ["stage", "unit", *(c for c in GROUPED if c in keep)]
+        columns = ["stage", "unit", *(c if c in keep else "NULL" for c in GROUPED)]
+        selected = [month + " END", *columns, *STANDING_TESTS]
+        statement = f"SELECT {', '.join(selected)}, COUNT(*) FROM {self.table} "
+        statement += "WHERE due >= ? AND due < ?"
+        params = [*self.months, self.at, self.at, self.start, self.months[-2]]
+        if self.stages is not None:
+            statement += f" AND stage IN ({', '.join('?' for _ in self.stages)})"
+            params.extend(self.stages)
+        kept = [1 + selected.index(column) for column in grouped]
+        tests = [1 + selected.index(test) for test in STANDING_TESTS]
+        statement += " GROUP BY " + ", ".join(str(i) for i in [1, *kept, *tests])
+        found: dict[str, list[Counted]] = defaultdict(list)
+        for values in sql.execute(statement, params).all():
+            found[values[0]].append((standing(values[1:-1]), int(values[-1])))
+        return dict(found)
+
+
+def standing(values: Sequence[Any]) -> Standing:
+    """A counted row's standing (SQLite's 0 and 1 as booleans)."""
+    (stage, unit, cadre, locality, category, excluded, ended_by) = values[:7]
+    passed, ended_early, completed, met, done, resolved, satisfaction, lapsed = values[
+        7:
+    ]
+    return Standing(
+        stage=stage,
+        unit=unit,
+        cadre=cadre,
+        locality=locality,
+        category=category or "",
+        excluded=bool(excluded),
+        ended_by=ended_by,
+        deadline_passed=bool(passed),
+        ended_by_deadline=bool(ended_early),
+        completed=bool(completed),
+        completed_by_deadline=bool(met),
+        completed_by_as_of=bool(done),
+        verdict_resolved=None if resolved is None else bool(resolved),
+        verdict_satisfaction=satisfaction,
+        verdict_lapsed=bool(lapsed),
     )

@@ -1,0 +1,203 @@
+"""The assessment view's cycles counted in SQL by standing
+(``assessment.standings``) add up, in the domain's ``tally_standings``, to
+exactly what ``tally`` makes of the cycles read one by one: every grouping,
+every month, at instants before, between and after the deadlines, on SQLite
+and PostgreSQL; and a trend of every rate answers alike from either."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from appeals.application.service import AppealLedger
+from appeals.domain import trends
+from appeals.domain.assessment import (
+    GROUPING_READS,
+    GROUPS,
+    CycleFact,
+    Period,
+    tally,
+    tally_standings,
+)
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.projections import accountability
+from appeals.projections import assessment as view
+from appeals.projections.lifecycle import stored_instant, stored_or_none
+from appeals.projections.reading import live_table
+from appeals.projections.runtime.storage import transaction
+from tests.support.reports import project
+from tests.support.views import caught_up, demo
+
+EVER = (datetime(2000, 1, 1, tzinfo=SHANGHAI), datetime(2100, 1, 1, tzinfo=SHANGHAI))
+
+
+def history(ledger: AppealLedger, clock: FixedClock) -> list[CycleFact]:
+    """The demo's history through every lifecycle path, every view caught up;
+    its cycles, read one by one."""
+    demo(ledger, clock, appeals=40)
+    project(ledger)
+    _, facts = view.facts(ledger.database, *EVER)
+    return facts
+
+
+def periods_of(facts: list[CycleFact]) -> list[Period]:
+    first, last = min(f.due for f in facts), max(f.due for f in facts)
+    return trends.months(
+        Period(first.astimezone(SHANGHAI).year, first.astimezone(SHANGHAI).month),
+        Period(last.astimezone(SHANGHAI).year, last.astimezone(SHANGHAI).month),
+    )
+
+
+def instants(facts: list[CycleFact]) -> list[datetime]:
+    """Before every deadline, at the quartiles of the deadlines (some due,
+    some completed later), at a completion and after everything."""
+    dues = sorted(f.due for f in facts)
+    completed = sorted(f.completed_at for f in facts if f.completed_at)
+    return [
+        dues[0] - timedelta(days=1),
+        *(dues[len(dues) * q // 4] for q in (1, 2, 3)),
+        completed[len(completed) // 2],
+        dues[-1] + timedelta(days=400),
+    ]
+
+
+def test_standings_counted_in_sql_tally_as_the_cycles_one_by_one(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    assert len(periods) >= 2
+    database = ledger.database
+    first, last = periods[0].first_day, periods[-1].last_day
+    _, activity = accountability.activity(database, first, last)
+    grouped = 0
+    compared = 0
+    fewer = 0
+    for as_of in instants(facts):
+        position, counted = view.standings(database, periods, as_of, SHANGHAI)
+        assert position == ledger.recorder.max_notification_id()
+        assert sum(n for month in counted.values() for _, n in month) == len(facts)
+        grouped += sum(n > 1 for month in counted.values() for _, n in month)
+        for period in periods:
+            month = counted.get(str(period), [])
+            for group in GROUPS:
+                one_by_one = tally(facts, activity, period, as_of, SHANGHAI, group)
+                assert tally_standings(month, activity, period, group) == one_by_one
+                compared += len(one_by_one)
+            # each grouping counted keeping apart only what it reads
+            _, per_grouping = view.standings_per_grouping(
+                database, [period], as_of, SHANGHAI, GROUPING_READS
+            )
+            for group, counts in per_grouping.items():
+                assert tally_standings(
+                    counts.get(str(period), []), activity, period, group
+                ) == tally(facts, activity, period, as_of, SHANGHAI, group)
+                fewer += len(counts.get(str(period), [])) < len(month)
+    assert grouped > 0  # cycles alike were counted as one row
+    assert fewer > 0  # and fewer rows for a grouping that keeps less apart
+    assert compared > 0
+
+
+def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) -> None:
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    as_of = instants(facts)[-1]
+    _, counted = view.standings(
+        ledger.database, periods, as_of, SHANGHAI, stages=("resolve",)
+    )
+    stages = {s.stage for month in counted.values() for s, _ in month}
+    assert stages == {"resolve"}
+    resolves = sum(f.stage == "resolve" for f in facts)
+    assert sum(n for month in counted.values() for _, n in month) == resolves
+    assert view.standings(ledger.database, periods, as_of, SHANGHAI, stages=())[1] == {}
+    with pytest.raises(ValueError, match="cannot keep"):
+        view.standings(ledger.database, periods, as_of, SHANGHAI, keep=("appeal_id",))
+
+
+@pytest.mark.parametrize("group_by", trends.GROUPS)
+def test_every_rate_trends_alike_from_standings_counted_in_sql(
+    ledger: AppealLedger, clock: FixedClock, group_by: str
+) -> None:
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    database = ledger.database
+    first, last = periods[0].first_day, periods[-1].last_day
+    _, activity = accountability.activity(database, first, last)
+    working_time = ledger.rules.timekeeping.working_time
+    keep = () if group_by in (trends.CITY, "unit") else (group_by,)
+    rates = [m for m, c in trends.MEASURES.items() if c.kind == "rate"]
+    valued = 0
+    for as_of in instants(facts)[1:]:
+        for measure in rates:
+            if group_by == "locality" and measure in trends.ACTIVITY_MEASURES:
+                continue
+            stages = trends.stages_read(measure, group_by)
+            _, counted = view.standings(
+                database, periods, as_of, SHANGHAI, stages, keep
+            )
+
+            from_sql = trends.trend(
+                measure, group_by, periods, [], activity, [], as_of,
+                SHANGHAI, working_time, counted,
+            )  # fmt: skip
+            one_by_one = trends.trend(
+                measure, group_by, periods, facts, activity, [], as_of,
+                SHANGHAI, working_time,
+            )  # fmt: skip
+            assert from_sql == one_by_one, (measure, as_of)
+            valued += sum(
+                figure.value is not None
+                for months in from_sql.values()
+                for figure in months.values()
+            )
+    assert valued > 0
+
+
+def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
+    ledger: AppealLedger,
+) -> None:
+    """Ties the generated histories never make: a cycle completed or ended
+    exactly at its deadline, a deadline or a completion exactly at the
+    instant assessed, each beside one a microsecond either side."""
+    caught_up(ledger, view.PROJECTION)  # the view's tables, empty
+    due = datetime(2026, 9, 15, 17, tzinfo=SHANGHAI)
+    tick = timedelta(microseconds=1)
+    rows = []
+    for number, (completed, ended_by, ended_at) in enumerate(
+        [
+            (due, None, None),
+            (due - tick, None, None),
+            (due + tick, None, None),
+            (None, "returned", due),
+            (None, "returned", due + tick),
+            (None, "withdrawn", due - tick),
+            (due, "closed", due),
+            (None, None, None),
+        ]
+    ):
+        for stage in ("first_response", "resolve"):
+            rows.append(
+                (
+                    f"appeal-{number}", stage, 1, "U1", "C1", "financing",
+                    "310101", stored_instant(due - timedelta(days=3)),
+                    stored_instant(due), stored_or_none(completed), ended_by,
+                    stored_or_none(ended_at), 0, None, None, 0,
+                )
+            )  # fmt: skip
+    table = live_table(ledger.database, view.CYCLES)
+    marks = ", ".join("?" for _ in view.COLUMNS)
+    with transaction(ledger.database, write=True) as sql:
+        sql.executemany(
+            f"INSERT INTO {table} ({', '.join(view.COLUMNS)}) VALUES ({marks})",
+            rows,
+        )
+    period = Period(2026, 9)
+    _, facts = view.facts(ledger.database, *EVER)
+    assert len(facts) == len(rows)
+    for as_of in (due - tick, due, due + tick, due + timedelta(days=1)):
+        _, counted = view.standings(ledger.database, [period], as_of, SHANGHAI)
+        for group in GROUPS:
+            assert tally_standings(counted[str(period)], [], period, group) == tally(
+                facts, [], period, as_of, SHANGHAI, group
+            ), (as_of, group)
