@@ -24,7 +24,7 @@ from appeals.domain.assessment import (
     CycleFact,
     Period,
 )
-from appeals.domain.directory import RememberingDirectory
+from appeals.domain.directory import Directory, RememberingDirectory
 from appeals.domain.errors import InvalidField
 from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt
 from appeals.infra.clock import SHANGHAI
@@ -56,10 +56,11 @@ class Answer:
 class Trends:
     """Computes trends and hotspots over one ledger's views."""
 
-    def __init__(self, ledger: AppealLedger) -> None:
+    def __init__(self, ledger: AppealLedger, names: Directory | None = None) -> None:
         self.ledger = ledger
         # the rows name the same units again and again: asked once each
-        self.names = RememberingDirectory(ledger.rules.directory, seconds=60)
+        # (``names``: the service's, remembered across requests)
+        self.names = names or RememberingDirectory(ledger.rules.directory, 60)
 
     def trend(
         self,
@@ -177,7 +178,10 @@ class Trends:
         if not trends.reads_activity(measure, group_by):
             return _Read(seen, standings=standings)
         first, last = periods[0].first_day, periods[-1].last_day
-        done, activity = accountability.activity(database, first, last)
+        kept = tuple(c for c in keep if c in accountability.ACTIVITY_KEPT)
+        done, activity = accountability.activity(
+            database, first, last, monthly=True, keep=kept
+        )
         return _Read(min(seen, done), standings=standings, activity=activity)
 
     def _answer(self, body: dict[str, Any], reached: int) -> Answer:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from appeals.domain.errors import InvalidField
 from appeals.domain.identities import CENTRE_UNIT
@@ -119,14 +119,15 @@ def counts_as_due(
     return not ended_early
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """Everything the assessment reads of one cycle as of an instant: who and
     what it is charged to, and how its instants compare (with the deadline,
     with the instant assessed), not the instants themselves. Cycles of one
     standing count alike, so a view can count them grouped in SQL
     (appeals.projections.assessment.standings) and :func:`tally_standings`
-    add them up as :func:`tally` adds up the cycles one by one."""
+    add them up as :func:`tally` adds up the cycles one by one. A named
+    tuple: a month's preview makes thousands, three times faster than a
+    frozen dataclass's."""
 
     stage: str
     unit: str | None

@@ -36,9 +36,13 @@ KEY_HEADERS = {
 }
 
 
-def assessments_of(request: Request) -> Assessments:
+def assessments_of(request: Request, *, names: bool = True) -> Assessments:
+    """The assessments, naming rows from the service's remembered names
+    (a rename shows within a minute), or, ``names=False`` (publishing a
+    month for good), from the registry as it is now."""
     context = context_of(request)
-    return Assessments(context.ledger, context.assessment_scheme)
+    remembered = context.names if names else None
+    return Assessments(context.ledger, context.assessment_scheme, remembered)
 
 
 async def published(request: Request) -> Response:
@@ -62,7 +66,7 @@ async def preview(request: Request) -> Response:
 
 
 async def publish(request: Request) -> Response:
-    service = assessments_of(request)
+    service = assessments_of(request, names=False)
     return await publish_response(
         request, "publish_assessment", service.publish, "groups"
     )

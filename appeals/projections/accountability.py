@@ -38,6 +38,7 @@ ranking is the monthly assessment's, whose denominators are what was due
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -332,26 +333,49 @@ def period_of(day: str, period: str) -> str:
     return "all"
 
 
-SELECT_ACTIVITY = (
-    "SELECT day, unit, cadre, category, SUM(assigned) AS assigned, "
-    "SUM(returned) AS returned, SUM(resolved) AS resolved, "
-    "SUM(reopened) AS reopened, SUM(supervised) AS supervised, "
-    "SUM(escalated) AS escalated FROM {table} WHERE day >= ? AND day <= ? "
-    "GROUP BY day, unit, cadre, category ORDER BY day, unit, cadre, category"
-)
+ACTIVITY_KEPT = ("cadre", "category")
+"""What :func:`activity` may keep apart besides the day and the unit."""
+SUMMED = ("assigned", "returned", "resolved", "reopened", "supervised", "escalated")
 
 
-def activity(database: Database, first: date, last: date) -> tuple[int, list[Activity]]:
+def activity(
+    database: Database,
+    first: date,
+    last: date,
+    *,
+    monthly: bool = False,
+    keep: Sequence[str] = ACTIVITY_KEPT,
+) -> tuple[int, list[Activity]]:
     """The position the view reflects, and what each unit's cadres did per day
     and category from ``first`` to ``last`` (the assessment's 退单率, 重办率
-    and 督办 counts); the unassigned pseudo-unit (``""``) included."""
+    and 督办 counts); the unassigned pseudo-unit (``""``) included.
+
+    ``monthly``: summed per calendar month instead, each dated the month's
+    first day, and keeping apart only ``keep`` of :data:`ACTIVITY_KEPT`
+    (the others read as none): a year of a trend by unit is a row per unit
+    and month instead of one per day, cadre and category. The assessment
+    counts activity per month, so it counts these alike (tested)."""
+    unknown = set(keep) - set(ACTIVITY_KEPT)
+    if unknown:
+        raise ValueError(f"cannot keep {sorted(unknown)}: only {ACTIVITY_KEPT}")
+    day = "substr(day, 1, 7)" if monthly else "day"
+    grouped = [day, "unit", *(c for c in ACTIVITY_KEPT if c in keep)]
+    selected = [day, "unit", *(c if c in keep else "''" for c in ACTIVITY_KEPT)]
+    sums = ", ".join(f"SUM({name})" for name in SUMMED)
+    statement = (
+        f"SELECT {', '.join(selected)}, {sums} FROM {live_table(database, DAILY)} "
+        f"WHERE day >= ? AND day <= ? GROUP BY {', '.join(grouped)} "
+        f"ORDER BY {', '.join(grouped)}"
+    )
+
+    def dated(text: str) -> date:
+        return date.fromisoformat(text + "-01" if monthly else text)
 
     def load(sql: Sql) -> list[Activity]:
-        statement = SELECT_ACTIVITY.format(table=live_table(database, DAILY))
         rows = sql.execute(statement, [first.isoformat(), last.isoformat()]).all()
         return [
             Activity(
-                day=date.fromisoformat(row[0]),
+                day=dated(row[0]),
                 unit=row[1],
                 cadre=row[2] or None,
                 category=row[3],

@@ -223,3 +223,29 @@ async def test_two_publications_of_a_month_at_once_record_one(
     with pytest.raises(CommandNotAllowed, match="at the same time"):
         second.publish(Period(2026, 9), actor)
     assert len(first.published(Period(2026, 9))["revisions"]) == 1
+
+
+async def test_a_preview_names_rows_as_remembered_a_publication_as_registered(
+    client: httpx.AsyncClient, auth: Auth, ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """Previews name units from the service's names, remembered a minute
+    across requests (so a month's rows do not ask the registry per row per
+    request); a publication is frozen, so it names them as registered now."""
+    september(ledger, clock)
+    supervisor = auth("supervisor")
+
+    async def label(path: str) -> str:
+        found = await client.get(path, headers=supervisor)
+        assert found.status_code == 200, found.text
+        (row,) = (r for r in found.json()["rows"] if r["key"] == [UNIT])
+        return str(row["label"]["zh"])
+
+    before = await label("/assessments/2026-09/preview")
+    renamed = await post(
+        client, f"/units/{UNIT}/rename", {"name_zh": "新名称服务中心"}, auth("admin")
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await label("/assessments/2026-09/preview") == before != "新名称服务中心"
+    published = await post(client, "/assessments/2026-09/publish", {}, supervisor)
+    assert published.status_code == 201, published.text
+    assert await label("/assessments/2026-09") == "新名称服务中心"

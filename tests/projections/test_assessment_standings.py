@@ -125,7 +125,10 @@ def test_every_rate_trends_alike_from_standings_counted_in_sql(
     first, last = periods[0].first_day, periods[-1].last_day
     _, activity = accountability.activity(database, first, last)
     working_time = ledger.rules.timekeeping.working_time
-    keep = () if group_by in (trends.CITY, "unit") else (group_by,)
+    keep = GROUPING_READS.get(group_by, ())
+    kept = tuple(c for c in keep if c in accountability.ACTIVITY_KEPT)
+    _, monthly = accountability.activity(database, first, last, monthly=True, keep=kept)
+    assert 0 < len(monthly) < len(activity)
     rates = [m for m, c in trends.MEASURES.items() if c.kind == "rate"]
     valued = 0
     for as_of in instants(facts)[1:]:
@@ -138,7 +141,7 @@ def test_every_rate_trends_alike_from_standings_counted_in_sql(
             )
 
             from_sql = trends.trend(
-                measure, group_by, periods, [], activity, [], as_of,
+                measure, group_by, periods, [], monthly, [], as_of,
                 SHANGHAI, working_time, counted,
             )  # fmt: skip
             one_by_one = trends.trend(
@@ -201,3 +204,26 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             assert tally_standings(counted[str(period)], [], period, group) == tally(
                 facts, [], period, as_of, SHANGHAI, group
             ), (as_of, group)
+
+
+def test_activity_summed_per_month_tallies_as_the_days(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    first, last = periods[0].first_day, periods[-1].last_day
+    database = ledger.database
+    _, daily = accountability.activity(database, first, last)
+    assert sum(a.returned + a.reopened + a.supervised for a in daily) > 0
+    for group in ("unit", "cadre", "category"):
+        keep = GROUPING_READS[group]
+        _, monthly = accountability.activity(
+            database, first, last, monthly=True, keep=keep
+        )
+        assert {a.day.day for a in monthly} == {1}
+        for period in periods:
+            assert tally_standings([], monthly, period, group) == tally_standings(
+                [], daily, period, group
+            ), (group, period)
+    with pytest.raises(ValueError, match="cannot keep"):
+        accountability.activity(database, first, last, keep=("locality",))

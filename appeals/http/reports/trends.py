@@ -16,7 +16,7 @@ from appeals.domain.permissions import read_filter
 from appeals.domain.trends import GROUPS, MEASURES
 from appeals.http.auth import authenticate
 from appeals.http.columns import Column, column, named
-from appeals.http.context import ledger_of
+from appeals.http.context import context_of, ledger_of
 from appeals.http.freshness import await_position
 from appeals.http.parameters import invalid
 from appeals.http.reports.query import choice, day_range, month
@@ -48,7 +48,7 @@ async def trend_report(request: Request) -> Response:
     baseline = _period(params.get("baseline"), "baseline") or first
     compare = _period(params.get("compare"), "compare") or last
     answer: Answer = await run_in_threadpool(
-        Trends(ledger).trend,
+        Trends(ledger, context_of(request).names).trend,
         indicator,
         group_by,
         first,
@@ -99,7 +99,9 @@ async def hotspot_report(request: Request) -> Response:
     for view in VIEWS:
         await await_position(request, view)
     first, last = day_range(request, default_days=30)
-    answer: Answer = await run_in_threadpool(Trends(ledger).hotspots, first, last)
+    answer: Answer = await run_in_threadpool(
+        Trends(ledger, context_of(request).names).hotspots, first, last
+    )
     if wants_table(request):
         header: list[str | Column] = [
             "category",
