@@ -171,14 +171,14 @@ class Trends:
             seen, facts = assessment_view.facts(database, start, end, stages)
             return _Read(seen, facts=facts)
         # a rate: a year of a city's cycles (some 100,000) counted in SQL
-        keep = GROUPING_READS.get(group_by, ())  # the city's: the units
+        keep = GROUPING_READS.get(group_by, ())  # the city's: nothing apart
         seen, standings = assessment_view.standings(
             database, periods, as_of, SHANGHAI, stages, keep
         )
         if not trends.reads_activity(measure, group_by):
             return _Read(seen, standings=standings)
         first, last = periods[0].first_day, periods[-1].last_day
-        kept = tuple(c for c in keep if c in accountability.ACTIVITY_KEPT)
+        kept = [c for c in keep if c in accountability.ACTIVITY_KEPT]  # no locality
         done, activity = accountability.activity(
             database, first, last, monthly=True, keep=kept
         )

@@ -345,13 +345,18 @@ class Tally:
 
 
 GROUPING_READS: dict[str, tuple[str, ...]] = {
-    "unit": (),
-    "cadre": ("cadre",),
+    "unit": ("unit",),
+    "cadre": ("unit", "cadre"),
     "locality": ("locality",),
     "category": ("category",),
 }
-"""What each grouping reads of a cycle besides its unit (:func:`_keys`):
-a view counting cycles for one grouping keeps only these apart."""
+"""What each grouping tells cycles apart by (:func:`_keys`): a view
+counting cycles for one grouping keeps only these apart. A grouping that
+does not read the unit reads only whether a unit is charged and whether it
+is the centre: such a count may give every other unit as :data:`ANY_UNIT`."""
+ANY_UNIT = "*"
+"""Any charged unit but the centre, where a count need not tell them apart
+(no unit code has a ``*``)."""
 
 
 def _keys(

@@ -355,7 +355,7 @@ def activity(
     (the others read as none): a year of a trend by unit is a row per unit
     and month instead of one per day, cadre and category. The assessment
     counts activity per month, so it counts these alike (tested)."""
-    unknown = set(keep) - set(ACTIVITY_KEPT)
+    unknown = set(keep) - {"unit", *ACTIVITY_KEPT}  # the unit is always kept
     if unknown:
         raise ValueError(f"cannot keep {sorted(unknown)}: only {ACTIVITY_KEPT}")
     day = "substr(day, 1, 7)" if monthly else "day"

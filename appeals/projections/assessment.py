@@ -29,6 +29,7 @@ from typing import Any
 
 from appeals.domain.appeal import Appeal
 from appeals.domain.assessment import (
+    ANY_UNIT,
     ASSESSED_STAGES,
     Counted,
     CycleFact,
@@ -36,6 +37,7 @@ from appeals.domain.assessment import (
     Standing,
 )
 from appeals.domain.divisions import locality_of
+from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import (
@@ -274,9 +276,15 @@ def fact(row: dict[str, Any]) -> CycleFact:
     )
 
 
-GROUPED = ("cadre", "locality", "category")
-"""The columns :func:`standings` may keep besides the unit (always kept: a
-cycle without one is charged to nobody)."""
+GROUPED = ("unit", "cadre", "locality", "category")
+"""The columns :func:`standings` may keep apart. Not kept, the unit reads
+as whether one is charged and whether it is the centre (none, the centre's
+code, or ``ANY_UNIT``): what the city's sums, localities and categories
+read of it; the others read as None."""
+UNIT_CHARGED = (
+    "CASE WHEN unit IS NULL OR unit = '' THEN NULL WHEN unit = ? THEN unit ELSE ? END"
+)
+"""The unit, not kept apart: none, the centre, or ANY_UNIT."""
 STANDING_TESTS = (
     "excluded",
     "ended_by",
@@ -314,9 +322,10 @@ def standings(
     their :class:`Standing` as of ``as_of``: what the domain's
     :func:`~appeals.domain.assessment.tally_standings` adds up exactly as
     :func:`~appeals.domain.assessment.tally` adds up :func:`facts`. Only
-    ``keep`` of :data:`GROUPED` are kept apart (the others read as None): a
-    trend by unit need not tell cadres apart, and cycles alike in what is
-    kept come back as one row."""
+    ``keep`` of :data:`GROUPED` are kept apart (``GROUPING_READS`` says what
+    each grouping needs): a trend by unit need not tell cadres apart, nor
+    the city's row units, and cycles alike in what is kept come back as one
+    row."""
     counting = _Counting(database, periods, as_of, tz, stages)
     return read(database, NAME, lambda sql: counting.load(sql, keep))
 
@@ -369,12 +378,21 @@ class _Counting:
         if not self.periods or (self.stages is not None and not self.stages):
             return {}
         month = "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods)
-        grouped = ["stage", "unit", *(c for c in GROUPED if c in keep)]
-        columns = ["stage", "unit", *(c if c in keep else "NULL" for c in GROUPED)]
-        selected = [month + " END", *columns, *STANDING_TESTS]
+        unit = "unit" if "unit" in keep else UNIT_CHARGED
+        others = [c if c in keep else "NULL" for c in GROUPED[1:]]
+        grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
+        selected = [month + " END", "stage", unit, *others, *STANDING_TESTS]
         statement = f"SELECT {', '.join(selected)}, COUNT(*) FROM {self.table} "
         statement += "WHERE due >= ? AND due < ?"
-        params = [*self.months, self.at, self.at, self.start, self.months[-2]]
+        charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]
+        params = [
+            *self.months,
+            *charged,
+            self.at,
+            self.at,
+            self.start,
+            self.months[-2],
+        ]
         if self.stages is not None:
             statement += f" AND stage IN ({', '.join('?' for _ in self.stages)})"
             params.extend(self.stages)
@@ -392,25 +410,27 @@ class _Counting:
 
 
 def standing(values: Sequence[Any]) -> Standing:
-    """A counted row's standing (SQLite's 0 and 1 as booleans)."""
+    """A counted row's standing (SQLite's 0 and 1 as booleans), in
+    :class:`Standing`'s order (positional: a named tuple built by keyword
+    is three times slower, and a year's trend builds thousands)."""
     (stage, unit, cadre, locality, category, excluded, ended_by) = values[:7]
     passed, ended_early, completed, met, done, resolved, satisfaction, lapsed = values[
         7:
     ]
     return Standing(
-        stage=stage,
-        unit=unit,
-        cadre=cadre,
-        locality=locality,
-        category=category or "",
-        excluded=bool(excluded),
-        ended_by=ended_by,
-        deadline_passed=bool(passed),
-        ended_by_deadline=bool(ended_early),
-        completed=bool(completed),
-        completed_by_deadline=bool(met),
-        completed_by_as_of=bool(done),
-        verdict_resolved=None if resolved is None else bool(resolved),
-        verdict_satisfaction=satisfaction,
-        verdict_lapsed=bool(lapsed),
+        stage,
+        unit,
+        cadre,
+        locality,
+        category or "",
+        bool(excluded),
+        ended_by,
+        bool(passed),
+        bool(ended_early),
+        bool(completed),
+        bool(met),
+        bool(done),
+        None if resolved is None else bool(resolved),
+        satisfaction,
+        bool(lapsed),
     )

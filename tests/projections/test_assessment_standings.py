@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from appeals.application.service import AppealLedger
+from appeals.application.trends import Trends
 from appeals.domain import trends
 from appeals.domain.assessment import (
     GROUPING_READS,
@@ -21,7 +22,7 @@ from appeals.domain.assessment import (
     tally_standings,
 )
 from appeals.infra.clock import SHANGHAI, FixedClock
-from appeals.projections import accountability
+from appeals.projections import accountability, appeal_list
 from appeals.projections import assessment as view
 from appeals.projections.lifecycle import stored_instant, stored_or_none
 from appeals.projections.reading import live_table
@@ -227,3 +228,44 @@ def test_activity_summed_per_month_tallies_as_the_days(
             ), (group, period)
     with pytest.raises(ValueError, match="cannot keep"):
         accountability.activity(database, first, last, keep=("locality",))
+
+
+@pytest.mark.parametrize("group_by", trends.GROUPS)
+def test_the_trend_service_answers_every_measure_as_the_cycles_one_by_one(
+    ledger: AppealLedger, clock: FixedClock, group_by: str
+) -> None:
+    """What Trends reads (standings, facts, monthly activity, receipts) for
+    each measure gives the figures the domain makes of everything."""
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    database = ledger.database
+    first, last = periods[0], periods[-1]
+    _, activity = accountability.activity(database, first.first_day, last.last_day)
+    start, end = first.bounds(SHANGHAI)[0], last.bounds(SHANGHAI)[1]
+    _, receipts = appeal_list.receipts(database, start, end)
+    service = Trends(ledger)
+    as_of = ledger.clock.now()
+    answered = valued = 0
+    for measure in trends.MEASURES:
+        if group_by == "locality" and measure in trends.ACTIVITY_MEASURES:
+            continue
+        body = service.trend(measure, group_by, first, last, first, last).body
+        expected = trends.trend(
+            measure, group_by, periods, facts, activity, receipts, as_of,
+            SHANGHAI, ledger.rules.timekeeping.working_time,
+        )  # fmt: skip
+        got = {
+            trends.CITY_KEY if item["group"] == "city" else (item["group"] or "",): [
+                {k: v for k, v in value.items() if k != "period"}
+                for value in item["values"]
+            ]
+            for item in body["items"]
+        }
+        assert got == {
+            key: [figures[str(p)].plain() for p in periods]
+            for key, figures in expected.items()
+        }, measure
+        answered += len(got)
+        valued += sum(v["value"] is not None for row in got.values() for v in row)
+    assert answered > (len(trends.MEASURES) if group_by != trends.CITY else 0)
+    assert valued > len(trends.MEASURES)
