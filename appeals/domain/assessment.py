@@ -359,6 +359,11 @@ ANY_UNIT = "*"
 (no unit code has a ``*``)."""
 
 
+# The rows a cycle counts in. The assessment view's count
+# (appeals.projections.assessment, UNIT_CHARGED) relies on what these read
+# of the unit when a grouping does not keep it: whether one is charged and
+# whether it is the centre. Change both together (the equivalence tests in
+# tests/projections/test_assessment_standings.py compare them).
 def _keys(
     unit: str | None,
     cadre: str | None,

@@ -135,13 +135,18 @@ class RememberingDirectory:
         self._answers: dict[tuple[str, str], object] = {}
 
     def _remembered(self, kind: str, code: str, look_up: Callable[[str], T]) -> T:
+        # Shared by the requests' threads: one dict per call, so another
+        # thread starting afresh meanwhile cannot empty it under this one.
         now = self.monotonic()
         if now - self._since > self.seconds:
             self._answers, self._since = {}, now
+        answers = self._answers
         key = (kind, code)
-        if key not in self._answers:
-            self._answers[key] = look_up(code)
-        return cast(T, self._answers[key])
+        if key in answers:
+            return cast(T, answers[key])
+        found = look_up(code)
+        answers[key] = found
+        return found
 
     def unit(self, code: str) -> UnitEntry | None:
         return self._remembered("unit", code, self.directory.unit)

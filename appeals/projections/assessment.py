@@ -22,9 +22,9 @@ comes back as a few hundred counted rows; the month's activity counts
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from appeals.domain.appeal import Appeal
@@ -327,7 +327,12 @@ def standings(
     the city's row units, and cycles alike in what is kept come back as one
     row."""
     counting = _Counting(database, periods, as_of, tz, stages)
-    return read(database, NAME, lambda sql: counting.load(sql, keep))
+    name = "standings"
+
+    def load(sql: Sql) -> dict[str, list[Counted]]:
+        return counting.load(sql, {name: keep}).get(name, {})
+
+    return read(database, NAME, load)
 
 
 def standings_per_grouping(
@@ -338,16 +343,14 @@ def standings_per_grouping(
     groupings: Mapping[str, Collection[str]],
 ) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
     """:func:`standings` once per grouping (its name: what it keeps apart,
-    ``GROUPING_READS``), every count in one transaction, so all of them
-    reflect the same position: a month's assessment counts its cycles four
-    ways, each a few hundred rows, where keeping every column apart at once
-    would return nearly a row per cycle."""
+    ``GROUPING_READS``), every count in ONE statement (``UNION ALL``), so
+    all of them see the same commits (PostgreSQL reads at READ COMMITTED: a
+    statement apiece could each see another): a month's assessment counts
+    its cycles several ways, each a few hundred rows, where keeping every
+    column apart at once would return nearly a row per cycle."""
     counting = _Counting(database, periods, as_of, tz, None)
-
-    def load(sql: Sql) -> dict[str, dict[str, list[Counted]]]:
-        return {name: counting.load(sql, keep) for name, keep in groupings.items()}
-
-    return read(database, NAME, load)
+    found = read(database, NAME, lambda sql: counting.load(sql, groupings))
+    return found[0], {name: found[1].get(name, {}) for name in groupings}
 
 
 class _Counting:
@@ -361,6 +364,9 @@ class _Counting:
         tz: tzinfo,
         stages: Sequence[str] | None,
     ) -> None:
+        for earlier, later in itertools.pairwise(periods):
+            if later.first_day != earlier.last_day + timedelta(days=1):
+                raise ValueError("periods must be consecutive months, in order")
         self.table = live_table(database, CYCLES)
         self.periods = periods
         self.stages = stages
@@ -371,21 +377,43 @@ class _Counting:
         self.start = stored_instant(bounds[0][0]) if bounds else ""
         self.at = stored_instant(as_of)
 
-    def load(self, sql: Sql, keep: Collection[str]) -> dict[str, list[Counted]]:
+    def load(
+        self, sql: Sql, groupings: Mapping[str, Collection[str]]
+    ) -> dict[str, dict[str, list[Counted]]]:
+        """Per grouping (name: what it keeps apart), per month, the counted
+        standings."""
+        if not self.periods or (self.stages is not None and not self.stages):
+            return {}
+        parts = [self._select(name, keep) for name, keep in groupings.items()]
+        statement = " UNION ALL ".join(text for text, _ in parts)
+        params = [value for _, values in parts for value in values]
+        if sql.database.engine == "postgres":
+            # the planner cannot tell how few standings there are, and with
+            # the default work_mem sorts a year's cycles on disk to group them
+            sql.execute(f"SET LOCAL work_mem = '{COUNTING_WORK_MEM}'")
+        found: dict[str, dict[str, list[Counted]]] = {}
+        for values in sql.execute(statement, params).all():
+            months = found.setdefault(values[0], {})
+            months.setdefault(values[1], []).append(
+                (standing(values[2:-1]), int(values[-1]))
+            )
+        return found
+
+    def _select(self, name: str, keep: Collection[str]) -> tuple[str, list[Any]]:
+        """One grouping's ``SELECT`` (first column: its name) and parameters."""
         unknown = set(keep) - set(GROUPED)
         if unknown:
             raise ValueError(f"cannot keep {sorted(unknown)}: only {GROUPED}")
-        if not self.periods or (self.stages is not None and not self.stages):
-            return {}
         month = "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods)
         unit = "unit" if "unit" in keep else UNIT_CHARGED
         others = [c if c in keep else "NULL" for c in GROUPED[1:]]
         grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
-        selected = [month + " END", "stage", unit, *others, *STANDING_TESTS]
+        selected = ["?", month + " END", "stage", unit, *others, *STANDING_TESTS]
         statement = f"SELECT {', '.join(selected)}, COUNT(*) FROM {self.table} "
         statement += "WHERE due >= ? AND due < ?"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]
         params = [
+            name,
             *self.months,
             *charged,
             self.at,
@@ -398,15 +426,8 @@ class _Counting:
             params.extend(self.stages)
         kept = [1 + selected.index(column) for column in grouped]
         tests = [1 + selected.index(test) for test in STANDING_TESTS]
-        statement += " GROUP BY " + ", ".join(str(i) for i in [1, *kept, *tests])
-        if sql.database.engine == "postgres":
-            # the planner cannot tell how few standings there are, and with
-            # the default work_mem sorts a year's cycles on disk to group them
-            sql.execute(f"SET LOCAL work_mem = '{COUNTING_WORK_MEM}'")
-        found: dict[str, list[Counted]] = defaultdict(list)
-        for values in sql.execute(statement, params).all():
-            found[values[0]].append((standing(values[1:-1]), int(values[-1])))
-        return dict(found)
+        statement += " GROUP BY " + ", ".join(str(i) for i in [1, 2, *kept, *tests])
+        return statement, params
 
 
 def standing(values: Sequence[Any]) -> Standing:

@@ -114,6 +114,10 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
     assert view.standings(ledger.database, periods, as_of, SHANGHAI, stages=())[1] == {}
     with pytest.raises(ValueError, match="cannot keep"):
         view.standings(ledger.database, periods, as_of, SHANGHAI, keep=("appeal_id",))
+    # a month left out would have its cycles counted in the next one
+    gap = [Period(2026, 8), Period(2026, 10)]
+    with pytest.raises(ValueError, match="consecutive"):
+        view.standings(ledger.database, gap, as_of, SHANGHAI)
 
 
 @pytest.mark.parametrize("group_by", trends.GROUPS)
