@@ -94,7 +94,7 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
         "GET /reports/timeliness": ["/reports/timeliness"],
         "GET /reports/accountability": ["/reports/accountability"],
         "GET /reports/overdue": ["/reports/overdue"],
-        "GET /reports/trend (response rate, 12 months)": [
+        "GET /reports/trend (response rate, the default 6 months)": [
             "/reports/trend?indicator=response_rate"
         ],
         "GET /reports/hotspots (30 days)": ["/reports/hotspots"],
