@@ -67,14 +67,8 @@ class CycleFact:
 
     def is_due(self, as_of: datetime) -> bool:
         """Whether the cycle counts in a denominator assessed at ``as_of``
-        (:func:`counts_as_due`)."""
-        return counts_as_due(
-            excluded=self.excluded,
-            deadline_passed=self.due <= as_of,
-            ended_by=self.ended_by,
-            ended_by_deadline=self.ended_at is not None and self.ended_at <= self.due,
-            completed=self.completed_at is not None,
-        )
+        (:meth:`Standing.is_due`)."""
+        return self.standing(as_of).is_due()
 
     def met(self) -> bool:
         """Completed by its deadline."""
@@ -100,23 +94,6 @@ class CycleFact:
             verdict_satisfaction=self.verdict_satisfaction,
             verdict_lapsed=self.verdict_lapsed,
         )
-
-
-def counts_as_due(
-    *,
-    excluded: bool,
-    deadline_passed: bool,
-    ended_by: str | None,
-    ended_by_deadline: bool,
-    completed: bool,
-) -> bool:
-    """Whether a cycle counts in a denominator: its deadline has passed, no
-    granted exclusion covers it, and it did not end before the deadline by a
-    withdrawal, merge or return."""
-    if excluded or not deadline_passed:
-        return False
-    ended_early = ended_by in NOT_DUE_ENDINGS and ended_by_deadline and not completed
-    return not ended_early
 
 
 class Standing(NamedTuple):
@@ -146,13 +123,17 @@ class Standing(NamedTuple):
     verdict_lapsed: bool
 
     def is_due(self) -> bool:
-        return counts_as_due(
-            excluded=self.excluded,
-            deadline_passed=self.deadline_passed,
-            ended_by=self.ended_by,
-            ended_by_deadline=self.ended_by_deadline,
-            completed=self.completed,
+        """Whether the cycle counts in a denominator: its deadline has passed,
+        no granted exclusion covers it, and it did not end before the
+        deadline by a withdrawal, merge or return."""
+        if self.excluded or not self.deadline_passed:
+            return False
+        ended_early = (
+            self.ended_by in NOT_DUE_ENDINGS
+            and self.ended_by_deadline
+            and not self.completed
         )
+        return not ended_early
 
 
 Counted = tuple[Standing, int]
@@ -408,8 +389,7 @@ def tally_standings(
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
     tallies: dict[GroupKey, Tally] = defaultdict(Tally)
-    for standing, times in counted:
-        s = standing
+    for s, times in counted:
         key = _keys(s.unit, s.cadre, s.locality, s.category, group_by)
         if key is None or not s.is_due():
             continue

@@ -326,13 +326,8 @@ def standings(
     each grouping needs): a trend by unit need not tell cadres apart, nor
     the city's row units, and cycles alike in what is kept come back as one
     row."""
-    counting = _Counting(database, periods, as_of, tz, stages)
-    name = "standings"
-
-    def load(sql: Sql) -> dict[str, list[Counted]]:
-        return counting.load(sql, {name: keep}).get(name, {})
-
-    return read(database, NAME, load)
+    position, found = _count(database, periods, as_of, tz, stages, {NAME: keep})
+    return position, found[NAME]
 
 
 def standings_per_grouping(
@@ -348,9 +343,20 @@ def standings_per_grouping(
     statement apiece could each see another): a month's assessment counts
     its cycles several ways, each a few hundred rows, where keeping every
     column apart at once would return nearly a row per cycle."""
-    counting = _Counting(database, periods, as_of, tz, None)
-    found = read(database, NAME, lambda sql: counting.load(sql, groupings))
-    return found[0], {name: found[1].get(name, {}) for name in groupings}
+    return _count(database, periods, as_of, tz, None, groupings)
+
+
+def _count(
+    database: Database,
+    periods: Sequence[Period],
+    as_of: datetime,
+    tz: tzinfo,
+    stages: Sequence[str] | None,
+    groupings: Mapping[str, Collection[str]],
+) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
+    counting = _Counting(database, periods, as_of, tz, stages)
+    position, found = read(database, NAME, lambda sql: counting.load(sql, groupings))
+    return position, {name: found.get(name, {}) for name in groupings}
 
 
 class _Counting:
@@ -434,10 +440,8 @@ def standing(values: Sequence[Any]) -> Standing:
     """A counted row's standing (SQLite's 0 and 1 as booleans), in
     :class:`Standing`'s order (positional: a named tuple built by keyword
     is three times slower, and a year's trend builds thousands)."""
-    (stage, unit, cadre, locality, category, excluded, ended_by) = values[:7]
-    passed, ended_early, completed, met, done, resolved, satisfaction, lapsed = values[
-        7:
-    ]
+    stage, unit, cadre, locality, category, excluded, ended_by, *rest = values
+    passed, ended_early, completed, met, done, resolved, satisfaction, lapsed = rest
     return Standing(
         stage,
         unit,

@@ -48,7 +48,7 @@ async def trend_report(request: Request) -> Response:
     baseline = _period(params.get("baseline"), "baseline") or first
     compare = _period(params.get("compare"), "compare") or last
     answer: Answer = await run_in_threadpool(
-        Trends(ledger, context_of(request).names).trend,
+        trends_of(request).trend,
         indicator,
         group_by,
         first,
@@ -95,13 +95,10 @@ async def trend_report(request: Request) -> Response:
 async def hotspot_report(request: Request) -> Response:
     actor = await authenticate(request)
     read_filter("hotspots", actor)  # city-wide: no filter, or refused
-    ledger = ledger_of(request)
     for view in VIEWS:
         await await_position(request, view)
     first, last = day_range(request, default_days=30)
-    answer: Answer = await run_in_threadpool(
-        Trends(ledger, context_of(request).names).hotspots, first, last
-    )
+    answer: Answer = await run_in_threadpool(trends_of(request).hotspots, first, last)
     if wants_table(request):
         header: list[str | Column] = [
             "category",
@@ -135,6 +132,12 @@ async def hotspot_report(request: Request) -> Response:
 def _period(raw: str | None, field: str) -> Period | None:
     text = month(raw, field)
     return None if text is None else Period.parse(text, field)
+
+
+def trends_of(request: Request) -> Trends:
+    """Trends naming rows from the service's remembered names."""
+    context = context_of(request)
+    return Trends(context.ledger, context.names)
 
 
 def _months_before(last: Period) -> Period:
