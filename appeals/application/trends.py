@@ -2,8 +2,9 @@
 months asked, let the domain (appeals.domain.trends) compute, and name the
 rows as people call them.
 
-Rates read the assessment view's due cycles and the accountability view's
-activity, volumes the appeal list, first-response hours the assessment view;
+Rates read the assessment view's due cycles, counted, and the accountability
+view's activity, volumes the appeal list, first-response hours the assessment
+view's responses, measured;
 the answer states the lowest position among the views it read and whether
 they had all caught up with the log (``complete``).
 """
@@ -26,7 +27,7 @@ from appeals.domain.assessment import (
 )
 from appeals.domain.directory import Directory, RememberingDirectory
 from appeals.domain.errors import InvalidField
-from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt
+from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Receipt, Response
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability, appeal_list
 from appeals.projections import assessment as assessment_view
@@ -42,6 +43,7 @@ class _Read:
     position: int
     facts: list[CycleFact] = field(default_factory=list)
     standings: dict[str, list[Counted]] | None = None
+    responses: list[Response] | None = None
     activity: list[Activity] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
 
@@ -93,6 +95,7 @@ class Trends:
             SHANGHAI,
             tk.working_time,
             read.standings,
+            read.responses,
         )
         items = []
         for key in trends.ordered(series):
@@ -166,10 +169,13 @@ class Trends:
         if measure == "received":
             seen, receipts = appeal_list.receipts(database, start, end)
             return _Read(seen, receipts=receipts)
+        if measure == "first_response_hours":  # a median needs every value
+            working_time = self.ledger.rules.timekeeping.working_time
+            seen, responses = assessment_view.responses(
+                database, periods, as_of, SHANGHAI, working_time
+            )
+            return _Read(seen, responses=responses)
         stages = trends.stages_read(measure, group_by)
-        if measure == "first_response_hours":  # a median needs every cycle
-            seen, facts = assessment_view.facts(database, start, end, stages)
-            return _Read(seen, facts=facts)
         # a rate: a year of a city's cycles (some 100,000) counted in SQL
         keep = GROUPING_READS.get(group_by, ())  # the city's: nothing apart
         seen, standings = assessment_view.standings(

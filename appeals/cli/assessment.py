@@ -68,7 +68,7 @@ def run_publish(args: argparse.Namespace) -> int:
         try:
             period = Period.parse(args.period, "--period")
             tk = ledger.rules.timekeeping
-            for view in (assessment.PROJECTION, accountability.projection(tk)):
+            for view in (assessment.projection(tk), accountability.projection(tk)):
                 runner = Runner(events_of(ledger), view)
                 runner.prepare()
                 runner.catch_up()

@@ -123,17 +123,31 @@ class Standing(NamedTuple):
     verdict_lapsed: bool
 
     def is_due(self) -> bool:
-        """Whether the cycle counts in a denominator: its deadline has passed,
-        no granted exclusion covers it, and it did not end before the
-        deadline by a withdrawal, merge or return."""
-        if self.excluded or not self.deadline_passed:
-            return False
-        ended_early = (
-            self.ended_by in NOT_DUE_ENDINGS
-            and self.ended_by_deadline
-            and not self.completed
+        """Whether the cycle counts in a denominator (:func:`counts_as_due`)."""
+        return counts_as_due(
+            self.excluded,
+            self.deadline_passed,
+            self.ended_by,
+            self.ended_by_deadline,
+            self.completed,
         )
-        return not ended_early
+
+
+def counts_as_due(
+    excluded: bool,
+    deadline_passed: bool,
+    ended_by: str | None,
+    ended_by_deadline: bool,
+    completed: bool,
+) -> bool:
+    """The due rule: a cycle counts in a denominator when its deadline has
+    passed, no granted exclusion covers it, and it did not end before the
+    deadline by a withdrawal, merge or return. (A :class:`Standing`'s, and
+    what a view reads of a cycle where it needs no whole standing.)"""
+    if excluded or not deadline_passed:
+        return False
+    ended_early = ended_by in NOT_DUE_ENDINGS and ended_by_deadline and not completed
+    return not ended_early
 
 
 Counted = tuple[Standing, int]

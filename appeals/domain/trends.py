@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 from appeals.domain.assessment import (
     INDICATORS,
@@ -93,6 +93,18 @@ class Receipt:
     category: str
     unit: str | None  # the unit holding it now (None: not yet assigned)
     locality: str
+
+
+class Response(NamedTuple):
+    """One first response as the median hours count it: the month it came
+    due in, where it is charged, and the working hours it took (to the
+    response, to the stage's end without one, or so far)."""
+
+    month: str  # YYYY-MM, of its deadline
+    unit: str | None
+    locality: str | None
+    category: str
+    hours: float
 
 
 @dataclass(frozen=True)
@@ -184,11 +196,14 @@ def trend(
     tz: tzinfo,
     working_time: WorkingTime,
     standings: Mapping[str, Iterable[Counted]] | None = None,
+    responses: Iterable[Response] | None = None,
 ) -> Series:
     """Per group (the city's row always included) and month, ``measure``.
     A rate counts ``standings`` per month (``YYYY-MM``) when given, as a
     view counts them (appeals.projections.assessment.standings), else the
-    ``facts``' own; the median hours need the facts themselves."""
+    ``facts``' own; the median hours take ``responses`` when given, as a
+    view reads them (appeals.projections.assessment.responses), else
+    :func:`responses_of` the facts."""
     if measure not in MEASURES:
         raise InvalidField("indicator", "unknown indicator: " + measure)
     if group_by not in GROUPS:
@@ -203,7 +218,9 @@ def trend(
     if measure == "received":
         _received(series, group_by, receipts, wanted, tz)
     elif measure == "first_response_hours":
-        _response_hours(series, group_by, facts, wanted, as_of, tz, working_time)
+        if responses is None:
+            responses = responses_of(facts, as_of, tz, working_time)
+        _response_hours(series, group_by, responses, wanted)
     else:
         if standings is None:
             standings = standings_by_month(facts, as_of, tz)
@@ -247,31 +264,47 @@ def _received(
             series[key][month] = Figure(float(count), float(count), count)
 
 
-def _response_hours(
-    series: Series,
-    group_by: str,
+def responses_of(
     facts: Iterable[CycleFact],
-    wanted: set[str],
     as_of: datetime,
     tz: tzinfo,
     working_time: WorkingTime,
+) -> list[Response]:
+    """The first responses among ``facts`` due as of ``as_of``, with the
+    working hours each took: to the response; to the stage's end without one
+    (returned, withdrawn, closed... after its deadline); or, still not made,
+    so far (the view keeps the first two measured: appeals.projections.
+    assessment.responses)."""
+    found = []
+    for fact in facts:
+        if fact.stage != "first_response" or not fact.is_due(as_of):
+            continue
+        end = fact.completed_at or fact.ended_at or as_of
+        hours = working_time(fact.started_at, end) / HOUR
+        month = month_of(fact.due, tz)
+        found.append(Response(month, fact.unit, fact.locality, fact.category, hours))
+    return found
+
+
+def _response_hours(
+    series: Series,
+    group_by: str,
+    responses: Iterable[Response],
+    wanted: set[str],
 ) -> None:
     hours: dict[GroupKey, dict[str, list[float]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for fact in facts:
-        if fact.stage != "first_response" or not fact.is_due(as_of):
-            continue
-        month = month_of(fact.due, tz)
+    for response in responses:
+        month = response.month
         if month not in wanted:
             continue
-        # made, or ended without one (returned, withdrawn, closed...) after
-        # its deadline: the time to that end; still open: the time so far
-        end = fact.completed_at or fact.ended_at or as_of
-        taken = working_time(fact.started_at, end) / HOUR
+        taken = response.hours
         hours[CITY_KEY][month].append(taken)
-        if group_by != CITY and fact.unit:
-            key = _group_key(group_by, fact.unit, fact.locality or "", fact.category)
+        if group_by != CITY and response.unit:
+            key = _group_key(
+                group_by, response.unit, response.locality or "", response.category
+            )
             hours[key][month].append(taken)
     for key, by_month in hours.items():
         for month, values in by_month.items():

@@ -35,10 +35,13 @@ from appeals.domain.assessment import (
     CycleFact,
     Period,
     Standing,
+    counts_as_due,
 )
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.divisions import locality_of
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
+from appeals.domain.trends import HOUR, Response, WorkingTime
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
@@ -60,6 +63,7 @@ from appeals.projections.runtime.model import (
 from appeals.projections.timeliness import advance, fold_table
 
 NAME = "assessment"
+US = timedelta(microseconds=1)
 
 CREATE_CYCLES = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -79,6 +83,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     verdict_resolved INTEGER,
     verdict_satisfaction TEXT,
     verdict_lapsed INTEGER NOT NULL,
+    worked_us BIGINT,
     PRIMARY KEY (appeal_id, stage, cycle)
 )
 """
@@ -106,7 +111,12 @@ COLUMNS = (
     "verdict_resolved",
     "verdict_satisfaction",
     "verdict_lapsed",
+    "worked_us",
 )
+"""``worked_us``: the working time, in microseconds, from the cycle's start
+to its end (the completion, or the end without one); None while it runs.
+Measured once, when the cycle ends, so the median response hours read it
+instead of measuring every response again (:func:`responses`)."""
 CYCLES = Table(
     name="assessment_cycles",
     columns=COLUMNS,
@@ -129,8 +139,11 @@ def cycle_row(
     cycle: StageCycle,
     kept: Mapping[str, Any] | None,
     excluded: bool,
+    tk: Timekeeping,
 ) -> dict[str, Any]:
     """A cycle as stored, keeping the verdict already recorded on it."""
+    end = cycle.completed_at or cycle.ended_at
+    worked = None if end is None else tk.working_time(cycle.started_at, end) // US
     return {
         "appeal_id": appeal["appeal_id"],
         "stage": cycle.stage,
@@ -148,6 +161,7 @@ def cycle_row(
         "verdict_resolved": None if kept is None else kept["verdict_resolved"],
         "verdict_satisfaction": None if kept is None else kept["verdict_satisfaction"],
         "verdict_lapsed": 0 if kept is None else kept["verdict_lapsed"],
+        "worked_us": worked,
     }
 
 
@@ -167,7 +181,7 @@ def callback_verdict(event: Any) -> dict[str, Any]:
     return {}
 
 
-def make_apply() -> Apply:
+def make_apply(tk: Timekeeping) -> Apply:
 
     def apply(event: Any, state: State) -> list[Change]:
         row, before, after = advance(event, state, FOLDS)
@@ -202,7 +216,7 @@ def make_apply() -> Apply:
             if not (changed or judged or granted):
                 continue
             kept = state.get(CYCLES, key)
-            stored = cycle_row(row, cycle, kept, excluded)
+            stored = cycle_row(row, cycle, kept, excluded, tk)
             if judged:
                 stored.update(verdict)
             changes.append(Put(CYCLES, stored))
@@ -211,15 +225,19 @@ def make_apply() -> Apply:
     return apply
 
 
-PROJECTION = Projection(
-    name=NAME,
-    tables=(FOLDS, CYCLES, EXCLUSIONS),
-    topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted, Appeal.CalledBack),
-    apply=make_apply(),
-    description="every stage cycle the assessment counts, with verdicts and exclusions",
-    cost=3,
-    by_appeal=True,
-)
+def projection(tk: Timekeeping) -> Projection:
+    """The assessment view, measuring ended cycles' working time with
+    ``tk``'s calendar."""
+    return Projection(
+        name=NAME,
+        tables=(FOLDS, CYCLES, EXCLUSIONS),
+        topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted, Appeal.CalledBack),
+        apply=make_apply(tk),
+        description="every stage cycle the assessment counts, "
+        "with verdicts, exclusions and working time",
+        cost=3,
+        by_appeal=True,
+    )
 
 
 # ---- reading ------------------------------------------------------------------
@@ -359,8 +377,30 @@ def _count(
     return position, {name: found.get(name, {}) for name in groupings}
 
 
+def responses(
+    database: Database,
+    periods: Sequence[Period],
+    as_of: datetime,
+    tz: tzinfo,
+    working_time: WorkingTime,
+) -> tuple[int, list[Response]]:
+    """The position the view reflects, and the first responses due in
+    ``periods`` as of ``as_of`` (the domain's due rule), each with the
+    working hours it took: as measured when its stage ended (``worked_us``),
+    or, still running, measured now to ``as_of``. What the domain's
+    :func:`~appeals.domain.trends.responses_of` makes of :func:`facts`."""
+    counting = _Counting(database, periods, as_of, tz, (FIRST_RESPONSE,))
+    return read(database, NAME, lambda sql: counting.responses(sql, working_time))
+
+
+FIRST_RESPONSE = "first_response"
+US_PER_HOUR = HOUR // US
+
+
 class _Counting:
-    """The statement :func:`standings` runs, for one window and instant."""
+    """The statements that read one window's cycles at one instant: their
+    standings counted (:func:`standings`), their responses measured
+    (:func:`responses`)."""
 
     def __init__(
         self,
@@ -381,6 +421,7 @@ class _Counting:
         for period, (_, end) in zip(periods, bounds, strict=True):
             self.months.extend((stored_instant(end), str(period)))
         self.start = stored_instant(bounds[0][0]) if bounds else ""
+        self.as_of = as_of
         self.at = stored_instant(as_of)
 
     def load(
@@ -405,16 +446,47 @@ class _Counting:
             )
         return found
 
+    def responses(self, sql: Sql, working_time: WorkingTime) -> list[Response]:
+        """The window's first responses due, measured (:func:`responses`)."""
+        if not self.periods:
+            return []
+        statement = (
+            f"SELECT {self._month()}, unit, locality, category, excluded, ended_by, "
+            "ended_at IS NOT NULL AND ended_at <= due, completed_at IS NOT NULL, "
+            "worked_us, CASE WHEN worked_us IS NULL THEN started_at END "
+            f"FROM {self.table} "
+            "WHERE due >= ? AND due < ? AND stage = ? AND due <= ?"
+        )
+        params = [*self.months, self.start, self.months[-2], FIRST_RESPONSE, self.at]
+        found = []
+        for row in sql.execute(statement, params).all():
+            month, unit, locality, category, excluded, ended_by, *rest = row
+            ended_early, completed, worked, started = rest
+            # the deadline has passed: the statement asks for no other
+            if not counts_as_due(
+                bool(excluded), True, ended_by, bool(ended_early), bool(completed)
+            ):
+                continue
+            if worked is None:  # still running: measured to the instant asked
+                hours = working_time(read_instant(started), self.as_of) / HOUR
+            else:
+                hours = int(worked) / US_PER_HOUR
+            found.append(Response(month, unit, locality, category or "", hours))
+        return found
+
+    def _month(self) -> str:
+        """The month a cycle is due in (``YYYY-MM``), from its deadline."""
+        return "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods) + " END"
+
     def _select(self, name: str, keep: Collection[str]) -> tuple[str, list[Any]]:
         """One grouping's ``SELECT`` (first column: its name) and parameters."""
         unknown = set(keep) - set(GROUPED)
         if unknown:
             raise ValueError(f"cannot keep {sorted(unknown)}: only {GROUPED}")
-        month = "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods)
         unit = "unit" if "unit" in keep else UNIT_CHARGED
         others = [c if c in keep else "NULL" for c in GROUPED[1:]]
         grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
-        selected = ["?", month + " END", "stage", unit, *others, *STANDING_TESTS]
+        selected = ["?", self._month(), "stage", unit, *others, *STANDING_TESTS]
         statement = f"SELECT {', '.join(selected)}, COUNT(*) FROM {self.table} "
         statement += "WHERE due >= ? AND due < ?"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]

@@ -38,7 +38,7 @@ def projections(tk: Timekeeping) -> tuple[Projection, ...]:
         accountability.projection(tk),
         catalogue.PROJECTION,
         routing.projection(tk),
-        assessment.PROJECTION,
+        assessment.projection(tk),
         callbacks.PROJECTION,
         supervision.PROJECTION,
         service_links.PROJECTION,

@@ -120,6 +120,43 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
         view.standings(ledger.database, gap, as_of, SHANGHAI)
 
 
+def test_responses_measured_in_the_view_are_the_cycles_own(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The first responses the view reads, measured when their stage ended
+    (``worked_us``) or, still running, to the instant asked, are what the
+    domain makes of the cycles one by one, and trend alike."""
+    facts = history(ledger, clock)
+    periods = periods_of(facts)
+    working_time = ledger.rules.timekeeping.working_time
+    running = ended = 0
+    for as_of in instants(facts):
+        _, measured = view.responses(
+            ledger.database, periods, as_of, SHANGHAI, working_time
+        )
+        expected = trends.responses_of(facts, as_of, SHANGHAI, working_time)
+        assert sorted(measured) == sorted(expected), as_of
+        for fact in facts:
+            if fact.stage == "first_response" and fact.is_due(as_of):
+                done = fact.completed_at or fact.ended_at
+                running += done is None
+                ended += done is not None
+        for group_by in trends.GROUPS:
+            from_view = trends.trend(
+                "first_response_hours", group_by, periods, [], [], [], as_of,
+                SHANGHAI, working_time, responses=measured,
+            )  # fmt: skip
+            one_by_one = trends.trend(
+                "first_response_hours", group_by, periods, facts, [], [], as_of,
+                SHANGHAI, working_time,
+            )  # fmt: skip
+            assert from_view == one_by_one, (as_of, group_by)
+    assert running > 0  # both kinds were measured
+    assert ended > 0
+    no_months = view.responses(ledger.database, [], clock.now(), SHANGHAI, working_time)
+    assert no_months[1] == []
+
+
 @pytest.mark.parametrize("group_by", trends.GROUPS)
 def test_every_rate_trends_alike_from_standings_counted_in_sql(
     ledger: AppealLedger, clock: FixedClock, group_by: str
@@ -168,10 +205,12 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
     """Ties the generated histories never make: a cycle completed or ended
     exactly at its deadline, a deadline or a completion exactly at the
     instant assessed, each beside one a microsecond either side."""
-    caught_up(ledger, view.PROJECTION)  # the view's tables, empty
+    caught_up(ledger, view.projection(ledger.rules.timekeeping))  # its tables, empty
     due = datetime(2026, 9, 15, 17, tzinfo=SHANGHAI)
     tick = timedelta(microseconds=1)
     rows = []
+    working_time = ledger.rules.timekeeping.working_time
+    started = due - timedelta(days=3)
     for number, (completed, ended_by, ended_at) in enumerate(
         [
             (due, None, None),
@@ -184,13 +223,15 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             (None, None, None),
         ]
     ):
+        end = completed or ended_at
+        worked = None if end is None else working_time(started, end) // tick
         for stage in ("first_response", "resolve"):
             rows.append(
                 (
                     f"appeal-{number}", stage, 1, "U1", "C1", "financing",
-                    "310101", stored_instant(due - timedelta(days=3)),
+                    "310101", stored_instant(started),
                     stored_instant(due), stored_or_none(completed), ended_by,
-                    stored_or_none(ended_at), 0, None, None, 0,
+                    stored_or_none(ended_at), 0, None, None, 0, worked,
                 )
             )  # fmt: skip
     table = live_table(ledger.database, view.CYCLES)
@@ -209,6 +250,11 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             assert tally_standings(counted[str(period)], [], period, group) == tally(
                 facts, [], period, as_of, SHANGHAI, group
             ), (as_of, group)
+        _, measured = view.responses(
+            ledger.database, [period], as_of, SHANGHAI, working_time
+        )
+        expected = trends.responses_of(facts, as_of, SHANGHAI, working_time)
+        assert sorted(measured) == sorted(expected), as_of
 
 
 def test_activity_summed_per_month_tallies_as_the_days(

@@ -33,7 +33,7 @@ from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import assessment
 from appeals.projections.runtime.model import fold
-from tests.builders import CADRE, when
+from tests.builders import CADRE, TK, when
 from tests.domain.lifecycle_fixtures import (
     DISPATCHER,
     ENTERPRISE,
@@ -48,7 +48,7 @@ from tests.support.views import caught_up
 
 
 def facts_of(history: list[Any]) -> dict[tuple[str, int], CycleFact]:
-    rows = fold(assessment.PROJECTION, history).rows("assessment_cycles")
+    rows = fold(assessment.projection(TK), history).rows("assessment_cycles")
     return {(r["stage"], r["cycle"]): assessment.fact(r) for r in rows}
 
 
@@ -117,7 +117,7 @@ def test_the_reader_answers_the_fold_on_both_stores(ledger: AppealLedger) -> Non
     when(appeal, Assign(UNIT, CADRE), DISPATCHER, t(9, 14, 10))
     when(appeal, Accept(), HANDLER, t(9, 16, 10))
     ledger.save(appeal)
-    caught_up(ledger, assessment.PROJECTION)
+    caught_up(ledger, assessment.projection(ledger.rules.timekeeping))
     start, end = Period(2026, 9).bounds(SHANGHAI)
     position, read = assessment.facts(ledger.database, start, end)
     assert position == ledger.recorder.max_notification_id()
