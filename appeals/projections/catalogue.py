@@ -98,6 +98,14 @@ def tokenizer() -> Any:
     return _tokenizer
 
 
+def release_tokenizer() -> None:
+    """Drops the tokenizer (a rebuild, once the view has caught up): the next
+    use makes it again. A caller holding it keeps using its own."""
+    global _tokenizer
+    with _lock:
+        _tokenizer = None
+
+
 def segment(text: str) -> list[str]:
     """The search terms of ``text``, in order, each once: jieba's
     search-engine segmentation, lower-cased, without punctuation, spaces and
@@ -354,6 +362,7 @@ PROJECTION = Projection(
     apply=apply,
     description="the routing catalogue (派单目录): items, versions, search terms",
     warm=tokenizer,
+    release=release_tokenizer,
 )
 
 # ---- reading ---------------------------------------------------------------------

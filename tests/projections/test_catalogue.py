@@ -151,6 +151,21 @@ def test_the_tokenizer_is_made_once_under_concurrent_first_use(
     assert "稳岗返还" in results[0]
 
 
+def test_a_released_tokenizer_is_made_again_on_next_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a rebuild lets go of once the view is swapped in (its 70 MiB):
+    the next segmentation makes a new one and segments alike."""
+    monkeypatch.setattr(view, "_tokenizer", None)
+    before = segment("稳岗返还和留抵退税")
+    held = view.tokenizer()
+    assert view.PROJECTION.release is not None
+    view.PROJECTION.release()
+    assert view._tokenizer is None
+    assert segment("稳岗返还和留抵退税") == before
+    assert view.tokenizer() is not held
+
+
 @pytest.fixture
 def catalogue(ledger: AppealLedger) -> Catalogue:
     service = Catalogue(ledger, UNITS.__contains__)

@@ -4,6 +4,7 @@ atomically (again and again) while the worker and writers carry on."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from typing import Any
@@ -294,6 +295,45 @@ def test_a_view_an_event_stops_leaves_the_others_rebuilt_in_the_same_pass(
     stopped = Tracking(ledger.database).read("broken_list", REBUILD)
     assert stopped is not None
     assert stopped.failure is not None
+
+
+def test_a_view_that_loads_much_to_fold_goes_first_alone_and_lets_go(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """``Projection.release`` (the catalogue's tokenizer): that view is
+    rebuilt in a pass of its own before the others and released once
+    swapped in, so the others' pass never holds it; every view equals its
+    fold."""
+    demo(ledger, clock, appeals=10)
+    history = events(ledger)
+    applied: list[str] = []
+    released: list[int] = []
+
+    def spying(view: Projection, release: Any = None) -> Projection:
+        def apply(event: Any, state: Any) -> list[Any]:
+            applied.append(view.name)
+            return view.apply(event, state)
+
+        return dataclasses.replace(view, apply=apply, release=release)
+
+    heavy = spying(
+        enterprise_ledger.PROJECTION, release=lambda: released.append(len(applied))
+    )
+    light = spying(appeal_list.PROJECTION)
+    outcomes = rebuild_together(
+        events_of(ledger), [light, heavy], batch_size=30, restart=True
+    )
+    assert [(o.name, o.failure) for o in outcomes] == [
+        (light.name, None),
+        (heavy.name, None),
+    ]
+    others_from = applied.index(light.name)
+    assert others_from > 0
+    assert set(applied[:others_from]) == {heavy.name}
+    assert heavy.name not in applied[others_from:]
+    assert released == [others_from]  # after its own pass, before the others'
+    for view in (light, heavy):
+        assert stored(ledger, view) == folded(view, history)
 
 
 def test_views_are_split_into_groups_of_about_equal_work() -> None:

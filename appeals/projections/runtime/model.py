@@ -180,6 +180,13 @@ class Projection:
     dictionaries take seconds to load). The worker says it is ready only
     after, so a load never meets a cold view."""
 
+    release: Callable[[], None] | None = None
+    """Lets go of what folding loaded (the catalogue's tokenizer: jieba's
+    dictionary, 70 MiB), to be made again on next use. A rebuild of several
+    views takes a view with one in a pass of its own first and releases it
+    after, so the pass of all the others, which carries their rows, does not
+    hold it too (``rebuild_together``)."""
+
     @property
     def splits(self) -> bool:
         """Whether a rebuild may split it by appeal (:attr:`by_appeal` or
