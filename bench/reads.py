@@ -97,6 +97,17 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
         "GET /reports/trend (response rate, the default 6 months)": [
             "/reports/trend?indicator=response_rate"
         ],
+        "GET /reports/trend (median first-response hours by unit, 12 months)": [
+            "/reports/trend?"
+            + urlencode(
+                {
+                    "indicator": "first_response_hours",
+                    "group_by": "unit",
+                    "from": month_before(this_month(), 11),
+                    "to": this_month(),
+                }
+            )
+        ],
         "GET /reports/hotspots (30 days)": ["/reports/hotspots"],
         "GET /assessments/{month}/preview": [
             f"/assessments/{this_month()}/preview?group_by=unit"
@@ -109,6 +120,13 @@ def endpoints(samples: Samples) -> dict[str, list[str]]:
 def this_month() -> str:
     """The service's current month (its clock is the real one), Shanghai."""
     return datetime.now(SHANGHAI).strftime("%Y-%m")
+
+
+def month_before(month: str, count: int) -> str:
+    """The month ``count`` months before ``month`` (both ``YYYY-MM``)."""
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 """Endpoints this version of the service does not have are skipped (and
