@@ -64,6 +64,8 @@ from appeals.projections.timeliness import advance, fold_table
 
 NAME = "assessment"
 US = timedelta(microseconds=1)
+US_PER_HOUR = HOUR // US
+FIRST_RESPONSE = "first_response"
 
 CREATE_CYCLES = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -243,6 +245,8 @@ def projection(tk: Timekeeping) -> Projection:
 # ---- reading ------------------------------------------------------------------
 
 SELECT_FACTS = "SELECT {columns} FROM {table} WHERE due >= ? AND due < ?"
+FACT_COLUMNS = tuple(c for c in COLUMNS if c != "worked_us")
+"""What :func:`fact` reads (a copy from before ``worked_us`` answers too)."""
 
 
 def facts(
@@ -256,7 +260,7 @@ def facts(
 
     def load(sql: Sql) -> list[CycleFact]:
         statement = SELECT_FACTS.format(
-            columns=", ".join(COLUMNS), table=live_table(database, CYCLES)
+            columns=", ".join(FACT_COLUMNS), table=live_table(database, CYCLES)
         )
         params = [stored_instant(start), stored_instant(end)]
         if stages is not None:
@@ -265,7 +269,9 @@ def facts(
             statement += f" AND stage IN ({', '.join('?' for _ in stages)})"
             params.extend(stages)
         rows = sql.execute(statement, params)
-        return [fact(dict(zip(COLUMNS, values, strict=True))) for values in rows.all()]
+        return [
+            fact(dict(zip(FACT_COLUMNS, values, strict=True))) for values in rows.all()
+        ]
 
     return read(database, NAME, load)
 
@@ -393,10 +399,6 @@ def responses(
     return read(database, NAME, lambda sql: counting.responses(sql, working_time))
 
 
-FIRST_RESPONSE = "first_response"
-US_PER_HOUR = HOUR // US
-
-
 class _Counting:
     """The statements that read one window's cycles at one instant: their
     standings counted (:func:`standings`), their responses measured
@@ -453,7 +455,8 @@ class _Counting:
         statement = (
             f"SELECT {self._month()}, unit, locality, category, excluded, ended_by, "
             "ended_at IS NOT NULL AND ended_at <= due, completed_at IS NOT NULL, "
-            "worked_us, CASE WHEN worked_us IS NULL THEN started_at END "
+            "worked_us, CASE WHEN worked_us IS NULL THEN started_at END, "
+            "CASE WHEN worked_us IS NULL THEN COALESCE(completed_at, ended_at) END "
             f"FROM {self.table} "
             "WHERE due >= ? AND due < ? AND stage = ? AND due <= ?"
         )
@@ -461,14 +464,16 @@ class _Counting:
         found = []
         for row in sql.execute(statement, params).all():
             month, unit, locality, category, excluded, ended_by, *rest = row
-            ended_early, completed, worked, started = rest
+            ended_early, completed, worked, started, ended = rest
             # the deadline has passed: the statement asks for no other
             if not counts_as_due(
                 bool(excluded), True, ended_by, bool(ended_early), bool(completed)
             ):
                 continue
             if worked is None:  # still running: measured to the instant asked
-                hours = working_time(read_instant(started), self.as_of) / HOUR
+                # (or a row some older writer left unmeasured: to its end)
+                end = read_or_none(ended) or self.as_of
+                hours = working_time(read_instant(started), end) / HOUR
             else:
                 hours = int(worked) / US_PER_HOUR
             found.append(Response(month, unit, locality, category or "", hours))

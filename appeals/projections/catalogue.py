@@ -85,17 +85,19 @@ def tokenizer() -> Any:
     """jieba's tokenizer with the domain words, made once (thread-safe); jieba
     is imported here, on first use, as it takes a while."""
     global _tokenizer
-    if _tokenizer is None:
+    found = _tokenizer  # read once: a release may clear it meanwhile
+    if found is None:
         with _lock:
-            if _tokenizer is None:
+            found = _tokenizer
+            if found is None:
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                made = jieba.Tokenizer()
+                found = jieba.Tokenizer()
                 with WORDS.open("rb") as words:  # also loads the main dictionary
-                    made.load_userdict(words)
-                _tokenizer = made
-    return _tokenizer
+                    found.load_userdict(words)
+                _tokenizer = found
+    return found
 
 
 def release_tokenizer() -> None:

@@ -5,7 +5,8 @@ rows) and views are independent (own tables, own tracking rows), so the way
 to use more cores is more processes: ``appeals projections rebuild all
 --jobs N`` splits the views into N groups of about equal work
 (``Projection.cost``) and rebuilds each group in its own process, in one pass
-over the log (``rebuild_together``), each with its own connection and its own
+over the log (``rebuild_together``: the catalogue, in whichever group has
+it, in a short pass of its own first), each with its own connection and its own
 progress reported back to the parent. Each child is a fresh interpreter
 (``spawn``): nothing inherited from the parent's connections or threads. It
 is handed the parsed settings and opens an event source of its own, which

@@ -54,10 +54,12 @@ log = logging.getLogger(__name__)
 REBUILD_BATCH_SIZE = 2_000
 """Events per transaction in a rebuild: larger than the live worker's, since
 nobody waits on a rebuild's next batch, and a row changed by several events
-of one batch is written once. With ``CARRIED_ROWS_TOGETHER`` it keeps a
-rebuild of every view under 300 MB: measured on a 370,000-event history,
-2,000 events and 40,000 rows peaked at 287 MiB where 5,000 and 100,000
-peaked at 341 MiB, for about 15% less CPU speed (docs/projections.md)."""
+of one batch is written once. With ``CARRIED_ROWS_TOGETHER`` it bounds a
+rebuild's memory: measured on a 370,000-event history, 2,000 events and
+40,000 rows peaked at 287 MiB where 5,000 and 100,000 peaked at 341 MiB, for
+about 15% less CPU speed; with the catalogue's word list held beside them a
+whole rebuild on one core reached 303 MiB (318 MB), hence its pass of its
+own (docs/projections.md)."""
 
 CARRIED_ROWS_TOGETHER = 40_000
 """Rows kept in memory between batches by all the views of a one-pass
@@ -139,7 +141,8 @@ def rebuild_together(
     partition: Partition | None = None,
     partitioned: Sequence[Projection] = (),
 ) -> list[Outcome]:
-    """Rebuilds ``projections`` in one pass over the log, each swapped in as
+    """Rebuilds ``projections`` in one pass over the log (a view with
+    ``release`` first, in a pass of its own: below), each swapped in as
     it catches up; a view an event stops leaves the others going. Outcomes
     in the order given. Each view carries at most ``carried_rows`` rows
     between batches (by default its share of ``CARRIED_ROWS_TOGETHER``).
