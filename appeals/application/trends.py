@@ -22,7 +22,6 @@ from appeals.domain.assessment import (
     GROUPING_READS,
     Activity,
     Counted,
-    CycleFact,
     Period,
 )
 from appeals.domain.directory import Directory, RememberingDirectory
@@ -41,7 +40,6 @@ class _Read:
     """What a trend read from the views, and the lowest position among them."""
 
     position: int
-    facts: list[CycleFact] = field(default_factory=list)
     standings: dict[str, list[Counted]] | None = None
     responses: list[Response] | None = None
     activity: list[Activity] = field(default_factory=list)
@@ -88,7 +86,7 @@ class Trends:
             measure,
             group_by,
             periods,
-            read.facts,
+            [],  # no measure reads cycles one by one now
             read.activity,
             read.receipts,
             as_of,
