@@ -142,8 +142,9 @@ def counts_as_due(
 ) -> bool:
     """The due rule: a cycle counts in a denominator when its deadline has
     passed, no granted exclusion covers it, and it did not end before the
-    deadline by a withdrawal, merge or return. (A :class:`Standing`'s, and
-    what a view reads of a cycle where it needs no whole standing.)"""
+    deadline by a withdrawal, merge or return. (A :class:`Standing`'s; the
+    assessment view says it in SQL too, ``DUE_AS_OF``, for the median hours,
+    and the tests compare the two.)"""
     if excluded or not deadline_passed:
         return False
     ended_early = ended_by in NOT_DUE_ENDINGS and ended_by_deadline and not completed

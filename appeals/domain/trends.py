@@ -26,7 +26,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from statistics import median
 from typing import Any, NamedTuple
 
 from appeals.domain.assessment import (
@@ -105,6 +104,55 @@ class Response(NamedTuple):
     locality: str | None
     category: str
     hours: float
+
+
+class Middle(NamedTuple):
+    """What the median hours of one group's first responses due in one month
+    need of them, so a view need not hand over every one: how many there
+    are (``total``); of those whose stage ended (measured once, when it
+    ended), only the hours ``around`` the middle, with how many more lie
+    ``below`` them; and the hours of every one ``running`` (measured to the
+    instant asked). With ``r`` running, the middle ranks of all ``total``
+    lie among the ended ones' ranks from ``(total + 1) // 2 - r`` to
+    ``total // 2 + 1``: whatever the running ones took, nothing outside that
+    window can be the median (:func:`median_hours`)."""
+
+    month: str  # YYYY-MM, of the deadlines
+    key: GroupKey
+    total: int
+    below: int
+    around: tuple[float, ...]
+    running: tuple[float, ...]
+
+
+def median_hours(middle: Middle) -> float:
+    """The median of all ``middle.total`` hours, as ``statistics.median``
+    gives it, from the ones around the middle and the running ones: the
+    ``below`` ended ones under the window are all under every value in it."""
+    merged = sorted(middle.around + middle.running)
+    upper = middle.total // 2 - middle.below
+    if middle.total % 2:
+        return merged[upper]
+    return (merged[upper - 1] + merged[upper]) / 2
+
+
+def middles_of(responses: Iterable[Response], group_by: str) -> list[Middle]:
+    """Every group's and the city's :class:`Middle` per month, holding every
+    response (none below, all of them among ``running``): the median of
+    each is ``statistics.median`` of its hours. A response with no unit
+    charged counts in the city's row only."""
+    hours: dict[tuple[str, GroupKey], list[float]] = defaultdict(list)
+    for response in responses:
+        hours[response.month, CITY_KEY].append(response.hours)
+        if group_by != CITY and response.unit:
+            key = _group_key(
+                group_by, response.unit, response.locality or "", response.category
+            )
+            hours[response.month, key].append(response.hours)
+    return [
+        Middle(month, key, len(values), 0, (), tuple(values))
+        for (month, key), values in hours.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -196,14 +244,14 @@ def trend(
     tz: tzinfo,
     working_time: WorkingTime,
     standings: Mapping[str, Iterable[Counted]] | None = None,
-    responses: Iterable[Response] | None = None,
+    middles: Iterable[Middle] | None = None,
 ) -> Series:
     """Per group (the city's row always included) and month, ``measure``.
     A rate counts ``standings`` per month (``YYYY-MM``) when given, as a
     view counts them (appeals.projections.assessment.standings), else the
-    ``facts``' own; the median hours take ``responses`` when given, as a
-    view reads them (appeals.projections.assessment.responses), else
-    :func:`responses_of` the facts."""
+    ``facts``' own; the median hours take ``middles`` when given, as a view
+    reads them (appeals.projections.assessment.middles), else the middles
+    of :func:`responses_of` the facts."""
     if measure not in MEASURES:
         raise InvalidField("indicator", "unknown indicator: " + measure)
     if group_by not in GROUPS:
@@ -218,9 +266,13 @@ def trend(
     if measure == "received":
         _received(series, group_by, receipts, wanted, tz)
     elif measure == "first_response_hours":
-        if responses is None:
+        if middles is None:
             responses = responses_of(facts, as_of, tz, working_time)
-        _response_hours(series, group_by, responses, wanted)
+            middles = middles_of(responses, group_by)
+        for middle in middles:
+            if middle.month in wanted:
+                value = round(median_hours(middle), 2)
+                series[middle.key][middle.month] = Figure(value, None, middle.total)
     else:
         if standings is None:
             standings = standings_by_month(facts, as_of, tz)
@@ -274,7 +326,7 @@ def responses_of(
     working hours each took: to the response; to the stage's end without one
     (returned, withdrawn, closed... after its deadline); or, still not made,
     so far (the view keeps the first two measured: appeals.projections.
-    assessment.responses)."""
+    assessment.middles)."""
     found = []
     for fact in facts:
         if fact.stage != "first_response" or not fact.is_due(as_of):
@@ -284,32 +336,6 @@ def responses_of(
         month = month_of(fact.due, tz)
         found.append(Response(month, fact.unit, fact.locality, fact.category, hours))
     return found
-
-
-def _response_hours(
-    series: Series,
-    group_by: str,
-    responses: Iterable[Response],
-    wanted: set[str],
-) -> None:
-    hours: dict[GroupKey, dict[str, list[float]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for response in responses:
-        month = response.month
-        if month not in wanted:
-            continue
-        taken = response.hours
-        hours[CITY_KEY][month].append(taken)
-        if group_by != CITY and response.unit:
-            key = _group_key(
-                group_by, response.unit, response.locality or "", response.category
-            )
-            hours[key][month].append(taken)
-    for key, by_month in hours.items():
-        for month, values in by_month.items():
-            middle = round(median(values), 2)
-            series[key][month] = Figure(middle, None, len(values))
 
 
 def standings_by_month(

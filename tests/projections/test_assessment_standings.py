@@ -6,8 +6,12 @@ and PostgreSQL; and a trend of every rate answers alike from either."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
 
 import pytest
 
@@ -121,41 +125,122 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
         view.standings(ledger.database, gap, as_of, SHANGHAI)
 
 
-def test_responses_measured_in_the_view_are_the_cycles_own(
+def assert_middles(
+    ledger: AppealLedger,
+    periods: list[Period],
+    facts: list[CycleFact],
+    as_of: datetime,
+    unmeasured: Collection[str] = (),
+) -> list[trends.Middle]:
+    """Every grouping's middles read from the view, against the cycles one
+    by one: each cell's total, its running responses' hours (the rows
+    ``unmeasured`` among them: measured to their end), ended ones' hours
+    forming an unbroken run of the sorted ended hours starting ``below``
+    them, and its median ``statistics.median`` of every response's hours."""
+    working_time = ledger.rules.timekeeping.working_time
+    due = [f for f in facts if f.stage == "first_response" and f.is_due(as_of)]
+    ran = [f for f in due if not (f.completed_at or f.ended_at)]
+    ran += [f for f in due if f.appeal_id in unmeasured]
+    ended = [f for f in due if f not in ran]
+    read = []
+    for group_by in trends.GROUPS:
+        _, middles = view.middles(
+            ledger.database, periods, as_of, SHANGHAI, working_time, group_by
+        )
+        expected = {}
+        for running, kind in ((True, ran), (False, ended)):
+            responses = trends.responses_of(kind, as_of, SHANGHAI, working_time)
+            for middle in trends.middles_of(responses, group_by):
+                expected.setdefault((middle.month, middle.key), ([], []))
+                expected[middle.month, middle.key][running].extend(middle.running)
+        assert {(m.month, m.key) for m in middles} == set(expected), group_by
+        for middle in middles:
+            hours, running = expected[middle.month, middle.key]
+            assert middle.total == len(hours) + len(running)
+            assert Counter(middle.running) == Counter(running)
+            window = sorted(hours)[middle.below : middle.below + len(middle.around)]
+            assert sorted(middle.around) == window
+            assert trends.median_hours(middle) == median(hours + running)
+        read.extend(middles)
+        from_view = trends.trend(
+            "first_response_hours", group_by, periods, [], [], [], as_of,
+            SHANGHAI, working_time, middles=middles,
+        )  # fmt: skip
+        one_by_one = trends.trend(
+            "first_response_hours", group_by, periods, facts, [], [], as_of,
+            SHANGHAI, working_time,
+        )  # fmt: skip
+        assert from_view == one_by_one, (as_of, group_by)
+    return read
+
+
+def test_the_view_hands_over_each_groups_middle_responses(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
-    """The first responses the view reads, measured when their stage ended
-    (``worked_us``) or, still running, to the instant asked, are what the
-    domain makes of the cycles one by one, and trend alike."""
+    """The first responses the view reads around each group's middle,
+    ended ones measured when their stage ended (``worked_us``), running ones
+    to the instant asked, give every grouping's median hours as the cycles
+    one by one do."""
     facts = history(ledger, clock)
     periods = periods_of(facts)
-    working_time = ledger.rules.timekeeping.working_time
-    running = ended = 0
+    middles = []
     for as_of in instants(facts):
-        _, measured = view.responses(
-            ledger.database, periods, as_of, SHANGHAI, working_time
-        )
-        expected = trends.responses_of(facts, as_of, SHANGHAI, working_time)
-        assert Counter(measured) == Counter(expected), as_of
-        for fact in facts:
-            if fact.stage == "first_response" and fact.is_due(as_of):
-                done = fact.completed_at or fact.ended_at
-                running += done is None
-                ended += done is not None
-        for group_by in trends.GROUPS:
-            from_view = trends.trend(
-                "first_response_hours", group_by, periods, [], [], [], as_of,
-                SHANGHAI, working_time, responses=measured,
-            )  # fmt: skip
-            one_by_one = trends.trend(
-                "first_response_hours", group_by, periods, facts, [], [], as_of,
-                SHANGHAI, working_time,
-            )  # fmt: skip
-            assert from_view == one_by_one, (as_of, group_by)
-    assert running > 0  # both kinds were measured
-    assert ended > 0
-    no_months = view.responses(ledger.database, [], clock.now(), SHANGHAI, working_time)
+        middles += assert_middles(ledger, periods, facts, as_of)
+    assert any(m.running for m in middles)  # both kinds were measured
+    assert any(m.around for m in middles)
+    working_time = ledger.rules.timekeeping.working_time
+    no_months = view.middles(ledger.database, [], clock.now(), SHANGHAI, working_time)
     assert no_months[1] == []
+    with pytest.raises(ValueError, match="group_by"):
+        view.middles(ledger.database, periods, clock.now(), SHANGHAI, working_time, "x")
+
+
+RUNNING_SHARE = {"U1": 0.02, "U2": 0.3, "U3": 0.7, None: 0.1}
+
+
+def test_only_the_responses_around_the_middle_are_handed_over(
+    ledger: AppealLedger,
+) -> None:
+    """Cells of up to a hundred responses, some running from random starts,
+    the ended ones' hours drawn from few values (ties): each cell's median
+    is every response's, while the view hands over far fewer ended ones."""
+    caught_up(ledger, view.projection(ledger.rules.timekeeping))  # its tables, empty
+    working_time = ledger.rules.timekeeping.working_time
+    randoms = random.Random(21)
+    due = datetime(2026, 9, 15, 17, tzinfo=SHANGHAI)
+    as_of = due + timedelta(days=20)
+    rows = []
+    for number in range(600):
+        month_due = due + timedelta(days=30 * (number % 2))
+        unit = randoms.choice(["U1", "U2", "U3", None])
+        running = randoms.random() < RUNNING_SHARE[unit]
+        if running:  # each from its own start
+            started = month_due - timedelta(minutes=randoms.randrange(60, 30_000))
+            completed, worked = None, None
+        else:  # ended ones take few distinct times: ties
+            started = month_due - timedelta(hours=randoms.choice([2, 30, 80]))
+            completed = started + timedelta(hours=randoms.choice([1, 4, 24, 50]))
+            worked = working_time(started, completed) // timedelta(microseconds=1)
+        rows.append(
+            (
+                f"appeal-{number}", "first_response", 1, unit, None,
+                randoms.choice(["financing", "land"]), "310101",
+                stored_instant(started), stored_instant(month_due),
+                stored_or_none(completed), None, None, 0, None, None, 0, worked,
+            )
+        )  # fmt: skip
+    insert(ledger, rows)
+    _, facts = view.facts(ledger.database, *EVER)
+    periods = [Period(2026, 9), Period(2026, 10)]
+    middles = []
+    for at in (as_of, as_of + timedelta(days=30)):
+        middles += assert_middles(ledger, periods, facts, at)
+    for middle in middles:  # the window: at most two more than the running
+        assert len(middle.around) <= len(middle.running) + 2
+    handed = sum(len(m.around) for m in middles)
+    ended = sum(m.total - len(m.running) for m in middles)
+    assert handed < ended / 2
+    assert any(m.below > 0 and m.running for m in middles)
 
 
 @pytest.mark.parametrize("group_by", trends.GROUPS)
@@ -221,6 +306,7 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             (None, "returned", due + tick),
             (None, "withdrawn", due - tick),
             (due, "closed", due),
+            (due - tick, "returned", due),  # responded, then returned: due
             (None, None, None),
         ]
     ):
@@ -248,13 +334,7 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
                 excluded, None, None, 0, worked,
             )
         )  # fmt: skip
-    table = live_table(ledger.database, view.CYCLES)
-    marks = ", ".join("?" for _ in view.COLUMNS)
-    with transaction(ledger.database, write=True) as sql:
-        sql.executemany(
-            f"INSERT INTO {table} ({', '.join(view.COLUMNS)}) VALUES ({marks})",
-            rows,
-        )
+    insert(ledger, rows)
     period = Period(2026, 9)
     _, facts = view.facts(ledger.database, *EVER)
     assert len(facts) == len(rows)
@@ -264,11 +344,18 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             assert tally_standings(counted[str(period)], [], period, group) == tally(
                 facts, [], period, as_of, SHANGHAI, group
             ), (as_of, group)
-        _, measured = view.responses(
-            ledger.database, [period], as_of, SHANGHAI, working_time
+        assert_middles(ledger, [period], facts, as_of, unmeasured={"unmeasured"})
+
+
+def insert(ledger: AppealLedger, rows: list[tuple[Any, ...]]) -> None:
+    """Cycles written into the live table as the view would."""
+    table = live_table(ledger.database, view.CYCLES)
+    marks = ", ".join("?" for _ in view.COLUMNS)
+    with transaction(ledger.database, write=True) as sql:
+        sql.executemany(
+            f"INSERT INTO {table} ({', '.join(view.COLUMNS)}) VALUES ({marks})",
+            rows,
         )
-        expected = trends.responses_of(facts, as_of, SHANGHAI, working_time)
-        assert Counter(measured) == Counter(expected), as_of
 
 
 def test_activity_summed_per_month_tallies_as_the_days(
