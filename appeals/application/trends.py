@@ -4,7 +4,7 @@ rows as people call them.
 
 Rates read the assessment view's due cycles, counted, and the accountability
 view's activity, volumes the appeal list, first-response hours the assessment
-view's responses around each group's middle;
+view's responses' hours, packed per group and month;
 the answer states the lowest position among the views it read and whether
 they had all caught up with the log (``complete``).
 """
@@ -26,7 +26,7 @@ from appeals.domain.assessment import (
 )
 from appeals.domain.directory import Directory, RememberingDirectory
 from appeals.domain.errors import InvalidField
-from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Middle, Receipt
+from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Hours, Receipt
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability, appeal_list
 from appeals.projections import assessment as assessment_view
@@ -41,7 +41,7 @@ class _Read:
 
     position: int
     standings: dict[str, list[Counted]] | None = None
-    middles: list[Middle] | None = None
+    hours: list[Hours] | None = None
     activity: list[Activity] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
 
@@ -93,7 +93,7 @@ class Trends:
             SHANGHAI,
             tk.working_time,
             read.standings,
-            read.middles,
+            read.hours,
         )
         items = []
         for key in trends.ordered(series):
@@ -167,12 +167,12 @@ class Trends:
         if measure == "received":
             seen, receipts = appeal_list.receipts(database, start, end)
             return _Read(seen, receipts=receipts)
-        if measure == "first_response_hours":  # each group's middle ones
+        if measure == "first_response_hours":  # a median needs every value
             working_time = self.ledger.rules.timekeeping.working_time
-            seen, middles = assessment_view.middles(
+            seen, hours = assessment_view.response_hours(
                 database, periods, as_of, SHANGHAI, working_time, group_by
             )
-            return _Read(seen, middles=middles)
+            return _Read(seen, hours=hours)
         stages = trends.stages_read(measure, group_by)
         # a rate: a year of a city's cycles (some 100,000) counted in SQL
         keep = GROUPING_READS.get(group_by, ())  # the city's: nothing apart

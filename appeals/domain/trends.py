@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from statistics import median
 from typing import Any, NamedTuple
 
 from appeals.domain.assessment import (
@@ -106,53 +107,29 @@ class Response(NamedTuple):
     hours: float
 
 
-class Middle(NamedTuple):
-    """What the median hours of one group's first responses due in one month
-    need of them, so a view need not hand over every one: how many there
-    are (``total``); of those whose stage ended (measured once, when it
-    ended), only the hours ``around`` the middle, with how many more lie
-    ``below`` them; and the hours of every one ``running`` (measured to the
-    instant asked). With ``r`` running, the middle ranks of all ``total``
-    lie among the ended ones' ranks from ``(total + 1) // 2 - r`` to
-    ``total // 2 + 1``: whatever the running ones took, nothing outside that
-    window can be the median (:func:`median_hours`)."""
+class Hours(NamedTuple):
+    """The working hours of one group's first responses due in one month,
+    every one (a median needs them all), as a view hands them over
+    (appeals.projections.assessment.response_hours) or :func:`hours_of`
+    makes them from responses."""
 
     month: str  # YYYY-MM, of the deadlines
     key: GroupKey
-    total: int
-    below: int
-    around: tuple[float, ...]
-    running: tuple[float, ...]
+    hours: tuple[float, ...]
 
 
-def median_hours(middle: Middle) -> float:
-    """The median of all ``middle.total`` hours, as ``statistics.median``
-    gives it, from the ones around the middle and the running ones: the
-    ``below`` ended ones under the window are all under every value in it."""
-    merged = sorted(middle.around + middle.running)
-    upper = middle.total // 2 - middle.below
-    if middle.total % 2:
-        return merged[upper]
-    return (merged[upper - 1] + merged[upper]) / 2
-
-
-def middles_of(responses: Iterable[Response], group_by: str) -> list[Middle]:
-    """Every group's and the city's :class:`Middle` per month, holding every
-    response (none below, all of them among ``running``): the median of
-    each is ``statistics.median`` of its hours. A response with no unit
-    charged counts in the city's row only."""
-    hours: dict[tuple[str, GroupKey], list[float]] = defaultdict(list)
+def hours_of(responses: Iterable[Response], group_by: str) -> list[Hours]:
+    """The city's and each group's :class:`Hours` per month. A response
+    with no unit charged counts in the city's row only."""
+    found: dict[tuple[str, GroupKey], list[float]] = defaultdict(list)
     for response in responses:
-        hours[response.month, CITY_KEY].append(response.hours)
+        found[response.month, CITY_KEY].append(response.hours)
         if group_by != CITY and response.unit:
             key = _group_key(
                 group_by, response.unit, response.locality or "", response.category
             )
-            hours[response.month, key].append(response.hours)
-    return [
-        Middle(month, key, len(values), 0, (), tuple(values))
-        for (month, key), values in hours.items()
-    ]
+            found[response.month, key].append(response.hours)
+    return [Hours(month, key, tuple(values)) for (month, key), values in found.items()]
 
 
 @dataclass(frozen=True)
@@ -244,14 +221,14 @@ def trend(
     tz: tzinfo,
     working_time: WorkingTime,
     standings: Mapping[str, Iterable[Counted]] | None = None,
-    middles: Iterable[Middle] | None = None,
+    hours: Iterable[Hours] | None = None,
 ) -> Series:
     """Per group (the city's row always included) and month, ``measure``.
     A rate counts ``standings`` per month (``YYYY-MM``) when given, as a
     view counts them (appeals.projections.assessment.standings), else the
-    ``facts``' own; the median hours take ``middles`` when given, as a view
-    reads them (appeals.projections.assessment.middles), else the middles
-    of :func:`responses_of` the facts."""
+    ``facts``' own; the median hours take ``hours`` when given, as a view
+    reads them (appeals.projections.assessment.response_hours), else
+    :func:`hours_of` :func:`responses_of` the facts."""
     if measure not in MEASURES:
         raise InvalidField("indicator", "unknown indicator: " + measure)
     if group_by not in GROUPS:
@@ -266,13 +243,12 @@ def trend(
     if measure == "received":
         _received(series, group_by, receipts, wanted, tz)
     elif measure == "first_response_hours":
-        if middles is None:
-            responses = responses_of(facts, as_of, tz, working_time)
-            middles = middles_of(responses, group_by)
-        for middle in middles:
-            if middle.month in wanted:
-                value = round(median_hours(middle), 2)
-                series[middle.key][middle.month] = Figure(value, None, middle.total)
+        if hours is None:
+            hours = hours_of(responses_of(facts, as_of, tz, working_time), group_by)
+        for cell in hours:
+            if cell.month in wanted and cell.hours:
+                value = round(median(cell.hours), 2)
+                series[cell.key][cell.month] = Figure(value, None, len(cell.hours))
     else:
         if standings is None:
             standings = standings_by_month(facts, as_of, tz)
@@ -326,7 +302,7 @@ def responses_of(
     working hours each took: to the response; to the stage's end without one
     (returned, withdrawn, closed... after its deadline); or, still not made,
     so far (the view keeps the first two measured: appeals.projections.
-    assessment.middles)."""
+    assessment.response_hours)."""
     found = []
     for fact in facts:
         if fact.stage != "first_response" or not fact.is_due(as_of):

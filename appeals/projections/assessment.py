@@ -23,9 +23,7 @@ comes back as a few hundred counted rows; the month's activity counts
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -36,6 +34,7 @@ from appeals.domain.assessment import (
     NOT_DUE_ENDINGS,
     Counted,
     CycleFact,
+    GroupKey,
     Period,
     Standing,
 )
@@ -43,7 +42,7 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.divisions import locality_of
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
-from appeals.domain.trends import CITY, CITY_KEY, HOUR, Middle, WorkingTime
+from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
@@ -385,36 +384,35 @@ def _count(
     return position, {name: found.get(name, {}) for name in groupings}
 
 
-def middles(
+def response_hours(
     database: Database,
     periods: Sequence[Period],
     as_of: datetime,
     tz: tzinfo,
     working_time: WorkingTime,
     group_by: str = CITY,
-) -> tuple[int, list[Middle]]:
+) -> tuple[int, list[Hours]]:
     """The position the view reflects, and per month of ``periods`` the
-    :class:`~appeals.domain.trends.Middle` of the first responses due in it
-    as of ``as_of`` (the domain's due rule, :data:`DUE_AS_OF`), for the
-    city and each group of ``group_by``: the ended ones' hours only around
-    the middle (measured when their stage ended, ``worked_us``), every
-    running one's measured now to ``as_of``. A year's trend returns a few
-    rows per group and month instead of every response (28,500 at two
-    million events), ranked in SQL. What the domain's
-    :func:`~appeals.domain.trends.middles_of` makes of
+    working hours of the first responses due in it as of ``as_of`` (the
+    domain's due rule, :data:`DUE_AS_OF`), for the city and each group of
+    ``group_by``: as measured when their stage ended (``worked_us``), or,
+    still running, measured now to ``as_of``. One row per group and month,
+    the hours packed in it (a year of a city's responses by unit: some 200
+    rows instead of 28,500 at two million events). What the domain's
+    :func:`~appeals.domain.trends.hours_of` makes of
     :func:`~appeals.domain.trends.responses_of` the cycles."""
-    if group_by not in MIDDLE_KEYS:
-        raise ValueError(f"group_by must be one of {sorted(MIDDLE_KEYS)}")
+    if group_by not in HOURS_KEYS:
+        raise ValueError(f"group_by must be one of {sorted(HOURS_KEYS)}")
     counting = _Counting(database, periods, as_of, tz, (FIRST_RESPONSE,))
     return read(
         database,
         NAME,
-        lambda sql: counting.middles(sql, working_time, MIDDLE_KEYS[group_by]),
+        lambda sql: counting.hours(sql, working_time, HOURS_KEYS[group_by]),
     )
 
 
-MIDDLE_KEYS: dict[str, str | None] = {
-    CITY: None,
+HOURS_KEYS: dict[str, str] = {
+    CITY: "NULL",
     "unit": "unit",
     "locality": "COALESCE(locality, '')",
     "category": "COALESCE(category, '')",
@@ -427,26 +425,10 @@ DUE_AS_OF = (
     + ") OR ended_at IS NULL OR ended_at > due OR completed_at IS NOT NULL)"
 )
 """The domain's :func:`~appeals.domain.assessment.counts_as_due` in SQL (as
-of the instant bound to ``?``), where a median must drop the cycles not due
-before ranking the rest: not excluded, the deadline passed, and not ended
-before it by a withdrawal, merge or return without the stage done."""
-MIDDLE_WINDOW = (
-    "n_all / 2 + 1 >= rank_ended AND rank_ended >= (n_all + 1) / 2 - (n_all - n_ended)"
-)
-"""The ended responses' ranks (ascending hours) the median may fall on, with
-``n_all - n_ended`` running (:class:`~appeals.domain.trends.Middle`): the
-only ones returned, with their rank, so the first one's says how many lie
-below."""
-
-
-@dataclass
-class _Cell:
-    """One group's month as :meth:`_Counting.middles` gathers it."""
-
-    total: int
-    below: int = sys.maxsize
-    around: list[float] = field(default_factory=list)
-    running: list[float] = field(default_factory=list)
+of the instant bound to ``?``): not excluded, the deadline passed, and not
+ended before it by a withdrawal, merge or return without the stage done."""
+CHARGED = "unit IS NOT NULL AND unit <> ''"
+"""A unit is charged: a response without one counts in the city's row only."""
 
 
 class _Counting:
@@ -498,69 +480,38 @@ class _Counting:
             )
         return found
 
-    def middles(
-        self, sql: Sql, working_time: WorkingTime, column: str | None
-    ) -> list[Middle]:
-        """The window's first responses due, around each group's middle
-        (:func:`middles`)."""
+    def hours(self, sql: Sql, working_time: WorkingTime, key: str) -> list[Hours]:
+        """The window's first responses due, their hours packed per group
+        and month (:func:`response_hours`)."""
         if not self.periods:
             return []
-        due = (
-            f"SELECT {self._month()} AS month, unit, {column or 'NULL'} AS grp, "
-            "worked_us, started_at, COALESCE(completed_at, ended_at) AS ended "
-            f"FROM {self.table} "
-            f"WHERE due >= ? AND due < ? AND stage = ? AND {DUE_AS_OF}"
-        )
-        columns = "month, worked_us, started_at, ended"
-        levels = f"SELECT 0 AS level, NULL AS grp, {columns} FROM due"
-        if column is not None:  # a response with no unit: the city's row only
-            levels += (
-                f" UNION ALL SELECT 1, grp, {columns} "
-                "FROM due WHERE unit IS NOT NULL AND unit <> ''"
-            )
-        partition = "PARTITION BY level, grp, month"
+        packed = "string_agg" if sql.database.engine == "postgres" else "group_concat"
         statement = (
-            f"WITH due AS ({due}), levels AS ({levels}), ranked AS ("
-            "SELECT level, grp, month, worked_us, started_at, ended, "
-            f"COUNT(*) OVER ({partition}) AS n_all, "
-            f"COUNT(worked_us) OVER ({partition}) AS n_ended, "
-            f"ROW_NUMBER() OVER ({partition} ORDER BY worked_us IS NULL, worked_us) "
-            "AS rank_ended FROM levels) "
-            "SELECT level, grp, month, n_all, rank_ended, worked_us, started_at, "
-            f"ended FROM ranked WHERE worked_us IS NULL OR ({MIDDLE_WINDOW})"
+            f"SELECT CASE WHEN {CHARGED} THEN 1 ELSE 0 END, {key}, {self._month()}, "
+            f"{packed}(CAST(worked_us AS TEXT), ',') "
+            "FILTER (WHERE worked_us IS NOT NULL), "
+            f"{packed}(started_at || '/' || COALESCE(completed_at, ended_at, ''), ',') "
+            "FILTER (WHERE worked_us IS NULL) "
+            f"FROM {self.table} "
+            f"WHERE due >= ? AND due < ? AND stage = ? AND {DUE_AS_OF} "
+            "GROUP BY 1, 2, 3"
         )
         params = [*self.months, self.start, self.months[-2], FIRST_RESPONSE, self.at]
-        if sql.database.engine == "postgres":  # a year's responses, ranked
-            sql.execute(f"SET LOCAL work_mem = '{COUNTING_WORK_MEM}'")
-        cells: dict[tuple[int, Any, str], _Cell] = {}
-        for level, grp, month, total, rank, worked, started, ended in sql.execute(
+        found: dict[tuple[str, GroupKey], list[float]] = {}
+        for charged, group, month, ended, running in sql.execute(
             statement, params
         ).all():
-            cell = cells.get((level, grp, month))
-            if cell is None:
-                cell = cells[level, grp, month] = _Cell(int(total))
-            if worked is not None:
-                cell.below = min(cell.below, int(rank) - 1)
-                cell.around.append(int(worked) / US_PER_HOUR)
-            else:  # still running: measured to the instant asked
-                # (or a row some older writer left unmeasured: to its end)
-                end = read_or_none(ended) or self.as_of
-                cell.running.append(working_time(read_instant(started), end) / HOUR)
-        found = []
-        for (level, grp, month), cell in cells.items():
-            key = CITY_KEY if level == 0 else (grp or "",)
-            below = cell.below if cell.around else 0
-            found.append(
-                Middle(
-                    month,
-                    key,
-                    cell.total,
-                    below,
-                    tuple(cell.around),
-                    tuple(cell.running),
-                )
-            )
-        return found
+            hours = [int(us) / US_PER_HOUR for us in ended.split(",")] if ended else []
+            for span in running.split(",") if running else ():
+                # still running: measured to the instant asked (or a row some
+                # older writer left unmeasured: to its end)
+                start, _, end = span.partition("/")
+                stop = read_instant(end) if end else self.as_of
+                hours.append(working_time(read_instant(start), stop) / HOUR)
+            found.setdefault((month, CITY_KEY), []).extend(hours)
+            if charged and key != "NULL":
+                found.setdefault((month, (group or "",)), []).extend(hours)
+        return [Hours(month, k, tuple(values)) for (month, k), values in found.items()]
 
     def _month(self) -> str:
         """The month a cycle is due in (``YYYY-MM``), from its deadline."""

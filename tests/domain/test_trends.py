@@ -6,22 +6,12 @@ one; no unit's code can stand in for the city's row."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from statistics import median
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 from appeals.domain.assessment import CycleFact, Period
 from appeals.domain.errors import InvalidField
-from appeals.domain.trends import (
-    CITY_KEY,
-    Middle,
-    Receipt,
-    change,
-    median_hours,
-    trend,
-)
+from appeals.domain.trends import CITY_KEY, Receipt, change, trend
 from appeals.infra.clock import SHANGHAI
 
 SEPTEMBER, OCTOBER = Period(2026, 9), Period(2026, 10)
@@ -98,28 +88,3 @@ def test_no_unit_code_stands_in_for_the_city() -> None:
                    at(10, 1), SHANGHAI, hours)  # fmt: skip
     assert series[CITY_KEY]["2026-09"].value == 0.5  # both units, summed
     assert series[("city",)]["2026-09"].value == 1.0  # the unit's own row
-
-
-@given(
-    ended=st.lists(st.integers(0, 6), max_size=40),
-    running=st.lists(st.integers(0, 6), max_size=12),
-)
-def test_the_median_from_the_middle_window_is_every_values(
-    ended: list[int], running: list[int]
-) -> None:
-    """A cell's median from only the ended hours ranked ``(n + 1) // 2 - r``
-    to ``n // 2 + 1`` (what the view hands over) and every running one is
-    ``statistics.median`` of them all, ties and all."""
-    total = len(ended) + len(running)
-    assume(total > 0)
-    first = max(1, (total + 1) // 2 - len(running))
-    last = total // 2 + 1
-    around = tuple(float(h) for h in sorted(ended)[first - 1 : last])
-    taken = tuple(float(h) for h in running)
-    middle = Middle("2026-09", CITY_KEY, total, first - 1, around, taken)
-    assert median_hours(middle) == median([float(h) for h in ended + running])
-    # all of them as running, none below: the domain's own path from facts
-    everything = Middle(
-        "2026-09", CITY_KEY, total, 0, (), tuple(map(float, ended)) + taken
-    )
-    assert median_hours(everything) == median_hours(middle)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Collection
 from datetime import datetime, timedelta
-from statistics import median
 from typing import Any
 
 import pytest
@@ -125,46 +123,31 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
         view.standings(ledger.database, gap, as_of, SHANGHAI)
 
 
-def assert_middles(
+def assert_hours(
     ledger: AppealLedger,
     periods: list[Period],
     facts: list[CycleFact],
     as_of: datetime,
-    unmeasured: Collection[str] = (),
-) -> list[trends.Middle]:
-    """Every grouping's middles read from the view, against the cycles one
-    by one: each cell's total, its running responses' hours (the rows
-    ``unmeasured`` among them: measured to their end), ended ones' hours
-    forming an unbroken run of the sorted ended hours starting ``below``
-    them, and its median ``statistics.median`` of every response's hours."""
+) -> list[trends.Hours]:
+    """Every grouping's response hours read from the view are, group by
+    group and month, what the domain makes of the cycles one by one (the
+    same multiset of hours), and trend alike."""
     working_time = ledger.rules.timekeeping.working_time
-    due = [f for f in facts if f.stage == "first_response" and f.is_due(as_of)]
-    ran = [f for f in due if not (f.completed_at or f.ended_at)]
-    ran += [f for f in due if f.appeal_id in unmeasured]
-    ended = [f for f in due if f not in ran]
+    responses = trends.responses_of(facts, as_of, SHANGHAI, working_time)
     read = []
     for group_by in trends.GROUPS:
-        _, middles = view.middles(
+        _, hours = view.response_hours(
             ledger.database, periods, as_of, SHANGHAI, working_time, group_by
         )
-        expected = {}
-        for running, kind in ((True, ran), (False, ended)):
-            responses = trends.responses_of(kind, as_of, SHANGHAI, working_time)
-            for middle in trends.middles_of(responses, group_by):
-                expected.setdefault((middle.month, middle.key), ([], []))
-                expected[middle.month, middle.key][running].extend(middle.running)
-        assert {(m.month, m.key) for m in middles} == set(expected), group_by
-        for middle in middles:
-            hours, running = expected[middle.month, middle.key]
-            assert middle.total == len(hours) + len(running)
-            assert Counter(middle.running) == Counter(running)
-            window = sorted(hours)[middle.below : middle.below + len(middle.around)]
-            assert sorted(middle.around) == window
-            assert trends.median_hours(middle) == median(hours + running)
-        read.extend(middles)
+        expected = trends.hours_of(responses, group_by)
+        assert len(hours) == len({(h.month, h.key) for h in hours})
+        assert {(h.month, h.key): Counter(h.hours) for h in hours} == {
+            (h.month, h.key): Counter(h.hours) for h in expected
+        }, (as_of, group_by)
+        read.extend(hours)
         from_view = trends.trend(
             "first_response_hours", group_by, periods, [], [], [], as_of,
-            SHANGHAI, working_time, middles=middles,
+            SHANGHAI, working_time, hours=hours,
         )  # fmt: skip
         one_by_one = trends.trend(
             "first_response_hours", group_by, periods, facts, [], [], as_of,
@@ -174,36 +157,45 @@ def assert_middles(
     return read
 
 
-def test_the_view_hands_over_each_groups_middle_responses(
+def test_the_view_hands_over_every_responses_hours_as_the_cycles_give_them(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
-    """The first responses the view reads around each group's middle,
-    ended ones measured when their stage ended (``worked_us``), running ones
-    to the instant asked, give every grouping's median hours as the cycles
-    one by one do."""
+    """The first responses' hours the view reads, ended ones measured when
+    their stage ended (``worked_us``), running ones to the instant asked,
+    are the cycles' own, every grouping, at instants before, between and
+    after the deadlines."""
     facts = history(ledger, clock)
     periods = periods_of(facts)
-    middles = []
+    running = ended = 0
     for as_of in instants(facts):
-        middles += assert_middles(ledger, periods, facts, as_of)
-    assert any(m.running for m in middles)  # both kinds were measured
-    assert any(m.around for m in middles)
+        assert_hours(ledger, periods, facts, as_of)
+        for fact in facts:
+            if fact.stage == "first_response" and fact.is_due(as_of):
+                done = fact.completed_at or fact.ended_at
+                running += done is None
+                ended += done is not None
+    assert running > 0  # both kinds were measured
+    assert ended > 0
     working_time = ledger.rules.timekeeping.working_time
-    no_months = view.middles(ledger.database, [], clock.now(), SHANGHAI, working_time)
+    no_months = view.response_hours(
+        ledger.database, [], clock.now(), SHANGHAI, working_time
+    )
     assert no_months[1] == []
     with pytest.raises(ValueError, match="group_by"):
-        view.middles(ledger.database, periods, clock.now(), SHANGHAI, working_time, "x")
+        view.response_hours(
+            ledger.database, periods, clock.now(), SHANGHAI, working_time, "x"
+        )
 
 
 RUNNING_SHARE = {"U1": 0.02, "U2": 0.3, "U3": 0.7, None: 0.1}
 
 
-def test_only_the_responses_around_the_middle_are_handed_over(
+def test_many_responses_packed_per_group_and_month_come_back_whole(
     ledger: AppealLedger,
 ) -> None:
-    """Cells of up to a hundred responses, some running from random starts,
-    the ended ones' hours drawn from few values (ties): each cell's median
-    is every response's, while the view hands over far fewer ended ones."""
+    """Groups of up to a hundred responses a month, some running from random
+    starts, the ended ones taking few distinct times (ties), some with no
+    unit: every one's hours come back, in its group and the city's."""
     caught_up(ledger, view.projection(ledger.rules.timekeeping))  # its tables, empty
     working_time = ledger.rules.timekeeping.working_time
     randoms = random.Random(21)
@@ -232,15 +224,11 @@ def test_only_the_responses_around_the_middle_are_handed_over(
     insert(ledger, rows)
     _, facts = view.facts(ledger.database, *EVER)
     periods = [Period(2026, 9), Period(2026, 10)]
-    middles = []
     for at in (as_of, as_of + timedelta(days=30)):
-        middles += assert_middles(ledger, periods, facts, at)
-    for middle in middles:  # the window: at most two more than the running
-        assert len(middle.around) <= len(middle.running) + 2
-    handed = sum(len(m.around) for m in middles)
-    ended = sum(m.total - len(m.running) for m in middles)
-    assert handed < ended / 2
-    assert any(m.below > 0 and m.running for m in middles)
+        hours = assert_hours(ledger, periods, facts, at)
+        # every grouping's city row holds every response due
+        city = sum(len(h.hours) for h in hours if h.key == trends.CITY_KEY)
+        assert city == len(trends.GROUPS) * sum(f.is_due(at) for f in facts) > 0
 
 
 @pytest.mark.parametrize("group_by", trends.GROUPS)
@@ -344,7 +332,7 @@ def test_instants_equal_to_a_deadline_or_the_instant_assessed_count_alike(
             assert tally_standings(counted[str(period)], [], period, group) == tally(
                 facts, [], period, as_of, SHANGHAI, group
             ), (as_of, group)
-        assert_middles(ledger, [period], facts, as_of, unmeasured={"unmeasured"})
+        assert_hours(ledger, [period], facts, as_of)
 
 
 def insert(ledger: AppealLedger, rows: list[tuple[Any, ...]]) -> None:
