@@ -224,6 +224,7 @@ VERSIONS = Table(
     columns=("code", "version", *CONTENT_COLUMNS, "recorded_at", "recorded_by"),
     key=("code", "version"),
     create=CREATE_VERSIONS,
+    written_only=True,
 )
 
 CREATE_UNITS = """
@@ -239,6 +240,7 @@ UNITS = Table(
     columns=("unit", "code", "role"),
     key=("unit", "code"),
     create=CREATE_UNITS,
+    written_only=True,  # removed by the keys of the item's old row
 )
 
 CREATE_TERMS = """
@@ -254,6 +256,7 @@ TERMS = Table(
     columns=("term", "code", "weight"),
     key=("term", "code"),
     create=CREATE_TERMS,
+    written_only=True,  # removed by the terms of the item's old row
 )
 
 

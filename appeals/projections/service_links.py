@@ -125,6 +125,7 @@ PROJECTS = Table(
     key=("code",),
     create=CREATE_PROJECTS,
     indexes=(INDEX_PROJECTS_USCC,),
+    written_only=True,
 )
 
 

@@ -198,6 +198,7 @@ CYCLES = Table(
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
     indexes=(INDEX_OPEN_BY_DUE, INDEX_BY_COMPLETION, INDEX_OPEN_BY_USCC),
+    written_only=True,  # each event's cycles come from the fold
 )
 
 

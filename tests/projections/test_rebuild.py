@@ -359,6 +359,27 @@ def test_a_dropped_prefix_is_never_forgotten() -> None:
     assert sum(prefix in roomy for prefix in others) < 20
 
 
+def test_a_rebuild_carries_the_rows_its_view_reads_back_not_those_it_only_writes(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The timeliness view reads each appeal's fold and only writes its
+    cycles: the folds are carried from batch to batch, the cycles are not
+    (they would crowd the folds out and have them read again)."""
+    demo(ledger, clock, appeals=40)
+    view = next(p for p in PROJECTIONS if p.name == timeliness.NAME)
+    runner = Runner(events_of(ledger), view, target=REBUILD, batch_size=30)
+    runner.prepare()
+    carried: set[str] = set()
+    while runner.step():
+        assert runner.carried is not None
+        carried |= runner.carried.tables
+    assert carried == {timeliness.FOLDS.name}
+    assert timeliness.CYCLES.written_only
+    assert stored(ledger, runner.projection, REBUILD) == folded(
+        runner.projection, events(ledger)
+    )
+
+
 def test_carried_rows_are_dropped_when_another_runner_moves_the_copy(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:

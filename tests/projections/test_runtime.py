@@ -27,6 +27,8 @@ from appeals.projections.runtime.model import (
     Remove,
     State,
     Table,
+    WrittenOnly,
+    fold,
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import LIVE, transaction
@@ -217,6 +219,31 @@ def test_a_failing_projection_stops_at_the_failing_event(
     assert stored(ledger, appeal_list.PROJECTION) == folded(
         appeal_list.PROJECTION, events(ledger)
     )
+
+
+def test_a_view_reading_a_table_it_declared_written_only_fails_loudly(
+    ledger: AppealLedger,
+) -> None:
+    """``written_only`` rows are not carried between a rebuild's batches, so
+    a view that read them back would read what is not there: it may not."""
+    written_only = dataclasses.replace(OPEN_APPEALS, written_only=True)
+
+    def reads_back(event: Any, state: State) -> list[Change]:
+        state.get(written_only, (str(event.originator_id),))
+        return []
+
+    view = dataclasses.replace(
+        OPEN_ONLY, name="reads_back", tables=(written_only,), apply=reads_back
+    )
+    receive(ledger)
+    with pytest.raises(WrittenOnly, match="open_appeals is written only"):
+        fold(view, events(ledger))
+    runner = Runner(events_of(ledger), view, batch_size=1000)
+    runner.prepare()
+    with pytest.raises(ProjectionFailed) as raised:
+        runner.catch_up()
+    assert "WrittenOnly" in raised.value.failure.error
+    assert runner.position() < raised.value.failure.position
 
 
 @pytest.mark.empty_organisation  # copies the log's first event, a receipt

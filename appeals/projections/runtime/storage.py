@@ -36,6 +36,7 @@ from appeals.projections.runtime.model import (
     Put,
     Row,
     Table,
+    WrittenOnly,
     check_row,
 )
 
@@ -307,6 +308,11 @@ class CarriedRows:
     def __len__(self) -> int:
         return len(self._rows)
 
+    @property
+    def tables(self) -> frozenset[str]:
+        """The names of the tables whose rows are carried."""
+        return frozenset(table for table, _ in self._rows)
+
     def lookup(self, slot: Slot) -> tuple[bool, Row | None]:
         """(known, row): a known slot's row, None if known to be absent."""
         row = self._rows.get(slot, _UNKNOWN)
@@ -363,10 +369,16 @@ class SqlState:
 
     @property
     def rows(self) -> dict[Slot, Row | None]:
-        """Every row the batch read or wrote, as it stands now."""
-        return self._rows
+        """Every row the batch read or wrote, as it stands now, except the
+        rows of ``written_only`` tables (nothing reads them back)."""
+        skipped = {t.name for t in self.copy.projection.tables if t.written_only}
+        if not skipped:
+            return self._rows
+        return {slot: row for slot, row in self._rows.items() if slot[0] not in skipped}
 
     def get(self, table: Table, key: Key) -> Row | None:
+        if table.written_only:
+            raise WrittenOnly(table)
         slot = (table.name, key)
         if slot not in self._rows:
             known, row = (
