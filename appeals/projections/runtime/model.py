@@ -194,6 +194,11 @@ class Projection:
     after, so the pass of all the others, which carries their rows, does not
     hold it too (``rebuild_together``)."""
 
+    @cached_property
+    def written_only(self) -> frozenset[str]:
+        """The names of its tables declared ``Table.written_only``."""
+        return frozenset(t.name for t in self.tables if t.written_only)
+
     @property
     def splits(self) -> bool:
         """Whether a rebuild may split it by appeal (:attr:`by_appeal` or

@@ -205,7 +205,7 @@ class Runner:
             wanted = [n for n in wanted if holds(n.originator_id)]
         keys = None
         for table in self.projection.tables:
-            if table.per_appeal and not table.written_only:
+            if table.per_appeal:
                 if keys is None:
                     keys = [(str(n.originator_id),) for n in wanted]
                 state.preload(table, keys)

@@ -371,7 +371,7 @@ class SqlState:
     def rows(self) -> dict[Slot, Row | None]:
         """Every row the batch read or wrote, as it stands now, except the
         rows of ``written_only`` tables (nothing reads them back)."""
-        skipped = {t.name for t in self.copy.projection.tables if t.written_only}
+        skipped = self.copy.projection.written_only
         if not skipped:
             return self._rows
         return {slot: row for slot, row in self._rows.items() if slot[0] not in skipped}
