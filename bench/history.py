@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -217,8 +217,36 @@ def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> N
             cursor.execute(statement, (day, last))
 
 
-def generate(url: str, events: int, processes: int) -> dict[str, Any]:
-    """Writes at least ``events`` events; returns what it wrote and how fast."""
+def write_chunk_of(work: tuple[str, int, int]) -> ChunkResult:
+    """:func:`write_chunk` for ``Pool.imap`` (one argument)."""
+    return write_chunk(*work)
+
+
+def progress_line(written: int, events: int, seconds: float) -> str:
+    """What the generator says after each chunk: how far, how fast, and
+    about how long is left (its log's newest line, which the harness relays:
+    bench.processes.relay_log)."""
+    rate = written / seconds if seconds > 0 else 0.0
+    share = min(written, events) / events if events else 1.0
+    line = f"history: {written:,} of {events:,} events ({share:.0%}), {rate:,.0f}/s"
+    if rate > 0 and written < events:
+        minutes = (events - written) / rate / 60
+        line += (
+            ", under a minute left"
+            if minutes < 1
+            else f", about {minutes:.0f} min left"
+        )
+    return line
+
+
+def generate(
+    url: str,
+    events: int,
+    processes: int,
+    report: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Writes at least ``events`` events; returns what it wrote and how fast.
+    ``report`` hears a :func:`progress_line` after each chunk."""
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     load_master_data(ledger)  # the units, cadres and items the plans route to
     started = time.monotonic()
@@ -234,11 +262,13 @@ def generate(url: str, events: int, processes: int) -> dict[str, Any]:
             indexes = range(next_chunk, next_chunk + chunks)
             next_chunk += chunks
             work = [(url, i, size) for i in indexes]
-            for result in pool.starmap(write_chunk, work):
+            for result in pool.imap(write_chunk_of, work):
                 written += result.events
                 appeals += result.appeals
                 abandoned += result.abandoned
                 sequences.update(result.last_sequences)
+                if report is not None:
+                    report(progress_line(written, events, time.monotonic() - started))
     record_ticket_counters(ledger, sequences)
     head = ledger.recorder.max_notification_id() or 0
     ledger.close()
@@ -264,9 +294,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("result")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    result = generate(args.url, args.events, args.processes)
+    result = generate(args.url, args.events, args.processes, report=_say)
     Path(args.result).write_bytes(orjson.dumps(result))
     return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

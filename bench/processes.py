@@ -274,6 +274,34 @@ class ChildUsage:
     wall_seconds: float
 
 
+def relay_log(log_file: Path, progress: Callable[[str], None]) -> Callable[[], None]:
+    """A ``watch`` for :func:`run_child`: passes the child's newest log line
+    on to ``progress`` whenever it has changed (a long child's own progress
+    lines, shown in the run's)."""
+    last = ""
+
+    def watch() -> None:
+        nonlocal last
+        try:
+            with log_file.open("rb") as log:
+                log.seek(max(0, log_file.stat().st_size - RELAYED_TAIL))
+                tail = log.read().decode(errors="replace")
+        except OSError:
+            return
+        lines = tail.strip().splitlines()
+        if lines and lines[-1] != last:
+            last = lines[-1]
+            progress(last)
+
+    return watch
+
+
+RELAYED_TAIL = 4096
+"""How much of a log's end :func:`relay_log` reads for its newest line."""
+WATCH_SECONDS = 10.0
+"""How often :func:`run_child` calls its ``watch``."""
+
+
 def run_child(
     module: str,
     args: Sequence[str],
@@ -281,19 +309,26 @@ def run_child(
     *,
     env: Mapping[str, str] | None = None,
     timeout: float,
+    watch: Callable[[], None] | None = None,
 ) -> ChildUsage:
-    """Runs ``python -m module args`` to completion."""
+    """Runs ``python -m module args`` to completion, calling ``watch`` (if
+    given) every WATCH_SECONDS while it runs."""
     began = time.monotonic()
     process = start([PYTHON, "-m", module, *args], env or {}, log_file)
     deadline = time.monotonic() + timeout
+    watched = began
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid == process.pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             break
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             stop(process)
             raise TimeoutError(f"{module} ran over {timeout:.0f}s; see {log_file}")
+        if watch is not None and now - watched >= WATCH_SECONDS:
+            watched = now
+            watch()
         time.sleep(0.05)
     if process.returncode != 0:
         tail = log_file.read_text(errors="replace")[-3000:]

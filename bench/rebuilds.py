@@ -56,10 +56,12 @@ class HistorySection:
         # a child's time limit: an hour, or more for a longer history
         self.timeout = max(3600.0, plan.history_events / 1000)
 
-    def generate(self) -> dict[str, Any]:
-        """Writes the history (bench.history); returns what it wrote."""
+    def generate(self, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Writes the history (bench.history); returns what it wrote.
+        ``progress`` hears how far it has got, every WATCH_SECONDS or so."""
         self.cluster.create_database(DATABASE)
         result_file = self.work / "history.json"
+        log_file = self.work / "history.log"
         processes.run_child(
             "bench.history",
             [
@@ -69,8 +71,9 @@ class HistorySection:
                 "--processes",
                 str(self.plan.history_processes),
             ],
-            self.work / "history.log",
+            log_file,
             timeout=self.timeout,
+            watch=None if progress is None else processes.relay_log(log_file, progress),
         )
         result: dict[str, Any] = orjson.loads(result_file.read_bytes())
         with self.cluster.server.connect(DATABASE) as connection:

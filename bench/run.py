@@ -74,7 +74,7 @@ def run(plan: Plan, output: Path, work: Path) -> dict[str, Any]:
         results["profiles"] = {"ingest": ingest.profile()}
         history = HistorySection(cluster, plan, work)
         progress(f"history: generating {plan.history_events:,} events")
-        results["history"] = history.generate()
+        results["history"] = history.generate(progress)
         results["replay"] = [dataclasses.asdict(r) for r in history.run(progress)]
         progress(f"profile: rebuild of {PROFILED_VIEW} under py-spy")
         results["profiles"]["rebuild"] = history.profile(PROFILED_VIEW)

@@ -85,7 +85,7 @@ def run_scale(
 
         def generate() -> None:
             progress(f"history: generating {plan.history_events:,} events")
-            results["history"] = history.generate()
+            results["history"] = history.generate(progress)
 
         def scan() -> None:
             progress("history: raw scan")

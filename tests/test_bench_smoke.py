@@ -25,7 +25,13 @@ from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from bench import processes, profile
 from bench.cluster import Cluster
-from bench.history import EVENTS_PER_APPEAL, SPAN_CHUNKS, Decider, appeals_per_chunk
+from bench.history import (
+    EVENTS_PER_APPEAL,
+    SPAN_CHUNKS,
+    Decider,
+    appeals_per_chunk,
+    progress_line,
+)
 from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
 from bench.plan import QUICK
@@ -514,3 +520,34 @@ def test_the_load_on_a_long_history_runs_in_that_database_itself() -> None:
     section = IngestSection(cluster, QUICK, Path("/nonexistent"), database="history")
     assert section.url("r1_appeals") == server.url("history")
     assert section.ready_timeout > processes.READY_TIMEOUT
+
+
+def test_the_history_generator_says_how_far_it_has_got() -> None:
+    line = progress_line(2_500_000, 10_000_000, 500.0)
+    assert line == (
+        "history: 2,500,000 of 10,000,000 events (25%), 5,000/s, about 25 min left"
+    )
+    assert progress_line(9_990_000, 10_000_000, 1998.0).endswith(
+        ", under a minute left"
+    )
+    # the last chunk overshoots: done, and no time left to guess
+    assert progress_line(10_040_000, 10_000_000, 2000.0) == (
+        "history: 10,040,000 of 10,000,000 events (100%), 5,020/s"
+    )
+
+
+def test_a_long_childs_newest_log_line_is_relayed_once(tmp_path: Path) -> None:
+    log = tmp_path / "child.log"
+    heard: list[str] = []
+    watch = processes.relay_log(log, heard.append)
+    watch()  # no log yet: nothing to say
+    log.write_text("starting\nhistory: 10 of 20 events (50%)\n")
+    watch()
+    watch()  # unchanged: not repeated
+    with log.open("a") as more:
+        more.write("history: 20 of 20 events (100%)\n")
+    watch()
+    assert heard == [
+        "history: 10 of 20 events (50%)",
+        "history: 20 of 20 events (100%)",
+    ]
