@@ -50,6 +50,7 @@ from appeals.domain.ticket import format_ticket
 from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.settings import Settings
+from bench.processes import progress_line
 
 MAX_APPEALS_PER_CHUNK = 4000
 MIN_APPEALS_PER_CHUNK = 500
@@ -222,23 +223,6 @@ def write_chunk_of(work: tuple[str, int, int]) -> ChunkResult:
     return write_chunk(*work)
 
 
-def progress_line(written: int, events: int, seconds: float) -> str:
-    """What the generator says after each chunk: how far, how fast, and
-    about how long is left (its log's newest line, which the harness relays:
-    bench.processes.relay_log)."""
-    rate = written / seconds if seconds > 0 else 0.0
-    share = min(written, events) / events if events else 1.0
-    line = f"history: {written:,} of {events:,} events ({share:.0%}), {rate:,.0f}/s"
-    if rate > 0 and written < events:
-        minutes = (events - written) / rate / 60
-        line += (
-            ", under a minute left"
-            if minutes < 1
-            else f", about {minutes:.0f} min left"
-        )
-    return line
-
-
 def generate(
     url: str,
     events: int,
@@ -268,7 +252,8 @@ def generate(
                 abandoned += result.abandoned
                 sequences.update(result.last_sequences)
                 if report is not None:
-                    report(progress_line(written, events, time.monotonic() - started))
+                    seconds = time.monotonic() - started
+                    report(progress_line("history", written, events, seconds))
     record_ticket_counters(ledger, sequences)
     head = ledger.recorder.max_notification_id() or 0
     ledger.close()

@@ -82,12 +82,19 @@ class HistorySection:
         return result
 
     def child(
-        self, what: str, number: int, *extra: str, label: str | None = None
+        self,
+        what: str,
+        number: int,
+        *extra: str,
+        label: str | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ReplayRun:
         """One bench.replay mode in its own process, recorded as ``label``
-        (the mode's name unless given)."""
+        (the mode's name unless given); ``progress`` hears how far a rebuild
+        has got."""
         label = label or what
         result_file = self.work / f"replay_{label}_{number}.json"
+        log_file = self.work / f"replay_{label}_{number}.log"
         meter = CpuMeter()
         root = postmaster_pid(self.cluster.data_dir)
         if root is not None:
@@ -96,8 +103,9 @@ class HistorySection:
         usage = processes.run_child(
             "bench.replay",
             [what, self.url, str(result_file), *extra],
-            self.work / f"replay_{label}_{number}.log",
+            log_file,
             timeout=self.timeout,
+            watch=None if progress is None else processes.relay_log(log_file, progress),
         )
         meter.stop()
         wall = max(usage.wall_seconds, 1e-9)
@@ -154,9 +162,9 @@ class HistorySection:
                 continue
             began = time.monotonic()
             progress(f"history round {number}: rebuild every view in one pass")
-            runs.append(self.child("rebuild-together", number))
+            runs.append(self.child("rebuild-together", number, progress=progress))
             progress(f"history round {number}: rebuild every view, one pass per core")
-            runs.append(self.child("rebuild-parallel", number))
+            runs.append(self.child("rebuild-parallel", number, progress=progress))
             # Split by appeal over 2 processes; with 1 it is exactly the
             # one-pass rebuild above (bench.replay), not run twice.
             progress(f"history round {number}: rebuild split by appeal, 2 jobs")
@@ -167,6 +175,7 @@ class HistorySection:
                     "--jobs",
                     "2",
                     label="rebuild-partitioned-2",
+                    progress=progress,
                 )
             )
             if number == 1:

@@ -38,6 +38,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,10 @@ from appeals.projections.runtime.rebuild import (
 )
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import REBUILD
+from bench.processes import progress_line
 
+SAY_SECONDS = 10.0
+"""How often a rebuild prints how far it has got (RebuildProgress)."""
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
 
@@ -182,10 +186,47 @@ def rebuild_one_pass(url: str, batch_size: int) -> dict[str, Any]:
         chosen = projections(load_timekeeping(settings, source.database))
         head = source.head()
         started = time.monotonic()
-        outcomes = rebuild_together(source, chosen, restart=True, batch_size=batch_size)
+        outcomes = rebuild_together(
+            source,
+            chosen,
+            restart=True,
+            batch_size=batch_size,
+            update=RebuildProgress(),
+        )
         seconds = time.monotonic() - started
     parts = _parts(outcomes)
     return {"head": head, "events": head, "seconds": seconds, "projections": parts}
+
+
+class RebuildProgress:
+    """A rebuild's ``update``: at most every ``every`` seconds, a
+    :func:`progress_line` for the view furthest behind, printed to this
+    child's log (the harness relays the newest: bench.processes.relay_log)."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None] | None = None,
+        every: float = SAY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.say = say or _say
+        self.every = every
+        self.clock = clock
+        self.started = self.said = clock()
+        self.positions: dict[str, int] = {}
+
+    def __call__(self, name: str, position: int, head: int) -> None:
+        self.positions[name] = position
+        now = self.clock()
+        if now - self.said < self.every:
+            return
+        self.said = now
+        slowest = min(self.positions.values())
+        self.say(progress_line("rebuild", slowest, head, now - self.started))
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _parts(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
@@ -242,6 +283,7 @@ def _in_processes(
         jobs=jobs,
         batch_size=batch_size,
         restart=True,
+        update=RebuildProgress(),
         partition=partition,
     )
     seconds = time.monotonic() - started

@@ -99,6 +99,7 @@ def run_scale(
                 "--jobs",
                 str(REBUILD_JOBS),
                 label=f"rebuild-partitioned-{REBUILD_JOBS}",
+                progress=progress,
             )
             results["replay"].append(dataclasses.asdict(run))
 

@@ -25,16 +25,12 @@ from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
 from bench import processes, profile
 from bench.cluster import Cluster
-from bench.history import (
-    EVENTS_PER_APPEAL,
-    SPAN_CHUNKS,
-    Decider,
-    appeals_per_chunk,
-    progress_line,
-)
+from bench.history import EVENTS_PER_APPEAL, SPAN_CHUNKS, Decider, appeals_per_chunk
 from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
 from bench.plan import QUICK
+from bench.processes import progress_line
+from bench.replay import RebuildProgress
 from bench.report import render, summary
 from bench.report_gaps import gaps_section
 from bench.report_scale import render_scale
@@ -523,17 +519,30 @@ def test_the_load_on_a_long_history_runs_in_that_database_itself() -> None:
 
 
 def test_the_history_generator_says_how_far_it_has_got() -> None:
-    line = progress_line(2_500_000, 10_000_000, 500.0)
+    line = progress_line("history", 2_500_000, 10_000_000, 500.0)
     assert line == (
         "history: 2,500,000 of 10,000,000 events (25%), 5,000/s, about 25 min left"
     )
-    assert progress_line(9_990_000, 10_000_000, 1998.0).endswith(
+    assert progress_line("history", 9_990_000, 10_000_000, 1998.0).endswith(
         ", under a minute left"
     )
     # the last chunk overshoots: done, and no time left to guess
-    assert progress_line(10_040_000, 10_000_000, 2000.0) == (
+    assert progress_line("history", 10_040_000, 10_000_000, 2000.0) == (
         "history: 10,040,000 of 10,000,000 events (100%), 5,020/s"
     )
+
+
+def test_a_rebuild_says_how_far_its_slowest_view_has_got_now_and_then() -> None:
+    now = [0.0]
+    said: list[str] = []
+    update = RebuildProgress(said.append, every=10.0, clock=lambda: now[0])
+    update("timeliness", 1_000, 4_000)
+    now[0] = 5.0
+    update("appeal_list", 3_000, 4_000)  # too soon to say again
+    assert said == []
+    now[0] = 10.0
+    update("timeliness", 2_000, 4_000)
+    assert said == ["rebuild: 2,000 of 4,000 events (50%), 200/s, under a minute left"]
 
 
 def test_a_long_childs_newest_log_line_is_relayed_once(tmp_path: Path) -> None:
