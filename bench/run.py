@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = commands.add_parser(
         "scale",
         help="reads, lag and the webhook outbox on a city-scale history "
-        "(about 25 min at --events 2000000, over 2.5 h at the default 10,000,000); "
+        "(about 20 min at --events 2000000, about 2.3 h at the default 10,000,000); "
         "writes BENCHMARKS-SCALE.md",
     )
     scale.add_argument(

@@ -2,10 +2,9 @@
 a city-scale history (10,000,000 events by default), then
 BENCHMARKS-SCALE.md.
 
-A run of its own, apart from ``bench run``: making a history of ten million
-events takes about 37 minutes on 2 cores, and rebuilding every view over it
-more than 1.5 hours (measured: below 1,700 events/s by 4,000,000), longer
-than the whole of ``bench
+A run of its own, apart from ``bench run``: on 2 cores making a history of
+ten million events took 49 minutes and rebuilding every view over it 76
+(2,213 events/s), 136 minutes in all, longer than the whole of ``bench
 run``. In a fresh durable cluster (bench.cluster) it
 
 1. generates the history (bench.history: the demo planner and the real
