@@ -16,6 +16,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
 from tests.http.conftest import auth  # noqa: F401 - the role tokens, shared
+from tests.support.machine import missing
 
 ARTEFACTS = Path(os.environ.get("APPEALS_TEST_ARTEFACTS", "var/test-artefacts"))
 """Where the browser tests leave their screenshots."""
@@ -31,14 +32,11 @@ def browser_paths() -> tuple[str, str] | None:
 def chromium() -> Iterator[webdriver.Chrome]:
     found = browser_paths()
     if found is None:
-        message = (
+        missing(
             "the browser tests need Debian's chromium and chromium-driver "
             "(apt-get install chromium chromium-driver fonts-noto-cjk; "
             "scripts/setup --dev does it as root)"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     browser, driver_path = found
     options = Options()
     options.binary_location = browser
