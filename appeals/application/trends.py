@@ -137,12 +137,15 @@ class Trends:
         """Categories × localities on days ``first``..``last``."""
         start = datetime.combine(first, time(0), SHANGHAI)
         end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-        seen, facts = assessment_view.facts(
-            self.ledger.database, start, end, trends.HOTSPOT_STAGES
-        )
-        listed, receipts = appeal_list.receipts(self.ledger.database, start, end)
         as_of = self.ledger.clock.now()
-        spots = trends.hotspots(receipts, facts, first, last, as_of, SHANGHAI)
+        database = self.ledger.database
+        # the window's resolve stages and receipts (a month of a city's: some
+        # 10,000 each) counted in SQL by category and locality
+        seen, counted = assessment_view.standings_between(
+            database, start, end, as_of, trends.HOTSPOT_STAGES, trends.HOTSPOT_KEEP
+        )
+        listed, received = appeal_list.received_counts(database, start, end)
+        spots = trends.hotspots(received, counted)
         items = [
             {
                 "category": s.category,

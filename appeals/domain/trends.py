@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from statistics import median
 from typing import Any, NamedTuple
 
@@ -411,35 +411,28 @@ class Hotspot:
 
 HOTSPOT_STAGES = ("resolve",)
 """The stages :func:`hotspots` counts (what its reader need read)."""
+HOTSPOT_KEEP = ("locality", "category")
+"""What :func:`hotspots` tells stages apart by, besides whether the centre
+ran them (what a view counting them need keep apart)."""
 
 
 def hotspots(
-    receipts: Iterable[Receipt],
-    facts: Iterable[CycleFact],
-    first: date,
-    last: date,
-    as_of: datetime,
-    tz: tzinfo,
+    received: Mapping[tuple[str, str], int], standings: Iterable[Counted]
 ) -> list[Hotspot]:
-    """Per (category, locality): appeals received on days ``first``..``last``
-    and the resolve stages due then (late: not completed by the deadline),
-    the busiest first."""
-    received: dict[tuple[str, str], int] = defaultdict(int)
-    due: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    for receipt in receipts:
-        if first <= receipt.received_at.astimezone(tz).date() <= last:
-            received[(receipt.category, receipt.locality)] += 1
-    for fact in facts:
-        if fact.stage not in HOTSPOT_STAGES or fact.unit == CENTRE_UNIT:
+    """Per (category, locality): the appeals ``received`` in a window and the
+    resolve stages due in it, counted by standing (late: not completed by
+    the deadline; the centre's own stages not counted), the busiest first."""
+    due: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for standing, count in standings:
+        if standing.stage not in HOTSPOT_STAGES or standing.unit == CENTRE_UNIT:
             continue
-        if not first <= fact.due.astimezone(tz).date() <= last:
-            continue
-        if fact.is_due(as_of):
-            due[(fact.category, fact.locality or "")].append(not fact.met())
+        if standing.is_due():
+            counted = due[(standing.category, standing.locality or "")]
+            counted[0] += count
+            counted[1] += 0 if standing.completed_by_deadline else count
     keys = set(received) | set(due)
     spots = [
-        Hotspot(c, loc, received.get((c, loc), 0), len(due[(c, loc)]),
-                sum(due[(c, loc)]))
+        Hotspot(c, loc, received.get((c, loc), 0), *due.get((c, loc), (0, 0)))
         for c, loc in keys
-    ]  # fmt: skip
+    ]
     return sorted(spots, key=lambda s: (-s.received, -s.late, s.category, s.locality))

@@ -321,6 +321,28 @@ SELECT_RECEIPTS = (
     "WHERE received_at >= ? AND received_at < ?"
 )
 
+COUNT_RECEIPTS = (
+    "SELECT category, substr(uscc, 3, 6), COUNT(*) FROM {table} "
+    "WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2"
+)
+"""Receipts per category and locality (``locality_of``: the credit code's
+characters 3–8), counted in SQL."""
+
+
+def received_counts(
+    database: Database, start: datetime, end: datetime
+) -> tuple[int, dict[tuple[str, str], int]]:
+    """The view's position and how many appeals were received in [start,
+    end) per (category, locality): what hotspots read of the receipts."""
+    table = live_table(database, APPEALS)
+
+    def load(sql: Sql) -> dict[tuple[str, str], int]:
+        bounds = [stored_instant(start), stored_instant(end)]
+        rows = sql.execute(COUNT_RECEIPTS.format(table=table), bounds).all()
+        return {(str(c), str(loc)): int(n) for c, loc, n in rows}
+
+    return read(database, PROJECTION.name, load)
+
 
 def receipts(
     database: Database, start: datetime, end: datetime

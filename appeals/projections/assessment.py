@@ -379,9 +379,30 @@ def _count(
     stages: Sequence[str] | None,
     groupings: Mapping[str, Collection[str]],
 ) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
-    counting = _Counting(database, periods, as_of, tz, stages)
+    counting = _Counting.monthly(database, periods, as_of, tz, stages)
     position, found = read(database, NAME, lambda sql: counting.load(sql, groupings))
     return position, {name: found.get(name, {}) for name in groupings}
+
+
+WINDOW = "window"
+
+
+def standings_between(
+    database: Database,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    stages: Sequence[str],
+    keep: Collection[str],
+) -> tuple[int, list[Counted]]:
+    """The position the view reflects, and the cycles of ``stages`` due in
+    [start, end) counted by their :class:`Standing` as of ``as_of``, as
+    :func:`standings` counts a month's (a window of any days: hotspots)."""
+    counting = _Counting(database, start, [(end, WINDOW)], as_of, stages)
+    position, found = read(
+        database, NAME, lambda sql: counting.load(sql, {WINDOW: keep})
+    )
+    return position, found.get(WINDOW, {}).get(WINDOW, [])
 
 
 def response_hours(
@@ -403,7 +424,7 @@ def response_hours(
     :func:`~appeals.domain.trends.responses_of` the cycles."""
     if group_by not in HOURS_KEYS:
         raise ValueError(f"group_by must be one of {sorted(HOURS_KEYS)}")
-    counting = _Counting(database, periods, as_of, tz, (FIRST_RESPONSE,))
+    counting = _Counting.monthly(database, periods, as_of, tz, (FIRST_RESPONSE,))
     return read(
         database,
         NAME,
@@ -439,31 +460,47 @@ class _Counting:
     def __init__(
         self,
         database: Database,
+        start: datetime,
+        buckets: Sequence[tuple[datetime, str]],
+        as_of: datetime,
+        stages: Sequence[str] | None,
+    ) -> None:
+        """Cycles due from ``start``, each counted in the first of
+        ``buckets`` (its end, exclusive, and its label) it is due before."""
+        self.table = live_table(database, CYCLES)
+        self.buckets = buckets
+        self.stages = stages
+        self.months: list[Any] = []
+        for end, label in buckets:
+            self.months.extend((stored_instant(end), label))
+        self.start = stored_instant(start)
+        self.as_of = as_of
+        self.at = stored_instant(as_of)
+
+    @classmethod
+    def monthly(
+        cls,
+        database: Database,
         periods: Sequence[Period],
         as_of: datetime,
         tz: tzinfo,
         stages: Sequence[str] | None,
-    ) -> None:
+    ) -> _Counting:
+        """Per month of ``periods`` (consecutive, in order; in ``tz``)."""
         for earlier, later in itertools.pairwise(periods):
             if later.first_day != earlier.last_day + timedelta(days=1):
                 raise ValueError("periods must be consecutive months, in order")
-        self.table = live_table(database, CYCLES)
-        self.periods = periods
-        self.stages = stages
         bounds = [period.bounds(tz) for period in periods]
-        self.months: list[Any] = []
-        for period, (_, end) in zip(periods, bounds, strict=True):
-            self.months.extend((stored_instant(end), str(period)))
-        self.start = stored_instant(bounds[0][0]) if bounds else ""
-        self.as_of = as_of
-        self.at = stored_instant(as_of)
+        start = bounds[0][0] if bounds else as_of
+        buckets = [(end, str(p)) for p, (_, end) in zip(periods, bounds, strict=True)]
+        return cls(database, start, buckets, as_of, stages)
 
     def load(
         self, sql: Sql, groupings: Mapping[str, Collection[str]]
     ) -> dict[str, dict[str, list[Counted]]]:
         """Per grouping (name: what it keeps apart), per month, the counted
         standings."""
-        if not self.periods or (self.stages is not None and not self.stages):
+        if not self.buckets or (self.stages is not None and not self.stages):
             return {}
         parts = [self._select(name, keep) for name, keep in groupings.items()]
         statement = " UNION ALL ".join(text for text, _ in parts)
@@ -483,7 +520,7 @@ class _Counting:
     def hours(self, sql: Sql, working_time: WorkingTime, key: str) -> list[Hours]:
         """The window's first responses due, their hours packed per group
         and month (:func:`response_hours`)."""
-        if not self.periods:
+        if not self.buckets:
             return []
         packed = "string_agg" if sql.database.engine == "postgres" else "group_concat"
         statement = (
@@ -514,8 +551,9 @@ class _Counting:
         return [Hours(month, k, tuple(values)) for (month, k), values in found.items()]
 
     def _month(self) -> str:
-        """The month a cycle is due in (``YYYY-MM``), from its deadline."""
-        return "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.periods) + " END"
+        """The bucket a cycle is due in (a month: ``YYYY-MM``), from its
+        deadline."""
+        return "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.buckets) + " END"
 
     def _select(self, name: str, keep: Collection[str]) -> tuple[str, list[Any]]:
         """One grouping's ``SELECT`` (first column: its name) and parameters."""

@@ -3,6 +3,7 @@ count, and answers exactly as it does from everything (both stores)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from appeals.application.service import AppealLedger
 from appeals.domain import trends
 from appeals.domain.assessment import Period
+from appeals.domain.identities import CENTRE_UNIT
 from appeals.infra.clock import SHANGHAI, FixedClock
-from appeals.projections import accountability
+from appeals.projections import accountability, appeal_list
 from appeals.projections import assessment as assessment_view
 from tests.http.reports.test_trends import two_months
 
@@ -66,16 +68,29 @@ def test_every_measure_answers_alike_from_only_what_it_reads(
         assert read_less >= 5  # the city's rates read one stage each
 
 
-def test_hotspots_answer_alike_from_the_resolve_stages_they_read(
+def test_hotspots_counted_in_sql_answer_as_the_cycles_and_receipts_one_by_one(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     two_months(ledger, clock)
     start, end = FIRST.bounds(SHANGHAI)[0], LAST.bounds(SHANGHAI)[1]
-    _, every = assessment_view.facts(ledger.database, start, end)
-    _, some = assessment_view.facts(ledger.database, start, end, trends.HOTSPOT_STAGES)
-    assert 0 < len(some) < len(every)
-    as_of = datetime(2026, 11, 2, 9, tzinfo=SHANGHAI)
-    first, last = FIRST.first_day, LAST.last_day
-    spots = trends.hotspots([], some, first, last, as_of, SHANGHAI)
-    assert spots == trends.hotspots([], every, first, last, as_of, SHANGHAI)
-    assert sum(spot.due for spot in spots) > 0
+    database = ledger.database
+    as_of = datetime(2026, 10, 20, 9, tzinfo=SHANGHAI)  # October's not yet due
+    _, every = assessment_view.facts(database, start, end)
+    _, receipts = appeal_list.receipts(database, start, end)
+    _, counted = assessment_view.standings_between(
+        database, start, end, as_of, trends.HOTSPOT_STAGES, trends.HOTSPOT_KEEP
+    )
+    _, received = appeal_list.received_counts(database, start, end)
+    assert received == Counter((r.category, r.locality) for r in receipts)
+    due: Counter[tuple[str, str]] = Counter()
+    late: Counter[tuple[str, str]] = Counter()
+    for fact in every:
+        if fact.stage == "resolve" and fact.unit != CENTRE_UNIT and fact.is_due(as_of):
+            due[(fact.category, fact.locality or "")] += 1
+            late[(fact.category, fact.locality or "")] += not fact.met()
+    spots = trends.hotspots(received, counted)
+    assert {(s.category, s.locality): (s.received, s.due, s.late) for s in spots} == {
+        key: (received[key], due[key], late[key]) for key in received.keys() | due
+    }
+    assert sum(due.values()) < sum(1 for f in every if f.stage == "resolve")
+    assert sum(late.values()) > 0

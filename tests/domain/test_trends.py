@@ -11,7 +11,8 @@ import pytest
 
 from appeals.domain.assessment import CycleFact, Period
 from appeals.domain.errors import InvalidField
-from appeals.domain.trends import CITY_KEY, Receipt, change, trend
+from appeals.domain.identities import CENTRE_UNIT
+from appeals.domain.trends import CITY_KEY, Receipt, change, hotspots, trend
 from appeals.infra.clock import SHANGHAI
 
 SEPTEMBER, OCTOBER = Period(2026, 9), Period(2026, 10)
@@ -88,3 +89,30 @@ def test_no_unit_code_stands_in_for_the_city() -> None:
                    at(10, 1), SHANGHAI, hours)  # fmt: skip
     assert series[CITY_KEY]["2026-09"].value == 0.5  # both units, summed
     assert series[("city",)]["2026-09"].value == 1.0  # the unit's own row
+
+
+def resolve(unit: str, category: str, **changes: object) -> CycleFact:
+    return first_response(unit, stage="resolve", category=category, **changes)
+
+
+def test_hotspots_count_due_resolve_stages_late_or_met_never_the_centres() -> None:
+    as_of = at(10, 1)
+    stages = [
+        resolve("SZ-TAX", "tax"),  # due, never completed: late
+        resolve("SZ-TAX", "tax", completed_at=at(9, 1, 12)),  # met
+        resolve("SZ-TAX", "tax", completed_at=at(9, 5)),  # completed late
+        resolve("SZ-TAX", "tax", due=at(10, 5)),  # not yet due
+        resolve("SZ-TAX", "tax", ended_by="withdrawn", ended_at=at(9, 1, 12)),
+        resolve(CENTRE_UNIT, "tax"),  # the centre's own: not a unit's
+        resolve("SZ-HR", "labour"),
+    ]
+    counted = [(fact.standing(as_of), 2) for fact in stages]  # each twice
+    received = {("tax", "320505"): 3, ("permits", "320506"): 9}
+    spots = hotspots(received, counted)
+    assert [(s.category, s.locality, s.received, s.due, s.late) for s in spots] == [
+        ("permits", "320506", 9, 0, 0),  # the busiest first
+        ("tax", "320505", 3, 6, 4),
+        ("labour", "320505", 0, 2, 2),
+    ]
+    assert spots[0].late_rate is None
+    assert spots[1].late_rate == pytest.approx(4 / 6)
