@@ -30,6 +30,7 @@ from appeals.domain.trends import CITY_KEY, CITY_LABEL, MEASURES, Hours, Receipt
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability, appeal_list
 from appeals.projections import assessment as assessment_view
+from appeals.projections.reading import Remembered
 
 VIEWS = (assessment_view.NAME, accountability.NAME, appeal_list.PROJECTION.name)
 """The views trends read (an answer waits for each with ``?position=``)."""
@@ -56,8 +57,16 @@ class Answer:
 class Trends:
     """Computes trends and hotspots over one ledger's views."""
 
-    def __init__(self, ledger: AppealLedger, names: Directory | None = None) -> None:
+    def __init__(
+        self,
+        ledger: AppealLedger,
+        names: Directory | None = None,
+        past: Remembered | None = None,
+    ) -> None:
         self.ledger = ledger
+        # months past counted once and used again while none of their cycles
+        # changes (``past``: the service's, kept across requests)
+        self.past = past
         # the rows name the same units again and again: asked once each
         # (``names``: the service's, remembered across requests)
         self.names = names or RememberingDirectory(ledger.rules.directory, 60)
@@ -173,14 +182,14 @@ class Trends:
         if measure == "first_response_hours":  # a median needs every value
             working_time = self.ledger.rules.timekeeping.working_time
             seen, hours = assessment_view.response_hours(
-                database, periods, as_of, SHANGHAI, working_time, group_by
+                database, periods, as_of, SHANGHAI, working_time, group_by, self.past
             )
             return _Read(seen, hours=hours)
         stages = trends.stages_read(measure, group_by)
         # a rate: a year of a city's cycles (some 100,000) counted in SQL
         keep = GROUPING_READS.get(group_by, ())  # the city's: nothing apart
         seen, standings = assessment_view.standings(
-            database, periods, as_of, SHANGHAI, stages, keep
+            database, periods, as_of, SHANGHAI, stages, keep, self.past
         )
         if not trends.reads_activity(measure, group_by):
             return _Read(seen, standings=standings)

@@ -44,6 +44,8 @@ from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
 from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
 from appeals.infra.database import Database, Sql
+from appeals.projections import changes as period_changes
+from appeals.projections.changes import counter_table, versions
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
@@ -52,7 +54,7 @@ from appeals.projections.lifecycle import (
     stored_or_none,
     topics_of,
 )
-from appeals.projections.reading import live_table, read
+from appeals.projections.reading import Remembered, live_table, read
 from appeals.projections.runtime.model import (
     Apply,
     Change,
@@ -92,6 +94,13 @@ CREATE TABLE IF NOT EXISTS {table} (
 """
 INDEX_BY_DUE = "CREATE INDEX IF NOT EXISTS {name}_due_stage ON {table} (due, stage)"
 """Cycles due in a period (the assessment), of some stages (a trend)."""
+INDEX_UNMEASURED = (
+    "CREATE INDEX IF NOT EXISTS {name}_unmeasured ON {table} (stage, due) "
+    "WHERE worked_us IS NULL"
+)
+"""Cycles still running (or left unmeasured): the first responses a trend
+measures to the instant asked, read apart from the months remembered
+(:func:`response_hours`). Partial, so it holds only the running ones."""
 CREATE_EXCLUSIONS = (
     "CREATE TABLE IF NOT EXISTS {table} (appeal_id TEXT NOT NULL PRIMARY KEY)"
 )
@@ -125,7 +134,7 @@ CYCLES = Table(
     columns=COLUMNS,
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
-    indexes=(INDEX_BY_DUE,),
+    indexes=(INDEX_BY_DUE, INDEX_UNMEASURED),
 )
 EXCLUSIONS = Table(
     name="assessment_exclusions",
@@ -134,6 +143,10 @@ EXCLUSIONS = Table(
     create=CREATE_EXCLUSIONS,
     per_appeal=True,
 )
+MONTHS = counter_table("assessment_months")
+"""How many times a cycle due in each month (``YYYY-MM`` of the stored,
+UTC, deadline) was written (:mod:`appeals.projections.changes`): what lets
+a trend use again what it counted of a month past."""
 VERDICT = ("verdict_resolved", "verdict_satisfaction", "verdict_lapsed")
 
 
@@ -210,6 +223,7 @@ def make_apply(tk: Timekeeping) -> Apply:
             verdict = {"verdict_lapsed": 1}
         elif isinstance(event, Appeal.CalledBack):
             verdict = callback_verdict(event)
+        months: set[str] = set()
         for cycle in after.cycles:
             if cycle.stage not in ASSESSED_STAGES:
                 continue
@@ -223,6 +237,10 @@ def make_apply(tk: Timekeeping) -> Apply:
             if judged:
                 stored.update(verdict)
             changes.append(Put(CYCLES, stored))
+            months.add(stored["due"][:7])
+            if kept is not None:  # an extension moves it: its old month changed too
+                months.add(kept["due"][:7])
+        changes.extend(period_changes.counted(state, MONTHS, months))
         return changes
 
     return apply
@@ -233,13 +251,13 @@ def projection(tk: Timekeeping) -> Projection:
     ``tk``'s calendar."""
     return Projection(
         name=NAME,
-        tables=(FOLDS, CYCLES, EXCLUSIONS),
+        tables=(FOLDS, CYCLES, EXCLUSIONS, MONTHS),
         topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted, Appeal.CalledBack),
         apply=make_apply(tk),
         description="every stage cycle the assessment counts, "
         "with verdicts, exclusions and working time",
         cost=3,
-        by_appeal=True,
+        summed_by_part=True,
     )
 
 
@@ -341,6 +359,7 @@ def standings(
     tz: tzinfo,
     stages: Sequence[str] | None = None,
     keep: Collection[str] = GROUPED,
+    past: Remembered | None = None,
 ) -> tuple[int, dict[str, list[Counted]]]:
     """The position the view reflects, and per month of ``periods`` (in
     ``tz``) the cycles due in it (of ``stages`` only, if given) counted by
@@ -350,8 +369,9 @@ def standings(
     ``keep`` of :data:`GROUPED` are kept apart (``GROUPING_READS`` says what
     each grouping needs): a trend by unit need not tell cadres apart, nor
     the city's row units, and cycles alike in what is kept come back as one
-    row."""
-    position, found = _count(database, periods, as_of, tz, stages, {NAME: keep})
+    row. Given ``past``, months it remembers are not counted again."""
+    groupings = {NAME: keep}
+    position, found = _count(database, periods, as_of, tz, stages, groupings, past)
     return position, found[NAME]
 
 
@@ -378,9 +398,31 @@ def _count(
     tz: tzinfo,
     stages: Sequence[str] | None,
     groupings: Mapping[str, Collection[str]],
+    past: Remembered | None = None,
 ) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
-    counting = _Counting.monthly(database, periods, as_of, tz, stages)
-    position, found = read(database, NAME, lambda sql: counting.load(sql, groupings))
+    what: tuple[Any, ...] = ("standings", None if stages is None else tuple(stages))
+    what += tuple((name, tuple(sorted(keep))) for name, keep in groupings.items())
+
+    def load(sql: Sql) -> dict[str, dict[str, list[Counted]]]:
+        remembered, rest = _remembered(sql, database, periods, tz, as_of, past, what)
+        found: dict[str, dict[str, list[Counted]]] = {name: {} for name in groupings}
+        for month, counted in remembered.items():
+            for name in groupings:
+                if counted[name]:  # a month with none is left out, as SQL does
+                    found[name][month] = counted[name]
+        counting = _Counting.monthly(database, rest, as_of, tz, stages)
+        fresh = counting.load(sql, groupings)
+        for name, months in fresh.items():
+            found[name].update(months)
+        for period in rest:
+            month = str(period)
+            counted = {name: fresh.get(name, {}).get(month, []) for name in groupings}
+            if past is not None and counting.settled(period):
+                kept_as = (live_table(database, CYCLES), what, month)
+                past.put(kept_as, rest.versions[month], counted, as_of)
+        return found
+
+    position, found = read(database, NAME, load)
     return position, {name: found.get(name, {}) for name in groupings}
 
 
@@ -412,6 +454,7 @@ def response_hours(
     tz: tzinfo,
     working_time: WorkingTime,
     group_by: str = CITY,
+    past: Remembered | None = None,
 ) -> tuple[int, list[Hours]]:
     """The position the view reflects, and per month of ``periods`` the
     working hours of the first responses due in it as of ``as_of`` (the
@@ -421,17 +464,85 @@ def response_hours(
     the hours packed in it (a year of a city's responses by unit: some 200
     rows instead of 28,500 at two million events). What the domain's
     :func:`~appeals.domain.trends.hours_of` makes of
-    :func:`~appeals.domain.trends.responses_of` the cycles."""
+    :func:`~appeals.domain.trends.responses_of` the cycles. Given ``past``,
+    the ended responses' hours of months it remembers are not read again
+    (the running ones are, from their own index: their hours grow)."""
     if group_by not in HOURS_KEYS:
         raise ValueError(f"group_by must be one of {sorted(HOURS_KEYS)}")
-    counting = _Counting.monthly(database, periods, as_of, tz, (FIRST_RESPONSE,))
-    return read(
-        database,
-        NAME,
-        lambda sql: counting.hours(sql, working_time, HOURS_KEYS[group_by]),
-    )
+    key = HOURS_KEYS[group_by]
+    what = ("hours", key)
+
+    def load(sql: Sql) -> list[Hours]:
+        remembered, rest = _remembered(sql, database, periods, tz, as_of, past, what)
+        stage = (FIRST_RESPONSE,)
+        counting = _Counting.monthly(database, rest, as_of, tz, stage)
+        ended, running = counting.hours(sql, working_time, key)
+        for period in rest:
+            month = str(period)
+            if past is not None and counting.settled(period):
+                # sorted, so the median's sort of a month's hours is a merge
+                mine = {
+                    k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month
+                }
+                kept_as = (live_table(database, CYCLES), what, month)
+                past.put(kept_as, rest.versions[month], mine, as_of)
+        before = [p for p in periods if str(p) in remembered]
+        earlier = _Counting.monthly(database, before, as_of, tz, stage)
+        _, still = earlier.hours(sql, working_time, key, running_only=True)
+        running.update(still)
+        for month, hours in remembered.items():
+            for group, values in hours.items():
+                ended[(month, group)] = list(values)
+        cells = ended.keys() | running.keys()
+        return [
+            Hours(month, k, (*ended.get((month, k), ()), *running.get((month, k), ())))
+            for month, k in cells
+        ]
+
+    return read(database, NAME, load)
 
 
+class _Rest(list[Period]):
+    """The months not remembered (the last of ``periods`` from the first
+    not remembered on), with every month's count of changes."""
+
+    def __init__(self, periods: Sequence[Period], versions: dict[str, Any]) -> None:
+        super().__init__(periods)
+        self.versions = versions
+
+
+def _remembered(
+    sql: Sql,
+    database: Database,
+    periods: Sequence[Period],
+    tz: tzinfo,
+    as_of: datetime,
+    past: Remembered | None,
+    what: tuple[Any, ...],
+) -> tuple[dict[str, Any], _Rest]:
+    """What ``past`` remembers of ``what`` for the first months of
+    ``periods``, up to the first it does not, and the months from there on
+    (to be read; they are consecutive). The counts of changes are read
+    first: what is read after is as new as they are, or newer."""
+    if past is None or not periods:
+        return {}, _Rest(periods, {})
+    spans = [period.bounds(tz) for period in periods]
+    counts = versions(sql, database, MONTHS, spans, len("YYYY-MM"))
+    by_month = {str(p): v for p, v in zip(periods, counts, strict=True)}
+    remembered: dict[str, Any] = {}
+    for index, period in enumerate(periods):
+        month = str(period)
+        kept = past.get(
+            (live_table(database, CYCLES), what, month), by_month[month], as_of
+        )
+        if kept is None:
+            return remembered, _Rest(periods[index:], by_month)
+        remembered[month] = kept
+    return remembered, _Rest([], by_month)
+
+
+HoursByCell = dict[tuple[str, GroupKey], list[float]]
+"""Hours per (month, group)."""
 HOURS_KEYS: dict[str, str] = {
     CITY: "NULL",
     "unit": "unit",
@@ -476,6 +587,8 @@ class _Counting:
         self.start = stored_instant(start)
         self.as_of = as_of
         self.at = stored_instant(as_of)
+        self.latest: dict[str, str] = {}
+        """Per bucket counted, its latest completion (:meth:`settled`)."""
 
     @classmethod
     def monthly(
@@ -513,42 +626,73 @@ class _Counting:
         for values in sql.execute(statement, params).all():
             months = found.setdefault(values[0], {})
             months.setdefault(values[1], []).append(
-                (standing(values[2:-1]), int(values[-1]))
+                (standing(values[2:-2]), int(values[-2]))
             )
+            self._completed(values[1], values[-1])
         return found
 
-    def hours(self, sql: Sql, working_time: WorkingTime, key: str) -> list[Hours]:
+    def _completed(self, bucket: str, latest: str | None) -> None:
+        if latest is not None and latest > self.latest.get(bucket, ""):
+            self.latest[bucket] = latest
+
+    def settled(self, period: Period) -> bool:
+        """Whether ``period`` (read by this counting) had ended at the
+        instant asked, every completion read in it by then: nothing a later
+        instant reads of it differs (:func:`standings` given what was remembered)."""
+        month = str(period)
+        ends = dict(zip(self.months[1::2], self.months[::2], strict=True))
+        return bool(ends[month] <= self.at) and self.latest.get(month, "") <= self.at
+
+    def hours(
+        self,
+        sql: Sql,
+        working_time: WorkingTime,
+        key: str,
+        running_only: bool = False,
+    ) -> tuple[HoursByCell, HoursByCell]:
         """The window's first responses due, their hours packed per group
-        and month (:func:`response_hours`)."""
+        and month (:func:`response_hours`): the ended ones' and the running
+        ones' (only those if ``running_only``: from their partial index)."""
         if not self.buckets:
-            return []
+            return {}, {}
         packed = "string_agg" if sql.database.engine == "postgres" else "group_concat"
+        ended_ones = (
+            "NULL, "
+            if running_only
+            else f"{packed}(CAST(worked_us AS TEXT), ',') "
+            "FILTER (WHERE worked_us IS NOT NULL), "
+        )
         statement = (
             f"SELECT CASE WHEN {CHARGED} THEN 1 ELSE 0 END, {key}, {self._month()}, "
-            f"{packed}(CAST(worked_us AS TEXT), ',') "
-            "FILTER (WHERE worked_us IS NOT NULL), "
+            f"{ended_ones}"
             f"{packed}(started_at || '/' || COALESCE(completed_at, ended_at, ''), ',') "
             "FILTER (WHERE worked_us IS NULL) "
             f"FROM {self.table} "
             f"WHERE due >= ? AND due < ? AND stage = ? AND {DUE_AS_OF} "
-            "GROUP BY 1, 2, 3"
+            + ("AND worked_us IS NULL " if running_only else "")
+            + "GROUP BY 1, 2, 3"
         )
         params = [*self.months, self.start, self.months[-2], FIRST_RESPONSE, self.at]
-        found: dict[tuple[str, GroupKey], list[float]] = {}
+        ended_hours: HoursByCell = {}
+        running_hours: HoursByCell = {}
         for charged, group, month, ended, running in sql.execute(
             statement, params
         ).all():
-            hours = [int(us) / US_PER_HOUR for us in ended.split(",")] if ended else []
+            done = [int(us) / US_PER_HOUR for us in ended.split(",")] if ended else []
+            so_far = []
             for span in running.split(",") if running else ():
                 # still running: measured to the instant asked (or a row some
                 # older writer left unmeasured: to its end)
                 start, _, end = span.partition("/")
                 stop = read_instant(end) if end else self.as_of
-                hours.append(working_time(read_instant(start), stop) / HOUR)
-            found.setdefault((month, CITY_KEY), []).extend(hours)
+                so_far.append(working_time(read_instant(start), stop) / HOUR)
+            cells = [(month, CITY_KEY)]
             if charged and key != "NULL":
-                found.setdefault((month, (group or "",)), []).extend(hours)
-        return [Hours(month, k, tuple(values)) for (month, k), values in found.items()]
+                cells.append((month, (group or "",)))
+            for cell in cells:
+                ended_hours.setdefault(cell, []).extend(done)
+                running_hours.setdefault(cell, []).extend(so_far)
+        return ended_hours, running_hours
 
     def _month(self) -> str:
         """The bucket a cycle is due in (a month: ``YYYY-MM``), from its
@@ -564,7 +708,8 @@ class _Counting:
         others = [c if c in keep else "NULL" for c in GROUPED[1:]]
         grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
         selected = ["?", self._month(), "stage", unit, *others, *STANDING_TESTS]
-        statement = f"SELECT {', '.join(selected)}, COUNT(*) FROM {self.table} "
+        statement = f"SELECT {', '.join(selected)}, COUNT(*), MAX(completed_at) "
+        statement += f"FROM {self.table} "
         statement += "WHERE due >= ? AND due < ?"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]
         params = [

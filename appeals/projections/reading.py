@@ -9,7 +9,10 @@ has taken the log up to a position. HTTP calls readers; it names no table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 from appeals.infra.database import Database, Sql
@@ -62,3 +65,49 @@ async def reach(database: Database, view: str, wanted: int, timeout: float) -> i
     """Waits (up to ``timeout`` seconds) until the view named ``view`` has
     taken the log up to ``wanted``; returns the position it has reached."""
     return await wait_for(Tracking(database), view, wanted, timeout)
+
+
+class Remembered:
+    """What readers counted of settled parts of a view (a trend's months
+    past, a report's days), kept by the process and used again instead of
+    reading their rows while the view's count of changes to those rows
+    (``version``: the view keeps it, per month or day) is what it was when
+    counted, and, where the answer depends on the instant asked, for an
+    instant no earlier than the one counted at (``at``). Each reader says
+    when what it counted may be kept at all. Bounded: the least recently
+    used dropped first, and none kept longer than ``max_age`` seconds (a
+    rebuild of a view swaps in a copy whose counts may equal the old one's
+    while what it holds differs, rebuilt after a calendar was changed: what
+    was counted from the old copy is counted again within that time). One
+    per database: the service's (``ServiceContext.remembered``)."""
+
+    def __init__(self, size: int = 512, max_age: float = 300.0) -> None:
+        self.size = size
+        self.max_age = max_age
+        self.hits = 0
+        self._kept: OrderedDict[Hashable, tuple[Any, Any, Any, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: Any, at: Any = None) -> Any | None:
+        """What was kept under ``key`` at ``version``, if it may be used at
+        ``at``; else None."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != version:
+                return None
+            if at is not None and (kept[1] is None or at < kept[1]):
+                return None
+            if time.monotonic() - kept[3] > self.max_age:
+                del self._kept[key]
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return kept[2]
+
+    def put(self, key: Hashable, version: Any, value: Any, at: Any = None) -> None:
+        """Keeps ``value``, counted at ``version`` (and instant ``at``)."""
+        with self._lock:
+            self._kept[key] = (version, at, value, time.monotonic())
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)

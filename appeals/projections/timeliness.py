@@ -18,6 +18,7 @@ at its assignment (see :mod:`appeals.domain.timeliness`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
@@ -31,13 +32,15 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.infra.database import Database, Sql
+from appeals.projections.changes import counted, counter_table
+from appeals.projections.changes import versions as changes_of
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     stored_instant,
     stored_or_none,
     topics_of,
 )
-from appeals.projections.reading import live_table, read
+from appeals.projections.reading import Remembered, live_table, read
 from appeals.projections.runtime.model import (
     Apply,
     Change,
@@ -167,6 +170,11 @@ def fold_table(name: str) -> Table:
 
 
 FOLDS = fold_table("timeliness_folds")
+DAYS = counter_table("timeliness_days")
+"""How many times a cycle completed on each day (``YYYY-MM-DD`` of the
+stored, UTC, completion) was written, or stopped being completed then
+(:mod:`appeals.projections.changes`): what lets the report use again what
+it counted of a day."""
 CYCLE_COLUMNS = (
     "appeal_id",
     "stage",
@@ -304,9 +312,15 @@ def make_apply(tk: Timekeeping) -> Apply:
         row, before, after = advance(event, state, FOLDS)
         changes: list[Change] = [Put(FOLDS, row)]
         old = {(c.stage, c.cycle): c for c in before.cycles}
+        days: set[str] = set()
         for cycle in after.cycles:
-            if old.get((cycle.stage, cycle.cycle)) != cycle:
+            previous = old.get((cycle.stage, cycle.cycle))
+            if previous != cycle:
                 changes.append(Put(CYCLES, cycle_row(row, cycle, tk)))
+                for was in (cycle, previous):
+                    if was is not None and was.completed_at is not None:
+                        days.add(stored_instant(was.completed_at)[:10])
+        changes.extend(counted(state, DAYS, days))
         return changes
 
     return apply
@@ -319,19 +333,19 @@ def projection(tk: Timekeeping) -> Projection:
     """The timeliness read model, measuring with ``tk``'s calendar."""
     return Projection(
         name=NAME,
-        tables=(FOLDS, CYCLES),
+        tables=(FOLDS, CYCLES, DAYS),
         topics=topics_of(*APPEAL_EVENTS, Appeal.Warned),
         apply=make_apply(tk),
         description="stage cycles with deadlines, working time and lateness",
         cost=4,
-        by_appeal=True,
+        summed_by_part=True,
     )
 
 
 # ---- reading ------------------------------------------------------------------
 
 SELECT_ENDED = (
-    "SELECT stage, unit, on_time, working_seconds FROM {table} "
+    "SELECT stage, unit, on_time, working_seconds, completed_at FROM {table} "
     "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
     "{where}"
 )
@@ -364,8 +378,9 @@ def select_completed(
     start: datetime,
     end: datetime,
     equals: Sequence[tuple[str, str]] = (),
-) -> list[tuple[str, str | None, int | None, int | None]]:
-    """(stage, unit, on_time, working_seconds) of cycles completed in [start, end)."""
+) -> list[tuple[str, str | None, int | None, int | None, str]]:
+    """(stage, unit, on_time, working_seconds, completed_at) of cycles
+    completed in [start, end)."""
     where, params = filter_conditions(equals)
     statement = SELECT_ENDED.format(table=table, where=where)
     return sql.execute(  # the rows as they come: a quarter holds tens of thousands
@@ -397,7 +412,7 @@ def select_warnable(
 # ---- GET /reports/timeliness ----------------------------------------------------
 
 HOUR = 3600
-Completed = tuple[str, str | None, int | None, int | None]
+Completed = tuple[str, str | None, int | None, int | None, str]
 
 
 def report(
@@ -407,29 +422,62 @@ def report(
     tz: tzinfo,
     equals: Sequence[tuple[str, str]],
     group_by: str,
+    past: Remembered | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """The view's position, and per stage (and unit, if ``group_by`` is
     ``unit``) of the cycles completed on days ``first``..``last`` (local to
-    ``tz``): how many, how many on time, the rate, median and p90 hours."""
-    start = datetime.combine(first, datetime.min.time(), tz)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    ``tz``): how many, how many on time, the rate, median and p90 hours.
+
+    Given ``past``, the days it remembers are not read again: a quarter of
+    a city's completed cycles is some 260,000 rows, and a day's change only
+    when one of its cycles does (:data:`DAYS`), so a report read again reads
+    the days from the first that changed (today's, mostly)."""
     table = live_table(database, CYCLES)
-    seen, rows = read(
-        database, NAME, lambda sql: select_completed(sql, table, start, end, equals)
-    )
-    return seen, summarise(rows, group_by)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    starts = [datetime.combine(day, datetime.min.time(), tz) for day in days]
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    what = (table, tuple(equals), group_by)
+
+    def load(sql: Sql) -> list[DayFigures]:
+        counted: list[DayFigures] = []
+        versions: list[Any] = []
+        if past is not None:
+            spans = list(zip(starts, [*starts[1:], end], strict=True))
+            versions = changes_of(sql, database, DAYS, spans, len("YYYY-MM-DD"))
+            for day, version in zip(days, versions, strict=True):
+                found = past.get((*what, day), version)
+                if found is None:
+                    break
+                counted.append(found)
+        rest = len(counted)
+        if rest == len(days):
+            return counted
+        rows = select_completed(sql, table, starts[rest], end, equals)
+        bounds = [stored_instant(start) for start in starts[rest:]]
+        per_day: list[list[Any]] = [[] for _ in bounds]
+        for found in rows:
+            per_day[bisect_right(bounds, found[4]) - 1].append(found)
+        for number, found in enumerate(per_day, start=rest):
+            figures = figures_of(found, group_by)
+            counted.append(figures)
+            if past is not None:
+                past.put((*what, days[number]), versions[number], figures)
+        return counted
+
+    seen, counted = read(database, NAME, load)
+    return seen, summarise(counted, group_by)
 
 
-def summarise(rows: Sequence[Completed], group_by: str) -> list[dict[str, Any]]:
-    """Completed cycles' figures per stage (or per stage and unit).
+DayFigures = dict[tuple[str, str], tuple[int, int, int, tuple[int, ...]]]
+"""Per group (stage, and unit or ''), of the cycles completed on one day:
+how many, how many on time, how many timed, their working seconds sorted."""
 
-    Tens of thousands of cycles in a quarter: each row is touched once, to
-    count it into its group; the hours are sorted once per group (as whole
-    seconds, the same order) and median and p90 read from the sorted list."""
+
+def figures_of(rows: Sequence[Completed], group_by: str) -> DayFigures:
+    """The completed cycles' figures per group: each row touched once."""
     by_unit = group_by == "unit"
-    # group -> ([completed, on time, timed], working seconds)
     groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-    for stage, unit, on_time, working in rows:
+    for stage, unit, on_time, working, *_ in rows:
         key = (stage, (unit or "") if by_unit else "")
         group = groups.get(key)
         if group is None:
@@ -441,10 +489,32 @@ def summarise(rows: Sequence[Completed], group_by: str) -> list[dict[str, Any]]:
             counts[2] += 1
         if working is not None:
             seconds.append(working)
+    return {
+        key: (counts[0], counts[1], counts[2], tuple(sorted(seconds)))
+        for key, (counts, seconds) in groups.items()
+    }
+
+
+def summarise(days: Sequence[DayFigures], group_by: str) -> list[dict[str, Any]]:
+    """The report's items from its days' figures: counts added up, and each
+    group's hours, its days' sorted runs merged (one sort of runs), read for
+    the median and p90."""
+    by_unit = group_by == "unit"
+    groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for figures in days:
+        for key, (completed, on_time, timed, seconds) in figures.items():
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = ([0, 0, 0], [])
+            counts, every = group
+            counts[0] += completed
+            counts[1] += on_time
+            counts[2] += timed
+            every.extend(seconds)
     items = []
-    for (stage, unit), ((completed, on_time, timed), seconds) in sorted(groups.items()):
-        seconds.sort()
-        hours = [w / HOUR for w in seconds]  # sorted already: median and
+    for (stage, unit), ((completed, on_time, timed), worked) in sorted(groups.items()):
+        worked.sort()
+        hours = [w / HOUR for w in worked]  # sorted already: median and
         items.append(  # quantiles sort it again in linear time
             {
                 "stage": stage,

@@ -62,7 +62,7 @@ from tests.support.views import (
 )
 
 SPLIT = [p for p in PROJECTIONS if p.by_appeal]
-TIMELINESS = next(p for p in SPLIT if p.name == "timeliness")
+TIMELINESS = next(p for p in PROJECTIONS if p.name == "timeliness")
 ACCOUNTABILITY = next(p for p in PROJECTIONS if p.name == accountability.NAME)
 
 
@@ -95,11 +95,9 @@ def keeps_counters_by_part(projection: Projection) -> bool:
 def test_the_views_split_by_appeal_are_those_whose_rows_never_meet() -> None:
     assert {p.name for p in SPLIT} == {
         "appeal_list",
-        "assessment",
         "callbacks",
         "open311_requests",
         "supervision",
-        "timeliness",
     }
     for projection in PROJECTIONS:
         assert projection.by_appeal == keeps_appeals_apart(projection), projection.name
@@ -107,7 +105,11 @@ def test_the_views_split_by_appeal_are_those_whose_rows_never_meet() -> None:
 
 def test_the_views_split_with_counters_per_part_keep_their_shared_rows_so() -> None:
     summed = [p for p in PROJECTIONS if p.summed_by_part]
-    assert [p.name for p in summed] == ["accountability"]
+    assert sorted(p.name for p in summed) == [
+        "accountability",
+        "assessment",
+        "timeliness",
+    ]
     for projection in PROJECTIONS:
         claimed = projection.summed_by_part
         assert claimed == keeps_counters_by_part(projection), projection.name
@@ -162,18 +164,27 @@ class OwnRowsOrOwnPart(InMemoryView):
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("name", "counters"),
+    [
+        ("accountability", "accountability_daily"),
+        ("assessment", "assessment_months"),
+        ("timeliness", "timeliness_days"),
+    ],
+)
 def test_a_view_summed_by_part_shares_only_its_parts_counter_rows(
-    ledger: AppealLedger, clock: FixedClock
+    ledger: AppealLedger, clock: FixedClock, name: str, counters: str
 ) -> None:
     demo(ledger, clock, appeals=40)
     history = events(ledger)
-    whole = fold(ACCOUNTABILITY, history).rows("accountability_daily")
+    projection = next(p for p in PROJECTIONS if p.name == name)
+    whole = fold(projection, history).rows(counters)
     assert whole
     assert {row[PART] for row in whole} == {0}
-    view = OwnRowsOrOwnPart(ACCOUNTABILITY, part=2)
+    view = OwnRowsOrOwnPart(projection, part=2)
     for event in history:
         view.handle(event)
-    counted = view.rows("accountability_daily")
+    counted = view.rows(counters)
     assert {row[PART] for row in counted} == {2}
     assert [{**row, PART: 0} for row in counted] == whole
 

@@ -362,9 +362,10 @@ def test_a_dropped_prefix_is_never_forgotten() -> None:
 def test_a_rebuild_carries_the_rows_its_view_reads_back_not_those_it_only_writes(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
-    """The timeliness view reads each appeal's fold and only writes its
-    cycles: the folds are carried from batch to batch, the cycles are not
-    (they would crowd the folds out and have them read again)."""
+    """The timeliness view reads each appeal's fold (and its days' counts of
+    changes) and only writes its cycles: the folds and counts are carried
+    from batch to batch, the cycles are not (they would crowd the folds out
+    and have them read again)."""
     demo(ledger, clock, appeals=40)
     view = next(p for p in PROJECTIONS if p.name == timeliness.NAME)
     runner = Runner(events_of(ledger), view, target=REBUILD, batch_size=30)
@@ -373,7 +374,7 @@ def test_a_rebuild_carries_the_rows_its_view_reads_back_not_those_it_only_writes
     while runner.step():
         assert runner.carried is not None
         carried |= runner.carried.tables
-    assert carried == {timeliness.FOLDS.name}
+    assert carried == {timeliness.FOLDS.name, timeliness.DAYS.name}
     assert timeliness.CYCLES.written_only
     assert stored(ledger, runner.projection, REBUILD) == folded(
         runner.projection, events(ledger)

@@ -141,7 +141,12 @@ def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
         ("accept", UNIT, 0, 15 * 3600),
         ("resolve", "SZ-SWJ", None, None),
     ]
-    by_stage = {i["stage"]: i for i in timeliness_view.summarise(rows, "stage")}
+    by_stage = {
+        i["stage"]: i
+        for i in timeliness_view.summarise(
+            [timeliness_view.figures_of(rows, "stage")], "stage"
+        )
+    }
     accept = by_stage["accept"]
     assert (accept["completed"], accept["on_time"], accept["on_time_rate"]) == (
         2,
@@ -152,7 +157,9 @@ def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
     assert accept["p90_working_hours"] is not None
     resolve = by_stage["resolve"]
     assert (resolve["on_time_rate"], resolve["median_working_hours"]) == (None, None)
-    by_unit = timeliness_view.summarise(rows, "unit")
+    by_unit = timeliness_view.summarise(
+        [timeliness_view.figures_of(rows, "unit")], "unit"
+    )
     assert [(i["stage"], i["unit"]) for i in by_unit] == [
         ("accept", UNIT),
         ("resolve", "SZ-SWJ"),

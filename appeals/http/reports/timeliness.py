@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from appeals.domain.permissions import read_filter
 from appeals.http.auth import authenticate
-from appeals.http.context import ledger_of, reads_of
+from appeals.http.context import context_of, ledger_of, reads_of
 from appeals.http.freshness import await_position
 from appeals.http.reports.query import choice, day_range, equal_filters
 from appeals.http.tabular import report_json, report_table, wants_table
@@ -33,6 +33,7 @@ async def timeliness_report(request: Request) -> Response:
         ledger.rules.timekeeping.calendar.tz,
         equals,
         group_by,
+        context_of(request).remembered,
     )
     if wants_table(request):
         header = tuple(items[0]) if items else ("stage",)

@@ -135,9 +135,10 @@ def _period(raw: str | None, field: str) -> Period | None:
 
 
 def trends_of(request: Request) -> Trends:
-    """Trends naming rows from the service's remembered names."""
+    """Trends naming rows from the service's remembered names, counting
+    months past from what the service remembers of them."""
     context = context_of(request)
-    return Trends(context.ledger, context.names)
+    return Trends(context.ledger, context.names, context.remembered)
 
 
 def _months_before(last: Period) -> Period:

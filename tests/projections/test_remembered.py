@@ -1,0 +1,162 @@
+"""What reports remember (reading.Remembered) answers exactly as what is
+counted again, on SQLite and PostgreSQL. A trend's month is used again only
+while none of its cycles changed, only for an instant no earlier than the
+one it was counted at, and only once it had ended with every completion in
+it done; a change to one of its cycles (a late first response, here) makes
+it be counted again. The timeliness report's days likewise, while none of
+the cycles completed on them changed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from appeals.application.service import AppealLedger
+from appeals.domain import commands as cmd
+from appeals.domain import trends
+from appeals.domain.assessment import Period
+from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.projections import assessment as view
+from appeals.projections import timeliness
+from appeals.projections.reading import Remembered
+from tests.domain.lifecycle_fixtures import HANDLER
+from tests.support.reports import at, history, project
+
+MONTHS = [Period(2026, 9), Period(2026, 10), Period(2026, 11)]
+RATE = trends.stages_read("response_rate", trends.CITY)
+
+
+def answers(
+    ledger: AppealLedger, as_of: datetime, past: Remembered | None
+) -> tuple[Any, ...]:
+    """The response rate's standings (the city's) and the median hours' by
+    unit, as trends read them."""
+    database, working_time = ledger.database, ledger.rules.timekeeping.working_time
+    _, counted = view.standings(database, MONTHS, as_of, SHANGHAI, RATE, (), past=past)
+    _, hours = view.response_hours(
+        database, MONTHS, as_of, SHANGHAI, working_time, "unit", past=past
+    )
+    return counted, sorted((h.month, h.key, sorted(h.hours)) for h in hours)
+
+
+def test_remembered_months_answer_as_counted_again_until_a_cycle_changes(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    ids = history(ledger, clock)  # September: one first response never made
+    at(clock, 11, 2, 9)
+    project(ledger)
+    past = Remembered()
+    as_of = clock.now()
+    first = answers(ledger, as_of, past)
+    assert past.hits == 0
+    assert answers(ledger, as_of, past) == first == answers(ledger, as_of, None)
+    # September and October (empty), for the rates and for the hours
+    assert past.hits == 4
+    later = as_of + timedelta(days=1)  # September's running response grew
+    assert answers(ledger, later, past) == answers(ledger, later, None)
+    assert answers(ledger, later, None) != first
+    assert past.hits == 8
+    hits = past.hits
+    earlier = as_of - timedelta(hours=1)  # before it was counted: not used
+    assert answers(ledger, earlier, past) == answers(ledger, earlier, None)
+    assert past.hits == hits
+    # the late first response, made in November: September counted again
+    at(clock, 11, 3, 10)
+    ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
+    project(ledger)
+    now = clock.now()
+    again = answers(ledger, now, past)
+    assert again == answers(ledger, now, None)
+    assert again[0]["2026-09"] != first[0]["2026-09"]  # completed now
+    assert past.hits == hits  # counted again from September on
+
+
+def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kept(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    ids = history(ledger, clock)
+    at(clock, 11, 3, 10)  # September's late first response, made in November
+    ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
+    project(ledger)
+    past = Remembered()
+    for as_of in (
+        datetime(2026, 9, 20, 9, tzinfo=SHANGHAI),  # September not ended
+        datetime(2026, 9, 30, 23, tzinfo=SHANGHAI),  # ended at 24:00
+    ):
+        for _ in range(2):
+            assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
+        assert past.hits == 0
+    # after September's end, before a completion in it (an instant asked
+    # in the past): its rates would read the completion as not yet done
+    as_of = datetime(2026, 10, 15, 9, tzinfo=SHANGHAI)
+    database = ledger.database
+    for _ in range(2):
+        _, counted = view.standings(
+            database, MONTHS[:1], as_of, SHANGHAI, RATE, (), past=past
+        )
+        assert (
+            counted
+            == view.standings(database, MONTHS[:1], as_of, SHANGHAI, RATE, ())[1]
+        )
+    assert past.hits == 0
+    now = clock.now()  # once it is done, the month is kept
+    for _ in range(2):
+        view.standings(database, MONTHS[:1], now, SHANGHAI, RATE, (), past=past)
+    assert past.hits == 1
+
+
+def test_nothing_is_kept_longer_than_its_age_allows(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    history(ledger, clock)
+    at(clock, 11, 2, 9)
+    project(ledger)
+    as_of = clock.now()
+    forgetful = Remembered(max_age=0.0)  # as after a rebuild's swap
+    for _ in range(3):
+        assert answers(ledger, as_of, forgetful) == answers(ledger, as_of, None)
+    assert forgetful.hits == 0
+    small = Remembered(size=1)  # the least recently used dropped
+    for _ in range(2):
+        answers(ledger, as_of, small)
+    assert small.hits == 0  # four months kept, one at a time
+
+
+def test_the_timeliness_reports_remembered_days_answer_as_read_again(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    ids = history(ledger, clock)  # completions on 14-16 September
+    at(clock, 11, 3, 9)
+    project(ledger)
+    past = Remembered()
+    database = ledger.database
+    asked: list[tuple[date, date, list[tuple[str, str]], str]] = [
+        (date(2026, 9, 1), date(2026, 11, 3), [], "stage"),
+        (date(2026, 9, 14), date(2026, 9, 14), [], "unit"),
+        (date(2026, 9, 1), date(2026, 11, 3), [("unit", "SZ-SWJ")], "unit"),
+    ]
+
+    def reports(remembered: Remembered | None) -> list[Any]:
+        return [
+            timeliness.report(
+                database, first, last, SHANGHAI, equals, group, remembered
+            )[1]
+            for first, last, equals, group in asked
+        ]
+
+    first = reports(past)
+    assert past.hits == 0
+    assert reports(past) == first == reports(None)
+    assert past.hits == 64 + 1 + 64
+    assert first[0]
+    assert first[1]
+    assert not first[2]  # no stage of that unit
+    # a first response made today: today counted again, the days before used
+    at(clock, 11, 3, 10)
+    ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
+    project(ledger)
+    hits = past.hits
+    again = reports(past)
+    assert again == reports(None)
+    assert again[0] != first[0]
+    assert past.hits == hits + 63 + 1 + 63
