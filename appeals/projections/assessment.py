@@ -411,6 +411,7 @@ def _count(
                 if counted[name]:  # a month with none is left out, as SQL does
                     found[name][month] = counted[name]
         counting = _Counting.monthly(database, rest, as_of, tz, stages)
+        counting.remembering = past is not None
         fresh = counting.load(sql, groupings)
         for name, months in fresh.items():
             found[name].update(months)
@@ -589,6 +590,9 @@ class _Counting:
         self.at = stored_instant(as_of)
         self.latest: dict[str, str] = {}
         """Per bucket counted, its latest completion (:meth:`settled`)."""
+        self.remembering = False
+        """Whether :meth:`load` reads the latest completions (the counts are
+        to be remembered: :meth:`settled`)."""
 
     @classmethod
     def monthly(
@@ -708,7 +712,8 @@ class _Counting:
         others = [c if c in keep else "NULL" for c in GROUPED[1:]]
         grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
         selected = ["?", self._month(), "stage", unit, *others, *STANDING_TESTS]
-        statement = f"SELECT {', '.join(selected)}, COUNT(*), MAX(completed_at) "
+        latest = "MAX(completed_at)" if self.remembering else "NULL"
+        statement = f"SELECT {', '.join(selected)}, COUNT(*), {latest} "
         statement += f"FROM {self.table} "
         statement += "WHERE due >= ? AND due < ?"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]

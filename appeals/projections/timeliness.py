@@ -18,7 +18,7 @@ at its assignment (see :mod:`appeals.domain.timeliness`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
@@ -345,10 +345,14 @@ def projection(tk: Timekeeping) -> Projection:
 # ---- reading ------------------------------------------------------------------
 
 SELECT_ENDED = (
-    "SELECT stage, unit, on_time, working_seconds, completed_at FROM {table} "
+    "SELECT stage, unit, on_time, working_seconds{completed} FROM {table} "
     "WHERE completed_at IS NOT NULL AND completed_at >= ? AND completed_at < ?"
-    "{where}"
+    "{where}{order}"
 )
+"""With their completions, in the order of the index they are read from
+(``INDEX_BY_COMPLETION``), when the report cuts them into days (without
+sorting them); else without (a quarter's 260,000 instants, made into
+strings, would cost a quarter of the read)."""
 SELECT_DUE = (
     "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
     "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
@@ -378,11 +382,17 @@ def select_completed(
     start: datetime,
     end: datetime,
     equals: Sequence[tuple[str, str]] = (),
-) -> list[tuple[str, str | None, int | None, int | None, str]]:
-    """(stage, unit, on_time, working_seconds, completed_at) of cycles
-    completed in [start, end)."""
+    in_order: bool = False,
+) -> list[tuple[Any, ...]]:
+    """(stage, unit, on_time, working_seconds) of cycles completed in
+    [start, end); ``in_order``: and completed_at, in its order."""
     where, params = filter_conditions(equals)
-    statement = SELECT_ENDED.format(table=table, where=where)
+    statement = SELECT_ENDED.format(
+        table=table,
+        where=where,
+        completed=", completed_at" if in_order else "",
+        order=" ORDER BY completed_at" if in_order else "",
+    )
     return sql.execute(  # the rows as they come: a quarter holds tens of thousands
         statement, [stored_instant(start), stored_instant(end), *params]
     ).all()
@@ -412,7 +422,8 @@ def select_warnable(
 # ---- GET /reports/timeliness ----------------------------------------------------
 
 HOUR = 3600
-Completed = tuple[str, str | None, int | None, int | None, str]
+Completed = tuple[Any, ...]
+"""(stage, unit, on_time, working_seconds[, completed_at]) of a cycle."""
 
 
 def report(
@@ -452,16 +463,18 @@ def report(
         rest = len(counted)
         if rest == len(days):
             return counted
-        rows = select_completed(sql, table, starts[rest], end, equals)
-        bounds = [stored_instant(start) for start in starts[rest:]]
-        per_day: list[list[Any]] = [[] for _ in bounds]
-        for found in rows:
-            per_day[bisect_right(bounds, found[4]) - 1].append(found)
-        for number, found in enumerate(per_day, start=rest):
-            figures = figures_of(found, group_by)
+        if past is None:  # nothing to keep: the window at once
+            rows = select_completed(sql, table, starts[0], end, equals)
+            return [figures_of(rows, group_by)]
+        rows = select_completed(sql, table, starts[rest], end, equals, in_order=True)
+        completions = [found[4] for found in rows]
+        cuts = [bisect_left(completions, stored_instant(s)) for s in starts[rest:]]
+        for number, (cut, stop) in enumerate(
+            zip(cuts, [*cuts[1:], len(rows)], strict=True), start=rest
+        ):
+            figures = figures_of(rows[cut:stop], group_by)
             counted.append(figures)
-            if past is not None:
-                past.put((*what, days[number]), versions[number], figures)
+            past.put((*what, days[number]), versions[number], figures)
         return counted
 
     seen, counted = read(database, NAME, load)
@@ -477,7 +490,8 @@ def figures_of(rows: Sequence[Completed], group_by: str) -> DayFigures:
     """The completed cycles' figures per group: each row touched once."""
     by_unit = group_by == "unit"
     groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-    for stage, unit, on_time, working, *_ in rows:
+    for row in rows:  # (with or without completed_at: not read here)
+        stage, unit, on_time, working = row[0], row[1], row[2], row[3]
         key = (stage, (unit or "") if by_unit else "")
         group = groups.get(key)
         if group is None:
