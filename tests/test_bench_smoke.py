@@ -13,17 +13,19 @@ import httpx
 import orjson
 import pytest
 
+from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
 from appeals.demo.organisation import load_master_data
 from appeals.demo.planner import plan_demo
 from appeals.domain.appeal import Appeal
 from appeals.http.app import create_app
+from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.storage import LIVE
 from appeals.projections.runtime.tracking import Tracking
-from bench import processes, profile
+from bench import density, processes, profile
 from bench.cluster import Cluster
 from bench.history import EVENTS_PER_APPEAL, SPAN_CHUNKS, Decider, appeals_per_chunk
 from bench.ingest import IngestSection, delivery_lags
@@ -40,6 +42,8 @@ from bench.stats import Spread, percentile
 from bench.tokens import make_tokens
 from bench.workload import lifecycles
 from devtools.pgcluster import PostgresServer
+from tests.support.reports import project
+from tests.support.views import demo
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -560,3 +564,21 @@ def test_a_long_childs_newest_log_line_is_relayed_once(tmp_path: Path) -> None:
         "history: 10 of 20 events (50%)",
         "history: 20 of 20 events (100%)",
     ]
+
+
+def test_the_density_run_times_each_report_afresh_and_again_alike(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """bench.density's timing, on the demo's two months (the full run makes
+    a history of millions first): every report read afresh and read again
+    with what was remembered, answering alike, most of them something."""
+    demo(ledger, clock, appeals=40)
+    project(ledger)
+    found = density.time_reads(ledger, rounds=1)
+    assert list(found) == list(density.reads(ledger))
+    for figures in found.values():
+        assert figures["alike"]
+        assert figures["afresh_ms"] > 0
+    answered = [bool(read(None)) for read in density.reads(ledger).values()]
+    assert sum(answered) >= 3
+    assert density.table(found).count("| True |") == len(found)

@@ -1,0 +1,194 @@
+"""``python -m bench.density``: the slow reports at a city's density, in a
+fraction of ``bench scale``'s time.
+
+A report's read grows with the stages in its window (90 days, six or twelve
+months, a month), which a larger city's history holds more of a day, not
+with the years before the window. So this generates only the latest
+``--chunks`` two-month chunks of an ``--events`` history (bench.history: as
+many appeals a chunk as that history has, its last chunks), rebuilds the
+views the reports read, and times each report's reader in-process: read
+afresh, and read again with what the service remembers of days and months
+that have not changed (``appeals.projections.reading.Remembered``),
+checking that both answer alike. At the defaults (the ten-million-event
+city's latest 18 months: some 2,500,000 events) it takes about 45 minutes
+on 2 cores: 12 to generate, the rest to rebuild four views one at a time.
+
+Prints a table; writes the figures as JSON to ``--output``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import orjson
+
+from appeals.application.assessments import Assessments
+from appeals.application.service import AppealLedger
+from appeals.application.trends import Trends
+from appeals.bootstrap import open_ledger
+from appeals.demo.organisation import load_master_data
+from appeals.domain.assessment import Period
+from appeals.infra.assessment_scheme import load_scheme
+from appeals.infra.clock import SHANGHAI
+from appeals.infra.settings import Settings
+from appeals.projections import timeliness
+from appeals.projections.reading import Remembered
+from bench import history
+from bench.cluster import durable_cluster
+from bench.processes import progress_line
+
+VIEWS = ("timeliness", "assessment", "accountability", "appeal_list")
+"""The views the timed reports read, rebuilt one at a time."""
+Read = Callable[[Remembered | None], Any]
+
+
+def generate_recent(url: str, events: int, chunks: int, processes: int) -> int:
+    """The latest ``chunks`` chunks of an ``events`` history; returns how
+    many events were written."""
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    load_master_data(ledger)
+    size = history.appeals_per_chunk(events, processes)
+    first = history.SPAN_CHUNKS - chunks
+    work = [(url, index, size) for index in range(first, history.SPAN_CHUNKS)]
+    written, sequences, started = 0, {}, time.monotonic()
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        for result in pool.imap(history.write_chunk_of, work):
+            written += result.events
+            sequences.update(result.last_sequences)
+            seconds = time.monotonic() - started
+            total = size * chunks * history.EVENTS_PER_APPEAL
+            _say(progress_line("history", written, round(total), seconds))
+    history.record_ticket_counters(ledger, sequences)
+    ledger.close()
+    return written
+
+
+def rebuild(url: str) -> None:
+    """Rebuilds the views the reports read, one at a time."""
+    env = {**os.environ, "APPEALS_DATABASE_URL": url}
+    for name in VIEWS:
+        _say(f"rebuilding {name}")
+        subprocess.run(
+            [sys.executable, "-m", "appeals.cli", "projections", "rebuild", name],
+            env=env,
+            check=True,
+        )
+
+
+def reads(ledger: AppealLedger) -> dict[str, Read]:
+    """The reports ``bench.reads`` measures over HTTP that read many stages,
+    each as a function of what is remembered (None: read afresh)."""
+    today = ledger.clock.now().astimezone(SHANGHAI).date()
+    this = Period(today.year, today.month)
+    months = [months_before(this, n) for n in (5, 11)]
+    database = ledger.database
+    scheme = load_scheme()
+
+    def trend(measure: str, group_by: str, first: Period) -> Read:
+        return lambda past: (
+            Trends(ledger, past=past)
+            .trend(measure, group_by, first, this, first, this)
+            .body["items"]
+        )
+
+    return {
+        "timeliness, 90 days": lambda past: timeliness.report(
+            database, today - timedelta(days=89), today, SHANGHAI, [], "stage", past
+        )[1],
+        "trend: response rate, 6 months": trend("response_rate", "city", months[0]),
+        "trend: median first-response hours by unit, 12 months": trend(
+            "first_response_hours", "unit", months[1]
+        ),
+        "hotspots, 30 days": lambda _: (
+            Trends(ledger).hotspots(today - timedelta(days=29), today).body["items"]
+        ),
+        "assessment preview, this month": lambda _: (
+            Assessments(ledger, scheme).compute(this).groups
+        ),
+    }
+
+
+def months_before(period: Period, count: int) -> Period:
+    index = period.year * 12 + period.month - 1 - count
+    return Period(index // 12, index % 12 + 1)
+
+
+def time_reads(ledger: AppealLedger, rounds: int) -> dict[str, dict[str, Any]]:
+    """Per report, the median milliseconds over ``rounds`` read afresh and
+    read again with what was remembered, and whether both answered alike."""
+    found = {}
+    for name, read in reads(ledger).items():
+        afresh, again = [], []
+        past = Remembered()
+        answer = read(past)  # what is remembered from here on
+        for _ in range(rounds):
+            afresh.append(_timed(read, None))
+            again.append(_timed(read, past))
+        found[name] = {
+            "afresh_ms": median(afresh),
+            "remembered_ms": median(again),
+            "alike": read(None) == answer == read(past),
+        }
+    return found
+
+
+def _timed(read: Read, past: Remembered | None) -> float:
+    started = time.perf_counter()
+    read(past)
+    return (time.perf_counter() - started) * 1000
+
+
+def table(found: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "| report | read afresh (ms) | read again (ms) | alike |",
+        "|---|---|---|---|",
+    ]
+    for name, figures in found.items():
+        lines.append(
+            f"| {name} | {figures['afresh_ms']:.0f} | "
+            f"{figures['remembered_ms']:.0f} | {figures['alike']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.density")
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--chunks", type=int, default=9, help="two-month chunks")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--output", type=Path, default=Path("density.json"))
+    args = parser.parse_args(argv)
+    with durable_cluster(log=_say) as cluster:
+        cluster.create_database("bench")
+        url = cluster.url("bench")
+        written = generate_recent(url, args.events, args.chunks, 2)
+        rebuild(url)
+        ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+        try:
+            found = time_reads(ledger, args.rounds)
+        finally:
+            ledger.close()
+    result = {"events": written, "density_of": args.events, "reads": found}
+    args.output.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    print(f"{written:,} events at the density of {args.events:,}")
+    print(table(found))
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
