@@ -404,7 +404,9 @@ def _count(
     what += tuple((name, tuple(sorted(keep))) for name, keep in groupings.items())
 
     def load(sql: Sql) -> dict[str, dict[str, list[Counted]]]:
-        remembered, rest = _remembered(sql, database, periods, tz, as_of, past, what)
+        remembered, rest, by_month = _remembered(
+            sql, database, periods, tz, as_of, past, what
+        )
         found: dict[str, dict[str, list[Counted]]] = {name: {} for name in groupings}
         for month, counted in remembered.items():
             for name in groupings:
@@ -420,7 +422,7 @@ def _count(
             counted = {name: fresh.get(name, {}).get(month, []) for name in groupings}
             if past is not None and counting.settled(period):
                 kept_as = (live_table(database, CYCLES), what, month)
-                past.put(kept_as, rest.versions[month], counted, as_of)
+                past.put(kept_as, by_month[month], counted, as_of)
         return found
 
     position, found = read(database, NAME, load)
@@ -474,7 +476,9 @@ def response_hours(
     what = ("hours", key)
 
     def load(sql: Sql) -> list[Hours]:
-        remembered, rest = _remembered(sql, database, periods, tz, as_of, past, what)
+        remembered, rest, by_month = _remembered(
+            sql, database, periods, tz, as_of, past, what
+        )
         stage = (FIRST_RESPONSE,)
         counting = _Counting.monthly(database, rest, as_of, tz, stage)
         ended, running = counting.hours(sql, working_time, key)
@@ -486,7 +490,7 @@ def response_hours(
                     k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month
                 }
                 kept_as = (live_table(database, CYCLES), what, month)
-                past.put(kept_as, rest.versions[month], mine, as_of)
+                past.put(kept_as, by_month[month], mine, as_of)
         before = [p for p in periods if str(p) in remembered]
         earlier = _Counting.monthly(database, before, as_of, tz, stage)
         _, still = earlier.hours(sql, working_time, key, running_only=True)
@@ -503,15 +507,6 @@ def response_hours(
     return read(database, NAME, load)
 
 
-class _Rest(list[Period]):
-    """The months not remembered (the last of ``periods`` from the first
-    not remembered on), with every month's count of changes."""
-
-    def __init__(self, periods: Sequence[Period], versions: dict[str, Any]) -> None:
-        super().__init__(periods)
-        self.versions = versions
-
-
 def _remembered(
     sql: Sql,
     database: Database,
@@ -520,26 +515,20 @@ def _remembered(
     as_of: datetime,
     past: Remembered | None,
     what: tuple[Any, ...],
-) -> tuple[dict[str, Any], _Rest]:
+) -> tuple[dict[str, Any], Sequence[Period], dict[str, Any]]:
     """What ``past`` remembers of ``what`` for the first months of
-    ``periods``, up to the first it does not, and the months from there on
-    (to be read; they are consecutive). The counts of changes are read
-    first: what is read after is as new as they are, or newer."""
+    ``periods``, up to the first it does not; the months from there on (to
+    be read; they are consecutive); and every month's count of changes,
+    read first: what is read after is as new as they are, or newer."""
     if past is None or not periods:
-        return {}, _Rest(periods, {})
+        return {}, periods, {}
     spans = [period.bounds(tz) for period in periods]
     counts = versions(sql, database, MONTHS, spans, len("YYYY-MM"))
+    table = live_table(database, CYCLES)
+    kept = past.leading([(table, what, str(p)) for p in periods], counts, as_of)
+    remembered = {str(p): value for p, value in zip(periods, kept, strict=False)}
     by_month = {str(p): v for p, v in zip(periods, counts, strict=True)}
-    remembered: dict[str, Any] = {}
-    for index, period in enumerate(periods):
-        month = str(period)
-        kept = past.get(
-            (live_table(database, CYCLES), what, month), by_month[month], as_of
-        )
-        if kept is None:
-            return remembered, _Rest(periods[index:], by_month)
-        remembered[month] = kept
-    return remembered, _Rest([], by_month)
+    return remembered, periods[len(kept) :], by_month
 
 
 HoursByCell = dict[tuple[str, GroupKey], list[float]]
@@ -642,7 +631,7 @@ class _Counting:
     def settled(self, period: Period) -> bool:
         """Whether ``period`` (read by this counting) had ended at the
         instant asked, every completion read in it by then: nothing a later
-        instant reads of it differs (:func:`standings` given what was remembered)."""
+        instant reads of it differs (``reading.Remembered``)."""
         month = str(period)
         ends = dict(zip(self.months[1::2], self.months[::2], strict=True))
         return bool(ends[month] <= self.at) and self.latest.get(month, "") <= self.at

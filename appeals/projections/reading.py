@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from appeals.infra.database import Database, Sql
@@ -103,6 +103,19 @@ class Remembered:
             self._kept.move_to_end(key)
             self.hits += 1
             return kept[2]
+
+    def leading(
+        self, keys: Sequence[Hashable], versions: Sequence[Any], at: Any = None
+    ) -> list[Any]:
+        """What is kept of the first of ``keys`` (each at its version), up
+        to the first that is not: the rest is read, from there on."""
+        found = []
+        for key, version in zip(keys, versions, strict=True):
+            kept = self.get(key, version, at)
+            if kept is None:
+                break
+            found.append(kept)
+        return found
 
     def put(self, key: Hashable, version: Any, value: Any, at: Any = None) -> None:
         """Keeps ``value``, counted at ``version`` (and instant ``at``)."""

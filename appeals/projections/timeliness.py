@@ -455,11 +455,7 @@ def report(
         if past is not None:
             spans = list(zip(starts, [*starts[1:], end], strict=True))
             versions = changes_of(sql, database, DAYS, spans, len("YYYY-MM-DD"))
-            for day, version in zip(days, versions, strict=True):
-                found = past.get((*what, day), version)
-                if found is None:
-                    break
-                counted.append(found)
+            counted = past.leading([(*what, day) for day in days], versions)
         rest = len(counted)
         if rest == len(days):
             return counted
