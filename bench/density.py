@@ -113,8 +113,8 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
         "hotspots, 30 days": lambda _: (
             Trends(ledger).hotspots(today - timedelta(days=29), today).body["items"]
         ),
-        "assessment preview, this month": lambda _: (
-            Assessments(ledger, scheme).compute(this).groups
+        "assessment preview, this month": lambda past: (
+            Assessments(ledger, scheme, past=past).compute(this).groups
         ),
     }
 

@@ -42,6 +42,7 @@ from appeals.domain.values import Actor, Category
 from appeals.infra.clock import SHANGHAI
 from appeals.projections import accountability
 from appeals.projections import assessment as view
+from appeals.projections.reading import Remembered
 
 COUNTED = {group: GROUPING_READS[group] for group in ("cadre", "locality", "category")}
 """The groupings a month's cycles are counted for (the units' rows are
@@ -52,25 +53,37 @@ class Assessments:
     """Computes, publishes and reads the monthly assessments of one ledger."""
 
     def __init__(
-        self, ledger: AppealLedger, scheme: Scheme, names: Directory | None = None
+        self,
+        ledger: AppealLedger,
+        scheme: Scheme,
+        names: Directory | None = None,
+        past: Remembered | None = None,
     ) -> None:
         self.ledger = ledger
         self.scheme = scheme
+        self.past = past
+        """What the service remembers of days counted (the preview's: a
+        month asked again reads only the days that changed); a publication
+        counts afresh."""
         # a month's rows name the same units again and again: asked once each
         # (``names``: the service's, remembered across requests; none given,
         # as for a publication, the registry's names as they are now)
         self.names = names or RememberingDirectory(ledger.rules.directory, 60)
 
-    def compute(self, period: Period, as_of: datetime | None = None) -> Publication:
-        """The month's rows for every grouping, as of ``as_of`` (default: now)."""
+    def compute(
+        self, period: Period, as_of: datetime | None = None, afresh: bool = False
+    ) -> Publication:
+        """The month's rows for every grouping, as of ``as_of`` (default:
+        now); ``afresh``: counting every cycle, nothing remembered used."""
         as_of = as_of or self.ledger.clock.now()
         database = self.ledger.database
         head = self.ledger.recorder.max_notification_id() or 0
         # the month's cycles (a city's: some 10,000) counted in SQL, per
         # grouping; the units' rows from the cadres' counts (a unit's row
         # reads nothing of a cycle that the cadres' count does not keep)
+        past = None if afresh else self.past
         seen, counted = view.standings_per_grouping(
-            database, [period], as_of, SHANGHAI, COUNTED
+            database, [period], as_of, SHANGHAI, COUNTED, past
         )
         counted["unit"] = counted["cadre"]
         done, activity = accountability.activity(
@@ -114,7 +127,7 @@ class Assessments:
             period,
             actor,
             reason,
-            content_at=lambda now: self.compute(period, now),
+            content_at=lambda now: self.compute(period, now, afresh=True),
             existing=self._load(period),
             first=PublishedAssessment.publish,
         )

@@ -38,11 +38,14 @@ KEY_HEADERS = {
 
 def assessments_of(request: Request, *, names: bool = True) -> Assessments:
     """The assessments, naming rows from the service's remembered names
-    (a rename shows within a minute), or, ``names=False`` (publishing a
-    month for good), from the registry as it is now."""
+    (a rename shows within a minute) and counting the days the service
+    remembers not again, or, ``names=False`` (publishing a month for good),
+    from the registry as it is now."""
     context = context_of(request)
     remembered = context.names if names else None
-    return Assessments(context.ledger, context.assessment_scheme, remembered)
+    return Assessments(
+        context.ledger, context.assessment_scheme, remembered, context.remembered
+    )
 
 
 async def published(request: Request) -> Response:

@@ -22,7 +22,6 @@ comes back as a few hundred counted rows; the month's activity counts
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -45,7 +44,7 @@ from appeals.domain.timeliness import StageCycle
 from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
 from appeals.infra.database import Database, Sql
 from appeals.projections import changes as period_changes
-from appeals.projections.changes import counter_table, versions
+from appeals.projections.changes import DAY, counter_table, versions
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
@@ -143,10 +142,11 @@ EXCLUSIONS = Table(
     create=CREATE_EXCLUSIONS,
     per_appeal=True,
 )
-MONTHS = counter_table("assessment_months")
-"""How many times a cycle due in each month (``YYYY-MM`` of the stored,
+DAYS = counter_table("assessment_days")
+"""How many times a cycle due on each day (``YYYY-MM-DD`` of the stored,
 UTC, deadline) was written (:mod:`appeals.projections.changes`): what lets
-a trend use again what it counted of a month past."""
+a trend use again what it counted of a month past, and a month's
+assessment what it counted of its days."""
 VERDICT = ("verdict_resolved", "verdict_satisfaction", "verdict_lapsed")
 
 
@@ -223,7 +223,7 @@ def make_apply(tk: Timekeeping) -> Apply:
             verdict = {"verdict_lapsed": 1}
         elif isinstance(event, Appeal.CalledBack):
             verdict = callback_verdict(event)
-        months: set[str] = set()
+        days: set[str] = set()
         for cycle in after.cycles:
             if cycle.stage not in ASSESSED_STAGES:
                 continue
@@ -237,10 +237,10 @@ def make_apply(tk: Timekeeping) -> Apply:
             if judged:
                 stored.update(verdict)
             changes.append(Put(CYCLES, stored))
-            months.add(stored["due"][:7])
-            if kept is not None:  # an extension moves it: its old month changed too
-                months.add(kept["due"][:7])
-        changes.extend(period_changes.counted(state, MONTHS, months))
+            days.add(stored["due"][:DAY])
+            if kept is not None:  # an extension moves it: its old day changed too
+                days.add(kept["due"][:DAY])
+        changes.extend(period_changes.counted(state, DAYS, days))
         return changes
 
     return apply
@@ -251,7 +251,7 @@ def projection(tk: Timekeeping) -> Projection:
     ``tk``'s calendar."""
     return Projection(
         name=NAME,
-        tables=(FOLDS, CYCLES, EXCLUSIONS, MONTHS),
+        tables=(FOLDS, CYCLES, EXCLUSIONS, DAYS),
         topics=topics_of(*APPEAL_EVENTS, Appeal.ExclusionGranted, Appeal.CalledBack),
         apply=make_apply(tk),
         description="every stage cycle the assessment counts, "
@@ -381,14 +381,23 @@ def standings_per_grouping(
     as_of: datetime,
     tz: tzinfo,
     groupings: Mapping[str, Collection[str]],
+    past: Remembered | None = None,
 ) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
     """:func:`standings` once per grouping (its name: what it keeps apart,
     ``GROUPING_READS``), every count in ONE statement (``UNION ALL``), so
     all of them see the same commits (PostgreSQL reads at READ COMMITTED: a
     statement apiece could each see another): a month's assessment counts
     its cycles several ways, each a few hundred rows, where keeping every
-    column apart at once would return nearly a row per cycle."""
-    return _count(database, periods, as_of, tz, None, groupings)
+    column apart at once would return nearly a row per cycle.
+
+    Given ``past``, the cycles are counted per day, and a day it remembers
+    is not counted again: a month's preview, asked again and again while
+    the month runs, reads only today's cycles and those of days that
+    changed since (a month ended is remembered whole by :func:`standings`;
+    a month running has days on both sides of now, :func:`side`). A month's
+    rows are then its days' rows one after the other: a standing may come
+    back several times, each with its day's count."""
+    return _count(database, periods, as_of, tz, None, groupings, past, by_day=True)
 
 
 def _count(
@@ -399,34 +408,74 @@ def _count(
     stages: Sequence[str] | None,
     groupings: Mapping[str, Collection[str]],
     past: Remembered | None = None,
+    by_day: bool = False,
 ) -> tuple[int, dict[str, dict[str, list[Counted]]]]:
+    """Per grouping, per month of ``periods``, the cycles counted by
+    standing; given ``past``, what it remembers of each month (or, if
+    ``by_day``, of each day: a month not ended) is not counted again."""
     what: tuple[Any, ...] = ("standings", None if stages is None else tuple(stages))
     what += tuple((name, tuple(sorted(keep))) for name, keep in groupings.items())
+    by_day = by_day and past is not None  # read afresh: a month at once
+    spans = _days(periods, tz) if by_day else _months(periods, tz)
 
     def load(sql: Sql) -> dict[str, dict[str, list[Counted]]]:
-        remembered, rest, by_month = _remembered(
-            sql, database, periods, tz, as_of, past, what
-        )
-        found: dict[str, dict[str, list[Counted]]] = {name: {} for name in groupings}
-        for month, counted in remembered.items():
-            for name in groupings:
-                if counted[name]:  # a month with none is left out, as SQL does
-                    found[name][month] = counted[name]
-        counting = _Counting.monthly(database, rest, as_of, tz, stages)
+        counted, rest, version = _remembered(sql, database, spans, as_of, past, what)
+        counting = _Counting(database, rest, as_of, stages)
         counting.remembering = past is not None
         fresh = counting.load(sql, groupings)
-        for name, months in fresh.items():
-            found[name].update(months)
-        for period in rest:
-            month = str(period)
-            counted = {name: fresh.get(name, {}).get(month, []) for name in groupings}
-            if past is not None and counting.settled(period):
-                kept_as = (live_table(database, CYCLES), what, month)
-                past.put(kept_as, by_month[month], counted, as_of)
+        for _, _, label in rest:
+            counted[label] = {
+                name: fresh.get(name, {}).get(label, []) for name in groupings
+            }
+            _keep(past, counting, what, label, version, counted[label])
+        found: dict[str, dict[str, list[Counted]]] = {name: {} for name in groupings}
+        for name in groupings:
+            for _, _, label in spans:
+                if counted[label][name]:  # a month with none left out, as SQL does
+                    month = found[name].setdefault(label[: len("YYYY-MM")], [])
+                    month.extend(counted[label][name])
         return found
 
     position, found = read(database, NAME, load)
-    return position, {name: found.get(name, {}) for name in groupings}
+    return position, found
+
+
+Span = tuple[datetime, datetime, str]
+"""[start, end) and its label: a month (``YYYY-MM``) or a day (ISO)."""
+
+
+def _months(periods: Sequence[Period], tz: tzinfo) -> list[Span]:
+    return [(*period.bounds(tz), str(period)) for period in periods]
+
+
+def _days(periods: Sequence[Period], tz: tzinfo) -> list[Span]:
+    spans = []
+    for period in periods:
+        day = period.first_day
+        while day <= period.last_day:
+            after = day + timedelta(days=1)
+            start = datetime.combine(day, datetime.min.time(), tz)
+            end = datetime.combine(after, datetime.min.time(), tz)
+            spans.append((start, end, day.isoformat()))
+            day = after
+    return spans
+
+
+PAST = "past"
+AHEAD = "ahead"
+
+
+def side(start: datetime, end: datetime, as_of: datetime) -> str | None:
+    """Which side of ``as_of`` the span [start, end) lies on: :data:`PAST`
+    (ended by it: every cycle due in it had its deadline pass), :data:`AHEAD`
+    (begun after it: none had), or None (it holds ``as_of``). What is counted
+    of a span on one side is the same for any later instant on that side,
+    while its cycles do not change."""
+    if end <= as_of:
+        return PAST
+    if start > as_of:
+        return AHEAD
+    return None
 
 
 WINDOW = "window"
@@ -443,7 +492,7 @@ def standings_between(
     """The position the view reflects, and the cycles of ``stages`` due in
     [start, end) counted by their :class:`Standing` as of ``as_of``, as
     :func:`standings` counts a month's (a window of any days: hotspots)."""
-    counting = _Counting(database, start, [(end, WINDOW)], as_of, stages)
+    counting = _Counting(database, [(start, end, WINDOW)], as_of, stages)
     position, found = read(
         database, NAME, lambda sql: counting.load(sql, {WINDOW: keep})
     )
@@ -476,23 +525,17 @@ def response_hours(
     what = ("hours", key)
 
     def load(sql: Sql) -> list[Hours]:
-        remembered, rest, by_month = _remembered(
-            sql, database, periods, tz, as_of, past, what
-        )
+        spans = _months(periods, tz)
+        remembered, rest, version = _remembered(sql, database, spans, as_of, past, what)
         stage = (FIRST_RESPONSE,)
-        counting = _Counting.monthly(database, rest, as_of, tz, stage)
+        counting = _Counting(database, rest, as_of, stage)
         ended, running = counting.hours(sql, working_time, key)
-        for period in rest:
-            month = str(period)
-            if past is not None and counting.settled(period):
-                # sorted, so the median's sort of a month's hours is a merge
-                mine = {
-                    k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month
-                }
-                kept_as = (live_table(database, CYCLES), what, month)
-                past.put(kept_as, by_month[month], mine, as_of)
-        before = [p for p in periods if str(p) in remembered]
-        earlier = _Counting.monthly(database, before, as_of, tz, stage)
+        for _, _, month in rest:
+            # sorted, so the median's sort of a month's hours is a merge
+            mine = {k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month}
+            _keep(past, counting, what, month, version, mine)
+        before = [span for span in spans if span[2] in remembered]
+        earlier = _Counting(database, before, as_of, stage)
         _, still = earlier.hours(sql, working_time, key, running_only=True)
         running.update(still)
         for month, hours in remembered.items():
@@ -510,25 +553,44 @@ def response_hours(
 def _remembered(
     sql: Sql,
     database: Database,
-    periods: Sequence[Period],
-    tz: tzinfo,
+    spans: Sequence[Span],
     as_of: datetime,
     past: Remembered | None,
     what: tuple[Any, ...],
-) -> tuple[dict[str, Any], Sequence[Period], dict[str, Any]]:
-    """What ``past`` remembers of ``what`` for the first months of
-    ``periods``, up to the first it does not; the months from there on (to
-    be read; they are consecutive); and every month's count of changes,
-    read first: what is read after is as new as they are, or newer."""
-    if past is None or not periods:
-        return {}, periods, {}
-    spans = [period.bounds(tz) for period in periods]
-    counts = versions(sql, database, MONTHS, spans, len("YYYY-MM"))
+) -> tuple[dict[str, Any], list[Span], dict[str, Any]]:
+    """What ``past`` remembers of ``what`` per span (label: what it
+    counted); the spans it does not (to be read); and every span's count of
+    changes, read first: what is read after is as new as they are, or
+    newer."""
+    if past is None or not spans:
+        return {}, list(spans), {}
+    counts = versions(sql, database, DAYS, [s[:2] for s in spans])
     table = live_table(database, CYCLES)
-    kept = past.leading([(table, what, str(p)) for p in periods], counts, as_of)
-    remembered = {str(p): value for p, value in zip(periods, kept, strict=False)}
-    by_month = {str(p): v for p, v in zip(periods, counts, strict=True)}
-    return remembered, periods[len(kept) :], by_month
+    remembered, rest = {}, []
+    for (start, end, label), version in zip(spans, counts, strict=True):
+        key = (table, what, label, side(start, end, as_of))
+        kept = past.get(key, version, as_of)
+        if kept is None:
+            rest.append((start, end, label))
+        else:
+            remembered[label] = kept
+    return remembered, rest, {s[2]: v for s, v in zip(spans, counts, strict=True)}
+
+
+def _keep(
+    past: Remembered | None,
+    counting: _Counting,
+    what: tuple[Any, ...],
+    label: str,
+    version: Mapping[str, Any],
+    value: Any,
+) -> None:
+    """Keeps what ``counting`` counted of the span ``label``, if it may be
+    used again (:meth:`_Counting.settled`)."""
+    settled = counting.settled(label)
+    if past is not None and settled is not None:
+        key = (counting.table, what, label, settled)
+        past.put(key, version[label], value, counting.as_of)
 
 
 HoursByCell = dict[tuple[str, GroupKey], list[float]]
@@ -561,20 +623,28 @@ class _Counting:
     def __init__(
         self,
         database: Database,
-        start: datetime,
-        buckets: Sequence[tuple[datetime, str]],
+        buckets: Sequence[tuple[datetime, datetime, str]],
         as_of: datetime,
         stages: Sequence[str] | None,
     ) -> None:
-        """Cycles due from ``start``, each counted in the first of
-        ``buckets`` (its end, exclusive, and its label) it is due before."""
+        """Cycles due in ``buckets`` ([start, end) and a label; in order,
+        apart), each counted in its bucket's."""
         self.table = live_table(database, CYCLES)
         self.buckets = buckets
         self.stages = stages
         self.months: list[Any] = []
-        for end, label in buckets:
-            self.months.extend((stored_instant(end), label))
-        self.start = stored_instant(start)
+        """The CASE's ends and labels (:meth:`_month`)."""
+        self.runs: list[list[str]] = []
+        """Consecutive buckets as one [start, end) (:meth:`_within`)."""
+        self.sides: dict[str, str | None] = {}
+        for start, end, label in buckets:
+            begins, ends = stored_instant(start), stored_instant(end)
+            self.months.extend((ends, label))
+            if self.runs and self.runs[-1][1] == begins:
+                self.runs[-1][1] = ends
+            else:
+                self.runs.append([begins, ends])
+            self.sides[label] = side(start, end, as_of)
         self.as_of = as_of
         self.at = stored_instant(as_of)
         self.latest: dict[str, str] = {}
@@ -592,14 +662,9 @@ class _Counting:
         tz: tzinfo,
         stages: Sequence[str] | None,
     ) -> _Counting:
-        """Per month of ``periods`` (consecutive, in order; in ``tz``)."""
-        for earlier, later in itertools.pairwise(periods):
-            if later.first_day != earlier.last_day + timedelta(days=1):
-                raise ValueError("periods must be consecutive months, in order")
-        bounds = [period.bounds(tz) for period in periods]
-        start = bounds[0][0] if bounds else as_of
-        buckets = [(end, str(p)) for p, (_, end) in zip(periods, bounds, strict=True)]
-        return cls(database, start, buckets, as_of, stages)
+        """Per month of ``periods`` (in order; in ``tz``)."""
+        buckets = [(*period.bounds(tz), str(period)) for period in periods]
+        return cls(database, buckets, as_of, stages)
 
     def load(
         self, sql: Sql, groupings: Mapping[str, Collection[str]]
@@ -628,13 +693,14 @@ class _Counting:
         if latest is not None and latest > self.latest.get(bucket, ""):
             self.latest[bucket] = latest
 
-    def settled(self, period: Period) -> bool:
-        """Whether ``period`` (read by this counting) had ended at the
-        instant asked, every completion read in it by then: nothing a later
-        instant reads of it differs (``reading.Remembered``)."""
-        month = str(period)
-        ends = dict(zip(self.months[1::2], self.months[::2], strict=True))
-        return bool(ends[month] <= self.at) and self.latest.get(month, "") <= self.at
+    def settled(self, label: str) -> str | None:
+        """The side of the instant asked the bucket ``label`` (read by this
+        counting) lies on (:func:`side`), if every completion read in it
+        had happened by then, so a later instant on the same side reads it
+        the same (``reading.Remembered``); else None."""
+        if self.latest.get(label, "") > self.at:
+            return None
+        return self.sides[label]
 
     def hours(
         self,
@@ -661,11 +727,11 @@ class _Counting:
             f"{packed}(started_at || '/' || COALESCE(completed_at, ended_at, ''), ',') "
             "FILTER (WHERE worked_us IS NULL) "
             f"FROM {self.table} "
-            f"WHERE due >= ? AND due < ? AND stage = ? AND {DUE_AS_OF} "
+            f"WHERE {self._within()} AND stage = ? AND {DUE_AS_OF} "
             + ("AND worked_us IS NULL " if running_only else "")
             + "GROUP BY 1, 2, 3"
         )
-        params = [*self.months, self.start, self.months[-2], FIRST_RESPONSE, self.at]
+        params = [*self.months, *self._runs(), FIRST_RESPONSE, self.at]
         ended_hours: HoursByCell = {}
         running_hours: HoursByCell = {}
         for charged, group, month, ended, running in sql.execute(
@@ -692,6 +758,14 @@ class _Counting:
         deadline."""
         return "CASE " + " ".join("WHEN due < ? THEN ?" for _ in self.buckets) + " END"
 
+    def _within(self) -> str:
+        """Due in a bucket (bound to :meth:`_runs`)."""
+        runs = " OR ".join("(due >= ? AND due < ?)" for _ in self.runs)
+        return f"({runs})"
+
+    def _runs(self) -> list[str]:
+        return [bound for run in self.runs for bound in run]
+
     def _select(self, name: str, keep: Collection[str]) -> tuple[str, list[Any]]:
         """One grouping's ``SELECT`` (first column: its name) and parameters."""
         unknown = set(keep) - set(GROUPED)
@@ -704,17 +778,9 @@ class _Counting:
         latest = "MAX(completed_at)" if self.remembering else "NULL"
         statement = f"SELECT {', '.join(selected)}, COUNT(*), {latest} "
         statement += f"FROM {self.table} "
-        statement += "WHERE due >= ? AND due < ?"
+        statement += f"WHERE {self._within()}"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]
-        params = [
-            name,
-            *self.months,
-            *charged,
-            self.at,
-            self.at,
-            self.start,
-            self.months[-2],
-        ]
+        params = [name, *self.months, *charged, self.at, self.at, *self._runs()]
         if self.stages is not None:
             statement += f" AND stage IN ({', '.join('?' for _ in self.stages)})"
             params.extend(self.stages)

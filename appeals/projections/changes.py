@@ -5,12 +5,13 @@ may be used again (:class:`appeals.projections.reading.Remembered`). Kept
 per ``part`` of a split rebuild (0 live) and summed by the reader
 (``Projection.summed_by_part``).
 
-Periods are prefixes of the stored (UTC) instants: ``YYYY-MM`` or
-``YYYY-MM-DD``; a period of the reader's time zone overlaps one or two.
+Periods are days, prefixes of the stored (UTC) instants (``YYYY-MM-DD``); a
+reader's period (a day or a month of its time zone) overlaps some of them.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS {table} (
 )
 """
 US = timedelta(microseconds=1)
+DAY = len("YYYY-MM-DD")
 
 
 def counter_table(name: str) -> Table:
@@ -56,20 +58,23 @@ def versions(
     database: Database,
     table: Table,
     spans: Sequence[tuple[datetime, datetime]],
-    width: int,
-) -> list[tuple[int, ...]]:
-    """Per span [start, end), the counts of changes of each period of
-    ``width`` characters (7: months, 10: days) it overlaps."""
-    overlaps = []
-    for start, end in spans:
-        first, last = stored_instant(start)[:width], stored_instant(end - US)[:width]
-        overlaps.append((first, last) if first != last else (first,))
-    if not overlaps:
+) -> list[tuple[tuple[str, int], ...]]:
+    """Per span [start, end), the count of changes of each (UTC) day it
+    overlaps that has one: what moves when one of its rows is written."""
+    if not spans:
         return []
+    overlaps = [
+        (stored_instant(start)[:DAY], stored_instant(end - US)[:DAY])
+        for start, end in spans
+    ]
     statement = (
         f"SELECT period, SUM(changes) FROM {live_table(database, table)} "
-        "WHERE period >= ? AND period <= ? GROUP BY period"
+        "WHERE period >= ? AND period <= ? GROUP BY period ORDER BY period"
     )
-    found = sql.execute(statement, [overlaps[0][0], overlaps[-1][-1]]).all()
-    counts = {str(period): int(n) for period, n in found}
-    return [tuple(counts.get(p, 0) for p in periods) for periods in overlaps]
+    bounds = [min(first for first, _ in overlaps), max(last for _, last in overlaps)]
+    found = [(str(day), int(n)) for day, n in sql.execute(statement, bounds).all()]
+    days = [day for day, _ in found]
+    return [
+        tuple(found[bisect_left(days, first) : bisect_right(days, last)])
+        for first, last in overlaps
+    ]

@@ -454,7 +454,7 @@ def report(
         versions: list[Any] = []
         if past is not None:
             spans = list(zip(starts, [*starts[1:], end], strict=True))
-            versions = changes_of(sql, database, DAYS, spans, len("YYYY-MM-DD"))
+            versions = changes_of(sql, database, DAYS, spans)
             counted = past.leading([(*what, day) for day in days], versions)
         rest = len(counted)
         if rest == len(days):

@@ -117,10 +117,16 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
     assert view.standings(ledger.database, periods, as_of, SHANGHAI, stages=())[1] == {}
     with pytest.raises(ValueError, match="cannot keep"):
         view.standings(ledger.database, periods, as_of, SHANGHAI, keep=("appeal_id",))
-    # a month left out would have its cycles counted in the next one
-    gap = [Period(2026, 8), Period(2026, 10)]
-    with pytest.raises(ValueError, match="consecutive"):
-        view.standings(ledger.database, gap, as_of, SHANGHAI)
+    # months apart: each counts its own cycles, none of the month between
+    apart = [periods[0], periods[-1]]
+    assert apart[1].first_day - apart[0].last_day > timedelta(days=1)
+    _, counted = view.standings(ledger.database, apart, as_of, SHANGHAI)
+    assert counted == {
+        str(month): view.standings(ledger.database, [month], as_of, SHANGHAI)[1][
+            str(month)
+        ]
+        for month in apart
+    }
 
 
 def assert_hours(

@@ -168,7 +168,7 @@ class OwnRowsOrOwnPart(InMemoryView):
     ("name", "counters"),
     [
         ("accountability", "accountability_daily"),
-        ("assessment", "assessment_months"),
+        ("assessment", "assessment_days"),
         ("timeliness", "timeliness_days"),
     ],
 )

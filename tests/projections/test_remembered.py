@@ -1,20 +1,23 @@
 """What reports remember (reading.Remembered) answers exactly as what is
 counted again, on SQLite and PostgreSQL. A trend's month is used again only
 while none of its cycles changed, only for an instant no earlier than the
-one it was counted at, and only once it had ended with every completion in
-it done; a change to one of its cycles (a late first response, here) makes
-it be counted again. The timeliness report's days likewise, while none of
-the cycles completed on them changed."""
+one it was counted at and on the same side of the month, and only with
+every completion in it done by then; a change to one of its cycles (a late
+first response, here) makes it be counted again. The assessment preview's
+days likewise; the timeliness report's days while none of the cycles
+completed on them changed."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from appeals.application.assessments import Assessments
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
 from appeals.domain import trends
 from appeals.domain.assessment import Period
+from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import assessment as view
 from appeals.projections import timeliness
@@ -68,7 +71,8 @@ def test_remembered_months_answer_as_counted_again_until_a_cycle_changes(
     again = answers(ledger, now, past)
     assert again == answers(ledger, now, None)
     assert again[0]["2026-09"] != first[0]["2026-09"]  # completed now
-    assert past.hits == hits  # counted again from September on
+    # September counted again; October's rates and hours, unchanged, kept
+    assert past.hits == hits + 2
 
 
 def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kept(
@@ -79,17 +83,31 @@ def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kep
     ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
     project(ledger)
     past = Remembered()
+    database = ledger.database
     for as_of in (
         datetime(2026, 9, 20, 9, tzinfo=SHANGHAI),  # September not ended
         datetime(2026, 9, 30, 23, tzinfo=SHANGHAI),  # ended at 24:00
     ):
         for _ in range(2):
             assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
-        assert past.hits == 0
+        hits = past.hits
+        for _ in range(2):
+            view.standings(database, MONTHS[:1], as_of, SHANGHAI, RATE, (), past=past)
+        assert past.hits == hits  # September was not kept
+    # October and November, not begun: none of their deadlines had passed,
+    # at either instant (rates and hours: 4 from the second reading on)
+    assert past.hits == 12
     # after September's end, before a completion in it (an instant asked
-    # in the past): its rates would read the completion as not yet done
+    # in the past): its rates would read the completion as not yet done;
+    # October holds the instant now: counted again
+    past = Remembered()
     as_of = datetime(2026, 10, 15, 9, tzinfo=SHANGHAI)
-    database = ledger.database
+    assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
+    assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
+    # November's rates and hours, and September's hours (of the responses
+    # ended, measured once: the same at any instant after the month's end)
+    assert past.hits == 3
+    past = Remembered()
     for _ in range(2):
         _, counted = view.standings(
             database, MONTHS[:1], as_of, SHANGHAI, RATE, (), past=past
@@ -160,3 +178,50 @@ def test_the_timeliness_reports_remembered_days_answer_as_read_again(
     assert again == reports(None)
     assert again[0] != first[0]
     assert past.hits == hits + 63 + 1 + 63
+
+
+def test_a_months_preview_counts_again_only_the_days_that_changed(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The assessment preview of a month still running counts per day, and
+    counts again only the day holding the instant asked and the days whose
+    cycles changed: what it answers is what a publication counts afresh."""
+    ids = history(ledger, clock)  # cycles due from 14 September on
+    september = Period(2026, 9)
+    past = Remembered()
+    preview = Assessments(ledger, load_scheme(), past=past)
+
+    def assessed(as_of: datetime) -> dict[str, Any]:
+        found = preview.compute(september, as_of).groups
+        assert found == preview.compute(september, as_of, afresh=True).groups
+        return found
+
+    at(clock, 9, 21, 9)
+    project(ledger)
+    first = assessed(clock.now())
+    assert past.hits == 0  # 29 days kept: all but the 21st (holding now)
+    assert assessed(clock.now()) == first
+    assert past.hits == 29
+    # a late first response, due on the 15th at 17:30; days 15 and 16
+    # overlap the UTC day its deadline is stored in (09:30 UTC): counted
+    # again, with the 21st (now past, never kept) and the 22nd (now holding
+    # the instant asked)
+    at(clock, 9, 22, 12)
+    ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
+    project(ledger)
+    assessed(clock.now())
+    assert past.hits == 29 + 26
+    # an instant earlier than a day was counted at: not used for it (the
+    # three just counted again); before the first reading: none used
+    assessed(datetime(2026, 9, 22, 11, tzinfo=SHANGHAI))
+    assert past.hits == 29 + 26 + 26
+    hits = past.hits
+    assessed(datetime(2026, 9, 20, 9, tzinfo=SHANGHAI))
+    assert past.hits == hits
+    # the month ended: its days on the other side now, the 22nd to the
+    # 30th, counted again, and every day kept
+    at(clock, 10, 9, 9)
+    ended = assessed(clock.now())
+    assert past.hits == hits + 21
+    assert assessed(clock.now()) == ended
+    assert past.hits == hits + 21 + 30
