@@ -38,11 +38,14 @@ from appeals.application.trends import Trends
 from appeals.bootstrap import open_ledger
 from appeals.demo.organisation import load_master_data
 from appeals.domain.assessment import Period
+from appeals.domain.directory import RememberingDirectory
 from appeals.infra.assessment_scheme import load_scheme
-from appeals.infra.clock import SHANGHAI
+from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
-from appeals.projections import timeliness
-from appeals.projections.reading import Remembered
+from appeals.projections import assessment, timeliness
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.reading import Remembered, live_table
+from appeals.projections.runtime.storage import transaction
 from bench import history
 from bench.cluster import durable_cluster
 from bench.processes import progress_line
@@ -86,18 +89,40 @@ def rebuild(url: str) -> None:
         )
 
 
+def ledger_at_end(url: str) -> AppealLedger:
+    """The ledger, its clock stopped a minute after the history's last event
+    (the generated history runs to the end of its last chunk, which may be
+    after today): reports read as a service would at the end of its log,
+    every completion in the store behind the instant asked."""
+    settings = Settings.from_env({"APPEALS_DATABASE_URL": url})
+    ledger = open_ledger(settings)
+    table = live_table(ledger.database, assessment.CYCLES)
+    with transaction(ledger.database, write=False) as sql:
+        statement = (
+            f"SELECT MAX(started_at), MAX(completed_at), MAX(ended_at) FROM {table}"
+        )
+        row = sql.execute(statement).one() or ()
+        latest = max(v for v in row if v is not None)
+    ledger.close()
+    end = read_instant(latest) + timedelta(minutes=1)
+    return open_ledger(settings, clock=FixedClock(end))
+
+
 def reads(ledger: AppealLedger) -> dict[str, Read]:
     """The reports ``bench.reads`` measures over HTTP that read many stages,
-    each as a function of what is remembered (None: read afresh)."""
+    each as a function of what is remembered (None: read afresh). Rows are
+    named from one remembered directory, as the service's are
+    (``ServiceContext.names``)."""
     today = ledger.clock.now().astimezone(SHANGHAI).date()
     this = Period(today.year, today.month)
     months = [months_before(this, n) for n in (5, 11)]
     database = ledger.database
     scheme = load_scheme()
+    names = RememberingDirectory(ledger.rules.directory, 60)
 
     def trend(measure: str, group_by: str, first: Period) -> Read:
         return lambda past: (
-            Trends(ledger, past=past)
+            Trends(ledger, names, past)
             .trend(measure, group_by, first, this, first, this)
             .body["items"]
         )
@@ -111,10 +136,12 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
             "first_response_hours", "unit", months[1]
         ),
         "hotspots, 30 days": lambda _: (
-            Trends(ledger).hotspots(today - timedelta(days=29), today).body["items"]
+            Trends(ledger, names)
+            .hotspots(today - timedelta(days=29), today)
+            .body["items"]
         ),
         "assessment preview, this month": lambda past: (
-            Assessments(ledger, scheme, past=past).compute(this).groups
+            Assessments(ledger, scheme, names, past).compute(this).groups
         ),
     }
 
@@ -174,7 +201,7 @@ def main(argv: list[str]) -> int:
         url = cluster.url("bench")
         written = generate_recent(url, args.events, args.chunks, 2)
         rebuild(url)
-        ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+        ledger = ledger_at_end(url)
         try:
             found = time_reads(ledger, args.rounds)
         finally:

@@ -5,7 +5,7 @@ back, and its report renders. Nothing here is timed (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,12 @@ from appeals.domain.appeal import Appeal
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
+from appeals.projections import assessment
+from appeals.projections.lifecycle import read_instant
+from appeals.projections.reading import live_table
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import fold
-from appeals.projections.runtime.storage import LIVE
+from appeals.projections.runtime.storage import LIVE, transaction
 from appeals.projections.runtime.tracking import Tracking
 from bench import density, processes, profile
 from bench.cluster import Cluster
@@ -567,13 +570,25 @@ def test_a_long_childs_newest_log_line_is_relayed_once(tmp_path: Path) -> None:
 
 
 def test_the_density_run_times_each_report_afresh_and_again_alike(
-    ledger: AppealLedger, clock: FixedClock
+    ledger: AppealLedger, clock: FixedClock, store: str
 ) -> None:
     """bench.density's timing, on the demo's two months (the full run makes
     a history of millions first): every report read afresh and read again
-    with what was remembered, answering alike, most of them something."""
+    with what was remembered, answering alike, most of them something. The
+    reports are read a minute after the history's last event."""
     demo(ledger, clock, appeals=40)
     project(ledger)
+    table = live_table(ledger.database, assessment.CYCLES)
+    with transaction(ledger.database, write=False) as sql:
+        instants = sql.execute(
+            f"SELECT started_at, completed_at, ended_at FROM {table}"
+        ).all()
+    last = max(read_instant(v) for row in instants for v in row if v is not None)
+    at_end = density.ledger_at_end(store)
+    try:
+        assert at_end.clock.now() == last + timedelta(minutes=1)
+    finally:
+        at_end.close()
     found = density.time_reads(ledger, rounds=1)
     assert list(found) == list(density.reads(ledger))
     for figures in found.values():

@@ -9,6 +9,7 @@ has taken the log up to a position. HTTP calls readers; it names no table.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -71,15 +72,16 @@ class Remembered:
     """What readers counted of settled parts of a view (a trend's months
     past, a report's days), kept by the process and used again instead of
     reading their rows while the view's count of changes to those rows
-    (``version``: the view keeps it, per month or day) is what it was when
+    (``version``: the view keeps it, per day) is what it was when
     counted, and, where the answer depends on the instant asked, for an
     instant no earlier than the one counted at (``at``). Each reader says
     when what it counted may be kept at all. Bounded: the least recently
     used dropped first, and none kept longer than ``max_age`` seconds (a
     rebuild of a view swaps in a copy whose counts may equal the old one's
     while what it holds differs, rebuilt after a calendar was changed: what
-    was counted from the old copy is counted again within that time). One
-    per database: the service's (``ServiceContext.remembered``)."""
+    was counted from the old copy is counted again within that time; each
+    part kept for a random share of it, at least half). One per database:
+    the service's (``ServiceContext.remembered``)."""
 
     def __init__(self, size: int = 512, max_age: float = 300.0) -> None:
         self.size = size
@@ -97,7 +99,7 @@ class Remembered:
                 return None
             if at is not None and (kept[1] is None or at < kept[1]):
                 return None
-            if time.monotonic() - kept[3] > self.max_age:
+            if time.monotonic() > kept[3]:
                 del self._kept[key]
                 return None
             self._kept.move_to_end(key)
@@ -120,7 +122,11 @@ class Remembered:
     def put(self, key: Hashable, version: Any, value: Any, at: Any = None) -> None:
         """Keeps ``value``, counted at ``version`` (and instant ``at``)."""
         with self._lock:
-            self._kept[key] = (version, at, value, time.monotonic())
+            # each kept for between half and the whole of max_age: what was
+            # counted together (a month's days, read afresh) is not all
+            # counted again by the same request when its time is up
+            lasts = self.max_age * random.uniform(0.5, 1.0)  # noqa: S311 (not secret)
+            self._kept[key] = (version, at, value, time.monotonic() + lasts)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from appeals.application.assessments import Assessments
 from appeals.application.service import AppealLedger
 from appeals.domain import commands as cmd
@@ -20,7 +22,7 @@ from appeals.domain.assessment import Period
 from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.projections import assessment as view
-from appeals.projections import timeliness
+from appeals.projections import reading, timeliness
 from appeals.projections.reading import Remembered
 from tests.domain.lifecycle_fixtures import HANDLER
 from tests.support.reports import at, history, project
@@ -225,3 +227,20 @@ def test_a_months_preview_counts_again_only_the_days_that_changed(
     assert past.hits == hits + 21
     assert assessed(clock.now()) == ended
     assert past.hits == hits + 21 + 30
+
+
+def test_each_part_is_kept_for_at_least_half_its_age_and_no_longer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(reading.time, "monotonic", lambda: now[0])
+    past = Remembered(size=100, max_age=100.0)
+    for day in range(100):
+        past.put(day, 1, f"day {day}")
+    now[0] += 49.9  # none is forgotten before half the age
+    assert all(past.get(day, 1) == f"day {day}" for day in range(100))
+    now[0] += 25.0  # some are, not all: not all counted again at once
+    kept = [day for day in range(100) if past.get(day, 1) is not None]
+    assert 0 < len(kept) < 100
+    now[0] += 25.2  # every one is, once the age is up
+    assert all(past.get(day, 1) is None for day in range(100))
