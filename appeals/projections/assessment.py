@@ -392,11 +392,13 @@ def standings_per_grouping(
 
     Given ``past``, the cycles are counted per day, and a day it remembers
     is not counted again: a month's preview, asked again and again while
-    the month runs, reads only today's cycles and those of days that
-    changed since (a month ended is remembered whole by :func:`standings`;
-    a month running has days on both sides of now, :func:`side`). A month's
-    rows are then its days' rows one after the other: a standing may come
-    back several times, each with its day's count."""
+    the month runs (its days on both sides of now, :func:`side`), reads only
+    today's cycles and those of days that changed since, alike standings
+    of its days added up (:func:`_added`). The days remembered were counted
+    by earlier statements: on PostgreSQL a commit between the reading of
+    the counts of changes and the count of the days not remembered can
+    leave a remembered day one change behind the others in one answer (the
+    next request counts it again); a publication counts afresh."""
     return _count(database, periods, as_of, tz, None, groupings, past, by_day=True)
 
 
@@ -444,8 +446,9 @@ def _count(
 
 def _added(rows: list[Counted]) -> list[Counted]:
     """``rows`` with alike standings added up: a month's days repeat most
-    of its standings (a city's month: 10,697 counted rows of days, 1,154
-    standings), and each row costs the domain's tally ten times an addition."""
+    of its standings (a city's month counted by cadre: 10,697 rows of days,
+    1,154 standings; its three groupings 20,789 and 1,909), and each row
+    costs the domain's tally ten times an addition."""
     added: dict[Standing, int] = {}
     for standing, times in rows:
         added[standing] = added.get(standing, 0) + times
@@ -651,6 +654,9 @@ class _Counting:
         self.sides: dict[str, str | None] = {}
         for start, end, label in buckets:
             begins, ends = stored_instant(start), stored_instant(end)
+            if self.runs and begins < self.runs[-1][1]:
+                # the buckets are told apart by their ends, in order
+                raise ValueError("periods must be in order, apart")
             self.ends.append((ends, label))
             if self.runs and self.runs[-1][1] == begins:
                 self.runs[-1][1] = ends
@@ -664,19 +670,6 @@ class _Counting:
         self.remembering = False
         """Whether :meth:`load` reads the latest completions (the counts are
         to be remembered: :meth:`settled`)."""
-
-    @classmethod
-    def monthly(
-        cls,
-        database: Database,
-        periods: Sequence[Period],
-        as_of: datetime,
-        tz: tzinfo,
-        stages: Sequence[str] | None,
-    ) -> _Counting:
-        """Per month of ``periods`` (in order; in ``tz``)."""
-        buckets = [(*period.bounds(tz), str(period)) for period in periods]
-        return cls(database, buckets, as_of, stages)
 
     def load(
         self, sql: Sql, groupings: Mapping[str, Collection[str]]

@@ -1,5 +1,5 @@
-"""Counts of changes per period of a view's rows (a month of deadlines, a day
-of completions): how many times a row of the period was written. A period
+"""Counts of changes per day of a view's rows (a day of deadlines, a day of
+completions): how many times a row of the day was written. A period
 whose count has not moved has not changed, so what a reader counted of it
 may be used again (:class:`appeals.projections.reading.Remembered`). Kept
 per ``part`` of a split rebuild (0 live) and summed by the reader

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 from appeals.infra.database import Database, Sql
@@ -69,8 +69,8 @@ async def reach(database: Database, view: str, wanted: int, timeout: float) -> i
 
 
 class Remembered:
-    """What readers counted of settled parts of a view (a trend's months
-    past, a report's days), kept by the process and used again instead of
+    """What readers counted of settled parts of a view (a trend's months,
+    a report's days, a preview's days), kept by the process and used again instead of
     reading their rows while the view's count of changes to those rows
     (``version``: the view keeps it, per day) is what it was when
     counted, and, where the answer depends on the instant asked, for an
@@ -105,19 +105,6 @@ class Remembered:
             self._kept.move_to_end(key)
             self.hits += 1
             return kept[2]
-
-    def leading(
-        self, keys: Sequence[Hashable], versions: Sequence[Any], at: Any = None
-    ) -> list[Any]:
-        """What is kept of the first of ``keys`` (each at its version), up
-        to the first that is not: the rest is read, from there on."""
-        found = []
-        for key, version in zip(keys, versions, strict=True):
-            kept = self.get(key, version, at)
-            if kept is None:
-                break
-            found.append(kept)
-        return found
 
     def put(self, key: Hashable, version: Any, value: Any, at: Any = None) -> None:
         """Keeps ``value``, counted at ``version`` (and instant ``at``)."""

@@ -442,7 +442,7 @@ def report(
     Given ``past``, the days it remembers are not read again: a quarter of
     a city's completed cycles is some 260,000 rows, and a day's change only
     when one of its cycles does (:data:`DAYS`), so a report read again reads
-    the days from the first that changed (today's, mostly)."""
+    only the days that changed (today's, mostly)."""
     table = live_table(database, CYCLES)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     starts = [datetime.combine(day, datetime.min.time(), tz) for day in days]
@@ -450,31 +450,44 @@ def report(
     what = (table, tuple(equals), group_by)
 
     def load(sql: Sql) -> list[DayFigures]:
-        counted: list[DayFigures] = []
-        versions: list[Any] = []
-        if past is not None:
-            spans = list(zip(starts, [*starts[1:], end], strict=True))
-            versions = changes_of(sql, database, DAYS, spans)
-            counted = past.leading([(*what, day) for day in days], versions)
-        rest = len(counted)
-        if rest == len(days):
-            return counted
         if past is None:  # nothing to keep: the window at once
             rows = select_completed(sql, table, starts[0], end, equals)
             return [figures_of(rows, group_by)]
-        rows = select_completed(sql, table, starts[rest], end, equals, in_order=True)
-        completions = [found[4] for found in rows]
-        cuts = [bisect_left(completions, stored_instant(s)) for s in starts[rest:]]
-        for number, (cut, stop) in enumerate(
-            zip(cuts, [*cuts[1:], len(rows)], strict=True), start=rest
-        ):
-            figures = figures_of(rows[cut:stop], group_by)
-            counted.append(figures)
-            past.put((*what, days[number]), versions[number], figures)
-        return counted
+        spans = list(zip(starts, [*starts[1:], end], strict=True))
+        versions = changes_of(sql, database, DAYS, spans)
+        counted = [
+            past.get((*what, day), version)
+            for day, version in zip(days, versions, strict=True)
+        ]
+        missing = [number for number, found in enumerate(counted) if found is None]
+        for run in runs(missing):  # consecutive days not remembered: one read
+            first, last = run[0], run[-1]
+            rows = select_completed(
+                sql, table, starts[first], spans[last][1], equals, in_order=True
+            )
+            completions = [found[4] for found in rows]
+            cuts = [bisect_left(completions, stored_instant(starts[n])) for n in run]
+            for number, cut, stop in zip(
+                run, cuts, [*cuts[1:], len(rows)], strict=True
+            ):
+                figures = figures_of(rows[cut:stop], group_by)
+                counted[number] = figures
+                past.put((*what, days[number]), versions[number], figures)
+        return [figures for figures in counted if figures is not None]
 
     seen, counted = read(database, NAME, load)
     return seen, summarise(counted, group_by)
+
+
+def runs(numbers: Sequence[int]) -> list[list[int]]:
+    """``numbers`` (ascending) cut into runs of consecutive ones."""
+    found: list[list[int]] = []
+    for number in numbers:
+        if found and found[-1][-1] == number - 1:
+            found[-1].append(number)
+        else:
+            found.append([number])
+    return found
 
 
 DayFigures = dict[tuple[str, str], tuple[int, int, int, tuple[int, ...]]]

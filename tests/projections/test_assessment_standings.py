@@ -127,6 +127,9 @@ def test_standings_of_some_stages_only(ledger: AppealLedger, clock: FixedClock) 
         ]
         for month in apart
     }
+    # months out of order would be told apart wrongly: refused
+    with pytest.raises(ValueError, match="in order"):
+        view.standings(ledger.database, apart[::-1], as_of, SHANGHAI)
 
 
 def assert_hours(

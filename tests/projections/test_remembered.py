@@ -180,6 +180,19 @@ def test_the_timeliness_reports_remembered_days_answer_as_read_again(
     assert again == reports(None)
     assert again[0] != first[0]
     assert past.hits == hits + 63 + 1 + 63
+    # days forgotten apart (the 15th, with completions, and the 20th): each
+    # read again alone, the days between and after them used
+    for day in (date(2026, 9, 15), date(2026, 9, 20)):
+        del past._kept[(timeliness_table(ledger), (), "stage", day)]
+    hits = past.hits
+    assert reports(past) == again
+    assert past.hits == hits + 62 + 1 + 64
+    assert timeliness.runs([2, 3, 5, 9, 10, 11]) == [[2, 3], [5], [9, 10, 11]]
+    assert timeliness.runs([]) == []
+
+
+def timeliness_table(ledger: AppealLedger) -> str:
+    return reading.live_table(ledger.database, timeliness.CYCLES)
 
 
 def test_a_months_preview_counts_again_only_the_days_that_changed(
