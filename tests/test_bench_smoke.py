@@ -597,3 +597,20 @@ def test_the_density_run_times_each_report_afresh_and_again_alike(
     answered = [bool(read(None)) for read in density.reads(ledger).values()]
     assert sum(answered) >= 3
     assert density.table(found).count("| True |") == len(found)
+
+
+def test_the_density_run_times_the_preview_as_its_days_change(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """The preview read again after the counts of changes of its month's
+    first days were raised: timed, and each answer still the month counted
+    afresh."""
+    demo(ledger, clock, appeals=40)
+    project(ledger)
+    found = density.preview_as_days_change(ledger, rounds=2)
+    assert list(found) == list(density.CHANGED_DAYS)
+    assert all(figures["alike"] for figures in found.values())
+    assert all(figures["remembered_ms"] > 0 for figures in found.values())
+    lines = density.days_table(found).splitlines()
+    assert lines[0].startswith("| UTC days changed | 0 | 1 |")
+    assert lines[-1] == "| alike |" + " True |" * len(found)
