@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -116,8 +116,7 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
     each as a function of what is remembered (None: read afresh). Rows are
     named from one remembered directory, as the service's are
     (``ServiceContext.names``)."""
-    today = ledger.clock.now().astimezone(SHANGHAI).date()
-    this = Period(today.year, today.month)
+    today, this = today_and_month(ledger)
     months = [months_before(this, n) for n in (5, 11)]
     database = ledger.database
     scheme = load_scheme()
@@ -147,6 +146,12 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
             Assessments(ledger, scheme, names, past).compute(this).groups
         ),
     }
+
+
+def today_and_month(ledger: AppealLedger) -> tuple[date, Period]:
+    """The ledger's today and this month (in Shanghai)."""
+    today = ledger.clock.now().astimezone(SHANGHAI).date()
+    return today, Period(today.year, today.month)
 
 
 def months_before(period: Period, count: int) -> Period:
@@ -185,8 +190,7 @@ def preview_as_days_change(
     its cycles unchanged: what it costs per day counted again (each UTC day
     moves the two local days it overlaps). Per N, the median milliseconds
     over ``rounds`` and whether the last answer was the month counted afresh."""
-    today = ledger.clock.now().astimezone(SHANGHAI).date()
-    this = Period(today.year, today.month)
+    _, this = today_and_month(ledger)
     names = RememberingDirectory(ledger.rules.directory, 60)
     preview = Assessments(ledger, load_scheme(), names, Remembered())
     preview.compute(this)  # every day that may be kept, kept

@@ -44,7 +44,7 @@ from appeals.domain.timeliness import StageCycle
 from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
 from appeals.infra.database import Database, Sql
 from appeals.projections import changes as period_changes
-from appeals.projections.changes import DAY, counter_table, versions
+from appeals.projections.changes import DAY, counter_table, day_spans, versions
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
@@ -464,16 +464,11 @@ def _months(periods: Sequence[Period], tz: tzinfo) -> list[Span]:
 
 
 def _days(periods: Sequence[Period], tz: tzinfo) -> list[Span]:
-    spans = []
-    for period in periods:
-        day = period.first_day
-        while day <= period.last_day:
-            after = day + timedelta(days=1)
-            start = datetime.combine(day, datetime.min.time(), tz)
-            end = datetime.combine(after, datetime.min.time(), tz)
-            spans.append((start, end, day.isoformat()))
-            day = after
-    return spans
+    return [
+        (start, end, day.isoformat())
+        for period in periods
+        for start, end, day in day_spans(period.first_day, period.last_day, tz)
+    ]
 
 
 PAST = "past"
@@ -647,8 +642,7 @@ class _Counting:
         self.table = live_table(database, CYCLES)
         self.buckets = buckets
         self.stages = stages
-        self.ends: list[tuple[str, str]] = []
-        """Each bucket's end and label (:meth:`_month`)."""
+        bucket_ends: list[tuple[str, str]] = []
         self.runs: list[list[str]] = []
         """Consecutive buckets as one [start, end) (:meth:`_within`)."""
         self.sides: dict[str, str | None] = {}
@@ -657,12 +651,14 @@ class _Counting:
             if self.runs and begins < self.runs[-1][1]:
                 # the buckets are told apart by their ends, in order
                 raise ValueError("periods must be in order, apart")
-            self.ends.append((ends, label))
+            bucket_ends.append((ends, label))
             if self.runs and self.runs[-1][1] == begins:
                 self.runs[-1][1] = ends
             else:
                 self.runs.append([begins, ends])
             self.sides[label] = side(start, end, as_of)
+        self.bucket, self.bucket_params = _bucket(bucket_ends)
+        """The bucket a cycle is due in (SQL, bound to its parameters)."""
         self.as_of = as_of
         self.at = stored_instant(as_of)
         self.latest: dict[str, str] = {}
@@ -727,7 +723,7 @@ class _Counting:
             "FILTER (WHERE worked_us IS NOT NULL), "
         )
         statement = (
-            f"SELECT CASE WHEN {CHARGED} THEN 1 ELSE 0 END, {key}, {self._month()}, "
+            f"SELECT CASE WHEN {CHARGED} THEN 1 ELSE 0 END, {key}, {self.bucket}, "
             f"{ended_ones}"
             f"{packed}(started_at || '/' || COALESCE(completed_at, ended_at, ''), ',') "
             "FILTER (WHERE worked_us IS NULL) "
@@ -736,7 +732,7 @@ class _Counting:
             + ("AND worked_us IS NULL " if running_only else "")
             + "GROUP BY 1, 2, 3"
         )
-        params = [*self._labels(), *self._runs(), FIRST_RESPONSE, self.at]
+        params = [*self.bucket_params, *self._runs(), FIRST_RESPONSE, self.at]
         ended_hours: HoursByCell = {}
         running_hours: HoursByCell = {}
         for charged, group, month, ended, running in sql.execute(
@@ -758,27 +754,6 @@ class _Counting:
                 running_hours.setdefault(cell, []).extend(so_far)
         return ended_hours, running_hours
 
-    def _month(self, ends: Sequence[tuple[str, str]] | None = None) -> str:
-        """The bucket a cycle is due in (a month, ``YYYY-MM``, or a day),
-        from its deadline: halves of the buckets tested in turn, so a
-        month's days cost a cycle five comparisons, not sixteen (bound to
-        :meth:`_labels`)."""
-        ends = self.ends if ends is None else ends
-        if len(ends) == 1:
-            return "?"
-        half = len(ends) // 2
-        earlier, later = self._month(ends[:half]), self._month(ends[half:])
-        return f"CASE WHEN due < ? THEN {earlier} ELSE {later} END"
-
-    def _labels(self, ends: Sequence[tuple[str, str]] | None = None) -> list[str]:
-        """:meth:`_month`'s parameters, in its order."""
-        ends = self.ends if ends is None else ends
-        if len(ends) == 1:
-            return [ends[0][1]]
-        half = len(ends) // 2
-        earlier, later = self._labels(ends[:half]), self._labels(ends[half:])
-        return [ends[half - 1][0], *earlier, *later]
-
     def _within(self) -> str:
         """Due in a bucket (bound to :meth:`_runs`)."""
         runs = " OR ".join("(due >= ? AND due < ?)" for _ in self.runs)
@@ -795,13 +770,13 @@ class _Counting:
         unit = "unit" if "unit" in keep else UNIT_CHARGED
         others = [c if c in keep else "NULL" for c in GROUPED[1:]]
         grouped = ["stage", unit, *(c for c in GROUPED[1:] if c in keep)]
-        selected = ["?", self._month(), "stage", unit, *others, *STANDING_TESTS]
+        selected = ["?", self.bucket, "stage", unit, *others, *STANDING_TESTS]
         latest = "MAX(completed_at)" if self.remembering else "NULL"
         statement = f"SELECT {', '.join(selected)}, COUNT(*), {latest} "
         statement += f"FROM {self.table} "
         statement += f"WHERE {self._within()}"
         charged = [] if "unit" in keep else [CENTRE_UNIT, ANY_UNIT]
-        params = [name, *self._labels(), *charged, self.at, self.at, *self._runs()]
+        params = [name, *self.bucket_params, *charged, self.at, self.at, *self._runs()]
         if self.stages is not None:
             statement += f" AND stage IN ({', '.join('?' for _ in self.stages)})"
             params.extend(self.stages)
@@ -809,6 +784,22 @@ class _Counting:
         tests = [1 + selected.index(test) for test in STANDING_TESTS]
         statement += " GROUP BY " + ", ".join(str(i) for i in [1, 2, *kept, *tests])
         return statement, params
+
+
+def _bucket(ends: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
+    """The label of the bucket a cycle is due in, of buckets given by their
+    ends (in order) and labels, and its parameters: halves of the buckets
+    tested in turn, so a month's days cost a cycle five comparisons, not
+    sixteen. Only for cycles due in one of them (:meth:`_Counting._within`)."""
+    if not ends:
+        return "NULL", []
+    if len(ends) == 1:
+        return "?", [ends[0][1]]
+    half = len(ends) // 2
+    earlier, earlier_params = _bucket(ends[:half])
+    later, later_params = _bucket(ends[half:])
+    sql = f"CASE WHEN due < ? THEN {earlier} ELSE {later} END"
+    return sql, [ends[half - 1][0], *earlier_params, *later_params]
 
 
 def standing(values: Sequence[Any]) -> Standing:

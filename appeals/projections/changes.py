@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from appeals.infra.database import Database, Sql
 from appeals.projections.lifecycle import stored_instant
@@ -51,6 +51,21 @@ def counted(state: State, table: Table, periods: Iterable[str]) -> list[Change]:
         row = {"period": period, "part": state.part, "changes": done + 1}
         changes.append(Put(table, row))
     return changes
+
+
+def day_spans(
+    first: date, last: date, tz: tzinfo
+) -> list[tuple[datetime, datetime, date]]:
+    """Each day ``first``..``last`` of ``tz``: [its midnight, the next one),
+    and the day (what a reader remembers per day counts in)."""
+    spans = []
+    day = first
+    while day <= last:
+        after = day + timedelta(days=1)
+        start = datetime.combine(day, datetime.min.time(), tz)
+        spans.append((start, datetime.combine(after, datetime.min.time(), tz), day))
+        day = after
+    return spans
 
 
 def versions(

@@ -32,7 +32,7 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.infra.database import Database, Sql
-from appeals.projections.changes import counted, counter_table
+from appeals.projections.changes import counted, counter_table, day_spans
 from appeals.projections.changes import versions as changes_of
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
@@ -444,8 +444,9 @@ def report(
     when one of its cycles does (:data:`DAYS`), so a report read again reads
     only the days that changed (today's, mostly)."""
     table = live_table(database, CYCLES)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    starts = [datetime.combine(day, datetime.min.time(), tz) for day in days]
+    spans = day_spans(first, last, tz)
+    days = [day for _, _, day in spans]
+    starts = [start for start, _, _ in spans]
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     what = (table, tuple(equals), group_by)
 
@@ -453,17 +454,15 @@ def report(
         if past is None:  # nothing to keep: the window at once
             rows = select_completed(sql, table, starts[0], end, equals)
             return [figures_of(rows, group_by)]
-        spans = list(zip(starts, [*starts[1:], end], strict=True))
-        versions = changes_of(sql, database, DAYS, spans)
+        versions = changes_of(sql, database, DAYS, [span[:2] for span in spans])
         counted = [
             past.get((*what, day), version)
             for day, version in zip(days, versions, strict=True)
         ]
         missing = [number for number, found in enumerate(counted) if found is None]
         for run in runs(missing):  # consecutive days not remembered: one read
-            first, last = run[0], run[-1]
             rows = select_completed(
-                sql, table, starts[first], spans[last][1], equals, in_order=True
+                sql, table, starts[run[0]], spans[run[-1]][1], equals, in_order=True
             )
             completions = [found[4] for found in rows]
             cuts = [bisect_left(completions, stored_instant(starts[n])) for n in run]
