@@ -13,6 +13,13 @@ and the ledger's tables, just without a round trip per command. Everything
 written is an ordinary domain event that ``ledger.get`` and the projections
 load back.
 
+Nothing is written from the instant it is generated on (the cutoff): the
+history is what a city's log would hold at that instant, its latest appeals
+still open where they stand, never events stamped after the clock a service
+reading it keeps. (A history reaching past today had made the assessment
+preview and the trends count again, on every request, every day and month a
+later completion made unsettled: a reading no real service meets.)
+
 Chunks run in ``N`` processes (default: one per core). Not written: appeal
 snapshots (no generated appeal reaches the 50-event snapshot interval) and
 request records (the generated commands carry no idempotency keys).
@@ -30,7 +37,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -81,14 +88,19 @@ class Decider:
     """Decides planned commands in memory with the real aggregate, and hands
     out ticket numbers per receipt day as the application's counter does."""
 
-    def __init__(self, rules: cmd.Rules, chunk: int) -> None:
+    def __init__(
+        self, rules: cmd.Rules, chunk: int, cutoff: datetime | None = None
+    ) -> None:
         self.rules = rules
         self.chunk = chunk
+        self.cutoff = cutoff
         self.sequences: Counter[date] = Counter()
         self.abandoned: set[int] = set()
 
     def events(self, plans: list[Plan]) -> Iterator[Any]:
-        """Every event the plans' commands lead to, in business-time order."""
+        """Every event the plans' commands lead to, in business-time order,
+        up to the cutoff: a step at it or after is not taken (its appeal
+        stays where it stands, as an open one would at that instant)."""
         queue = sorted(
             (step.at, index, number)
             for index, plan in enumerate(plans)
@@ -96,6 +108,8 @@ class Decider:
         )
         appeals: dict[int, Appeal] = {}
         for at, index, number in queue:
+            if self.cutoff is not None and at >= self.cutoff:
+                break
             if index in self.abandoned:
                 continue
             step = plans[index].steps[number]
@@ -161,19 +175,36 @@ def open_worker_ledger(url: str) -> AppealLedger:
     raise AssertionError("unreachable")
 
 
-def appeals_per_chunk(events: int, processes: int) -> int:
+def chunks_before(cutoff: datetime) -> float:
+    """How many of the history's SPAN_CHUNKS chunks lie before ``cutoff``
+    (a part of the one it falls in counted by its days), less a month where
+    the cutoff cuts the span: the appeals received in the month before it
+    have not run their course."""
+    day = cutoff.astimezone(SHANGHAI).date()
+    months = (day.year - FIRST_MONTH.year) * 12 + day.month - FIRST_MONTH.month
+    span = (months + (day.day - 1) / 31) / MONTHS_PER_CHUNK
+    if span >= SPAN_CHUNKS:
+        return float(SPAN_CHUNKS)
+    return max(1.0, span - 1 / MONTHS_PER_CHUNK)
+
+
+def appeals_per_chunk(events: int, processes: int, span: float = SPAN_CHUNKS) -> int:
     """Chunks small enough that every process gets a few, and that the
-    history overshoots its size by little; larger where more than
-    SPAN_CHUNKS of MAX_APPEALS_PER_CHUNK would be needed (about 1,650,000
-    events), so that the history keeps within its six years."""
+    history overshoots its size by little; larger where more than ``span``
+    chunks of MAX_APPEALS_PER_CHUNK would be needed (about 1,650,000 events
+    in SPAN_CHUNKS), so that the history keeps within its six years, and
+    before its cutoff (``span``: :func:`chunks_before`)."""
     appeals = events / EVENTS_PER_APPEAL
     wanted = round(appeals / (2 * processes))
     size = max(MIN_APPEALS_PER_CHUNK, min(MAX_APPEALS_PER_CHUNK, wanted))
-    return max(size, math.ceil(appeals / SPAN_CHUNKS))
+    return max(size, math.ceil(appeals / span))
 
 
-def write_chunk(url: str, index: int, appeals: int) -> ChunkResult:
-    """Plans, decides and saves one chunk (in a worker process)."""
+def write_chunk(
+    url: str, index: int, appeals: int, cutoff: datetime | None = None
+) -> ChunkResult:
+    """Plans, decides and saves one chunk (in a worker process), nothing
+    from ``cutoff`` on."""
     ledger = open_worker_ledger(url)
     try:
         builder = plan_demo(
@@ -183,7 +214,7 @@ def write_chunk(url: str, index: int, appeals: int) -> ChunkResult:
             months=MONTHS_PER_CHUNK,
             max_reopens=ledger.rules.max_reopens,
         )
-        decider = Decider(ledger.rules, index)
+        decider = Decider(ledger.rules, index, cutoff)
         batch: list[Any] = []
         written = 0
         for event in decider.events(builder.plans):
@@ -218,7 +249,9 @@ def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> N
             cursor.execute(statement, (day, last))
 
 
-def write_chunk_of(work: tuple[str, int, int]) -> ChunkResult:
+def write_chunk_of(
+    work: tuple[str, int, int] | tuple[str, int, int, datetime | None],
+) -> ChunkResult:
     """:func:`write_chunk` for ``Pool.imap`` (one argument)."""
     return write_chunk(*work)
 
@@ -228,24 +261,35 @@ def generate(
     events: int,
     processes: int,
     report: Callable[[str], None] | None = None,
+    cutoff: datetime | None = None,
 ) -> dict[str, Any]:
-    """Writes at least ``events`` events; returns what it wrote and how fast.
-    ``report`` hears a :func:`progress_line` after each chunk."""
+    """Writes at least ``events`` events, none at or after ``cutoff`` (by
+    default the instant it starts), fewer only if the chunks before the
+    cutoff cannot hold them; returns what it wrote and how fast. ``report``
+    hears a :func:`progress_line` after each chunk."""
+    cutoff = cutoff or datetime.now(UTC)
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     load_master_data(ledger)  # the units, cadres and items the plans route to
     started = time.monotonic()
     written = appeals = abandoned = 0
     sequences: dict[str, int] = {}
     next_chunk = 0
-    size = appeals_per_chunk(events, processes)
+    size = appeals_per_chunk(events, processes, chunks_before(cutoff))
+    last_day = cutoff.astimezone(SHANGHAI).date()
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
         while written < events:
             missing = events - written
             chunks = max(1, round(missing / (size * EVENTS_PER_APPEAL)))
-            indexes = range(next_chunk, next_chunk + chunks)
+            indexes = [
+                i
+                for i in range(next_chunk, next_chunk + chunks)
+                if chunk_start(i) <= last_day
+            ]
+            if not indexes:
+                break  # every chunk up to the cutoff is written
             next_chunk += chunks
-            work = [(url, i, size) for i in indexes]
+            work = [(url, i, size, cutoff) for i in indexes]
             for result in pool.imap(write_chunk_of, work):
                 written += result.events
                 appeals += result.appeals
@@ -265,6 +309,7 @@ def generate(
         "head": head,
         "chunks": next_chunk,
         "first_month": FIRST_MONTH.isoformat(),
+        "cutoff": cutoff.isoformat(),
         "last_month": chunk_start(next_chunk).isoformat(),
         "seconds": seconds,
         "events_per_second": written / seconds,
@@ -278,8 +323,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("events", type=int)
     parser.add_argument("result")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--cutoff",
+        type=datetime.fromisoformat,
+        default=None,
+        help="nothing written from this instant on (ISO 8601 with an offset; "
+        "default: now)",
+    )
     args = parser.parse_args(argv)
-    result = generate(args.url, args.events, args.processes, report=_say)
+    result = generate(
+        args.url, args.events, args.processes, report=_say, cutoff=args.cutoff
+    )
     Path(args.result).write_bytes(orjson.dumps(result))
     return 0
 

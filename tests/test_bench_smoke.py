@@ -5,7 +5,7 @@ back, and its report renders. Nothing here is timed (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from appeals.bootstrap import open_ledger
 from appeals.demo.organisation import load_master_data
 from appeals.demo.planner import plan_demo
 from appeals.domain.appeal import Appeal
+from appeals.domain.values import FINAL_STATUSES
 from appeals.http.app import create_app
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
@@ -30,7 +31,13 @@ from appeals.projections.runtime.storage import LIVE, transaction
 from appeals.projections.runtime.tracking import Tracking
 from bench import density, processes, profile
 from bench.cluster import Cluster
-from bench.history import EVENTS_PER_APPEAL, SPAN_CHUNKS, Decider, appeals_per_chunk
+from bench.history import (
+    EVENTS_PER_APPEAL,
+    SPAN_CHUNKS,
+    Decider,
+    appeals_per_chunk,
+    chunks_before,
+)
 from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
 from bench.plan import QUICK
@@ -116,6 +123,59 @@ def test_the_generated_history_loads_back_through_domain_and_views(
     for projection in projections(ledger.rules.timekeeping):
         fold(projection, stored)  # raises if a view cannot take the history
     ledger.close()
+
+
+def test_a_generated_history_stops_at_its_cutoff(tmp_path: Path) -> None:
+    """Nothing stamped at or after the cutoff: the appeals it falls amid stay
+    open where they stood, as they would in a live log at that instant."""
+    ledger = open_ledger(
+        Settings.from_env({"APPEALS_DATABASE_URL": sqlite_url(tmp_path)})
+    )
+    load_master_data(ledger)
+    builder = plan_demo(appeals=40, seed=11, start=date(2021, 3, 1), months=2)
+    whole = list(Decider(ledger.rules, chunk=0).events(builder.plans))
+    cutoff = sorted(e.timestamp for e in whole)[len(whole) // 2]
+    decider = Decider(ledger.rules, chunk=1, cutoff=cutoff)
+    events = list(decider.events(builder.plans))
+    assert events
+    assert all(e.timestamp < cutoff for e in events)
+    assert len(events) < len(whole)
+    ledger.save(*events)
+
+    def course(history: list[Any]) -> dict[str, list[Any]]:
+        """Each appeal's events, by its ticket (the same in both runs)."""
+        tickets = {
+            e.originator_id: e.ticket for e in history if isinstance(e, Appeal.Received)
+        }
+        by_ticket: dict[str, list[Any]] = {}
+        for e in history:
+            if e.originator_id in tickets:
+                by_ticket.setdefault(tickets[e.originator_id], []).append(e)
+        return by_ticket
+
+    whole_course, cut_course = course(whole), course(events)
+    cut_short = [
+        ticket
+        for ticket, taken in cut_course.items()
+        if len(taken) < len(whole_course[ticket])
+    ]
+    assert cut_short  # appeals the cutoff fell amid
+    for ticket in cut_short:
+        appeal = ledger.get(cut_course[ticket][0].originator_id)
+        assert appeal.version == len(cut_course[ticket])
+        assert appeal.status not in FINAL_STATUSES
+    ledger.close()
+
+
+def test_a_history_cut_today_fits_its_chunks_before_the_cutoff() -> None:
+    cutoff = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+    span = chunks_before(cutoff)  # 35 chunks and 4 days of the 36th, less a month
+    assert 35.0 < span < 35.1
+    assert chunks_before(datetime(2030, 1, 1, tzinfo=UTC)) == SPAN_CHUNKS
+    size = appeals_per_chunk(10_000_000, processes=2, span=span)
+    assert size > appeals_per_chunk(10_000_000, processes=2)
+    assert 10_000_000 / EVENTS_PER_APPEAL / size <= span
+    assert appeals_per_chunk(1_000_000, processes=2, span=span) == 4000
 
 
 def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
