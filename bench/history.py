@@ -2,23 +2,26 @@
 
 ``python -m bench.history DATABASE_URL EVENTS RESULT.json [--processes N]``.
 
-The demo planner (``appeals.demo.planner.plan_demo``) lays out realistic appeals in
-chunks of two months each (one chunk after the other from January 2021, so
-ticket numbers never collide). Each chunk's commands are then decided by the
-real ``Appeal`` aggregate in memory, in business-time order, exactly as the
-application would decide them (the same rules, ticket and source-reference
-index claims), and its events are written with ``AppealLedger.save`` in
-batches of a few thousand: the library's own mapper, its locked insert path
-and the ledger's tables, just without a round trip per command. Everything
-written is an ordinary domain event that ``ledger.get`` and the projections
-load back.
+The demo planner (``appeals.demo.planner.plan_demo``) lays out realistic
+appeals in chunks of two months each, one after the other (so ticket numbers
+never collide), the last ending at the cutoff (below): the history is the
+latest months or years of a city's log, its recent months as busy as its first.
+Each chunk's commands are then decided by the real ``Appeal`` aggregate in
+memory, in business-time order, exactly as the application would decide them
+(the same rules, ticket and source-reference index claims), and its events are
+written with ``AppealLedger.save`` in batches of a few thousand: the library's
+own mapper, its locked insert path and the ledger's tables, just without a
+round trip per command. Everything written is an ordinary domain event that
+``ledger.get`` and the projections load back.
 
 Nothing is written from the instant it is generated on (the cutoff): the
 history is what a city's log would hold at that instant, its latest appeals
 still open where they stand, never events stamped after the clock a service
-reading it keeps. (A history reaching past today had made the assessment
-preview and the trends count again, on every request, every day and month a
-later completion made unsettled: a reading no real service meets.)
+reading it keeps. (Laid out from January 2021 instead, a million events
+ended in 2024, so the reports of recent days and months read nearly nothing;
+ten million ran to the end of this December, past today, and the preview
+and the trends, finding completions after the instant asked, counted every
+day and month again on every request: readings no live service meets.)
 
 Chunks run in ``N`` processes (default: one per core). Not written: appeal
 snapshots (no generated appeal reaches the 50-event snapshot interval) and
@@ -67,8 +70,11 @@ EVENTS_PER_SAVE = 4000
 OPEN_ATTEMPTS = 5
 EVENTS_PER_APPEAL = 11.5  # measured on the demo mix, claims included; sizes a pass
 SPAN_CHUNKS = 36
-"""At most six years of receipts (2021 to 2026): a longer history has more
-appeals a day, as a larger city would, not receipts decades ahead."""
+"""At most six years of receipts: a longer history has more appeals a day,
+as a larger city would, not receipts decades before."""
+MAX_EXTRA_CHUNKS = 4
+"""Chunks added before the first if the history falls short of its size
+(its appeals made fewer events than EVENTS_PER_APPEAL says)."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,37 @@ class ChunkResult:
     last_sequences: dict[str, int]  # receipt day -> last ticket number used
 
 
-def chunk_start(index: int) -> date:
-    month = FIRST_MONTH.month - 1 + index * MONTHS_PER_CHUNK
-    return date(FIRST_MONTH.year + month // 12, month % 12 + 1, 1)
+def months_after(first: date, months: int) -> date:
+    """The first day of the month ``months`` after ``first``'s (or before)."""
+    month = first.month - 1 + months
+    return date(first.year + month // 12, month % 12 + 1, 1)
+
+
+def chunk_start(index: int, first: date = FIRST_MONTH) -> date:
+    """Where chunk ``index`` of a history starting at ``first`` starts."""
+    return months_after(first, index * MONTHS_PER_CHUNK)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A history's chunks: the month the first starts, how many, and how
+    many appeals each plans."""
+
+    first: date
+    chunks: int
+    size: int
+
+
+def layout(events: int, processes: int, cutoff: datetime) -> Layout:
+    """Chunks for ``events`` events, laid back from ``cutoff``: the last
+    starts the month before the cutoff's and is cut short at it, holding
+    about half a chunk's events (:func:`generate` adds one before the first
+    if they fall short)."""
+    size = appeals_per_chunk(events, processes)
+    chunks = max(1, math.ceil(events / EVENTS_PER_APPEAL / size - 0.5)) + 1
+    day = cutoff.astimezone(SHANGHAI).date()
+    last = months_after(date(day.year, day.month, 1), -1)
+    return Layout(months_after(last, -MONTHS_PER_CHUNK * (chunks - 1)), chunks, size)
 
 
 class Decider:
@@ -175,42 +209,33 @@ def open_worker_ledger(url: str) -> AppealLedger:
     raise AssertionError("unreachable")
 
 
-def chunks_before(cutoff: datetime) -> float:
-    """How many of the history's SPAN_CHUNKS chunks lie before ``cutoff``
-    (a part of the one it falls in counted by its days), less a month where
-    the cutoff cuts the span: the appeals received in the month before it
-    have not run their course."""
-    day = cutoff.astimezone(SHANGHAI).date()
-    months = (day.year - FIRST_MONTH.year) * 12 + day.month - FIRST_MONTH.month
-    span = (months + (day.day - 1) / 31) / MONTHS_PER_CHUNK
-    if span >= SPAN_CHUNKS:
-        return float(SPAN_CHUNKS)
-    return max(1.0, span - 1 / MONTHS_PER_CHUNK)
-
-
-def appeals_per_chunk(events: int, processes: int, span: float = SPAN_CHUNKS) -> int:
+def appeals_per_chunk(events: int, processes: int) -> int:
     """Chunks small enough that every process gets a few, and that the
-    history overshoots its size by little; larger where more than ``span``
-    chunks of MAX_APPEALS_PER_CHUNK would be needed (about 1,650,000 events
-    in SPAN_CHUNKS), so that the history keeps within its six years, and
-    before its cutoff (``span``: :func:`chunks_before`)."""
+    history overshoots its size by little; larger where more than
+    SPAN_CHUNKS of MAX_APPEALS_PER_CHUNK would be needed (about 1,600,000
+    events), so that the history keeps within its six years (the last
+    chunk, cut short at the cutoff, one of them)."""
     appeals = events / EVENTS_PER_APPEAL
     wanted = round(appeals / (2 * processes))
     size = max(MIN_APPEALS_PER_CHUNK, min(MAX_APPEALS_PER_CHUNK, wanted))
-    return max(size, math.ceil(appeals / span))
+    return max(size, math.ceil(appeals / (SPAN_CHUNKS - 1)))
 
 
 def write_chunk(
-    url: str, index: int, appeals: int, cutoff: datetime | None = None
+    url: str,
+    index: int,
+    appeals: int,
+    cutoff: datetime | None = None,
+    first: date = FIRST_MONTH,
 ) -> ChunkResult:
-    """Plans, decides and saves one chunk (in a worker process), nothing
-    from ``cutoff`` on."""
+    """Plans, decides and saves chunk ``index`` of a history starting at
+    ``first`` (in a worker process), nothing from ``cutoff`` on."""
     ledger = open_worker_ledger(url)
     try:
         builder = plan_demo(
             appeals=appeals,
             seed=20261121 + index,
-            start=chunk_start(index),
+            start=chunk_start(index, first),
             months=MONTHS_PER_CHUNK,
             max_reopens=ledger.rules.max_reopens,
         )
@@ -250,7 +275,7 @@ def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> N
 
 
 def write_chunk_of(
-    work: tuple[str, int, int] | tuple[str, int, int, datetime | None],
+    work: tuple[str, int, int] | tuple[str, int, int, datetime | None, date],
 ) -> ChunkResult:
     """:func:`write_chunk` for ``Pool.imap`` (one argument)."""
     return write_chunk(*work)
@@ -263,33 +288,23 @@ def generate(
     report: Callable[[str], None] | None = None,
     cutoff: datetime | None = None,
 ) -> dict[str, Any]:
-    """Writes at least ``events`` events, none at or after ``cutoff`` (by
-    default the instant it starts), fewer only if the chunks before the
-    cutoff cannot hold them; returns what it wrote and how fast. ``report``
-    hears a :func:`progress_line` after each chunk."""
+    """Writes at least ``events`` events (:func:`layout`), the last of them
+    just before ``cutoff`` (by default the instant it starts), none at or
+    after it; returns what it wrote and how fast. ``report`` hears a
+    :func:`progress_line` after each chunk."""
     cutoff = cutoff or datetime.now(UTC)
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     load_master_data(ledger)  # the units, cadres and items the plans route to
     started = time.monotonic()
     written = appeals = abandoned = 0
     sequences: dict[str, int] = {}
-    next_chunk = 0
-    size = appeals_per_chunk(events, processes, chunks_before(cutoff))
-    last_day = cutoff.astimezone(SHANGHAI).date()
+    plan = layout(events, processes, cutoff)
+    indexes = list(range(plan.chunks))
+    extra = 0
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        while written < events:
-            missing = events - written
-            chunks = max(1, round(missing / (size * EVENTS_PER_APPEAL)))
-            indexes = [
-                i
-                for i in range(next_chunk, next_chunk + chunks)
-                if chunk_start(i) <= last_day
-            ]
-            if not indexes:
-                break  # every chunk up to the cutoff is written
-            next_chunk += chunks
-            work = [(url, i, size, cutoff) for i in indexes]
+        while indexes:
+            work = [(url, i, plan.size, cutoff, plan.first) for i in indexes]
             for result in pool.imap(write_chunk_of, work):
                 written += result.events
                 appeals += result.appeals
@@ -298,6 +313,10 @@ def generate(
                 if report is not None:
                     seconds = time.monotonic() - started
                     report(progress_line("history", written, events, seconds))
+            indexes = []
+            if written < events and extra < MAX_EXTRA_CHUNKS:
+                extra += 1
+                indexes = [-extra]  # one more, before the first
     record_ticket_counters(ledger, sequences)
     head = ledger.recorder.max_notification_id() or 0
     ledger.close()
@@ -307,10 +326,10 @@ def generate(
         "appeals": appeals,
         "abandoned": abandoned,
         "head": head,
-        "chunks": next_chunk,
-        "first_month": FIRST_MONTH.isoformat(),
+        "chunks": plan.chunks + extra,
+        "first_month": chunk_start(-extra, plan.first).isoformat(),
         "cutoff": cutoff.isoformat(),
-        "last_month": chunk_start(next_chunk).isoformat(),
+        "last_month": chunk_start(plan.chunks - 1, plan.first).isoformat(),
         "seconds": seconds,
         "events_per_second": written / seconds,
         "processes": processes,

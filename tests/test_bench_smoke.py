@@ -36,7 +36,8 @@ from bench.history import (
     SPAN_CHUNKS,
     Decider,
     appeals_per_chunk,
-    chunks_before,
+    chunk_start,
+    layout,
 )
 from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
@@ -167,15 +168,22 @@ def test_a_generated_history_stops_at_its_cutoff(tmp_path: Path) -> None:
     ledger.close()
 
 
-def test_a_history_cut_today_fits_its_chunks_before_the_cutoff() -> None:
+def test_a_history_is_laid_back_from_its_cutoff() -> None:
+    """The latest chunk holds the cutoff: a history's recent months are
+    as busy as its first, whatever its size."""
     cutoff = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
-    span = chunks_before(cutoff)  # 35 chunks and 4 days of the 36th, less a month
-    assert 35.0 < span < 35.1
-    assert chunks_before(datetime(2030, 1, 1, tzinfo=UTC)) == SPAN_CHUNKS
-    size = appeals_per_chunk(10_000_000, processes=2, span=span)
-    assert size > appeals_per_chunk(10_000_000, processes=2)
-    assert 10_000_000 / EVENTS_PER_APPEAL / size <= span
-    assert appeals_per_chunk(1_000_000, processes=2, span=span) == 4000
+    plan = layout(1_000_000, processes=2, cutoff=cutoff)
+    assert plan.size == 4000
+    assert plan.chunks == 23  # 22 and the last, cut short, hold the million
+    assert chunk_start(plan.chunks - 1, plan.first) == date(2026, 11, 1)
+    assert plan.first == date(2023, 3, 1)
+    city = layout(10_000_000, processes=2, cutoff=cutoff)
+    assert city.chunks <= SPAN_CHUNKS
+    assert chunk_start(city.chunks - 1, city.first) == date(2026, 11, 1)
+    assert (city.chunks - 0.5) * city.size * EVENTS_PER_APPEAL >= 10_000_000
+    # a cutoff early in January: the last chunk starts in December
+    january = layout(1_000_000, 2, datetime(2027, 1, 2, tzinfo=UTC))
+    assert chunk_start(january.chunks - 1, january.first) == date(2026, 12, 1)
 
 
 def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
