@@ -155,8 +155,8 @@ def today_and_month(ledger: AppealLedger) -> tuple[date, Period]:
 
 
 def months_before(period: Period, count: int) -> Period:
-    index = period.year * 12 + period.month - 1 - count
-    return Period(index // 12, index % 12 + 1)
+    month = history.months_after(date(period.year, period.month, 1), -count)
+    return Period(month.year, month.month)
 
 
 def time_reads(ledger: AppealLedger, rounds: int) -> dict[str, dict[str, Any]]:

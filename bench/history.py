@@ -293,6 +293,8 @@ def generate(
     after it; returns what it wrote and how fast. ``report`` hears a
     :func:`progress_line` after each chunk."""
     cutoff = cutoff or datetime.now(UTC)
+    if cutoff.tzinfo is None:
+        raise ValueError(f"the cutoff {cutoff.isoformat()} needs a UTC offset")
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     load_master_data(ledger)  # the units, cadres and items the plans route to
     started = time.monotonic()

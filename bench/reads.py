@@ -14,7 +14,7 @@ from __future__ import annotations
 import http.client
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -25,6 +25,7 @@ import orjson
 
 from bench import processes
 from bench.cluster import Cluster
+from bench.history import months_after
 from bench.loadgen import LoadConfig
 from bench.plan import Plan
 from bench.rebuilds import DATABASE
@@ -125,8 +126,7 @@ def this_month() -> str:
 def month_before(month: str, count: int) -> str:
     """The month ``count`` months before ``month`` (both ``YYYY-MM``)."""
     year, number = (int(part) for part in month.split("-"))
-    index = year * 12 + number - 1 - count
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return months_after(date(year, number, 1), -count).strftime("%Y-%m")
 
 
 """Endpoints this version of the service does not have are skipped (and
