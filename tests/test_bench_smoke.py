@@ -20,7 +20,7 @@ from appeals.demo.planner import plan_demo
 from appeals.domain.appeal import Appeal
 from appeals.domain.values import FINAL_STATUSES
 from appeals.http.app import create_app
-from appeals.infra.clock import FixedClock
+from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from appeals.projections import assessment
 from appeals.projections.lifecycle import read_instant
@@ -33,10 +33,12 @@ from bench import density, processes, profile
 from bench.cluster import Cluster
 from bench.history import (
     EVENTS_PER_APPEAL,
+    MIN_APPEALS_PER_CHUNK,
     SPAN_CHUNKS,
     Decider,
     appeals_per_chunk,
     chunk_start,
+    generate,
     layout,
 )
 from bench.ingest import IngestSection, delivery_lags
@@ -184,6 +186,44 @@ def test_a_history_is_laid_back_from_its_cutoff() -> None:
     # a cutoff early in January: the last chunk starts in December
     january = layout(1_000_000, 2, datetime(2027, 1, 2, tzinfo=UTC))
     assert chunk_start(january.chunks - 1, january.first) == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_a_history_that_falls_short_gets_a_chunk_before_its_first(
+    store: str,
+) -> None:
+    """A cutoff at the stroke of a month leaves the last chunk one month of
+    receipts, many of them still open: a history sized at one chunk and a
+    half then falls short, and one more is written before the first (on
+    PostgreSQL, the store the benchmarks generate on)."""
+    url = store
+    cutoff = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 December in Shanghai
+    events = round(1.5 * MIN_APPEALS_PER_CHUNK * EVENTS_PER_APPEAL)
+    plan = layout(events, processes=1, cutoff=cutoff)
+    assert (plan.first, plan.chunks, plan.size) == (date(2026, 9, 1), 2, 500)
+    result = generate(url, events, processes=1, cutoff=cutoff)
+    assert result["chunks"] == 3
+    assert result["first_month"] == "2026-07-01"
+    assert result["last_month"] == "2026-11-01"
+    assert result["events"] >= events
+    assert result["appeals"] == 3 * MIN_APPEALS_PER_CHUNK
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    stored = [
+        ledger.mapper.to_domain_event(n)
+        for n in ledger.recorder.select_notifications(start=1, limit=100_000)
+    ]
+    assert len(stored) == result["head"]
+    # the registry's events, then the history's: each chunk opens on a receipt
+    registry = next(i for i, e in enumerate(stored) if isinstance(e, Appeal.Received))
+    assert len(stored) - registry == result["events"]
+    received = [e for e in stored if isinstance(e, Appeal.Received)]
+    months = {e.timestamp.astimezone(SHANGHAI).date().replace(day=1) for e in received}
+    assert min(months) == date(2026, 7, 1)  # the added chunk's receipts
+    assert max(months) == date(2026, 11, 1)
+    assert all(e.timestamp < cutoff for e in stored[registry:])
+    tickets = [e.ticket for e in received]
+    assert len(set(tickets)) == len(tickets)  # one counter across the chunks
+    ledger.close()
 
 
 def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
