@@ -31,6 +31,7 @@ from appeals.projections.runtime.runner import Runner, prepare, status
 from appeals.projections.runtime.storage import (
     LIVE,
     REBUILD,
+    CarriedRows,
     Dropped,
     transaction,
 )
@@ -357,6 +358,33 @@ def test_a_dropped_prefix_is_never_forgotten() -> None:
         roomy.add(prefix)
     others = [("view", f"other-{n}") for n in range(2000)]
     assert sum(prefix in roomy for prefix in others) < 20
+
+
+def test_absent_rows_take_no_place_among_the_carried_while_their_absence_is_known() -> (
+    None
+):
+    """Rows of a complete copy: an absent one goes without saying (it is not
+    carried and its dropping marks nothing), so the rows that are there keep
+    their places; under a prefix once dropped an absence is carried, since
+    only the carried row can say it without a query."""
+    carried = CarriedRows(limit=2)
+    carried.complete = True
+    there = {"appeal": "a1"}
+    carried.keep({("folds", ("a1",)): there, ("exclusions", ("a1",)): None})
+    assert len(carried) == 1
+    assert carried.lookup(("exclusions", ("a1",))) == (True, None)
+    carried.keep({("folds", ("a2",)): {"appeal": "a2"}})
+    carried.keep({("exclusions", ("a2",)): None, ("exclusions", ("a3",)): None})
+    assert carried.lookup(("folds", ("a1",))) == (True, there)  # not crowded out
+    carried.keep({("folds", ("a3",)): {"appeal": "a3"}})  # drops a2's fold
+    assert carried.lookup(("folds", ("a2",))) == (False, None)  # read it again
+    assert carried.lookup(("exclusions", ("a2",))) == (True, None)
+    carried.keep({("folds", ("a2",)): None})  # deleted, under a dropped prefix
+    assert carried.lookup(("folds", ("a2",))) == (True, None)
+    incomplete = CarriedRows(limit=2)  # the copy had rows before: ask
+    incomplete.keep({("exclusions", ("a1",)): None})
+    assert incomplete.lookup(("exclusions", ("a1",))) == (True, None)
+    assert incomplete.lookup(("exclusions", ("a9",))) == (False, None)
 
 
 def test_a_rebuild_carries_the_rows_its_view_reads_back_not_those_it_only_writes(

@@ -326,14 +326,26 @@ class CarriedRows:
         return True, row
 
     def keep(self, rows: dict[Slot, Row | None]) -> None:
-        """Takes in a committed batch's rows (read or written)."""
+        """Takes in a committed batch's rows (read or written). While the
+        rows are complete, a row found absent is carried only under a
+        prefix since dropped: elsewhere its absence goes without saying, and
+        it would take the place of a row that is there (most appeals have
+        no exclusion, no open order), and dropping it marks no prefix."""
         kept = self._rows
+        dropped = self._dropped
         for slot, row in rows.items():
+            if (
+                row is None
+                and self.complete
+                and (dropped is None or (slot[0], slot[1][0]) not in dropped)
+            ):
+                kept.pop(slot, None)
+                continue
             kept[slot] = row
             kept.move_to_end(slot)
         while len(kept) > self.limit:
-            (table, key), _ = kept.popitem(last=False)
-            if self.complete:
+            (table, key), row = kept.popitem(last=False)
+            if self.complete and row is not None:
                 if self._dropped is None:
                     self._dropped = Dropped()
                 self._dropped.add((table, key[0]))
