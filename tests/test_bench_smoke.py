@@ -196,22 +196,22 @@ def test_a_history_that_falls_short_gets_a_chunk_before_its_first(
     receipts, many of them still open: a history sized at one chunk and a
     half then falls short, and one more is written before the first (on
     PostgreSQL, the store the benchmarks generate on)."""
-    url = store
     cutoff = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 December in Shanghai
     events = round(1.5 * MIN_APPEALS_PER_CHUNK * EVENTS_PER_APPEAL)
     plan = layout(events, processes=1, cutoff=cutoff)
     assert (plan.first, plan.chunks, plan.size) == (date(2026, 9, 1), 2, 500)
-    result = generate(url, events, processes=1, cutoff=cutoff)
+    result = generate(store, events, processes=1, cutoff=cutoff)
     assert result["chunks"] == 3
     assert result["first_month"] == "2026-07-01"
     assert result["last_month"] == "2026-11-01"
     assert result["events"] >= events
     assert result["appeals"] == 3 * MIN_APPEALS_PER_CHUNK
-    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": store}))
     stored = [
         ledger.mapper.to_domain_event(n)
         for n in ledger.recorder.select_notifications(start=1, limit=100_000)
     ]
+    ledger.close()
     assert len(stored) == result["head"]
     # the registry's events, then the history's: each chunk opens on a receipt
     registry = next(i for i, e in enumerate(stored) if isinstance(e, Appeal.Received))
@@ -223,7 +223,6 @@ def test_a_history_that_falls_short_gets_a_chunk_before_its_first(
     assert all(e.timestamp < cutoff for e in stored[registry:])
     tickets = [e.ticket for e in received]
     assert len(set(tickets)) == len(tickets)  # one counter across the chunks
-    ledger.close()
 
 
 def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
