@@ -281,8 +281,9 @@ def _busy_warning(results: dict[str, Any]) -> list[str]:
     ]
 
 
-def _speed_warning(results: dict[str, Any]) -> list[str]:
-    """A note when the machine's own speed changed between rounds."""
+def speed_warning(results: dict[str, Any]) -> list[str]:
+    """A note when the machine's own speed changed between rounds (or a
+    scale run's stages)."""
     checks = [num(v) for v in results.get("cpu_check_ms", [])]
     if len(checks) < 2 or max(checks) < SPEED_SPREAD * min(checks):
         return []
@@ -318,7 +319,7 @@ def render(results: dict[str, Any]) -> str:
             "",
         ]
     lines += _busy_warning(results)
-    lines += _speed_warning(results)
+    lines += speed_warning(results)
     lines += [
         "Each figure is the median over rounds with [min–max] beside it; each "
         "ratio is taken per round against the baseline measured in the same "

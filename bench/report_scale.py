@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bench.report import lag_rows, read_rows, status, webhook_rows
+from bench.report import lag_rows, read_rows, speed_warning, status, webhook_rows
 from bench.report_sections import (
     history_section,
     lag_section,
@@ -163,6 +163,7 @@ def render_scale(results: dict[str, Any]) -> str:
         "deliverer, beside it. Each figure is the median over rounds with "
         "[min–max] beside it. Targets are issue 21's.",
         "",
+        *speed_warning(results),
         *[
             f"> **{name} failed**: {why} (the run's log and "
             "`var/bench/<stamp>-scale/` have the details).\n"

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import processes
+from bench import machine, processes
 from bench.cluster import durable_cluster
 from bench.cpu import background_cores
 from bench.ingest import IngestSection
@@ -67,7 +67,13 @@ def run_scale(
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "background_cores": background_cores(),
         "failures": {},
+        # the machine's own speed before the history, the reads and each
+        # load round: a shared host's cores change speed within a run
+        "cpu_check_ms": [],
     }
+
+    def check_speed() -> None:
+        results["cpu_check_ms"].append(machine.cpu_check_ms())
 
     def stage(name: str, measure: Callable[[], None]) -> None:
         try:
@@ -127,14 +133,17 @@ def run_scale(
             results["reads"] = [dataclasses.asdict(r) for r in reads.run(progress)]
             results["reads_skipped"] = reads.skipped
 
+        check_speed()
         stage("generate", generate)
         stage("scan", scan)
         stage("rebuild", rebuild)
         stage("chain", chain)
+        check_speed()
         stage("reads", read)
         ingest = IngestSection(cluster, plan, work, database=DATABASE)
         results["ingest"] = []
         for number in range(1, plan.rounds + 1):
+            check_speed()
             for scenario in SCENARIOS:
 
                 def load(scenario: str = scenario, number: int = number) -> None:

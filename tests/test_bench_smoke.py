@@ -623,6 +623,18 @@ def test_the_scale_report_states_each_figure_against_its_target(
     assert output.read_text() == text
 
 
+def test_the_scale_report_says_how_the_machine_s_speed_moved() -> None:
+    steady = _scale_results(5_000_000, {}) | {"cpu_check_ms": [80.0, 84.0, 90.0]}
+    text = render_scale(steady)
+    assert "| CPU check per round (ms, lower is faster) | 80, 84, 90 |" in text
+    assert "speed varied" not in text
+    varied = steady | {"cpu_check_ms": [78.0, 130.0, 95.0]}
+    assert (
+        "> **The machine's speed varied**: the same Python loop took 78 to 130 ms"
+        in render_scale(varied)
+    )
+
+
 def test_the_load_on_a_long_history_runs_in_that_database_itself() -> None:
     server = PostgresServer("127.0.0.1", 1, "bench", "", "postgres")
     cluster = Cluster(server, "15", {}, Path("/nonexistent"))
