@@ -48,7 +48,7 @@ CENTRE_STAGES = frozenset({"dispatch", "close"})
 """The 12345 centre's own stages (接诉转办 and 对账销号), charged to it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StageCycle:
     """One run of a stage against its deadline."""
 
@@ -67,26 +67,29 @@ class StageCycle:
     cadre: str | None = None
     provisional: bool = False  # the due date falls in an estimated year
     warned: bool = False  # 预警 recorded before this deadline
-    # The cycle's to_state(), made once: a cycle never changes (changes make
-    # a new one, which starts without it), and folds are stored after every
-    # event, most of their cycles long closed.
-    _state: dict[str, Any] | None = field(
-        default=None, init=False, compare=False, repr=False
-    )
+    # What a store made of this cycle (its encoded state), kept with it: a
+    # cycle never changes (changes make a new one, which starts without
+    # it), and folds are stored after every event, most of their cycles long
+    # closed. The domain never reads it (``encoded``, ``keep_encoded``).
+    _encoded: Any = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def is_open(self) -> bool:
         return self.completed_at is None and self.ended_by is None
 
-    def to_state(self) -> dict[str, Any]:
-        """A JSON-friendly form (read models keep folds between events).
-        Shared: do not change it."""
-        if self._state is None:
-            object.__setattr__(self, "_state", self._make_state())
-        assert self._state is not None
-        return self._state
+    @property
+    def encoded(self) -> Any:
+        """What :meth:`keep_encoded` was given, None until then."""
+        return self._encoded
 
-    def _make_state(self) -> dict[str, Any]:
+    def keep_encoded(self, encoded: Any) -> None:
+        """Keeps a store's encoding of :meth:`to_state` with the cycle,
+        lighter in memory than the state itself (read models carry folds
+        between batches) and not made again each time its fold is stored."""
+        object.__setattr__(self, "_encoded", encoded)
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-friendly form (read models keep folds between events)."""
         return {
             "stage": self.stage,
             "cycle": self.cycle,
@@ -107,7 +110,7 @@ class StageCycle:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StageCycle:
-        cycle = cls(
+        return cls(
             stage=state["stage"],
             cycle=state["cycle"],
             unit=state["unit"],
@@ -124,8 +127,6 @@ class StageCycle:
             provisional=state.get("provisional", False),
             warned=state.get("warned", False),
         )
-        object.__setattr__(cycle, "_state", state)
-        return cycle
 
     def measure(self, now: datetime, tk: Timekeeping) -> dict[str, Any]:
         """The figures of this cycle as of ``now``."""
@@ -176,9 +177,13 @@ class TimelinessFold:
     responds_from_assignment: bool = False
     """Received with a dispatch deadline: first responses run from assignment."""
 
-    def to_state(self) -> dict[str, Any]:
+    def to_state(self, cycles: list[Any] | None = None) -> dict[str, Any]:
+        """A JSON-friendly form; ``cycles``: the cycles' own forms, if a
+        store has them already (``StageCycle.keep_encoded``)."""
         return {
-            "cycles": [cycle.to_state() for cycle in self.cycles],
+            "cycles": [cycle.to_state() for cycle in self.cycles]
+            if cycles is None
+            else cycles,
             "open": self.open_index,
             "unit": self.unit,
             "cadre": self.cadre,

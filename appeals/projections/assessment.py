@@ -228,7 +228,8 @@ def make_apply(tk: Timekeeping) -> Apply:
             if cycle.stage not in ASSESSED_STAGES:
                 continue
             key = (appeal_id, cycle.stage, cycle.cycle)
-            changed = old.get((cycle.stage, cycle.cycle)) != cycle
+            previous = old.get((cycle.stage, cycle.cycle))
+            changed = previous is not cycle and previous != cycle
             judged = bool(verdict) and cycle is latest_resolve
             if not (changed or judged or granted):
                 continue

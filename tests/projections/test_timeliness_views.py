@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from appeals.application.service import AppealLedger
@@ -107,14 +108,50 @@ def test_a_return_is_counted_for_the_returning_unit() -> None:
 
 
 def test_a_changed_stage_cycle_states_its_change_not_its_predecessors() -> None:
-    """A cycle remembers its stored form; a changed copy must not inherit it."""
+    """A cycle keeps its stored form; a changed copy must not inherit it."""
     start = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
     cycle = StageCycle("resolve", 1, "unit-a", start, start.replace(day=15))
     assert cycle.to_state()["completed_at"] is None
+    timeliness_view.FoldCodec().encode(TimelinessFold(cycles=[cycle]))
+    assert cycle.encoded is not None
     done = replace(cycle, completed_at=start.replace(day=9))
+    assert done.encoded is None
     assert done.to_state()["completed_at"] == "2026-10-09T01:00:00+00:00"
     assert StageCycle.from_state(done.to_state()) == done
     assert StageCycle.from_state(done.to_state()).to_state() == done.to_state()
+
+
+def test_a_fold_is_stored_as_the_json_of_its_state_however_it_was_made() -> None:
+    """The codec writes each cycle's JSON once and keeps it with the cycle;
+    what it stores is exactly the JSON of the fold's state, for a fold
+    folded, read back, changed after reading, or stored in an older form."""
+    codec = timeliness_view.FoldCodec()
+    start = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
+    cycles = [
+        StageCycle("accept", 1, "unit-a", start, start.replace(day=9), start),
+        StageCycle("resolve", 1, "unit-a", start, start.replace(day=15)),
+    ]
+    folded = TimelinessFold(cycles=cycles, open_index={"resolve": 1}, unit="unit-a")
+
+    def as_state(fold: TimelinessFold) -> str:
+        return orjson.dumps(fold.to_state()).decode()
+
+    text = codec.encode(folded)
+    assert text == as_state(folded)
+    read = codec.decode(text)
+    assert read == folded
+    assert read is not folded
+    assert all(c.encoded is not None for c in read.cycles)
+    assert codec.encode(read) == text
+    done = replace(read.cycles[1], completed_at=start.replace(day=9))
+    changed = TimelinessFold(cycles=[read.cycles[0], done], unit="unit-a")
+    assert codec.encode(changed) == as_state(changed)
+    assert '"completed_at":"2026-10-09T01:00:00+00:00"' in codec.encode(changed)
+    older = folded.to_state()
+    del older["cycles"][1]["warned"]  # a fold stored before 预警 was recorded
+    again = codec.decode(orjson.dumps(older).decode())
+    assert again == folded
+    assert codec.encode(again) == text  # written back in today's form
 
 
 def test_views_share_the_fold_an_event_produced_only_for_that_very_event() -> None:
