@@ -9,6 +9,7 @@ each other's events.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -82,6 +83,49 @@ def ledger(
         register_test_organisation(app)
     yield app
     app.close()
+
+
+LoggerState = tuple[list[logging.Handler], int, bool, bool]
+
+
+def _loggers() -> dict[logging.Logger, LoggerState]:
+    found = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    return {
+        logger: (list(logger.handlers), logger.level, logger.propagate, logger.disabled)
+        for logger in found
+    }
+
+
+def _pytests(handler: logging.Handler) -> bool:
+    return type(handler).__module__.startswith("_pytest.")
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """Puts every logger's handlers, level, propagation and disabled flag
+    back after each test. A command run in-process applies the service's
+    logging configuration (appeals.infra.logs), whose handler writes to the
+    stderr of that moment: a test's capture, closed when the test ends. Left
+    in place, it made every later line logged in the session a "Logging
+    error" on that closed stream."""
+    before = _loggers()
+    yield
+    for logger in _loggers():
+        handlers, level, propagate, disabled = before.get(
+            logger, ([], logging.NOTSET, True, False)
+        )
+        # pytest's own capture handlers come and go with each phase of a
+        # test (setup, call, teardown): those of this moment stay, those of
+        # the setup phase are not brought back.
+        own = [handler for handler in logger.handlers if _pytests(handler)]
+        logger.handlers = [h for h in handlers if not _pytests(h)] + own
+        logger.setLevel(level)
+        logger.propagate = propagate
+        logger.disabled = disabled
 
 
 def pytest_report_header() -> list[str]:
