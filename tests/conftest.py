@@ -118,9 +118,8 @@ def logging_restored() -> Iterator[None]:
         handlers, level, propagate, disabled = before.get(
             logger, ([], logging.NOTSET, True, False)
         )
-        # pytest's own capture handlers come and go with each phase of a
-        # test (setup, call, teardown): those of this moment stay, those of
-        # the setup phase are not brought back.
+        # pytest adds and removes its own capture handlers around each phase
+        # of a test: they are left as pytest has them now.
         own = [handler for handler in logger.handlers if _pytests(handler)]
         logger.handlers = [h for h in handlers if not _pytests(h)] + own
         logger.setLevel(level)

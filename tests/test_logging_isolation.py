@@ -35,10 +35,3 @@ def test_no_later_test_finds_a_handler_on_a_closed_stream() -> None:
         for handler in logger.handlers:
             stream = getattr(handler, "stream", None)
             assert stream is None or not stream.closed, (logger.name, handler)
-
-
-def test_pytests_own_capture_still_sees_what_is_logged(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    logging.getLogger("appeals.isolation").warning("seen by caplog")
-    assert "seen by caplog" in caplog.text
