@@ -7,6 +7,15 @@ unsatisfied evaluation and then judged satisfied counts once in each column,
 so a reopen never hides the first verdict. The reader (:func:`read_ledger`,
 :func:`export`) answers ``GET /enterprises/{uscc}/ledger``; its overdue count
 comes from the timeliness view, through the overdue reader.
+
+The summary is kept per ``part`` (``Projection.summed_by_part``): counters
+summed by the reader, the last activity its greatest. So a rebuild splits the
+ledger by appeal over its processes like the views of one appeal's rows, and
+no process is left folding it alone (measured: at ten million events it was
+the costliest view not split, 62.5 s a million events). The name shown is
+chosen by the reader: the registered one (登记名称, rows written by the
+registry's events, in the part that holds the enterprise), else the one given
+on the enterprise's newest appeal.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from appeals.projections.reading import (
     read,
 )
 from appeals.projections.runtime.model import (
+    PART,
     Change,
     Projection,
     Put,
@@ -48,6 +58,7 @@ CREATE_APPEALS = """
 CREATE TABLE IF NOT EXISTS {table} (
     appeal_id TEXT NOT NULL PRIMARY KEY,
     uscc TEXT NOT NULL,
+    enterprise_name TEXT NOT NULL,
     ticket TEXT NOT NULL,
     title TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -61,16 +72,17 @@ INDEX_APPEALS_BY_USCC = (
     "CREATE INDEX IF NOT EXISTS {name}_by_uscc "
     "ON {table} (uscc, received_at, appeal_id)"
 )
-CREATE_ENTERPRISES = """
-CREATE TABLE IF NOT EXISTS {table} (
-    uscc TEXT NOT NULL PRIMARY KEY,
-    enterprise_name TEXT NOT NULL,
+CREATE_ENTERPRISES = f"""
+CREATE TABLE IF NOT EXISTS {{table}} (
+    uscc TEXT NOT NULL,
+    {PART} INTEGER NOT NULL,
     appeals INTEGER NOT NULL,
     open_appeals INTEGER NOT NULL,
     last_activity TEXT NOT NULL,
     satisfied INTEGER NOT NULL,
     basically_satisfied INTEGER NOT NULL,
-    unsatisfied INTEGER NOT NULL
+    unsatisfied INTEGER NOT NULL,
+    PRIMARY KEY (uscc, {PART})
 )
 """
 
@@ -79,6 +91,7 @@ APPEALS = Table(
     columns=(
         "appeal_id",
         "uscc",
+        "enterprise_name",
         "ticket",
         "title",
         "status",
@@ -105,13 +118,14 @@ REGISTERED = Table(
     create=CREATE_REGISTERED,
 )
 """The registered name of each enterprise in the registry (登记名称): the
-ledger shows it, never a name typed at intake."""
+ledger shows it, never a name typed at intake. Written only by the
+enterprise's own events, so a split rebuild writes each row in one part."""
 
 ENTERPRISES = Table(
     name="ledger_enterprises",
     columns=(
         "uscc",
-        "enterprise_name",
+        PART,
         "appeals",
         "open_appeals",
         "last_activity",
@@ -119,9 +133,11 @@ ENTERPRISES = Table(
         "basically_satisfied",
         "unsatisfied",
     ),
-    key=("uscc",),
+    key=("uscc", PART),
     create=CREATE_ENTERPRISES,
+    greatest=("last_activity",),
 )
+"""Per enterprise and part, its counters and its last activity."""
 
 SATISFACTION_COLUMNS = {
     Satisfaction.SATISFIED.value: "satisfied",
@@ -133,12 +149,12 @@ SATISFACTION_COLUMNS = {
 def apply(event: Any, state: State) -> list[Change]:
     """The appeal's ledger line and its enterprise's summary after ``event``."""
     if isinstance(event, Enterprise.Registered | Enterprise.Renamed):
-        return registered(event, state)
+        return [Put(REGISTERED, {"uscc": event.uscc, "name": event.name})]
     at = stored_instant(event.timestamp)
     if isinstance(event, Appeal.Received):
         return received(event, state, at)
     appeal = dict(require(state, APPEALS, (str(event.originator_id),)))
-    enterprise = dict(require(state, ENTERPRISES, (appeal["uscc"],)))
+    enterprise = dict(require(state, ENTERPRISES, (appeal["uscc"], state.part)))
     before = appeal["status"]
     appeal["status"] = status_after(event) or before
     appeal["last_activity"] = max(appeal["last_activity"], at)
@@ -161,6 +177,7 @@ def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
     appeal = {
         "appeal_id": str(event.originator_id),
         "uscc": event.uscc,
+        "enterprise_name": event.enterprise_name,
         "ticket": event.ticket,
         "title": event.title,
         "status": status_after(event),
@@ -169,12 +186,13 @@ def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
         "last_activity": at,
         "satisfaction": None,
     }
-    known = state.get(ENTERPRISES, (event.uscc,))
+    known = state.get(ENTERPRISES, (event.uscc, state.part))
     enterprise: dict[str, Any] = (
         dict(known)
         if known is not None
         else {
             "uscc": event.uscc,
+            PART: state.part,
             "appeals": 0,
             "open_appeals": 0,
             "last_activity": at,
@@ -183,27 +201,10 @@ def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
             "unsatisfied": 0,
         }
     )
-    # The registered name; an enterprise not (yet) registered goes by the name
-    # given on its latest appeal.
-    name = state.get(REGISTERED, (event.uscc,))
-    enterprise["enterprise_name"] = (
-        event.enterprise_name if name is None else name["name"]
-    )
     enterprise["appeals"] += 1
     enterprise["open_appeals"] += 1
     enterprise["last_activity"] = max(enterprise["last_activity"], at)
     return [Put(APPEALS, appeal), Put(ENTERPRISES, enterprise)]
-
-
-def registered(
-    event: Enterprise.Registered | Enterprise.Renamed, state: State
-) -> list[Change]:
-    """The registry named the enterprise: its ledger shows that name from now."""
-    changes: list[Change] = [Put(REGISTERED, {"uscc": event.uscc, "name": event.name})]
-    known = state.get(ENTERPRISES, (event.uscc,))
-    if known is not None:
-        changes.append(Put(ENTERPRISES, {**known, "enterprise_name": event.name}))
-    return changes
 
 
 PROJECTION = Projection(
@@ -213,11 +214,23 @@ PROJECTION = Projection(
     apply=apply,
     description="问题台账: per credit code, its appeals and their outcome",
     cost=2,
+    summed_by_part=True,
 )
 
 # ---- reading ------------------------------------------------------------------
 
-SELECT_ENTERPRISE = "SELECT {columns} FROM {table} WHERE uscc = ?"
+SELECT_ENTERPRISE = (
+    "SELECT SUM(appeals), SUM(open_appeals), MAX(last_activity), SUM(satisfied), "
+    "SUM(basically_satisfied), SUM(unsatisfied) FROM {table} WHERE uscc = ?"
+)
+SUMMED = ("appeals", "open_appeals", "last_activity", *SATISFACTION_COLUMNS.values())
+SELECT_NAME = (
+    "SELECT COALESCE((SELECT name FROM {registered} WHERE uscc = ?), "
+    "(SELECT enterprise_name FROM {appeals} WHERE uscc = ? "
+    "ORDER BY received_at DESC, appeal_id DESC LIMIT 1))"
+)
+"""The registered name, else the one given on the newest appeal (an
+enterprise on appeals from before the registry)."""
 SELECT_APPEALS = (
     "SELECT {columns} FROM {table} WHERE uscc = ?{after} "
     "ORDER BY received_at DESC, appeal_id DESC LIMIT ?"
@@ -225,12 +238,19 @@ SELECT_APPEALS = (
 AFTER = " AND (received_at, appeal_id) < (?, ?)"
 
 
-def select_enterprise(sql: Sql, table: str, uscc: str) -> dict[str, Any] | None:
-    row = sql.execute(
-        SELECT_ENTERPRISE.format(columns=", ".join(ENTERPRISES.columns), table=table),
-        (uscc,),
-    ).one()
-    return None if row is None else dict(zip(ENTERPRISES.columns, row, strict=True))
+def select_enterprise(sql: Sql, table: str, uscc: str) -> dict[str, Any]:
+    """The enterprise's counters summed over its parts (none when it has no
+    appeal)."""
+    row = sql.execute(SELECT_ENTERPRISE.format(table=table), (uscc,)).one()
+    if row is None or row[0] is None:
+        return {}
+    return dict(zip(SUMMED, row, strict=True))
+
+
+def select_name(sql: Sql, registered: str, appeals: str, uscc: str) -> str | None:
+    statement = SELECT_NAME.format(registered=registered, appeals=appeals)
+    row = sql.execute(statement, (uscc, uscc)).one()
+    return None if row is None else row[0]
 
 
 def select_appeals(
@@ -255,12 +275,16 @@ def read_ledger(
     more than ``limit`` when a next page exists."""
     appeals = live_table(database, APPEALS)
     summaries = live_table(database, ENTERPRISES)
+    names = live_table(database, REGISTERED)
 
     def load(sql: Sql) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         # Tables in the order a rebuild's swap locks them: a reader holding
         # the second while waiting for the first could deadlock with it.
         found = select_appeals(sql, appeals, uscc, after, limit + 1)
-        return select_enterprise(sql, summaries, uscc) or {}, found
+        counted = select_enterprise(sql, summaries, uscc)
+        if counted:
+            counted["enterprise_name"] = select_name(sql, names, appeals, uscc)
+        return counted, found
 
     seen, (found, rows) = read(database, PROJECTION.name, load)
     late = overdue.count_appeals(database, now, uscc)

@@ -140,7 +140,7 @@ class FoldCodec:
     (``SharedFolds``) encode it once. Each cycle's JSON is kept with the
     cycle (``StageCycle.keep_encoded``), made once however often its fold
     is stored, and lighter to carry than its state (measured: a carried
-    fold row 9.4 KB with the state kept, BENCHMARKS.md)."""
+    fold row 9.4 KB with the state kept, docs/projections.md)."""
 
     def __init__(self, limit: int = 5_000) -> None:
         self._texts = IdentityMemo(limit)

@@ -13,7 +13,9 @@ from appeals.domain.organisation import RenameEnterprise
 from appeals.domain.values import Satisfaction
 from appeals.infra.clock import FixedClock
 from appeals.projections import enterprise_ledger
+from appeals.projections.reading import live_table
 from appeals.projections.runtime.model import fold
+from appeals.projections.runtime.storage import transaction
 from tests.builders import receive
 from tests.domain.lifecycle_fixtures import ENTERPRISE, OTHER_USCC, T0, USCC
 from tests.support.registry import ADMIN
@@ -26,7 +28,9 @@ def ledger_of(*stories: Story) -> dict[str, Any]:
     events.sort(key=lambda event: event.timestamp)
     view = fold(enterprise_ledger.PROJECTION, events)
     return {
-        "enterprises": {r["uscc"]: r for r in view.rows("ledger_enterprises")},
+        "enterprises": {
+            r["uscc"]: r for r in view.rows("ledger_enterprises") if r["part"] == 0
+        },
         "appeals": {r["appeal_id"]: r for r in view.rows("ledger_appeals")},
     }
 
@@ -61,12 +65,29 @@ def test_every_evaluation_counts_even_after_a_reopen() -> None:
     assert ledger["appeals"][str(story.id)]["satisfaction"] == "basically_satisfied"
 
 
-def test_the_name_is_the_one_given_on_the_latest_appeal() -> None:
+def test_each_line_keeps_the_name_its_appeal_was_given() -> None:
     first = Story(name="昆山旧名有限公司")
     renamed = Story(name="昆山新名有限公司", at=T0 + timedelta(days=3))
-    assert ledger_of(first, renamed)["enterprises"][USCC]["enterprise_name"] == (
-        "昆山新名有限公司"
+    lines = ledger_of(first, renamed)["appeals"]
+    assert lines[str(first.id)]["enterprise_name"] == "昆山旧名有限公司"
+    assert lines[str(renamed.id)]["enterprise_name"] == "昆山新名有限公司"
+
+
+def test_an_unregistered_enterprise_goes_by_the_name_on_its_newest_appeal(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """Appeals from before the registry: no registered name, so the reader
+    takes the newest appeal's (by receipt, as the ledger lists them)."""
+    appeal(ledger, clock, enterprise_name="昆山旧名有限公司")
+    appeal(ledger, clock, enterprise_name="昆山新名有限公司")
+    project(ledger)
+    names = live_table(ledger.database, enterprise_ledger.REGISTERED)
+    with transaction(ledger.database, write=True) as sql:
+        sql.execute(f"DELETE FROM {names} WHERE uscc = ?", (USCC,))
+    _, found, _ = enterprise_ledger.read_ledger(
+        ledger.database, USCC, None, 10, clock.now()
     )
+    assert found["name"] == "昆山新名有限公司"
 
 
 def test_the_reader_summarises_pages_and_exports_from_the_store(

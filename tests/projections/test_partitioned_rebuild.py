@@ -16,9 +16,11 @@ from eventsourcing.utils import resolve_topic
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of, open_ledger
 from appeals.domain.appeal import Appeal
+from appeals.domain.identities import enterprise_id
+from appeals.domain.organisation import Enterprise
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
-from appeals.projections import accountability, appeal_list
+from appeals.projections import accountability, appeal_list, enterprise_ledger
 from appeals.projections.registry import projections
 from appeals.projections.runtime.model import (
     PART,
@@ -80,12 +82,19 @@ def keeps_appeals_apart(projection: Projection) -> bool:
 
 def keeps_counters_by_part(projection: Projection) -> bool:
     """What ``summed_by_part`` claims, read from the declaration: every topic
-    an appeal's event, every table's key led by the appeal's id or, for a
-    table of counters shared by appeals, ending with ``part`` (its other
-    columns integers summed by the readers)."""
-    topics = all(issubclass(resolve_topic(t), Appeal.Event) for t in projection.topics)
+    an appeal's event (or an enterprise's), every table's key led by the
+    appeal's id, or the credit code alone (the enterprise's own rows: the fold
+    checks below that only its events write them), or, for a table of
+    counters shared by appeals, ending with ``part`` (its other columns
+    integers summed by the readers, or their greatest kept)."""
+    topics = all(
+        issubclass(resolve_topic(t), Appeal.Event | Enterprise.Event)
+        for t in projection.topics
+    )
     keys = all(
-        table.key[0] == "appeal_id" or (table.key[-1] == PART and not table.codecs)
+        table.key[0] == "appeal_id"
+        or table.key == ("uscc",)
+        or (table.key[-1] == PART and not table.codecs)
         for table in projection.tables
     )
     counted = any(table.key[-1] == PART for table in projection.tables)
@@ -108,6 +117,7 @@ def test_the_views_split_with_counters_per_part_keep_their_shared_rows_so() -> N
     assert sorted(p.name for p in summed) == [
         "accountability",
         "assessment",
+        "enterprise_ledger",
         "timeliness",
     ]
     for projection in PROJECTIONS:
@@ -139,12 +149,18 @@ class OwnRowsOnly(InMemoryView):
 
 class OwnRowsOrOwnPart(InMemoryView):
     """The pure fold as part ``part``: an event reads and writes only its
-    own appeal's rows, or counter rows of this part."""
+    own appeal's rows, or counter rows of this part; an enterprise's event
+    only the rows keyed by its credit code (the part that holds the
+    enterprise's id writes them)."""
 
     event: Any = None
 
     def _check(self, table: Table, key: Key) -> None:
-        if table.key[-1] == PART:
+        if isinstance(self.event, Enterprise.Event):
+            assert self.event.originator_id == enterprise_id(self.event.uscc)
+            assert table.key == ("uscc",), table.name
+            assert key == (self.event.uscc,), (table.name, key)
+        elif table.key[-1] == PART:
             assert key[-1] == self.part, (table.name, key)
         else:
             assert key[0] == str(self.event.originator_id), (table.name, key)
@@ -169,6 +185,7 @@ class OwnRowsOrOwnPart(InMemoryView):
     [
         ("accountability", "accountability_daily"),
         ("assessment", "assessment_days"),
+        ("enterprise_ledger", "ledger_enterprises"),
         ("timeliness", "timeliness_days"),
     ],
 )
@@ -364,17 +381,66 @@ def test_accountability_rebuilt_in_parts_reports_as_the_live_view_and_the_fold(
     assert stored(ledger, ACCOUNTABILITY) == folded(ACCOUNTABILITY, events(ledger))
 
 
+def ledgers(ledger: AppealLedger, usccs: list[str]) -> list[Any]:
+    """What the enterprise-ledger reader answers for each of ``usccs``."""
+    now = ledger.clock.now()
+    return [
+        enterprise_ledger.read_ledger(ledger.database, uscc, None, 500, now)[1:]
+        for uscc in usccs
+    ]
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_the_enterprise_ledger_rebuilt_in_parts_reads_as_the_live_view(
+    ledger: AppealLedger, clock: FixedClock, parts: int
+) -> None:
+    """Each part counts its own appeals under its own part number, the
+    enterprises' names in the part holding each enterprise; the swap sums the
+    counters into part 0 and keeps the latest activity, so the copy swapped
+    in is row for row the fold of history and the reader answers as before."""
+    projection = enterprise_ledger.PROJECTION
+    demo(ledger, clock, appeals=40)
+    history = events(ledger)
+    caught_up(ledger, projection)
+    live_rows = stored(ledger, projection)
+    counters = live_rows["ledger_enterprises"]
+    usccs = sorted({row["uscc"] for row in counters})
+    live_answers = ledgers(ledger, usccs)
+    assert live_rows == folded(projection, history)
+    assert len(usccs) > 1
+    assert any(row["appeals"] > 1 for row in counters)
+    assert live_rows["ledger_registered_names"]
+    source = events_of(ledger)
+    runners = [
+        Runner(source, projection, target=REBUILD, batch_size=40, partition=p)
+        for p in prepare_partitions(source, projection, parts, restart=True)
+    ]
+    for runner in runners:
+        runner.catch_up()
+    split = stored(ledger, projection, REBUILD)
+    assert len(split["ledger_enterprises"]) > len(counters)  # some in several parts
+    for key in ("ledger_appeals", "ledger_registered_names"):
+        assert split[key] == live_rows[key]
+    live = Runner(source, projection)
+    assert swap_partitions(runners, live) == source.head()
+    assert stored(ledger, projection) == live_rows  # summed into part 0
+    assert ledgers(ledger, usccs) == live_answers
+    receive(ledger)  # the live copy carries on, in part 0
+    caught_up(ledger, projection)
+    assert stored(ledger, projection) == folded(projection, events(ledger))
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_the_rebuild_of_a_view_summed_by_part_splits_with_the_others(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     demo(ledger, clock, appeals=30)
     history = events(ledger)
-    chosen = [TIMELINESS, ACCOUNTABILITY]
+    chosen = [TIMELINESS, ACCOUNTABILITY, enterprise_ledger.PROJECTION]
     outcomes = rebuild_partitioned(
         events_of(ledger), chosen, parts=2, batch_size=40, restart=True
     )
-    assert [o.failure for o in outcomes] == [None, None]
+    assert [o.failure for o in outcomes] == [None, None, None]
     for projection in chosen:
         assert stored(ledger, projection) == folded(projection, history)
 

@@ -59,6 +59,10 @@ class Table:
     ``codecs``: columns whose value in memory is an object, stored as text
     by the column's :class:`Codec` (``state.get`` gives the object back).
 
+    ``greatest``: columns of a table of counters kept per part
+    (``Projection.summed_by_part``) that parts combine as their greatest
+    value, not their sum (an instant: the last activity).
+
     ``written_only``: the view writes these rows and never reads them back
     (``state.get`` refuses to), so a rebuild does not carry them from batch
     to batch: what it carries is the rows the next events read (measured:
@@ -74,6 +78,7 @@ class Table:
     per_appeal: bool = False
     codecs: tuple[tuple[str, Codec], ...] = ()
     written_only: bool = False
+    greatest: tuple[str, ...] = ()
 
     def key_of(self, row: Row) -> Key:
         return self._key_getter(row)

@@ -15,7 +15,8 @@ creates no table: bootstrap created them all before.
 A view is never split between groups, so the slowest one alone would bound
 any number of processes; the views whose rows each belong to one appeal
 (``Projection.by_appeal``), and those whose shared rows are counters kept
-per part (``Projection.summed_by_part``: accountability), are therefore
+per part (``Projection.summed_by_part``: accountability, assessment,
+timeliness, the enterprise ledger), are therefore
 split by appeal instead: child K of
 N also takes part K of each of them in its pass, and the parent, once the
 children are done, catches the parts up to the head and swaps each of those

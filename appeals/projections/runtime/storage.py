@@ -182,7 +182,8 @@ class Copy:
         """Sums each counter table's rows over ``part`` into part 0 (a view
         ``summed_by_part``, rebuilt in parts): the copy is then row for row
         what a whole rebuild would have written, and the live worker goes
-        on writing part 0. Its other columns must be counters (integers)."""
+        on writing part 0. Its other columns must be counters (integers),
+        or declared ``Table.greatest`` (the greatest value is kept)."""
         if not self.projection.summed_by_part:
             return
         for table in self.projection.tables:
@@ -195,6 +196,8 @@ class Copy:
                 if column == PART
                 else column
                 if column in table.key
+                else f"MAX({column})"
+                if column in table.greatest
                 else f"SUM({column})"
                 for column in table.columns
             )
