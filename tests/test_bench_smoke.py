@@ -730,6 +730,10 @@ def test_the_density_run_times_the_preview_as_its_days_change(
     assert list(found) == list(density.CHANGED_DAYS)
     assert all(figures["alike"] for figures in found.values())
     assert all(figures["remembered_ms"] > 0 for figures in found.values())
+    raised = [found[n]["raised"] for n in density.CHANGED_DAYS]
+    assert raised[0] == 0
+    assert raised == sorted(raised)
+    assert raised[-1] > 0  # counter rows of the month's hours were raised
     lines = density.days_table(found).splitlines()
-    assert lines[0].startswith("| UTC days changed | 0 | 1 |")
+    assert lines[0].startswith("| days changed | 0 | 1 |")
     assert lines[-1] == "| alike |" + " True |" * len(found)

@@ -44,7 +44,7 @@ from appeals.domain.timeliness import StageCycle
 from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
 from appeals.infra.database import Database, Sql
 from appeals.projections import changes as period_changes
-from appeals.projections.changes import DAY, counter_table, day_spans, versions
+from appeals.projections.changes import PERIOD, counter_table, day_spans, versions
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
     read_instant,
@@ -143,10 +143,11 @@ EXCLUSIONS = Table(
     per_appeal=True,
 )
 DAYS = counter_table("assessment_days")
-"""How many times a cycle due on each day (``YYYY-MM-DD`` of the stored,
-UTC, deadline) was written (:mod:`appeals.projections.changes`): what lets
-a trend use again what it counted of a month past, and a month's
-assessment what it counted of its days."""
+"""How many times a cycle due in each hour (``YYYY-MM-DDTHH`` of the
+stored, UTC, deadline; days before December 2026, hence the table's name)
+was written (:mod:`appeals.projections.changes`): what lets a trend use
+again what it counted of a month past, and a month's assessment what it
+counted of its days."""
 VERDICT = ("verdict_resolved", "verdict_satisfaction", "verdict_lapsed")
 
 
@@ -223,7 +224,7 @@ def make_apply(tk: Timekeeping) -> Apply:
             verdict = {"verdict_lapsed": 1}
         elif isinstance(event, Appeal.CalledBack):
             verdict = callback_verdict(event)
-        days: set[str] = set()
+        periods: set[str] = set()
         for cycle in after.cycles:
             if cycle.stage not in ASSESSED_STAGES:
                 continue
@@ -238,10 +239,10 @@ def make_apply(tk: Timekeeping) -> Apply:
             if judged:
                 stored.update(verdict)
             changes.append(Put(CYCLES, stored))
-            days.add(stored["due"][:DAY])
-            if kept is not None:  # an extension moves it: its old day changed too
-                days.add(kept["due"][:DAY])
-        changes.extend(period_changes.counted(state, DAYS, days))
+            periods.add(stored["due"][:PERIOD])
+            if kept is not None:  # an extension moves it: its old hour changed too
+                periods.add(kept["due"][:PERIOD])
+        changes.extend(period_changes.counted(state, DAYS, periods))
         return changes
 
     return apply

@@ -1,12 +1,18 @@
-"""Counts of changes per day of a view's rows (a day of deadlines, a day of
-completions): how many times a row of the day was written. A period
+"""Counts of changes per hour of a view's rows (an hour of deadlines, an hour
+of completions): how many times a row of the hour was written. A period
 whose count has not moved has not changed, so what a reader counted of it
 may be used again (:class:`appeals.projections.reading.Remembered`). Kept
 per ``part`` of a split rebuild (0 live) and summed by the reader
 (``Projection.summed_by_part``).
 
-Periods are days, prefixes of the stored (UTC) instants (``YYYY-MM-DD``); a
-reader's period (a day or a month of its time zone) overlaps some of them.
+Periods are hours, prefixes of the stored (UTC) instants (``YYYY-MM-DDTHH``);
+a reader's period (a day or a month of its time zone) overlaps some of them,
+exactly the hours it holds when its zone is a whole number of hours from
+UTC (Asia/Shanghai). Days of UTC, as kept before December 2026, made a
+change to one of the reader's days count as a change to the day before or
+after too (today's completions before 08:00 in Shanghai moved yesterday's
+count); rows of such days left in a table are never written again, so they
+change nothing a reader remembers.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ CREATE TABLE IF NOT EXISTS {table} (
 )
 """
 US = timedelta(microseconds=1)
-DAY = len("YYYY-MM-DD")
+PERIOD = len("YYYY-MM-DDTHH")
+"""A period: this many characters of a stored instant (its hour)."""
 
 
 def counter_table(name: str) -> Table:
@@ -74,12 +81,12 @@ def versions(
     table: Table,
     spans: Sequence[tuple[datetime, datetime]],
 ) -> list[tuple[tuple[str, int], ...]]:
-    """Per span [start, end), the count of changes of each (UTC) day it
+    """Per span [start, end), the count of changes of each (UTC) hour it
     overlaps that has one: what moves when one of its rows is written."""
     if not spans:
         return []
     overlaps = [
-        (stored_instant(start)[:DAY], stored_instant(end - US)[:DAY])
+        (stored_instant(start)[:PERIOD], stored_instant(end - US)[:PERIOD])
         for start, end in spans
     ]
     statement = (
@@ -87,9 +94,9 @@ def versions(
         "WHERE period >= ? AND period <= ? GROUP BY period ORDER BY period"
     )
     bounds = [min(first for first, _ in overlaps), max(last for _, last in overlaps)]
-    found = [(str(day), int(n)) for day, n in sql.execute(statement, bounds).all()]
-    days = [day for day, _ in found]
+    found = [(str(hour), int(n)) for hour, n in sql.execute(statement, bounds).all()]
+    hours = [hour for hour, _ in found]
     return [
-        tuple(found[bisect_left(days, first) : bisect_right(days, last)])
+        tuple(found[bisect_left(hours, first) : bisect_right(hours, last)])
         for first, last in overlaps
     ]

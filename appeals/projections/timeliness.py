@@ -32,7 +32,7 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.timeliness import StageCycle, TimelinessFold
 from appeals.infra.database import Database, Sql
-from appeals.projections.changes import counted, counter_table, day_spans
+from appeals.projections.changes import PERIOD, counted, counter_table, day_spans
 from appeals.projections.changes import versions as changes_of
 from appeals.projections.lifecycle import (
     APPEAL_EVENTS,
@@ -198,8 +198,9 @@ def fold_table(name: str) -> Table:
 
 FOLDS = fold_table("timeliness_folds")
 DAYS = counter_table("timeliness_days")
-"""How many times a cycle completed on each day (``YYYY-MM-DD`` of the
-stored, UTC, completion) was written, or stopped being completed then
+"""How many times a cycle completed in each hour (``YYYY-MM-DDTHH`` of the
+stored, UTC, completion; days before December 2026, hence the table's name)
+was written, or stopped being completed then
 (:mod:`appeals.projections.changes`): what lets the report use again what
 it counted of a day."""
 CYCLE_COLUMNS = (
@@ -339,7 +340,7 @@ def make_apply(tk: Timekeeping) -> Apply:
         row, before, after = advance(event, state, FOLDS)
         changes: list[Change] = [Put(FOLDS, row)]
         old = {(c.stage, c.cycle): c for c in before.cycles}
-        days: set[str] = set()
+        periods: set[str] = set()
         for cycle in after.cycles:
             previous = old.get((cycle.stage, cycle.cycle))
             # An unchanged cycle is the same object (a fold's copy shares
@@ -348,8 +349,8 @@ def make_apply(tk: Timekeeping) -> Apply:
                 changes.append(Put(CYCLES, cycle_row(row, cycle, tk)))
                 for was in (cycle, previous):
                     if was is not None and was.completed_at is not None:
-                        days.add(stored_instant(was.completed_at)[:10])
-        changes.extend(counted(state, DAYS, days))
+                        periods.add(stored_instant(was.completed_at)[:PERIOD])
+        changes.extend(counted(state, DAYS, periods))
         return changes
 
     return apply

@@ -187,6 +187,15 @@ def test_the_timeliness_reports_remembered_days_answer_as_read_again(
     hits = past.hits
     assert reports(past) == again
     assert past.hits == hits + 62 + 1 + 64
+    # an acceptance at 07:00 on the 4th (23:00 UTC on the 3rd): no day asked
+    # holds its hour, so every day is used (with changes kept per UTC day,
+    # the 3rd was counted again)
+    at(clock, 11, 4, 7)
+    ledger.execute(ids["idle"], cmd.Accept(), HANDLER)
+    project(ledger)
+    hits = past.hits
+    assert reports(past) == reports(None)
+    assert past.hits == hits + 64 + 1 + 64
     assert timeliness.runs([2, 3, 5, 9, 10, 11]) == [[2, 3], [5], [9, 10, 11]]
     assert timeliness.runs([]) == []
 
@@ -217,19 +226,20 @@ def test_a_months_preview_counts_again_only_the_days_that_changed(
     assert past.hits == 0  # 29 days kept: all but the 21st (holding now)
     assert assessed(clock.now()) == first
     assert past.hits == 29
-    # a late first response, due on the 15th at 17:30; days 15 and 16
-    # overlap the UTC day its deadline is stored in (09:30 UTC): counted
-    # again, with the 21st (now past, never kept) and the 22nd (now holding
-    # the instant asked)
+    # a late first response, due on the 15th at 17:30: the 15th, which
+    # holds the UTC hour its deadline is stored in (09:00), counted again,
+    # with the 21st (now past, never kept) and the 22nd (now holding the
+    # instant asked); the 16th, which shares the 15th's UTC day, used (it
+    # was counted again when changes were kept per UTC day)
     at(clock, 9, 22, 12)
     ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
     project(ledger)
     assessed(clock.now())
-    assert past.hits == 29 + 26
+    assert past.hits == 29 + 27
     # an instant earlier than a day was counted at: not used for it (the
     # three just counted again); before the first reading: none used
     assessed(datetime(2026, 9, 22, 11, tzinfo=SHANGHAI))
-    assert past.hits == 29 + 26 + 26
+    assert past.hits == 29 + 27 + 27
     hits = past.hits
     assessed(datetime(2026, 9, 20, 9, tzinfo=SHANGHAI))
     assert past.hits == hits
