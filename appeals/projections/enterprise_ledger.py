@@ -116,10 +116,12 @@ REGISTERED = Table(
     columns=("uscc", "name"),
     key=("uscc",),
     create=CREATE_REGISTERED,
+    written_only=True,
 )
 """The registered name of each enterprise in the registry (登记名称): the
 ledger shows it, never a name typed at intake. Written only by the
-enterprise's own events, so a split rebuild writes each row in one part."""
+enterprise's own events, so a split rebuild writes each row in one part;
+never read by the fold (the reader picks the name), so never carried."""
 
 ENTERPRISES = Table(
     name="ledger_enterprises",

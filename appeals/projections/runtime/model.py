@@ -180,11 +180,15 @@ class Projection:
     rebuild may split it by appeal over several processes (partitions of the
     appeals, each writing its own rows of the same copy)."""
     summed_by_part: bool = False
-    """Every topic it reads is an appeal's event, and each table's key either
-    begins with the appeal's id or ends with ``part`` (``State.part``): rows
-    shared by appeals are counters, written by each part of a split rebuild
-    under its own part number and summed over ``part`` by every reader. So
-    it too may be split by appeal; the live copy writes part 0 only."""
+    """Every topic it reads is an appeal's event (or an enterprise's), and
+    each table's key either begins with the appeal's id, is the credit code
+    alone (rows only the enterprise's own events write: a split rebuild
+    gives each enterprise's events to one part, by its id), or ends with
+    ``part`` (``State.part``): rows shared by appeals are counters, written
+    by each part of a split rebuild under its own part number and summed
+    over ``part`` by every reader (``Table.greatest`` columns: their
+    greatest). So it too may be split by appeal; the live copy writes part
+    0 only."""
 
     warm: Callable[[], object] | None = None
     """Made once before a live worker's first batch: something its first
