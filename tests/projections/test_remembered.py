@@ -237,7 +237,7 @@ def test_a_months_preview_counts_again_only_the_days_that_changed(
     assessed(clock.now())
     assert past.hits == 29 + 27
     # an instant earlier than a day was counted at: not used for it (the
-    # three just counted again); before the first reading: none used
+    # two just counted again); before the first reading: none used
     assessed(datetime(2026, 9, 22, 11, tzinfo=SHANGHAI))
     assert past.hits == 29 + 27 + 27
     hits = past.hits
