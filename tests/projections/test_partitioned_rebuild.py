@@ -337,6 +337,18 @@ def days(ledger: AppealLedger, target: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda row: (row["group"], row["day"]))
 
 
+def parts_caught_up(source: Any, projection: Projection, parts: int) -> list[Runner]:
+    """A rebuild of ``projection`` in ``parts``, started over, each part run
+    to the head one after another (not swapped in)."""
+    runners = [
+        Runner(source, projection, target=REBUILD, batch_size=40, partition=p)
+        for p in prepare_partitions(source, projection, parts, restart=True)
+    ]
+    for runner in runners:
+        runner.catch_up()
+    return runners
+
+
 @pytest.mark.parametrize("parts", [2, 3])
 def test_accountability_rebuilt_in_parts_reports_as_the_live_view_and_the_fold(
     ledger: AppealLedger, clock: FixedClock, parts: int
@@ -353,12 +365,7 @@ def test_accountability_rebuilt_in_parts_reports_as_the_live_view_and_the_fold(
     assert live_rows == folded(ACCOUNTABILITY, history)
     assert any(row["resolved"] for row in live_days)
     source = events_of(ledger)
-    runners = [
-        Runner(source, ACCOUNTABILITY, target=REBUILD, batch_size=40, partition=p)
-        for p in prepare_partitions(source, ACCOUNTABILITY, parts, restart=True)
-    ]
-    for runner in runners:
-        runner.catch_up()
+    runners = parts_caught_up(source, ACCOUNTABILITY, parts)
     # Before the swap: rows differ from the whole view's only by part.
     split = stored(ledger, ACCOUNTABILITY, REBUILD)
     daily = split["accountability_daily"]
@@ -411,12 +418,7 @@ def test_the_enterprise_ledger_rebuilt_in_parts_reads_as_the_live_view(
     assert any(row["appeals"] > 1 for row in counters)
     assert live_rows["ledger_registered_names"]
     source = events_of(ledger)
-    runners = [
-        Runner(source, projection, target=REBUILD, batch_size=40, partition=p)
-        for p in prepare_partitions(source, projection, parts, restart=True)
-    ]
-    for runner in runners:
-        runner.catch_up()
+    runners = parts_caught_up(source, projection, parts)
     split = stored(ledger, projection, REBUILD)
     assert len(split["ledger_enterprises"]) > len(counters)  # some in several parts
     for key in ("ledger_appeals", "ledger_registered_names"):
