@@ -221,11 +221,11 @@ PROJECTION = Projection(
 
 # ---- reading ------------------------------------------------------------------
 
+SUMMED = tuple(c for c in ENTERPRISES.columns if c not in ENTERPRISES.key)
 SELECT_ENTERPRISE = (
-    "SELECT SUM(appeals), SUM(open_appeals), MAX(last_activity), SUM(satisfied), "
-    "SUM(basically_satisfied), SUM(unsatisfied) FROM {table} WHERE uscc = ?"
+    f"SELECT {', '.join(ENTERPRISES.combined(c) for c in SUMMED)} "
+    "FROM {table} WHERE uscc = ?"
 )
-SUMMED = ("appeals", "open_appeals", "last_activity", *SATISFACTION_COLUMNS.values())
 SELECT_NAME = (
     "SELECT COALESCE((SELECT name FROM {registered} WHERE uscc = ?), "
     "(SELECT enterprise_name FROM {appeals} WHERE uscc = ? "

@@ -83,6 +83,11 @@ class Table:
     def key_of(self, row: Row) -> Key:
         return self._key_getter(row)
 
+    def combined(self, column: str) -> str:
+        """SQL combining ``column`` of a table kept per part over its parts:
+        its greatest for a ``greatest`` column, else its sum."""
+        return f"MAX({column})" if column in self.greatest else f"SUM({column})"
+
     def stored(self, row: Row) -> tuple[Any, ...]:
         """The row's values in column order, as stored (codecs applied)."""
         values = self._column_getter(row)

@@ -196,9 +196,7 @@ class Copy:
                 if column == PART
                 else column
                 if column in table.key
-                else f"MAX({column})"
-                if column in table.greatest
-                else f"SUM({column})"
+                else table.combined(column)
                 for column in table.columns
             )
             sql.execute(
