@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = commands.add_parser(
         "scale",
         help="reads, lag and the webhook outbox on a city-scale history "
-        "(75 min at --events 5000000 on 2 cores; 3-3.5 h at the default "
+        "(66 min at --events 6000000 on 2 cores; about 2 h at the default "
         "10,000,000, estimated); "
         "writes BENCHMARKS-SCALE.md",
     )
