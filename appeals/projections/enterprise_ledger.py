@@ -221,9 +221,9 @@ PROJECTION = Projection(
 
 # ---- reading ------------------------------------------------------------------
 
-SUMMED = tuple(c for c in ENTERPRISES.columns if c not in ENTERPRISES.key)
+OVER_PARTS = tuple(c for c in ENTERPRISES.columns if c not in ENTERPRISES.key)
 SELECT_ENTERPRISE = (
-    f"SELECT {', '.join(ENTERPRISES.combined(c) for c in SUMMED)} "
+    f"SELECT {', '.join(ENTERPRISES.combined(c) for c in OVER_PARTS)} "
     "FROM {table} WHERE uscc = ?"
 )
 SELECT_NAME = (
@@ -246,7 +246,7 @@ def select_enterprise(sql: Sql, table: str, uscc: str) -> dict[str, Any]:
     row = sql.execute(SELECT_ENTERPRISE.format(table=table), (uscc,)).one()
     if row is None or row[0] is None:
         return {}
-    return dict(zip(SUMMED, row, strict=True))
+    return dict(zip(OVER_PARTS, row, strict=True))
 
 
 def select_name(sql: Sql, registered: str, appeals: str, uscc: str) -> str | None:
