@@ -97,25 +97,65 @@ def main(argv: list[str] | None = None) -> int:
         description="Measures Appeal Ledger against its ceilings; writes BENCHMARKS.md",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    go = commands.add_parser("run", help="run every measurement")
-    go.add_argument("--quick", action="store_true", help="a few minutes, 100k events")
+    run_help = (
+        "run every measurement (about 45 min; --quick: about 6); writes BENCHMARKS.md"
+    )
+    go = commands.add_parser("run", help=run_help, description=run_help)
+    go.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK.rounds} rounds on a {QUICK.history_events:,}-event history",
+    )
     go.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
-    go.add_argument("--rounds", type=int, default=None)
-    go.add_argument("--clients", type=int, default=None)
-    go.add_argument("--workers", type=int, default=None)
-    go.add_argument("--duration", type=float, default=None)
-    go.add_argument("--events", type=int, default=None, dest="history_events")
-    scale = commands.add_parser(
-        "scale",
-        help="reads, lag and the webhook outbox on a city-scale history "
+    go.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help=f"default {FULL.rounds} ({QUICK.rounds} quick)",
+    )
+    go.add_argument(
+        "--clients",
+        type=int,
+        default=None,
+        help=f"concurrent HTTP clients (default {FULL.clients})",
+    )
+    go.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"appeals serve --workers (default {FULL.workers})",
+    )
+    go.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds in each measured ingest window "
+        f"(default {FULL.duration:g}; {QUICK.duration:g} quick)",
+    )
+    go.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        dest="history_events",
+        help="events in the generated history "
+        f"(default {FULL.history_events:,}; {QUICK.history_events:,} quick)",
+    )
+    scale_help = (
+        "reads, lag and the webhook outbox on a city-scale history "
         "(66 min at --events 6000000 on 2 cores; about 2 h at the default "
-        "10,000,000, estimated); "
-        "writes BENCHMARKS-SCALE.md",
+        "10,000,000, estimated); writes BENCHMARKS-SCALE.md"
+    )
+    scale = commands.add_parser("scale", help=scale_help, description=scale_help)
+    scale.add_argument(
+        "--events",
+        type=int,
+        default=SCALE.history_events,
+        dest="history_events",
+        help=f"events in the generated history (default {SCALE.history_events:,})",
     )
     scale.add_argument(
-        "--events", type=int, default=SCALE.history_events, dest="history_events"
+        "--rounds", type=int, default=None, help=f"default {SCALE.rounds}"
     )
-    scale.add_argument("--rounds", type=int, default=None)
     scale.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS-SCALE.md")
     render_only = commands.add_parser(
         "report", help="re-render a report from a results.json"
