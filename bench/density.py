@@ -22,7 +22,6 @@ the figures as JSON to ``--output``.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -67,15 +66,15 @@ def generate_recent(url: str, events: int, chunks: int, processes: int) -> int:
     size = history.appeals_per_chunk(events, processes)
     first = history.SPAN_CHUNKS - chunks
     work = [(url, index, size) for index in range(first, history.SPAN_CHUNKS)]
-    written, sequences, started = 0, {}, time.monotonic()
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
-        for result in pool.imap(history.write_chunk_of, work):
-            written += result.events
-            sequences.update(result.last_sequences)
-            seconds = time.monotonic() - started
-            total = size * chunks * history.EVENTS_PER_APPEAL
-            _say(progress_line("history", written, round(total), seconds))
+    written, sequences = 0, {}
+    total = round(size * chunks * history.EVENTS_PER_APPEAL)
+
+    def say(saved: int, seconds: float) -> None:
+        _say(progress_line("history", saved, total, seconds))
+
+    for result in history.write_chunks(work, processes, say):
+        written += result.events
+        sequences.update(result.last_sequences)
     history.record_ticket_counters(ledger, sequences)
     ledger.close()
     return written

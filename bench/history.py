@@ -60,7 +60,7 @@ from appeals.domain.ticket import format_ticket
 from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.settings import Settings
-from bench.processes import progress_line
+from bench.processes import PROGRESS_SECONDS, progress_line
 
 MAX_APPEALS_PER_CHUNK = 4000
 MIN_APPEALS_PER_CHUNK = 500
@@ -245,12 +245,10 @@ def write_chunk(
         for event in decider.events(builder.plans):
             batch.append(event)
             if len(batch) >= EVENTS_PER_SAVE:
-                ledger.save(*batch)
-                written += len(batch)
+                written += _save(ledger, batch)
                 batch = []
         if batch:
-            ledger.save(*batch)
-            written += len(batch)
+            written += _save(ledger, batch)
         sequences = {day.isoformat(): n for day, n in decider.sequences.items()}
         return ChunkResult(
             written, len(builder.plans), len(decider.abandoned), sequences
@@ -260,6 +258,57 @@ def write_chunk(
         raise RuntimeError(f"chunk {index}: {traceback.format_exc()}") from error
     finally:
         ledger.close()
+
+
+_saved: Any = None
+"""In a worker process of :func:`write_chunks`: the events every worker has
+saved so far (a shared ``multiprocessing.Value``), or None elsewhere."""
+
+
+def _count_saved_into(counter: Any) -> None:
+    """A worker's initializer: :func:`_save` adds to ``counter``."""
+    global _saved
+    _saved = counter
+
+
+def _save(ledger: AppealLedger, batch: list[Any]) -> int:
+    """Saves ``batch``; counts it where :func:`write_chunks` can see it."""
+    ledger.save(*batch)
+    if _saved is not None:
+        with _saved.get_lock():
+            _saved.value += len(batch)
+    return len(batch)
+
+
+def write_chunks(
+    work: list[Any],
+    processes: int,
+    say: Callable[[int, float], None] | None = None,
+    every: float = PROGRESS_SECONDS,
+) -> Iterator[ChunkResult]:
+    """Writes the chunks ``work`` names (:func:`write_chunk_of`'s arguments)
+    in ``processes`` worker processes, yielding each chunk's result as it
+    ends. ``say`` hears the events saved so far and the seconds since the
+    start at least every ``every`` seconds and after each chunk: a chunk of a
+    ten-million history takes about two minutes."""
+    context = multiprocessing.get_context("spawn")
+    saved = context.Value("q", 0)
+    started = time.monotonic()
+    with context.Pool(
+        processes, initializer=_count_saved_into, initargs=(saved,)
+    ) as pool:
+        results = pool.imap(write_chunk_of, work)
+        while True:
+            try:
+                result = results.next(timeout=every)
+            except multiprocessing.TimeoutError:
+                result = None
+            except StopIteration:
+                return
+            if say is not None:
+                say(saved.value, time.monotonic() - started)
+            if result is not None:
+                yield result
 
 
 def record_ticket_counters(ledger: AppealLedger, sequences: dict[str, int]) -> None:
@@ -287,11 +336,12 @@ def generate(
     processes: int,
     report: Callable[[str], None] | None = None,
     cutoff: datetime | None = None,
+    every: float = PROGRESS_SECONDS,
 ) -> dict[str, Any]:
     """Writes at least ``events`` events (:func:`layout`), the last of them
     just before ``cutoff`` (by default the instant it starts), none at or
     after it; returns what it wrote and how fast. ``report`` hears a
-    :func:`progress_line` after each chunk."""
+    :func:`progress_line` every ``every`` seconds and after each chunk."""
     cutoff = cutoff or datetime.now(UTC)
     if cutoff.tzinfo is None:
         raise ValueError(f"the cutoff {cutoff.isoformat()} needs a UTC offset")
@@ -303,22 +353,23 @@ def generate(
     plan = layout(events, processes, cutoff)
     indexes = list(range(plan.chunks))
     extra = 0
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
-        while indexes:
-            work = [(url, i, plan.size, cutoff, plan.first) for i in indexes]
-            for result in pool.imap(write_chunk_of, work):
-                written += result.events
-                appeals += result.appeals
-                abandoned += result.abandoned
-                sequences.update(result.last_sequences)
-                if report is not None:
-                    seconds = time.monotonic() - started
-                    report(progress_line("history", written, events, seconds))
-            indexes = []
-            if written < events and extra < MAX_EXTRA_CHUNKS:
-                extra += 1
-                indexes = [-extra]  # one more, before the first
+    while indexes:
+
+        def say(saved: int, _: float, before: int = written) -> None:
+            if report is not None:
+                seconds = time.monotonic() - started
+                report(progress_line("history", before + saved, events, seconds))
+
+        work = [(url, i, plan.size, cutoff, plan.first) for i in indexes]
+        for result in write_chunks(work, processes, say, every):
+            written += result.events
+            appeals += result.appeals
+            abandoned += result.abandoned
+            sequences.update(result.last_sequences)
+        indexes = []
+        if written < events and extra < MAX_EXTRA_CHUNKS:
+            extra += 1
+            indexes = [-extra]  # one more, before the first
     record_ticket_counters(ledger, sequences)
     head = ledger.recorder.max_notification_id() or 0
     ledger.close()

@@ -274,6 +274,11 @@ class ChildUsage:
     wall_seconds: float
 
 
+PROGRESS_SECONDS = 10.0
+"""How often a long child (a history written, a rebuild) says how far it
+has got."""
+
+
 def progress_line(what: str, done: int, total: int, seconds: float) -> str:
     """A long child's progress line (a history written, a rebuild): how far,
     how fast, and about how long is left. The child prints it to its log;

@@ -73,10 +73,8 @@ from appeals.projections.runtime.rebuild import (
 )
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import REBUILD
-from bench.processes import progress_line
+from bench.processes import PROGRESS_SECONDS, progress_line
 
-SAY_SECONDS = 10.0
-"""How often a rebuild prints how far it has got (RebuildProgress)."""
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000
 
@@ -206,7 +204,7 @@ class RebuildProgress:
     def __init__(
         self,
         say: Callable[[str], None] | None = None,
-        every: float = SAY_SECONDS,
+        every: float = PROGRESS_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.say = say or _say

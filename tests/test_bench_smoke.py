@@ -200,8 +200,17 @@ def test_a_history_that_falls_short_gets_a_chunk_before_its_first(
     events = round(1.5 * MIN_APPEALS_PER_CHUNK * EVENTS_PER_APPEAL)
     plan = layout(events, processes=1, cutoff=cutoff)
     assert (plan.first, plan.chunks, plan.size) == (date(2026, 9, 1), 2, 500)
-    result = generate(store, events, processes=1, cutoff=cutoff)
+    lines: list[str] = []
+    result = generate(
+        store, events, processes=1, report=lines.append, cutoff=cutoff, every=0.05
+    )
     assert result["chunks"] == 3
+    # it says how far it has got while a chunk is written, not only after:
+    # more lines than chunks, never going back, the last the whole history
+    said = [int(line.split()[1].replace(",", "")) for line in lines]
+    assert len(said) > result["chunks"]
+    assert said == sorted(said)
+    assert said[-1] == result["events"]
     assert result["first_month"] == "2026-07-01"
     assert result["last_month"] == "2026-11-01"
     assert result["events"] >= events
