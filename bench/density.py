@@ -38,6 +38,7 @@ from appeals.application.assessments import Assessments
 from appeals.application.service import AppealLedger
 from appeals.application.trends import Trends
 from appeals.bootstrap import open_ledger
+from appeals.cli.environment import progress_line
 from appeals.demo.organisation import load_master_data
 from appeals.domain.assessment import Period
 from appeals.domain.directory import RememberingDirectory
@@ -51,7 +52,6 @@ from appeals.projections.reading import Remembered, live_table
 from appeals.projections.runtime.storage import transaction
 from bench import history
 from bench.cluster import durable_cluster
-from bench.processes import progress_line
 
 VIEWS = ("timeliness", "assessment", "accountability", "appeal_list")
 """The views the timed reports read, rebuilt one at a time."""

@@ -51,6 +51,7 @@ from eventsourcing.persistence import InternalError
 from appeals.application.claims import receipt_claims
 from appeals.application.service import AppealLedger, decide
 from appeals.bootstrap import open_ledger
+from appeals.cli.environment import PROGRESS_SECONDS, progress_line
 from appeals.demo.organisation import load_master_data
 from appeals.demo.planner import MergeInto, Plan, plan_demo
 from appeals.domain import commands as cmd
@@ -60,7 +61,6 @@ from appeals.domain.ticket import format_ticket
 from appeals.domain.values import Actor
 from appeals.infra.clock import SHANGHAI
 from appeals.infra.settings import Settings
-from bench.processes import PROGRESS_SECONDS, progress_line
 
 MAX_APPEALS_PER_CHUNK = 4000
 MIN_APPEALS_PER_CHUNK = 500

@@ -274,28 +274,6 @@ class ChildUsage:
     wall_seconds: float
 
 
-PROGRESS_SECONDS = 10.0
-"""How often a long child (a history written, a rebuild) says how far it
-has got."""
-
-
-def progress_line(what: str, done: int, total: int, seconds: float) -> str:
-    """A long child's progress line (a history written, a rebuild): how far,
-    how fast, and about how long is left. The child prints it to its log;
-    :func:`relay_log` passes the newest on to the run's own progress."""
-    rate = done / seconds if seconds > 0 else 0.0
-    share = min(done, total) / total if total else 1.0
-    line = f"{what}: {done:,} of {total:,} events ({share:.0%}), {rate:,.0f}/s"
-    if rate > 0 and done < total:
-        minutes = (total - done) / rate / 60
-        line += (
-            ", under a minute left"
-            if minutes < 1
-            else f", about {minutes:.0f} min left"
-        )
-    return line
-
-
 def relay_log(log_file: Path, progress: Callable[[str], None]) -> Callable[[], None]:
     """A ``watch`` for :func:`run_child`: passes the child's newest log line
     on to ``progress`` whenever it has changed (a long child's own progress

@@ -59,6 +59,7 @@ import appeals.domain.service_links
 import appeals.domain.task_forces  # noqa: F401
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import create_storage, open_ledger
+from appeals.cli.environment import PROGRESS_SECONDS, progress_line
 from appeals.infra.event_source import open_event_source
 from appeals.infra.settings import Settings, parse_database_url
 from appeals.infra.store import connect, eventsourcing_env
@@ -73,7 +74,6 @@ from appeals.projections.runtime.rebuild import (
 )
 from appeals.projections.runtime.runner import Runner
 from appeals.projections.runtime.storage import REBUILD
-from bench.processes import PROGRESS_SECONDS, progress_line
 
 SCAN_FETCH = 10_000
 DECODE_BATCH = 1_000

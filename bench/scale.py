@@ -114,12 +114,14 @@ def run_scale(
             # operator's command does after an import.
             progress("history: chaining the audit checkpoints")
             env = {"APPEALS_DATABASE_URL": history.url}
+            log_file = work / "checkpoint.log"  # its progress every 10 s, relayed
             usage = processes.run_child(
                 "appeals.cli",
                 ["audit", "checkpoint"],
-                work / "checkpoint.log",
+                log_file,
                 env=env,
                 timeout=history.timeout,
+                watch=processes.relay_log(log_file, progress),
             )
             results["checkpoints"] = {
                 "events": results.get("history", {}).get("head", 0),

@@ -15,6 +15,7 @@ import pytest
 
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import open_ledger
+from appeals.cli.environment import progress_line
 from appeals.demo.organisation import load_master_data
 from appeals.demo.planner import plan_demo
 from appeals.domain.appeal import Appeal
@@ -44,7 +45,6 @@ from bench.history import (
 from bench.ingest import IngestSection, delivery_lags
 from bench.lag import lags
 from bench.plan import QUICK
-from bench.processes import progress_line
 from bench.replay import RebuildProgress
 from bench.report import render, summary
 from bench.report_gaps import gaps_section

@@ -32,7 +32,7 @@ def run_backup(args: argparse.Namespace) -> int:
     check_store(config)
     try:
         if config.engine == "sqlite":
-            with progress_bar("backing up", 1) as bar:
+            with progress_bar("backing up", 1, "pages") as bar:
 
                 def progress(done: int, total: int) -> None:
                     bar.update(bar.task_ids[0], completed=done, total=total)

@@ -72,7 +72,10 @@ def run_import(args: argparse.Namespace) -> int:
 
     kind = RECORD_KINDS[args.kind]
     actor = cli_actor(args.actor_name)
-    with open_ledger() as ledger, progress_bar(f"importing {args.kind}", 0) as bar:
+    with (
+        open_ledger() as ledger,
+        progress_bar(f"importing {args.kind}", 0, "rows") as bar,
+    ):
         task = bar.task_ids[0]
 
         def progress(done: int, total: int) -> None:
