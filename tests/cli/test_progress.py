@@ -37,8 +37,7 @@ def test_a_line_every_ten_seconds_with_the_speed_of_this_run(
     lines = capsys.readouterr().err.splitlines()
     # 50,000 in the 10 s since the first update, not 450,000: 5,000/s
     assert lines == [
-        "chaining the log: 450,000 of 1,000,000 events (45%), 5,000/s, "
-        "about 2 min left"
+        "chaining the log: 450,000 of 1,000,000 events (45%), 5,000/s, about 2 min left"
     ]
 
 

@@ -8,7 +8,10 @@ from datetime import datetime
 
 from appeals.application.service import AppealLedger
 from appeals.infra.clock import SHANGHAI, FixedClock
-from appeals.projections import appeal_list, overdue
+from appeals.projections import appeal_list, overdue, timeliness
+from appeals.projections.lifecycle import stored_instant
+from appeals.projections.reading import live_table
+from appeals.projections.runtime.storage import transaction
 from tests.domain.lifecycle_fixtures import TK, UNIT, USCC
 from tests.support.reports import assigned, at, history, project
 
@@ -62,3 +65,31 @@ def test_other_views_ask_it_which_appeals_are_overdue(
     assert str(on_time) not in ids
     assert overdue.count_appeals(ledger.database, clock.now(), USCC) == 3
     assert overdue.count_appeals(ledger.database, clock.now(), "X") == 0
+
+
+def test_the_counts_and_the_list_are_read_from_the_late_stages_own_index(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    # SQLite uses a partial index only where the query states its condition:
+    # the reader's and the index's are the same words (RUNNING_LATE_STAGES).
+    history(ledger, clock)
+    project(ledger)
+    database = ledger.database
+    table = live_table(database, timeliness.CYCLES)
+    now = stored_instant(clock.now())
+    count = overdue.COUNT_LATE.format(table=table, where="", older=" AND due > ?")
+    listing = overdue.SELECT_LATE.format(columns="ticket", table=table, where="")
+    with transaction(database, write=False) as sql:
+        if database.engine == "postgres":  # the tables are small: make it choose
+            sql.execute("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        for statement, values in (
+            ("SELECT " + count, [now, now, "2026"]),
+            (listing, [now]),
+        ):
+            plan = " ".join(
+                str(row) for row in sql.execute(explain + statement, values).all()
+            )
+            assert f"{timeliness.NAME}_cycles_running_late" in plan, plan
