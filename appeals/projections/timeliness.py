@@ -111,14 +111,19 @@ word for word (SQLite uses a partial index only for a query that states its
 condition)."""
 INDEX_RUNNING_LATE = (
     "CREATE INDEX IF NOT EXISTS {name}_running_late ON {table} "
-    "(due, appeal_id, stage, is_open, paused_since) WHERE " + RUNNING_LATE_STAGES
+    "(due, appeal_id, stage, is_open, paused_since, unit, cadre, category) "
+    "WHERE " + RUNNING_LATE_STAGES
 )
 """The overdue report's stages by deadline, in the order it lists them, and
 only those: a city's backlog of late stages (a hundred thousand rows at ten
 million events) is counted from this index alone, without stepping over the
 co-handlers' stages and the closed cycles ``INDEX_OPEN_BY_DUE`` holds. It
-holds the condition's columns too, constant as they are: SQLite reads an
-index alone only if it holds every column the query names."""
+holds the condition's columns too, constant as they are (SQLite reads an
+index alone only if it holds every column the query names), and those the
+report filters on (a handler's report is its own unit's): a filtered count
+or page steps over the index only, not over every late row's table row (a
+unit's report at the ten-million city's density, 58,546 late stages: 183
+ms for its 8,260 and 382 when it had none, 15 and 21 ms from this index)."""
 INDEX_BY_COMPLETION = (
     "CREATE INDEX IF NOT EXISTS {name}_completed_figures ON {table} "
     "(completed_at, stage, unit, on_time, working_seconds)"

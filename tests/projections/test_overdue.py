@@ -79,6 +79,9 @@ def test_the_counts_and_the_list_are_read_from_the_late_stages_own_index(
     now = stored_instant(clock.now())
     count = overdue.COUNT_LATE.format(table=table, where="", older=" AND due > ?")
     listing = overdue.SELECT_LATE.format(columns="ticket", table=table, where="")
+    # a handler's: its own unit's, from the same index alone (covering)
+    where, _ = timeliness.filter_conditions([("unit", UNIT)])
+    own = overdue.COUNT_LATE.format(table=table, where=where, older="")
     with transaction(database, write=False) as sql:
         if database.engine == "postgres":  # the tables are small: make it choose
             sql.execute("SET LOCAL enable_seqscan = off")
@@ -88,8 +91,11 @@ def test_the_counts_and_the_list_are_read_from_the_late_stages_own_index(
         for statement, values in (
             ("SELECT " + count, [now, now, "2026"]),
             (listing, [now]),
+            ("SELECT " + own, [now, UNIT, now]),
         ):
             plan = " ".join(
                 str(row) for row in sql.execute(explain + statement, values).all()
             )
             assert f"{timeliness.NAME}_cycles_running_late" in plan, plan
+            if statement != listing:  # counted from the index, not the table
+                assert ("Index Only Scan" in plan) or ("COVERING" in plan), plan
