@@ -13,6 +13,13 @@ checking that both answer alike. At the defaults (the ten-million-event
 city's latest 18 months: some 2,500,000 events) it takes about 45 minutes
 on 2 cores: 12 to generate, the rest to rebuild four views one at a time.
 
+The overdue report reads no window: the stages running late now, however
+old, and the demo's planner leaves some of every month's appeals open for
+good, so a longer history holds more of them than its latest months do.
+``--older-backlog`` copies (default 1) of the open stage cycles, each 400
+days earlier, stand in for what the older chunks would have left open; its
+first page is then timed for every unit and for the busiest unit's handler.
+
 Then it times the month's preview read again after the counts of changes of
 its first 0, 1, 3, 7, 15 and 30 days (their hours) were raised (the cycles
 unchanged): what each day counted again costs. Prints both tables; writes
@@ -45,7 +52,7 @@ from appeals.domain.directory import RememberingDirectory
 from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
-from appeals.projections import assessment, timeliness
+from appeals.projections import assessment, overdue, timeliness
 from appeals.projections.changes import PERIOD
 from appeals.projections.lifecycle import read_instant, stored_instant
 from appeals.projections.reading import Remembered, live_table
@@ -119,6 +126,7 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
     today, this = today_and_month(ledger)
     months = [months_before(this, n) for n in (5, 11)]
     database = ledger.database
+    tk = ledger.rules.timekeeping
     scheme = load_scheme()
     names = RememberingDirectory(ledger.rules.directory, 60)
 
@@ -145,7 +153,63 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
         "assessment preview, this month": lambda past: (
             Assessments(ledger, scheme, names, past).compute(this).groups
         ),
+        # the report's first page: read afresh each time (nothing remembered)
+        **{
+            f"overdue, {whose}": lambda _, equals=equals: overdue.report(
+                database, tk, ledger.clock.now(), equals, 50
+            )[1]
+            for whose, equals in (
+                ("every unit", []),
+                ("the busiest unit (a handler's)", [("unit", busiest_unit(ledger))]),
+            )
+        },
     }
+
+
+def busiest_unit(ledger: AppealLedger) -> str:
+    """The unit with the most late stages running (a handler's overdue
+    report reads its own unit's)."""
+    table = live_table(ledger.database, timeliness.CYCLES)
+    statement = (
+        f"SELECT unit FROM {table} WHERE is_open = 1 AND unit IS NOT NULL "
+        "GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1"
+    )
+    with transaction(ledger.database, write=False) as sql:
+        row = sql.execute(statement).one()
+    return str(row[0]) if row else ""
+
+
+def add_older_backlog(url: str, copies: int) -> int:
+    """Copies every open stage cycle of the timeliness view ``copies`` times,
+    each copy 400 days earlier than the last (a new appeal id, its deadline
+    moved back): standing in for what the history's older chunks, not
+    generated here, leave open (``appeals.demo.planner`` leaves 4% of its
+    older appeals open for good, so a longer history's backlog of late
+    stages is larger than its latest months hold). Returns how many rows
+    were added. Only the overdue reads look at them."""
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
+    table = live_table(ledger.database, timeliness.CYCLES)
+    count = f"SELECT COUNT(*) FROM {table}"
+    with transaction(ledger.database, write=True) as sql:
+        before = int(sql.execute(count).all()[0][0])
+        for copy in range(1, copies + 1):
+            moved = {
+                "appeal_id": f"appeal_id || '-older-{copy}'",
+                "due": (
+                    f"to_char(due::timestamp - interval '{400 * copy} days', "
+                    '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
+                ),
+            }
+            columns = ", ".join(timeliness.CYCLE_COLUMNS)
+            values = ", ".join(moved.get(c, c) for c in timeliness.CYCLE_COLUMNS)
+            statement = (
+                f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} "
+                "WHERE is_open = 1 AND strpos(appeal_id, '-older-') = 0"
+            )
+            sql.execute(statement)
+        added = int(sql.execute(count).all()[0][0]) - before
+    ledger.close()
+    return added
 
 
 def today_and_month(ledger: AppealLedger) -> tuple[date, Period]:
@@ -267,6 +331,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--chunks", type=int, default=9, help="two-month chunks")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--older-backlog",
+        type=int,
+        default=1,
+        help="copies of the open stages, each 400 days earlier, standing in for "
+        "what older chunks leave open (1: about the ten-million city's backlog)",
+    )
     parser.add_argument("--output", type=Path, default=Path("density.json"))
     args = parser.parse_args(argv)
     with durable_cluster(log=_say) as cluster:
@@ -274,6 +345,8 @@ def main(argv: list[str]) -> int:
         url = cluster.url("bench")
         written = generate_recent(url, args.events, args.chunks, 2)
         rebuild(url)
+        added = add_older_backlog(url, args.older_backlog)
+        _say(f"older backlog: {added:,} open stage cycles added")
         ledger = ledger_at_end(url)
         try:
             found = time_reads(ledger, args.rounds)

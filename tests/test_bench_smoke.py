@@ -23,7 +23,7 @@ from appeals.domain.values import FINAL_STATUSES
 from appeals.http.app import create_app
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
-from appeals.projections import assessment
+from appeals.projections import assessment, overdue, timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.reading import live_table
 from appeals.projections.registry import projections
@@ -746,3 +746,26 @@ def test_the_density_run_times_the_preview_as_its_days_change(
     lines = density.days_table(found).splitlines()
     assert lines[0].startswith("| days changed | 0 | 1 |")
     assert lines[-1] == "| alike |" + " True |" * len(found)
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)  # as bench.density
+def test_the_density_run_stands_in_for_the_older_chunks_backlog(
+    ledger: AppealLedger, clock: FixedClock, store: str
+) -> None:
+    """Each copy of the open stage cycles is added 400 days earlier, so every
+    copy of a stage the overdue report reads is late, in its oldest bucket."""
+    demo(ledger, clock, appeals=40)
+    project(ledger)
+    tk, now = ledger.rules.timekeeping, clock.now()
+    _, before = overdue.report(ledger.database, tk, now, [], 1)
+    table = live_table(ledger.database, timeliness.CYCLES)
+    with transaction(ledger.database, write=False) as sql:
+        running = sql.execute(f"SELECT COUNT(*) FROM {table} WHERE is_open = 1").all()
+        late_kind = sql.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE {timeliness.RUNNING_LATE_STAGES}"
+        ).all()
+    assert density.add_older_backlog(store, 2) == 2 * running[0][0] > 0
+    _, after = overdue.report(ledger.database, tk, now, [], 1)
+    assert after.total == before.total + 2 * late_kind[0][0]
+    assert after.buckets["over_5"] == before.buckets["over_5"] + 2 * late_kind[0][0]
+    assert ledger.rules.directory.unit(density.busiest_unit(ledger)) is not None
