@@ -93,13 +93,6 @@ CREATE TABLE IF NOT EXISTS {table} (
 """
 INDEX_BY_DUE = "CREATE INDEX IF NOT EXISTS {name}_due_stage ON {table} (due, stage)"
 """Cycles due in a period (the assessment), of some stages (a trend)."""
-INDEX_UNMEASURED = (
-    "CREATE INDEX IF NOT EXISTS {name}_unmeasured ON {table} (stage, due) "
-    "WHERE worked_us IS NULL"
-)
-"""Cycles still running (or left unmeasured): the first responses a trend
-measures to the instant asked, read apart from the months remembered
-(:func:`response_hours`). Partial, so it holds only the running ones."""
 CREATE_EXCLUSIONS = (
     "CREATE TABLE IF NOT EXISTS {table} (appeal_id TEXT NOT NULL PRIMARY KEY)"
 )
@@ -133,7 +126,7 @@ CYCLES = Table(
     columns=COLUMNS,
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
-    indexes=(INDEX_BY_DUE, INDEX_UNMEASURED),
+    indexes=(INDEX_BY_DUE,),
 )
 EXCLUSIONS = Table(
     name="assessment_exclusions",
@@ -529,8 +522,10 @@ def response_hours(
     rows instead of 28,500 at two million events). What the domain's
     :func:`~appeals.domain.trends.hours_of` makes of
     :func:`~appeals.domain.trends.responses_of` the cycles. Given ``past``,
-    the ended responses' hours of months it remembers are not read again
-    (the running ones are, from their own index: their hours grow)."""
+    the months it remembers are not read again: neither their ended
+    responses' hours nor when their running ones started (those are
+    measured again to ``as_of``: their hours grow; while none of the month's
+    cycles changes, none of them has ended)."""
     if group_by not in HOURS_KEYS:
         raise ValueError(f"group_by must be one of {sorted(HOURS_KEYS)}")
     key = HOURS_KEYS[group_by]
@@ -539,23 +534,27 @@ def response_hours(
     def load(sql: Sql) -> list[Hours]:
         spans = _months(periods, tz)
         remembered, rest, version = _remembered(sql, database, spans, as_of, past, what)
-        stage = (FIRST_RESPONSE,)
-        counting = _Counting(database, rest, as_of, stage)
-        ended, running = counting.hours(sql, working_time, key)
+        counting = _Counting(database, rest, as_of, (FIRST_RESPONSE,))
+        ended, running = counting.hours(sql, key)
         for _, _, month in rest:
             # sorted, so the median's sort of a month's hours is a merge
             mine = {k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month}
-            _keep(past, counting, what, month, version, mine)
-        before = [span for span in spans if span[2] in remembered]
-        earlier = _Counting(database, before, as_of, stage)
-        _, still = earlier.hours(sql, working_time, key, running_only=True)
-        running.update(still)
-        for month, hours in remembered.items():
+            still = {k: tuple(v) for (m, k), v in running.items() if m == month}
+            _keep(past, counting, what, month, version, (mine, still))
+        for month, (hours, still) in remembered.items():
+            # the running ones too: while none of the month's cycles changes,
+            # none of them ended (it would have moved the month's count)
             for group, values in hours.items():
                 ended[(month, group)] = list(values)
-        cells = ended.keys() | running.keys()
+            for group, since in still.items():
+                running[(month, group)] = list(since)
+        measured = {
+            cell: [working_time(start, stop or as_of) / HOUR for start, stop in since]
+            for cell, since in running.items()
+        }
+        cells = ended.keys() | measured.keys()
         return [
-            Hours(month, k, (*ended.get((month, k), ()), *running.get((month, k), ())))
+            Hours(month, k, (*ended.get((month, k), ()), *measured.get((month, k), ())))
             for month, k in cells
         ]
 
@@ -607,6 +606,9 @@ def _keep(
 
 HoursByCell = dict[tuple[str, GroupKey], list[float]]
 """Hours per (month, group)."""
+RunningByCell = dict[tuple[str, GroupKey], list[tuple[datetime, datetime | None]]]
+"""Per (month, group), when each first response still running started (and
+its end, if a row some older writer left unmeasured ended)."""
 HOURS_KEYS: dict[str, str] = {
     CITY: "NULL",
     "unit": "unit",
@@ -705,56 +707,42 @@ class _Counting:
             return None
         return self.sides[label]
 
-    def hours(
-        self,
-        sql: Sql,
-        working_time: WorkingTime,
-        key: str,
-        running_only: bool = False,
-    ) -> tuple[HoursByCell, HoursByCell]:
-        """The window's first responses due, their hours packed per group
-        and month (:func:`response_hours`): the ended ones' and the running
-        ones' (only those if ``running_only``: from their partial index)."""
+    def hours(self, sql: Sql, key: str) -> tuple[HoursByCell, RunningByCell]:
+        """The window's first responses due, packed per group and month
+        (:func:`response_hours`): the ended ones' hours, and when the
+        running ones started (and ended, for a row some older writer left
+        unmeasured), to be measured to the instant asked."""
         if not self.buckets:
             return {}, {}
         packed = "string_agg" if sql.database.engine == "postgres" else "group_concat"
-        ended_ones = (
-            "NULL, "
-            if running_only
-            else f"{packed}(CAST(worked_us AS TEXT), ',') "
-            "FILTER (WHERE worked_us IS NOT NULL), "
-        )
         statement = (
             f"SELECT CASE WHEN {CHARGED} THEN 1 ELSE 0 END, {key}, {self.bucket}, "
-            f"{ended_ones}"
+            f"{packed}(CAST(worked_us AS TEXT), ',') "
+            "FILTER (WHERE worked_us IS NOT NULL), "
             f"{packed}(started_at || '/' || COALESCE(completed_at, ended_at, ''), ',') "
             "FILTER (WHERE worked_us IS NULL) "
             f"FROM {self.table} "
             f"WHERE {self._within()} AND stage = ? AND {DUE_AS_OF} "
-            + ("AND worked_us IS NULL " if running_only else "")
-            + "GROUP BY 1, 2, 3"
+            "GROUP BY 1, 2, 3"
         )
         params = [*self.bucket_params, *self._runs(), FIRST_RESPONSE, self.at]
         ended_hours: HoursByCell = {}
-        running_hours: HoursByCell = {}
+        running_since: RunningByCell = {}
         for charged, group, month, ended, running in sql.execute(
             statement, params
         ).all():
             done = [int(us) / US_PER_HOUR for us in ended.split(",")] if ended else []
-            so_far = []
+            since = []
             for span in running.split(",") if running else ():
-                # still running: measured to the instant asked (or a row some
-                # older writer left unmeasured: to its end)
                 start, _, end = span.partition("/")
-                stop = read_instant(end) if end else self.as_of
-                so_far.append(working_time(read_instant(start), stop) / HOUR)
+                since.append((read_instant(start), read_instant(end) if end else None))
             cells = [(month, CITY_KEY)]
             if charged and key != "NULL":
                 cells.append((month, (group or "",)))
             for cell in cells:
                 ended_hours.setdefault(cell, []).extend(done)
-                running_hours.setdefault(cell, []).extend(so_far)
-        return ended_hours, running_hours
+                running_since.setdefault(cell, []).extend(since)
+        return ended_hours, running_since
 
     def _within(self) -> str:
         """Due in a bucket (bound to :meth:`_runs`)."""
