@@ -532,31 +532,42 @@ def response_hours(
     what = ("hours", key)
 
     def load(sql: Sql) -> list[Hours]:
-        spans = _months(periods, tz)
+        # the month holding as_of in days: it changes all the time, but
+        # mostly today, so its days before are remembered as months are
+        spans = [
+            span
+            for period in periods
+            for span in (
+                _days([period], tz)
+                if side(*period.bounds(tz), as_of) is None
+                else _months([period], tz)
+            )
+        ]
         remembered, rest, version = _remembered(sql, database, spans, as_of, past, what)
         counting = _Counting(database, rest, as_of, (FIRST_RESPONSE,))
         ended, running = counting.hours(sql, key)
-        for _, _, month in rest:
-            # sorted, so the median's sort of a month's hours is a merge
-            mine = {k: tuple(sorted(v)) for (m, k), v in ended.items() if m == month}
-            still = {k: tuple(v) for (m, k), v in running.items() if m == month}
-            _keep(past, counting, what, month, version, (mine, still))
-        for month, (hours, still) in remembered.items():
-            # the running ones too: while none of the month's cycles changes,
-            # none of them ended (it would have moved the month's count)
-            for group, values in hours.items():
-                ended[(month, group)] = list(values)
-            for group, since in still.items():
-                running[(month, group)] = list(since)
-        measured = {
-            cell: [working_time(start, stop or as_of) / HOUR for start, stop in since]
-            for cell, since in running.items()
+        read_now: dict[str, tuple[dict[GroupKey, Any], dict[GroupKey, Any]]] = {
+            label: ({}, {}) for _, _, label in rest
         }
-        cells = ended.keys() | measured.keys()
-        return [
-            Hours(month, k, (*ended.get((month, k), ()), *measured.get((month, k), ())))
-            for month, k in cells
-        ]
+        for (label, k), values in ended.items():
+            # sorted, so the median's sort of a month's hours is a merge
+            read_now[label][0][k] = tuple(sorted(values))
+        for (label, k), since in running.items():
+            read_now[label][1][k] = tuple(since)
+        for label, kept in read_now.items():
+            _keep(past, counting, what, label, version, kept)
+        # the running ones too: while none of a span's cycles changes, none
+        # of them ended (it would have moved the span's count)
+        hours: dict[tuple[str, GroupKey], list[float]] = {}
+        for label, (done, still) in (*remembered.items(), *read_now.items()):
+            month = label[: len("YYYY-MM")]  # a month's, or a day's of it
+            for k, values in done.items():
+                hours.setdefault((month, k), []).extend(values)
+            for k, since in still.items():
+                hours.setdefault((month, k), []).extend(
+                    working_time(start, stop or as_of) / HOUR for start, stop in since
+                )
+        return [Hours(month, k, tuple(values)) for (month, k), values in hours.items()]
 
     return read(database, NAME, load)
 

@@ -44,27 +44,55 @@ def answers(
     return counted, sorted((h.month, h.key, sorted(h.hours)) for h in hours)
 
 
+class Watched(Remembered):
+    """Remembered, noting each month (``2026-09``) and day (``2026-11-01``)
+    used again: the median hours read the month holding the instant asked
+    in days (it changes all the time, but mostly today)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: list[str] = []
+
+    def get(self, key: Any, version: Any, at: Any = None) -> Any | None:
+        found = super().get(key, version, at)
+        if found is not None:
+            self.used.append(key[2])
+        return found
+
+    def months(self) -> int:
+        return sum(1 for label in self.used if len(label) == len("2026-09"))
+
+    def days(self) -> list[str]:
+        return [label for label in self.used if len(label) == len("2026-09-01")]
+
+
 def test_remembered_months_answer_as_counted_again_until_a_cycle_changes(
     ledger: AppealLedger, clock: FixedClock
 ) -> None:
     ids = history(ledger, clock)  # September: one first response never made
     at(clock, 11, 2, 9)
     project(ledger)
-    past = Remembered()
+    past = Watched()
     as_of = clock.now()
     first = answers(ledger, as_of, past)
     assert past.hits == 0
     assert answers(ledger, as_of, past) == first == answers(ledger, as_of, None)
     # September and October (empty), for the rates and for the hours
-    assert past.hits == 4
+    assert past.months() == 4
+    # and November's days for the hours, but the 2nd, which holds the instant
+    assert past.days() == [f"2026-11-{day:02d}" for day in range(1, 31) if day != 2]
     later = as_of + timedelta(days=1)  # September's running response grew
     assert answers(ledger, later, past) == answers(ledger, later, None)
     assert answers(ledger, later, None) != first
-    assert past.hits == 8
-    hits = past.hits
+    assert past.months() == 8
+    # the 2nd, never kept, read; the 3rd holds the instant now
+    assert past.days()[29:] == [
+        f"2026-11-{day:02d}" for day in range(1, 31) if day not in (2, 3)
+    ]
+    hits = past.months()
     earlier = as_of - timedelta(hours=1)  # before it was counted: not used
     assert answers(ledger, earlier, past) == answers(ledger, earlier, None)
-    assert past.hits == hits
+    assert past.months() == hits
     # the late first response, made in November: September counted again
     at(clock, 11, 3, 10)
     ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
@@ -74,7 +102,7 @@ def test_remembered_months_answer_as_counted_again_until_a_cycle_changes(
     assert again == answers(ledger, now, None)
     assert again[0]["2026-09"] != first[0]["2026-09"]  # completed now
     # September counted again; October's rates and hours, unchanged, kept
-    assert past.hits == hits + 2
+    assert past.months() == hits + 2
 
 
 def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kept(
@@ -84,7 +112,7 @@ def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kep
     at(clock, 11, 3, 10)  # September's late first response, made in November
     ledger.execute(ids["slow"], cmd.NoteProgress(note="已联系企业"), HANDLER)
     project(ledger)
-    past = Remembered()
+    past = Watched()
     database = ledger.database
     for as_of in (
         datetime(2026, 9, 20, 9, tzinfo=SHANGHAI),  # September not ended
@@ -92,23 +120,25 @@ def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kep
     ):
         for _ in range(2):
             assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
-        hits = past.hits
+        hits = past.months()
         for _ in range(2):
             view.standings(database, MONTHS[:1], as_of, SHANGHAI, RATE, (), past=past)
-        assert past.hits == hits  # September was not kept
+        assert past.months() == hits  # September was not kept
     # October and November, not begun: none of their deadlines had passed,
     # at either instant (rates and hours: 4 from the second reading on)
-    assert past.hits == 12
+    assert past.months() == 12
     # after September's end, before a completion in it (an instant asked
     # in the past): its rates would read the completion as not yet done;
     # October holds the instant now: counted again
-    past = Remembered()
+    past = Watched()
     as_of = datetime(2026, 10, 15, 9, tzinfo=SHANGHAI)
     assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
     assert answers(ledger, as_of, past) == answers(ledger, as_of, None)
     # November's rates and hours, and September's hours (of the responses
     # ended, measured once: the same at any instant after the month's end)
-    assert past.hits == 3
+    assert past.months() == 3
+    # and October's days for the hours, but the 15th
+    assert past.days() == [f"2026-10-{day:02d}" for day in range(1, 32) if day != 15]
     past = Remembered()
     for _ in range(2):
         _, counted = view.standings(
