@@ -167,12 +167,12 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
 
 
 def busiest_unit(ledger: AppealLedger) -> str:
-    """The unit with the most late stages running (a handler's overdue
-    report reads its own unit's)."""
+    """The unit with the most running stages of the kinds that can be late
+    (a handler's overdue report reads its own unit's)."""
     table = live_table(ledger.database, timeliness.CYCLES)
     statement = (
-        f"SELECT unit FROM {table} WHERE is_open = 1 AND unit IS NOT NULL "
-        "GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1"
+        f"SELECT unit FROM {table} WHERE {timeliness.RUNNING_LATE_STAGES} "
+        "AND unit IS NOT NULL GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1"
     )
     with transaction(ledger.database, write=False) as sql:
         row = sql.execute(statement).one()

@@ -210,8 +210,10 @@ class LineProgress:
         if total is not None:
             self.total = total
         now = self.clock()
-        if self.first is None:
+        if self.first is None:  # the speed counts from here: nothing to say yet
             self.first = (now, completed)
+            self.said = now
+            return
         if now - self.said < self.every:
             return
         self.said = now

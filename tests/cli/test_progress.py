@@ -62,3 +62,19 @@ def test_the_time_left_reads_as_people_say_it() -> None:
     assert progress_line("verifying", 0, 1000, 0.0) == (
         "verifying: 0 of 1,000 events (0%), 0/s"
     )
+
+
+def test_a_first_update_late_in_the_work_says_nothing_until_it_has_a_speed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # verify from a checkpoint: its first position comes after a while
+    clock = Ticks()
+    with LineProgress("verifying", 1000, clock=clock) as bar:
+        clock.now += 30
+        bar.update(0, completed=500)
+        assert capsys.readouterr().err == ""  # no "0/s" line
+        clock.now += 10
+        bar.update(0, completed=600)
+    assert capsys.readouterr().err == (
+        "verifying: 600 of 1,000 events (60%), 10/s, under a minute left\n"
+    )
