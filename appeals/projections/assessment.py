@@ -41,7 +41,14 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.divisions import locality_of
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
-from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours, WorkingTime
+from appeals.domain.trends import (
+    CITY,
+    CITY_KEY,
+    HOUR,
+    Hours,
+    WorkingTime,
+    measured_to,
+)
 from appeals.infra.database import Database, Sql
 from appeals.projections import changes as period_changes
 from appeals.projections.changes import PERIOD, counter_table, day_spans, versions
@@ -559,13 +566,15 @@ def response_hours(
         # the running ones too: while none of a span's cycles changes, none
         # of them ended (it would have moved the span's count)
         hours: dict[tuple[str, GroupKey], list[float]] = {}
+        to_now = measured_to(working_time, as_of, tz)
         for label, (done, still) in (*remembered.items(), *read_now.items()):
             month = label[: len("YYYY-MM")]  # a month's, or a day's of it
             for k, values in done.items():
                 hours.setdefault((month, k), []).extend(values)
             for k, since in still.items():
                 hours.setdefault((month, k), []).extend(
-                    working_time(start, stop or as_of) / HOUR for start, stop in since
+                    (working_time(start, stop) if stop else to_now(start)) / HOUR
+                    for start, stop in since
                 )
         return [Hours(month, k, tuple(values)) for (month, k), values in hours.items()]
 
