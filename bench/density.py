@@ -190,6 +190,7 @@ def add_older_backlog(url: str, copies: int) -> int:
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     table = live_table(ledger.database, timeliness.CYCLES)
     count = f"SELECT COUNT(*) FROM {table}"
+    columns = ", ".join(timeliness.CYCLE_COLUMNS)
     with transaction(ledger.database, write=True) as sql:
         before = int(sql.execute(count).all()[0][0])
         for copy in range(1, copies + 1):
@@ -200,7 +201,6 @@ def add_older_backlog(url: str, copies: int) -> int:
                     '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
                 ),
             }
-            columns = ", ".join(timeliness.CYCLE_COLUMNS)
             values = ", ".join(moved.get(c, c) for c in timeliness.CYCLE_COLUMNS)
             statement = (
                 f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} "

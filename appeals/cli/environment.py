@@ -200,7 +200,6 @@ class LineProgress:
         self.said = 0.0
 
     def __enter__(self) -> LineProgress:
-        self.said = self.clock()
         return self
 
     def __exit__(self, *exc: object) -> None:
