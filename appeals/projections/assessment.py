@@ -41,14 +41,8 @@ from appeals.domain.deadlines import Timekeeping
 from appeals.domain.divisions import locality_of
 from appeals.domain.identities import CENTRE_UNIT
 from appeals.domain.timeliness import StageCycle
-from appeals.domain.trends import (
-    CITY,
-    CITY_KEY,
-    HOUR,
-    Hours,
-    WorkingTime,
-    measured_to,
-)
+from appeals.domain.trends import CITY, CITY_KEY, HOUR, Hours
+from appeals.domain.working_time import WorkingTime, measured_to
 from appeals.infra.database import Database, Sql
 from appeals.projections import changes as period_changes
 from appeals.projections.changes import PERIOD, counter_table, day_spans, versions

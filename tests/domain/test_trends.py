@@ -17,11 +17,9 @@ from appeals.domain.trends import (
     Receipt,
     change,
     hotspots,
-    measured_to,
     trend,
 )
 from appeals.infra.clock import SHANGHAI
-from tests.domain.lifecycle_fixtures import TK
 
 SEPTEMBER, OCTOBER = Period(2026, 9), Period(2026, 10)
 
@@ -124,31 +122,3 @@ def test_hotspots_count_due_resolve_stages_late_or_met_never_the_centres() -> No
     ]
     assert spots[0].late_rate is None
     assert spots[1].late_rate == pytest.approx(4 / 6)
-
-
-def test_running_responses_are_measured_to_now_through_the_midnight_before() -> None:
-    # the same working time as measured straight to the instant, over the
-    # official calendar's weekends and holidays; the part before midnight is
-    # the same question all day (a calendar remembers it), today's asked once
-    asked: list[tuple[datetime, datetime]] = []
-
-    def working_time(start: datetime, end: datetime) -> timedelta:
-        asked.append((start, end))
-        return TK.working_time(start, end)
-
-    now = datetime(2026, 10, 9, 15, 20, tzinfo=SHANGHAI)  # after the holiday
-    midnight = datetime(2026, 10, 9, tzinfo=SHANGHAI)
-    measure = measured_to(working_time, now, SHANGHAI)
-    starts = [
-        now - timedelta(minutes=m) for m in (5, 200, 900, 1500, 6000, 20000, 90000)
-    ]
-    for start in starts:
-        assert measure(start) == TK.working_time(start, now)
-    earlier = [(s, midnight) for s in starts if s < midnight]
-    assert len(earlier) == 4  # and three since midnight
-    ours = asked[: 1 + len(starts)]
-    assert ours[0] == (midnight, now)  # today's part, once
-    assert [a for a in ours[1:] if a[1] == midnight] == earlier
-    assert [a for a in ours[1:] if a[1] == now] == [
-        (s, now) for s in starts if s >= midnight
-    ]

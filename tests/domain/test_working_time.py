@@ -24,6 +24,7 @@ from appeals.domain.working_time import (
     OfficeHoursError,
     OutsideCalendarError,
     WorkingCalendar,
+    measured_to,
 )
 
 
@@ -376,6 +377,33 @@ class TestMeasuringWorkingTime:
         assert CALENDAR.working_time_between(
             at(2026, 3, 9, 10), at(2026, 3, 6, 10)
         ) == (timedelta(0))
+
+    def test_to_now_through_the_midnight_before(self) -> None:
+        # the same working time as measured straight to the instant, over the
+        # official calendar's weekends and holidays; the part before midnight is
+        # the same question all day (a calendar remembers it), today's asked once
+        asked: list[tuple[datetime, datetime]] = []
+
+        def working_time(start: datetime, end: datetime) -> timedelta:
+            asked.append((start, end))
+            return CALENDAR.working_time_between(start, end)
+
+        now = datetime(2026, 10, 9, 15, 20, tzinfo=SHANGHAI)  # after the holiday
+        midnight = datetime(2026, 10, 9, tzinfo=SHANGHAI)
+        measure = measured_to(working_time, now, SHANGHAI)
+        starts = [
+            now - timedelta(minutes=m) for m in (5, 200, 900, 1500, 6000, 20000, 90000)
+        ]
+        for start in starts:
+            assert measure(start) == CALENDAR.working_time_between(start, now)
+        earlier = [(s, midnight) for s in starts if s < midnight]
+        assert len(earlier) == 4  # and three since midnight
+        ours = asked[: 1 + len(starts)]
+        assert ours[0] == (midnight, now)  # today's part, once
+        assert [a for a in ours[1:] if a[1] == midnight] == earlier
+        assert [a for a in ours[1:] if a[1] == now] == [
+            (s, now) for s in starts if s >= midnight
+        ]
 
 
 # ---- Properties: adding and measuring are inverses, whatever the office hours. ----
