@@ -137,8 +137,12 @@ def _fresh(
 
 def due_cycles_of(ledger: AppealLedger) -> DueCycles:
     """The escalation scheduler's reader of cycles past their deadline."""
-    view = timeliness.projection(ledger.rules.timekeeping)
-    return _fresh(ledger, view, due_cycles)
+    tk = ledger.rules.timekeeping
+    top = tk.policy.top_rung
+    view = timeliness.projection(tk)
+    return _fresh(
+        ledger, view, lambda database, view, now: due_cycles(database, view, now, top)
+    )
 
 
 def warnable_cycles_of(ledger: AppealLedger) -> WarnableCycles:

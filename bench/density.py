@@ -18,7 +18,8 @@ old, and the demo's planner leaves some of every month's appeals open for
 good, so a longer history holds more of them than its latest months do.
 ``--older-backlog`` copies (default 1) of the open stage cycles, each 400
 days earlier, stand in for what the older chunks would have left open; its
-first page is then timed for every unit and for the busiest unit's handler.
+first page is then timed for every unit and for the busiest unit's handler,
+and the escalation scheduler's pass, planned, over the same backlog.
 
 Then it times the month's preview read again after the counts of changes of
 its first 0, 1, 3, 7, 15 and 30 days (their hours) were raised (the cycles
@@ -42,6 +43,7 @@ from typing import Any
 import orjson
 
 from appeals.application.assessments import Assessments
+from appeals.application.escalation import Action, plan, plan_warnings
 from appeals.application.service import AppealLedger
 from appeals.application.trends import Trends
 from appeals.bootstrap import open_ledger
@@ -54,6 +56,7 @@ from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from appeals.projections import assessment, overdue, timeliness
 from appeals.projections.changes import PERIOD
+from appeals.projections.due_cycles import due_cycles, warnable_cycles
 from appeals.projections.lifecycle import read_instant, stored_instant
 from appeals.projections.reading import Remembered, live_table
 from appeals.projections.runtime.storage import transaction
@@ -163,7 +166,26 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
                 ("the busiest unit (a handler's)", [("unit", busiest_unit(ledger))]),
             )
         },
+        "escalation pass, planned (dry run)": escalation_pass(ledger),
     }
+
+
+def escalation_pass(ledger: AppealLedger) -> Read:
+    """The escalation scheduler's pass, planned and not recorded (``appeals
+    escalate run --dry-run``; the service's /metrics plans the same on each
+    scrape): the late stages still below the ladder's top read and measured,
+    and the warnings planned. At the first minute of office hours from the
+    ledger's instant: out of them a pass plans nothing."""
+    tk = ledger.rules.timekeeping
+    view = timeliness.projection(tk)
+    now = tk.calendar.add_working_time(ledger.clock.now(), timedelta(minutes=1))
+
+    def read(_: Remembered | None) -> list[Action]:
+        due = due_cycles(ledger.database, view, now, tk.policy.top_rung)
+        warnable = warnable_cycles(ledger.database, view, now)
+        return plan(due, now, tk) + plan_warnings(warnable, now, tk)
+
+    return read
 
 
 def busiest_unit(ledger: AppealLedger) -> str:

@@ -21,6 +21,7 @@ from uuid import UUID
 from appeals.application.service import AppealLedger
 from appeals.domain.deadlines import Timekeeping
 from appeals.domain.late_stages import LATE_STAGES
+from appeals.domain.working_time import measured_to
 from appeals.infra.clock import SHANGHAI
 from appeals.projections.due_cycles import OpenCycle, WarnableCycle
 from appeals.projections.supervision import OverdueOrder
@@ -56,6 +57,7 @@ def plan(cycles: Iterable[OpenCycle], now: datetime, tk: Timekeeping) -> list[Ac
     issued on a Sunday; what fell due is recorded at the next opening."""
     if not tk.calendar.is_working_time(now):
         return []
+    late_by = measured_to(tk.working_time, now, tk.calendar.tz)
     actions: list[Action] = []
     for cycle in cycles:
         if now <= cycle.due:
@@ -74,10 +76,13 @@ def plan(cycles: Iterable[OpenCycle], now: datetime, tk: Timekeeping) -> list[Ac
             continue
         if cycle.stage not in ESCALATING_STAGES:
             continue
-        late = tk.working_time(cycle.due, now)
         reached = -1 if cycle.escalation_level is None else cycle.escalation_level
-        for rung in tk.policy.escalation:
-            if rung.level > reached and late >= rung.offset(tk.calendar.day_length):
+        left = [rung for rung in tk.policy.escalation if rung.level > reached]
+        if not left:
+            continue  # at the top: nothing to measure
+        late = late_by(cycle.due)
+        for rung in left:
+            if late >= rung.offset(tk.calendar.day_length):
                 actions.append(
                     Action(
                         cycle.appeal_id,
@@ -100,13 +105,14 @@ def plan_warnings(
     share = tk.policy.warning_share
     if share is None or not tk.calendar.is_working_time(now):
         return []
+    used_by = measured_to(tk.working_time, now, tk.calendar.tz)
     actions = []
     for cycle in cycles:
         if cycle.stage not in ESCALATING_STAGES or now >= cycle.due:
             continue
         paused = timedelta(seconds=cycle.paused_seconds)
         allowed = tk.working_time(cycle.started_at, cycle.due) - paused
-        used = tk.working_time(cycle.started_at, now) - paused
+        used = used_by(cycle.started_at) - paused
         if allowed > timedelta(0) and used >= allowed * share:
             actions.append(
                 Action(

@@ -351,6 +351,12 @@ class SlaPolicy:
     orders: OrderRules = DEFAULT_ORDERS
     """督办单: whom each rung is addressed to and how long they have to answer."""
 
+    @property
+    def top_rung(self) -> int:
+        """The ladder's highest level (-1 if it has none): a stage recorded
+        at it has no rung left to climb."""
+        return max((rung.level for rung in self.escalation), default=-1)
+
     def __post_init__(self) -> None:
         if not self.version.strip():
             raise IncompletePolicyError("a policy needs a non-empty version")

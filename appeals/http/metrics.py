@@ -326,7 +326,8 @@ def scheduler_figures(ledger: AppealLedger) -> tuple[int, float]:
     now = ledger.clock.now()
     tk = ledger.rules.timekeeping
     database = ledger.database
-    actions = plan(due_cycles(database, timeliness.projection(tk), now), now, tk)
+    view = timeliness.projection(tk)
+    actions = plan(due_cycles(database, view, now, tk.policy.top_rung), now, tk)
     orders = plan_orders(overdue_orders(database, now), now, tk)
     offsets = {
         rung.level: rung.offset(tk.calendar.day_length) for rung in tk.policy.escalation

@@ -30,9 +30,17 @@ class OpenCycle:
     escalation_level: int | None
 
 
-def due_cycles(database: Database, view: Projection, now: datetime) -> list[OpenCycle]:
-    """The running cycles of the live timeliness ``view`` past their deadline."""
-    rows = _select(database, view, timeliness.select_due, now)
+def due_cycles(
+    database: Database, view: Projection, now: datetime, top_rung: int
+) -> list[OpenCycle]:
+    """The running cycles of the live timeliness ``view`` past their deadline
+    and below the ladder's ``top_rung`` (``Policy.top_rung``)."""
+    rows = _select(
+        database,
+        view,
+        lambda sql, table, now: timeliness.select_due(sql, table, now, top_rung),
+        now,
+    )
     return [
         OpenCycle(
             appeal_id=UUID(appeal_id),

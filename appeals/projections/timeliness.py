@@ -419,6 +419,7 @@ strings, would cost a quarter of the read)."""
 SELECT_DUE = (
     "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
     "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
+    "AND (escalation_level IS NULL OR escalation_level < ?) "
     "ORDER BY due, appeal_id, stage"
 )
 SELECT_WARNABLE = (
@@ -462,11 +463,15 @@ def select_completed(
 
 
 def select_due(
-    sql: Sql, table: str, now: datetime
+    sql: Sql, table: str, now: datetime, top_rung: int
 ) -> list[tuple[str, str, str, str, int | None]]:
     """(appeal_id, ticket, stage, due, escalation_level) of running cycles,
-    evaluation windows included, whose deadline has passed at ``now``."""
-    rows = sql.execute(SELECT_DUE.format(table=table), [stored_instant(now)]).all()
+    evaluation windows included, whose deadline has passed at ``now`` and
+    that have not reached the ladder's ``top_rung``: a city's backlog of
+    late stages is mostly at the top, with nothing left to record, and is
+    left in the table."""
+    params = [stored_instant(now), top_rung]
+    rows = sql.execute(SELECT_DUE.format(table=table), params).all()
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 
 

@@ -5,23 +5,32 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
-from uuid import UUID
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 
-from appeals.application.escalation import Action, RunResult, run_once
+from appeals.application.escalation import Action, RunResult, plan, run_once
 from appeals.application.service import AppealLedger
 from appeals.bootstrap import due_cycles_of, open_ledger, warnable_cycles_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.errors import CommandNotAllowed
 from appeals.domain.values import SYSTEM_ACTOR, Channel, Outcome
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
+from appeals.projections import overdue
+from appeals.projections.due_cycles import OpenCycle
 from tests.builders import receive
-from tests.domain.lifecycle_fixtures import DISPATCHER, HANDLER, SUPERVISOR, UNIT
+from tests.domain.lifecycle_fixtures import (
+    DISPATCHER,
+    HANDLER,
+    SUPERVISOR,
+    TK,
+    UNIT,
+)
 from tests.support.organisation import register_test_organisation
 
 
@@ -90,6 +99,54 @@ def test_a_late_pass_records_every_rung_due_in_ladder_order(
     result = run_pass(ledger)
     assert result.recorded == 4
     assert [level for _, level, _ in rungs(ledger, appeal_id)] == [0, 1, 2, 3]
+
+
+def test_a_stage_at_the_top_rung_is_neither_read_nor_measured_again(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    # Rung 2 is due at the close of the make-up Saturday 10 Oct, rung 3 at
+    # the close of 13 Oct; after it, the stage is still late (the overdue
+    # report lists it) but the scheduler's reader leaves it out.
+    appeal_id = due_before_national_day(ledger, clock)
+    due = due_cycles_of(ledger)
+    at(clock, 10, 13, 10)
+    run_pass(ledger)
+    assert [(c.appeal_id, c.escalation_level) for c in due(clock.now())] == [
+        (appeal_id, 2)
+    ]
+    at(clock, 10, 14, 10)
+    run_pass(ledger)
+    assert due(clock.now()) == []
+    tk = ledger.rules.timekeeping
+    late = overdue.report(ledger.database, tk, clock.now(), [], 50)[1]
+    assert [row["appeal_id"] for row in late.items] == [str(appeal_id)]
+
+
+def test_planning_measures_only_the_stages_with_a_rung_left() -> None:
+    measured: list[datetime] = []
+
+    @dataclass(frozen=True)
+    class Measuring(Timekeeping):
+        def working_time(self, start: datetime, end: datetime) -> timedelta:
+            measured.append(start)
+            return super().working_time(start, end)
+
+    tk = Measuring(TK.calendar, TK.policy)
+    now = datetime(2026, 10, 14, 10, tzinfo=SHANGHAI)
+    at_top, below = (
+        OpenCycle(
+            uuid4(),
+            ticket,
+            "resolve",
+            datetime(2026, 9, day, 17, tzinfo=SHANGHAI),
+            level,
+        )
+        for ticket, day, level in (("A", 29, 3), ("B", 30, 2))
+    )
+    actions = plan([at_top, below], now, tk)
+    assert [(a.ticket, a.level) for a in actions] == [("B", 3)]
+    assert below.due in measured
+    assert at_top.due not in measured
 
 
 def test_nothing_is_recorded_outside_office_hours(
