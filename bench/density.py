@@ -19,7 +19,9 @@ good, so a longer history holds more of them than its latest months do.
 ``--older-backlog`` copies (default 1) of the open stage cycles, each 400
 days earlier, stand in for what the older chunks would have left open; its
 first page is then timed for every unit and for the busiest unit's handler,
-and the escalation scheduler's pass, planned, over the same backlog.
+and the escalation scheduler's pass, planned, over the same backlog, each
+late stage first raised to the rung its lateness has reached (as a live
+city's scheduler leaves them; the generator records no rungs).
 
 Then it times the month's preview read again after the counts of changes of
 its first 0, 1, 3, 7, 15 and 30 days (their hours) were raised (the cycles
@@ -35,7 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -170,15 +172,52 @@ def reads(ledger: AppealLedger) -> dict[str, Read]:
     }
 
 
+def escalated_as_recorded(ledger: AppealLedger) -> int:
+    """Raises each late stage's escalation level in the timeliness view to
+    the highest rung its lateness has reached at :func:`pass_instant`, as
+    the scheduler's passes would have recorded it: bench.history writes no
+    rungs, and a live city's late stages stand at the rung they reached,
+    most at the top. Standing in for those passes (the aggregates are not
+    touched); only the escalation pass reads the levels. Returns how many
+    stages were raised."""
+    tk = ledger.rules.timekeeping
+    view = timeliness.projection(tk)
+    now = pass_instant(ledger)
+    due = due_cycles(ledger.database, view, now, tk.policy.top_rung)
+    reached: dict[tuple[str, str], int] = {}
+    for action in plan(due, now, tk):
+        if action.level is not None:
+            key = (str(action.appeal_id), action.stage)
+            reached[key] = max(reached.get(key, -1), action.level)
+    table = live_table(ledger.database, timeliness.CYCLES)
+    statement = (
+        f"UPDATE {table} AS cycle SET escalation_level = reached.level "
+        "FROM unnest(?::text[], ?::text[], ?::int[]) "
+        "AS reached(appeal_id, stage, level) "
+        "WHERE cycle.appeal_id = reached.appeal_id AND cycle.stage = reached.stage "
+        "AND cycle.is_open = 1"
+    )
+    ids, stages = [k[0] for k in reached], [k[1] for k in reached]
+    with transaction(ledger.database, write=True) as sql:
+        sql.execute(statement, [ids, stages, list(reached.values())])
+    return len(reached)
+
+
+def pass_instant(ledger: AppealLedger) -> datetime:
+    """The first minute of office hours from the ledger's instant: out of
+    them a scheduler's pass plans nothing."""
+    tk = ledger.rules.timekeeping
+    return tk.calendar.add_working_time(ledger.clock.now(), timedelta(minutes=1))
+
+
 def escalation_pass(ledger: AppealLedger) -> Read:
     """The escalation scheduler's pass, planned and not recorded (``appeals
     escalate run --dry-run``; the service's /metrics plans the same on each
     scrape): the late stages still below the ladder's top read and measured,
-    and the warnings planned. At the first minute of office hours from the
-    ledger's instant: out of them a pass plans nothing."""
+    and the warnings planned, at :func:`pass_instant`."""
     tk = ledger.rules.timekeeping
     view = timeliness.projection(tk)
-    now = tk.calendar.add_working_time(ledger.clock.now(), timedelta(minutes=1))
+    now = pass_instant(ledger)
 
     def read(_: Remembered | None) -> list[Action]:
         due = due_cycles(ledger.database, view, now, tk.policy.top_rung)
@@ -203,32 +242,32 @@ def busiest_unit(ledger: AppealLedger) -> str:
 
 def add_older_backlog(url: str, copies: int) -> int:
     """Copies every open stage cycle of the timeliness view ``copies`` times,
-    each copy 400 days earlier than the last (a new appeal id, its deadline
-    moved back): standing in for what the history's older chunks, not
-    generated here, leave open (``appeals.demo.planner`` leaves 4% of its
-    older appeals open for good, so a longer history's backlog of late
-    stages is larger than its latest months hold). Returns how many rows
-    were added. Only the overdue reads look at them."""
+    each copy 400 days earlier than the last (its deadline moved back, under
+    a new appeal id made from the old one's and the copy's number): standing
+    in for what the history's older chunks, not generated here, leave open
+    (``appeals.demo.planner`` leaves 4% of its older appeals open for good,
+    so a longer history's backlog of late stages is larger than its latest
+    months hold). Returns how many rows were added. Only the overdue reads
+    and the escalation pass look at them."""
     ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": url}))
     table = live_table(ledger.database, timeliness.CYCLES)
     count = f"SELECT COUNT(*) FROM {table}"
     columns = ", ".join(timeliness.CYCLE_COLUMNS)
+    moved = {
+        "appeal_id": "md5(appeal_id || '-older-' || copy)::uuid::text",
+        "due": (
+            "to_char(due::timestamp - make_interval(days => 400 * copy), "
+            '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
+        ),
+    }
+    values = ", ".join(moved.get(c, c) for c in timeliness.CYCLE_COLUMNS)
+    statement = (  # one statement: the copies are made of the rows before it
+        f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} "
+        "CROSS JOIN generate_series(1, ?) AS copy WHERE is_open = 1"
+    )
     with transaction(ledger.database, write=True) as sql:
         before = int(sql.execute(count).all()[0][0])
-        for copy in range(1, copies + 1):
-            moved = {
-                "appeal_id": f"appeal_id || '-older-{copy}'",
-                "due": (
-                    f"to_char(due::timestamp - interval '{400 * copy} days', "
-                    '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'
-                ),
-            }
-            values = ", ".join(moved.get(c, c) for c in timeliness.CYCLE_COLUMNS)
-            statement = (
-                f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} "
-                "WHERE is_open = 1 AND strpos(appeal_id, '-older-') = 0"
-            )
-            sql.execute(statement)
+        sql.execute(statement, [copies])
         added = int(sql.execute(count).all()[0][0]) - before
     ledger.close()
     return added
@@ -385,6 +424,8 @@ def main(argv: list[str]) -> int:
         _say(f"older backlog: {added:,} open stage cycles added")
         ledger = ledger_at_end(url)
         try:
+            raised = escalated_as_recorded(ledger)
+            _say(f"late stages at the rung they reached: {raised:,}")
             found = time_reads(ledger, args.rounds)
             days = preview_as_days_change(ledger, args.rounds)
         finally:

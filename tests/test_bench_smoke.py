@@ -8,6 +8,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import orjson
@@ -753,7 +754,9 @@ def test_the_density_run_stands_in_for_the_older_chunks_backlog(
     ledger: AppealLedger, clock: FixedClock, store: str
 ) -> None:
     """Each copy of the open stage cycles is added 400 days earlier, so every
-    copy of a stage the overdue report reads is late, in its oldest bucket."""
+    copy of a stage the overdue report reads is late, in its oldest bucket;
+    the escalation pass plans rungs for the copies too, and none once the
+    late stages stand at the rungs they reached."""
     demo(ledger, clock, appeals=40)
     project(ledger)
     tk, now = ledger.rules.timekeeping, clock.now()
@@ -764,8 +767,17 @@ def test_the_density_run_stands_in_for_the_older_chunks_backlog(
         late_kind = sql.execute(
             f"SELECT COUNT(*) FROM {table} WHERE {timeliness.RUNNING_LATE_STAGES}"
         ).all()
+        ids = sql.execute(f"SELECT appeal_id FROM {table}").all()
+    originals = {UUID(str(row[0])) for row in ids}
     assert density.add_older_backlog(store, 2) == 2 * running[0][0] > 0
     _, after = overdue.report(ledger.database, tk, now, [], 1)
     assert after.total == before.total + 2 * late_kind[0][0]
     assert after.buckets["over_5"] == before.buckets["over_5"] + 2 * late_kind[0][0]
     assert ledger.rules.directory.unit(density.busiest_unit(ledger)) is not None
+    planned = density.escalation_pass(ledger)(None)
+    assert {a.appeal_id for a in planned} - originals  # the copies' new ids
+    # each late stage raised to the rung it reached: the pass has none to add
+    escalations = {(a.appeal_id, a.stage) for a in planned if a.kind == "escalate"}
+    assert density.escalated_as_recorded(ledger) == len(escalations) > 0
+    planned = density.escalation_pass(ledger)(None)
+    assert [a for a in planned if a.kind == "escalate"] == []

@@ -6,7 +6,7 @@ dispatch."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -75,6 +75,21 @@ def test_an_item_routes_through_the_store(routed: AppealLedger) -> None:
         ("co_accept", TAX_UNIT),  # the co-unit's own clocks (协办)
         ("co_report", TAX_UNIT),
     ]
+
+
+def test_the_scheduler_reads_no_co_handlers_stage(
+    routed: AppealLedger, clock: FixedClock
+) -> None:
+    # A co-unit's clocks run late in the view (the overdue report lists the
+    # unit's own stages); the scheduler's reader leaves them out, since no
+    # rung is ever recorded for them.
+    appeal_id = receive(routed).appeal_id
+    routed.execute(appeal_id, cmd.Assign(item=ITEM), DISPATCHER)
+    clock.set(clock.now() + timedelta(days=60))
+    _, stages = appeal_view(routed, appeal_id)
+    assert {"co_accept", "co_report"} <= {s["stage"] for s in stages}
+    read = {c.stage for c in due_cycles_of(routed)(clock.now())}
+    assert read == {"accept", "resolve", "first_response"}
 
 
 def test_answered_on_the_spot_then_evaluated_and_closed(
