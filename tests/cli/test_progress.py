@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from appeals.cli.environment import LineProgress, progress_bar, progress_line
+from appeals.cli.projections import RebuildProgress
 
 
 class Ticks:
@@ -78,3 +79,24 @@ def test_a_first_update_late_in_the_work_says_nothing_until_it_has_a_speed(
     assert capsys.readouterr().err == (
         "verifying: 600 of 1,000 events (60%), 10/s, under a minute left\n"
     )
+
+
+def test_a_rebuild_into_a_log_says_how_far_each_view_has_got(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # stderr is captured (not a terminal): a line per view every ten seconds,
+    # its speed from where it resumed, and no bar drawn at the end
+    clock = Ticks()
+    with RebuildProgress(["timeliness", "routing"], clock=clock) as shown:
+        shown.update("timeliness", 100_000, 1_000_000)  # resumed part-way
+        shown.update("routing", 0, 1_000_000)
+        clock.now += 10
+        shown.update("timeliness", 170_000, 1_000_000)
+        shown.update("routing", 1_000, 1_000_000)
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "rebuilding timeliness: 170,000 of 1,000,000 events (17%), 7,000/s, "
+        "about 2 min left",
+        "rebuilding routing: 1,000 of 1,000,000 events (0%), 100/s, about 166 min left",
+    ]
+    assert "━" not in captured.out + captured.err
