@@ -34,7 +34,7 @@ def due_cycles(
     database: Database, view: Projection, now: datetime, top_rung: int
 ) -> list[OpenCycle]:
     """The running cycles of the live timeliness ``view`` past their deadline
-    and below the ladder's ``top_rung`` (``Policy.top_rung``)."""
+    and below the ladder's ``top_rung`` (``SlaPolicy.top_rung``)."""
     rows = _select(
         database,
         view,

@@ -426,7 +426,7 @@ SELECT_DUE = (
 )
 SELECT_WARNABLE = (
     "SELECT appeal_id, ticket, stage, started_at, due, paused_seconds FROM {table} "
-    "WHERE is_open = 1 AND paused_since IS NULL AND warned = 0 AND due > ? "
+    "WHERE " + RUNNING_LATE_STAGES + " AND warned = 0 AND due > ? "
     "ORDER BY due, appeal_id, stage"
 )
 
@@ -482,7 +482,8 @@ def select_warnable(
     sql: Sql, table: str, now: datetime
 ) -> list[tuple[str, str, str, str, str, int]]:
     """(appeal_id, ticket, stage, started_at, due, paused_seconds) of running
-    cycles not yet warned of whose deadline is still ahead at ``now``."""
+    cycles of the stages that can be late (not co-handlers') not yet warned
+    of whose deadline is still ahead at ``now``."""
     rows = sql.execute(SELECT_WARNABLE.format(table=table), [stored_instant(now)]).all()
     return [
         (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5] or 0))

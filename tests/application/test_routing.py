@@ -15,7 +15,7 @@ from appeals.application.escalation import run_once
 from appeals.application.queries import appeal_view
 from appeals.application.registry import Registry
 from appeals.application.service import AppealLedger
-from appeals.bootstrap import due_cycles_of
+from appeals.bootstrap import due_cycles_of, warnable_cycles_of
 from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.domain.errors import InvalidField
@@ -80,11 +80,12 @@ def test_an_item_routes_through_the_store(routed: AppealLedger) -> None:
 def test_the_scheduler_reads_no_co_handlers_stage(
     routed: AppealLedger, clock: FixedClock
 ) -> None:
-    # A co-unit's clocks run late in the view (the overdue report lists the
-    # unit's own stages); the scheduler's reader leaves them out, since no
-    # rung is ever recorded for them.
+    # A co-unit's clocks run in the view; the scheduler's readers leave them
+    # out, since no warning and no rung is ever recorded for them.
     appeal_id = receive(routed).appeal_id
     routed.execute(appeal_id, cmd.Assign(item=ITEM), DISPATCHER)
+    ahead = {c.stage for c in warnable_cycles_of(routed)(clock.now())}
+    assert ahead == {"accept", "resolve", "first_response"}
     clock.set(clock.now() + timedelta(days=60))
     _, stages = appeal_view(routed, appeal_id)
     assert {"co_accept", "co_report"} <= {s["stage"] for s in stages}
