@@ -52,13 +52,14 @@ from appeals.bootstrap import open_ledger
 from appeals.cli.environment import progress_line
 from appeals.demo.organisation import load_master_data
 from appeals.domain.assessment import Period
+from appeals.domain.deadlines import Timekeeping
 from appeals.domain.directory import RememberingDirectory
 from appeals.infra.assessment_scheme import load_scheme
 from appeals.infra.clock import SHANGHAI, FixedClock
 from appeals.infra.settings import Settings
 from appeals.projections import assessment, overdue, timeliness
 from appeals.projections.changes import PERIOD
-from appeals.projections.due_cycles import due_cycles, warnable_cycles
+from appeals.projections.due_cycles import OpenCycle, due_cycles, warnable_cycles
 from appeals.projections.lifecycle import read_instant, stored_instant
 from appeals.projections.reading import Remembered, live_table
 from appeals.projections.runtime.storage import transaction
@@ -178,14 +179,11 @@ def escalated_as_recorded(ledger: AppealLedger) -> int:
     the scheduler's passes would have recorded it: bench.history writes no
     rungs, and a live city's late stages stand at the rung they reached,
     most at the top. Standing in for those passes (the aggregates are not
-    touched); only the escalation pass reads the levels. Returns how many
-    stages were raised."""
-    tk = ledger.rules.timekeeping
-    view = timeliness.projection(tk)
-    now = pass_instant(ledger)
-    due = due_cycles(ledger.database, view, now, tk.policy.top_rung)
+    touched); the escalation pass reads the levels, and the overdue
+    report's page shows them. Returns how many stages were raised."""
+    tk, now, due = _due_at_pass(ledger)
     reached: dict[tuple[str, str], int] = {}
-    for action in plan(due, now, tk):
+    for action in plan(due(), now, tk):
         if action.level is not None:
             key = (str(action.appeal_id), action.stage)
             reached[key] = max(reached.get(key, -1), action.level)
@@ -210,19 +208,28 @@ def pass_instant(ledger: AppealLedger) -> datetime:
     return tk.calendar.add_working_time(ledger.clock.now(), timedelta(minutes=1))
 
 
+def _due_at_pass(
+    ledger: AppealLedger,
+) -> tuple[Timekeeping, datetime, Callable[[], list[OpenCycle]]]:
+    """The timekeeping, :func:`pass_instant`, and the scheduler's reader of
+    the late stages below the ladder's top at that instant."""
+    tk = ledger.rules.timekeeping
+    view = timeliness.projection(tk)
+    now = pass_instant(ledger)
+    return tk, now, lambda: due_cycles(ledger.database, view, now, tk.policy.top_rung)
+
+
 def escalation_pass(ledger: AppealLedger) -> Read:
     """The escalation scheduler's pass, planned and not recorded (``appeals
     escalate run --dry-run``; the service's /metrics plans the same on each
     scrape): the late stages still below the ladder's top read and measured,
     and the warnings planned, at :func:`pass_instant`."""
-    tk = ledger.rules.timekeeping
+    tk, now, due = _due_at_pass(ledger)
     view = timeliness.projection(tk)
-    now = pass_instant(ledger)
 
     def read(_: Remembered | None) -> list[Action]:
-        due = due_cycles(ledger.database, view, now, tk.policy.top_rung)
         warnable = warnable_cycles(ledger.database, view, now)
-        return plan(due, now, tk) + plan_warnings(warnable, now, tk)
+        return plan(due(), now, tk) + plan_warnings(warnable, now, tk)
 
     return read
 

@@ -248,6 +248,7 @@ class RebuildProgress:
             TimeRemainingColumn,
         )
 
+        terminal = sys.stderr.isatty()
         self.progress = Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -256,11 +257,11 @@ class RebuildProgress:
             TimeElapsedColumn(),
             "ETA",
             TimeRemainingColumn(),
-            disable=not sys.stderr.isatty(),
+            disable=not terminal,
         )
         self.lines = (
             None
-            if sys.stderr.isatty()
+            if terminal
             else {
                 name: LineProgress(f"rebuilding {name}", 0, clock=clock)
                 for name in names
