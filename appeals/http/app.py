@@ -66,6 +66,7 @@ from appeals.infra.heap import freeze_startup_heap
 from appeals.infra.periodic import Periodic
 from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
+from appeals.projections.reading import Remembered
 from appeals.projections.registry import projections as all_projections
 from appeals.projections.runtime.worker import Worker
 
@@ -81,6 +82,7 @@ def create_app(
     attachment_limit: int = Settings.attachment_limit,
     open311: Open311Settings | None = None,
     ready_max_lag: int = Settings.ready_max_lag,
+    remembered_entries: int = Settings.remembered_entries,
     chores: Sequence[tuple[float, Callable[[AppealLedger], Callable[[], object]]]] = (),
     background: Sequence[
         tuple[str, float, Callable[[AppealLedger], Callable[[], object]]]
@@ -109,6 +111,7 @@ def create_app(
             attachment_limit=attachment_limit,
             open311=open311 or Open311Settings(),
             reads=replica,
+            remembered=Remembered(remembered_entries),
         )
         views = all_projections(ledger.rules.timekeeping)
         app.state.watch = health.Watch(
@@ -211,6 +214,7 @@ def create_app_from_env(*, storage_ready: bool = False) -> Starlette:
         attachment_limit=settings.attachment_limit,
         open311=settings.open311,
         ready_max_lag=settings.ready_max_lag,
+        remembered_entries=settings.remembered_entries,
         chores=[(settings.scheduler_interval, escalation_chore(settings))]
         if settings.scheduler_in_server
         else [],

@@ -198,6 +198,14 @@ class Settings:
     ready_max_lag: int = 1000
     """APPEALS_READY_MAX_LAG: events a view may be behind the log before
     ``/readyz`` says degraded (still 200)."""
+    remembered_entries: int = 2048
+    """APPEALS_REMEMBERED_ENTRIES: parts of reports (a day of the timeliness
+    report, a month of a trend, a day of an assessment preview) each
+    service process keeps counted and uses again while unchanged
+    (``appeals.projections.reading.Remembered``). At the ten-million city's
+    density a supervisor's set is 166 entries (23 MB) and each unit's 90-day
+    report 90 more (0.8-2.6 MB): the default holds a supervisor's set and
+    some twenty units' (docs/benchmarks.md); 0 keeps none."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -266,6 +274,13 @@ class Settings:
             log_format=_log_format(env),
             ready_max_lag=_int(
                 env, "APPEALS_READY_MAX_LAG", default.ready_max_lag, 0, 10**12
+            ),
+            remembered_entries=_int(
+                env,
+                "APPEALS_REMEMBERED_ENTRIES",
+                default.remembered_entries,
+                0,
+                1_000_000,
             ),
         )
 

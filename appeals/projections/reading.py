@@ -81,9 +81,10 @@ class Remembered:
     while what it holds differs, rebuilt after a calendar was changed: what
     was counted from the old copy is counted again within that time; each
     part kept for a random share of it, at least half). One per database:
-    the service's (``ServiceContext.remembered``)."""
+    the service's (``ServiceContext.remembered``), of the size
+    ``APPEALS_REMEMBERED_ENTRIES`` says (``Settings.remembered_entries``)."""
 
-    def __init__(self, size: int = 512, max_age: float = 300.0) -> None:
+    def __init__(self, size: int = 2048, max_age: float = 300.0) -> None:
         self.size = size
         self.max_age = max_age
         self.hits = 0
