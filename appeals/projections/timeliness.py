@@ -90,14 +90,26 @@ CREATE TABLE IF NOT EXISTS {table} (
     PRIMARY KEY (appeal_id, stage, cycle)
 )
 """
-INDEX_OPEN_BY_DUE = (
-    "CREATE INDEX IF NOT EXISTS {name}_open_by_due ON {table} (due) WHERE is_open = 1"
+CLIMBING_STAGES = (
+    "is_open = 1 AND paused_since IS NULL AND stage IN ("
+    + ", ".join(repr(stage) for stage in (*late_stages.LATE_STAGES, "evaluation"))
+    + ")"
 )
-"""Running stages by deadline, whatever their stage: the escalation chore's
-late ones (``SELECT_DUE``) and the warnings' not yet late
-(``SELECT_WARNABLE``). Partial, and no more columns than it is searched
-by, so the overdue reader's counts, which ``INDEX_RUNNING_LATE`` covers, are
-not read from it (SQLite chose it while it covered them too)."""
+"""Running cycles of the stages that climb the escalation ladder (the
+stages that can be late, a co-handler's aside) and of evaluation windows,
+which lapse: what the escalation scheduler reads (``SELECT_DUE``), and the
+condition of its partial index, word for word."""
+INDEX_CLIMBING = (
+    "CREATE INDEX IF NOT EXISTS {name}_climbing ON {table} "
+    "(escalation_level, due) WHERE " + CLIMBING_STAGES
+)
+"""The scheduler's stages by rung, then deadline: a pass reads those
+past their deadline below the ladder's top without stepping over the
+rest of a city's backlog of late stages, most of them at the top or a
+co-handler's (at the ten-million city's density, 4,795 of the 73,764 open
+cycles past their deadline: 37 ms read from an index of every open cycle
+by deadline, 20 from this one, 0.4 MB; docs/benchmarks.md). The
+warnings' reader (``SELECT_WARNABLE``) reads ``INDEX_RUNNING_LATE``."""
 
 RUNNING_LATE_STAGES = (
     "is_open = 1 AND paused_since IS NULL AND stage IN ("
@@ -117,7 +129,7 @@ INDEX_RUNNING_LATE = (
 """The overdue report's stages by deadline, in the order it lists them, and
 only those: a city's backlog of late stages (a hundred thousand rows at ten
 million events) is counted from this index alone, without stepping over the
-co-handlers' stages and the closed cycles ``INDEX_OPEN_BY_DUE`` holds. It
+co-handlers' stages and the closed cycles. It
 holds the condition's columns too, constant as they are (SQLite reads an
 index alone only if it holds every column the query names), and those the
 report filters on (a handler's report is its own unit's): a filtered count
@@ -262,7 +274,7 @@ CYCLES = Table(
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
     indexes=(
-        INDEX_OPEN_BY_DUE,
+        INDEX_CLIMBING,
         INDEX_RUNNING_LATE,
         INDEX_BY_COMPLETION,
         INDEX_OPEN_BY_USCC,
@@ -416,14 +428,19 @@ SELECT_ENDED = (
 (``INDEX_BY_COMPLETION``), when the report cuts them into days (without
 sorting them); else without (a quarter's 260,000 instants, made into
 strings, would cost a quarter of the read)."""
-SELECT_DUE = (
+_CLIMBING = (
     "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
-    "WHERE is_open = 1 AND paused_since IS NULL AND due < ? "
-    "AND stage IN ("
-    + ", ".join(repr(stage) for stage in (*late_stages.LATE_STAGES, "evaluation"))
-    + ") AND (escalation_level IS NULL OR escalation_level < ?) "
-    "ORDER BY due, appeal_id, stage"
+    "WHERE " + CLIMBING_STAGES
 )
+SELECT_DUE = (
+    _CLIMBING
+    + " AND escalation_level IS NULL AND due < ? UNION ALL "
+    + _CLIMBING
+    + " AND escalation_level < ? AND due < ? ORDER BY due, appeal_id, stage"
+)
+"""Those not yet escalated, then those below the top rung, each a range of
+``INDEX_CLIMBING`` (``escalation_level IS NULL OR escalation_level < ?``
+is not one range, and was read as every open cycle past its deadline)."""
 SELECT_WARNABLE = (
     "SELECT appeal_id, ticket, stage, started_at, due, paused_seconds FROM {table} "
     "WHERE " + RUNNING_LATE_STAGES + " AND warned = 0 AND due > ? "
@@ -473,7 +490,7 @@ def select_due(
     ``top_rung``: a city's backlog of late stages is mostly at the top or a
     co-handler's, with nothing to record, and is left in the table (at the
     ten-million city's density, 4,972 of the 70,303 past their deadline)."""
-    params = [stored_instant(now), top_rung]
+    params = [stored_instant(now), top_rung, stored_instant(now)]
     rows = sql.execute(SELECT_DUE.format(table=table), params).all()
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in rows]
 

@@ -99,3 +99,29 @@ def test_the_counts_and_the_list_are_read_from_the_late_stages_own_index(
             assert f"{timeliness.NAME}_cycles_running_late" in plan, plan
             if statement != listing:  # counted from the index, not the table
                 assert ("Index Only Scan" in plan) or ("COVERING" in plan), plan
+
+
+def test_the_schedulers_due_stages_are_read_from_their_own_index(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    # Those not yet escalated and those below the top rung: each a range of
+    # the index by rung and deadline, not every open cycle past its deadline
+    # (at the top or a co-handler's, most of a city's are nothing to do).
+    history(ledger, clock)
+    project(ledger)
+    database = ledger.database
+    table = live_table(database, timeliness.CYCLES)
+    now = stored_instant(clock.now())
+    statement = timeliness.SELECT_DUE.format(table=table)
+    with transaction(database, write=False) as sql:
+        if database.engine == "postgres":  # the tables are small: make it choose
+            sql.execute("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        rows = sql.execute(explain + statement, [now, 3, now]).all()
+        due = timeliness.select_due(sql, table, clock.now(), 3)
+    plan = " ".join(str(row) for row in rows)
+    assert plan.count(f"{timeliness.NAME}_cycles_climbing") == 2, plan
+    assert due, "the history has stages past their deadline"
+    assert [d[3] for d in due] == sorted(d[3] for d in due)
