@@ -23,6 +23,7 @@ from appeals.projections.runtime import storage
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.parallel import groups, rebuild_in_processes
 from appeals.projections.runtime.rebuild import (
+    CARRIED_ROWS_TOGETHER,
     rebuild,
     rebuild_partitioned,
     rebuild_together,
@@ -504,3 +505,37 @@ def test_a_view_swapped_in_is_vacuumed_and_analysed(
         rebuild_partitioned(source, [projection], parts=parts)
     for table in projection.tables:
         assert maintained(ledger, "view_" + table.name) == (1, 1), table.name
+
+
+def test_a_view_rebuilt_alone_carries_no_more_rows_than_its_own_bound(
+    ledger: AppealLedger, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass of every view shares ``CARRIED_ROWS_TOGETHER`` among them; a
+    view alone (``rebuild timeliness``, and each part of it when split) is
+    given no more than ``CARRIED_ROWS``, not the whole: a fold row is
+    several kilobytes, and one view given every row of a pass peaked at
+    520 MiB and more."""
+    limits: list[int] = []
+    keep = CarriedRows.__init__
+
+    def counted(self: CarriedRows, limit: int = storage.CARRIED_ROWS) -> None:
+        limits.append(limit)
+        keep(self, limit)
+
+    monkeypatch.setattr(CarriedRows, "__init__", counted)
+    demo(ledger, clock, appeals=10)
+    source = events_of(ledger)
+    alone = [timeliness.projection(ledger.rules.timekeeping)]
+    for rebuilt in (
+        lambda: rebuild_together(source, alone, restart=True),
+        lambda: rebuild_partitioned(source, alone, parts=2, restart=True),
+    ):
+        limits.clear()
+        outcomes = rebuilt()
+        assert [o.failure for o in outcomes] == [None]
+        assert limits, "a rebuild runner carries rows"
+        assert max(limits) == storage.CARRIED_ROWS < CARRIED_ROWS_TOGETHER
+    limits.clear()
+    rebuild_together(source, PROJECTIONS, restart=True)
+    shares = set(limits)
+    assert shares == {CARRIED_ROWS_TOGETHER // len(PROJECTIONS)}, shares

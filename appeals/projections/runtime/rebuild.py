@@ -104,6 +104,15 @@ Update = Callable[[str, int, int], None]
 """Called with (projection, position, head) after each of its batches."""
 
 
+def carried_share(views: int) -> int:
+    """The rows each of ``views`` views rebuilt in one process carries
+    between batches: its share of ``CARRIED_ROWS_TOGETHER``, and no more
+    than ``CARRIED_ROWS``, what a view rebuilt alone carries (a view's
+    fold rows are several kilobytes each: a view alone given every row a
+    pass carries passed 520 MiB, ``storage.CARRIED_ROWS``)."""
+    return min(CARRIED_ROWS, CARRIED_ROWS_TOGETHER // max(1, views))
+
+
 def rebuild(
     source: EventSource,
     projection: Projection,
@@ -163,7 +172,7 @@ def rebuild_together(
     decodes only its few topics)."""
     views = len(projections) + len(partitioned)
     if carried_rows is None:
-        carried_rows = CARRIED_ROWS_TOGETHER // max(1, views)
+        carried_rows = carried_share(views)
     first = [p for p in projections if p.release is not None] if views > 1 else []
     done: dict[str, Rebuilt] = {}
     failed: dict[str, ProjectionFailed] = {}
@@ -502,7 +511,7 @@ def finish_partitioned(
     and swaps each view in once all its parts have: returns the views
     swapped in, with their live positions, and those an event stopped."""
     clock = clock or SystemClock()
-    carried = CARRIED_ROWS_TOGETHER // max(1, parts * len(projections))
+    carried = carried_share(parts * len(projections))
     pending = {
         p.name: [
             Runner(
@@ -564,7 +573,7 @@ def rebuild_partitioned(
             restart=False,
             update=update,
             clock=clock,
-            carried_rows=CARRIED_ROWS_TOGETHER // max(1, len(going)),
+            carried_rows=carried_share(len(going)),
             partition=partition,
             partitioned=going,
         )

@@ -257,7 +257,15 @@ class _Statements:
 Slot = tuple[str, Key]
 """A row's place: its table's name and its key."""
 
-CARRIED_ROWS = 50_000
+CARRIED_ROWS = 10_000
+"""The most rows one view carries between a rebuild's batches, alone or as
+its share of a pass (``rebuild.carried_share``). A view's fold rows are
+several kilobytes each: rebuilt alone over the ten-million city's densest
+400,000 events, timeliness carried 50,000 at 415 MiB and 10,000 at 206 at
+the same speed (5,867 and 6,026 events/s), accountability 413 and 197 MiB
+(7,375 and 7,782/s); with 80,000, what a view alone was given before,
+each process of ``rebuild timeliness --jobs 2`` passed 520 MiB
+(docs/projections.md)."""
 DROPPED_BITS = 1 << 23
 """The size of the filter remembering which rows were dropped (1 MiB)."""
 
