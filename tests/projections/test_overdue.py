@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from appeals.application.service import AppealLedger
 from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.infra.database import Sql
 from appeals.projections import appeal_list, overdue, timeliness
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.reading import live_table
@@ -72,30 +74,20 @@ def test_the_counts_and_the_list_are_read_from_the_late_stages_own_index(
 ) -> None:
     # SQLite uses a partial index only where the query states its condition:
     # the reader's and the index's are the same words (RUNNING_LATE_STAGES).
-    history(ledger, clock)
-    project(ledger)
     database = ledger.database
-    table = live_table(database, timeliness.CYCLES)
-    now = stored_instant(clock.now())
+    table, now = projected_cycles(ledger, clock)
     count = overdue.COUNT_LATE.format(table=table, where="", older=" AND due > ?")
     listing = overdue.SELECT_LATE.format(columns="ticket", table=table, where="")
     # a handler's: its own unit's, from the same index alone (covering)
     where, _ = timeliness.filter_conditions([("unit", UNIT)])
     own = overdue.COUNT_LATE.format(table=table, where=where, older="")
     with transaction(database, write=False) as sql:
-        if database.engine == "postgres":  # the tables are small: make it choose
-            sql.execute("SET LOCAL enable_seqscan = off")
-            explain = "EXPLAIN "
-        else:
-            explain = "EXPLAIN QUERY PLAN "
         for statement, values in (
             ("SELECT " + count, [now, now, "2026"]),
             (listing, [now]),
             ("SELECT " + own, [now, UNIT, now]),
         ):
-            plan = " ".join(
-                str(row) for row in sql.execute(explain + statement, values).all()
-            )
+            plan = planned(sql, database.engine, statement, values)
             assert f"{timeliness.NAME}_cycles_running_late" in plan, plan
             if statement != listing:  # counted from the index, not the table
                 assert ("Index Only Scan" in plan) or ("COVERING" in plan), plan
@@ -107,21 +99,31 @@ def test_the_schedulers_due_stages_are_read_from_their_own_index(
     # Those not yet escalated and those below the top rung: each a range of
     # the index by rung and deadline, not every open cycle past its deadline
     # (at the top or a co-handler's, most of a city's are nothing to do).
-    history(ledger, clock)
-    project(ledger)
     database = ledger.database
-    table = live_table(database, timeliness.CYCLES)
-    now = stored_instant(clock.now())
+    table, now = projected_cycles(ledger, clock)
     statement = timeliness.SELECT_DUE.format(table=table)
     with transaction(database, write=False) as sql:
-        if database.engine == "postgres":  # the tables are small: make it choose
-            sql.execute("SET LOCAL enable_seqscan = off")
-            explain = "EXPLAIN "
-        else:
-            explain = "EXPLAIN QUERY PLAN "
-        rows = sql.execute(explain + statement, [now, 3, now]).all()
+        plan = planned(sql, database.engine, statement, [now, 3, now])
         due = timeliness.select_due(sql, table, clock.now(), 3)
-    plan = " ".join(str(row) for row in rows)
     assert plan.count(f"{timeliness.NAME}_cycles_climbing") == 2, plan
     assert due, "the history has stages past their deadline"
     assert [d[3] for d in due] == sorted(d[3] for d in due)
+
+
+def planned(sql: Sql, engine: str, statement: str, values: list[Any]) -> str:
+    """The plan the store chooses for ``statement``, as one string; on
+    PostgreSQL told to use an index where it can (the tables are small)."""
+    if engine == "postgres":
+        sql.execute("SET LOCAL enable_seqscan = off")
+        explain = "EXPLAIN "
+    else:
+        explain = "EXPLAIN QUERY PLAN "
+    return " ".join(str(row) for row in sql.execute(explain + statement, values).all())
+
+
+def projected_cycles(ledger: AppealLedger, clock: FixedClock) -> tuple[str, str]:
+    """The history projected: the live cycles table, and the clock's
+    instant as stored."""
+    history(ledger, clock)
+    project(ledger)
+    return live_table(ledger.database, timeliness.CYCLES), stored_instant(clock.now())
