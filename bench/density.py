@@ -297,7 +297,7 @@ def time_reads(ledger: AppealLedger, rounds: int) -> dict[str, dict[str, Any]]:
     found = {}
     for name, read in reads(ledger).items():
         afresh, again = [], []
-        past = Remembered()
+        past = Remembered(Settings.remembered_entries)
         answer = read(past)  # what is remembered from here on
         for _ in range(rounds):
             afresh.append(_timed(read, None))
@@ -325,7 +325,9 @@ def preview_as_days_change(
     answer was the month counted afresh."""
     _, this = today_and_month(ledger)
     names = RememberingDirectory(ledger.rules.directory, 60)
-    preview = Assessments(ledger, load_scheme(), names, Remembered())
+    preview = Assessments(
+        ledger, load_scheme(), names, Remembered(Settings.remembered_entries)
+    )
     preview.compute(this)  # every day that may be kept, kept
     start, end = this.bounds(SHANGHAI)
     days = [start + timedelta(days=n) for n in range((end - start).days)]

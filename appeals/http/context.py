@@ -17,7 +17,7 @@ from appeals.domain.assessment import Scheme
 from appeals.domain.directory import RememberingDirectory
 from appeals.infra.blobs import BlobStore
 from appeals.infra.database import Database
-from appeals.infra.settings import Open311Settings, ProjectionSettings
+from appeals.infra.settings import Open311Settings, ProjectionSettings, Settings
 from appeals.infra.tokens import TokenStore
 from appeals.projections.reading import Remembered
 
@@ -38,7 +38,9 @@ class ServiceContext:
     """The read replica (APPEALS_READ_DATABASE_URL), or None: the primary."""
     answers: AnswerViews = field(default_factory=AnswerViews)
     """The views commands were last answered with (a command's answer)."""
-    remembered: Remembered = field(default_factory=Remembered)
+    remembered: Remembered = field(
+        default_factory=lambda: Remembered(Settings.remembered_entries)
+    )
     """What reports counted of months and days past (used again while
     unchanged): the trends', the timeliness report's."""
 

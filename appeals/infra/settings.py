@@ -280,7 +280,7 @@ class Settings:
                 "APPEALS_REMEMBERED_ENTRIES",
                 default.remembered_entries,
                 0,
-                1_000_000,
+                100_000,
             ),
         )
 

@@ -84,7 +84,7 @@ class Remembered:
     the service's (``ServiceContext.remembered``), of the size
     ``APPEALS_REMEMBERED_ENTRIES`` says (``Settings.remembered_entries``)."""
 
-    def __init__(self, size: int = 2048, max_age: float = 300.0) -> None:
+    def __init__(self, size: int, max_age: float = 300.0) -> None:
         self.size = size
         self.max_age = max_age
         self.hits = 0

@@ -50,7 +50,7 @@ def test_every_flag_is_read_the_same_way(name: str, raw: str, value: bool) -> No
         ("APPEALS_MAX_CONNECTIONS", "0", "must be 1 to 1000000"),
         ("APPEALS_REQUEST_TIMEOUT_MS", "10", "must be 100 to 600000"),
         ("APPEALS_DB_WAIT_SECONDS", "0", "must be 1 to 60"),
-        ("APPEALS_REMEMBERED_ENTRIES", "-1", "must be 0 to 1000000"),
+        ("APPEALS_REMEMBERED_ENTRIES", "-1", "must be 0 to 100000"),
         ("APPEALS_RATE_WEIGHTS", "response=0.3", "APPEALS_ASSESSMENT_SCHEME"),
     ],
 )

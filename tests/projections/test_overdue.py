@@ -4,7 +4,7 @@ with real 2026 dates (office hours 09:00-12:00, 13:30-17:30)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from appeals.application.service import AppealLedger
@@ -99,15 +99,42 @@ def test_the_schedulers_due_stages_are_read_from_their_own_index(
     # Those not yet escalated and those below the top rung: each a range of
     # the index by rung and deadline, not every open cycle past its deadline
     # (at the top or a co-handler's, most of a city's are nothing to do).
+    # The same rows in the same order as the condition read as one range.
     database = ledger.database
-    table, now = projected_cycles(ledger, clock)
+    table, _ = projected_cycles(ledger, clock)
+    later = clock.now() + timedelta(days=400)  # every open stage past due
+    now = stored_instant(later)
+    levels = [None, 0, 2, 3]  # interleaved along the deadlines
+    with transaction(database, write=True) as sql:
+        late = sql.execute(
+            f"SELECT appeal_id, stage, cycle FROM {table} "
+            "WHERE is_open = 1 AND due < ? ORDER BY due, appeal_id, stage",
+            [now],
+        ).all()
+        for number, key in enumerate(late):
+            sql.execute(
+                f"UPDATE {table} SET escalation_level = ? "
+                "WHERE appeal_id = ? AND stage = ? AND cycle = ?",
+                [levels[number % len(levels)], *key],
+            )
+    one_range = (
+        "SELECT appeal_id, ticket, stage, due, escalation_level FROM {table} "
+        "WHERE " + timeliness.CLIMBING_STAGES + " AND due < ? "
+        "AND (escalation_level IS NULL OR escalation_level < ?) "
+        "ORDER BY due, appeal_id, stage"
+    ).format(table=table)
     statement = timeliness.SELECT_DUE.format(table=table)
     with transaction(database, write=False) as sql:
+        expected = [tuple(row) for row in sql.execute(one_range, [now, 3]).all()]
+        due = timeliness.select_due(sql, table, later, 3)
         plan = planned(sql, database.engine, statement, [now, 3, now])
-        due = timeliness.select_due(sql, table, clock.now(), 3)
+    assert len(late) > len(levels), "the history has stages past their deadline"
+    assert {d[4] for d in due} == {None, 0, 2}
+    assert [(*d[:4], d[4]) for d in due] == [
+        (str(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4]) for r in expected
+    ]
     assert plan.count(f"{timeliness.NAME}_cycles_climbing") == 2, plan
-    assert due, "the history has stages past their deadline"
-    assert [d[3] for d in due] == sorted(d[3] for d in due)
+    assert ("SEARCH" in plan) or ("Index Cond" in plan), plan  # ranges, not scans
 
 
 def planned(sql: Sql, engine: str, statement: str, values: list[Any]) -> str:

@@ -50,7 +50,7 @@ class Watched(Remembered):
     in days (it changes all the time, but mostly today)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(size=512)
         self.used: list[str] = []
 
     def get(self, key: Any, version: Any, at: Any = None) -> Any | None:
@@ -139,7 +139,7 @@ def test_a_month_not_yet_ended_or_with_a_completion_after_the_instant_is_not_kep
     assert past.months() == 3
     # and October's days for the hours, but the 15th
     assert past.days() == [f"2026-10-{day:02d}" for day in range(1, 32) if day != 15]
-    past = Remembered()
+    past = Remembered(size=512)
     for _ in range(2):
         _, counted = view.standings(
             database, MONTHS[:1], as_of, SHANGHAI, RATE, (), past=past
@@ -162,7 +162,7 @@ def test_nothing_is_kept_longer_than_its_age_allows(
     at(clock, 11, 2, 9)
     project(ledger)
     as_of = clock.now()
-    forgetful = Remembered(max_age=0.0)  # as after a rebuild's swap
+    forgetful = Remembered(size=512, max_age=0.0)  # as after a rebuild's swap
     for _ in range(3):
         assert answers(ledger, as_of, forgetful) == answers(ledger, as_of, None)
     assert forgetful.hits == 0
@@ -178,7 +178,7 @@ def test_the_timeliness_reports_remembered_days_answer_as_read_again(
     ids = history(ledger, clock)  # completions on 14-16 September
     at(clock, 11, 3, 9)
     project(ledger)
-    past = Remembered()
+    past = Remembered(size=512)
     database = ledger.database
     asked: list[tuple[date, date, list[tuple[str, str]], str]] = [
         (date(2026, 9, 1), date(2026, 11, 3), [], "stage"),
@@ -242,7 +242,7 @@ def test_a_months_preview_counts_again_only_the_days_that_changed(
     cycles changed: what it answers is what a publication counts afresh."""
     ids = history(ledger, clock)  # cycles due from 14 September on
     september = Period(2026, 9)
-    past = Remembered()
+    past = Remembered(size=512)
     preview = Assessments(ledger, load_scheme(), past=past)
 
     def assessed(as_of: datetime) -> dict[str, Any]:

@@ -73,6 +73,7 @@ async def test_what_the_service_remembers_of_the_report_is_a_setting(
             ]
         remembered = app.state.context.remembered
     assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    assert answers[0].json()["items"], "September has completed stages"
     assert answers[0].json()["items"] == answers[1].json()["items"]
     assert remembered.size == (2048 if entries is None else entries)
     # the second read finds every day (30), the last one kept (1) or none
