@@ -62,6 +62,7 @@ from appeals.projections.changes import PERIOD
 from appeals.projections.due_cycles import OpenCycle, due_cycles, warnable_cycles
 from appeals.projections.lifecycle import read_instant, stored_instant
 from appeals.projections.reading import Remembered, live_table
+from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.storage import transaction
 from bench import history
 from bench.cluster import durable_cluster
@@ -181,7 +182,7 @@ def escalated_as_recorded(ledger: AppealLedger) -> int:
     most at the top. Standing in for those passes (the aggregates are not
     touched); the escalation pass reads the levels, and the overdue
     report's page shows them. Returns how many stages were raised."""
-    tk, now, due = _due_at_pass(ledger)
+    tk, now, _, due = _due_at_pass(ledger)
     reached: dict[tuple[str, str], int] = {}
     for action in plan(due(), now, tk):
         if action.level is not None:
@@ -210,13 +211,17 @@ def pass_instant(ledger: AppealLedger) -> datetime:
 
 def _due_at_pass(
     ledger: AppealLedger,
-) -> tuple[Timekeeping, datetime, Callable[[], list[OpenCycle]]]:
-    """The timekeeping, :func:`pass_instant`, and the scheduler's reader of
-    the late stages below the ladder's top at that instant."""
+) -> tuple[Timekeeping, datetime, Projection, Callable[[], list[OpenCycle]]]:
+    """The timekeeping, :func:`pass_instant`, the timeliness view, and the
+    scheduler's reader of the late stages below the ladder's top then."""
     tk = ledger.rules.timekeeping
     view = timeliness.projection(tk)
     now = pass_instant(ledger)
-    return tk, now, lambda: due_cycles(ledger.database, view, now, tk.policy.top_rung)
+
+    def due() -> list[OpenCycle]:
+        return due_cycles(ledger.database, view, now, tk.policy.top_rung)
+
+    return tk, now, view, due
 
 
 def escalation_pass(ledger: AppealLedger) -> Read:
@@ -224,8 +229,7 @@ def escalation_pass(ledger: AppealLedger) -> Read:
     escalate run --dry-run``; the service's /metrics plans the same on each
     scrape): the late stages still below the ladder's top read and measured,
     and the warnings planned, at :func:`pass_instant`."""
-    tk, now, due = _due_at_pass(ledger)
-    view = timeliness.projection(tk)
+    tk, now, view, due = _due_at_pass(ledger)
 
     def read(_: Remembered | None) -> list[Action]:
         warnable = warnable_cycles(ledger.database, view, now)

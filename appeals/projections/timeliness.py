@@ -90,11 +90,15 @@ CREATE TABLE IF NOT EXISTS {table} (
     PRIMARY KEY (appeal_id, stage, cycle)
 )
 """
-CLIMBING_STAGES = (
-    "is_open = 1 AND paused_since IS NULL AND stage IN ("
-    + ", ".join(repr(stage) for stage in (*late_stages.LATE_STAGES, "evaluation"))
-    + ")"
-)
+
+
+def _running(stages: Sequence[str]) -> str:
+    """The condition on the running, unpaused cycles of ``stages``."""
+    listed = ", ".join(repr(stage) for stage in stages)
+    return f"is_open = 1 AND paused_since IS NULL AND stage IN ({listed})"
+
+
+CLIMBING_STAGES = _running((*late_stages.LATE_STAGES, "evaluation"))
 """Running cycles of the stages that climb the escalation ladder (the
 stages that can be late, a co-handler's aside) and of evaluation windows,
 which lapse: what the escalation scheduler reads (``SELECT_DUE``), and the
@@ -111,11 +115,7 @@ cycles past their deadline: 37 ms read from an index of every open cycle
 by deadline, 20 from this one, 0.4 MB; docs/benchmarks.md). The
 warnings' reader (``SELECT_WARNABLE``) reads ``INDEX_RUNNING_LATE``."""
 
-RUNNING_LATE_STAGES = (
-    "is_open = 1 AND paused_since IS NULL AND stage IN ("
-    + ", ".join(repr(stage) for stage in late_stages.LATE_STAGES)
-    + ")"
-)
+RUNNING_LATE_STAGES = _running(late_stages.LATE_STAGES)
 """Running cycles of the stages that can be late (evaluation windows and a
 co-handler's stages aside): what the overdue reader
 (appeals.projections.overdue) reads, and the condition of its partial index,

@@ -4,11 +4,13 @@ a bearer token for every role."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
+from starlette.applications import Starlette
 
 from appeals.application.service import AppealLedger
 from appeals.http.app import create_app
@@ -50,6 +52,17 @@ def blobs(tmp_path: Path) -> BlobStore:
     return FileBlobStore(tmp_path / "blobs")
 
 
+@asynccontextmanager
+async def serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app``, started (its lifespan) and stopped around it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://appeals.test"
+        ) as http:
+            yield http
+
+
 @pytest_asyncio.fixture
 async def client(
     ledger: AppealLedger, blobs: BlobStore
@@ -57,12 +70,8 @@ async def client(
     app = create_app(
         lambda: ledger, body_limit=8 * 1024, blobs=blobs, attachment_limit=64 * 1024
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://appeals.test"
-        ) as http:
-            yield http
+    async with serving(app) as http:
+        yield http
 
 
 @pytest.fixture

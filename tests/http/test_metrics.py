@@ -23,7 +23,7 @@ from appeals.infra.settings import Settings
 from appeals.infra.webhooks import WebhookStore
 from appeals.projections.registry import projections
 from tests.builders import RECEIPT, post
-from tests.http.conftest import Auth
+from tests.http.conftest import Auth, serving
 from tests.support.reports import project
 
 pytestmark = pytest.mark.asyncio
@@ -37,12 +37,8 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app without a projection worker or scheduler of its own."""
     app = create_app(lambda: ledger, blobs=blobs)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://appeals.test"
-        ) as http:
-            yield http
+    async with serving(app) as http:
+        yield http
 
 
 async def scrape(client: httpx.AsyncClient) -> Samples:

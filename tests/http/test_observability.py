@@ -25,7 +25,7 @@ from appeals.infra.blobs import BlobStore
 from appeals.infra.logs import JSON_FIELDS, JsonLines, log_config, resolve
 from appeals.infra.settings import ConfigurationError, Settings
 from tests.builders import RECEIPT, post
-from tests.http.conftest import Auth
+from tests.http.conftest import Auth, serving
 from tests.support.reports import project
 
 MAX_LAG = 2
@@ -38,12 +38,8 @@ async def client(
     """The app without a projection worker, allowing views ``MAX_LAG``
     events of lag."""
     app = create_app(lambda: ledger, blobs=blobs, ready_max_lag=MAX_LAG)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://appeals.test"
-        ) as http:
-            yield http
+    async with serving(app) as http:
+        yield http
 
 
 @pytest.fixture

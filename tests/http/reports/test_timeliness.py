@@ -11,7 +11,7 @@ from appeals.http.app import create_app
 from appeals.infra.blobs import BlobStore
 from appeals.infra.clock import FixedClock
 from appeals.infra.settings import Settings
-from tests.http.conftest import Auth
+from tests.http.conftest import Auth, serving
 from tests.support.reports import (
     history,
     project,
@@ -60,17 +60,13 @@ async def test_what_the_service_remembers_of_the_report_is_a_setting(
         remembered_entries=settings.remembered_entries,
     )
     september = {"from": "2026-09-01", "to": "2026-09-30"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://appeals.test"
-        ) as http:
-            answers = [
-                await http.get(
-                    "/reports/timeliness", params=september, headers=auth("supervisor")
-                )
-                for _ in range(2)
-            ]
+    async with serving(app) as http:
+        answers = [
+            await http.get(
+                "/reports/timeliness", params=september, headers=auth("supervisor")
+            )
+            for _ in range(2)
+        ]
         remembered = app.state.context.remembered
     assert [a.status_code for a in answers] == [200, 200], answers[0].text
     assert answers[0].json()["items"], "September has completed stages"
