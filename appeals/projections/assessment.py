@@ -128,6 +128,7 @@ CYCLES = Table(
     key=("appeal_id", "stage", "cycle"),
     create=CREATE_CYCLES,
     indexes=(INDEX_BY_DUE,),
+    retired=("{name}_unmeasured",),  # an earlier release's running cycles
 )
 EXCLUSIONS = Table(
     name="assessment_exclusions",

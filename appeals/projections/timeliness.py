@@ -279,6 +279,9 @@ CYCLES = Table(
         INDEX_BY_COMPLETION,
         INDEX_OPEN_BY_USCC,
     ),
+    # an earlier release's running stages by deadline (open_late, then
+    # open_by_due), replaced by INDEX_RUNNING_LATE and INDEX_CLIMBING
+    retired=("{name}_open_late", "{name}_open_by_due"),
     written_only=True,  # each event's cycles come from the fold
 )
 

@@ -18,7 +18,7 @@ from appeals.domain import commands as cmd
 from appeals.domain.appeal import Appeal
 from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.clock import FixedClock
-from appeals.projections import appeal_list
+from appeals.projections import appeal_list, timeliness
 from appeals.projections.lifecycle import topics_of
 from appeals.projections.runtime.model import (
     Change,
@@ -31,7 +31,13 @@ from appeals.projections.runtime.model import (
     fold,
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
-from appeals.projections.runtime.storage import LIVE, transaction
+from appeals.projections.runtime.storage import (
+    INDEX_NAME,
+    LIVE,
+    PREFIX,
+    existing_indexes,
+    transaction,
+)
 from tests.builders import MARKET_UNIT, receive
 from tests.domain.lifecycle_fixtures import DISPATCHER
 from tests.support.views import (
@@ -266,3 +272,53 @@ def test_fields_a_view_does_not_know_are_ignored(ledger: AppealLedger) -> None:
         str(original.originator_id),
         str(newer.originator_id),
     }
+
+
+def test_a_live_copy_made_by_an_earlier_release_gets_this_releases_indexes(
+    ledger: AppealLedger, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The upgrade from a release whose timeliness cycles had the open ones by
+    deadline and not the climbing stages' index: a runner prepared on that
+    copy creates the new index and drops the retired one, and the rows stay."""
+    receive(ledger)
+    view = timeliness.projection(ledger.rules.timekeeping)
+    runner = caught_up(ledger, view)
+    before = stored(ledger, view)
+    database = ledger.database
+    with transaction(database, write=True) as sql:
+        sql.execute(f"DROP INDEX {database.table('view_timeliness_cycles_climbing')}")
+        sql.execute(
+            "CREATE INDEX view_timeliness_cycles_open_by_due ON "
+            f"{database.table('view_timeliness_cycles')} (due) WHERE is_open = 1"
+        )
+    caplog.set_level("INFO", logger="appeals.projections.runtime.runner")
+    Runner(events_of(ledger), view).prepare()
+    with transaction(database, write=False) as sql:
+        names = existing_indexes(sql)
+    assert "view_timeliness_cycles_climbing" in names
+    assert "view_timeliness_cycles_open_by_due" not in names
+    assert "timeliness: indexes brought up to this release: 1 created, 1 retired" in (
+        caplog.text
+    )
+    assert stored(ledger, view) == before
+    assert runner.catch_up() == ledger.recorder.max_notification_id()
+    caplog.clear()
+    Runner(events_of(ledger), view).prepare()  # up to date: nothing to do
+    assert "indexes brought up" not in caplog.text
+
+
+def test_every_index_name_fits_postgresqls_identifiers() -> None:
+    """PostgreSQL cuts a name past 63 bytes, and a cut name would never be
+    found among the existing indexes: every prepare would create it again."""
+    names = []
+    for projection in PROJECTIONS:
+        for table in projection.tables:
+            for prefix in PREFIX.values():
+                bare = prefix + table.name
+                for index in table.indexes:
+                    named = INDEX_NAME.match(index.format(table=bare, name=bare))
+                    assert named is not None, index
+                    names.append(named.group(1))
+                names.extend(retired.format(name=bare) for retired in table.retired)
+    assert "view_timeliness_cycles_open_by_due" in names
+    assert [name for name in names if len(name.encode()) > 63] == []

@@ -63,6 +63,10 @@ class Table:
     (``Projection.summed_by_part``) that parts combine as their greatest
     value, not their sum (an instant: the last activity).
 
+    ``retired``: names (``{name}_...``) of indexes an earlier release
+    declared and this one does not: a live copy made before drops them when
+    its runner is prepared, as it creates the ``indexes`` it lacks.
+
     ``written_only``: the view writes these rows and never reads them back
     (``state.get`` refuses to), so a rebuild does not carry them from batch
     to batch: what it carries is the rows the next events read (measured:
@@ -75,6 +79,7 @@ class Table:
     key: tuple[str, ...]
     create: str
     indexes: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
     per_appeal: bool = False
     codecs: tuple[tuple[str, Codec], ...] = ()
     written_only: bool = False

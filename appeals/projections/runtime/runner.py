@@ -17,6 +17,7 @@ raised. The copy never moves past an event it could not apply.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,13 +39,17 @@ from appeals.projections.runtime.storage import (
     REBUILD,
     CarriedRows,
     Copy,
+    IndexChanges,
     Partition,
     SqlState,
+    existing_indexes,
     existing_tables,
     transaction,
 )
 from appeals.projections.runtime.tracking import TABLE as TRACKING_TABLE
 from appeals.projections.runtime.tracking import Failure, Tracked, Tracking
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
 ERROR_TEXT_LIMIT = 2000
@@ -125,7 +130,9 @@ class Runner:
         return self.projection.name
 
     def prepare(self) -> None:
-        """Creates the copy's tables and tracking row if they are missing.
+        """Creates the copy's tables and tracking row if they are missing; a
+        live copy made by an earlier release gets the indexes its view now
+        declares and loses the ones it retired (:meth:`Copy.index_changes`).
 
         Looks before it leaps: on PostgreSQL even ``CREATE INDEX IF NOT
         EXISTS`` locks the table, and a worker starting while another writes
@@ -133,19 +140,35 @@ class Runner:
         wanted = {TRACKING_TABLE, *(self.copy.bare(t) for t in self.projection.tables)}
         with transaction(self.database, write=False) as sql:
             missing = bool(wanted - existing_tables(sql))
+            changes = (
+                self.copy.index_changes(existing_indexes(sql))
+                if self.target == LIVE and not missing
+                else IndexChanges((), ())
+            )
         for attempt in (1, 2):
-            if not missing:
+            if not missing and not changes:
                 break
             try:
                 with transaction(self.database, write=True) as sql:
-                    self.tracking.create(sql)
-                    self.copy.create(sql, indexes=self.target == LIVE)
-                missing = False
+                    if missing:
+                        self.tracking.create(sql)
+                        self.copy.create(sql, indexes=self.target == LIVE)
+                    self.copy.change_indexes(sql, changes)
             except IntegrityError:
                 # CREATE ... IF NOT EXISTS can still collide on PostgreSQL when
                 # processes start together; the second try finds it done.
                 if attempt == 2:
                     raise
+                continue
+            if changes:
+                log.info(
+                    "%s: indexes brought up to this release: %d created, "
+                    "%d retired dropped",
+                    self.name,
+                    len(changes.create),
+                    len(changes.drop),
+                )
+            missing, changes = False, IndexChanges((), ())
         if self.tracking.read(self.name, self.tracked_as) is None:
             with transaction(self.database, write=True) as sql:
                 self.tracking.ensure(sql, self.name, self.tracked_as)

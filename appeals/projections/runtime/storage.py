@@ -18,6 +18,7 @@ per batch, per-appeal ones in one query per table.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -89,6 +90,10 @@ class Partition:
 
 SELECT_SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 SELECT_POSTGRES_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = ?"
+SELECT_SQLITE_INDEXES = "SELECT name FROM sqlite_master WHERE type = 'index'"
+SELECT_POSTGRES_INDEXES = "SELECT indexname FROM pg_indexes WHERE schemaname = ?"
+INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
+"""The name in a :attr:`Table.indexes` statement, once formatted."""
 SELECT_PRIMARY_KEY_NAME = """
 SELECT con.conname FROM pg_constraint con
 JOIN pg_class rel ON rel.oid = con.conrelid
@@ -120,6 +125,29 @@ def existing_tables(sql: Sql) -> set[str]:
     else:
         rows = sql.execute(SELECT_SQLITE_TABLES).all()
     return {str(row[0]) for row in rows}
+
+
+def existing_indexes(sql: Sql) -> set[str]:
+    """The names of the indexes in our database or schema."""
+    datastore = sql.database.datastore
+    if isinstance(datastore, PostgresDatastore):
+        rows = sql.execute(SELECT_POSTGRES_INDEXES, (datastore.schema,)).all()
+    else:
+        rows = sql.execute(SELECT_SQLITE_INDEXES).all()
+    return {str(row[0]) for row in rows}
+
+
+@dataclass(frozen=True)
+class IndexChanges:
+    """What a copy made by an earlier release lacks of this one's indexes
+    (``create``: the statements) and still has of those it retired
+    (``drop``: bare names)."""
+
+    create: tuple[str, ...]
+    drop: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.create or self.drop)
 
 
 class Copy:
@@ -154,6 +182,32 @@ class Copy:
     def create_indexes(self, sql: Sql, table: Table) -> None:
         for index in table.indexes:
             sql.execute(self.format(index, table))
+
+    def index_changes(self, existing: set[str]) -> IndexChanges:
+        """How this copy's indexes, named in ``existing``, differ from the
+        ones its tables declare (:attr:`Table.indexes`, :attr:`Table.retired`)."""
+        create: list[str] = []
+        drop: list[str] = []
+        for table in self.projection.tables:
+            for index in table.indexes:
+                statement = self.format(index, table)
+                named = INDEX_NAME.match(statement)
+                if named is None:
+                    raise ValueError(f"{table.name}: an index without a name: {index}")
+                if named.group(1) not in existing:
+                    create.append(statement)
+            drop.extend(
+                name
+                for name in (self.format(retired, table) for retired in table.retired)
+                if name in existing
+            )
+        return IndexChanges(tuple(create), tuple(drop))
+
+    def change_indexes(self, sql: Sql, changes: IndexChanges) -> None:
+        for name in changes.drop:
+            sql.execute(f"DROP INDEX IF EXISTS {self.database.table(name)}")
+        for statement in changes.create:
+            sql.execute(statement)
 
     def drop(self, sql: Sql) -> None:
         for table in self.projection.tables:
