@@ -129,6 +129,7 @@ CYCLES = Table(
     create=CREATE_CYCLES,
     indexes=(INDEX_BY_DUE,),
     retired=("{name}_unmeasured",),  # an earlier release's running cycles
+    read_by_appeal=True,
 )
 EXCLUSIONS = Table(
     name="assessment_exclusions",

@@ -16,8 +16,9 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of, open_ledger
 from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
+from appeals.infra.database import Sql
 from appeals.infra.settings import ProjectionSettings, Settings
-from appeals.projections import appeal_list, enterprise_ledger, timeliness
+from appeals.projections import appeal_list, assessment, enterprise_ledger, timeliness
 from appeals.projections.registry import projections
 from appeals.projections.runtime import storage
 from appeals.projections.runtime.model import Projection
@@ -407,6 +408,48 @@ def test_a_rebuild_carries_the_rows_its_view_reads_back_not_those_it_only_writes
     assert timeliness.CYCLES.written_only
     assert stored(ledger, runner.projection, REBUILD) == folded(
         runner.projection, events(ledger)
+    )
+
+
+def test_a_batch_reads_its_appeals_assessed_cycles_at_once_and_carries_none(
+    ledger: AppealLedger, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assessment view reads back the cycles an event changes (the
+    verdicts recorded on them): a batch reads them with its appeals' other
+    cycles, one query per batch and not one per cycle, live and rebuilding,
+    and a rebuild does not carry them (they crowded the folds out)."""
+    demo(ledger, clock, appeals=40)
+    view = next(p for p in PROJECTIONS if p.name == assessment.NAME)
+    assert assessment.CYCLES.read_by_appeal
+    executed: list[str] = []
+    execute = Sql.execute
+
+    def counted(sql: Sql, statement: str, params: Any = ()) -> Sql:
+        executed.append(statement)
+        return execute(sql, statement, params)
+
+    monkeypatch.setattr(Sql, "execute", counted)
+    for target in (LIVE, REBUILD):
+        runner = Runner(events_of(ledger), view, target=target, batch_size=30)
+        statements = runner.copy.statements(assessment.CYCLES)
+        runner.prepare()
+        executed.clear()
+        batches = 0
+        carried: set[str] = set()
+        while runner.step():
+            batches += 1
+            if runner.carried is not None:
+                carried |= runner.carried.tables
+        assert statements.select not in executed, target
+        reads = sum(s.startswith(statements.select_many) for s in executed)
+        assert 0 < reads <= batches, target
+        if target == REBUILD:
+            assert assessment.FOLDS.name in carried
+            assert assessment.CYCLES.name not in carried
+    assert (
+        stored(ledger, view, REBUILD)
+        == stored(ledger, view)
+        == folded(view, events(ledger))
     )
 
 

@@ -56,6 +56,13 @@ class Table:
     ``per_appeal``: the key is the appeal's id as text, so the runtime can
     read all the rows a batch will need in one query instead of one each.
 
+    ``read_by_appeal``: the key's first column is the appeal's id and more
+    follow (an appeal's cycles), and the view reads only its own appeal's
+    rows: a batch reads every row of its appeals at once (a key of theirs not
+    found is absent) instead of one query per key, and a rebuild does not
+    carry them from batch to batch (carried, the assessment's cycles had
+    crowded out its folds: docs/projections.md).
+
     ``codecs``: columns whose value in memory is an object, stored as text
     by the column's :class:`Codec` (``state.get`` gives the object back).
 
@@ -81,6 +88,7 @@ class Table:
     indexes: tuple[str, ...] = ()
     retired: tuple[str, ...] = ()
     per_appeal: bool = False
+    read_by_appeal: bool = False
     codecs: tuple[tuple[str, Codec], ...] = ()
     written_only: bool = False
     greatest: tuple[str, ...] = ()
@@ -214,9 +222,12 @@ class Projection:
     hold it too (``rebuild_together``)."""
 
     @cached_property
-    def written_only(self) -> frozenset[str]:
-        """The names of its tables declared ``Table.written_only``."""
-        return frozenset(t.name for t in self.tables if t.written_only)
+    def not_carried(self) -> frozenset[str]:
+        """The names of its tables whose rows a rebuild does not carry from
+        batch to batch: ``Table.written_only`` and ``Table.read_by_appeal``."""
+        return frozenset(
+            t.name for t in self.tables if t.written_only or t.read_by_appeal
+        )
 
     @property
     def splits(self) -> bool:

@@ -226,12 +226,15 @@ class Runner:
             # Another part's appeals: not even decoded.
             holds = self.partition.holds
             wanted = [n for n in wanted if holds(n.originator_id)]
-        keys = None
+        appeals = None
         for table in self.projection.tables:
-            if table.per_appeal:
-                if keys is None:
-                    keys = [(str(n.originator_id),) for n in wanted]
-                state.preload(table, keys)
+            if table.per_appeal or table.read_by_appeal:
+                if appeals is None:
+                    appeals = [str(n.originator_id) for n in wanted]
+                if table.per_appeal:
+                    state.preload(table, [(appeal,) for appeal in appeals])
+                else:
+                    state.preload_appeals(table, appeals)
         decode = decode or self.source.decode
         for notification in wanted:
             event = decode(notification)

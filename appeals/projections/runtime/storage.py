@@ -441,12 +441,15 @@ class SqlState:
         self.carried = carried
         self._rows: dict[Slot, Row | None] = {}
         self._dirty: dict[str, dict[Key, Row | None]] = {}
+        # (table, appeal id): every row of the appeal in a ``read_by_appeal``
+        # table has been read
+        self._whole: set[tuple[str, str]] = set()
 
     @property
     def rows(self) -> dict[Slot, Row | None]:
         """Every row the batch read or wrote, as it stands now, except the
-        rows of ``written_only`` tables (nothing reads them back)."""
-        skipped = self.copy.projection.written_only
+        rows a rebuild does not carry (``Projection.not_carried``)."""
+        skipped = self.copy.projection.not_carried
         if not skipped:
             return self._rows
         return {slot: row for slot, row in self._rows.items() if slot[0] not in skipped}
@@ -456,9 +459,13 @@ class SqlState:
             raise WrittenOnly(table)
         slot = (table.name, key)
         if slot not in self._rows:
-            known, row = (
-                (False, None) if self.carried is None else self.carried.lookup(slot)
-            )
+            if table.read_by_appeal:
+                # never carried: read with its appeal's other rows, or alone
+                known, row = (table.name, key[0]) in self._whole, None
+            elif self.carried is not None:
+                known, row = self.carried.lookup(slot)
+            else:
+                known, row = False, None
             if not known:
                 found = self.sql.execute(self.copy.statements(table).select, key).one()
                 row = None if found is None else table.loaded(found)
@@ -491,6 +498,24 @@ class SqlState:
             for values in found:
                 loaded = table.loaded(values)
                 self._rows[(table.name, table.key_of(loaded))] = loaded
+
+    def preload_appeals(self, table: Table, appeals: Iterable[str]) -> None:
+        """Reads every row of these appeals in a ``read_by_appeal`` table at
+        once; from then on a key of theirs not read is absent."""
+        wanted = [
+            appeal
+            for appeal in dict.fromkeys(appeals)
+            if (table.name, appeal) not in self._whole
+        ]
+        statement = self.copy.statements(table).select_many
+        for start in range(0, len(wanted), PRELOAD_CHUNK):
+            chunk = wanted[start : start + PRELOAD_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            found = self.sql.execute(f"{statement}({marks})", chunk).all()
+            self._whole.update((table.name, appeal) for appeal in chunk)
+            for values in found:
+                loaded = table.loaded(values)
+                self._rows.setdefault((table.name, table.key_of(loaded)), loaded)
 
     def write(self, change: Change) -> None:
         if isinstance(change, Put):
