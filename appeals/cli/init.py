@@ -7,7 +7,9 @@ store there. On PostgreSQL it creates every missing table in the configured
 schema: run it as the owner role after ``deploy/postgres/roles.sql`` and
 after every upgrade (``deploy/postgres/setup.sh`` does both), while the
 service itself runs as a role that may not create anything
-(``APPEALS_CREATE_TABLES=0``). Safe to run again: nothing is dropped.
+(``APPEALS_CREATE_TABLES=0``). It also gives each view's live copy the
+indexes this release declares and drops those it retired. Safe to run
+again: nothing else is dropped.
 """
 
 from __future__ import annotations

@@ -257,6 +257,44 @@ def test_the_service_appends_to_the_log_and_never_changes_it(
         assert refused(app, "DELETE FROM appeals.appeals_events")
 
 
+def indexes(url: str) -> set[str]:
+    with as_role(url) as connection:
+        rows = connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'appeals'"
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def test_an_upgrades_index_changes_are_the_owners_and_stop_no_service(
+    installed: Installed,
+) -> None:
+    """A release that adds an index and retires another, on a copy made
+    before: the service's role may make neither change, so its worker starts,
+    warns and goes on with the old index; setup.sh (``appeals init`` as the
+    owner) makes both; the worker then has nothing to say."""
+    with as_role(installed.owner) as owner:
+        owner.execute("DROP INDEX appeals.view_timeliness_cycles_climbing")
+        owner.execute(
+            "CREATE INDEX view_timeliness_cycles_open_by_due "
+            "ON appeals.view_timeliness_cycles (due) WHERE is_open = 1"
+        )
+    done = appeals_cli(installed.app, "projections", "run", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "timeliness: 1 index(es) of this release not made" in done.stderr
+    assert "timeliness: 1 index(es) of this release not dropped" in done.stderr
+    found = indexes(installed.owner)
+    assert "view_timeliness_cycles_climbing" not in found
+    assert "view_timeliness_cycles_open_by_due" in found
+
+    setup({**installed.env, **passwords(installed)})  # the upgrade's setup.sh
+    found = indexes(installed.owner)
+    assert "view_timeliness_cycles_climbing" in found
+    assert "view_timeliness_cycles_open_by_due" not in found
+    done = appeals_cli(installed.app, "projections", "run", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "index(es)" not in done.stderr
+
+
 def test_backup_as_the_service_and_restore_as_the_owner(
     installed: Installed, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:

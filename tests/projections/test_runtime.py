@@ -36,6 +36,7 @@ from appeals.projections.runtime.storage import (
     LIVE,
     PREFIX,
     existing_indexes,
+    existing_tables,
     transaction,
 )
 from tests.builders import MARKET_UNIT, receive
@@ -278,12 +279,14 @@ def test_a_live_copy_made_by_an_earlier_release_gets_this_releases_indexes(
     ledger: AppealLedger, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The upgrade from a release whose timeliness cycles had the open ones by
-    deadline and not the climbing stages' index: a runner prepared on that
-    copy creates the new index and drops the retired one, and the rows stay."""
+    deadline and not the climbing stages' index, nor a table of days: a
+    runner prepared on that copy makes the table, creates the new index and
+    drops the retired one, all at the first start, and the rows stay."""
     receive(ledger)
     view = timeliness.projection(ledger.rules.timekeeping)
     runner = caught_up(ledger, view)
-    before = stored(ledger, view)
+    kept = (timeliness.FOLDS.name, timeliness.CYCLES.name)
+    before = {name: stored(ledger, view)[name] for name in kept}
     database = ledger.database
     with transaction(database, write=True) as sql:
         sql.execute(f"DROP INDEX {database.table('view_timeliness_cycles_climbing')}")
@@ -291,20 +294,34 @@ def test_a_live_copy_made_by_an_earlier_release_gets_this_releases_indexes(
             "CREATE INDEX view_timeliness_cycles_open_by_due ON "
             f"{database.table('view_timeliness_cycles')} (due) WHERE is_open = 1"
         )
+        sql.execute(f"DROP TABLE {database.table('view_timeliness_days')}")
     caplog.set_level("INFO", logger="appeals.projections.runtime.runner")
     Runner(events_of(ledger), view).prepare()
     with transaction(database, write=False) as sql:
         names = existing_indexes(sql)
+        tables = existing_tables(sql)
+    assert "view_timeliness_days" in tables
     assert "view_timeliness_cycles_climbing" in names
     assert "view_timeliness_cycles_open_by_due" not in names
-    assert "timeliness: indexes brought up to this release: 1 created, 1 retired" in (
-        caplog.text
-    )
-    assert stored(ledger, view) == before
+    assert "timeliness: 1 index(es) made for this release" in caplog.text
+    assert "timeliness: 1 index(es) dropped for this release" in caplog.text
+    assert {name: stored(ledger, view)[name] for name in kept} == before
     assert runner.catch_up() == ledger.recorder.max_notification_id()
     caplog.clear()
     Runner(events_of(ledger), view).prepare()  # up to date: nothing to do
-    assert "indexes brought up" not in caplog.text
+    assert "index(es)" not in caplog.text
+
+
+def test_a_table_declares_an_index_or_retires_it_not_both() -> None:
+    index = "CREATE INDEX IF NOT EXISTS {name}_due ON {table} (due)"
+    with pytest.raises(ValueError, match="both declared and retired"):
+        dataclasses.replace(
+            timeliness.CYCLES, indexes=(index,), retired=("{name}_due",)
+        )
+    with pytest.raises(ValueError, match="an index without a name"):
+        dataclasses.replace(timeliness.CYCLES, indexes=("CREATE INDEX ON {table} (x)",))
+    with pytest.raises(ValueError, match="read_by_appeal"):
+        dataclasses.replace(timeliness.CYCLES, read_by_appeal=True)  # written only
 
 
 def test_every_index_name_fits_postgresqls_identifiers() -> None:

@@ -14,6 +14,7 @@ Events whose topic is not in ``topics`` are never decoded or passed to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,8 @@ PART = "part"
 rebuild which counted it (``Projection.summed_by_part``)."""
 Row = Mapping[str, Any]
 Event = DomainEventProtocol[UUID]
+INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS ([\w{}]+) ON ")
+"""The name in a :attr:`Table.indexes` statement (``{name}_...`` unformatted)."""
 
 
 class Codec(Protocol):
@@ -57,11 +60,12 @@ class Table:
     read all the rows a batch will need in one query instead of one each.
 
     ``read_by_appeal``: the key's first column is the appeal's id and more
-    follow (an appeal's cycles), and the view reads only its own appeal's
-    rows: a batch reads every row of its appeals at once (a key of theirs not
-    found is absent) instead of one query per key, and a rebuild does not
-    carry them from batch to batch (carried, the assessment's cycles had
-    crowded out its folds: docs/projections.md).
+    follow (an appeal's cycles): a batch reads every row of its appeals at
+    once (a key of theirs not found is absent) instead of one query per key,
+    and a rebuild does not carry them from batch to batch (carried, the
+    assessment's cycles had crowded out its folds: docs/projections.md). A
+    key of an appeal not in the batch is still read, by itself: correct,
+    only slower, so it suits a view that reads back its own appeal's rows.
 
     ``codecs``: columns whose value in memory is an object, stored as text
     by the column's :class:`Codec` (``state.get`` gives the object back).
@@ -92,6 +96,21 @@ class Table:
     codecs: tuple[tuple[str, Codec], ...] = ()
     written_only: bool = False
     greatest: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        declared = set()
+        for index in self.indexes:
+            named = INDEX_NAME.match(index)
+            if named is None:
+                raise ValueError(f"{self.name}: an index without a name: {index}")
+            declared.add(named.group(1))
+        if both := declared & set(self.retired):
+            raise ValueError(f"{self.name}: indexes both declared and retired: {both}")
+        if self.read_by_appeal and (self.per_appeal or self.written_only):
+            raise ValueError(
+                f"{self.name}: read_by_appeal is for a table keyed by appeal and "
+                "more, read back (not per_appeal, not written_only)"
+            )
 
     def key_of(self, row: Row) -> Key:
         return self._key_getter(row)

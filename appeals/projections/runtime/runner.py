@@ -25,7 +25,13 @@ from typing import Any, NoReturn
 
 import anyio
 import anyio.to_thread
-from eventsourcing.persistence import IntegrityError, Notification
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    OperationalError,
+    ProgrammingError,
+)
 
 from appeals.infra.availability import is_outage
 from appeals.infra.clock import Clock, SystemClock
@@ -36,6 +42,7 @@ from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.storage import (
     CARRIED_ROWS,
     LIVE,
+    NO_INDEX_CHANGES,
     REBUILD,
     CarriedRows,
     Copy,
@@ -52,6 +59,10 @@ from appeals.projections.runtime.tracking import Failure, Tracked, Tracking
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
+DROP_LOCK_WAIT = 2
+"""Seconds a retired index's drop waits for its table's readers (PostgreSQL)."""
+LEFT_FOR_LATER = (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable)
+"""Why an index change may wait for the next start (:meth:`Runner._upgrade`)."""
 ERROR_TEXT_LIMIT = 2000
 
 COUNT_AFTER = "SELECT COUNT(*) FROM {events} WHERE {id} > ?"
@@ -130,48 +141,78 @@ class Runner:
         return self.projection.name
 
     def prepare(self) -> None:
-        """Creates the copy's tables and tracking row if they are missing; a
-        live copy made by an earlier release gets the indexes its view now
-        declares and loses the ones it retired (:meth:`Copy.index_changes`).
+        """Creates the copy's tables and tracking row if they are missing, and
+        brings a live copy's indexes up to this release (:meth:`_upgrade`).
 
         Looks before it leaps: on PostgreSQL even ``CREATE INDEX IF NOT
         EXISTS`` locks the table, and a worker starting while another writes
         must not queue behind it (or deadlock with it)."""
         wanted = {TRACKING_TABLE, *(self.copy.bare(t) for t in self.projection.tables)}
         with transaction(self.database, write=False) as sql:
-            missing = bool(wanted - existing_tables(sql))
+            tables = existing_tables(sql)
             changes = (
-                self.copy.index_changes(existing_indexes(sql))
-                if self.target == LIVE and not missing
-                else IndexChanges((), ())
+                self.copy.index_changes(tables, existing_indexes(sql))
+                if self.target == LIVE
+                else NO_INDEX_CHANGES
             )
+        if wanted - tables:
+            self._create()
+        if changes:
+            self._upgrade(changes)
+        if self.tracking.read(self.name, self.tracked_as) is None:
+            with transaction(self.database, write=True) as sql:
+                self.tracking.ensure(sql, self.name, self.tracked_as)
+
+    def _create(self) -> None:
         for attempt in (1, 2):
-            if not missing and not changes:
-                break
             try:
                 with transaction(self.database, write=True) as sql:
-                    if missing:
-                        self.tracking.create(sql)
-                        self.copy.create(sql, indexes=self.target == LIVE)
-                    self.copy.change_indexes(sql, changes)
+                    self.tracking.create(sql)
+                    self.copy.create(sql, indexes=self.target == LIVE)
+                return
             except IntegrityError:
                 # CREATE ... IF NOT EXISTS can still collide on PostgreSQL when
                 # processes start together; the second try finds it done.
                 if attempt == 2:
                     raise
+
+    def _upgrade(self, changes: IndexChanges) -> None:
+        """A live copy made by an earlier release: creates the indexes its
+        view now declares, then, in a transaction of its own, drops the ones
+        it retired. On PostgreSQL an index being built holds up writes to its
+        table, not reads; a drop waits for the table's readers, at most
+        ``DROP_LOCK_WAIT``, so a long report holds up no one behind it. What
+        this process may not do (a service's role that may create nothing:
+        ``appeals init`` as the owner does it) or a drop that did not get its
+        lock in time is left, with a warning, for the next start: the view
+        answers as before meanwhile."""
+        postgres = self.database.engine == "postgres"
+        for done, statements in (("made", changes.create), ("dropped", changes.drop)):
+            if not statements:
                 continue
-            if changes:
-                log.info(
-                    "%s: indexes brought up to this release: %d created, "
-                    "%d retired dropped",
+            try:
+                with transaction(self.database, write=True) as sql:
+                    if postgres and done == "dropped":
+                        sql.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_WAIT}s'")
+                    for statement in statements:
+                        sql.execute(statement)
+            except IntegrityError:
+                continue  # another process starting beside this one did it
+            except (ProgrammingError, OperationalError) as error:
+                if not isinstance(error.__cause__, LEFT_FOR_LATER):
+                    raise
+                log.warning(
+                    "%s: %d index(es) of this release not %s, left for the next "
+                    "start (appeals init as the tables' owner does it): %s",
                     self.name,
-                    len(changes.create),
-                    len(changes.drop),
+                    len(statements),
+                    done,
+                    error,
                 )
-            missing, changes = False, IndexChanges((), ())
-        if self.tracking.read(self.name, self.tracked_as) is None:
-            with transaction(self.database, write=True) as sql:
-                self.tracking.ensure(sql, self.name, self.tracked_as)
+                continue
+            log.info(
+                "%s: %d index(es) %s for this release", self.name, len(statements), done
+            )
 
     def position(self) -> int:
         return self.tracking.position(self.name, self.tracked_as)

@@ -18,7 +18,6 @@ per batch, per-appeal ones in one query per table.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.database import Database, Sql
 from appeals.projections.runtime.model import (
+    INDEX_NAME,
     PART,
     Change,
     Key,
@@ -92,8 +92,6 @@ SELECT_SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 SELECT_POSTGRES_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = ?"
 SELECT_SQLITE_INDEXES = "SELECT name FROM sqlite_master WHERE type = 'index'"
 SELECT_POSTGRES_INDEXES = "SELECT indexname FROM pg_indexes WHERE schemaname = ?"
-INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON ")
-"""The name in a :attr:`Table.indexes` statement, once formatted."""
 SELECT_PRIMARY_KEY_NAME = """
 SELECT con.conname FROM pg_constraint con
 JOIN pg_class rel ON rel.oid = con.conrelid
@@ -139,15 +137,18 @@ def existing_indexes(sql: Sql) -> set[str]:
 
 @dataclass(frozen=True)
 class IndexChanges:
-    """What a copy made by an earlier release lacks of this one's indexes
-    (``create``: the statements) and still has of those it retired
-    (``drop``: bare names)."""
+    """What a live copy made by an earlier release lacks of this one's
+    indexes and still has of those it retired: the statements that create
+    the first and drop the others."""
 
     create: tuple[str, ...]
     drop: tuple[str, ...]
 
     def __bool__(self) -> bool:
         return bool(self.create or self.drop)
+
+
+NO_INDEX_CHANGES = IndexChanges((), ())
 
 
 class Copy:
@@ -183,31 +184,27 @@ class Copy:
         for index in table.indexes:
             sql.execute(self.format(index, table))
 
-    def index_changes(self, existing: set[str]) -> IndexChanges:
-        """How this copy's indexes, named in ``existing``, differ from the
-        ones its tables declare (:attr:`Table.indexes`, :attr:`Table.retired`)."""
+    def index_changes(self, tables: set[str], indexes: set[str]) -> IndexChanges:
+        """How the indexes of this copy's tables that exist (bare names in
+        ``tables``; a missing table gets its indexes when made) differ from
+        the ones the tables declare: those not among the existing ``indexes``
+        to create, those :attr:`Table.retired` still among them to drop."""
         create: list[str] = []
         drop: list[str] = []
         for table in self.projection.tables:
+            if self.bare(table) not in tables:
+                continue
             for index in table.indexes:
                 statement = self.format(index, table)
                 named = INDEX_NAME.match(statement)
-                if named is None:
-                    raise ValueError(f"{table.name}: an index without a name: {index}")
-                if named.group(1) not in existing:
+                assert named is not None  # Table checks its declarations
+                if named.group(1) not in indexes:
                     create.append(statement)
-            drop.extend(
-                name
-                for name in (self.format(retired, table) for retired in table.retired)
-                if name in existing
-            )
+            for retired in table.retired:
+                name = self.format(retired, table)
+                if name in indexes:
+                    drop.append(f"DROP INDEX IF EXISTS {self.database.table(name)}")
         return IndexChanges(tuple(create), tuple(drop))
-
-    def change_indexes(self, sql: Sql, changes: IndexChanges) -> None:
-        for name in changes.drop:
-            sql.execute(f"DROP INDEX IF EXISTS {self.database.table(name)}")
-        for statement in changes.create:
-            sql.execute(statement)
 
     def drop(self, sql: Sql) -> None:
         for table in self.projection.tables:
