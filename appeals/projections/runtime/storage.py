@@ -117,21 +117,20 @@ def transaction(
 
 def existing_tables(sql: Sql) -> set[str]:
     """The (bare) names of the tables in our database or schema."""
-    datastore = sql.database.datastore
-    if isinstance(datastore, PostgresDatastore):
-        rows = sql.execute(SELECT_POSTGRES_TABLES, (datastore.schema,)).all()
-    else:
-        rows = sql.execute(SELECT_SQLITE_TABLES).all()
-    return {str(row[0]) for row in rows}
+    return _names(sql, SELECT_SQLITE_TABLES, SELECT_POSTGRES_TABLES)
 
 
 def existing_indexes(sql: Sql) -> set[str]:
     """The names of the indexes in our database or schema."""
+    return _names(sql, SELECT_SQLITE_INDEXES, SELECT_POSTGRES_INDEXES)
+
+
+def _names(sql: Sql, on_sqlite: str, on_postgres: str) -> set[str]:
     datastore = sql.database.datastore
     if isinstance(datastore, PostgresDatastore):
-        rows = sql.execute(SELECT_POSTGRES_INDEXES, (datastore.schema,)).all()
+        rows = sql.execute(on_postgres, (datastore.schema,)).all()
     else:
-        rows = sql.execute(SELECT_SQLITE_INDEXES).all()
+        rows = sql.execute(on_sqlite).all()
     return {str(row[0]) for row in rows}
 
 
