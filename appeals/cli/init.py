@@ -18,7 +18,12 @@ import argparse
 import sys
 from typing import Any
 
-from appeals.cli.environment import check_store, describe, settings
+from appeals.cli.environment import (
+    check_store,
+    configure_logging,
+    describe,
+    settings,
+)
 
 
 def add_commands(commands: Any) -> None:
@@ -35,6 +40,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     configured = settings()
     check_store(configured.database, create=True)
+    configure_logging()  # what it changed of the views' indexes, say
     create_storage(configured)
     print(f"appeals init: {describe(configured.database)} is ready", file=sys.stderr)
     return 0

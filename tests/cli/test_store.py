@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,41 @@ def test_export_draws_its_bar_on_a_terminal_and_keeps_stdout_data(
         os.close(controller)
     assert on_tty.stdout == piped.stdout
     assert b"exporting" in drawn
+
+
+def test_init_brings_the_views_indexes_up_to_this_release_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """An upgrade's ``appeals init`` on a store whose timeliness cycles have
+    the index this release retired and lack the one it added: it makes the
+    one, drops the other and says so; run again, it has nothing to say."""
+    store = tmp_path / "appeals.sqlite3"
+    env = {**os.environ, "APPEALS_DATABASE_URL": f"sqlite:///{store}"}
+
+    def init() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "appeals.cli", "init"],
+            env=env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return done.stderr
+
+    init()
+    with sqlite3.connect(store) as connection:
+        connection.execute("DROP INDEX view_timeliness_cycles_climbing")
+        connection.execute(
+            "CREATE INDEX view_timeliness_cycles_open_by_due "
+            "ON view_timeliness_cycles (due) WHERE is_open = 1"
+        )
+    said = init()
+    assert "timeliness: 1 index(es) made for this release" in said
+    assert "timeliness: 1 index(es) dropped for this release" in said
+    with sqlite3.connect(store) as connection:
+        names = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+            )
+        }
+    assert "view_timeliness_cycles_climbing" in names
+    assert "view_timeliness_cycles_open_by_due" not in names
+    assert "index(es)" not in init()
