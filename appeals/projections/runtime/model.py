@@ -98,19 +98,24 @@ class Table:
     greatest: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        declared = set()
-        for index in self.indexes:
-            named = INDEX_NAME.match(index)
-            if named is None:
-                raise ValueError(f"{self.name}: an index without a name: {index}")
-            declared.add(named.group(1))
-        if both := declared & set(self.retired):
+        if both := set(self.index_names) & set(self.retired):
             raise ValueError(f"{self.name}: indexes both declared and retired: {both}")
         if self.read_by_appeal and (self.per_appeal or self.written_only):
             raise ValueError(
                 f"{self.name}: read_by_appeal is for a table keyed by appeal and "
                 "more, read back (not per_appeal, not written_only)"
             )
+
+    @cached_property
+    def index_names(self) -> tuple[str, ...]:
+        """The names of :attr:`indexes`, in order, as declared (``{name}_...``)."""
+        names = []
+        for index in self.indexes:
+            named = INDEX_NAME.match(index)
+            if named is None:
+                raise ValueError(f"{self.name}: an index without a name: {index}")
+            names.append(named.group(1))
+        return tuple(names)
 
     def key_of(self, row: Row) -> Key:
         return self._key_getter(row)

@@ -186,14 +186,17 @@ class Runner:
         ``appeals init`` as the owner does it) or a drop that did not get its
         lock in time is left, with a warning, for the next start: the view
         answers as before meanwhile."""
-        postgres = self.database.engine == "postgres"
-        for done, statements in (("made", changes.create), ("dropped", changes.drop)):
+        waits = self.database.engine == "postgres"
+        for done, statements, lock_wait in (
+            ("made", changes.create, None),
+            ("dropped", changes.drop, DROP_LOCK_WAIT if waits else None),
+        ):
             if not statements:
                 continue
             try:
                 with transaction(self.database, write=True) as sql:
-                    if postgres and done == "dropped":
-                        sql.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_WAIT}s'")
+                    if lock_wait is not None:
+                        sql.execute(f"SET LOCAL lock_timeout = '{lock_wait}s'")
                     for statement in statements:
                         sql.execute(statement)
             except IntegrityError:

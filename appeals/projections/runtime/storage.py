@@ -29,7 +29,6 @@ from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.database import Database, Sql
 from appeals.projections.runtime.model import (
-    INDEX_NAME,
     PART,
     Change,
     Key,
@@ -193,12 +192,9 @@ class Copy:
         for table in self.projection.tables:
             if self.bare(table) not in tables:
                 continue
-            for index in table.indexes:
-                statement = self.format(index, table)
-                named = INDEX_NAME.match(statement)
-                assert named is not None  # Table checks its declarations
-                if named.group(1) not in indexes:
-                    create.append(statement)
+            for index, name in zip(table.indexes, table.index_names, strict=True):
+                if self.format(name, table) not in indexes:
+                    create.append(self.format(index, table))
             for retired in table.retired:
                 name = self.format(retired, table)
                 if name in indexes:
