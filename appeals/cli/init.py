@@ -40,7 +40,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     configured = settings()
     check_store(configured.database, create=True)
-    configure_logging()  # what it changed of the views' indexes, say
+    configure_logging()  # so it says what it changed of the views' indexes
     create_storage(configured)
     print(f"appeals init: {describe(configured.database)} is ready", file=sys.stderr)
     return 0
