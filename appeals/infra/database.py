@@ -160,6 +160,16 @@ class Sql:
         self._cursor.execute(self.database.sql(statement), tuple(params))
         return self
 
+    def send(self, statement: str, params: Sequence[Any] = ()) -> Pending:
+        """A read whose rows are wanted later. In a pipeline it is only
+        sent: reads sent one after another are answered together, in one
+        round trip, when the first of them is fetched. Elsewhere it runs at
+        once."""
+        self.execute(statement, params)
+        if self.pipelined:
+            return Pending(self._cursor)
+        return Pending(None, self.all())
+
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         cursor = self._writer if self.pipelined else self._cursor
         cursor.executemany(self.database.sql(statement), rows)
@@ -179,6 +189,20 @@ class Sql:
 
     def all(self) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._cursor.fetchall()]
+
+
+class Pending:
+    """The rows of a read sent ahead (:meth:`Sql.send`), fetched when asked."""
+
+    def __init__(self, cursor: Any, rows: list[tuple[Any, ...]] | None = None):
+        self._cursor = cursor
+        self._rows = rows
+
+    def all(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            self._rows = [tuple(row) for row in self._cursor.fetchall()]
+            self._cursor = None
+        return self._rows
 
 
 def tuple_rows(cursor: Any) -> Any:

@@ -345,3 +345,79 @@ def test_a_copy_swapped_in_meanwhile_is_read_not_the_rows_carried(
     assert stored(ledger, category_month.PROJECTION) == folded(
         leaves_one_out, events(ledger)
     )
+
+
+def test_every_views_reads_are_sent_before_any_view_applies_its_batch(
+    ledger: AppealLedger,
+) -> None:
+    """In a pipeline, reads sent one after another wait for one answer: the
+    step's reads of every view are all sent before the first is applied."""
+    five_events(ledger)
+    views = list(PROJECTIONS)
+    worker = Worker(events_of(ledger), views, ProjectionSettings())
+    for runner in worker.runners:
+        runner.prepare()
+    seen: list[str] = []
+    database = worker.source.database
+    begin = database.transaction
+
+    @contextmanager
+    def watched(**options: Any) -> Iterator[Any]:
+        with begin(**options) as sql:
+            send = sql.send
+
+            def sent(statement: str, params: Any = ()) -> Any:
+                seen.append("read")
+                return send(statement, params)
+
+            sql.send = sent
+            yield sql
+
+    database.transaction = watched  # type: ignore[method-assign]
+    for view in views:
+        runner = next(r for r in worker.runners if r.projection is view)
+        runner.projection = dataclasses.replace(
+            view,
+            apply=lambda event, state, apply=view.apply: (
+                seen.append("apply") or apply(event, state)
+            ),
+        )
+    assert worker.tick() > 0
+    assert "read" in seen
+    assert "apply" in seen
+    assert seen.index("apply") > max(i for i, s in enumerate(seen) if s == "read")
+    for view in views:
+        assert stored(ledger, view) == folded(view, events(ledger))
+
+
+def test_the_worker_reads_positions_once_and_meets_a_copy_moved_meanwhile(
+    ledger: AppealLedger,
+) -> None:
+    receive(ledger)
+    source = events_of(ledger)
+    view = category_month.PROJECTION
+    worker = Worker(source, [view], ProjectionSettings())
+    worker.runners[0].prepare()
+    asked = []
+    positions = worker.tracking.positions
+
+    def counted(target: str) -> dict[str, int]:
+        asked.append(target)
+        return positions(target)
+
+    worker.tracking.positions = counted  # type: ignore[method-assign]
+    assert worker.tick() > 0
+    receive(ledger)
+    assert worker.tick() > 0
+    assert asked == [LIVE]  # then known from its own commit
+    # Someone else (another worker, before the leases settle) moves the copy
+    # past the next events: the worker must not apply them a second time.
+    receive(ledger)
+    other = Worker(source, [view], ProjectionSettings())
+    assert other.tick() > 0
+    receive(ledger)
+    for _ in range(3):
+        worker.tick()
+    head = ledger.recorder.max_notification_id()
+    assert Tracking(ledger.database).position(view.name, LIVE) == head
+    assert stored(ledger, view) == folded(view, events(ledger))

@@ -44,6 +44,7 @@ from appeals.projections.runtime.storage import (
     LIVE,
     NO_INDEX_CHANGES,
     REBUILD,
+    Arrival,
     CarriedRows,
     Copy,
     IndexChanges,
@@ -83,6 +84,33 @@ class DecodedOnce:
         if event is None:
             event = self.events[notification.id] = self.source.decode(notification)
         return event
+
+
+@dataclass
+class Batch:
+    """A batch of one view sent (:meth:`Runner.send`): its position moved,
+    the reads of its rows on their way."""
+
+    runner: Runner
+    state: SqlState
+    wanted: list[Notification]  # the notifications the view reads
+    arrivals: list[Arrival]
+    stamp: str  # the tracking row's ``updated_at``
+
+    def apply(self, decode: Decode | None = None) -> SqlState:
+        """Takes in the rows read, applies the events and writes the rows
+        changed; returns the batch's rows."""
+        for arrival in self.arrivals:
+            arrival()
+        state = self.state
+        projection = self.runner.projection
+        decode = decode or self.runner.source.decode
+        for notification in self.wanted:
+            event = decode(notification)
+            for change in projection.apply(event, state):
+                state.write(change)
+        state.flush()
+        return state
 
 
 class ProjectionFailed(Exception):
@@ -253,9 +281,33 @@ class Runner:
         batch's rows. None, with nothing written, if the copy is no longer at
         ``start``. ``decode`` turns a notification into its event (the
         source's by default; a rebuild of several views shares one)."""
+        batch = self.send(sql, start, notifications)
+        return None if batch is None else batch.apply(decode)
+
+    def send(
+        self,
+        sql: Sql,
+        start: int,
+        notifications: Sequence[Notification],
+        *,
+        locked: bool = False,
+    ) -> Batch | None:
+        """:meth:`apply`'s first half: moves the copy's position and sends
+        the reads of the rows the batch will need (``SqlState.send_preload``),
+        to be applied by :meth:`Batch.apply`. A worker applying one batch of
+        the log to several views sends every view's reads before applying
+        any, so that in a pipeline they all cost one round trip. ``locked``:
+        the caller holds the copy's tracking row (``Tracking.lock_many``) and
+        found it at ``start``, so the move is sent without waiting for its
+        answer; otherwise it is a compare-and-set, and None, with nothing
+        written, if the copy is no longer at ``start``."""
         now = stored_instant(self.clock.now())
         end = notifications[-1].id
-        if not self.tracking.advance(sql, self.name, self.tracked_as, start, end, now):
+        if locked:
+            self.tracking.move(sql, self.name, self.tracked_as, start, end, now)
+        elif not self.tracking.advance(
+            sql, self.name, self.tracked_as, start, end, now
+        ):
             return None
         if self.carried is not None and self._carried_at != start:
             self.forget()  # the copy moved without us: carried rows may be stale
@@ -270,22 +322,18 @@ class Runner:
             # Another part's appeals: not even decoded.
             holds = self.partition.holds
             wanted = [n for n in wanted if holds(n.originator_id)]
+        arrivals = []
         appeals = None
         for table in self.projection.tables:
             if table.per_appeal or table.read_by_appeal:
                 if appeals is None:
                     appeals = [str(n.originator_id) for n in wanted]
                 if table.per_appeal:
-                    state.preload(table, [(appeal,) for appeal in appeals])
+                    keys = [(appeal,) for appeal in appeals]
+                    arrivals += state.send_preload(table, keys)
                 else:
-                    state.preload_appeals(table, appeals)
-        decode = decode or self.source.decode
-        for notification in wanted:
-            event = decode(notification)
-            for change in self.projection.apply(event, state):
-                state.write(change)
-        state.flush()
-        return state
+                    arrivals += state.send_preload_appeals(table, appeals)
+        return Batch(self, state, wanted, arrivals, now)
 
     def consume(
         self,

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 
-from appeals.infra.database import Database, Sql
+from appeals.infra.database import Database, Pending, Sql
 from appeals.projections.runtime.model import (
     PART,
     Change,
@@ -300,6 +301,9 @@ class _Statements:
         )
 
 
+Arrival = Callable[[], None]
+"""Takes in the rows of a read sent ahead (:meth:`SqlState.send_preload`)."""
+
 Slot = tuple[str, Key]
 """A row's place: its table's name and its key."""
 
@@ -467,6 +471,19 @@ class SqlState:
     def preload(self, table: Table, keys: Iterable[Key]) -> None:
         """Reads the rows with these single-column keys at once (those it does
         not find are remembered as missing)."""
+        for arrival in self.send_preload(table, keys):
+            arrival()
+
+    def preload_appeals(self, table: Table, appeals: Iterable[str]) -> None:
+        """Reads every row of these appeals in a ``read_by_appeal`` table at
+        once; from then on a key of theirs not read is absent."""
+        for arrival in self.send_preload_appeals(table, appeals):
+            arrival()
+
+    def send_preload(self, table: Table, keys: Iterable[Key]) -> list[Arrival]:
+        """:meth:`preload`'s reads, sent (:meth:`Sql.send`): each returned
+        call takes in one read's rows. A batch of several views sends them
+        all before taking any in, one round trip for them all."""
         wanted = []
         for key in dict.fromkeys(keys):
             slot = (table.name, key)
@@ -479,35 +496,45 @@ class SqlState:
                     continue
             wanted.append(key)
         statement = self.copy.statements(table).select_many
+        arrivals: list[Arrival] = []
         for start in range(0, len(wanted), PRELOAD_CHUNK):
             chunk = wanted[start : start + PRELOAD_CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            for key in chunk:
-                self._rows[(table.name, key)] = None
-            found = self.sql.execute(
-                f"{statement}({marks})", [key[0] for key in chunk]
-            ).all()
-            for values in found:
-                loaded = table.loaded(values)
-                self._rows[(table.name, table.key_of(loaded))] = loaded
+            pending = self.sql.send(f"{statement}({marks})", [key[0] for key in chunk])
+            arrivals.append(partial(self._take_keys, table, chunk, pending))
+        return arrivals
 
-    def preload_appeals(self, table: Table, appeals: Iterable[str]) -> None:
-        """Reads every row of these appeals in a ``read_by_appeal`` table at
-        once; from then on a key of theirs not read is absent."""
+    def _take_keys(self, table: Table, chunk: list[Key], pending: Pending) -> None:
+        for key in chunk:
+            self._rows[(table.name, key)] = None
+        for values in pending.all():
+            loaded = table.loaded(values)
+            self._rows[(table.name, table.key_of(loaded))] = loaded
+
+    def send_preload_appeals(
+        self, table: Table, appeals: Iterable[str]
+    ) -> list[Arrival]:
+        """:meth:`preload_appeals`'s reads, sent (as :meth:`send_preload`)."""
         wanted = [
             appeal
             for appeal in dict.fromkeys(appeals)
             if (table.name, appeal) not in self._whole
         ]
         statement = self.copy.statements(table).select_many
+        arrivals: list[Arrival] = []
         for start in range(0, len(wanted), PRELOAD_CHUNK):
             chunk = wanted[start : start + PRELOAD_CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            found = self.sql.execute(f"{statement}({marks})", chunk).all()
-            self._whole.update((table.name, appeal) for appeal in chunk)
-            for values in found:
-                loaded = table.loaded(values)
-                self._rows.setdefault((table.name, table.key_of(loaded)), loaded)
+            pending = self.sql.send(f"{statement}({marks})", chunk)
+            arrivals.append(partial(self._take_appeals, table, chunk, pending))
+        return arrivals
+
+    def _take_appeals(self, table: Table, chunk: list[str], pending: Pending) -> None:
+        found = pending.all()
+        self._whole.update((table.name, appeal) for appeal in chunk)
+        for values in found:
+            loaded = table.loaded(values)
+            self._rows.setdefault((table.name, table.key_of(loaded)), loaded)
 
     def write(self, change: Change) -> None:
         if isinstance(change, Put):

@@ -51,6 +51,11 @@ UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
 WHERE projection = ? AND target = ? AND position = ?
 RETURNING position
 """
+MOVE = """
+UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
+    error_event = NULL, error_topic = NULL, error = NULL, error_at = NULL
+WHERE projection = ? AND target = ? AND position = ?
+"""
 RECORD_FAILURE = """
 UPDATE {table} SET error_position = ?, error_event = ?, error_topic = ?,
     error = ?, error_at = ?
@@ -154,6 +159,15 @@ class Tracking:
             self._sql(ADVANCE), (end, now, projection, target, start)
         ).one()
         return moved is not None
+
+    def move(
+        self, sql: Sql, projection: str, target: str, start: int, end: int, now: str
+    ) -> None:
+        """:meth:`advance` for a copy whose row the transaction has locked
+        (:meth:`lock_many`) and found at ``start``: nobody else can move it
+        until the commit, so the answer is not waited for (in a pipeline,
+        the statement is only sent)."""
+        sql.executemany(self._sql(MOVE), [(end, now, projection, target, start)])
 
     def record_failure(
         self, projection: str, target: str, position: int, failure: Failure

@@ -236,7 +236,7 @@ class Worker:
         if not due or self.stopping.is_set():
             return 0
         try:
-            positions = self.tracking.positions(LIVE)
+            positions = self._positions(due)
         except Exception:
             log.exception("projections: could not read the views' positions")
             for runner in due:
@@ -266,6 +266,16 @@ class Worker:
                 break  # the head was reached: the rest are at it
         return moved
 
+    def _positions(self, due: Sequence[Runner]) -> dict[str, int]:
+        """Where the copies of ``due`` are: as this worker's last commit left
+        them, if it knows them all (a copy moved by someone else since is
+        found so when its batch locks it, and read from where it is at the
+        next tick); else as the tracking table says, in one query."""
+        committed = self._committed
+        if all(runner.name in committed for runner in due):
+            return {runner.name: committed[runner.name][0] for runner in due}
+        return self.tracking.positions(LIVE)
+
     def _apply_together(
         self,
         runners: Sequence[Runner],
@@ -285,24 +295,38 @@ class Worker:
         ]
         names = [runner.name for runner, _, _ in parts]
         done: list[tuple[Runner, SqlState, int, int]] = []
+        left: dict[str, tuple[int, str | None]] = {}
         try:
             # Pipelined: the views' rows are sent without waiting for each
-            # statement's answer; only reads (tracking, preloads) wait.
+            # statement's answer, and every view's reads are sent before any
+            # is applied (Runner.send), so that they wait for one answer.
             with transaction(self.source.database, write=True, pipelined=True) as sql:
                 # Locked until the commit: nobody else can write these copies
-                # meanwhile. A copy whose row is not as this worker left it
-                # was written by someone else (another worker, a rebuild
-                # swapped in): the rows carried for it are dropped.
+                # meanwhile. A copy not where this worker last found it was
+                # moved by someone else (another worker, a rebuild swapped
+                # in): it is left for the next tick, from where it is now.
+                # One whose row is not as this worker left it was written by
+                # someone else: the rows carried for it are dropped.
                 found = self.tracking.lock_many(sql, names, LIVE)
+                batches = []
                 for runner, at, part in parts:
-                    if found.get(runner.name) != self._committed.get(runner.name):
+                    row = found.get(runner.name)
+                    if row != self._committed.get(runner.name):
                         runner.forget()
-                    state = runner.apply(sql, at, part, decode)
-                    if state is None:
-                        runner.forget()  # another worker moved it first
-                    else:
-                        done.append((runner, state, part[-1].id, len(part)))
-                left = self.tracking.lock_many(sql, names, LIVE)
+                    if row is None or row[0] != at:
+                        if row is None:
+                            self._committed.pop(runner.name, None)
+                        else:
+                            left[runner.name] = row
+                        continue
+                    batch = runner.send(sql, at, part, locked=True)
+                    assert batch is not None  # locked: the move is not refused
+                    batches.append((batch, part))
+                for batch, part in batches:
+                    state = batch.apply(decode)
+                    runner = batch.runner
+                    done.append((runner, state, part[-1].id, len(part)))
+                    left[runner.name] = (part[-1].id, batch.stamp)
         except Exception as error:
             self._committed.clear()
             for runner, _, _ in parts:
