@@ -31,7 +31,7 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.storage import LIVE, transaction
 from appeals.projections.runtime.tracking import Tracking
-from bench import density, processes, profile
+from bench import density, lag_density, processes, profile
 from bench.cluster import Cluster
 from bench.history import (
     EVENTS_PER_APPEAL,
@@ -241,6 +241,25 @@ def test_lag_is_measured_from_the_answer_to_the_first_reading_past_it() -> None:
     found, missing = lags(answers, readings)
     assert found == [0.0, pytest.approx(200.0)]
     assert missing == 1
+
+
+def test_the_workers_steps_are_read_from_one_views_positions() -> None:
+    readings = [(1.000, 10), (1.010, 14), (1.030, 20), (1.100, 50)]
+    found = lag_density.steps(readings)
+    assert found.count == 3
+    assert found.median_ms == pytest.approx(20.0)
+    assert found.max_ms == pytest.approx(70.0)
+    assert found.positions_median == 6.0
+    assert lag_density.steps([(1.0, 10)]).count == 0
+    rounds = [
+        {"lag_p99_ms": 300.0, "steps": {"median_ms": 12.0}, "cores": {}},
+        {"lag_p99_ms": 100.0, "steps": {"median_ms": 30.0}, "cores": {}},
+        {"lag_p99_ms": 200.0, "steps": {"median_ms": 11.0}, "cores": {}},
+    ]
+    assert lag_density.medians(rounds) == {
+        "lag_p99_ms": 200.0,
+        "step_median_ms": 12.0,
+    }
 
 
 def test_spreads_and_percentiles() -> None:
