@@ -28,6 +28,12 @@ ALTER ROLE :"reporting" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'rep
 -- Long reports must not hold the database up; the service sets its own.
 ALTER ROLE :"reporting" SET default_transaction_read_only = on;
 ALTER ROLE :"reporting" SET statement_timeout = '5min';
+-- The service appends under an EXCLUSIVE lock on the log; autovacuum's
+-- analysis of the log (eventsourcing asks for it every 1% of new rows)
+-- holds a lock that one conflicts with, and is cancelled only when a waiting
+-- session's deadlock check runs, deadlock_timeout after it began to wait:
+-- every command stalls that long, a second by default (docs/operations.md).
+ALTER ROLE :"app" SET deadlock_timeout = '100ms';
 
 SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0',
               :'db', :'owner', 'UTF8')

@@ -213,6 +213,8 @@ def test_the_service_appends_to_the_log_and_never_changes_it(
         app.execute("DELETE FROM appeals.webhook_subscribers")
         (after,) = app.execute(f"SELECT count(*) FROM {events}").fetchone() or (0,)
         assert after == count
+        # An autovacuum in the log's way is cancelled after 100 ms, not 1 s.
+        assert app.execute("SHOW deadlock_timeout").fetchone() == ("100ms",)
 
     with as_role(installed.reporting) as reporting:
         (seen,) = reporting.execute(
