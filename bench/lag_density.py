@@ -16,8 +16,9 @@ mix for ``--seconds``, the lag probe beside them (bench.ingest, bench.lag).
 Reported for each tree and round: commands/s, the lag's p50, p99 and
 maximum, and the worker's steps as the probe saw them: the time between two
 of its commits (median, p90, maximum) and how many log positions one moved
-(median); then, per tree, the median of its rounds. The figures go to
-``--output`` as JSON.
+(median), and the machine's CPU check before the round (bench.machine);
+then, per tree, the median of its rounds. The figures go to ``--output`` as
+JSON.
 
 Before the rounds the whole database is vacuumed and analysed, and
 autovacuum is turned off for the events table: eventsourcing asks for its
@@ -44,7 +45,7 @@ from typing import Any
 
 import orjson
 
-from bench import density
+from bench import density, machine
 from bench.cluster import Cluster, durable_cluster
 from bench.ingest import IngestSection
 from bench.plan import FULL
@@ -157,7 +158,8 @@ def line(label: str, figures: dict[str, Any]) -> str:
         f"{figures['lag_p50_ms']:.0f} p99 {figures['lag_p99_ms']:.0f} max "
         f"{figures['lag_max_ms']:.0f} ms; steps median {step['median_ms']:.0f} "
         f"p90 {step['p90_ms']:.0f} max {step['max_ms']:.0f} ms, "
-        f"{step['positions_median']:.0f} positions"
+        f"{step['positions_median']:.0f} positions; CPU check "
+        f"{figures.get('cpu_check_ms', float('nan')):.0f} ms"
     )
 
 
@@ -189,9 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare(cluster, args.events, args.chunks)
         for number in range(1, args.rounds + 1):
             for index, tree in enumerate(trees):
+                # the machine's own speed: a shared host's cores change
+                # speed from round to round, and the lag's tail with them
+                speed = machine.cpu_check_ms()
                 figures = measure(
                     cluster, tree, work / f"t{index}-r{number}", args.seconds
                 )
+                figures["cpu_check_ms"] = speed
                 results["rounds"].setdefault(str(tree), []).append(figures)
                 say(line(f"round {number}, {tree}", figures))
     results["medians"] = {
