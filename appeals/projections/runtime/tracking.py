@@ -45,17 +45,12 @@ SELECT_POSITION = "SELECT position FROM {table} WHERE projection = ? AND target 
 SELECT_POSITIONS = "SELECT projection, position FROM {table} WHERE target = ?"
 SELECT_TARGETS = "SELECT target FROM {table} WHERE projection = ? ORDER BY target"
 SELECT_ALL = f"SELECT {COLUMNS} FROM {{table}} ORDER BY projection, target"
-ADVANCE = """
-UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
-    error_event = NULL, error_topic = NULL, error = NULL, error_at = NULL
-WHERE projection = ? AND target = ? AND position = ?
-RETURNING position
-"""
 MOVE = """
 UPDATE {table} SET position = ?, updated_at = ?, error_position = NULL,
     error_event = NULL, error_topic = NULL, error = NULL, error_at = NULL
 WHERE projection = ? AND target = ? AND position = ?
 """
+ADVANCE = MOVE + "RETURNING position\n"
 RECORD_FAILURE = """
 UPDATE {table} SET error_position = ?, error_event = ?, error_topic = ?,
     error = ?, error_at = ?
