@@ -85,8 +85,8 @@ def steps(readings: Sequence[tuple[float, int]]) -> Steps:
     )
 
 
-def prepare(cluster: Cluster, events: int, chunks: int) -> str:
-    """The history, its views and audit chain, vacuumed; returns its URL."""
+def prepare(cluster: Cluster, events: int, chunks: int) -> None:
+    """The history, its views and audit chain, vacuumed."""
     cluster.create_database(DATABASE)
     url = cluster.url(DATABASE)
     began = time.monotonic()
@@ -107,7 +107,6 @@ def prepare(cluster: Cluster, events: int, chunks: int) -> str:
         connection.execute(
             "ALTER TABLE appeals_events SET (autovacuum_enabled = false)"
         )
-    return url
 
 
 def measure(cluster: Cluster, tree: Path, work: Path, seconds: float) -> dict[str, Any]:
@@ -137,22 +136,23 @@ def measure(cluster: Cluster, tree: Path, work: Path, seconds: float) -> dict[st
     }
 
 
-def medians(rounds: list[dict[str, Any]]) -> dict[str, float]:
-    """Each figure's median over a tree's rounds."""
-    flat = [
-        {
-            **{k: v for k, v in r.items() if isinstance(v, float)},
-            **{f"step_{k}": float(v) for k, v in r["steps"].items()},
-        }
-        for r in rounds
-    ]
-    return {key: statistics.median(r[key] for r in flat) for key in flat[0]}
+def medians(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over a tree's rounds, in a round's shape."""
+    return {
+        **{
+            key: statistics.median(r[key] for r in rounds)
+            for key, value in rounds[0].items()
+            if isinstance(value, float)
+        },
+        "steps": {
+            key: statistics.median(r["steps"][key] for r in rounds)
+            for key in rounds[0]["steps"]
+        },
+    }
 
 
 def line(label: str, figures: dict[str, Any]) -> str:
-    step = figures.get("steps") or {
-        k.removeprefix("step_"): v for k, v in figures.items() if k.startswith("step_")
-    }
+    step = figures["steps"]
     return (
         f"{label}: {figures['commands_per_second']:.0f} commands/s, lag p50 "
         f"{figures['lag_p50_ms']:.0f} p99 {figures['lag_p99_ms']:.0f} max "

@@ -258,7 +258,7 @@ def test_the_workers_steps_are_read_from_one_views_positions() -> None:
     ]
     assert lag_density.medians(rounds) == {
         "lag_p99_ms": 200.0,
-        "step_median_ms": 12.0,
+        "steps": {"median_ms": 12.0},
     }
 
 

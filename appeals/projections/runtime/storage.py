@@ -468,22 +468,12 @@ class SqlState:
             self._rows[slot] = row
         return self._rows[slot]
 
-    def preload(self, table: Table, keys: Iterable[Key]) -> None:
-        """Reads the rows with these single-column keys at once (those it does
-        not find are remembered as missing)."""
-        for arrival in self.send_preload(table, keys):
-            arrival()
-
-    def preload_appeals(self, table: Table, appeals: Iterable[str]) -> None:
-        """Reads every row of these appeals in a ``read_by_appeal`` table at
-        once; from then on a key of theirs not read is absent."""
-        for arrival in self.send_preload_appeals(table, appeals):
-            arrival()
-
     def send_preload(self, table: Table, keys: Iterable[Key]) -> list[Arrival]:
-        """:meth:`preload`'s reads, sent (:meth:`Sql.send`): each returned
-        call takes in one read's rows. A batch of several views sends them
-        all before taking any in, one round trip for them all."""
+        """Sends (:meth:`Sql.send`) the reads of the rows with these
+        single-column keys that are not known yet, a query per 500; each
+        returned call takes in one read's rows (a key it does not find is
+        remembered as missing). A batch of several views sends them all
+        before taking any in: one round trip for them all."""
         wanted = []
         for key in dict.fromkeys(keys):
             slot = (table.name, key)
@@ -514,7 +504,9 @@ class SqlState:
     def send_preload_appeals(
         self, table: Table, appeals: Iterable[str]
     ) -> list[Arrival]:
-        """:meth:`preload_appeals`'s reads, sent (as :meth:`send_preload`)."""
+        """Sends the reads of every row of these appeals in a
+        ``read_by_appeal`` table (as :meth:`send_preload`); once taken in, a
+        key of theirs not read is absent."""
         wanted = [
             appeal
             for appeal in dict.fromkeys(appeals)

@@ -313,11 +313,11 @@ class Worker:
                     row = found.get(runner.name)
                     if row != self._committed.get(runner.name):
                         runner.forget()
-                    if row is None or row[0] != at:
-                        if row is None:
-                            self._committed.pop(runner.name, None)
-                        else:
-                            left[runner.name] = row
+                    if row is None:
+                        self._committed.pop(runner.name, None)
+                        continue
+                    if row[0] != at:
+                        left[runner.name] = row  # where the next tick reads from
                         continue
                     batch = runner.send(sql, at, part, locked=True)
                     assert batch is not None  # locked: the move is not refused
