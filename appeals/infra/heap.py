@@ -1,8 +1,26 @@
-"""The heap of a long-running process, once it has started."""
+"""The heap of a long-running process, once it has started, and of a long
+batch of work (a rebuild)."""
 
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BATCH_YOUNG_THRESHOLD = 100_000
+"""Allocations between two collections of the youngest generation while a
+batch of work runs (the interpreter's default is 700). Measured on a
+one-pass rebuild of every view over 172,154 events (``python -m
+bench.replay rebuild-together``): 2,432 events/s with the default, 2,811
+with this, 2,845 with the collector off; peak RSS 245 MB either way (off:
+312 MB, the cycles never freed). A rebuild allocates a dict or a tuple for
+every row it folds and most live until the batch is written, so with the
+default each was traversed by several young collections before it died."""
+
+_lock = threading.Lock()
+_batches = 0
+_threshold_before: tuple[int, int, int] | None = None
 
 
 def freeze_startup_heap() -> None:
@@ -16,3 +34,26 @@ def freeze_startup_heap() -> None:
     ``appeals projections run``), not a thread inside another program."""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def batch_collection(young: int = BATCH_YOUNG_THRESHOLD) -> Iterator[None]:
+    """Collects the youngest generation every ``young`` allocations, not
+    every 700, while the ``with`` body runs; the older generations keep
+    their thresholds, so cycles are still freed. The setting is the
+    process's: while several batches overlap (threads), it holds until the
+    last one ends, then the threshold from before the first comes back."""
+    global _batches, _threshold_before
+    with _lock:
+        if _batches == 0:
+            _threshold_before = gc.get_threshold()
+            gc.set_threshold(max(young, _threshold_before[0]), *_threshold_before[1:])
+        _batches += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _batches -= 1
+            if _batches == 0 and _threshold_before is not None:
+                gc.set_threshold(*_threshold_before)
+                _threshold_before = None

@@ -5,6 +5,7 @@ atomically (again and again) while the worker and writers carry on."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import threading
 from typing import Any
@@ -17,6 +18,7 @@ from appeals.bootstrap import events_of, open_ledger
 from appeals.demo.planner import generate_demo
 from appeals.infra.clock import FixedClock
 from appeals.infra.database import Sql
+from appeals.infra.heap import BATCH_YOUNG_THRESHOLD
 from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.projections import appeal_list, assessment, enterprise_ledger, timeliness
 from appeals.projections.registry import projections
@@ -337,6 +339,28 @@ def test_a_view_that_loads_much_to_fold_goes_first_alone_and_lets_go(
     assert released == [others_from]  # after its own pass, before the others'
     for view in (light, heavy):
         assert stored(ledger, view) == folded(view, history)
+
+
+def test_a_rebuild_collects_the_young_generation_seldom_and_puts_it_back(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """While a rebuild folds, the youngest generation is collected every
+    ``BATCH_YOUNG_THRESHOLD`` allocations (appeals.infra.heap); the
+    process's thresholds are as they were once it returns."""
+    demo(ledger, clock, appeals=3)
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    def apply(event: Any, state: Any) -> list[Any]:
+        seen.append(gc.get_threshold())
+        return appeal_list.PROJECTION.apply(event, state)
+
+    view = dataclasses.replace(appeal_list.PROJECTION, apply=apply)
+    rebuild(events_of(ledger), view, batch_size=30, restart=True)
+    assert seen
+    assert {t[0] for t in seen} == {max(BATCH_YOUNG_THRESHOLD, before[0])}
+    assert {t[1:] for t in seen} == {before[1:]}
+    assert gc.get_threshold() == before
 
 
 def test_views_are_split_into_groups_of_about_equal_work() -> None:

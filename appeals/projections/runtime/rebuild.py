@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.event_source import EventSource
+from appeals.infra.heap import batch_collection
 from appeals.projections.lifecycle import stored_instant
 from appeals.projections.runtime.model import Projection
 from appeals.projections.runtime.runner import DecodedOnce, ProjectionFailed, Runner
@@ -214,6 +215,7 @@ def _outcomes(
     ]
 
 
+@batch_collection()
 def _rebuild(
     source: EventSource,
     projections: Sequence[Projection],
