@@ -8,7 +8,6 @@ import dataclasses
 import gc
 import os
 import threading
-from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -268,60 +267,6 @@ def test_rows_written_in_bulk_are_the_same_rows(
     assert all(o.failure is None for o in outcomes)
     for projection in PROJECTIONS:
         assert stored(ledger, projection) == folded(projection, history)
-
-
-def test_rows_written_many_to_a_statement_are_the_same_rows(
-    ledger: AppealLedger, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On PostgreSQL fewer rows of a table than ``COPY_FROM`` go as upserts of
-    several rows each (shapes of 3 and 2 here, so that batches mix both and
-    a row one a statement); the live copies and a rebuild both equal the
-    fold. On SQLite the same assertions hold for its statement a row."""
-    monkeypatch.setattr(storage, "COPY_FROM", 10**9)
-    monkeypatch.setattr(storage, "ROWS_PER_UPSERT", (3, 2))
-    demo(ledger, clock, appeals=30)
-    history = events(ledger)
-    for projection in PROJECTIONS:
-        caught_up(ledger, projection, batch_size=7)
-        assert stored(ledger, projection) == folded(projection, history)
-    outcomes = rebuild_together(
-        events_of(ledger), PROJECTIONS, batch_size=50, restart=True
-    )
-    assert all(o.failure is None for o in outcomes)
-    for projection in PROJECTIONS:
-        assert stored(ledger, projection) == folded(projection, history)
-
-
-def test_rows_are_upserted_in_shapes_largest_first_the_rest_one_a_statement(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    class Recording:
-        def __init__(self) -> None:
-            self.sent: list[tuple[str, list[tuple[Any, ...]]]] = []
-
-        def executemany(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
-            self.sent.append((statement, rows))
-
-    monkeypatch.setattr(storage, "ROWS_PER_UPSERT", (4, 2))
-
-    statements = SimpleNamespace(upsert_many={4: "four", 2: "two"})  # all it reads
-
-    for count, sent, left in (
-        (0, [], 0),
-        (1, [], 1),
-        (2, [("two", 1)], 0),
-        (7, [("four", 1), ("two", 1)], 1),
-        (11, [("four", 2), ("two", 1)], 1),
-        (12, [("four", 3)], 0),
-    ):
-        rows = [(n, f"r{n}") for n in range(count)]
-        sql = Recording()
-        rest = storage._upsert_in_chunks(sql, statements, rows)  # type: ignore[arg-type]
-        assert [(s, len(r)) for s, r in sql.sent] == sent
-        assert len(rest) == left
-        flat = [v for _, r in sql.sent for params in r for v in params]
-        flat += [v for row in rest for v in row]
-        assert flat == [v for row in rows for v in row]  # each row once, in order
 
 
 def test_a_view_an_event_stops_leaves_the_others_rebuilt_in_the_same_pass(

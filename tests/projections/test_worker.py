@@ -16,7 +16,6 @@ from appeals.application.service import AppealLedger
 from appeals.bootstrap import events_of
 from appeals.domain import commands as cmd
 from appeals.infra.checkpoints import Checkpoint, CheckpointStore
-from appeals.infra.heap import BATCH_YOUNG_THRESHOLD
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections import appeal_list, category_month
 from appeals.projections.runtime.rebuild import rebuild
@@ -112,12 +111,7 @@ def test_the_worker_warms_its_views_up_before_the_first_event_and_then_says_read
 def test_a_worker_of_its_own_freezes_the_heap_once_warm_and_a_thread_does_not(
     ledger: AppealLedger,
 ) -> None:
-    """A worker of its own process also collects the youngest generation
-    seldom while it runs (appeals.infra.heap.batch_collection), and puts
-    the thresholds back when stopped; a thread inside a server leaves them."""
     receive(ledger)
-    threshold = gc.get_threshold()
-    young = max(BATCH_YOUNG_THRESHOLD, threshold[0])
     gc.unfreeze()
     try:
         for freeze, frozen in ((False, False), (True, True)):
@@ -130,9 +124,6 @@ def test_a_worker_of_its_own_freezes_the_heap_once_warm_and_a_thread_does_not(
             with _running(worker):
                 assert worker.ready.wait(60.0)
                 assert (gc.get_freeze_count() > 0) is frozen
-                running = gc.get_threshold()
-            assert running == ((young, *threshold[1:]) if freeze else threshold)
-            assert gc.get_threshold() == threshold
     finally:
         gc.unfreeze()  # back to the collector: this is a test process
 

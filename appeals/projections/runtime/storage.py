@@ -4,11 +4,10 @@ Each projection has a live copy (tables prefixed ``view_``) and, while it is
 being rebuilt, a fresh copy (``rebuild_``) filled from all history beside it.
 :class:`SqlState` is the :class:`~appeals.projections.runtime.model.State` a batch
 reads and writes: rows are read by key once, kept for the rest of the batch,
-and written back when the batch ends, per table one ``executemany`` (on
-PostgreSQL of upserts of many rows each, ``ROWS_PER_UPSERT``, and for
-``COPY_FROM`` rows or more one ``COPY`` into a temporary table and one upsert
-from it), so a batch of a thousand events costs a few round trips, not
-thousands.
+and written back when the batch ends, per table one ``executemany`` (or, on
+PostgreSQL, for ``COPY_FROM`` rows or more, one ``COPY`` into a temporary
+table and one upsert from it), so a batch of a thousand events costs a few
+round trips, not thousands.
 
 A runner that alone writes its copy (a rebuild's) also keeps its rows between
 batches in a bounded :class:`CarriedRows`, so the next batches read them from
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
 from typing import Any
 from uuid import UUID
 
@@ -48,12 +46,6 @@ REBUILD = "rebuild"
 PRELOAD_CHUNK = 500
 COPY_FROM = 100
 """Rows of one table in one batch from which PostgreSQL gets them by COPY."""
-ROWS_PER_UPSERT = (64, 16, 4)
-"""On PostgreSQL, fewer rows of one table than ``COPY_FROM`` go as upserts of
-this many rows each (one ``INSERT ... VALUES (...), (...)``), largest first;
-fewer than the smallest go one a statement. Four shapes a table, so every
-table's statements stay among the connection's prepared ones (psycopg keeps
-100)."""
 PREFIX = {LIVE: "view_", REBUILD: "rebuild_"}
 """Table name prefix of each copy: ``view_appeal_list``, ``rebuild_appeal_list``."""
 
@@ -294,14 +286,6 @@ class _Statements:
             f"INSERT INTO {name} ({columns}) VALUES ({marks}) "
             f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
         )
-        self.upsert_many = {
-            rows: (
-                f"INSERT INTO {name} ({columns}) VALUES "
-                + ", ".join(f"({marks})" for _ in range(rows))
-                + f" ON CONFLICT ({', '.join(table.key)}) {conflict}"
-            )
-            for rows in ROWS_PER_UPSERT
-        }
         self.delete = f"DELETE FROM {name} WHERE {where}"
         # A session's staging table for bulk writes (PostgreSQL), named after
         # the columns so a changed table never meets an old one's stage.
@@ -572,34 +556,6 @@ class SqlState:
                 self.sql.execute(statements.create_stage)
                 self.sql.copy_rows(statements.stage, table.columns, put)
                 self.sql.execute(statements.upsert_staged)
-            elif put and self.copy.database.engine == "postgres":
-                # Fewer: a few statements of many rows each, which the server
-                # executes for much less than a statement per row.
-                put = _upsert_in_chunks(self.sql, statements, put)
-                if put:
-                    self.sql.executemany(statements.upsert, put)
             elif put:
                 self.sql.executemany(statements.upsert, put)
         self._dirty.clear()
-
-
-def _upsert_in_chunks(
-    sql: Sql, statements: _Statements, rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """Writes ``rows`` as upserts of ``ROWS_PER_UPSERT`` rows each, largest
-    first, one ``executemany`` a shape; returns the rows left (fewer than the
-    smallest shape). Keys are unique within ``rows`` (one row a key in a
-    batch), as one statement may not upsert a key twice."""
-    for size in ROWS_PER_UPSERT:
-        whole = len(rows) - len(rows) % size
-        if not whole:
-            continue
-        sql.executemany(
-            statements.upsert_many[size],
-            [
-                tuple(chain.from_iterable(rows[at : at + size]))
-                for at in range(0, whole, size)
-            ],
-        )
-        rows = rows[whole:]
-    return rows

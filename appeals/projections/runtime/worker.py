@@ -35,7 +35,6 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from typing import Any
 
 import psycopg
@@ -44,7 +43,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from appeals.infra.availability import is_outage
 from appeals.infra.event_source import EventSource
-from appeals.infra.heap import batch_collection, freeze_startup_heap
+from appeals.infra.heap import freeze_startup_heap
 from appeals.infra.lease import Shares, holders
 from appeals.infra.settings import ProjectionSettings
 from appeals.projections.runtime.model import Projection
@@ -409,20 +408,13 @@ class Worker:
             for runner in self.runners:
                 runner.prepare()
             self.warm_up()
-            # A worker of its own process collects the youngest generation
-            # seldom, as a rebuild does (appeals.infra.heap): rows it carries
-            # then die before a collection promotes them, so fewer reach the
-            # oldest generation, whose collections pause a batch.
-            with batch_collection() if self.freeze_heap else nullcontext():
-                while not self.stopping.is_set():
-                    self._lease_if_due()
-                    if self.tick() == 0:
-                        if not self.ready.is_set() and not self._resume_at:
-                            self._say_ready(time.monotonic() - began)
-                        if not self.do_chores():
-                            wakeup.wait(
-                                min(self.settings.poll_interval, LEASE_INTERVAL)
-                            )
+            while not self.stopping.is_set():
+                self._lease_if_due()
+                if self.tick() == 0:
+                    if not self.ready.is_set() and not self._resume_at:
+                        self._say_ready(time.monotonic() - began)
+                    if not self.do_chores():
+                        wakeup.wait(min(self.settings.poll_interval, LEASE_INTERVAL))
         finally:
             wakeup.close()
             if self.shares is not None:
