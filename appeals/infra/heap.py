@@ -41,9 +41,10 @@ def freeze_startup_heap() -> None:
 
 @contextmanager
 def batch_collection(young: int = BATCH_YOUNG_THRESHOLD) -> Iterator[None]:
-    """Collects the youngest generation every ``young`` allocations, not
-    every 700, while the ``with`` body runs; the older generations keep
-    their thresholds, so cycles are still freed. The setting is the
+    """Collects the youngest generation every ``young`` allocations while
+    the ``with`` body runs, instead of at the process's threshold (700 by
+    default) if that is lower; the older generations keep their thresholds,
+    so cycles are still freed. The setting is the
     process's: while several batches overlap (threads), it holds until the
     last one ends, then the threshold from before the first comes back."""
     global _batches, _threshold_before

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
+
 from appeals.infra.heap import batch_collection
 
 
@@ -40,11 +42,8 @@ def test_overlapping_batches_put_it_back_when_the_last_ends_even_after_an_error(
         thread = threading.Thread(target=other)
         thread.start()
         assert first_inside.wait(timeout=10)
-        try:
-            with batch_collection(young=50_000):
-                raise RuntimeError("a batch that fails")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), batch_collection(young=50_000):
+            raise RuntimeError("a batch that fails")
         assert gc.get_threshold() == (50_000, 10, 10)  # the other still runs
         let_go.set()
         thread.join(timeout=10)
