@@ -22,8 +22,8 @@ carries), so with the default each was traversed by young collections and
 promoted, and the older generations' collections traversed them again."""
 
 _lock = threading.Lock()
-_batches = 0
-_threshold_before: tuple[int, int, int] | None = None
+_batches = 0  # batches running now
+_threshold_before = gc.get_threshold()  # as the first of them found it
 
 
 def freeze_startup_heap() -> None:
@@ -44,9 +44,9 @@ def batch_collection(young: int = BATCH_YOUNG_THRESHOLD) -> Iterator[None]:
     """Collects the youngest generation every ``young`` allocations while
     the ``with`` body runs, instead of at the process's threshold (700 by
     default) if that is lower; the older generations keep their thresholds,
-    so cycles are still freed. The setting is the
-    process's: while several batches overlap (threads), it holds until the
-    last one ends, then the threshold from before the first comes back."""
+    so cycles are still freed. The setting is the process's: while several
+    batches overlap (threads), it holds until the last one ends, then the
+    threshold from before the first comes back."""
     global _batches, _threshold_before
     with _lock:
         if _batches == 0:
@@ -58,6 +58,5 @@ def batch_collection(young: int = BATCH_YOUNG_THRESHOLD) -> Iterator[None]:
     finally:
         with _lock:
             _batches -= 1
-            if _batches == 0 and _threshold_before is not None:
+            if _batches == 0:
                 gc.set_threshold(*_threshold_before)
-                _threshold_before = None
