@@ -264,13 +264,23 @@ class IngestSection:
         with contextlib.ExitStack() as stack:
             # The load begins once the worker is ready (warmed up, caught up):
             # the lag measured is the steady state's; the cold start is
-            # measured apart, as the seconds it took to get ready.
-            worker, ready = stack.enter_context(
-                processes.projection_worker(
-                    url, self.work / f"{slug}.worker.log", self.ready_timeout
+            # measured apart, as the seconds it took to get ready. With more
+            # than one, the load waits until they have divided the views.
+            count = self.plan.projection_workers
+            ready = 0.0  # the slowest worker's
+            for index in range(count):
+                suffix = "" if index == 0 else f" {index + 1}"
+                worker, started = stack.enter_context(
+                    processes.projection_worker(
+                        url,
+                        self.work / f"{slug}.worker{suffix.strip()}.log",
+                        self.ready_timeout,
+                    )
                 )
-            )
-            meter.sessions["projection worker"] = worker
+                meter.sessions[f"projection worker{suffix}"] = worker
+                ready = max(ready, started)
+            if count > 1:
+                processes.wait_for_leases(url, count, self.ready_timeout)
             probe = processes.start(
                 [
                     processes.PYTHON,

@@ -12,12 +12,19 @@ times, each ``--tree`` in turn (a checkout of the code to compare, such as
 ``bench scale``'s appeals+projections scenario on that history: the service
 and ``appeals projections run`` from the tree (``PYTHONPATH``), the command
 mix for ``--seconds``, the lag probe beside them (bench.ingest, bench.lag).
+With ``--workers 1 --workers 2`` each tree runs once a round with each
+number of ``appeals projections run`` processes, which divide the views by
+their leases before the load begins (docs/scaling.md).
 
 Reported for each tree and round: commands/s, the lag's p50, p99 and
-maximum, and the worker's steps as the probe saw them: the time between two
-of its commits (median, p90, maximum) and how many log positions one moved
-(median), and the machine's CPU check before the round (bench.machine);
-then, per tree, the median of its rounds. The figures go to ``--output`` as
+maximum in the timeliness view, the p99 of the view whose p99 is the worst
+(with one worker every view moves at once; with more, each worker's views
+move apart from the other's), the cores the workers kept busy, and the
+steps of the worker running timeliness as the probe saw them: the time
+between two of its commits (median, p90, maximum) and how many log
+positions one moved (median), and the machine's CPU check before the round
+(bench.machine); then, per tree and number of workers, the median of its
+rounds. The figures go to ``--output`` as
 JSON.
 
 Before the rounds the whole database is vacuumed and analysed, and
@@ -54,7 +61,8 @@ from bench.stats import percentile
 
 SCENARIO = "appeals+projections"
 LAG_VIEW = "timeliness"
-"""The view whose positions give the steps (one worker moves all together)."""
+"""The view whose positions give the steps (one worker moves all its views
+together)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,9 +117,12 @@ def prepare(cluster: Cluster, events: int, chunks: int) -> None:
         )
 
 
-def measure(cluster: Cluster, tree: Path, work: Path, seconds: float) -> dict[str, Any]:
-    """One round of the scenario with the service and worker from ``tree``."""
-    plan = dataclasses.replace(FULL, duration=seconds)
+def measure(
+    cluster: Cluster, tree: Path, work: Path, seconds: float, workers: int
+) -> dict[str, Any]:
+    """One round of the scenario with the service and ``workers`` projection
+    workers from ``tree``."""
+    plan = dataclasses.replace(FULL, duration=seconds, projection_workers=workers)
     previous = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(tree)  # the children's code
     try:
@@ -130,7 +141,13 @@ def measure(cluster: Cluster, tree: Path, work: Path, seconds: float) -> dict[st
         "lag_p50_ms": lag["p50"],
         "lag_p99_ms": lag["p99"],
         "lag_max_ms": lag["max"],
-        "not_seen": lag["missing"],
+        "worst_view_p99_ms": max(view["p99"] for view in run.lag.values()),
+        "not_seen": max(view["missing"] for view in run.lag.values()),
+        "worker_cores": sum(
+            busy
+            for name, busy in run.cores.items()
+            if name.startswith("projection worker")
+        ),
         "steps": dataclasses.asdict(steps(readings)),
         "cores": run.cores,
     }
@@ -156,11 +173,17 @@ def line(label: str, figures: dict[str, Any]) -> str:
     return (
         f"{label}: {figures['commands_per_second']:.0f} commands/s, lag p50 "
         f"{figures['lag_p50_ms']:.0f} p99 {figures['lag_p99_ms']:.0f} max "
-        f"{figures['lag_max_ms']:.0f} ms; steps median {step['median_ms']:.0f} "
+        f"{figures['lag_max_ms']:.0f} ms, worst view p99 "
+        f"{figures['worst_view_p99_ms']:.0f} ms; workers "
+        f"{figures['worker_cores']:.2f} cores; steps median {step['median_ms']:.0f} "
         f"p90 {step['p90_ms']:.0f} max {step['max_ms']:.0f} ms, "
         f"{step['positions_median']:.0f} positions; CPU check "
         f"{figures.get('cpu_check_ms', float('nan')):.0f} ms"
     )
+
+
+def setup_label(tree: Path, workers: int) -> str:
+    return f"{tree}, {workers} worker{'s' if workers > 1 else ''}"
 
 
 def say(message: str) -> None:
@@ -180,26 +203,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a checkout of the code to measure (repeat to compare; default: this one)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        action="append",
+        help="projection workers beside the load (repeat to compare; default 1)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=Path("var/bench/lag-density.json")
     )
     args = parser.parse_args(argv)
     trees = [t.resolve() for t in args.tree or [Path(__file__).resolve().parents[1]]]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     work = Path("var/bench") / f"{stamp}-lag-density"
-    results: dict[str, Any] = {"trees": [str(t) for t in trees], "rounds": {}}
+    counts = args.workers or [1]
+    setups = [(tree, count) for tree in trees for count in counts]
+    results: dict[str, Any] = {
+        "trees": [str(t) for t in trees],
+        "workers": counts,
+        "rounds": {},
+    }
     with durable_cluster(log=say) as cluster:
         prepare(cluster, args.events, args.chunks)
         for number in range(1, args.rounds + 1):
-            for index, tree in enumerate(trees):
+            for index, (tree, count) in enumerate(setups):
                 # the machine's own speed: a shared host's cores change
                 # speed from round to round, and the lag's tail with them
                 speed = machine.cpu_check_ms()
                 figures = measure(
-                    cluster, tree, work / f"t{index}-r{number}", args.seconds
+                    cluster, tree, work / f"s{index}-r{number}", args.seconds, count
                 )
                 figures["cpu_check_ms"] = speed
-                results["rounds"].setdefault(str(tree), []).append(figures)
-                say(line(f"round {number}, {tree}", figures))
+                label = setup_label(tree, count)
+                results["rounds"].setdefault(label, []).append(figures)
+                say(line(f"round {number}, {label}", figures))
     results["medians"] = {
         tree: medians(rounds) for tree, rounds in results["rounds"].items()
     }

@@ -26,6 +26,9 @@ class Plan:
     read_warmup: float  # seconds per read endpoint before its window
     read_duration: float  # seconds per read endpoint per round
     lag_tail: float  # seconds the lag probe keeps watching after the load
+    # ``appeals projections run`` processes beside the load in the lag
+    # scenario; more than one divide the views by leases (docs/scaling.md)
+    projection_workers: int = 1
 
     def with_overrides(self, **changes: object) -> Plan:
         known = {k: v for k, v in changes.items() if v is not None}

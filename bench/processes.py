@@ -22,6 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appeals.infra.lease import holders
+from appeals.infra.settings import parse_database_url
+from appeals.infra.store import connect
+from appeals.projections.runtime.tracking import TABLE
+from appeals.projections.runtime.worker import lease_group
 from bench.cpu import CpuMeter
 
 PYTHON = sys.executable
@@ -211,6 +216,35 @@ def projection_worker(
         yield process.pid, time.monotonic() - began
     finally:
         stop(process)
+
+
+def wait_for_leases(database_url: str, workers: int, timeout: float) -> None:
+    """Waits until ``workers`` projection workers have divided the live
+    views among them by their leases (PostgreSQL; docs/scaling.md): every
+    view held, by as many distinct workers."""
+    db = parse_database_url(database_url)
+    group = lease_group(db.pg_schema)
+    deadline = time.monotonic() + timeout
+    with connect(db, autocommit=True) as connection:
+        views = [
+            str(name)
+            for (name,) in connection.execute(
+                f'SELECT projection FROM "{db.pg_schema}".{TABLE} '
+                "WHERE target = 'live'"
+            ).fetchall()
+        ]
+        while True:
+            held = holders(connection, group, views)
+            # "appeals-projections HOST:PID (pid BACKEND)": one per worker
+            who = {label.split(" (pid")[0] for label in held.values()}
+            if len(held) == len(views) and len(who) >= workers:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{workers} projection workers did not divide the "
+                    f"{len(views)} views within {timeout:.0f} s: {held}"
+                )
+            time.sleep(0.2)
 
 
 def wait_for_file(path: Path, process: subprocess.Popen[bytes], log_file: Path) -> str:

@@ -23,7 +23,9 @@ from appeals.domain.appeal import Appeal
 from appeals.domain.values import FINAL_STATUSES
 from appeals.http.app import create_app
 from appeals.infra.clock import SHANGHAI, FixedClock
+from appeals.infra.event_source import open_event_source
 from appeals.infra.settings import Settings
+from appeals.infra.timekeeping import load_timekeeping
 from appeals.projections import assessment, overdue, timeliness
 from appeals.projections.lifecycle import read_instant
 from appeals.projections.reading import live_table
@@ -31,6 +33,7 @@ from appeals.projections.registry import projections
 from appeals.projections.runtime.model import fold
 from appeals.projections.runtime.storage import LIVE, transaction
 from appeals.projections.runtime.tracking import Tracking
+from appeals.projections.runtime.worker import lease_holders
 from bench import density, lag_density, processes, profile
 from bench.cluster import Cluster
 from bench.history import (
@@ -459,6 +462,29 @@ def test_the_bench_starts_its_load_once_the_projection_worker_is_ready(
             ledger.close()
         assert len(positions) == len(projections(ledger.rules.timekeeping))
         assert set(positions.values()) == {head}
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_the_bench_starts_its_load_once_two_workers_have_divided_the_views(
+    tmp_path: Path, store: str
+) -> None:
+    ledger = open_ledger(Settings.from_env({"APPEALS_DATABASE_URL": store}))
+    load_master_data(ledger)
+    ledger.close()
+    with processes.projection_worker(store, tmp_path / "worker.log"):
+        # One worker holds every view: two have not divided them.
+        with pytest.raises(RuntimeError, match=r"did not divide the 1[0-9] views"):
+            processes.wait_for_leases(store, 2, timeout=1.0)
+        with processes.projection_worker(store, tmp_path / "worker2.log") as (pid, _):
+            processes.wait_for_leases(store, 2, timeout=30.0)
+            settings = Settings.from_env({"APPEALS_DATABASE_URL": store})
+            with open_event_source(settings) as source:
+                timekeeping = load_timekeeping(settings, source.database)
+                views = [p.name for p in projections(timekeeping)]
+                held = lease_holders(source, views)
+    assert set(held) == set(views)
+    second = [name for name, holder in held.items() if f":{pid} " in holder]
+    assert 0 < len(second) < len(views)
 
 
 def test_the_webhook_outbox_is_reported_against_keeping_up() -> None:

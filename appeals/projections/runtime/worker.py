@@ -124,9 +124,9 @@ class Wakeup:
             self._connection = None
 
 
-def lease_group(datastore: PostgresDatastore) -> str:
+def lease_group(schema: str) -> str:
     """The name the view leases of one store (database and schema) share."""
-    return f"projections:{datastore.schema}"
+    return f"projections:{schema}"
 
 
 def lease_holders(source: EventSource, names: Sequence[str]) -> dict[str, str]:
@@ -137,7 +137,7 @@ def lease_holders(source: EventSource, names: Sequence[str]) -> dict[str, str]:
     if not isinstance(datastore, PostgresDatastore):
         return {}
     with datastore.get_connection() as connection:
-        return holders(connection, lease_group(datastore), names)
+        return holders(connection, lease_group(datastore.schema), names)
 
 
 class Worker:
@@ -209,7 +209,7 @@ class Worker:
         names = [runner.name for runner in heaviest]
         if self.chores:
             names.append(CHORES)
-        return Shares(connect, lease_group(datastore), names)
+        return Shares(connect, lease_group(datastore.schema), names)
 
     def take_leases(self) -> None:
         """Takes or gives back views towards this worker's fair share
