@@ -24,8 +24,7 @@ steps of the worker running timeliness as the probe saw them: the time
 between two of its commits (median, p90, maximum) and how many log
 positions one moved (median), and the machine's CPU check before the round
 (bench.machine); then, per tree and number of workers, the median of its
-rounds. The figures go to ``--output`` as
-JSON.
+rounds. The figures go to ``--output`` as JSON.
 
 Before the rounds the whole database is vacuumed and analysed, and
 autovacuum is turned off for the events table: eventsourcing asks for its
