@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     scale_help = (
         "reads, lag and the webhook outbox on a city-scale history "
         "(on 2 cores: 66 min at --events 6000000; at the default 10,000,000 "
-        "about 2 h on a fast day, near 3 on a slow one); writes BENCHMARKS-SCALE.md"
+        "1.5 to 2 h on a fast day, near 3 on a slow one); writes BENCHMARKS-SCALE.md"
     )
     scale = commands.add_parser("scale", help=scale_help, description=scale_help)
     scale.add_argument(
