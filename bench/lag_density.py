@@ -236,10 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["rounds"].setdefault(label, []).append(figures)
                 say(line(f"round {number}, {label}", figures))
     results["medians"] = {
-        tree: medians(rounds) for tree, rounds in results["rounds"].items()
+        label: medians(rounds) for label, rounds in results["rounds"].items()
     }
-    for tree, figures in results["medians"].items():
-        print(line(f"median of {args.rounds} rounds, {tree}", figures))
+    for label, figures in results["medians"].items():
+        print(line(f"median of {args.rounds} rounds, {label}", figures))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     return 0
