@@ -325,10 +325,17 @@ class TimelinessFold:
         self._end(key, "superseded", at)
         self.counts[stage] = self.counts.get(stage, 0) + 1
         cadre = self.cadre if unit is None else None
-        cycle = StageCycle(
-            stage, self.counts[stage], unit or self.unit, at, due, cadre=cadre
+        self.cycles.append(
+            StageCycle(
+                stage,
+                self.counts[stage],
+                unit or self.unit,
+                at,
+                due,
+                cadre=cadre,
+                provisional=provisional,
+            )
         )
-        self.cycles.append(replace(cycle, provisional=provisional))
         self.open_index[key] = len(self.cycles) - 1
 
     def _start_parts(self, event: Any, at: datetime, provisional: bool) -> None:

@@ -45,6 +45,7 @@ from appeals.projections.runtime.model import (
     Row,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -174,7 +175,7 @@ UPDATES: dict[type[Appeal.Event], Update] = {
 def received_row(event: Appeal.Received) -> dict[str, Any]:
     at = stored_instant(event.timestamp)
     return {
-        "appeal_id": str(event.originator_id),
+        "appeal_id": id_text(event.originator_id),
         "ticket": event.ticket,
         "status": status_after(event),
         "uscc": event.uscc,
@@ -205,7 +206,7 @@ def apply(event: Appeal.Event, state: State) -> list[Change]:
     """The row after ``event``: the receipt creates it, later events update it."""
     if isinstance(event, Appeal.Received):
         return [Put(APPEALS, received_row(event))]
-    row = require(state, APPEALS, (str(event.originator_id),))
+    row = require(state, APPEALS, (id_text(event.originator_id),))
     update = UPDATES.get(type(event))
     changed = dict(row)
     if update is not None:

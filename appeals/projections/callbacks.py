@@ -46,6 +46,7 @@ from appeals.projections.runtime.model import (
     Row,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -179,7 +180,7 @@ def _open_round(
 
 
 def apply(event: Any, state: State) -> list[Change]:
-    appeal_id = str(event.originator_id)
+    appeal_id = id_text(event.originator_id)
     if isinstance(event, Appeal.Received):
         row = {
             "appeal_id": appeal_id,

@@ -51,6 +51,7 @@ from appeals.projections.runtime.model import (
     Put,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -155,7 +156,7 @@ def apply(event: Any, state: State) -> list[Change]:
     at = stored_instant(event.timestamp)
     if isinstance(event, Appeal.Received):
         return received(event, state, at)
-    appeal = dict(require(state, APPEALS, (str(event.originator_id),)))
+    appeal = dict(require(state, APPEALS, (id_text(event.originator_id),)))
     enterprise = dict(require(state, ENTERPRISES, (appeal["uscc"], state.part)))
     before = appeal["status"]
     appeal["status"] = status_after(event) or before
@@ -177,7 +178,7 @@ def apply(event: Any, state: State) -> list[Change]:
 
 def received(event: Appeal.Received, state: State, at: str) -> list[Change]:
     appeal = {
-        "appeal_id": str(event.originator_id),
+        "appeal_id": id_text(event.originator_id),
         "uscc": event.uscc,
         "enterprise_name": event.enterprise_name,
         "ticket": event.ticket,

@@ -17,6 +17,7 @@ from appeals.projections.runtime.model import (
     Put,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -61,7 +62,7 @@ TASKS = Table(
 
 
 def apply(event: Any, state: State) -> list[Change]:
-    meeting_id = str(event.originator_id)
+    meeting_id = id_text(event.originator_id)
     if isinstance(event, Meeting.Held):
         row = {
             "meeting_id": meeting_id,

@@ -38,6 +38,7 @@ from appeals.projections.runtime.model import (
     Put,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -107,7 +108,7 @@ carry its latest public text."""
 def received_row(event: Appeal.Received) -> dict[str, Any]:
     at = stored_instant(event.timestamp)
     return {
-        "appeal_id": str(event.originator_id),
+        "appeal_id": id_text(event.originator_id),
         "ticket": event.ticket,
         "status": status_after(event),
         "uscc": event.uscc,
@@ -159,7 +160,7 @@ def apply(event: Appeal.Event, state: State) -> list[Change]:
     """The request after ``event``: the receipt makes it, later events move it."""
     if isinstance(event, Appeal.Received):
         return [Put(REQUESTS, received_row(event))]
-    row = dict(require(state, REQUESTS, (str(event.originator_id),)))
+    row = dict(require(state, REQUESTS, (id_text(event.originator_id),)))
     row.update(changes_of(event))
     row["status"] = status_after(event) or row["status"]
     row["updated_at"] = stored_instant(event.timestamp)

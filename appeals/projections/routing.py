@@ -45,6 +45,7 @@ from appeals.projections.runtime.model import (
     Put,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -154,7 +155,7 @@ def make_apply(tk: Timekeeping) -> Apply:
     def apply(event: Any, state: State) -> list[Change]:
         if isinstance(event, Enterprise.Registered | Enterprise.Updated):
             return _enterprise(event, state)
-        appeal_id = str(event.originator_id)
+        appeal_id = id_text(event.originator_id)
         month = shanghai_month(event.timestamp)
         if isinstance(event, Appeal.Received):
             locality = locality_at_receipt(state, event.uscc)

@@ -32,6 +32,7 @@ from appeals.projections.runtime.model import (
     Put,
     State,
     Table,
+    id_text,
     require,
 )
 
@@ -130,7 +131,7 @@ PROJECTS = Table(
 
 
 def apply(event: Any, state: State) -> list[Change]:
-    record_id = str(event.originator_id)
+    record_id = id_text(event.originator_id)
     head: dict[str, Any]
     visit: dict[str, Any]
     if isinstance(event, Link.Linked):

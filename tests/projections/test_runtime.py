@@ -20,6 +20,7 @@ from appeals.infra.availability import DatabaseUnavailable
 from appeals.infra.clock import FixedClock
 from appeals.projections import appeal_list, timeliness
 from appeals.projections.lifecycle import topics_of
+from appeals.projections.runtime import model
 from appeals.projections.runtime.model import (
     Change,
     Projection,
@@ -29,6 +30,7 @@ from appeals.projections.runtime.model import (
     Table,
     WrittenOnly,
     fold,
+    id_text,
 )
 from appeals.projections.runtime.runner import ProjectionFailed, Runner, status
 from appeals.projections.runtime.storage import (
@@ -335,3 +337,16 @@ def test_every_index_name_fits_postgresqls_identifiers() -> None:
                 names.extend(name.format(name=bare) for name in declared)
     assert "view_timeliness_cycles_open_by_due" in names
     assert [name for name in names if len(name.encode()) > 63] == []
+
+
+def test_an_ids_text_is_its_str_remembered_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(model, "_id_texts", {})
+    monkeypatch.setattr(model, "ID_TEXTS", 3)
+    ids = [uuid4() for _ in range(4)]
+    texts = [id_text(i) for i in ids]
+    assert texts == [str(i) for i in ids]
+    assert id_text(ids[3]) is texts[3]  # remembered: the same text again
+    assert len(model._id_texts) == 1  # the fourth started again: never over 3
+    assert id_text(texts[0]) is texts[0]  # an id stored as text is its text

@@ -172,6 +172,21 @@ def test_views_share_the_fold_an_event_produced_only_for_that_very_event() -> No
     assert timeliness_view.FOLD_CODEC.decode(text) == after
 
 
+def test_an_identity_memo_keeps_the_latest_answers_by_the_object_itself() -> None:
+    memo = timeliness_view.IdentityMemo(limit=4)
+    keys = [object() for _ in range(6)]
+    for index, key in enumerate(keys):
+        memo.put(key, index)
+    # two generations of two: the latest two certainly, never more than four
+    assert [memo.get(key) for key in keys] == [None, None, 2, 3, 4, 5]
+    assert memo.hits == 4
+    memo.put(object(), 6)  # the newer generation full: the older dropped whole
+    assert [memo.get(key) for key in keys[2:]] == [None, None, 4, 5]
+    memo.put(keys[0], "again")
+    assert memo.get(keys[0]) == "again"
+    assert memo.get(object()) is None  # an equal id is not enough: the object
+
+
 def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
     rows = [
         ("accept", UNIT, 1, 3600),

@@ -35,6 +35,29 @@ INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS ([\w{}]+) ON ")
 """The name in a :attr:`Table.indexes` statement (``{name}_...`` unformatted)."""
 
 
+ID_TEXTS = 20_000
+"""How many ids' texts :func:`id_text` remembers (about 2 MB) before it
+starts again."""
+_id_texts: dict[int, str] = {}
+
+
+def id_text(originator_id: UUID | str) -> str:
+    """An aggregate's id as the text the views key their rows by: the same as
+    ``str(originator_id)``, remembered by the id's number (hashed in C, where
+    a UUID's own hash is Python's), since each of the views reading an event
+    asks again: a UUID's text is made in Python, 0.8 µs, against 0.1 here
+    (measured: ``str`` was 4.7% of a one-pass rebuild of every view)."""
+    if isinstance(originator_id, str):  # the library allows ids as text
+        return originator_id
+    number = originator_id.int
+    text = _id_texts.get(number)
+    if text is None:
+        if len(_id_texts) >= ID_TEXTS:
+            _id_texts.clear()
+        text = _id_texts[number] = str(originator_id)
+    return text
+
+
 class Codec(Protocol):
     """How a column holding a Python object (a fold) is stored as text: rows
     in memory keep the object, and the runtime encodes it only when it writes

@@ -38,7 +38,7 @@ from appeals.infra.clock import Clock, SystemClock
 from appeals.infra.database import Sql
 from appeals.infra.event_source import EventSource
 from appeals.projections.lifecycle import stored_instant
-from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.model import Projection, id_text
 from appeals.projections.runtime.storage import (
     CARRIED_ROWS,
     LIVE,
@@ -327,7 +327,7 @@ class Runner:
         for table in self.projection.tables:
             if table.per_appeal or table.read_by_appeal:
                 if appeals is None:
-                    appeals = [str(n.originator_id) for n in wanted]
+                    appeals = [id_text(n.originator_id) for n in wanted]
                 if table.per_appeal:
                     keys = [(appeal,) for appeal in appeals]
                     arrivals += state.send_preload(table, keys)
