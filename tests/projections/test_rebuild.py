@@ -23,7 +23,7 @@ from appeals.infra.settings import ProjectionSettings, Settings
 from appeals.projections import appeal_list, assessment, enterprise_ledger, timeliness
 from appeals.projections.registry import projections
 from appeals.projections.runtime import storage
-from appeals.projections.runtime.model import Projection
+from appeals.projections.runtime.model import Projection, Put, Table
 from appeals.projections.runtime.parallel import groups, rebuild_in_processes
 from appeals.projections.runtime.rebuild import (
     CARRIED_ROWS_TOGETHER,
@@ -50,6 +50,7 @@ from tests.support.views import (
     demo,
     events,
     folded,
+    notifications,
     stored,
 )
 
@@ -300,6 +301,68 @@ def test_a_view_an_event_stops_leaves_the_others_rebuilt_in_the_same_pass(
     stopped = Tracking(ledger.database).read("broken_list", REBUILD)
     assert stopped is not None
     assert stopped.failure is not None
+
+
+CREATE_WRITTEN = """
+CREATE TABLE IF NOT EXISTS {table} (
+    event TEXT NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL
+)
+"""
+
+
+def test_rows_that_cannot_be_written_stop_their_view_at_their_event_alone(
+    ledger: AppealLedger, clock: FixedClock
+) -> None:
+    """A row the database refuses fails when the batch is written, after
+    every event of it was applied: the batch is rolled back and retried one
+    event a transaction, so the view keeps every event before the faulty one
+    and stops at it, and the views beside it in the pass are rebuilt whole."""
+    demo(ledger, clock, appeals=20)
+    history = events(ledger)
+    log = list(notifications(ledger))
+    good = appeal_list.PROJECTION
+    folds = next(p for p in PROJECTIONS if p.name == timeliness.NAME)
+    target = [n for n in log if n.topic in good.topics][60]
+    table = Table(
+        name="written",
+        columns=("event", "version"),
+        key=("event",),
+        create=CREATE_WRITTEN,
+    )
+
+    def apply(event: Any, state: Any) -> list[Any]:
+        faulty = (event.originator_id, event.originator_version) == (
+            target.originator_id,
+            target.originator_version,
+        )
+        version = None if faulty else event.originator_version  # NOT NULL
+        name = f"{event.originator_id}@{event.originator_version}"
+        return [Put(table, {"event": name, "version": version})]
+
+    refusing = Projection(
+        name="refusing", tables=(table,), topics=good.topics, apply=apply
+    )
+    outcomes = rebuild_together(
+        events_of(ledger), [refusing, good, folds], batch_size=40, restart=True
+    )
+    assert [o.rebuilt is None for o in outcomes] == [True, False, False]
+    stopped = Tracking(ledger.database).read("refusing", REBUILD)
+    assert stopped is not None
+    assert stopped.failure is not None
+    assert stopped.failure.position == target.id
+    assert stopped.position == max(
+        n.id for n in log if n.id < target.id
+    )  # every event before it kept
+    before = [
+        f"{n.originator_id}@{n.originator_version}"
+        for n in log
+        if n.topic in good.topics and n.id < target.id
+    ]
+    rows = stored(ledger, refusing, target=REBUILD)["written"]
+    assert sorted(row["event"] for row in rows) == sorted(before)
+    for projection in (good, folds):
+        assert stored(ledger, projection) == folded(projection, history)
 
 
 def test_a_view_that_loads_much_to_fold_goes_first_alone_and_lets_go(
