@@ -155,7 +155,7 @@ class IdentityMemo:
     """What was computed from an object, by the object itself (held, so its
     identity is not reused while remembered; never by ids another history
     could repeat): the latest answers, between half of ``limit`` and
-    ``limit`` of them (at least one), in two generations of plain
+    ``limit`` of them (one or two for a limit of 1), in two generations of plain
     dictionaries, the older dropped whole when the newer fills (an ordered
     dictionary's upkeep on every put was 2.1% of a one-pass rebuild)."""
 
