@@ -184,7 +184,8 @@ def test_an_identity_memo_keeps_the_latest_answers_by_the_object_itself() -> Non
     assert [memo.get(key) for key in keys[2:]] == [None, None, 4, 5]
     memo.put(keys[0], "again")
     assert memo.get(keys[0]) == "again"
-    assert memo.get(object()) is None  # an equal id is not enough: the object
+    memo.put([1], "by identity")
+    assert memo.get([1]) is None  # an equal object is not the object
 
 
 def test_the_timeliness_summary_gives_rates_medians_and_p90() -> None:
